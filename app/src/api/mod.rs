@@ -1,0 +1,4 @@
+//! Server functions, grouped by resource and named verb-first. Each one authorises first
+//! (`Services::require`), makes one call into the store, and returns a DTO.
+
+pub mod deployments;

@@ -1,0 +1,4 @@
+//! Reusable pieces of the console's pages.
+
+pub mod layout;
+pub mod status_badge;

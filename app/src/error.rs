@@ -1,0 +1,50 @@
+//! The one error type of the UI and its server functions: what the user may be told, with the HTTP
+//! status it stands for. Internal details are logged on the server, never sent to the client.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("you may not {0}")]
+    Forbidden(String),
+    #[error("something went wrong on the server; it has been logged")]
+    Internal,
+    #[error("the console could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::BadRequest(_) => 400,
+            Self::NotFound(_) => 404,
+            Self::Forbidden(_) => 403,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => Self::BadRequest(message),
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<storage::StorageError> for AppError {
+    fn from(err: storage::StorageError) -> Self {
+        tracing::error!(error = %err, "storage failed");
+        Self::Internal
+    }
+}

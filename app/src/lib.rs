@@ -1,0 +1,54 @@
+//! The console's UI: the HTML shell, the route table, pages, components and the server functions
+//! behind them. Compiled twice: with `ssr` for the server and `hydrate` for the browser. Server-only
+//! code sits behind `ssr`; nothing here talks to Flink.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod view_model;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::routes::deployments::DeploymentsPage;
+use crate::routes::not_found::NotFound;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The console: its routes, under a shared layout.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="console" href="/pkg/console.css"/>
+        <Title text="Flink Console"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/namespaces/default/deployments"/> }/>
+                <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,165 @@
+//! The Deployments page: the deployments of a namespace, streaming or batch, with their status.
+//! Rendered on the server from the store, then refreshed in the browser every few seconds so
+//! status changes appear without a reload.
+
+use std::time::Duration;
+
+use domain::ExecutionMode;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::deployments::list_deployments;
+use crate::components::layout::Layout;
+use crate::components::status_badge::StatusBadge;
+use crate::error::AppError;
+use crate::view_model::{mode_from_query, short_time, DeploymentRow};
+
+/// How often the page asks for fresh status while it is open.
+const REFRESH_EVERY: Duration = Duration::from_secs(3);
+
+#[component]
+pub fn DeploymentsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
+    let mode = Signal::derive(move || mode_from_query(query.read().get("mode").as_deref()));
+
+    let refresh = RwSignal::new(0u64);
+    let live = RwSignal::new(false);
+    // Effects run only in the browser, after hydration: start polling there.
+    Effect::new(move |_| {
+        live.set(true);
+        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH_EVERY);
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+
+    let deployments = Resource::new(
+        move || (namespace.get(), mode.get(), refresh.get()),
+        |(namespace, mode, _)| list_deployments(namespace, mode),
+    );
+
+    view! {
+        <Layout namespace>
+            <div class="flex items-end justify-between">
+                <div>
+                    <h1 class="text-2xl font-semibold tracking-tight">"Deployments"</h1>
+                    <p class="mt-1 text-sm text-slate-600">
+                        "Each deployment runs one Flink job at a time and is driven towards its desired state."
+                    </p>
+                </div>
+                <span
+                    data-testid="live"
+                    class=move || if live.get() { "text-xs text-emerald-700" } else { "text-xs text-slate-400" }
+                    title="The table refreshes by itself while this page is open"
+                >
+                    {move || if live.get() { "● Live" } else { "○ Static" }}
+                </span>
+            </div>
+            <ModeTabs namespace mode/>
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
+                {move || deployments.get().map(|result| match result {
+                    Ok(rows) => view! { <DeploymentTable rows mode=mode.get_untracked()/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn ModeTabs(namespace: Signal<String>, mode: Signal<ExecutionMode>) -> impl IntoView {
+    let tab = move |label: &'static str, value: ExecutionMode, query: &'static str| {
+        let classes = move || {
+            if mode.get() == value {
+                "border-indigo-600 text-indigo-700"
+            } else {
+                "border-transparent text-slate-500 hover:text-slate-800"
+            }
+        };
+        view! {
+            <a
+                href=move || format!("/namespaces/{}/deployments?mode={query}", namespace.get())
+                class=move || format!("border-b-2 px-1 pb-2 text-sm font-medium {}", classes())
+                aria-current=move || (mode.get() == value).then_some("page")
+            >
+                {label}
+            </a>
+        }
+    };
+    view! {
+        <nav class="mt-6 flex gap-6 border-b border-slate-200" aria-label="Execution mode">
+            {tab("Streaming", ExecutionMode::Streaming, "streaming")}
+            {tab("Batch", ExecutionMode::Batch, "batch")}
+        </nav>
+    }
+}
+
+#[component]
+fn DeploymentTable(rows: Vec<DeploymentRow>, mode: ExecutionMode) -> impl IntoView {
+    if rows.is_empty() {
+        let kind = match mode {
+            ExecutionMode::Streaming => "streaming",
+            ExecutionMode::Batch => "batch",
+        };
+        return view! {
+            <div class="mt-6 rounded-lg border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
+                <p class="font-medium">{format!("No {kind} deployments in this namespace yet.")}</p>
+                <p class="mt-1 text-sm text-slate-500">"Create one through the REST API or import a YAML file."</p>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="mt-6 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Deployments">
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        <th scope="col" class="px-4 py-3">"Name"</th>
+                        <th scope="col" class="px-4 py-3">"Status"</th>
+                        <th scope="col" class="px-4 py-3">"Desired state"</th>
+                        <th scope="col" class="px-4 py-3">"Target"</th>
+                        <th scope="col" class="px-4 py-3 text-right">"Parallelism"</th>
+                        <th scope="col" class="px-4 py-3">"Modified (UTC)"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {rows.into_iter().map(|row| view! { <DeploymentLine row/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeploymentLine(row: DeploymentRow) -> impl IntoView {
+    let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
+    let show_name = row.display_name.is_some();
+    view! {
+        <tr class="hover:bg-slate-50" data-deployment=row.name.clone()>
+            <td class="px-4 py-3">
+                <div class="font-medium text-slate-900">{title}</div>
+                {show_name.then(|| view! { <div class="font-mono text-xs text-slate-500">{row.name.clone()}</div> })}
+                {row.failure.clone().map(|failure| view! { <div class="mt-1 text-xs text-rose-700">{failure}</div> })}
+            </td>
+            <td class="px-4 py-3"><StatusBadge state=row.status/></td>
+            <td class="px-4 py-3 text-slate-700">{row.desired.as_str()}</td>
+            <td class="px-4 py-3 font-mono text-xs text-slate-700">{row.target.clone()}</td>
+            <td class="px-4 py-3 text-right tabular-nums">{row.parallelism.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</td>
+            <td class="px-4 py-3 tabular-nums text-slate-600">{short_time(&row.modified_at)}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn ErrorPanel(err: AppError) -> impl IntoView {
+    view! {
+        <div role="alert" class="mt-6 rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-rose-800">
+            {err.to_string()}
+        </div>
+    }
+}

@@ -1,0 +1,4 @@
+//! The console's pages, one file each.
+
+pub mod deployments;
+pub mod not_found;

@@ -1,0 +1,98 @@
+//! Plain, unit-tested types the pages render: what a row shows and how a status looks. Decisions
+//! with a branch live here, not in components.
+
+use domain::{Deployment, DeploymentState, DesiredState, ExecutionMode};
+use serde::{Deserialize, Serialize};
+
+/// One line of the Deployments table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub desired: DesiredState,
+    pub status: DeploymentState,
+    pub mode: ExecutionMode,
+    pub target: String,
+    pub parallelism: Option<u32>,
+    pub modified_at: String,
+    pub failure: Option<String>,
+}
+
+impl From<&Deployment> for DeploymentRow {
+    fn from(deployment: &Deployment) -> Self {
+        Self {
+            id: deployment.metadata.id.clone(),
+            name: deployment.metadata.name.clone(),
+            display_name: deployment.metadata.display_name.clone(),
+            desired: deployment.spec.state,
+            status: deployment.status.state,
+            mode: deployment.spec.execution_mode,
+            target: deployment.spec.deployment_target_name.clone().unwrap_or_else(|| "—".into()),
+            parallelism: deployment.spec.template.spec.parallelism,
+            modified_at: deployment.metadata.modified_at.clone(),
+            failure: deployment.status.failure.as_ref().map(|f| format!("{}: {}", f.reason, f.message)),
+        }
+    }
+}
+
+/// How a status badge looks: its label and Tailwind classes.
+pub fn status_badge(state: DeploymentState) -> (&'static str, &'static str) {
+    let classes = match state {
+        DeploymentState::Running => "bg-emerald-100 text-emerald-800 ring-emerald-600/20",
+        DeploymentState::Transitioning => "bg-sky-100 text-sky-800 ring-sky-600/20",
+        DeploymentState::Failed => "bg-rose-100 text-rose-800 ring-rose-600/20",
+        DeploymentState::Finished => "bg-indigo-100 text-indigo-800 ring-indigo-600/20",
+        DeploymentState::Suspended => "bg-amber-100 text-amber-800 ring-amber-600/20",
+        DeploymentState::Cancelled => "bg-slate-100 text-slate-700 ring-slate-500/20",
+    };
+    (state.as_str(), classes)
+}
+
+/// The Deployments page's tab, from the `mode` query parameter (`streaming` unless `batch`).
+pub fn mode_from_query(raw: Option<&str>) -> ExecutionMode {
+    match raw {
+        Some(value) if value.eq_ignore_ascii_case("batch") => ExecutionMode::Batch,
+        _ => ExecutionMode::Streaming,
+    }
+}
+
+/// Short form of an RFC 3339 timestamp for tables: `2026-11-23 10:04:05`.
+pub fn short_time(rfc3339: &str) -> String {
+    let trimmed = rfc3339.split('.').next().unwrap_or(rfc3339).trim_end_matches('Z');
+    trimmed.replacen('T', " ", 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mode_is_streaming_unless_batch_is_asked_for() {
+        assert_eq!(mode_from_query(None), ExecutionMode::Streaming);
+        assert_eq!(mode_from_query(Some("batch")), ExecutionMode::Batch);
+        assert_eq!(mode_from_query(Some("BATCH")), ExecutionMode::Batch);
+        assert_eq!(mode_from_query(Some("nonsense")), ExecutionMode::Streaming);
+    }
+
+    #[test]
+    fn every_status_has_its_own_badge() {
+        let all = [
+            DeploymentState::Running,
+            DeploymentState::Transitioning,
+            DeploymentState::Failed,
+            DeploymentState::Finished,
+            DeploymentState::Suspended,
+            DeploymentState::Cancelled,
+        ];
+        let classes: std::collections::HashSet<_> = all.iter().map(|s| status_badge(*s).1).collect();
+        assert_eq!(classes.len(), all.len());
+        assert_eq!(status_badge(DeploymentState::Failed).0, "FAILED");
+    }
+
+    #[test]
+    fn timestamps_are_shortened_for_tables() {
+        assert_eq!(short_time("2026-11-23T10:04:05.123456Z"), "2026-11-23 10:04:05");
+        assert_eq!(short_time("2026-11-23T10:04:05Z"), "2026-11-23 10:04:05");
+    }
+}

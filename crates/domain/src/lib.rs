@@ -1,0 +1,9 @@
+//! The console's resource model: Deployment, its spec and status, with the wire names and enums of
+//! Ververica Platform's Application Manager API. Pure data and parsing; this crate must never do IO,
+//! so the browser build can share it.
+
+pub mod deployment;
+pub mod names;
+
+pub use deployment::*;
+pub use names::{DeploymentName, NameError, NamespaceName};

@@ -1,0 +1,12 @@
+//! Talks to Apache Flink and nothing else: a typed client for a JobManager's REST API and the
+//! supervisor of a local session cluster started from FLINK_HOME. It must never learn what a
+//! deployment is; the engine translates.
+
+mod client;
+mod error;
+pub mod local;
+mod types;
+
+pub use client::FlinkClient;
+pub use error::{ErrorClass, FlinkError};
+pub use types::*;

@@ -1,0 +1,379 @@
+//! Supervises a local Flink session cluster on loopback: writes its configuration under a work
+//! directory, starts a JobManager and a TaskManager from FLINK_HOME as child processes, waits until
+//! they serve, restarts them when they die, and stops them (no JVM left behind). It never binds
+//! beyond 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use tokio::process::{Child, Command};
+use tokio::sync::{watch, Mutex};
+
+use crate::{FlinkClient, FlinkError};
+
+/// Where and how the local cluster runs.
+#[derive(Debug, Clone)]
+pub struct LocalClusterConfig {
+    /// A Flink distribution (bin/, lib/, conf/).
+    pub flink_home: PathBuf,
+    /// Holds the generated conf/, logs, pid files, checkpoints and savepoints.
+    pub work_dir: PathBuf,
+    pub rest_port: u16,
+    pub rpc_port: u16,
+    pub task_slots: u32,
+}
+
+impl LocalClusterConfig {
+    pub fn rest_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.rest_port)
+    }
+
+    pub fn savepoint_dir(&self) -> PathBuf {
+        self.work_dir.join("savepoints")
+    }
+
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.work_dir.join("checkpoints")
+    }
+}
+
+/// What the supervisor last saw of the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Health {
+    Starting,
+    Healthy { taskmanagers: u32, slots_available: u32, flink_version: String },
+    Unhealthy { reason: String },
+    Stopped,
+}
+
+struct Processes {
+    jobmanager: Child,
+    taskmanager: Child,
+}
+
+/// A local session cluster the console owns.
+pub struct LocalCluster {
+    config: LocalClusterConfig,
+    client: FlinkClient,
+    processes: Mutex<Option<Processes>>,
+    health: watch::Sender<Health>,
+}
+
+/// How long a cold start may take before we call it failed (a cold JVM on a busy 2-core machine).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// Health failures in a row, with both processes alive, before the supervisor restarts the cluster.
+const UNHEALTHY_LIMIT: u32 = 5;
+const WATCH_PERIOD: Duration = Duration::from_secs(2);
+
+impl LocalCluster {
+    pub fn new(config: LocalClusterConfig) -> Result<Arc<Self>, FlinkError> {
+        let client = FlinkClient::new(&config.rest_url())?;
+        let (health, _) = watch::channel(Health::Stopped);
+        Ok(Arc::new(Self { config, client, processes: Mutex::new(None), health }))
+    }
+
+    pub fn config(&self) -> &LocalClusterConfig {
+        &self.config
+    }
+
+    pub fn client(&self) -> &FlinkClient {
+        &self.client
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.borrow().clone()
+    }
+
+    pub fn watch_health(&self) -> watch::Receiver<Health> {
+        self.health.subscribe()
+    }
+
+    /// Starts the JobManager and TaskManager and waits until a TaskManager has registered.
+    pub async fn start(&self) -> Result<(), FlinkError> {
+        let mut processes = self.processes.lock().await;
+        if processes.is_some() {
+            return Ok(());
+        }
+        self.health.send_replace(Health::Starting);
+        write_configuration(&self.config)?;
+        kill_leftovers(&self.config.work_dir.join("pid")).await;
+        let started = Processes {
+            jobmanager: self.spawn("jobmanager.sh")?,
+            taskmanager: self.spawn("taskmanager.sh")?,
+        };
+        *processes = Some(started);
+        drop(processes);
+        match self.wait_until_serving().await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                self.stop().await;
+                self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
+                Err(err)
+            }
+        }
+    }
+
+    fn spawn(&self, script: &str) -> Result<Child, FlinkError> {
+        let work = &self.config.work_dir;
+        Command::new(self.config.flink_home.join("bin").join(script))
+            .arg("start-foreground")
+            .env("FLINK_CONF_DIR", work.join("conf"))
+            .env("FLINK_LOG_DIR", work.join("log"))
+            .env("FLINK_PID_DIR", work.join("pid"))
+            .env("FLINK_IDENT_STRING", "console")
+            .env("STD_REDIRECT_TO_FILE", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|err| FlinkError::LocalCluster(format!("cannot start {script}: {err}")))
+    }
+
+    async fn wait_until_serving(&self) -> Result<(), FlinkError> {
+        let deadline = tokio::time::Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(reason) = self.exited_process().await {
+                return Err(FlinkError::LocalCluster(format!(
+                    "{reason}; see the logs in {}",
+                    self.config.work_dir.join("log").display()
+                )));
+            }
+            if let Ok(overview) = self.client.overview().await {
+                if overview.taskmanagers > 0 {
+                    self.health.send_replace(Health::Healthy {
+                        taskmanagers: overview.taskmanagers,
+                        slots_available: overview.slots_available,
+                        flink_version: overview.flink_version,
+                    });
+                    return Ok(());
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(FlinkError::LocalCluster(format!(
+                    "the local Flink cluster did not serve within {} s; see the logs in {}",
+                    START_TIMEOUT.as_secs(),
+                    self.config.work_dir.join("log").display()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Names a process that has exited, if one has.
+    async fn exited_process(&self) -> Option<String> {
+        let mut processes = self.processes.lock().await;
+        let processes = processes.as_mut()?;
+        for (name, child) in [("JobManager", &mut processes.jobmanager), ("TaskManager", &mut processes.taskmanager)] {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(format!("the local Flink {name} exited ({status})"));
+            }
+        }
+        None
+    }
+
+    /// Stops both processes: SIGTERM, then SIGKILL after 15 s.
+    pub async fn stop(&self) {
+        let taken = self.processes.lock().await.take();
+        if let Some(mut processes) = taken {
+            for child in [&mut processes.taskmanager, &mut processes.jobmanager] {
+                terminate(child).await;
+            }
+        }
+        self.health.send_replace(Health::Stopped);
+    }
+
+    /// Watches the cluster until `shutdown` turns true: records its health and restarts it when a
+    /// process exits or it stops answering.
+    pub async fn supervise(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = tokio::time::sleep(WATCH_PERIOD) => {}
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+            let restart_reason = if let Some(reason) = self.exited_process().await {
+                Some(reason)
+            } else {
+                match self.client.overview().await {
+                    Ok(overview) => {
+                        failures = 0;
+                        self.health.send_replace(Health::Healthy {
+                            taskmanagers: overview.taskmanagers,
+                            slots_available: overview.slots_available,
+                            flink_version: overview.flink_version,
+                        });
+                        None
+                    }
+                    Err(err) => {
+                        failures += 1;
+                        self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
+                        (failures >= UNHEALTHY_LIMIT).then(|| format!("no answer {failures} times in a row: {err}"))
+                    }
+                }
+            };
+            if let Some(reason) = restart_reason {
+                tracing::warn!(%reason, "restarting the local Flink cluster");
+                failures = 0;
+                self.stop().await;
+                if let Err(err) = self.start().await {
+                    tracing::error!(error = %err, "the local Flink cluster did not come back");
+                }
+            }
+        }
+    }
+}
+
+async fn terminate(child: &mut Child) {
+    if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        if tokio::time::timeout(Duration::from_secs(15), child.wait()).await.is_ok() {
+            return;
+        }
+    }
+    let _ = child.kill().await;
+}
+
+/// Kills the Flink JVMs a previous, killed console left behind (their pids are in our pid files).
+async fn kill_leftovers(pid_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(pid_dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for pid in text.lines().filter_map(|line| line.trim().parse::<i32>().ok()) {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains("org.apache.flink") {
+                tracing::warn!(pid, "stopping a Flink process left behind by an earlier run");
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                for _ in 0..50 {
+                    if kill(Pid::from_raw(pid), None).is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// Writes `work_dir/conf`: Flink's shipped files with a loopback-only, small `config.yaml`.
+pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError> {
+    let io = |what: &str, err: std::io::Error| FlinkError::LocalCluster(format!("{what}: {err}"));
+    let work = &config.work_dir;
+    for dir in ["conf", "log", "pid", "tmp", "uploads", "checkpoints", "savepoints"] {
+        std::fs::create_dir_all(work.join(dir)).map_err(|e| io(&format!("cannot create {}", work.join(dir).display()), e))?;
+    }
+    let shipped = config.flink_home.join("conf");
+    let entries = std::fs::read_dir(&shipped).map_err(|e| io(&format!("cannot read {}", shipped.display()), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name != "config.yaml" && entry.path().is_file() {
+            std::fs::copy(entry.path(), work.join("conf").join(&name))
+                .map_err(|e| io(&format!("cannot copy {}", entry.path().display()), e))?;
+        }
+    }
+    let java_opts = shipped_java_opts(&shipped.join("config.yaml"))?;
+    let yaml = render_config(config, &java_opts);
+    std::fs::write(work.join("conf").join("config.yaml"), yaml).map_err(|e| io("cannot write config.yaml", e))?;
+    std::fs::write(work.join("conf").join("masters"), format!("127.0.0.1:{}\n", config.rest_port))
+        .map_err(|e| io("cannot write masters", e))?;
+    std::fs::write(work.join("conf").join("workers"), "127.0.0.1\n").map_err(|e| io("cannot write workers", e))?;
+    Ok(())
+}
+
+/// The JVM flags Flink ships (`env.java.opts.all`, the `--add-opens` list Java 17 needs).
+fn shipped_java_opts(path: &Path) -> Result<String, FlinkError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| FlinkError::LocalCluster(format!("cannot read {}: {err}", path.display())))?;
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
+        .map_err(|err| FlinkError::LocalCluster(format!("{} is not YAML: {err}", path.display())))?;
+    let nested = yaml.get("env").and_then(|v| v.get("java")).and_then(|v| v.get("opts")).and_then(|v| v.get("all"));
+    let flat = yaml.get("env.java.opts.all");
+    Ok(nested.or(flat).and_then(|v| v.as_str()).unwrap_or_default().to_owned())
+}
+
+fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
+    let work = config.work_dir.display();
+    let mut settings: Vec<(&str, String)> = vec![
+        ("env.java.opts.all", java_opts.to_owned()),
+        ("jobmanager.bind-host", "127.0.0.1".into()),
+        ("jobmanager.rpc.address", "127.0.0.1".into()),
+        ("jobmanager.rpc.port", config.rpc_port.to_string()),
+        ("jobmanager.memory.process.size", "1024m".into()),
+        ("jobmanager.execution.failover-strategy", "region".into()),
+        ("taskmanager.bind-host", "127.0.0.1".into()),
+        ("taskmanager.host", "127.0.0.1".into()),
+        ("taskmanager.numberOfTaskSlots", config.task_slots.to_string()),
+        ("taskmanager.memory.process.size", "1536m".into()),
+        ("parallelism.default", "1".into()),
+        ("rest.address", "127.0.0.1".into()),
+        ("rest.bind-address", "127.0.0.1".into()),
+        ("rest.port", config.rest_port.to_string()),
+        ("blob.server.port", "0".into()),
+        ("taskmanager.rpc.port", "0".into()),
+        ("taskmanager.data.port", "0".into()),
+        ("env.pid.dir", format!("{work}/pid")),
+        ("io.tmp.dirs", format!("{work}/tmp")),
+        ("web.upload.dir", format!("{work}/uploads")),
+        ("web.submit.enable", "true".into()),
+        ("web.cancel.enable", "true".into()),
+        ("execution.checkpointing.dir", format!("file://{work}/checkpoints")),
+        ("execution.checkpointing.savepoint-dir", format!("file://{work}/savepoints")),
+        ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION".into()),
+        ("execution.checkpointing.num-retained", "3".into()),
+        // A failing job must end FAILED after a few tries, not restart forever.
+        ("restart-strategy.type", "fixed-delay".into()),
+        ("restart-strategy.fixed-delay.attempts", "3".into()),
+        ("restart-strategy.fixed-delay.delay", "1 s".into()),
+    ];
+    settings.retain(|(_, value)| !value.is_empty());
+    let mut yaml = String::from("# Written by the console for its local session cluster; edits are overwritten.\n");
+    for (key, value) in settings {
+        yaml.push_str(&format!("{key}: {}\n", yaml_string(&value)));
+    }
+    yaml
+}
+
+fn yaml_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_binds_to_loopback_and_keeps_the_shipped_java_flags() {
+        let home = tempfile::tempdir().expect("dir");
+        let work = tempfile::tempdir().expect("dir");
+        std::fs::create_dir_all(home.path().join("conf")).expect("conf");
+        std::fs::write(
+            home.path().join("conf/config.yaml"),
+            "env:\n  java:\n    opts:\n      all: --add-opens=java.base/java.lang=ALL-UNNAMED\n",
+        )
+        .expect("write");
+        std::fs::write(home.path().join("conf/log4j-console.properties"), "x=1\n").expect("write");
+        let config = LocalClusterConfig {
+            flink_home: home.path().to_owned(),
+            work_dir: work.path().to_owned(),
+            rest_port: 18081,
+            rpc_port: 16123,
+            task_slots: 4,
+        };
+        write_configuration(&config).expect("written");
+        let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
+        let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
+        assert_eq!(parsed["env.java.opts.all"], "--add-opens=java.base/java.lang=ALL-UNNAMED");
+        assert_eq!(parsed["rest.bind-address"], "127.0.0.1");
+        assert_eq!(parsed["rest.port"], "18081");
+        assert!(work.path().join("conf/log4j-console.properties").exists());
+    }
+}

@@ -1,0 +1,94 @@
+//! Request and response shapes of Flink's REST API (2.x), as observed on a real 2.3 cluster.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A Flink job id (32 hex characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub String);
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The id Flink gave an uploaded jar (`<uuid>_<file name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JarId(pub String);
+
+/// The states a Flink job can be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobState {
+    Initializing,
+    Created,
+    Running,
+    Failing,
+    Failed,
+    Cancelling,
+    Canceled,
+    Finished,
+    Restarting,
+    Suspended,
+    Reconciling,
+}
+
+impl JobState {
+    /// A globally terminal state: the job will never run again by itself.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Failed | Self::Canceled | Self::Finished)
+    }
+}
+
+/// `POST /jars/:id/run`. `programArgsList` (not `programArgs`, which 2.3 ignores).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunJar {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_class: Option<String>,
+    pub program_args_list: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub savepoint_path: Option<String>,
+    pub allow_non_restored_state: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_mode: Option<ClaimMode>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub flink_configuration: BTreeMap<String, String>,
+}
+
+/// How a restored job treats the files of the snapshot it starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimMode {
+    Claim,
+    NoClaim,
+}
+
+/// One row of `GET /jobs/overview`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct JobOverview {
+    pub jid: JobId,
+    pub name: String,
+    pub state: JobState,
+    #[serde(rename = "start-time")]
+    pub start_time: i64,
+    #[serde(rename = "end-time")]
+    pub end_time: i64,
+}
+
+/// `GET /overview`: the cluster at a glance.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ClusterOverview {
+    pub taskmanagers: u32,
+    pub slots_total: u32,
+    pub slots_available: u32,
+    pub jobs_running: u32,
+    pub flink_version: String,
+}

@@ -1,0 +1,50 @@
+import { expect, test } from '@playwright/test';
+import { DeploymentsPage } from './fixtures/deployments_page';
+
+test('the root address leads to the deployments of the default namespace', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/namespaces\/default\/deployments$/);
+  await expect(page.getByRole('heading', { name: 'Deployments' })).toBeVisible();
+});
+
+test('streaming deployments are listed with their status and the page hydrates', async ({ page }) => {
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto();
+  await deployments.expectHydrated();
+  await expect(page.getByTestId('namespace')).toHaveText('default');
+  const counter = deployments.row('stateful-counter');
+  await expect(counter).toContainText('Stateful counter');
+  await expect(counter).toContainText('CANCELLED');
+  await expect(deployments.row('orders-sql')).toBeVisible();
+  await expect(deployments.row('bounded-counter')).toHaveCount(0);
+  await page.screenshot({ path: 'end2end/screenshots/deployments.png', fullPage: true });
+});
+
+test('the batch tab lists batch deployments without a reload', async ({ page }) => {
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto();
+  await deployments.expectHydrated();
+  await deployments.tab('Batch').click();
+  await expect(page).toHaveURL(/mode=batch/);
+  await expect(deployments.row('bounded-counter')).toContainText('CANCELLED');
+  await expect(deployments.row('stateful-counter')).toHaveCount(0);
+  await expect(deployments.tab('Batch')).toHaveAttribute('aria-current', 'page');
+});
+
+test('the page is rendered on the server before any script runs @ssr', async ({ page }) => {
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto('batch');
+  await expect(deployments.row('bounded-counter')).toContainText('CANCELLED');
+  await expect(deployments.live).toHaveText('○ Static');
+});
+
+test('an unknown namespace says so', async ({ page }) => {
+  await page.goto('/namespaces/nowhere/deployments');
+  await expect(page.getByRole('alert')).toContainText('namespace nowhere was not found');
+});
+
+test('an unknown address is a 404 page', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});

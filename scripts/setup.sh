@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what the console needs and is missing; a second run skips what is there.
+#   scripts/setup.sh                  build tools, Flink, example jobs
+#   scripts/setup.sh --with-browser   also Debian's Chromium (for the Playwright suite)
+source "$(dirname "$0")/common.sh"
+
+with_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=true ;;
+    *) warn "unknown option $arg"; exit 2 ;;
+  esac
+done
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock.
+wbg_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version" ]; then
+  say "Installing wasm-bindgen-cli $wbg_version (a few minutes, once)"
+  # Without --locked: its lock file pins a crate version the registry no longer has.
+  cargo install wasm-bindgen-cli --version "$wbg_version" --force
+fi
+
+if [ ! -x "$ROOT/node_modules/.bin/tailwindcss" ] || [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] \
+   || [ ! -x "$ROOT/node_modules/.bin/playwright" ] || [ "$ROOT/package.json" -nt "$ROOT/node_modules/.stamp" ]; then
+  say "Installing npm dev tools (Tailwind CLI, binaryen, Playwright)"
+  (cd "$ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
+  touch "$ROOT/node_modules/.stamp"
+fi
+
+if [ ! -x "$FLINK_HOME_DIR/bin/jobmanager.sh" ]; then
+  say "Installing Flink $FLINK_VERSION from PyPI into .flink/ (330 MB, once)"
+  wheels="$ROOT/.flink/wheels"
+  mkdir -p "$wheels"
+  python3 -m pip download --quiet --no-deps --dest "$wheels" \
+    "apache-flink-libraries==$FLINK_VERSION" "apache-flink==$FLINK_VERSION"
+  staging="$ROOT/.flink/staging"
+  rm -rf "$staging" && mkdir -p "$staging"
+  (cd "$staging" && unzip -q -o "$wheels"/apache_flink_libraries-*.whl 'pyflink/*' \
+     && unzip -q -o "$wheels"/apache_flink-"$FLINK_VERSION"-*.whl 'pyflink/bin/*' 'pyflink/conf/*' 'pyflink/log/*')
+  chmod +x "$staging"/pyflink/bin/*
+  rm -rf "$FLINK_HOME_DIR"
+  mv "$staging/pyflink" "$FLINK_HOME_DIR"
+  rm -rf "$staging" "$wheels"
+fi
+
+if have java && have javac; then
+  newest_source="$(find "$ROOT/jobs/src" -name '*.java' -newer "$JOBS_BUILD/.stamp" 2>/dev/null | head -1 || true)"
+  if [ ! -f "$JOBS_BUILD/.stamp" ] || [ -n "$newest_source" ]; then
+    say "Compiling the example jobs with javac"
+    classes="$JOBS_BUILD/classes"
+    rm -rf "$JOBS_BUILD" && mkdir -p "$classes"
+    javac -nowarn -d "$classes" -cp "$FLINK_HOME_DIR/lib/*" $(find "$ROOT/jobs/src" -name '*.java')
+    (cd "$classes" && jar cf "$JOBS_BUILD/stateful-job.jar" console/examples/StatefulCounter*.class \
+       && jar cf "$JOBS_BUILD/sql-runner.jar" console/examples/SqlRunner*.class)
+    touch "$JOBS_BUILD/.stamp"
+  fi
+else
+  warn "Java (a JDK 17 with javac) was not found: the example jobs are not compiled and no local"
+  warn "Flink cluster can start. The console still serves; install openjdk-17-jdk and run again."
+fi
+
+if $with_browser && ! have chromium; then
+  say "Installing Debian's Chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null \
+    || { "${apt_get[@]}" update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null; }
+fi

@@ -1,0 +1,61 @@
+//! The console's command line: where it listens, stores data, finds its site and Flink.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "flink-console", version, about = "A self-hosted console for Apache Flink deployments")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run only a supervised local Flink cluster until interrupted (used by the test command).
+    FlinkLocal(LocalFlinkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address the console listens on.
+    #[arg(long, env = "CONSOLE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Directory for the console's own state (database, local Flink cluster files).
+    #[arg(long, env = "CONSOLE_DATA_DIR", default_value = ".console")]
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory with the built site (pkg/console.js, pkg/console.wasm, pkg/console.css, favicon).
+    #[arg(long, env = "CONSOLE_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// Directory with the example job jars, referenced by the example deployments.
+    #[arg(long, env = "CONSOLE_JOBS_DIR", default_value = "jobs/build")]
+    pub jobs_dir: PathBuf,
+    #[command(flatten)]
+    pub flink: LocalFlinkArgs,
+    /// Use this running Flink cluster (JobManager REST URL) instead of starting a local one.
+    #[arg(long, env = "FLINK_URL", conflicts_with = "flink_home")]
+    pub flink_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LocalFlinkArgs {
+    /// A Flink distribution; when given, the console starts and supervises a local session cluster.
+    #[arg(long, env = "FLINK_HOME")]
+    pub flink_home: Option<PathBuf>,
+    /// Work directory of the local cluster (config, logs, checkpoints, savepoints).
+    #[arg(long, env = "FLINK_WORK_DIR")]
+    pub flink_work_dir: Option<PathBuf>,
+    #[arg(long, env = "FLINK_REST_PORT", default_value_t = 8081)]
+    pub flink_rest_port: u16,
+    #[arg(long, env = "FLINK_RPC_PORT", default_value_t = 6123)]
+    pub flink_rpc_port: u16,
+    #[arg(long, env = "FLINK_TASK_SLOTS", default_value_t = 4)]
+    pub flink_task_slots: u32,
+}

@@ -1,0 +1,48 @@
+//! The console server: builds the axum router (Leptos pages and server functions, health checks,
+//! static files) around shared state. `main.rs` only parses the command line and wires things up,
+//! so tests can call `router(state)` directly.
+
+pub mod config;
+pub mod health;
+pub mod local_flink;
+pub mod seed;
+
+use std::sync::Arc;
+
+use app::ssr::Services;
+use axum::extract::FromRef;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// Everything a request handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Services,
+    pub flink: Arc<local_flink::FlinkSupervision>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The whole HTTP surface of the console.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let services = state.services.clone();
+    let provide_services = move || provide_context(services.clone());
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, provide_services.clone(), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, app::shell))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

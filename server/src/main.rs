@@ -1,0 +1,145 @@
+//! The `flink-console` binary: parses the command line, opens the store, starts the local Flink
+//! cluster, serves the console, and on Ctrl-C or SIGTERM stops everything it started.
+
+use std::sync::Arc;
+
+use app::ssr::Services;
+use clap::Parser;
+use leptos::prelude::LeptosOptions;
+use server::config::{Cli, Command, LocalFlinkArgs, ServeArgs};
+use server::local_flink::{local_cluster, FlinkSupervision};
+use server::{router, seed, AppState};
+use tokio::sync::watch;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::FlinkLocal(args)) => run_local_flink(args, &cli.serve).await,
+        None => serve(cli.serve).await,
+    };
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    std::fs::create_dir_all(&args.data_dir)
+        .map_err(|err| format!("cannot create the data directory {}: {err}", args.data_dir.display()))?;
+    let database_url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/console.db", args.data_dir.display()));
+    let store = storage::Store::connect(&database_url)
+        .await
+        .map_err(|err| format!("cannot open the database {database_url}: {err}"))?;
+    seed::first_start(&store, &args.jobs_dir)
+        .await
+        .map_err(|err| format!("cannot prepare the default namespace: {err}"))?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let flink = match &args.flink_url {
+        Some(url) => FlinkSupervision::Remote(flink::FlinkClient::new(url).map_err(|err| err.to_string())?),
+        None => match local_cluster(&args.flink, &args.data_dir) {
+            Ok(cluster) => {
+                let starting = cluster.clone();
+                let watcher = shutdown_rx.clone();
+                tokio::spawn(async move {
+                    let url = starting.config().rest_url();
+                    match starting.start().await {
+                        Ok(()) => tracing::info!(%url, "local Flink cluster is up"),
+                        Err(err) => tracing::error!(error = %err, "local Flink cluster failed to start; retrying"),
+                    }
+                    starting.supervise(watcher).await;
+                });
+                FlinkSupervision::Local(cluster)
+            }
+            Err(reason) => {
+                tracing::warn!("{reason}");
+                FlinkSupervision::Unavailable(reason)
+            }
+        },
+    };
+    let flink = Arc::new(flink);
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("console")
+        .site_root(args.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(args.listen)
+        .build();
+    let state = AppState { leptos_options, services: Services { store }, flink: flink.clone() };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
+    println!("Flink Console is serving at http://{}/  (Ctrl-C stops it)", args.listen);
+    if let FlinkSupervision::Local(cluster) = flink.as_ref() {
+        println!("Local Flink cluster (starting): {}", cluster.config().rest_url());
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|err| format!("the server stopped: {err}"))?;
+
+    let _ = shutdown_tx.send(true);
+    if let FlinkSupervision::Local(cluster) = flink.as_ref() {
+        println!("Stopping the local Flink cluster…");
+        cluster.stop().await;
+    }
+    Ok(())
+}
+
+/// `flink-console flink-local`: a supervised local cluster and nothing else, until interrupted.
+async fn run_local_flink(args: LocalFlinkArgs, serve: &ServeArgs) -> Result<(), String> {
+    let cluster = local_cluster(&args, &serve.data_dir)?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let started = tokio::select! {
+        started = cluster.start() => started.map_err(|err| err.to_string()),
+        _ = shutdown_signal() => Err("interrupted while starting".to_owned()),
+    };
+    if let Err(err) = started {
+        cluster.stop().await;
+        return Err(err);
+    }
+    println!("Local Flink cluster ready at {}", cluster.config().rest_url());
+    let supervisor = tokio::spawn(cluster.clone().supervise(shutdown_rx));
+    shutdown_signal().await;
+    let _ = shutdown_tx.send(true);
+    let _ = supervisor.await;
+    cluster.stop().await;
+    println!("Local Flink cluster stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}
