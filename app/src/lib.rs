@@ -13,7 +13,7 @@ pub mod view_model;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::not_found::NotFound;
@@ -47,7 +47,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/namespaces/default/deployments"/> }/>
-                <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage/>
+                // Async: the HTML waits for the data, so the page is complete even without JavaScript.
+                <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "flink-console", version, about = "A self-hosted console for Apache Flink deployments")]
+#[command(
+    name = "flink-console",
+    version,
+    about = "A self-hosted console for Apache Flink deployments"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -5,15 +5,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use domain::*;
-use storage::{now_rfc3339, Store, StorageError};
+use storage::{now_rfc3339, StorageError, Store};
 
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Creates the default namespace; if it is new, adds the example deployments.
 pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageError> {
-    let namespace = NamespaceName::parse(DEFAULT_NAMESPACE).map_err(|err| {
-        StorageError::NoSuchNamespace(format!("{DEFAULT_NAMESPACE}: {err}"))
-    })?;
+    let namespace = NamespaceName::parse(DEFAULT_NAMESPACE)
+        .map_err(|err| StorageError::NoSuchNamespace(format!("{DEFAULT_NAMESPACE}: {err}")))?;
     if !store.ensure_namespace(&namespace).await? {
         return Ok(());
     }
@@ -73,7 +72,10 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
     for deployment in &examples {
         store.insert_deployment(deployment).await?;
     }
-    tracing::info!(count = examples.len(), "created the default namespace with example deployments");
+    tracing::info!(
+        count = examples.len(),
+        "created the default namespace with example deployments"
+    );
     Ok(())
 }
 
@@ -97,8 +99,13 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
             state: DesiredState::Cancelled,
             execution_mode: mode,
             deployment_target_name: Some("local".into()),
-            upgrade_strategy: UpgradeStrategy { kind: UpgradeStrategyKind::Stateful },
-            restore_strategy: RestoreStrategy { kind: RestoreStrategyKind::LatestState, allow_non_restored_state: false },
+            upgrade_strategy: UpgradeStrategy {
+                kind: UpgradeStrategyKind::Stateful,
+            },
+            restore_strategy: RestoreStrategy {
+                kind: RestoreStrategyKind::LatestState,
+                allow_non_restored_state: false,
+            },
             max_savepoint_creation_attempts: 4,
             max_job_creation_attempts: 4,
             template: Template {
@@ -110,6 +117,10 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
                 },
             },
         },
-        status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
+        status: DeploymentStatus {
+            state: DeploymentState::Cancelled,
+            running: None,
+            failure: None,
+        },
     }
 }

@@ -100,11 +100,20 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_dns_label_with_the_reason() {
         assert_eq!(DeploymentName::parse(""), Err(NameError::Empty));
-        assert_eq!(DeploymentName::parse("Top"), Err(NameError::InvalidCharacter('T')));
-        assert_eq!(DeploymentName::parse("a_b"), Err(NameError::InvalidCharacter('_')));
+        assert_eq!(
+            DeploymentName::parse("Top"),
+            Err(NameError::InvalidCharacter('T'))
+        );
+        assert_eq!(
+            DeploymentName::parse("a_b"),
+            Err(NameError::InvalidCharacter('_'))
+        );
         assert_eq!(DeploymentName::parse("-a"), Err(NameError::BadEdge));
         assert_eq!(DeploymentName::parse("a-"), Err(NameError::BadEdge));
-        assert_eq!(DeploymentName::parse(&"x".repeat(64)), Err(NameError::TooLong(64)));
+        assert_eq!(
+            DeploymentName::parse(&"x".repeat(64)),
+            Err(NameError::TooLong(64))
+        );
     }
 
     #[test]

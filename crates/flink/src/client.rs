@@ -29,8 +29,14 @@ impl FlinkClient {
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned() })
+            .map_err(|source| FlinkError::Unreachable {
+                url: base_url.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -39,7 +45,8 @@ impl FlinkClient {
 
     /// `GET /overview`: answers only when the JobManager is up.
     pub async fn overview(&self) -> Result<ClusterOverview, FlinkError> {
-        self.send("cluster overview", self.http.get(self.url("/overview"))).await
+        self.send("cluster overview", self.http.get(self.url("/overview")))
+            .await
     }
 
     /// `GET /jobs/overview`: every job the cluster knows, running or ended.
@@ -48,7 +55,9 @@ impl FlinkClient {
         struct Jobs {
             jobs: Vec<JobOverview>,
         }
-        let jobs: Jobs = self.send("job overview", self.http.get(self.url("/jobs/overview"))).await?;
+        let jobs: Jobs = self
+            .send("job overview", self.http.get(self.url("/jobs/overview")))
+            .await?;
         Ok(jobs.jobs)
     }
 
@@ -59,7 +68,12 @@ impl FlinkClient {
             status: JobState,
         }
         let what = format!("status of job {job}");
-        let status: Status = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}/status")))).await?;
+        let status: Status = self
+            .send(
+                &what,
+                self.http.get(self.url(&format!("/jobs/{job}/status"))),
+            )
+            .await?;
         Ok(status.status)
     }
 
@@ -67,9 +81,15 @@ impl FlinkClient {
     /// by content hash, so the same artifact is sent once per cluster (and again only after the
     /// JobManager lost its uploads, e.g. on restart).
     pub async fn upload_jar(&self, path: &Path) -> Result<JarId, FlinkError> {
-        let artifact_error = |source| FlinkError::Artifact { path: path.display().to_string(), source };
+        let artifact_error = |source| FlinkError::Artifact {
+            path: path.display().to_string(),
+            source,
+        };
         let bytes = tokio::fs::read(path).await.map_err(artifact_error)?;
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("artifact.jar");
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("artifact.jar");
         let digest = hex::encode(Sha256::digest(&bytes));
         let upload_name = format!("{}-{file_name}", &digest[..16]);
 
@@ -79,14 +99,21 @@ impl FlinkClient {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(upload_name)
             .mime_str("application/java-archive")
-            .map_err(|source| FlinkError::Unreachable { url: self.base_url.clone(), source })?;
+            .map_err(|source| FlinkError::Unreachable {
+                url: self.base_url.clone(),
+                source,
+            })?;
         let form = reqwest::multipart::Form::new().part("jarfile", part);
         #[derive(Deserialize)]
         struct Uploaded {
             filename: String,
         }
-        let uploaded: Uploaded =
-            self.send("jar upload", self.http.post(self.url("/jars/upload")).multipart(form)).await?;
+        let uploaded: Uploaded = self
+            .send(
+                "jar upload",
+                self.http.post(self.url("/jars/upload")).multipart(form),
+            )
+            .await?;
         let id = Path::new(&uploaded.filename)
             .file_name()
             .and_then(|n| n.to_str())
@@ -107,8 +134,14 @@ impl FlinkClient {
         struct Jars {
             files: Vec<Jar>,
         }
-        let jars: Jars = self.send("jar list", self.http.get(self.url("/jars"))).await?;
-        Ok(jars.files.into_iter().find(|jar| jar.name == upload_name).map(|jar| JarId(jar.id)))
+        let jars: Jars = self
+            .send("jar list", self.http.get(self.url("/jars")))
+            .await?;
+        Ok(jars
+            .files
+            .into_iter()
+            .find(|jar| jar.name == upload_name)
+            .map(|jar| JarId(jar.id)))
     }
 
     /// `POST /jars/:id/run`: submits a job; Flink's refusal (e.g. unmappable state) is kept verbatim.
@@ -118,7 +151,9 @@ impl FlinkClient {
             jobid: JobId,
         }
         let url = self.url(&format!("/jars/{}/run", jar.0));
-        let submitted: Submitted = self.send("job submission", self.http.post(url).json(request)).await?;
+        let submitted: Submitted = self
+            .send("job submission", self.http.post(url).json(request))
+            .await?;
         Ok(submitted.jobid)
     }
 
@@ -140,11 +175,21 @@ impl FlinkClient {
     }
 
     fn unreachable(&self, source: reqwest::Error) -> FlinkError {
-        FlinkError::Unreachable { url: self.base_url.clone(), source }
+        FlinkError::Unreachable {
+            url: self.base_url.clone(),
+            source,
+        }
     }
 
-    async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
-        let response = request.send().await.map_err(|source| self.unreachable(source))?;
+    async fn send<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, FlinkError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|source| self.unreachable(source))?;
         let body = Self::check(what, response).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {
             what: what.to_owned(),
@@ -155,10 +200,13 @@ impl FlinkClient {
     /// Returns the body of a 2xx answer, or Flink's `errors` as a `Rejected` error.
     async fn check(what: &str, response: reqwest::Response) -> Result<String, FlinkError> {
         let status = response.status();
-        let body = response.text().await.map_err(|err| FlinkError::BadResponse {
-            what: what.to_owned(),
-            detail: format!("unreadable body: {err}"),
-        })?;
+        let body = response
+            .text()
+            .await
+            .map_err(|err| FlinkError::BadResponse {
+                what: what.to_owned(),
+                detail: format!("unreadable body: {err}"),
+            })?;
         if status.is_success() {
             return Ok(body);
         }
@@ -166,7 +214,11 @@ impl FlinkClient {
             Ok(errors) if !errors.errors.is_empty() => errors.errors.join("\n"),
             _ => truncate(&body, 2000).to_owned(),
         };
-        Err(FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message })
+        Err(FlinkError::Rejected {
+            what: what.to_owned(),
+            status: status.as_u16(),
+            message,
+        })
     }
 }
 

@@ -45,8 +45,14 @@ impl LocalClusterConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Health {
     Starting,
-    Healthy { taskmanagers: u32, slots_available: u32, flink_version: String },
-    Unhealthy { reason: String },
+    Healthy {
+        taskmanagers: u32,
+        slots_available: u32,
+        flink_version: String,
+    },
+    Unhealthy {
+        reason: String,
+    },
     Stopped,
 }
 
@@ -73,7 +79,12 @@ impl LocalCluster {
     pub fn new(config: LocalClusterConfig) -> Result<Arc<Self>, FlinkError> {
         let client = FlinkClient::new(&config.rest_url())?;
         let (health, _) = watch::channel(Health::Stopped);
-        Ok(Arc::new(Self { config, client, processes: Mutex::new(None), health }))
+        Ok(Arc::new(Self {
+            config,
+            client,
+            processes: Mutex::new(None),
+            health,
+        }))
     }
 
     pub fn config(&self) -> &LocalClusterConfig {
@@ -111,7 +122,9 @@ impl LocalCluster {
             Ok(()) => Ok(()),
             Err(err) => {
                 self.stop().await;
-                self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
+                self.health.send_replace(Health::Unhealthy {
+                    reason: err.to_string(),
+                });
                 Err(err)
             }
         }
@@ -168,7 +181,10 @@ impl LocalCluster {
     async fn exited_process(&self) -> Option<String> {
         let mut processes = self.processes.lock().await;
         let processes = processes.as_mut()?;
-        for (name, child) in [("JobManager", &mut processes.jobmanager), ("TaskManager", &mut processes.taskmanager)] {
+        for (name, child) in [
+            ("JobManager", &mut processes.jobmanager),
+            ("TaskManager", &mut processes.taskmanager),
+        ] {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(format!("the local Flink {name} exited ({status})"));
             }
@@ -214,8 +230,11 @@ impl LocalCluster {
                     }
                     Err(err) => {
                         failures += 1;
-                        self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
-                        (failures >= UNHEALTHY_LIMIT).then(|| format!("no answer {failures} times in a row: {err}"))
+                        self.health.send_replace(Health::Unhealthy {
+                            reason: err.to_string(),
+                        });
+                        (failures >= UNHEALTHY_LIMIT)
+                            .then(|| format!("no answer {failures} times in a row: {err}"))
                     }
                 }
             };
@@ -234,7 +253,10 @@ impl LocalCluster {
 async fn terminate(child: &mut Child) {
     if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
         let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-        if tokio::time::timeout(Duration::from_secs(15), child.wait()).await.is_ok() {
+        if tokio::time::timeout(Duration::from_secs(15), child.wait())
+            .await
+            .is_ok()
+        {
             return;
         }
     }
@@ -243,14 +265,24 @@ async fn terminate(child: &mut Child) {
 
 /// Kills the Flink JVMs a previous, killed console left behind (their pids are in our pid files).
 async fn kill_leftovers(pid_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(pid_dir) else { return };
+    let Ok(entries) = std::fs::read_dir(pid_dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(text) = std::fs::read_to_string(&path) else { continue };
-        for pid in text.lines().filter_map(|line| line.trim().parse::<i32>().ok()) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for pid in text
+            .lines()
+            .filter_map(|line| line.trim().parse::<i32>().ok())
+        {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             if String::from_utf8_lossy(&cmdline).contains("org.apache.flink") {
-                tracing::warn!(pid, "stopping a Flink process left behind by an earlier run");
+                tracing::warn!(
+                    pid,
+                    "stopping a Flink process left behind by an earlier run"
+                );
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
                 for _ in 0..50 {
                     if kill(Pid::from_raw(pid), None).is_err() {
@@ -268,11 +300,21 @@ async fn kill_leftovers(pid_dir: &Path) {
 pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError> {
     let io = |what: &str, err: std::io::Error| FlinkError::LocalCluster(format!("{what}: {err}"));
     let work = &config.work_dir;
-    for dir in ["conf", "log", "pid", "tmp", "uploads", "checkpoints", "savepoints"] {
-        std::fs::create_dir_all(work.join(dir)).map_err(|e| io(&format!("cannot create {}", work.join(dir).display()), e))?;
+    for dir in [
+        "conf",
+        "log",
+        "pid",
+        "tmp",
+        "uploads",
+        "checkpoints",
+        "savepoints",
+    ] {
+        std::fs::create_dir_all(work.join(dir))
+            .map_err(|e| io(&format!("cannot create {}", work.join(dir).display()), e))?;
     }
     let shipped = config.flink_home.join("conf");
-    let entries = std::fs::read_dir(&shipped).map_err(|e| io(&format!("cannot read {}", shipped.display()), e))?;
+    let entries = std::fs::read_dir(&shipped)
+        .map_err(|e| io(&format!("cannot read {}", shipped.display()), e))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
         if name != "config.yaml" && entry.path().is_file() {
@@ -282,22 +324,37 @@ pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError
     }
     let java_opts = shipped_java_opts(&shipped.join("config.yaml"))?;
     let yaml = render_config(config, &java_opts);
-    std::fs::write(work.join("conf").join("config.yaml"), yaml).map_err(|e| io("cannot write config.yaml", e))?;
-    std::fs::write(work.join("conf").join("masters"), format!("127.0.0.1:{}\n", config.rest_port))
-        .map_err(|e| io("cannot write masters", e))?;
-    std::fs::write(work.join("conf").join("workers"), "127.0.0.1\n").map_err(|e| io("cannot write workers", e))?;
+    std::fs::write(work.join("conf").join("config.yaml"), yaml)
+        .map_err(|e| io("cannot write config.yaml", e))?;
+    std::fs::write(
+        work.join("conf").join("masters"),
+        format!("127.0.0.1:{}\n", config.rest_port),
+    )
+    .map_err(|e| io("cannot write masters", e))?;
+    std::fs::write(work.join("conf").join("workers"), "127.0.0.1\n")
+        .map_err(|e| io("cannot write workers", e))?;
     Ok(())
 }
 
 /// The JVM flags Flink ships (`env.java.opts.all`, the `--add-opens` list Java 17 needs).
 fn shipped_java_opts(path: &Path) -> Result<String, FlinkError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| FlinkError::LocalCluster(format!("cannot read {}: {err}", path.display())))?;
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
-        .map_err(|err| FlinkError::LocalCluster(format!("{} is not YAML: {err}", path.display())))?;
-    let nested = yaml.get("env").and_then(|v| v.get("java")).and_then(|v| v.get("opts")).and_then(|v| v.get("all"));
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        FlinkError::LocalCluster(format!("cannot read {}: {err}", path.display()))
+    })?;
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).map_err(|err| {
+        FlinkError::LocalCluster(format!("{} is not YAML: {err}", path.display()))
+    })?;
+    let nested = yaml
+        .get("env")
+        .and_then(|v| v.get("java"))
+        .and_then(|v| v.get("opts"))
+        .and_then(|v| v.get("all"));
     let flat = yaml.get("env.java.opts.all");
-    Ok(nested.or(flat).and_then(|v| v.as_str()).unwrap_or_default().to_owned())
+    Ok(nested
+        .or(flat)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned())
 }
 
 fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
@@ -311,7 +368,10 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("jobmanager.execution.failover-strategy", "region".into()),
         ("taskmanager.bind-host", "127.0.0.1".into()),
         ("taskmanager.host", "127.0.0.1".into()),
-        ("taskmanager.numberOfTaskSlots", config.task_slots.to_string()),
+        (
+            "taskmanager.numberOfTaskSlots",
+            config.task_slots.to_string(),
+        ),
         ("taskmanager.memory.process.size", "1536m".into()),
         ("parallelism.default", "1".into()),
         ("rest.address", "127.0.0.1".into()),
@@ -325,9 +385,18 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("web.upload.dir", format!("{work}/uploads")),
         ("web.submit.enable", "true".into()),
         ("web.cancel.enable", "true".into()),
-        ("execution.checkpointing.dir", format!("file://{work}/checkpoints")),
-        ("execution.checkpointing.savepoint-dir", format!("file://{work}/savepoints")),
-        ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION".into()),
+        (
+            "execution.checkpointing.dir",
+            format!("file://{work}/checkpoints"),
+        ),
+        (
+            "execution.checkpointing.savepoint-dir",
+            format!("file://{work}/savepoints"),
+        ),
+        (
+            "execution.checkpointing.externalized-checkpoint-retention",
+            "RETAIN_ON_CANCELLATION".into(),
+        ),
         ("execution.checkpointing.num-retained", "3".into()),
         // A failing job must end FAILED after a few tries, not restart forever.
         ("restart-strategy.type", "fixed-delay".into()),
@@ -335,7 +404,9 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("restart-strategy.fixed-delay.delay", "1 s".into()),
     ];
     settings.retain(|(_, value)| !value.is_empty());
-    let mut yaml = String::from("# Written by the console for its local session cluster; edits are overwritten.\n");
+    let mut yaml = String::from(
+        "# Written by the console for its local session cluster; edits are overwritten.\n",
+    );
     for (key, value) in settings {
         yaml.push_str(&format!("{key}: {}\n", yaml_string(&value)));
     }
@@ -371,7 +442,10 @@ mod tests {
         write_configuration(&config).expect("written");
         let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
         let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
-        assert_eq!(parsed["env.java.opts.all"], "--add-opens=java.base/java.lang=ALL-UNNAMED");
+        assert_eq!(
+            parsed["env.java.opts.all"],
+            "--add-opens=java.base/java.lang=ALL-UNNAMED"
+        );
         assert_eq!(parsed["rest.bind-address"], "127.0.0.1");
         assert_eq!(parsed["rest.port"], "18081");
         assert!(work.path().join("conf/log4j-console.properties").exists());

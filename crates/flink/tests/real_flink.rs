@@ -13,7 +13,8 @@ fn cluster() -> FlinkClient {
 }
 
 fn example_jar(name: &str) -> PathBuf {
-    let dir = std::env::var("CONSOLE_JOBS_DIR").expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
+    let dir = std::env::var("CONSOLE_JOBS_DIR")
+        .expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
     PathBuf::from(dir).join(name)
 }
 
@@ -35,8 +36,14 @@ async fn wait_for_state(client: &FlinkClient, job: &JobId, wanted: JobState, wit
 #[tokio::test]
 async fn the_stateful_example_job_is_uploaded_runs_and_is_cancelled() {
     let client = cluster();
-    let jar = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("upload");
-    let again = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("second upload");
+    let jar = client
+        .upload_jar(&example_jar("stateful-job.jar"))
+        .await
+        .expect("upload");
+    let again = client
+        .upload_jar(&example_jar("stateful-job.jar"))
+        .await
+        .expect("second upload");
     assert_eq!(jar, again, "the same artifact is uploaded once");
 
     let job = client
@@ -53,7 +60,12 @@ async fn the_stateful_example_job_is_uploaded_runs_and_is_cancelled() {
         .expect("the job is submitted");
     wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
     let listed = client.jobs().await.expect("job overview");
-    assert!(listed.iter().any(|j| j.jid == job && j.name == "stateful-counter"), "{listed:?}");
+    assert!(
+        listed
+            .iter()
+            .any(|j| j.jid == job && j.name == "stateful-counter"),
+        "{listed:?}"
+    );
 
     client.cancel(&job).await.expect("cancel");
     wait_for_state(&client, &job, JobState::Canceled, Duration::from_secs(30)).await;
@@ -62,14 +74,23 @@ async fn the_stateful_example_job_is_uploaded_runs_and_is_cancelled() {
 #[tokio::test]
 async fn flink_refusals_keep_flinks_message() {
     let client = cluster();
-    let err = client.cancel(&JobId("00000000000000000000000000000000".into())).await.expect_err("no such job");
+    let err = client
+        .cancel(&JobId("00000000000000000000000000000000".into()))
+        .await
+        .expect_err("no such job");
     assert_eq!(err.class(), flink::ErrorClass::Permanent, "{err}");
-    assert!(matches!(err, flink::FlinkError::Rejected { status: 404, .. }), "{err}");
+    assert!(
+        matches!(err, flink::FlinkError::Rejected { status: 404, .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_cluster_is_a_transient_error() {
     let client = FlinkClient::new("http://127.0.0.1:9").expect("a client");
-    let err = client.overview().await.expect_err("nothing listens on port 9");
+    let err = client
+        .overview()
+        .await
+        .expect_err("nothing listens on port 9");
     assert_eq!(err.class(), flink::ErrorClass::Transient, "{err}");
 }

@@ -7,7 +7,7 @@ mod error;
 
 use std::str::FromStr;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
@@ -33,11 +33,19 @@ impl Store {
         let in_memory = url.contains(":memory:");
         let pool = AnyPoolOptions::new()
             // An in-memory SQLite database exists once per connection.
-            .max_connections(if in_memory { 1 } else if is_sqlite { 4 } else { 16 })
+            .max_connections(if in_memory {
+                1
+            } else if is_sqlite {
+                4
+            } else {
+                16
+            })
             .connect(url)
             .await?;
         if is_sqlite {
-            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&pool)
+                .await?;
         }
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
@@ -50,7 +58,10 @@ impl Store {
     }
 
     /// Creates the namespace if it does not exist; returns whether it was created.
-    pub async fn ensure_namespace(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
+    pub async fn ensure_namespace(
+        &self,
+        name: &domain::NamespaceName,
+    ) -> Result<bool, StorageError> {
         let done = sqlx::query(
             "INSERT INTO namespaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
@@ -61,7 +72,10 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
+    pub async fn namespace_exists(
+        &self,
+        name: &domain::NamespaceName,
+    ) -> Result<bool, StorageError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
             .bind(name.as_str())
             .fetch_optional(&self.pool)
