@@ -1,5 +1,5 @@
 # The two commands of the README. Everything they need is installed by scripts/setup.sh.
-.PHONY: run test build setup
+.PHONY: run test build setup bench
 
 run:   ## set up, build, start a local Flink cluster and the console at http://127.0.0.1:3000
 	scripts/run.sh
@@ -12,3 +12,6 @@ build:
 
 setup:
 	scripts/setup.sh
+
+bench: ## print benchmark figures (needs no running cluster; starts its own)
+	scripts/bench.sh

@@ -30,11 +30,7 @@ impl Permission {
 impl Services {
     /// The one authorisation entry point. A namespace that does not exist (or, once users exist,
     /// that the caller does not belong to) is reported as not found; nothing is written either way.
-    pub async fn require(
-        &self,
-        permission: Permission,
-        namespace: &NamespaceName,
-    ) -> Result<(), AppError> {
+    pub async fn require(&self, permission: Permission, namespace: &NamespaceName) -> Result<(), AppError> {
         if !self.store.namespace_exists(namespace).await? {
             return Err(AppError::NotFound(format!("namespace {namespace}")));
         }
@@ -53,8 +49,7 @@ pub fn services() -> Result<Services, AppError> {
 
 /// Parses a namespace from a request, reporting a bad one as the user's mistake.
 pub fn parse_namespace(raw: &str) -> Result<NamespaceName, AppError> {
-    NamespaceName::parse(raw)
-        .map_err(|err| AppError::BadRequest(format!("namespace {raw:?}: {err}")))
+    NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("namespace {raw:?}: {err}")))
 }
 
 /// Sets the HTTP status of the current server-function or page response from an error.

@@ -28,18 +28,10 @@ impl From<&Deployment> for DeploymentRow {
             desired: deployment.spec.state,
             status: deployment.status.state,
             mode: deployment.spec.execution_mode,
-            target: deployment
-                .spec
-                .deployment_target_name
-                .clone()
-                .unwrap_or_else(|| "—".into()),
+            target: deployment.spec.deployment_target_name.clone().unwrap_or_else(|| "—".into()),
             parallelism: deployment.spec.template.spec.parallelism,
             modified_at: deployment.metadata.modified_at.clone(),
-            failure: deployment
-                .status
-                .failure
-                .as_ref()
-                .map(|f| format!("{}: {}", f.reason, f.message)),
+            failure: deployment.status.failure.as_ref().map(|f| format!("{}: {}", f.reason, f.message)),
         }
     }
 }
@@ -67,11 +59,7 @@ pub fn mode_from_query(raw: Option<&str>) -> ExecutionMode {
 
 /// Short form of an RFC 3339 timestamp for tables: `2026-11-23 10:04:05`.
 pub fn short_time(rfc3339: &str) -> String {
-    let trimmed = rfc3339
-        .split('.')
-        .next()
-        .unwrap_or(rfc3339)
-        .trim_end_matches('Z');
+    let trimmed = rfc3339.split('.').next().unwrap_or(rfc3339).trim_end_matches('Z');
     trimmed.replacen('T', " ", 1)
 }
 
@@ -97,18 +85,14 @@ mod tests {
             DeploymentState::Suspended,
             DeploymentState::Cancelled,
         ];
-        let classes: std::collections::HashSet<_> =
-            all.iter().map(|s| status_badge(*s).1).collect();
+        let classes: std::collections::HashSet<_> = all.iter().map(|s| status_badge(*s).1).collect();
         assert_eq!(classes.len(), all.len());
         assert_eq!(status_badge(DeploymentState::Failed).0, "FAILED");
     }
 
     #[test]
     fn timestamps_are_shortened_for_tables() {
-        assert_eq!(
-            short_time("2026-11-23T10:04:05.123456Z"),
-            "2026-11-23 10:04:05"
-        );
+        assert_eq!(short_time("2026-11-23T10:04:05.123456Z"), "2026-11-23 10:04:05");
         assert_eq!(short_time("2026-11-23T10:04:05Z"), "2026-11-23 10:04:05");
     }
 }

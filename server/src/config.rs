@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "flink-console",
-    version,
-    about = "A self-hosted console for Apache Flink deployments"
-)]
+#[command(name = "flink-console", version, about = "A self-hosted console for Apache Flink deployments")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -43,8 +39,9 @@ pub struct ServeArgs {
     pub jobs_dir: PathBuf,
     #[command(flatten)]
     pub flink: LocalFlinkArgs,
-    /// Use this running Flink cluster (JobManager REST URL) instead of starting a local one.
-    #[arg(long, env = "FLINK_URL", conflicts_with = "flink_home")]
+    /// Use this running Flink cluster (JobManager REST URL) instead of starting a local one; takes
+    /// precedence over FLINK_HOME.
+    #[arg(long, env = "FLINK_URL")]
     pub flink_url: Option<String>,
 }
 

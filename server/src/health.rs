@@ -16,10 +16,7 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let flink = state.flink.describe();
     match state.services.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "database": "ok", "flink": flink})),
-        ),
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": "ok", "flink": flink}))),
         Err(err) => {
             tracing::warn!(error = %err, "not ready: database");
             (

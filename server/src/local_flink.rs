@@ -23,11 +23,7 @@ impl FlinkSupervision {
                 let url = cluster.config().rest_url();
                 match cluster.health() {
                     Health::Starting => json!({"kind": "local", "url": url, "health": "starting"}),
-                    Health::Healthy {
-                        taskmanagers,
-                        slots_available,
-                        flink_version,
-                    } => json!({
+                    Health::Healthy { taskmanagers, slots_available, flink_version } => json!({
                         "kind": "local", "url": url, "health": "healthy", "taskmanagers": taskmanagers,
                         "slotsAvailable": slots_available, "flinkVersion": flink_version,
                     }),
@@ -60,23 +56,14 @@ pub fn local_cluster(args: &LocalFlinkArgs, data_dir: &Path) -> Result<Arc<Local
         return Err("no FLINK_HOME given: the local Flink cluster is not started".into());
     };
     if !flink_home.join("bin").join("jobmanager.sh").exists() {
-        return Err(format!(
-            "{} is not a Flink distribution (no bin/jobmanager.sh)",
-            flink_home.display()
-        ));
+        return Err(format!("{} is not a Flink distribution (no bin/jobmanager.sh)", flink_home.display()));
     }
     if !java_available() {
-        return Err(
-            "Java was not found on PATH: the local Flink cluster cannot start (install a JDK 17)"
-                .into(),
-        );
+        return Err("Java was not found on PATH: the local Flink cluster cannot start (install a JDK 17)".into());
     }
     let config = LocalClusterConfig {
         flink_home,
-        work_dir: args
-            .flink_work_dir
-            .clone()
-            .unwrap_or_else(|| data_dir.join("flink")),
+        work_dir: args.flink_work_dir.clone().unwrap_or_else(|| data_dir.join("flink")),
         rest_port: args.flink_rest_port,
         rpc_port: args.flink_rpc_port,
         task_slots: args.flink_task_slots,

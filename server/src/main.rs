@@ -15,9 +15,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -35,16 +33,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|err| {
-        format!(
-            "cannot create the data directory {}: {err}",
-            args.data_dir.display()
-        )
-    })?;
-    let database_url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/console.db", args.data_dir.display()));
+    std::fs::create_dir_all(&args.data_dir)
+        .map_err(|err| format!("cannot create the data directory {}: {err}", args.data_dir.display()))?;
+    let database_url =
+        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/console.db", args.data_dir.display()));
     let store = storage::Store::connect(&database_url)
         .await
         .map_err(|err| format!("cannot open the database {database_url}: {err}"))?;
@@ -54,9 +46,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let flink = match &args.flink_url {
-        Some(url) => {
-            FlinkSupervision::Remote(flink::FlinkClient::new(url).map_err(|err| err.to_string())?)
-        }
+        Some(url) => FlinkSupervision::Remote(flink::FlinkClient::new(url).map_err(|err| err.to_string())?),
         None => match local_cluster(&args.flink, &args.data_dir) {
             Ok(cluster) => {
                 let starting = cluster.clone();
@@ -87,23 +77,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .site_pkg_dir("pkg")
         .site_addr(args.listen)
         .build();
-    let state = AppState {
-        leptos_options,
-        services: Services { store },
-        flink: flink.clone(),
-    };
+    let state = AppState { leptos_options, services: Services { store }, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
-    println!(
-        "Flink Console is serving at http://{}/  (Ctrl-C stops it)",
-        args.listen
-    );
+    println!("Flink Console is serving at http://{}/  (Ctrl-C stops it)", args.listen);
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
-        println!(
-            "Local Flink cluster (starting): {}",
-            cluster.config().rest_url()
-        );
+        println!("Local Flink cluster (starting): {}", cluster.config().rest_url());
     }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
@@ -130,10 +110,7 @@ async fn run_local_flink(args: LocalFlinkArgs, serve: &ServeArgs) -> Result<(), 
         cluster.stop().await;
         return Err(err);
     }
-    println!(
-        "Local Flink cluster ready at {}",
-        cluster.config().rest_url()
-    );
+    println!("Local Flink cluster ready at {}", cluster.config().rest_url());
     let supervisor = tokio::spawn(cluster.clone().supervise(shutdown_rx));
     shutdown_signal().await;
     let _ = shutdown_tx.send(true);

@@ -72,10 +72,7 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
     for deployment in &examples {
         store.insert_deployment(deployment).await?;
     }
-    tracing::info!(
-        count = examples.len(),
-        "created the default namespace with example deployments"
-    );
+    tracing::info!(count = examples.len(), "created the default namespace with example deployments");
     Ok(())
 }
 
@@ -99,9 +96,7 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
             state: DesiredState::Cancelled,
             execution_mode: mode,
             deployment_target_name: Some("local".into()),
-            upgrade_strategy: UpgradeStrategy {
-                kind: UpgradeStrategyKind::Stateful,
-            },
+            upgrade_strategy: UpgradeStrategy { kind: UpgradeStrategyKind::Stateful },
             restore_strategy: RestoreStrategy {
                 kind: RestoreStrategyKind::LatestState,
                 allow_non_restored_state: false,
@@ -117,10 +112,6 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
                 },
             },
         },
-        status: DeploymentStatus {
-            state: DeploymentState::Cancelled,
-            running: None,
-            failure: None,
-        },
+        status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
     }
 }

@@ -235,10 +235,7 @@ mod tests {
         assert_eq!(spec.max_job_creation_attempts, 4);
         let back = serde_json::to_value(&spec).expect("serialises");
         assert_eq!(back["restoreStrategy"]["kind"], "LATEST_STATE");
-        assert_eq!(
-            back["template"]["spec"]["artifact"]["jarUri"],
-            "file:///x.jar"
-        );
+        assert_eq!(back["template"]["spec"]["artifact"]["jarUri"], "file:///x.jar");
     }
 
     #[test]

@@ -25,10 +25,7 @@ fn check_dns_label(raw: &str) -> Result<(), NameError> {
     if raw.len() > 63 {
         return Err(NameError::TooLong(raw.len()));
     }
-    if let Some(bad) = raw
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
+    if let Some(bad) = raw.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
         return Err(NameError::InvalidCharacter(bad));
     }
     if raw.starts_with('-') || raw.ends_with('-') {
@@ -100,20 +97,11 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_dns_label_with_the_reason() {
         assert_eq!(DeploymentName::parse(""), Err(NameError::Empty));
-        assert_eq!(
-            DeploymentName::parse("Top"),
-            Err(NameError::InvalidCharacter('T'))
-        );
-        assert_eq!(
-            DeploymentName::parse("a_b"),
-            Err(NameError::InvalidCharacter('_'))
-        );
+        assert_eq!(DeploymentName::parse("Top"), Err(NameError::InvalidCharacter('T')));
+        assert_eq!(DeploymentName::parse("a_b"), Err(NameError::InvalidCharacter('_')));
         assert_eq!(DeploymentName::parse("-a"), Err(NameError::BadEdge));
         assert_eq!(DeploymentName::parse("a-"), Err(NameError::BadEdge));
-        assert_eq!(
-            DeploymentName::parse(&"x".repeat(64)),
-            Err(NameError::TooLong(64))
-        );
+        assert_eq!(DeploymentName::parse(&"x".repeat(64)), Err(NameError::TooLong(64)));
     }
 
     #[test]

@@ -7,7 +7,13 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{ClusterOverview, FlinkError, JarId, JobId, JobOverview, JobState, RunJar};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{
+    AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobException, JobId,
+    JobOverview, JobState, Operation, RunJar, TriggerId, Vertex,
+};
 
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
 #[derive(Clone)]
@@ -29,14 +35,8 @@ impl FlinkClient {
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|source| FlinkError::Unreachable {
-                url: base_url.to_owned(),
-                source,
-            })?;
-        Ok(Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-        })
+            .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
+        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned() })
     }
 
     pub fn base_url(&self) -> &str {
@@ -45,8 +45,7 @@ impl FlinkClient {
 
     /// `GET /overview`: answers only when the JobManager is up.
     pub async fn overview(&self) -> Result<ClusterOverview, FlinkError> {
-        self.send("cluster overview", self.http.get(self.url("/overview")))
-            .await
+        self.send("cluster overview", self.http.get(self.url("/overview"))).await
     }
 
     /// `GET /jobs/overview`: every job the cluster knows, running or ended.
@@ -55,9 +54,7 @@ impl FlinkClient {
         struct Jobs {
             jobs: Vec<JobOverview>,
         }
-        let jobs: Jobs = self
-            .send("job overview", self.http.get(self.url("/jobs/overview")))
-            .await?;
+        let jobs: Jobs = self.send("job overview", self.http.get(self.url("/jobs/overview"))).await?;
         Ok(jobs.jobs)
     }
 
@@ -68,12 +65,7 @@ impl FlinkClient {
             status: JobState,
         }
         let what = format!("status of job {job}");
-        let status: Status = self
-            .send(
-                &what,
-                self.http.get(self.url(&format!("/jobs/{job}/status"))),
-            )
-            .await?;
+        let status: Status = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}/status")))).await?;
         Ok(status.status)
     }
 
@@ -81,15 +73,9 @@ impl FlinkClient {
     /// by content hash, so the same artifact is sent once per cluster (and again only after the
     /// JobManager lost its uploads, e.g. on restart).
     pub async fn upload_jar(&self, path: &Path) -> Result<JarId, FlinkError> {
-        let artifact_error = |source| FlinkError::Artifact {
-            path: path.display().to_string(),
-            source,
-        };
+        let artifact_error = |source| FlinkError::Artifact { path: path.display().to_string(), source };
         let bytes = tokio::fs::read(path).await.map_err(artifact_error)?;
-        let file_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("artifact.jar");
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("artifact.jar");
         let digest = hex::encode(Sha256::digest(&bytes));
         let upload_name = format!("{}-{file_name}", &digest[..16]);
 
@@ -99,28 +85,20 @@ impl FlinkClient {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(upload_name)
             .mime_str("application/java-archive")
-            .map_err(|source| FlinkError::Unreachable {
-                url: self.base_url.clone(),
-                source,
-            })?;
+            .map_err(|source| FlinkError::Unreachable { url: self.base_url.clone(), source })?;
         let form = reqwest::multipart::Form::new().part("jarfile", part);
         #[derive(Deserialize)]
         struct Uploaded {
             filename: String,
         }
-        let uploaded: Uploaded = self
-            .send(
-                "jar upload",
-                self.http.post(self.url("/jars/upload")).multipart(form),
-            )
-            .await?;
-        let id = Path::new(&uploaded.filename)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| FlinkError::BadResponse {
+        let uploaded: Uploaded =
+            self.send("jar upload", self.http.post(self.url("/jars/upload")).multipart(form)).await?;
+        let id = Path::new(&uploaded.filename).file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            FlinkError::BadResponse {
                 what: "jar upload".into(),
                 detail: format!("no file name in {:?}", uploaded.filename),
-            })?;
+            }
+        })?;
         Ok(JarId(id.to_owned()))
     }
 
@@ -134,14 +112,8 @@ impl FlinkClient {
         struct Jars {
             files: Vec<Jar>,
         }
-        let jars: Jars = self
-            .send("jar list", self.http.get(self.url("/jars")))
-            .await?;
-        Ok(jars
-            .files
-            .into_iter()
-            .find(|jar| jar.name == upload_name)
-            .map(|jar| JarId(jar.id)))
+        let jars: Jars = self.send("jar list", self.http.get(self.url("/jars"))).await?;
+        Ok(jars.files.into_iter().find(|jar| jar.name == upload_name).map(|jar| JarId(jar.id)))
     }
 
     /// `POST /jars/:id/run`: submits a job; Flink's refusal (e.g. unmappable state) is kept verbatim.
@@ -151,9 +123,7 @@ impl FlinkClient {
             jobid: JobId,
         }
         let url = self.url(&format!("/jars/{}/run", jar.0));
-        let submitted: Submitted = self
-            .send("job submission", self.http.post(url).json(request))
-            .await?;
+        let submitted: Submitted = self.send("job submission", self.http.post(url).json(request)).await?;
         Ok(submitted.jobid)
     }
 
@@ -170,26 +140,213 @@ impl FlinkClient {
         Self::check(&what, response).await.map(|_| ())
     }
 
+    /// `POST /jobs/:id/savepoints`: triggers a savepoint and leaves the job running.
+    pub async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
+        let body = json!({"target-directory": target_directory, "cancel-job": false});
+        let url = self.url(&format!("/jobs/{job}/savepoints"));
+        self.trigger(&format!("savepoint of job {job}"), self.http.post(url).json(&body)).await
+    }
+
+    /// `POST /jobs/:id/stop`: stop-with-savepoint. The job ends FINISHED once the savepoint is taken;
+    /// if the savepoint fails, the job keeps running.
+    pub async fn stop_with_savepoint(
+        &self,
+        job: &JobId,
+        target_directory: &str,
+        drain: bool,
+    ) -> Result<TriggerId, FlinkError> {
+        let body = json!({"targetDirectory": target_directory, "drain": drain});
+        let url = self.url(&format!("/jobs/{job}/stop"));
+        self.trigger(&format!("stop-with-savepoint of job {job}"), self.http.post(url).json(&body)).await
+    }
+
+    /// Polls a savepoint or stop-with-savepoint operation.
+    pub async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+        let url = self.url(&format!("/jobs/{job}/savepoints/{trigger}"));
+        self.operation(&format!("savepoint {trigger} of job {job}"), url).await
+    }
+
+    /// `POST /savepoint-disposal`: deletes a savepoint's files through Flink.
+    pub async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError> {
+        let body = json!({"savepoint-path": location});
+        let url = self.url("/savepoint-disposal");
+        self.trigger(&format!("disposal of {location}"), self.http.post(url).json(&body)).await
+    }
+
+    /// Polls a savepoint disposal.
+    pub async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+        let url = self.url(&format!("/savepoint-disposal/{trigger}"));
+        self.operation(&format!("savepoint disposal {trigger}"), url).await
+    }
+
+    /// `GET /jobs/:id/checkpoints`: the newest completed snapshot and what the job restored from.
+    pub async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError> {
+        #[derive(Deserialize)]
+        struct Completed {
+            id: u64,
+            external_path: Option<String>,
+            latest_ack_timestamp: Option<i64>,
+            #[serde(default)]
+            is_savepoint: bool,
+        }
+        #[derive(Deserialize)]
+        struct Restored {
+            external_path: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Latest {
+            completed: Option<Completed>,
+            savepoint: Option<Completed>,
+            restored: Option<Restored>,
+        }
+        #[derive(Deserialize)]
+        struct Checkpoints {
+            latest: Option<Latest>,
+        }
+        let what = format!("checkpoints of job {job}");
+        let answer: Checkpoints =
+            self.send(&what, self.http.get(self.url(&format!("/jobs/{job}/checkpoints")))).await?;
+        let Some(latest) = answer.latest else {
+            return Ok(CheckpointSummary::default());
+        };
+        let newest = [latest.completed, latest.savepoint]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                Some(CompletedCheckpoint {
+                    id: c.id,
+                    external_path: c
+                        .external_path
+                        .filter(|p| !p.is_empty() && p != "<checkpoint-not-externally-addressable>")
+                        .map(|p| normalize_location(&p))?,
+                    completed_at_ms: c.latest_ack_timestamp.unwrap_or_default(),
+                    is_savepoint: c.is_savepoint,
+                })
+            })
+            .max_by_key(|c| c.completed_at_ms);
+        Ok(CheckpointSummary {
+            latest_completed: newest,
+            restored_from: latest.restored.and_then(|r| r.external_path).map(|p| normalize_location(&p)),
+        })
+    }
+
+    /// `GET /jobs/:id/exceptions`: the job's exception history, newest first.
+    pub async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Entry {
+            exception_name: Option<String>,
+            stacktrace: Option<String>,
+            timestamp: Option<i64>,
+        }
+        #[derive(Deserialize)]
+        struct History {
+            #[serde(default)]
+            entries: Vec<Entry>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Exceptions {
+            exception_history: Option<History>,
+        }
+        let what = format!("exceptions of job {job}");
+        let answer: Exceptions = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}/exceptions")))).await?;
+        Ok(answer
+            .exception_history
+            .map(|h| h.entries)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| JobException {
+                name: e.exception_name.unwrap_or_default(),
+                stacktrace: e.stacktrace.unwrap_or_default(),
+                timestamp_ms: e.timestamp.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// `GET /jobs/:id`: the vertices of a job's graph.
+    pub async fn vertices(&self, job: &JobId) -> Result<Vec<Vertex>, FlinkError> {
+        #[derive(Deserialize)]
+        struct Job {
+            vertices: Vec<Vertex>,
+        }
+        let what = format!("graph of job {job}");
+        let answer: Job = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}")))).await?;
+        Ok(answer.vertices)
+    }
+
+    /// Metrics of one vertex, aggregated over its subtasks (min, max, avg, sum). Flink answers an
+    /// empty list for metrics it has not reported yet (about 10 s after a start).
+    pub async fn vertex_metrics(
+        &self,
+        job: &JobId,
+        vertex: &str,
+        names: &[&str],
+    ) -> Result<Vec<AggregatedMetric>, FlinkError> {
+        let url = self.url(&format!("/jobs/{job}/vertices/{vertex}/subtasks/metrics"));
+        let request = self.http.get(url).query(&[("get", names.join(",")), ("agg", "min,max,avg,sum".to_owned())]);
+        self.send(&format!("metrics of vertex {vertex} of job {job}"), request).await
+    }
+
+    /// The ids of the metrics a vertex's subtasks report (e.g. `counter.maxCount`).
+    pub async fn vertex_metric_names(&self, job: &JobId, vertex: &str) -> Result<Vec<String>, FlinkError> {
+        #[derive(Deserialize)]
+        struct Metric {
+            id: String,
+        }
+        let url = self.url(&format!("/jobs/{job}/vertices/{vertex}/subtasks/metrics"));
+        let metrics: Vec<Metric> =
+            self.send(&format!("metric names of vertex {vertex} of job {job}"), self.http.get(url)).await?;
+        Ok(metrics.into_iter().map(|m| m.id).collect())
+    }
+
+    async fn trigger(&self, what: &str, request: reqwest::RequestBuilder) -> Result<TriggerId, FlinkError> {
+        #[derive(Deserialize)]
+        struct Triggered {
+            #[serde(rename = "request-id")]
+            request_id: TriggerId,
+        }
+        let triggered: Triggered = self.send(what, request).await?;
+        Ok(triggered.request_id)
+    }
+
+    async fn operation(&self, what: &str, url: String) -> Result<Operation, FlinkError> {
+        #[derive(Deserialize)]
+        struct Status {
+            id: String,
+        }
+        #[derive(Deserialize)]
+        struct Outcome {
+            location: Option<String>,
+            #[serde(rename = "failure-cause")]
+            failure_cause: Option<serde_json::Value>,
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            status: Status,
+            operation: Option<Outcome>,
+        }
+        let answer: Answer = self.send(what, self.http.get(url)).await?;
+        if answer.status.id != "COMPLETED" {
+            return Ok(Operation::InProgress);
+        }
+        let outcome = answer.operation.unwrap_or(Outcome { location: None, failure_cause: None });
+        match outcome.failure_cause {
+            Some(cause) => Ok(Operation::Failed { cause: describe_failure(&cause) }),
+            None => Ok(Operation::Completed { location: outcome.location.map(|l| normalize_location(&l)) }),
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
     fn unreachable(&self, source: reqwest::Error) -> FlinkError {
-        FlinkError::Unreachable {
-            url: self.base_url.clone(),
-            source,
-        }
+        FlinkError::Unreachable { url: self.base_url.clone(), source }
     }
 
-    async fn send<T: DeserializeOwned>(
-        &self,
-        what: &str,
-        request: reqwest::RequestBuilder,
-    ) -> Result<T, FlinkError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|source| self.unreachable(source))?;
+    async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
+        let response = request.send().await.map_err(|source| self.unreachable(source))?;
         let body = Self::check(what, response).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {
             what: what.to_owned(),
@@ -200,26 +357,60 @@ impl FlinkClient {
     /// Returns the body of a 2xx answer, or Flink's `errors` as a `Rejected` error.
     async fn check(what: &str, response: reqwest::Response) -> Result<String, FlinkError> {
         let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|err| FlinkError::BadResponse {
-                what: what.to_owned(),
-                detail: format!("unreadable body: {err}"),
-            })?;
+        let body = response.text().await.map_err(|err| FlinkError::BadResponse {
+            what: what.to_owned(),
+            detail: format!("unreadable body: {err}"),
+        })?;
         if status.is_success() {
             return Ok(body);
         }
         let message = match serde_json::from_str::<FlinkErrors>(&body) {
-            Ok(errors) if !errors.errors.is_empty() => errors.errors.join("\n"),
+            Ok(errors) if !errors.errors.is_empty() => without_stack_frames(&errors.errors),
             _ => truncate(&body, 2000).to_owned(),
         };
-        Err(FlinkError::Rejected {
-            what: what.to_owned(),
-            status: status.as_u16(),
-            message,
-        })
+        // Flink answers 500 for the status of a job it does not know; it is a missing job all the same.
+        let status = if message.contains("FlinkJobNotFoundException") { StatusCode::NOT_FOUND } else { status };
+        Err(FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message })
     }
+}
+
+/// Flink's serialised `failure-cause`: the class and message, plus the first "Caused by" line.
+fn describe_failure(cause: &serde_json::Value) -> String {
+    let class = cause.get("class").and_then(|v| v.as_str()).unwrap_or("unknown");
+    let trace = cause.get("stack-trace").and_then(|v| v.as_str()).unwrap_or_default();
+    let head = trace.lines().next().unwrap_or(class).trim();
+    let root = trace.lines().rfind(|l| l.trim_start().starts_with("Caused by:"));
+    match root {
+        Some(root) if root.trim() != head => format!("{head} ({})", root.trim()),
+        _ => head.to_owned(),
+    }
+}
+
+/// Snapshot locations in one form: Flink reports savepoint paths as `/dir/…` and checkpoint and
+/// restore paths as `file:/dir/…`; both mean `file:/dir/…`.
+fn normalize_location(location: &str) -> String {
+    if location.starts_with('/') {
+        format!("file:{location}")
+    } else {
+        location.to_owned()
+    }
+}
+
+/// Flink's `errors` without Java stack frames: the exception chain ("…Exception: reason", "Caused by: …").
+fn without_stack_frames(errors: &[String]) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    for line in errors.iter().flat_map(|e| e.lines()).map(str::trim) {
+        let noise = line.is_empty()
+            || line.starts_with("at ")
+            || line.starts_with("... ")
+            || line == "Internal server error."
+            || line == "<Exception on server side:"
+            || line == "End of exception on server side>";
+        if !noise && !kept.contains(&line) {
+            kept.push(line);
+        }
+    }
+    truncate(&kept.join("\n"), 2000).to_owned()
 }
 
 fn truncate(text: &str, max: usize) -> &str {

@@ -14,30 +14,21 @@ pub enum FlinkError {
     #[error("Flink at {url} is unreachable: {source}")]
     Unreachable { url: String, source: reqwest::Error },
     #[error("Flink answered {status} to {what}: {message}")]
-    Rejected {
-        what: String,
-        status: u16,
-        message: String,
-    },
+    Rejected { what: String, status: u16, message: String },
     #[error("Flink's answer to {what} was not understood: {detail}")]
     BadResponse { what: String, detail: String },
     #[error("cannot read the artifact {path}: {source}")]
-    Artifact {
-        path: String,
-        source: std::io::Error,
-    },
+    Artifact { path: String, source: std::io::Error },
     #[error("{0}")]
-    LocalCluster(String),
+    Unavailable(String),
 }
 
 impl FlinkError {
     pub fn class(&self) -> ErrorClass {
         match self {
-            Self::Unreachable { .. } | Self::LocalCluster(_) => ErrorClass::Transient,
+            Self::Unreachable { .. } | Self::Unavailable(_) => ErrorClass::Transient,
             Self::Rejected { status, .. } if *status >= 500 => ErrorClass::Transient,
-            Self::Rejected { .. } | Self::BadResponse { .. } | Self::Artifact { .. } => {
-                ErrorClass::Permanent
-            }
+            Self::Rejected { .. } | Self::BadResponse { .. } | Self::Artifact { .. } => ErrorClass::Permanent,
         }
     }
 

@@ -3,10 +3,14 @@
 //! deployment is; the engine translates.
 
 mod client;
+mod cluster;
 mod error;
 pub mod local;
+#[cfg(any(test, feature = "test-double"))]
+pub mod testing;
 mod types;
 
 pub use client::FlinkClient;
+pub use cluster::{FlinkCluster, Submission};
 pub use error::{ErrorClass, FlinkError};
 pub use types::*;

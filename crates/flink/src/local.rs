@@ -45,14 +45,8 @@ impl LocalClusterConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Health {
     Starting,
-    Healthy {
-        taskmanagers: u32,
-        slots_available: u32,
-        flink_version: String,
-    },
-    Unhealthy {
-        reason: String,
-    },
+    Healthy { taskmanagers: u32, slots_available: u32, flink_version: String },
+    Unhealthy { reason: String },
     Stopped,
 }
 
@@ -79,12 +73,7 @@ impl LocalCluster {
     pub fn new(config: LocalClusterConfig) -> Result<Arc<Self>, FlinkError> {
         let client = FlinkClient::new(&config.rest_url())?;
         let (health, _) = watch::channel(Health::Stopped);
-        Ok(Arc::new(Self {
-            config,
-            client,
-            processes: Mutex::new(None),
-            health,
-        }))
+        Ok(Arc::new(Self { config, client, processes: Mutex::new(None), health }))
     }
 
     pub fn config(&self) -> &LocalClusterConfig {
@@ -112,19 +101,15 @@ impl LocalCluster {
         self.health.send_replace(Health::Starting);
         write_configuration(&self.config)?;
         kill_leftovers(&self.config.work_dir.join("pid")).await;
-        let started = Processes {
-            jobmanager: self.spawn("jobmanager.sh")?,
-            taskmanager: self.spawn("taskmanager.sh")?,
-        };
+        let started =
+            Processes { jobmanager: self.spawn("jobmanager.sh")?, taskmanager: self.spawn("taskmanager.sh")? };
         *processes = Some(started);
         drop(processes);
         match self.wait_until_serving().await {
             Ok(()) => Ok(()),
             Err(err) => {
                 self.stop().await;
-                self.health.send_replace(Health::Unhealthy {
-                    reason: err.to_string(),
-                });
+                self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
                 Err(err)
             }
         }
@@ -144,14 +129,14 @@ impl LocalCluster {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|err| FlinkError::LocalCluster(format!("cannot start {script}: {err}")))
+            .map_err(|err| FlinkError::Unavailable(format!("cannot start {script}: {err}")))
     }
 
     async fn wait_until_serving(&self) -> Result<(), FlinkError> {
         let deadline = tokio::time::Instant::now() + START_TIMEOUT;
         loop {
             if let Some(reason) = self.exited_process().await {
-                return Err(FlinkError::LocalCluster(format!(
+                return Err(FlinkError::Unavailable(format!(
                     "{reason}; see the logs in {}",
                     self.config.work_dir.join("log").display()
                 )));
@@ -167,7 +152,7 @@ impl LocalCluster {
                 }
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(FlinkError::LocalCluster(format!(
+                return Err(FlinkError::Unavailable(format!(
                     "the local Flink cluster did not serve within {} s; see the logs in {}",
                     START_TIMEOUT.as_secs(),
                     self.config.work_dir.join("log").display()
@@ -181,10 +166,7 @@ impl LocalCluster {
     async fn exited_process(&self) -> Option<String> {
         let mut processes = self.processes.lock().await;
         let processes = processes.as_mut()?;
-        for (name, child) in [
-            ("JobManager", &mut processes.jobmanager),
-            ("TaskManager", &mut processes.taskmanager),
-        ] {
+        for (name, child) in [("JobManager", &mut processes.jobmanager), ("TaskManager", &mut processes.taskmanager)] {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(format!("the local Flink {name} exited ({status})"));
             }
@@ -230,11 +212,8 @@ impl LocalCluster {
                     }
                     Err(err) => {
                         failures += 1;
-                        self.health.send_replace(Health::Unhealthy {
-                            reason: err.to_string(),
-                        });
-                        (failures >= UNHEALTHY_LIMIT)
-                            .then(|| format!("no answer {failures} times in a row: {err}"))
+                        self.health.send_replace(Health::Unhealthy { reason: err.to_string() });
+                        (failures >= UNHEALTHY_LIMIT).then(|| format!("no answer {failures} times in a row: {err}"))
                     }
                 }
             };
@@ -253,10 +232,7 @@ impl LocalCluster {
 async fn terminate(child: &mut Child) {
     if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
         let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-        if tokio::time::timeout(Duration::from_secs(15), child.wait())
-            .await
-            .is_ok()
-        {
+        if tokio::time::timeout(Duration::from_secs(15), child.wait()).await.is_ok() {
             return;
         }
     }
@@ -273,16 +249,10 @@ async fn kill_leftovers(pid_dir: &Path) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        for pid in text
-            .lines()
-            .filter_map(|line| line.trim().parse::<i32>().ok())
-        {
+        for pid in text.lines().filter_map(|line| line.trim().parse::<i32>().ok()) {
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             if String::from_utf8_lossy(&cmdline).contains("org.apache.flink") {
-                tracing::warn!(
-                    pid,
-                    "stopping a Flink process left behind by an earlier run"
-                );
+                tracing::warn!(pid, "stopping a Flink process left behind by an earlier run");
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
                 for _ in 0..50 {
                     if kill(Pid::from_raw(pid), None).is_err() {
@@ -298,23 +268,14 @@ async fn kill_leftovers(pid_dir: &Path) {
 
 /// Writes `work_dir/conf`: Flink's shipped files with a loopback-only, small `config.yaml`.
 pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError> {
-    let io = |what: &str, err: std::io::Error| FlinkError::LocalCluster(format!("{what}: {err}"));
+    let io = |what: &str, err: std::io::Error| FlinkError::Unavailable(format!("{what}: {err}"));
     let work = &config.work_dir;
-    for dir in [
-        "conf",
-        "log",
-        "pid",
-        "tmp",
-        "uploads",
-        "checkpoints",
-        "savepoints",
-    ] {
+    for dir in ["conf", "log", "pid", "tmp", "uploads", "checkpoints", "savepoints"] {
         std::fs::create_dir_all(work.join(dir))
             .map_err(|e| io(&format!("cannot create {}", work.join(dir).display()), e))?;
     }
     let shipped = config.flink_home.join("conf");
-    let entries = std::fs::read_dir(&shipped)
-        .map_err(|e| io(&format!("cannot read {}", shipped.display()), e))?;
+    let entries = std::fs::read_dir(&shipped).map_err(|e| io(&format!("cannot read {}", shipped.display()), e))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
         if name != "config.yaml" && entry.path().is_file() {
@@ -324,37 +285,22 @@ pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError
     }
     let java_opts = shipped_java_opts(&shipped.join("config.yaml"))?;
     let yaml = render_config(config, &java_opts);
-    std::fs::write(work.join("conf").join("config.yaml"), yaml)
-        .map_err(|e| io("cannot write config.yaml", e))?;
-    std::fs::write(
-        work.join("conf").join("masters"),
-        format!("127.0.0.1:{}\n", config.rest_port),
-    )
-    .map_err(|e| io("cannot write masters", e))?;
-    std::fs::write(work.join("conf").join("workers"), "127.0.0.1\n")
-        .map_err(|e| io("cannot write workers", e))?;
+    std::fs::write(work.join("conf").join("config.yaml"), yaml).map_err(|e| io("cannot write config.yaml", e))?;
+    std::fs::write(work.join("conf").join("masters"), format!("127.0.0.1:{}\n", config.rest_port))
+        .map_err(|e| io("cannot write masters", e))?;
+    std::fs::write(work.join("conf").join("workers"), "127.0.0.1\n").map_err(|e| io("cannot write workers", e))?;
     Ok(())
 }
 
 /// The JVM flags Flink ships (`env.java.opts.all`, the `--add-opens` list Java 17 needs).
 fn shipped_java_opts(path: &Path) -> Result<String, FlinkError> {
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        FlinkError::LocalCluster(format!("cannot read {}: {err}", path.display()))
-    })?;
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).map_err(|err| {
-        FlinkError::LocalCluster(format!("{} is not YAML: {err}", path.display()))
-    })?;
-    let nested = yaml
-        .get("env")
-        .and_then(|v| v.get("java"))
-        .and_then(|v| v.get("opts"))
-        .and_then(|v| v.get("all"));
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| FlinkError::Unavailable(format!("cannot read {}: {err}", path.display())))?;
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
+        .map_err(|err| FlinkError::Unavailable(format!("{} is not YAML: {err}", path.display())))?;
+    let nested = yaml.get("env").and_then(|v| v.get("java")).and_then(|v| v.get("opts")).and_then(|v| v.get("all"));
     let flat = yaml.get("env.java.opts.all");
-    Ok(nested
-        .or(flat)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned())
+    Ok(nested.or(flat).and_then(|v| v.as_str()).unwrap_or_default().to_owned())
 }
 
 fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
@@ -368,12 +314,11 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("jobmanager.execution.failover-strategy", "region".into()),
         ("taskmanager.bind-host", "127.0.0.1".into()),
         ("taskmanager.host", "127.0.0.1".into()),
-        (
-            "taskmanager.numberOfTaskSlots",
-            config.task_slots.to_string(),
-        ),
+        ("taskmanager.numberOfTaskSlots", config.task_slots.to_string()),
         ("taskmanager.memory.process.size", "1536m".into()),
         ("parallelism.default", "1".into()),
+        // Fresh metrics through REST every second (the default is 10 s).
+        ("metrics.fetcher.update-interval", "1000".into()),
         ("rest.address", "127.0.0.1".into()),
         ("rest.bind-address", "127.0.0.1".into()),
         ("rest.port", config.rest_port.to_string()),
@@ -385,18 +330,9 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("web.upload.dir", format!("{work}/uploads")),
         ("web.submit.enable", "true".into()),
         ("web.cancel.enable", "true".into()),
-        (
-            "execution.checkpointing.dir",
-            format!("file://{work}/checkpoints"),
-        ),
-        (
-            "execution.checkpointing.savepoint-dir",
-            format!("file://{work}/savepoints"),
-        ),
-        (
-            "execution.checkpointing.externalized-checkpoint-retention",
-            "RETAIN_ON_CANCELLATION".into(),
-        ),
+        ("execution.checkpointing.dir", format!("file://{work}/checkpoints")),
+        ("execution.checkpointing.savepoint-dir", format!("file://{work}/savepoints")),
+        ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION".into()),
         ("execution.checkpointing.num-retained", "3".into()),
         // A failing job must end FAILED after a few tries, not restart forever.
         ("restart-strategy.type", "fixed-delay".into()),
@@ -404,9 +340,7 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("restart-strategy.fixed-delay.delay", "1 s".into()),
     ];
     settings.retain(|(_, value)| !value.is_empty());
-    let mut yaml = String::from(
-        "# Written by the console for its local session cluster; edits are overwritten.\n",
-    );
+    let mut yaml = String::from("# Written by the console for its local session cluster; edits are overwritten.\n");
     for (key, value) in settings {
         yaml.push_str(&format!("{key}: {}\n", yaml_string(&value)));
     }
@@ -442,10 +376,7 @@ mod tests {
         write_configuration(&config).expect("written");
         let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
         let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
-        assert_eq!(
-            parsed["env.java.opts.all"],
-            "--add-opens=java.base/java.lang=ALL-UNNAMED"
-        );
+        assert_eq!(parsed["env.java.opts.all"], "--add-opens=java.base/java.lang=ALL-UNNAMED");
         assert_eq!(parsed["rest.bind-address"], "127.0.0.1");
         assert_eq!(parsed["rest.port"], "18081");
         assert!(work.path().join("conf/log4j-console.properties").exists());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// A Flink job id (32 hex characters).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct JobId(pub String);
 
@@ -91,4 +91,72 @@ pub struct ClusterOverview {
     pub slots_available: u32,
     pub jobs_running: u32,
     pub flink_version: String,
+}
+
+/// The id Flink gives an asynchronous operation (savepoint, stop, disposal), to poll it later.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TriggerId(pub String);
+
+impl std::fmt::Display for TriggerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where an asynchronous operation stands. Flink reports a failed savepoint as `COMPLETED` with a
+/// `failure-cause`; that is `Failed` here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    InProgress,
+    /// Done; for savepoints, `location` is the savepoint's path.
+    Completed {
+        location: Option<String>,
+    },
+    Failed {
+        cause: String,
+    },
+}
+
+/// The newest completed checkpoint (or savepoint) of a job, from `GET /jobs/:id/checkpoints`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedCheckpoint {
+    pub id: u64,
+    pub external_path: String,
+    pub completed_at_ms: i64,
+    pub is_savepoint: bool,
+}
+
+/// What `GET /jobs/:id/checkpoints` says about snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckpointSummary {
+    pub latest_completed: Option<CompletedCheckpoint>,
+    /// The snapshot this job restored from, if any.
+    pub restored_from: Option<String>,
+}
+
+/// One vertex (a chain of operators) of a running job.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Vertex {
+    pub id: String,
+    pub name: String,
+    pub parallelism: u32,
+}
+
+/// One aggregated metric of a vertex's subtasks (`?agg=min,max,avg,sum`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AggregatedMetric {
+    pub id: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub avg: Option<f64>,
+    pub sum: Option<f64>,
+}
+
+/// One entry of a job's exception history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobException {
+    pub name: String,
+    pub stacktrace: String,
+    pub timestamp_ms: i64,
 }

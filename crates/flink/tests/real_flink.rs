@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use flink::{FlinkClient, JobId, JobState, RunJar};
+use base64::Engine as _;
+use flink::{ErrorClass, FlinkClient, FlinkCluster, FlinkError, JobId, JobState, Operation, Submission, TriggerId};
 
 fn cluster() -> FlinkClient {
     let url = std::env::var("FLINK_REST_URL")
@@ -13,9 +14,23 @@ fn cluster() -> FlinkClient {
 }
 
 fn example_jar(name: &str) -> PathBuf {
-    let dir = std::env::var("CONSOLE_JOBS_DIR")
-        .expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
+    let dir = std::env::var("CONSOLE_JOBS_DIR").expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
     PathBuf::from(dir).join(name)
+}
+
+fn savepoint_dir() -> String {
+    let dir = std::env::temp_dir().join("console-real-flink-savepoints");
+    format!("file://{}", dir.display())
+}
+
+fn counter(args: &[&str]) -> Submission {
+    Submission {
+        jar: example_jar("stateful-job.jar"),
+        entry_class: Some("console.examples.StatefulCounter".into()),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        parallelism: Some(1),
+        ..Submission::default()
+    }
 }
 
 /// Polls the job until it is in `wanted` (or fails the test after `within`).
@@ -23,7 +38,7 @@ async fn wait_for_state(client: &FlinkClient, job: &JobId, wanted: JobState, wit
     let deadline = tokio::time::Instant::now() + within;
     let mut last = None;
     while tokio::time::Instant::now() < deadline {
-        match client.job_state(job).await {
+        match FlinkClient::job_state(client, job).await {
             Ok(state) if state == wanted => return,
             Ok(state) => last = Some(state),
             Err(err) => panic!("asking for the state of {job} failed: {err}"),
@@ -33,64 +48,179 @@ async fn wait_for_state(client: &FlinkClient, job: &JobId, wanted: JobState, wit
     panic!("job {job} did not reach {wanted:?} within {within:?}; last seen {last:?}");
 }
 
+/// Polls an operation until it is done; returns the savepoint location.
+async fn wait_for_savepoint(client: &FlinkClient, job: &JobId, trigger: &TriggerId) -> String {
+    for _ in 0..300 {
+        match FlinkClient::savepoint_operation(client, job, trigger).await.expect("poll") {
+            Operation::InProgress => tokio::time::sleep(Duration::from_millis(200)).await,
+            Operation::Completed { location: Some(location) } => return location,
+            other => panic!("savepoint of {job} did not complete: {other:?}"),
+        }
+    }
+    panic!("savepoint of {job} took more than a minute");
+}
+
+/// Triggers a savepoint, retrying while Flink says not all tasks are running yet.
+async fn savepoint_when_ready(client: &FlinkClient, job: &JobId) -> String {
+    for _ in 0..50 {
+        let trigger = FlinkClient::trigger_savepoint(client, job, &savepoint_dir()).await.expect("trigger");
+        loop {
+            match FlinkClient::savepoint_operation(client, job, &trigger).await.expect("poll") {
+                Operation::InProgress => tokio::time::sleep(Duration::from_millis(200)).await,
+                Operation::Completed { location: Some(location) } => return location,
+                Operation::Completed { location: None } => panic!("a savepoint without location"),
+                Operation::Failed { .. } => break,
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("no savepoint of {job} succeeded");
+}
+
+/// The `maxCount` gauge of the counter operator, once Flink reports it.
+async fn max_count(client: &FlinkClient, job: &JobId) -> Option<f64> {
+    let vertices = client.vertices(job).await.ok()?;
+    let vertex = vertices.iter().find(|v| v.name.contains("counter"))?;
+    let names = client.vertex_metric_names(job, &vertex.id).await.ok()?;
+    let name = names.iter().find(|n| n.ends_with("maxCount"))?;
+    let metrics = client.vertex_metrics(job, &vertex.id, &[name]).await.ok()?;
+    metrics.first()?.max
+}
+
+async fn wait_for_count_at_least(client: &FlinkClient, job: &JobId, at_least: f64) -> f64 {
+    for _ in 0..300 {
+        if let Some(count) = max_count(client, job).await.filter(|c| *c >= at_least) {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the counter of {job} did not reach {at_least} within a minute");
+}
+
 #[tokio::test]
 async fn the_stateful_example_job_is_uploaded_runs_and_is_cancelled() {
     let client = cluster();
-    let jar = client
-        .upload_jar(&example_jar("stateful-job.jar"))
-        .await
-        .expect("upload");
-    let again = client
-        .upload_jar(&example_jar("stateful-job.jar"))
-        .await
-        .expect("second upload");
+    let jar = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("upload");
+    let again = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("second upload");
     assert_eq!(jar, again, "the same artifact is uploaded once");
 
-    let job = client
-        .run_jar(
-            &jar,
-            &RunJar {
-                entry_class: Some("console.examples.StatefulCounter".into()),
-                program_args_list: vec!["--rate".into(), "20".into()],
-                parallelism: Some(1),
-                ..RunJar::default()
-            },
-        )
-        .await
-        .expect("the job is submitted");
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("the job is submitted");
     wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
     let listed = client.jobs().await.expect("job overview");
-    assert!(
-        listed
-            .iter()
-            .any(|j| j.jid == job && j.name == "stateful-counter"),
-        "{listed:?}"
-    );
+    assert!(listed.iter().any(|j| j.jid == job && j.name == "stateful-counter"), "{listed:?}");
 
-    client.cancel(&job).await.expect("cancel");
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
     wait_for_state(&client, &job, JobState::Canceled, Duration::from_secs(30)).await;
+}
+
+#[tokio::test]
+async fn state_survives_stop_with_savepoint_and_restore() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "50", "--keys", "5"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let plain = savepoint_when_ready(&client, &job).await;
+    assert!(plain.contains("savepoint-"), "{plain}");
+
+    let before_stop = wait_for_count_at_least(&client, &job, 100.0).await;
+    let stop = FlinkClient::stop_with_savepoint(&client, &job, &savepoint_dir(), false).await.expect("stop");
+    let location = wait_for_savepoint(&client, &job, &stop).await;
+    wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(30)).await;
+
+    let restored = client
+        .submit(&Submission { restore_from: Some(location.clone()), ..counter(&["--rate", "50", "--keys", "5"]) })
+        .await
+        .expect("restored");
+    wait_for_state(&client, &restored, JobState::Running, Duration::from_secs(60)).await;
+    let first_reading = wait_for_count_at_least(&client, &restored, 1.0).await;
+    let summary = client.checkpoints(&restored).await.expect("checkpoints");
+    FlinkClient::cancel(&client, &restored).await.expect("cancel");
+    assert!(
+        first_reading >= before_stop,
+        "the counter continues from {before_stop}, but the restored job reported {first_reading}"
+    );
+    assert_eq!(summary.restored_from.as_deref(), Some(location.as_str()), "{summary:?}");
+}
+
+#[tokio::test]
+async fn a_changed_uid_needs_allow_non_restored_state() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let location = savepoint_when_ready(&client, &job).await;
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
+
+    let changed = counter(&["--rate", "20", "--uid-suffix", "-v2"]);
+    let refused = client
+        .submit(&Submission { restore_from: Some(location.clone()), ..changed.clone() })
+        .await
+        .expect_err("state of the old operators cannot be mapped");
+    assert_eq!(refused.class(), ErrorClass::Permanent, "{refused}");
+    assert!(refused.user_message().contains("Cannot map checkpoint/savepoint state"), "{}", refused.user_message());
+
+    let allowed = client
+        .submit(&Submission { restore_from: Some(location), allow_non_restored_state: true, ..changed })
+        .await
+        .expect("starts without the unmapped state");
+    wait_for_state(&client, &allowed, JobState::Running, Duration::from_secs(60)).await;
+    FlinkClient::cancel(&client, &allowed).await.expect("cancel");
+}
+
+#[tokio::test]
+async fn a_bounded_job_finishes() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--count", "500", "--rate", "0"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(90)).await;
+}
+
+#[tokio::test]
+async fn a_job_failing_at_record_n_ends_failed_with_its_exception() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "100", "--keys", "1", "--fail-at", "50"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Failed, Duration::from_secs(90)).await;
+    let exceptions = client.exceptions(&job).await.expect("exceptions");
+    assert!(
+        exceptions.iter().any(|e| e.stacktrace.contains("failing on purpose")),
+        "the job's own failure is reported: {exceptions:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sql_script_runs_through_the_sql_runner() {
+    let client = cluster();
+    let script = "CREATE TEMPORARY TABLE numbers (n BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n\
+                  CREATE TEMPORARY TABLE sink (n BIGINT) WITH ('connector' = 'blackhole');\n\
+                  INSERT INTO sink SELECT n FROM numbers;";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(script);
+    let job = client
+        .submit(&Submission {
+            jar: example_jar("sql-runner.jar"),
+            entry_class: Some("console.examples.SqlRunner".into()),
+            args: vec!["--script-base64".into(), encoded],
+            ..Submission::default()
+        })
+        .await
+        .expect("the SQL job is submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
 }
 
 #[tokio::test]
 async fn flink_refusals_keep_flinks_message() {
     let client = cluster();
-    let err = client
-        .cancel(&JobId("00000000000000000000000000000000".into()))
+    let err =
+        FlinkClient::cancel(&client, &JobId("00000000000000000000000000000000".into())).await.expect_err("no such job");
+    assert_eq!(err.class(), ErrorClass::Permanent, "{err}");
+    assert!(matches!(err, FlinkError::Rejected { status: 404, .. }), "{err}");
+    assert!(!err.user_message().contains("\tat "), "no Java stack frames: {}", err.user_message());
+    let vanished = FlinkCluster::job_state(&client, &JobId("00000000000000000000000000000000".into()))
         .await
-        .expect_err("no such job");
-    assert_eq!(err.class(), flink::ErrorClass::Permanent, "{err}");
-    assert!(
-        matches!(err, flink::FlinkError::Rejected { status: 404, .. }),
-        "{err}"
-    );
+        .expect("a job the cluster does not know is an answer, not an error");
+    assert_eq!(vanished, None);
 }
 
 #[tokio::test]
 async fn an_unreachable_cluster_is_a_transient_error() {
     let client = FlinkClient::new("http://127.0.0.1:9").expect("a client");
-    let err = client
-        .overview()
-        .await
-        .expect_err("nothing listens on port 9");
-    assert_eq!(err.class(), flink::ErrorClass::Transient, "{err}");
+    let err = FlinkClient::overview(&client).await.expect_err("nothing listens on port 9");
+    assert_eq!(err.class(), ErrorClass::Transient, "{err}");
 }

@@ -28,19 +28,16 @@ impl Store {
                     .await?
             }
         };
-        rows.into_iter()
-            .map(|(document,)| Ok(serde_json::from_str(&document)?))
-            .collect()
+        rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
     }
 
     /// Stores a new deployment; its name must be free in its namespace.
     pub async fn insert_deployment(&self, deployment: &Deployment) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
-        let exists: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
-                .bind(namespace)
-                .fetch_optional(&self.pool)
-                .await?;
+        let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
+            .bind(namespace)
+            .fetch_optional(&self.pool)
+            .await?;
         if exists.is_none() {
             return Err(StorageError::NoSuchNamespace(namespace.clone()));
         }
@@ -99,9 +96,7 @@ mod tests {
                 state: DesiredState::Cancelled,
                 execution_mode: mode,
                 deployment_target_name: Some("local".into()),
-                upgrade_strategy: UpgradeStrategy {
-                    kind: UpgradeStrategyKind::Stateful,
-                },
+                upgrade_strategy: UpgradeStrategy { kind: UpgradeStrategyKind::Stateful },
                 restore_strategy: RestoreStrategy {
                     kind: RestoreStrategyKind::LatestState,
                     allow_non_restored_state: false,
@@ -110,11 +105,7 @@ mod tests {
                 max_job_creation_attempts: 4,
                 template: Template::default(),
             },
-            status: DeploymentStatus {
-                state: DeploymentState::Cancelled,
-                running: None,
-                failure: None,
-            },
+            status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         }
     }
 
@@ -122,32 +113,17 @@ mod tests {
     async fn lists_the_deployments_of_one_namespace_filtered_by_mode() {
         let (store, _dir) = fresh_store().await;
         for ns in ["default", "other"] {
-            store
-                .ensure_namespace(&NamespaceName::parse(ns).expect("name"))
-                .await
-                .expect("ns");
+            store.ensure_namespace(&NamespaceName::parse(ns).expect("name")).await.expect("ns");
         }
-        store
-            .insert_deployment(&deployment("default", "b-stream", ExecutionMode::Streaming))
-            .await
-            .expect("insert");
-        store
-            .insert_deployment(&deployment("default", "a-batch", ExecutionMode::Batch))
-            .await
-            .expect("insert");
-        store
-            .insert_deployment(&deployment("other", "elsewhere", ExecutionMode::Streaming))
-            .await
-            .expect("insert");
+        store.insert_deployment(&deployment("default", "b-stream", ExecutionMode::Streaming)).await.expect("insert");
+        store.insert_deployment(&deployment("default", "a-batch", ExecutionMode::Batch)).await.expect("insert");
+        store.insert_deployment(&deployment("other", "elsewhere", ExecutionMode::Streaming)).await.expect("insert");
 
         let default = NamespaceName::parse("default").expect("name");
         let all = store.list_deployments(&default, None).await.expect("list");
         let names: Vec<_> = all.iter().map(|d| d.metadata.name.as_str()).collect();
         assert_eq!(names, ["a-batch", "b-stream"]);
-        let streaming = store
-            .list_deployments(&default, Some(ExecutionMode::Streaming))
-            .await
-            .expect("list");
+        let streaming = store.list_deployments(&default, Some(ExecutionMode::Streaming)).await.expect("list");
         assert_eq!(streaming.len(), 1);
         assert_eq!(streaming[0].metadata.name, "b-stream");
     }
@@ -155,24 +131,15 @@ mod tests {
     #[tokio::test]
     async fn a_taken_name_is_refused_and_the_first_deployment_is_kept() {
         let (store, _dir) = fresh_store().await;
-        store
-            .ensure_namespace(&NamespaceName::parse("default").expect("name"))
-            .await
-            .expect("ns");
+        store.ensure_namespace(&NamespaceName::parse("default").expect("name")).await.expect("ns");
         let first = deployment("default", "same", ExecutionMode::Streaming);
         store.insert_deployment(&first).await.expect("insert");
         let err = store
             .insert_deployment(&deployment("default", "same", ExecutionMode::Batch))
             .await
             .expect_err("duplicate name");
-        assert!(
-            matches!(err, crate::StorageError::AlreadyExists { .. }),
-            "{err}"
-        );
-        let kept = store
-            .list_deployments(&NamespaceName::parse("default").expect("name"), None)
-            .await
-            .expect("list");
+        assert!(matches!(err, crate::StorageError::AlreadyExists { .. }), "{err}");
+        let kept = store.list_deployments(&NamespaceName::parse("default").expect("name"), None).await.expect("list");
         assert_eq!(kept, vec![first]);
     }
 
@@ -183,9 +150,6 @@ mod tests {
             .insert_deployment(&deployment("nowhere", "x", ExecutionMode::Streaming))
             .await
             .expect_err("no namespace");
-        assert!(
-            matches!(err, crate::StorageError::NoSuchNamespace(_)),
-            "{err}"
-        );
+        assert!(matches!(err, crate::StorageError::NoSuchNamespace(_)), "{err}");
     }
 }

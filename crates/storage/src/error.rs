@@ -9,11 +9,7 @@ pub enum StorageError {
     #[error("stored document is not valid: {0}")]
     CorruptDocument(#[from] serde_json::Error),
     #[error("{kind} {name:?} already exists in namespace {namespace:?}")]
-    AlreadyExists {
-        kind: &'static str,
-        namespace: String,
-        name: String,
-    },
+    AlreadyExists { kind: &'static str, namespace: String, name: String },
     #[error("namespace {0:?} does not exist")]
     NoSuchNamespace(String),
 }

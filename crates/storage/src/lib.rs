@@ -43,9 +43,7 @@ impl Store {
             .connect(url)
             .await?;
         if is_sqlite {
-            sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&pool)
-                .await?;
+            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
         }
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
@@ -58,24 +56,17 @@ impl Store {
     }
 
     /// Creates the namespace if it does not exist; returns whether it was created.
-    pub async fn ensure_namespace(
-        &self,
-        name: &domain::NamespaceName,
-    ) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "INSERT INTO namespaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name.as_str())
-        .bind(now_rfc3339())
-        .execute(&self.pool)
-        .await?;
+    pub async fn ensure_namespace(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
+        let done =
+            sqlx::query("INSERT INTO namespaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name.as_str())
+                .bind(now_rfc3339())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn namespace_exists(
-        &self,
-        name: &domain::NamespaceName,
-    ) -> Result<bool, StorageError> {
+    pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
             .bind(name.as_str())
             .fetch_optional(&self.pool)
@@ -85,9 +76,8 @@ impl Store {
 }
 
 async fn create_sqlite_file_if_missing(url: &str) -> Result<(), StorageError> {
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let options =
+        SqliteConnectOptions::from_str(url)?.create_if_missing(true).journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
     let connection = sqlx::ConnectOptions::connect(&options).await?;
     sqlx::Connection::close(connection).await?;
     Ok(())

@@ -1,0 +1,104 @@
+//! The `FlinkCluster` boundary: everything the engine may ask of a Flink cluster. The real
+//! implementation is `FlinkClient`; `testing::FakeFlink` stands in for unit and fault tests only.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+use crate::{
+    CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, JobException, JobId, JobState, Operation,
+    RunJar, TriggerId,
+};
+
+/// One job to start: an artifact on local disk and how to run it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Submission {
+    pub jar: PathBuf,
+    pub entry_class: Option<String>,
+    pub args: Vec<String>,
+    pub parallelism: Option<u32>,
+    /// A savepoint or retained checkpoint to restore from.
+    pub restore_from: Option<String>,
+    pub allow_non_restored_state: bool,
+    pub claim_mode: Option<ClaimMode>,
+    pub flink_configuration: BTreeMap<String, String>,
+}
+
+#[async_trait]
+pub trait FlinkCluster: Send + Sync {
+    async fn overview(&self) -> Result<ClusterOverview, FlinkError>;
+    /// Uploads the artifact if the cluster lacks it, then starts the job.
+    async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError>;
+    /// The job's state, or `None` if the cluster does not know the job (it vanished).
+    async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError>;
+    async fn cancel(&self, job: &JobId) -> Result<(), FlinkError>;
+    async fn stop_with_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError>;
+    async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError>;
+    async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError>;
+    async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError>;
+    async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError>;
+    async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError>;
+    async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError>;
+}
+
+#[async_trait]
+impl FlinkCluster for FlinkClient {
+    async fn overview(&self) -> Result<ClusterOverview, FlinkError> {
+        FlinkClient::overview(self).await
+    }
+
+    async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError> {
+        let jar = self.upload_jar(&submission.jar).await?;
+        let request = RunJar {
+            entry_class: submission.entry_class.clone(),
+            program_args_list: submission.args.clone(),
+            parallelism: submission.parallelism,
+            savepoint_path: submission.restore_from.clone(),
+            allow_non_restored_state: submission.allow_non_restored_state,
+            claim_mode: submission.claim_mode,
+            flink_configuration: submission.flink_configuration.clone(),
+        };
+        self.run_jar(&jar, &request).await
+    }
+
+    async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError> {
+        match FlinkClient::job_state(self, job).await {
+            Ok(state) => Ok(Some(state)),
+            Err(FlinkError::Rejected { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {
+        FlinkClient::cancel(self, job).await
+    }
+
+    async fn stop_with_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
+        FlinkClient::stop_with_savepoint(self, job, target_directory, false).await
+    }
+
+    async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
+        FlinkClient::trigger_savepoint(self, job, target_directory).await
+    }
+
+    async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+        FlinkClient::savepoint_operation(self, job, trigger).await
+    }
+
+    async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError> {
+        FlinkClient::checkpoints(self, job).await
+    }
+
+    async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError> {
+        FlinkClient::exceptions(self, job).await
+    }
+
+    async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError> {
+        FlinkClient::dispose_savepoint(self, location).await
+    }
+
+    async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+        FlinkClient::disposal_operation(self, trigger).await
+    }
+}

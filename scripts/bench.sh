@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks that print figures (ratios against baselines measured in the same run); asserts nothing.
+source "$(dirname "$0")/common.sh"
+"$ROOT/scripts/setup.sh"
+"$ROOT/scripts/build.sh" debug
+work="$(mktemp -d "${TMPDIR:-/tmp}/console-bench.XXXXXX")"
+trap 'stop_background; rm -rf "$work"' EXIT
+start_test_flink "$work"
+say "Flink client latency vs curl"
+cargo bench --locked -p flink --bench client_latency
