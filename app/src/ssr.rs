@@ -1,7 +1,10 @@
 //! Server-side services for server functions: the store, and the one authorisation entry point
 //! every server function and REST handler goes through. Compiled only with `ssr`.
 
-use domain::NamespaceName;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 use leptos::prelude::*;
 use storage::Store;
 
@@ -11,6 +14,33 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct Services {
     pub store: Store,
+    pub health: HealthBoard,
+}
+
+/// The last observed health of every deployment target, written by the server's prober.
+#[derive(Clone, Default)]
+pub struct HealthBoard(Arc<RwLock<HashMap<(String, String), TargetHealth>>>);
+
+impl HealthBoard {
+    pub fn set(&self, namespace: &str, target: &str, health: TargetHealth) {
+        let mut board = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        board.insert((namespace.to_owned(), target.to_owned()), health);
+    }
+
+    pub fn get(&self, namespace: &str, target: &str) -> TargetHealth {
+        let board = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        board
+            .get(&(namespace.to_owned(), target.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| TargetHealth::unknown("not checked yet"))
+    }
+
+    /// The target with its observed health as `status`.
+    pub fn with_status(&self, mut target: DeploymentTarget) -> DeploymentTarget {
+        let health = self.get(&target.metadata.namespace, &target.metadata.name);
+        target.status = Some(DeploymentTargetStatus { health });
+        target
+    }
 }
 
 /// What a caller wants to do; `require` decides whether they may.

@@ -1,7 +1,9 @@
 //! Plain, unit-tested types the pages render: what a row shows and how a status looks. Decisions
 //! with a branch live here, not in components.
 
-use domain::{Deployment, DeploymentState, DesiredState, ExecutionMode};
+use domain::{
+    Deployment, DeploymentState, DeploymentTarget, DesiredState, ExecutionMode, TargetHealth, TargetHealthState,
+};
 use serde::{Deserialize, Serialize};
 
 /// One line of the Deployments table.
@@ -32,6 +34,51 @@ impl From<&Deployment> for DeploymentRow {
             parallelism: deployment.spec.template.spec.parallelism,
             modified_at: deployment.metadata.modified_at.clone(),
             failure: deployment.status.failure.as_ref().map(|f| format!("{}: {}", f.reason, f.message)),
+        }
+    }
+}
+
+/// A deployment target as the console shows it: name, kind, where, and how its cluster is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRow {
+    pub name: String,
+    pub kind: String,
+    pub url: Option<String>,
+    pub health: TargetHealth,
+}
+
+impl From<&DeploymentTarget> for TargetRow {
+    fn from(target: &DeploymentTarget) -> Self {
+        Self {
+            name: target.metadata.name.clone(),
+            kind: target.spec.kind().to_owned(),
+            url: target.spec.rest_url().map(str::to_owned),
+            health: target
+                .status
+                .as_ref()
+                .map(|s| s.health.clone())
+                .unwrap_or_else(|| TargetHealth::unknown("not checked yet")),
+        }
+    }
+}
+
+/// One line about a target's health: its colour class and words.
+pub fn target_health_summary(health: &TargetHealth) -> (&'static str, String) {
+    match health.state {
+        TargetHealthState::Healthy => {
+            let version = health.flink_version.as_deref().unwrap_or("?");
+            let slots = match (health.slots_available, health.slots_total) {
+                (Some(free), Some(total)) => format!(", {free} of {total} slots free"),
+                _ => String::new(),
+            };
+            ("bg-emerald-500", format!("healthy — Flink {version}{slots}"))
+        }
+        TargetHealthState::Starting => ("bg-sky-500", "starting…".to_owned()),
+        TargetHealthState::Unhealthy => {
+            ("bg-rose-500", format!("unhealthy — {}", health.message.as_deref().unwrap_or("no answer")))
+        }
+        TargetHealthState::Unknown => {
+            ("bg-slate-400", format!("unknown — {}", health.message.as_deref().unwrap_or("not checked")))
         }
     }
 }
@@ -88,6 +135,21 @@ mod tests {
         let classes: std::collections::HashSet<_> = all.iter().map(|s| status_badge(*s).1).collect();
         assert_eq!(classes.len(), all.len());
         assert_eq!(status_badge(DeploymentState::Failed).0, "FAILED");
+    }
+
+    #[test]
+    fn a_healthy_target_shows_its_version_and_free_slots() {
+        let health = TargetHealth {
+            state: TargetHealthState::Healthy,
+            message: None,
+            flink_version: Some("2.3.0".into()),
+            slots_available: Some(3),
+            slots_total: Some(4),
+        };
+        assert_eq!(target_health_summary(&health).1, "healthy — Flink 2.3.0, 3 of 4 slots free");
+        let down =
+            TargetHealth { state: TargetHealthState::Unhealthy, message: Some("connection refused".into()), ..health };
+        assert_eq!(target_health_summary(&down).1, "unhealthy — connection refused");
     }
 
     #[test]

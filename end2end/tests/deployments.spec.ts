@@ -17,6 +17,7 @@ test('streaming deployments are listed with their status and the page hydrates',
   await expect(counter).toContainText('CANCELLED');
   await expect(deployments.row('orders-sql')).toBeVisible();
   await expect(deployments.row('bounded-counter')).toHaveCount(0);
+  await expect(deployments.target('local')).toContainText('healthy — Flink 2.3.0');
   await page.screenshot({ path: 'end2end/screenshots/deployments.png', fullPage: true });
 });
 

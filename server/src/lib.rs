@@ -2,10 +2,12 @@
 //! static files) around shared state. `main.rs` only parses the command line and wires things up,
 //! so tests can call `router(state)` directly.
 
+pub mod api;
 pub mod config;
 pub mod health;
 pub mod local_flink;
 pub mod seed;
+pub mod targets;
 
 use std::sync::Arc;
 
@@ -38,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, provide_services.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use app::ssr::Services;
+use app::ssr::{HealthBoard, Services};
 use clap::Parser;
 use leptos::prelude::LeptosOptions;
 use server::config::{Cli, Command, LocalFlinkArgs, ServeArgs};
@@ -77,7 +77,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .site_pkg_dir("pkg")
         .site_addr(args.listen)
         .build();
-    let state = AppState { leptos_options, services: Services { store }, flink: flink.clone() };
+    let local_url = format!("http://127.0.0.1:{}", args.flink.flink_rest_port);
+    server::targets::register_console_cluster(&store, &flink, &local_url)
+        .await
+        .map_err(|err| format!("cannot register the local deployment target: {err}"))?;
+    let health = HealthBoard::default();
+    tokio::spawn(server::targets::probe_forever(store.clone(), health.clone(), flink.clone(), shutdown_rx.clone()));
+    let state = AppState { leptos_options, services: Services { store, health }, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

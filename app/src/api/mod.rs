@@ -2,3 +2,4 @@
 //! (`Services::require`), makes one call into the store, and returns a DTO.
 
 pub mod deployments;
+pub mod targets;

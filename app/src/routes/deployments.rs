@@ -9,10 +9,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::deployments::list_deployments;
+use crate::api::targets::list_deployment_targets;
 use crate::components::layout::Layout;
 use crate::components::status_badge::StatusBadge;
 use crate::error::AppError;
-use crate::view_model::{mode_from_query, short_time, DeploymentRow};
+use crate::view_model::{mode_from_query, short_time, target_health_summary, DeploymentRow, TargetRow};
 
 /// How often the page asks for fresh status while it is open.
 const REFRESH_EVERY: Duration = Duration::from_secs(3);
@@ -42,6 +43,9 @@ pub fn DeploymentsPage() -> impl IntoView {
         |(namespace, mode, _)| list_deployments(namespace, mode),
     );
 
+    let targets =
+        Resource::new(move || (namespace.get(), refresh.get()), |(namespace, _)| list_deployment_targets(namespace));
+
     view! {
         <Layout namespace>
             <div class="flex items-end justify-between">
@@ -59,6 +63,9 @@ pub fn DeploymentsPage() -> impl IntoView {
                     {move || if live.get() { "● Live" } else { "○ Static" }}
                 </span>
             </div>
+            <Transition fallback=|| ()>
+                {move || targets.get().and_then(Result::ok).map(|rows| view! { <TargetStrip rows/> })}
+            </Transition>
             <ModeTabs namespace mode/>
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
@@ -67,6 +74,33 @@ pub fn DeploymentsPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// Where this namespace's jobs run, and whether those clusters answer.
+#[component]
+fn TargetStrip(rows: Vec<TargetRow>) -> impl IntoView {
+    view! {
+        <ul class="mt-4 flex flex-wrap gap-3" aria-label="Deployment targets">
+            {rows
+                .into_iter()
+                .map(|row| {
+                    let (dot, summary) = target_health_summary(&row.health);
+                    view! {
+                        <li
+                            class="flex items-center gap-2 rounded-md border border-slate-200 bg-white px-3 py-1.5 text-sm shadow-sm"
+                            data-target=row.name.clone()
+                            title=row.url.clone().unwrap_or_default()
+                        >
+                            <span class=format!("h-2 w-2 rounded-full {dot}")></span>
+                            <span class="font-medium">{row.name.clone()}</span>
+                            <span class="text-xs uppercase text-slate-400">{row.kind.clone()}</span>
+                            <span class="text-slate-600">{summary}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 

@@ -4,6 +4,8 @@
 
 pub mod deployment;
 pub mod names;
+pub mod target;
 
 pub use deployment::*;
 pub use names::{DeploymentName, NameError, NamespaceName};
+pub use target::*;

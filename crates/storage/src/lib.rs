@@ -4,6 +4,7 @@
 
 mod deployments;
 mod error;
+mod targets;
 
 use std::str::FromStr;
 

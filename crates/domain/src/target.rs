@@ -1,0 +1,119 @@
+//! The DeploymentTarget resource: where a deployment's jobs run. `local` is the console's own
+//! supervised cluster, `flinkSession` any Flink JobManager REST URL; `kubernetes` is kept as given.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTargetMetadata {
+    pub id: String,
+    pub name: String,
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub resource_version: i64,
+}
+
+/// The console's own cluster, started and supervised from FLINK_HOME.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalTarget {
+    pub rest_url: String,
+}
+
+/// A Flink session cluster reached at its JobManager's REST URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionTarget {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTargetSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flink_session: Option<SessionTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<serde_json::Value>,
+}
+
+impl DeploymentTargetSpec {
+    /// The REST URL of the cluster, for targets the console can reach.
+    pub fn rest_url(&self) -> Option<&str> {
+        match (&self.local, &self.flink_session) {
+            (Some(local), _) => Some(&local.rest_url),
+            (None, Some(session)) => Some(&session.url),
+            (None, None) => None,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match (&self.local, &self.flink_session, &self.kubernetes) {
+            (Some(_), _, _) => "local",
+            (None, Some(_), _) => "session",
+            (None, None, Some(_)) => "kubernetes",
+            (None, None, None) => "unknown",
+        }
+    }
+}
+
+/// How a target's cluster is doing, as last seen by the console (not stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TargetHealthState {
+    Healthy,
+    Starting,
+    Unhealthy,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetHealth {
+    pub state: TargetHealthState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flink_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots_available: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots_total: Option<u32>,
+}
+
+impl TargetHealth {
+    pub fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            state: TargetHealthState::Unknown,
+            message: Some(message.into()),
+            flink_version: None,
+            slots_available: None,
+            slots_total: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTargetStatus {
+    pub health: TargetHealth,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentTarget {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: DeploymentTargetMetadata,
+    pub spec: DeploymentTargetSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeploymentTargetStatus>,
+}

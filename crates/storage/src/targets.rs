@@ -1,0 +1,117 @@
+//! Deployment target rows.
+
+use domain::{DeploymentTarget, NamespaceName};
+
+use crate::{StorageError, Store};
+
+impl Store {
+    /// The targets of a namespace, by name.
+    pub async fn list_deployment_targets(
+        &self,
+        namespace: &NamespaceName,
+    ) -> Result<Vec<DeploymentTarget>, StorageError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT document FROM deployment_targets WHERE namespace = $1 ORDER BY name")
+                .bind(namespace.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
+    }
+
+    /// Every target of every namespace (for health probing).
+    pub async fn all_deployment_targets(&self) -> Result<Vec<DeploymentTarget>, StorageError> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT document FROM deployment_targets ORDER BY namespace, name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
+    }
+
+    /// Creates the target, or replaces the spec of the one with the same name (a new resourceVersion).
+    pub async fn upsert_deployment_target(&self, target: &DeploymentTarget) -> Result<DeploymentTarget, StorageError> {
+        let namespace = NamespaceName::parse(&target.metadata.namespace)
+            .map_err(|_| StorageError::NoSuchNamespace(target.metadata.namespace.clone()))?;
+        if !self.namespace_exists(&namespace).await? {
+            return Err(StorageError::NoSuchNamespace(namespace.to_string()));
+        }
+        let existing = self
+            .list_deployment_targets(&namespace)
+            .await?
+            .into_iter()
+            .find(|t| t.metadata.name == target.metadata.name);
+        let mut stored = target.clone();
+        stored.status = None;
+        match existing {
+            Some(existing) => {
+                stored.metadata.id = existing.metadata.id;
+                stored.metadata.created_at = existing.metadata.created_at;
+                stored.metadata.resource_version = existing.metadata.resource_version + 1;
+                stored.metadata.modified_at = crate::now_rfc3339();
+                sqlx::query(
+                    "UPDATE deployment_targets SET document = $1, resource_version = $2, modified_at = $3 WHERE id = $4",
+                )
+                .bind(serde_json::to_string(&stored)?)
+                .bind(stored.metadata.resource_version)
+                .bind(&stored.metadata.modified_at)
+                .bind(&stored.metadata.id)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO deployment_targets (id, namespace, name, resource_version, document, created_at, modified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&stored.metadata.id)
+                .bind(namespace.as_str())
+                .bind(&stored.metadata.name)
+                .bind(stored.metadata.resource_version)
+                .bind(serde_json::to_string(&stored)?)
+                .bind(&stored.metadata.created_at)
+                .bind(&stored.metadata.modified_at)
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(stored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::*;
+
+    use crate::test_support::fresh_store;
+
+    fn target(url: &str) -> DeploymentTarget {
+        DeploymentTarget {
+            api_version: API_VERSION.into(),
+            kind: "DeploymentTarget".into(),
+            metadata: DeploymentTargetMetadata {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: "local".into(),
+                namespace: "default".into(),
+                labels: Default::default(),
+                annotations: Default::default(),
+                created_at: crate::now_rfc3339(),
+                modified_at: crate::now_rfc3339(),
+                resource_version: 1,
+            },
+            spec: DeploymentTargetSpec { local: Some(LocalTarget { rest_url: url.into() }), ..Default::default() },
+            status: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn registering_a_target_twice_updates_it_and_keeps_its_id() {
+        let (store, _dir) = fresh_store().await;
+        let ns = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&ns).await.expect("ns");
+        let first = store.upsert_deployment_target(&target("http://127.0.0.1:8081")).await.expect("create");
+        let second = store.upsert_deployment_target(&target("http://127.0.0.1:9081")).await.expect("update");
+        assert_eq!(first.metadata.id, second.metadata.id);
+        assert_eq!(second.metadata.resource_version, 2);
+        let listed = store.list_deployment_targets(&ns).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].spec.rest_url(), Some("http://127.0.0.1:9081"));
+    }
+}

@@ -1,0 +1,16 @@
+//! The REST API under `/api/v1`, in Ververica Platform's paths and shapes. Every handler
+//! authorises through `Services::require` before it reads or writes anything.
+
+mod error;
+mod targets;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::AppState;
+
+pub use error::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list))
+}
