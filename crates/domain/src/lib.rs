@@ -2,6 +2,7 @@
 //! Ververica Platform's Application Manager API. Pure data and parsing; this crate must never do IO,
 //! so the browser build can share it.
 
+pub mod defaults;
 pub mod deployment;
 pub mod names;
 pub mod target;
