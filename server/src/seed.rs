@@ -81,7 +81,7 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
     Deployment {
         api_version: API_VERSION.into(),
         kind: "Deployment".into(),
-        metadata: DeploymentMetadata {
+        metadata: ResourceMetadata {
             id: uuid::Uuid::new_v4().to_string(),
             name: name.into(),
             namespace: DEFAULT_NAMESPACE.into(),

@@ -42,7 +42,8 @@ pub async fn register_console_cluster(
     let target = DeploymentTarget {
         api_version: API_VERSION.into(),
         kind: "DeploymentTarget".into(),
-        metadata: DeploymentTargetMetadata {
+        metadata: ResourceMetadata {
+            display_name: None,
             id: uuid::Uuid::new_v4().to_string(),
             name: LOCAL_TARGET.into(),
             namespace: DEFAULT_NAMESPACE.into(),

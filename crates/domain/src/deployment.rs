@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ResourceMetadata;
+
 /// The state a person asks for (`spec.state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -186,30 +188,13 @@ pub struct DeploymentStatus {
     pub failure: Option<Failure>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentMetadata {
-    pub id: String,
-    pub name: String,
-    pub namespace: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    pub created_at: String,
-    pub modified_at: String,
-    pub resource_version: i64,
-}
-
 /// A Deployment as stored and served: always fully specified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     pub api_version: String,
     pub kind: String,
-    pub metadata: DeploymentMetadata,
+    pub metadata: ResourceMetadata,
     pub spec: DeploymentSpec,
     pub status: DeploymentStatus,
 }

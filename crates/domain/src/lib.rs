@@ -4,9 +4,11 @@
 
 pub mod defaults;
 pub mod deployment;
+pub mod metadata;
 pub mod names;
 pub mod target;
 
 pub use deployment::*;
+pub use metadata::ResourceMetadata;
 pub use names::{DeploymentName, NameError, NamespaceName};
 pub use target::*;

@@ -1,24 +1,9 @@
 //! The DeploymentTarget resource: where a deployment's jobs run. `local` is the console's own
 //! supervised cluster, `flinkSession` any Flink JobManager REST URL; `kubernetes` is kept as given.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentTargetMetadata {
-    pub id: String,
-    pub name: String,
-    pub namespace: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    pub created_at: String,
-    pub modified_at: String,
-    pub resource_version: i64,
-}
+use crate::ResourceMetadata;
 
 /// The console's own cluster, started and supervised from FLINK_HOME.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,7 +97,7 @@ pub struct DeploymentTargetStatus {
 pub struct DeploymentTarget {
     pub api_version: String,
     pub kind: String,
-    pub metadata: DeploymentTargetMetadata,
+    pub metadata: ResourceMetadata,
     pub spec: DeploymentTargetSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeploymentTargetStatus>,

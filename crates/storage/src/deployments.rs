@@ -81,7 +81,7 @@ mod tests {
         Deployment {
             api_version: API_VERSION.into(),
             kind: "Deployment".into(),
-            metadata: DeploymentMetadata {
+            metadata: ResourceMetadata {
                 id: uuid::Uuid::new_v4().to_string(),
                 name: name.into(),
                 namespace: namespace.into(),

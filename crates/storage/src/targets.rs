@@ -86,7 +86,8 @@ mod tests {
         DeploymentTarget {
             api_version: API_VERSION.into(),
             kind: "DeploymentTarget".into(),
-            metadata: DeploymentTargetMetadata {
+            metadata: ResourceMetadata {
+                display_name: None,
                 id: uuid::Uuid::new_v4().to_string(),
                 name: "local".into(),
                 namespace: "default".into(),
