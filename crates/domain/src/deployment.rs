@@ -1,89 +1,57 @@
 //! The Deployment resource (`metadata` / `spec` / `status`) in Ververica Platform's wire shape.
-//! Field names are camelCase and enums SCREAMING_CASE on the wire, so a VVP YAML reads unchanged.
+//! Field names are camelCase and enums SCREAMING_SNAKE_CASE on the wire (read in any case), so a VVP
+//! YAML reads unchanged.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_enum;
 use crate::ResourceMetadata;
 
-/// The state a person asks for (`spec.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DesiredState {
-    Running,
-    Suspended,
-    Cancelled,
-}
+wire_enum!(
+    /// The state a person asks for (`spec.state`).
+    DesiredState { Running = "RUNNING", Suspended = "SUSPENDED", Cancelled = "CANCELLED" }
+);
 
-/// The state the engine has observed (`status.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum DeploymentState {
-    Running,
-    Cancelled,
-    Suspended,
-    Finished,
-    Transitioning,
-    Failed,
-}
+wire_enum!(
+    /// The state the engine has observed (`status.state`).
+    DeploymentState {
+        Running = "RUNNING",
+        Cancelled = "CANCELLED",
+        Suspended = "SUSPENDED",
+        Finished = "FINISHED",
+        Transitioning = "TRANSITIONING",
+        Failed = "FAILED",
+    }
+);
 
-impl DeploymentState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Cancelled => "CANCELLED",
-            Self::Suspended => "SUSPENDED",
-            Self::Finished => "FINISHED",
-            Self::Transitioning => "TRANSITIONING",
-            Self::Failed => "FAILED",
-        }
+wire_enum!(
+    /// Streaming or batch (`spec.executionMode`); filters the Deployments page.
+    ExecutionMode { Streaming = "STREAMING", Batch = "BATCH" }
+);
+
+#[allow(clippy::derivable_impls, reason = "wire_enum! owns the derives; only this enum has a default")]
+impl Default for ExecutionMode {
+    fn default() -> Self {
+        Self::Streaming
     }
 }
 
-impl DesiredState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "RUNNING",
-            Self::Suspended => "SUSPENDED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-}
+wire_enum!(
+    /// How a running job is upgraded when its spec changes (`spec.upgradeStrategy.kind`).
+    UpgradeStrategyKind { Stateless = "STATELESS", Stateful = "STATEFUL", None = "NONE" }
+);
 
-/// Streaming or batch (`spec.executionMode`); filters the Deployments page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionMode {
-    #[default]
-    Streaming,
-    Batch,
-}
+wire_enum!(
+    /// Which state a started job restores (`spec.restoreStrategy.kind`).
+    RestoreStrategyKind { LatestState = "LATEST_STATE", LatestSavepoint = "LATEST_SAVEPOINT", None = "NONE" }
+);
 
-impl ExecutionMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Streaming => "STREAMING",
-            Self::Batch => "BATCH",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum UpgradeStrategyKind {
-    Stateless,
-    Stateful,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RestoreStrategyKind {
-    LatestState,
-    LatestSavepoint,
-    None,
-}
+wire_enum!(
+    /// What an artifact is (`spec.template.spec.artifact.kind`).
+    ArtifactKind { Jar = "JAR", Sqlscript = "SQLSCRIPT" }
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,13 +65,6 @@ pub struct RestoreStrategy {
     pub kind: RestoreStrategyKind,
     #[serde(default)]
     pub allow_non_restored_state: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ArtifactKind {
-    Jar,
-    Sqlscript,
 }
 
 /// What a job runs: a JAR with an entry class, or a SQL script run by the bundled SQL runner.
@@ -226,6 +187,13 @@ mod tests {
     #[test]
     fn unknown_enum_values_are_refused() {
         let err = serde_json::from_str::<DesiredState>("\"PAUSED\"").expect_err("not a state");
-        assert!(err.to_string().contains("unknown variant"), "{err}");
+        assert!(err.to_string().contains("expected one of RUNNING, SUSPENDED, CANCELLED"), "{err}");
+    }
+
+    #[test]
+    fn enums_are_read_in_any_case_and_written_in_capitals() {
+        let kind: RestoreStrategyKind = serde_json::from_str("\"latest_savepoint\"").expect("lowercase");
+        assert_eq!(kind, RestoreStrategyKind::LatestSavepoint);
+        assert_eq!(serde_json::to_string(&kind).expect("serialises"), "\"LATEST_SAVEPOINT\"");
     }
 }

@@ -7,6 +7,7 @@ pub mod deployment;
 pub mod metadata;
 pub mod names;
 pub mod target;
+mod wire;
 
 pub use deployment::*;
 pub use metadata::ResourceMetadata;

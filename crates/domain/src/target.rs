@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::wire_enum;
 use crate::ResourceMetadata;
 
 /// The console's own cluster, started and supervised from FLINK_HOME.
@@ -50,15 +51,10 @@ impl DeploymentTargetSpec {
     }
 }
 
-/// How a target's cluster is doing, as last seen by the console (not stored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TargetHealthState {
-    Healthy,
-    Starting,
-    Unhealthy,
-    Unknown,
-}
+wire_enum!(
+    /// How a target's cluster is doing, as last seen by the console (not stored).
+    TargetHealthState { Healthy = "HEALTHY", Starting = "STARTING", Unhealthy = "UNHEALTHY", Unknown = "UNKNOWN" }
+);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
