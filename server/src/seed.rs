@@ -33,6 +33,7 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
                 sql_script: None,
                 additional_dependencies: Vec::new(),
                 flink_version: Some("2.3".into()),
+                extra: BTreeMap::new(),
             },
         ),
         example(
@@ -52,6 +53,7 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
                 ),
                 additional_dependencies: Vec::new(),
                 flink_version: Some("2.3".into()),
+                extra: BTreeMap::new(),
             },
         ),
         example(
@@ -66,6 +68,7 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
                 sql_script: None,
                 additional_dependencies: Vec::new(),
                 flink_version: Some("2.3".into()),
+                extra: BTreeMap::new(),
             },
         ),
     ];
@@ -109,8 +112,11 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
                     parallelism: Some(1),
                     number_of_task_managers: None,
                     flink_configuration: BTreeMap::new(),
+                    extra: BTreeMap::new(),
                 },
+                extra: BTreeMap::new(),
             },
+            extra: BTreeMap::new(),
         },
         status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
     }

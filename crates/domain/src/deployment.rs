@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire::wire_enum;
+use crate::wire::{stringly, wire_enum};
 use crate::ResourceMetadata;
 
 wire_enum!(
@@ -82,8 +82,11 @@ pub struct Artifact {
     pub sql_script: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub additional_dependencies: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "stringly::option")]
     pub flink_version: Option<String>,
+    /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -94,14 +97,20 @@ pub struct TemplateSpec {
     pub parallelism: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_of_task_managers: Option<u32>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "stringly::map")]
     pub flink_configuration: BTreeMap<String, String>,
+    /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Template {
     pub spec: TemplateSpec,
+    /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +128,9 @@ pub struct DeploymentSpec {
     #[serde(default = "default_attempts")]
     pub max_job_creation_attempts: u32,
     pub template: Template,
+    /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 fn default_attempts() -> u32 {

@@ -58,3 +58,33 @@ macro_rules! wire_enum {
 }
 
 pub(crate) use wire_enum;
+
+/// Values YAML may write as numbers or booleans where Flink means text (`flinkVersion: 1.12`,
+/// `taskmanager.numberOfTaskSlots: 1`), read as the text they spell.
+pub(crate) mod stringly {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn text<E: serde::de::Error>(value: Value) -> Result<String, E> {
+        match value {
+            Value::String(s) => Ok(s),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            other => Err(E::custom(format!("expected text, a number or a boolean, found {other}"))),
+        }
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+        match Option::<Value>::deserialize(deserializer)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => text(value).map(Some),
+        }
+    }
+
+    pub fn map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error> {
+        let raw = Option::<BTreeMap<String, Value>>::deserialize(deserializer)?.unwrap_or_default();
+        raw.into_iter().map(|(key, value)| Ok((key, text(value)?))).collect()
+    }
+}

@@ -104,6 +104,7 @@ mod tests {
                 max_savepoint_creation_attempts: 4,
                 max_job_creation_attempts: 4,
                 template: Template::default(),
+                extra: Default::default(),
             },
             status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         }
