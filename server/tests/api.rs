@@ -95,3 +95,57 @@ async fn health_endpoints_answer() {
         .expect("a response");
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+async fn get_with(console: &Console, uri: &str, accept: &str) -> (StatusCode, String, String) {
+    let request = Request::get(uri).header("accept", accept).body(Body::empty()).expect("request");
+    let response = router(console.state.clone()).oneshot(request).await.expect("a response");
+    let status = response.status();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn deployments_are_listed_and_filtered_by_label_selector() {
+    let console = console().await;
+    let (status, body) = get(&console, "/api/v1/namespaces/default/deployments").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["kind"], "DeploymentList");
+    assert_eq!(body["items"].as_array().map(Vec::len), Some(3));
+    let (_, examples) = get(&console, "/api/v1/namespaces/default/deployments?labelSelector=example%3Dtrue").await;
+    assert_eq!(examples["items"].as_array().map(Vec::len), Some(3));
+    let (_, none) = get(&console, "/api/v1/namespaces/default/deployments?labelSelector=example!%3Dtrue").await;
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+    let (status, bad) = get(&console, "/api/v1/namespaces/default/deployments?labelSelector=a%20in%20(b)").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["reason"], "BadRequest");
+}
+
+#[tokio::test]
+async fn one_deployment_is_served_as_json_or_yaml() {
+    let console = console().await;
+    let (_, list) = get(&console, "/api/v1/namespaces/default/deployments").await;
+    let first = &list["items"][0];
+    let id = first["metadata"]["id"].as_str().expect("an id");
+    let uri = format!("/api/v1/namespaces/default/deployments/{id}");
+    let (status, json) = get(&console, &uri).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&json, first);
+    let (status, content_type, yaml) = get_with(&console, &uri, "application/yaml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/yaml");
+    let parsed: Value = serde_yaml_ng::from_str(&yaml).expect("YAML");
+    assert_eq!(&parsed, first, "the YAML says the same as the JSON");
+}
+
+#[tokio::test]
+async fn a_deployment_id_must_be_a_known_uuid() {
+    let console = console().await;
+    let (status, body) = get(&console, "/api/v1/namespaces/default/deployments/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) =
+        get(&console, "/api/v1/namespaces/default/deployments/2f1b8c1e-4f7a-4a7e-9d8a-1d2a3b4c5d6e").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["reason"], "NotFound");
+}

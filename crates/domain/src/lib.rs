@@ -4,12 +4,14 @@
 
 pub mod defaults;
 pub mod deployment;
+pub mod labels;
 pub mod metadata;
 pub mod names;
 pub mod target;
 mod wire;
 
 pub use deployment::*;
+pub use labels::LabelSelector;
 pub use metadata::ResourceMetadata;
 pub use names::{DeploymentName, NameError, NamespaceName};
 pub use target::*;

@@ -31,6 +31,21 @@ impl Store {
         rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
     }
 
+    /// One deployment of a namespace by id, if it exists there.
+    pub async fn get_deployment(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<Option<Deployment>, StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM deployments WHERE namespace = $1 AND id = $2")
+                .bind(namespace.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+    }
+
     /// Stores a new deployment; its name must be free in its namespace.
     pub async fn insert_deployment(&self, deployment: &Deployment) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
@@ -127,6 +142,10 @@ mod tests {
         let streaming = store.list_deployments(&default, Some(ExecutionMode::Streaming)).await.expect("list");
         assert_eq!(streaming.len(), 1);
         assert_eq!(streaming[0].metadata.name, "b-stream");
+        let id = &streaming[0].metadata.id;
+        assert_eq!(store.get_deployment(&default, id).await.expect("get").as_ref(), Some(&streaming[0]));
+        let other = NamespaceName::parse("other").expect("name");
+        assert_eq!(store.get_deployment(&other, id).await.expect("get"), None, "ids are looked up within a namespace");
     }
 
     #[tokio::test]
