@@ -42,13 +42,8 @@ async fn console() -> Console {
 }
 
 async fn get(console: &Console, uri: &str) -> (StatusCode, Value) {
-    let response = router(console.state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("a response");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let (status, _, body) = get_with(console, uri, "application/json").await;
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[tokio::test]
