@@ -1,0 +1,6 @@
+//! The HTTP surface, called in-process through `server::router` (no port, no browser). One test
+//! binary; each resource has its own module.
+
+mod deployments;
+mod support;
+mod targets;

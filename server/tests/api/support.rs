@@ -1,0 +1,79 @@
+//! A console on a fresh database and helpers to call it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ssr::{HealthBoard, Services};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use serde_json::Value;
+use server::local_flink::FlinkSupervision;
+use server::{router, seed, targets, AppState};
+use tower::ServiceExt;
+
+pub struct Console {
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// A console on a fresh database, after its first start, whose Flink cannot run.
+pub async fn console() -> Console {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = storage::Store::connect(&format!("sqlite://{}/console.db", dir.path().display())).await.expect("store");
+    seed::first_start(&store, dir.path()).await.expect("first start");
+    let flink = Arc::new(FlinkSupervision::Unavailable("Java was not found on PATH".into()));
+    targets::register_console_cluster(&store, &flink, "http://127.0.0.1:8081").await.expect("local target");
+    let health = HealthBoard::default();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let prober = tokio::spawn(targets::probe_forever(store.clone(), health.clone(), flink.clone(), stopped));
+    for _ in 0..100 {
+        if health.get("default", "local").message.as_deref() != Some("not checked yet") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(true).expect("stop the prober");
+    prober.await.expect("prober ends");
+    let leptos_options =
+        LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
+    Console { state: AppState { leptos_options, services: Services { store, health }, flink }, _dir: dir }
+}
+
+/// A response: status, content type and body text.
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Console {
+    /// Sends one request: `method uri`, with `headers` and `body`.
+    pub async fn send(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body.into()).expect("request");
+        let response = router(self.state.clone()).oneshot(request).await.expect("a response");
+        let status = response.status();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// `GET uri` asking for JSON: the status and the body as JSON.
+    pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        let reply = self.send("GET", uri, &[("accept", "application/json")], Body::empty()).await;
+        (reply.status, reply.json())
+    }
+}
