@@ -13,10 +13,12 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 warn() { printf '\033[33m!!  %s\033[0m\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
-# Processes started in the background by a script; stop_background ends them (call it on EXIT).
+# Processes started in the background by a script; stop_background ends them (call it on EXIT),
+# with SIGTERM or the signal named in stop_signal[pid].
 background=()
+declare -A stop_signal=()
 stop_background() {
-  for pid in "${background[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${background[@]}"; do kill -"${stop_signal[$pid]:-TERM}" "$pid" 2>/dev/null || true; done
   for pid in "${background[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 
@@ -43,4 +45,53 @@ start_test_flink() { # work-dir
   background+=($!)
   wait_for "$FLINK_REST_URL/overview" 180 "$1/flink.log" "$!"
   until curl -fsS "$FLINK_REST_URL/overview" | grep -q '"taskmanagers":[1-9]'; do sleep 0.5; done
+}
+
+# Debian's PostgreSQL server binaries (the newest installed major version), or nothing.
+postgres_bin_dir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$dir/postgres" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_isready" ]; then
+      echo "$dir"; return 0
+    fi
+  done
+  return 1
+}
+
+# Starts a throwaway PostgreSQL cluster in the work dir for the storage tests: loopback only, trust
+# auth, no durability (the cluster is thrown away), stopped by stop_background. Exports its URL.
+start_test_postgres() { # work-dir
+  local bin data="$1/postgres" port=15432 as_pg=()
+  bin="$(postgres_bin_dir)" || { warn "PostgreSQL server binaries not found (scripts/setup.sh --with-postgres)"; exit 1; }
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    warn "port $port is taken; a leftover test PostgreSQL? (pgrep -a postgres)"; exit 1
+  fi
+  mkdir -p "$data"
+  if [ "$(id -u)" = 0 ]; then
+    # initdb and postgres refuse to run as root: run them as Debian's `postgres` user. setpriv execs
+    # (no intermediate process), so the pid in `background` is the postmaster's own.
+    id postgres >/dev/null 2>&1 || { warn "no 'postgres' OS user to run the test PostgreSQL as"; exit 1; }
+    chmod o+x "$1"
+    chown postgres: "$data"
+    as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+    "${as_pg[@]}" test -w "$data" \
+      || { warn "the postgres user cannot reach $data (set TMPDIR to a directory it can enter)"; exit 1; }
+  fi
+  say "Starting a throwaway PostgreSQL ($(basename "$(dirname "$bin")")) on 127.0.0.1:$port"
+  "${as_pg[@]}" "$bin/initdb" --pgdata="$data/data" --username=postgres --auth=trust \
+    --encoding=UTF8 --locale=C --no-sync >"$1/postgres-initdb.log" 2>&1 \
+    || { warn "initdb failed:"; tail -30 "$1/postgres-initdb.log" >&2; exit 1; }
+  "${as_pg[@]}" "$bin/postgres" -D "$data/data" -c listen_addresses=127.0.0.1 -c port="$port" \
+    -c unix_socket_directories="$data" -c max_connections=300 \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off >"$1/postgres.log" 2>&1 &
+  background+=($!)
+  stop_signal[$!]=INT # PostgreSQL's fast shutdown (SIGTERM waits for every client to leave)
+  local pid=$! deadline=$((SECONDS + 60))
+  until "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      warn "PostgreSQL did not come up; last lines of $1/postgres.log:"; tail -30 "$1/postgres.log" >&2; exit 1
+    fi
+    sleep 0.2
+  done
+  export CONSOLE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }

@@ -2,12 +2,15 @@
 # Installs what the console needs and is missing; a second run skips what is there.
 #   scripts/setup.sh                  build tools, Flink, example jobs
 #   scripts/setup.sh --with-browser   also Debian's Chromium (for the Playwright suite)
+#   scripts/setup.sh --with-postgres  also Debian's PostgreSQL server (for the storage tests on it)
 source "$(dirname "$0")/common.sh"
 
 with_browser=false
+with_postgres=false
 for arg in "$@"; do
   case "$arg" in
     --with-browser) with_browser=true ;;
+    --with-postgres) with_postgres=true ;;
     *) warn "unknown option $arg"; exit 2 ;;
   esac
 done
@@ -64,9 +67,30 @@ else
   warn "Flink cluster can start. The console still serves; install openjdk-17-jdk and run again."
 fi
 
+# Installs Debian packages, refreshing the package lists once if the first try fails.
+apt_install() { # package...
+  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q "$@" >/dev/null \
+    || { "${apt_get[@]}" update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q "$@" >/dev/null; }
+}
+
 if $with_browser && ! have chromium; then
   say "Installing Debian's Chromium for the browser tests"
-  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null \
-    || { "${apt_get[@]}" update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null; }
+  apt_install chromium
+fi
+
+# The tests start their own throwaway cluster (scripts/common.sh, start_test_postgres); Debian's
+# default cluster `main` is not wanted, so it is switched off before the server package comes.
+if $with_postgres && ! postgres_bin_dir >/dev/null; then
+  say "Installing Debian's PostgreSQL server for the storage tests"
+  apt_install postgresql-common
+  conf=/etc/postgresql-common/createcluster.conf
+  if ! grep -q '^create_main_cluster *= *false' "$conf"; then
+    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+    "${sudo[@]}" sed -i -E 's/^#? *create_main_cluster *=.*/create_main_cluster = false/' "$conf"
+    grep -q '^create_main_cluster = false' "$conf" \
+      || echo 'create_main_cluster = false' | "${sudo[@]}" tee -a "$conf" >/dev/null
+  fi
+  apt_install postgresql
+  postgres_bin_dir >/dev/null || { warn "PostgreSQL server binaries not found under /usr/lib/postgresql"; exit 1; }
 fi

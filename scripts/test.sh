@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The README's test command: set up, build, then run every test — Rust unit and API tests, the
-# real-Flink integration tests against a local cluster started once for the run, a wasm32 check of
-# the browser crate, and the Playwright suite in Debian's Chromium.
+# real-Flink integration tests against a local cluster started once for the run, the storage and
+# REST API tests a second time on a throwaway loopback PostgreSQL, a wasm32 check of the browser crate, and the
+# Playwright suite in Debian's Chromium.
 source "$(dirname "$0")/common.sh"
-"$ROOT/scripts/setup.sh" --with-browser
+"$ROOT/scripts/setup.sh" --with-browser --with-postgres
 "$ROOT/scripts/build.sh" debug
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/console-test.XXXXXX")"
 trap 'stop_background; rm -rf "$work"' EXIT
 start_test_flink "$work"
+start_test_postgres "$work"
 
-say "Rust tests (unit, API, real Flink)"
-cargo nextest run --locked --workspace --exclude frontend --no-fail-fast
+say "Rust tests (unit, API, real Flink); storage on SQLite"
+CONSOLE_TEST_DATABASE=sqlite cargo nextest run --locked --workspace --exclude frontend --no-fail-fast
+
+say "Storage and REST API tests on PostgreSQL ($CONSOLE_TEST_POSTGRES_URL)"
+# The same build as above (no rebuild with other features); only the tests that use a store run.
+CONSOLE_TEST_DATABASE=postgres cargo nextest run --locked --workspace --exclude frontend --no-fail-fast \
+  -E 'package(storage) or (package(server) and binary(api))'
 
 say "Playwright suite"
 export CONSOLE_PORT=3100

@@ -13,6 +13,12 @@ pub enum AppError {
     NotFound(String),
     #[error("you may not {0}")]
     Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     #[error("the console could not be reached: {0}")]
@@ -25,6 +31,9 @@ impl AppError {
             Self::BadRequest(_) => 400,
             Self::NotFound(_) => 404,
             Self::Forbidden(_) => 403,
+            Self::Conflict(_) => 409,
+            Self::PayloadTooLarge(_) => 413,
+            Self::UnsupportedMediaType(_) => 415,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
@@ -44,7 +53,20 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl From<storage::StorageError> for AppError {
     fn from(err: storage::StorageError) -> Self {
-        tracing::error!(error = %err, "storage failed");
-        Self::Internal
+        use storage::StorageError::*;
+        match err {
+            AlreadyExists { .. } | Conflict { .. } => Self::Conflict(err.to_string()),
+            NoSuchNamespace(name) => Self::NotFound(format!("namespace {name}")),
+            Database(_) | Migration(_) | CorruptDocument(_) => {
+                tracing::error!(error = %err, "storage failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<domain::InvalidInput> for AppError {
+    fn from(err: domain::InvalidInput) -> Self {
+        Self::BadRequest(err.to_string())
     }
 }

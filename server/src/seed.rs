@@ -1,5 +1,5 @@
-//! First start: the `default` namespace and example deployments of the bundled jobs, so a new
-//! console shows what it can do. Runs only when the namespace is created, never over user data.
+//! First start: the `default` namespace, its deployment defaults (run on the `local` target) and
+//! example deployments of the bundled jobs, so a new console shows what it can do. Runs only when the namespace is created, never over user data.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -75,6 +75,24 @@ pub async fn first_start(store: &Store, jobs_dir: &Path) -> Result<(), StorageEr
     for deployment in &examples {
         store.insert_deployment(deployment).await?;
     }
+    let now = now_rfc3339();
+    let defaults = DeploymentDefaults {
+        api_version: API_VERSION.into(),
+        kind: "DeploymentDefaults".into(),
+        metadata: ResourceMetadata {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: "deployment-defaults".into(),
+            namespace: DEFAULT_NAMESPACE.into(),
+            display_name: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            created_at: now.clone(),
+            modified_at: now,
+            resource_version: 1,
+        },
+        spec: serde_json::json!({"deploymentTargetName": "local", "template": {"spec": {"parallelism": 1}}}),
+    };
+    store.save_deployment_defaults(&DefaultsScope::Namespace(namespace), &defaults, 0).await?;
     tracing::info!(count = examples.len(), "created the default namespace with example deployments");
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Merging DeploymentDefaults into a deployment (seed 004's semantics). Objects merge key by key,
+//! The DeploymentDefaults resource, and merging it into a deployment (seed 004's semantics). Objects merge key by key,
 //! the deployment's values winning; an array in the deployment replaces the default array unless
 //! it carries the directive element `{"$patch": "merge", "mergeKey": "<field>"}`, which merges it
 //! into the default array instead:
@@ -9,7 +9,38 @@
 //!
 //! The directive element never appears in the result.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::{NamespaceName, ResourceMetadata};
+
+/// Whose defaults: every namespace's (set by an admin) or one namespace's (set by its owners).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultsScope {
+    Global,
+    Namespace(NamespaceName),
+}
+
+impl DefaultsScope {
+    /// The namespace name, or `""` for the global defaults (`metadata.namespace` is then absent).
+    pub fn namespace(&self) -> &str {
+        match self {
+            Self::Global => "",
+            Self::Namespace(name) => name.as_str(),
+        }
+    }
+}
+
+/// Partial deployment `spec` merged beneath every deployment created or changed in its scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentDefaults {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ResourceMetadata,
+    /// A partial DeploymentSpec; may carry `$patch: merge` directives for arrays.
+    pub spec: Value,
+}
 
 const PATCH: &str = "$patch";
 const MERGE_KEY: &str = "mergeKey";

@@ -4,13 +4,16 @@
 
 pub mod defaults;
 pub mod deployment;
+pub mod input;
 pub mod labels;
 pub mod metadata;
 pub mod names;
 pub mod target;
 mod wire;
 
+pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
+pub use input::{DeploymentDraft, FieldError, InvalidInput};
 pub use labels::LabelSelector;
 pub use metadata::ResourceMetadata;
 pub use names::{DeploymentName, NameError, NamespaceName};

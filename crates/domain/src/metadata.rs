@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub struct ResourceMetadata {
     pub id: String,
     pub name: String,
+    /// Empty only for resources that belong to no namespace (the global deployment defaults).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,

@@ -84,13 +84,74 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Replaces a stored deployment if its version is still `expected_version`; the new document
+    /// carries the next version. A stale version, a vanished row or a taken name is a `Conflict`
+    /// or `AlreadyExists`, and nothing is written.
+    pub async fn update_deployment(&self, deployment: &Deployment, expected_version: i64) -> Result<(), StorageError> {
+        let namespace = &deployment.metadata.namespace;
+        let taken: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM deployments WHERE namespace = $1 AND name = $2 AND id <> $3")
+                .bind(namespace)
+                .bind(&deployment.metadata.name)
+                .bind(&deployment.metadata.id)
+                .fetch_optional(&self.pool)
+                .await?;
+        if taken.is_some() {
+            return Err(StorageError::AlreadyExists {
+                kind: "deployment",
+                namespace: namespace.clone(),
+                name: deployment.metadata.name.clone(),
+            });
+        }
+        let updated = sqlx::query(
+            "UPDATE deployments SET name = $1, execution_mode = $2, desired_state = $3, status_state = $4,
+                 resource_version = $5, document = $6, modified_at = $7
+             WHERE id = $8 AND namespace = $9 AND resource_version = $10",
+        )
+        .bind(&deployment.metadata.name)
+        .bind(deployment.spec.execution_mode.as_str())
+        .bind(deployment.spec.state.as_str())
+        .bind(deployment.status.state.as_str())
+        .bind(deployment.metadata.resource_version)
+        .bind(serde_json::to_string(deployment)?)
+        .bind(&deployment.metadata.modified_at)
+        .bind(&deployment.metadata.id)
+        .bind(namespace)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "deployment", name: deployment.metadata.name.clone() });
+        }
+        Ok(())
+    }
+
+    /// Deletes a deployment if its version is still `expected_version` (a `Conflict` otherwise).
+    pub async fn delete_deployment(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<(), StorageError> {
+        let deleted = sqlx::query("DELETE FROM deployments WHERE namespace = $1 AND id = $2 AND resource_version = $3")
+            .bind(namespace.as_str())
+            .bind(id)
+            .bind(expected_version)
+            .execute(&self.pool)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "deployment", name: id.to_owned() });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use domain::*;
 
-    use crate::test_support::fresh_store;
+    use crate::testing::fresh_store;
 
     fn deployment(namespace: &str, name: &str, mode: ExecutionMode) -> Deployment {
         Deployment {
@@ -161,6 +222,41 @@ mod tests {
         assert!(matches!(err, crate::StorageError::AlreadyExists { .. }), "{err}");
         let kept = store.list_deployments(&NamespaceName::parse("default").expect("name"), None).await.expect("list");
         assert_eq!(kept, vec![first]);
+    }
+
+    #[tokio::test]
+    async fn an_update_from_a_stale_version_is_refused_and_changes_nothing() {
+        let (store, _dir) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        let original = deployment("default", "orders", ExecutionMode::Streaming);
+        store.insert_deployment(&original).await.expect("insert");
+        let mut first = original.clone();
+        first.metadata.resource_version = 2;
+        first.spec.state = DesiredState::Running;
+        store.update_deployment(&first, 1).await.expect("first writer wins");
+        let mut second = original.clone();
+        second.metadata.resource_version = 2;
+        second.spec.max_job_creation_attempts = 9;
+        let err = store.update_deployment(&second, 1).await.expect_err("second writer is stale");
+        assert!(matches!(err, crate::StorageError::Conflict { .. }), "{err}");
+        let stored = store.get_deployment(&default, &original.metadata.id).await.expect("get");
+        assert_eq!(stored, Some(first.clone()));
+        let listed = store.list_deployments(&default, Some(ExecutionMode::Streaming)).await.expect("list");
+        assert_eq!(listed, vec![first.clone()]);
+
+        let other = deployment("default", "taken", ExecutionMode::Batch);
+        store.insert_deployment(&other).await.expect("insert");
+        let mut renamed = first.clone();
+        renamed.metadata.name = "taken".into();
+        renamed.metadata.resource_version = 3;
+        let err = store.update_deployment(&renamed, 2).await.expect_err("name taken");
+        assert!(matches!(err, crate::StorageError::AlreadyExists { .. }), "{err}");
+
+        let err = store.delete_deployment(&default, &first.metadata.id, 1).await.expect_err("stale delete");
+        assert!(matches!(err, crate::StorageError::Conflict { .. }), "{err}");
+        store.delete_deployment(&default, &first.metadata.id, 2).await.expect("delete");
+        assert_eq!(store.get_deployment(&default, &first.metadata.id).await.expect("get"), None);
     }
 
     #[tokio::test]

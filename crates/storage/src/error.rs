@@ -10,6 +10,8 @@ pub enum StorageError {
     CorruptDocument(#[from] serde_json::Error),
     #[error("{kind} {name:?} already exists in namespace {namespace:?}")]
     AlreadyExists { kind: &'static str, namespace: String, name: String },
+    #[error("{kind} {name:?} was changed by someone else (its resourceVersion moved on)")]
+    Conflict { kind: &'static str, name: String },
     #[error("namespace {0:?} does not exist")]
     NoSuchNamespace(String),
 }

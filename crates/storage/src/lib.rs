@@ -2,6 +2,7 @@
 //! (embedded, the default) or PostgreSQL through one code path (`sqlx::Any`, portable SQL, `$n`
 //! placeholders) and must never know about HTTP, Leptos or Flink.
 
+mod defaults;
 mod deployments;
 mod error;
 mod targets;
@@ -91,15 +92,113 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
 }
 
-#[cfg(test)]
-pub(crate) mod test_support {
+/// Fresh, migrated stores for tests, on the backend the environment selects:
+/// `CONSOLE_TEST_DATABASE` unset or `sqlite` gives a SQLite file in a temporary directory;
+/// `postgres` creates a uniquely named database in the server at `CONSOLE_TEST_POSTGRES_URL`
+/// (`scripts/test.sh` starts a throwaway loopback cluster and sets both).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
     use super::Store;
 
-    /// A fresh, migrated database in a temporary directory (kept alive by the returned guard).
-    pub async fn fresh_store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = format!("sqlite://{}/test.db", dir.path().display());
-        let store = Store::connect(&url).await.expect("a migrated store");
-        (store, dir)
+    /// Selects the test backend.
+    pub const DATABASE_VAR: &str = "CONSOLE_TEST_DATABASE";
+    /// An administrative URL of the PostgreSQL server (one allowed to `CREATE DATABASE`).
+    pub const POSTGRES_URL_VAR: &str = "CONSOLE_TEST_POSTGRES_URL";
+
+    /// Keeps a test database alive: the SQLite file's temporary directory is removed on drop; a
+    /// PostgreSQL test database is left for the throwaway cluster to take with it.
+    pub struct TestDatabase {
+        url: String,
+        dir: Option<tempfile::TempDir>,
+    }
+
+    impl TestDatabase {
+        /// The URL the store was connected with (to connect again, e.g. to test a restart).
+        pub fn url(&self) -> &str {
+            &self.url
+        }
+
+        /// The temporary directory holding the SQLite file (`None` on PostgreSQL).
+        pub fn dir(&self) -> Option<&std::path::Path> {
+            self.dir.as_ref().map(tempfile::TempDir::path)
+        }
+    }
+
+    /// The backend the tests run on, by `CONSOLE_TEST_DATABASE`.
+    pub fn backend() -> &'static str {
+        match std::env::var(DATABASE_VAR).as_deref() {
+            Err(_) | Ok("") | Ok("sqlite") => "sqlite",
+            Ok("postgres") | Ok("postgresql") => "postgres",
+            Ok(other) => panic!("{DATABASE_VAR}={other}: expected `sqlite` or `postgres`"),
+        }
+    }
+
+    /// A fresh, migrated database (kept alive by the returned guard).
+    pub async fn fresh_store() -> (Store, TestDatabase) {
+        let database = match backend() {
+            "postgres" => fresh_postgres_database().await,
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite://{}/test.db", dir.path().display());
+                TestDatabase { url, dir: Some(dir) }
+            }
+        };
+        let store = Store::connect(&database.url)
+            .await
+            .unwrap_or_else(|err| panic!("a migrated store at {}: {err}", database.url));
+        (store, database)
+    }
+
+    async fn fresh_postgres_database() -> TestDatabase {
+        use sqlx::{Connection, Executor};
+
+        let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+            panic!(
+                "{DATABASE_VAR}=postgres needs {POSTGRES_URL_VAR} (e.g. postgres://postgres@127.0.0.1:15432/postgres); \
+                 scripts/test.sh starts a throwaway PostgreSQL and sets it"
+            )
+        });
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::postgres::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|err| panic!("connecting to {POSTGRES_URL_VAR}={admin_url}: {err}"));
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap_or_else(|err| panic!("CREATE DATABASE {name}: {err}"));
+        admin.close().await.ok();
+        TestDatabase { url: with_database(&admin_url, &name), dir: None }
+    }
+
+    /// `postgres://user@host:port/admin?opts` with its database replaced by `name`.
+    fn with_database(url: &str, name: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (url, None),
+        };
+        let authority_start = base.find("://").map_or(0, |i| i + 3);
+        let authority_end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+        let mut out = format!("{}/{name}", &base[..authority_end]);
+        if let Some(query) = query {
+            out.push('?');
+            out.push_str(query);
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_database_of_a_postgres_url_is_replaced() {
+            assert_eq!(
+                super::with_database("postgres://u@127.0.0.1:15432/postgres", "t1"),
+                "postgres://u@127.0.0.1:15432/t1"
+            );
+            assert_eq!(
+                super::with_database("postgres://u:p@h:1/postgres?sslmode=disable", "t1"),
+                "postgres://u:p@h:1/t1?sslmode=disable"
+            );
+            assert_eq!(super::with_database("postgres://h", "t1"), "postgres://h/t1");
+        }
     }
 }

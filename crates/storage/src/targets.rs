@@ -80,7 +80,7 @@ impl Store {
 mod tests {
     use domain::*;
 
-    use crate::test_support::fresh_store;
+    use crate::testing::fresh_store;
 
     fn target(url: &str) -> DeploymentTarget {
         DeploymentTarget {

@@ -1,7 +1,8 @@
-//! `/api/v1/namespaces/{ns}/deployments` (read side).
+//! `/api/v1/namespaces/{ns}/deployments`: list, create, get, merge-patch, delete.
 
 use app::error::AppError;
 use app::ssr::{parse_namespace, Permission};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -9,7 +10,7 @@ use domain::LabelSelector;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::representation::represent;
+use super::representation::{read_body, represent};
 use super::ApiError;
 use crate::AppState;
 
@@ -36,6 +37,20 @@ pub async fn list(
     Ok(represent(&headers, StatusCode::OK, &list))
 }
 
+/// Creates a deployment from a Deployment document (JSON or YAML), defaults expanded: 201.
+pub async fn create(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::EditDeployments, &namespace).await?;
+    let document = read_body(&headers, body).await?;
+    let deployment = state.services.create_deployment(&namespace, &document).await?;
+    Ok(represent(&headers, StatusCode::CREATED, &deployment))
+}
+
 /// One deployment by its id.
 pub async fn get(
     State(state): State<AppState>,
@@ -44,13 +59,40 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(Permission::ViewDeployments, &namespace).await?;
-    let id =
-        uuid::Uuid::parse_str(&id).map_err(|_| AppError::BadRequest(format!("deploymentId {id:?} is not a UUID")))?;
-    let deployment = state
-        .services
-        .store
-        .get_deployment(&namespace, &id.to_string())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("deployment {id}")))?;
+    let deployment = state.services.deployment(&namespace, &parse_id(&id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
+}
+
+/// Changes a deployment with a JSON merge patch; a stale `metadata.resourceVersion` is 409.
+pub async fn patch(
+    State(state): State<AppState>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::EditDeployments, &namespace).await?;
+    let id = parse_id(&id)?;
+    let patch = read_body(&headers, body).await?;
+    let deployment = state.services.patch_deployment(&namespace, &id, &patch).await?;
+    Ok(represent(&headers, StatusCode::OK, &deployment))
+}
+
+/// Deletes a deployment that is not running; answers with what was deleted.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::EditDeployments, &namespace).await?;
+    let deployment = state.services.delete_deployment(&namespace, &parse_id(&id)?).await?;
+    Ok(represent(&headers, StatusCode::OK, &deployment))
+}
+
+/// A deployment id from a path: a UUID, in its canonical text.
+fn parse_id(raw: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| AppError::BadRequest(format!("deploymentId {raw:?} is not a UUID")))
 }

@@ -1,7 +1,10 @@
 //! The REST API's one error shape: `{"kind":"Error","statusCode":…,"reason":…,"message":…}`.
 
 use app::error::AppError;
+use axum::extract::Request;
+use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -28,10 +31,43 @@ impl IntoResponse for ApiError {
             AppError::BadRequest(_) => "BadRequest",
             AppError::NotFound(_) => "NotFound",
             AppError::Forbidden(_) => "Forbidden",
+            AppError::Conflict(_) => "Conflict",
+            AppError::PayloadTooLarge(_) => "PayloadTooLarge",
+            AppError::UnsupportedMediaType(_) => "UnsupportedMediaType",
             AppError::Internal | AppError::Transport(_) => "InternalError",
         };
-        let body =
-            json!({"kind": "Error", "statusCode": status.as_u16(), "reason": reason, "message": self.0.to_string()});
-        (status, Json(body)).into_response()
+        error_response(status, reason, &self.0.to_string())
+    }
+}
+
+/// The error shape for any status.
+pub fn error_response(status: StatusCode, reason: &str, message: &str) -> Response {
+    let body = json!({"kind": "Error", "statusCode": status.as_u16(), "reason": reason, "message": message});
+    (status, Json(body)).into_response()
+}
+
+/// Gives the router's own bodiless answers under `/api` (no such path, method not allowed) the
+/// error shape too.
+pub async fn shape_bare_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let bare = response.headers().get(CONTENT_TYPE).is_none();
+    match response.status() {
+        StatusCode::NOT_FOUND if bare => {
+            error_response(StatusCode::NOT_FOUND, "NotFound", &format!("there is no API resource at {path}"))
+        }
+        StatusCode::METHOD_NOT_ALLOWED if bare => {
+            let mut shaped = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                &format!("{method} is not supported on {path}"),
+            );
+            if let Some(allow) = response.headers().get(ALLOW) {
+                shaped.headers_mut().insert(ALLOW, allow.clone());
+            }
+            shaped
+        }
+        _ => response,
     }
 }

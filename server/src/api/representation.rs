@@ -1,9 +1,19 @@
-//! JSON or YAML, as the client's `Accept` header asks (JSON unless YAML is named).
+//! JSON or YAML both ways: a request body is read as its `Content-Type` says (at most
+//! `MAX_BODY_BYTES`), a response is written as the client's `Accept` header asks (JSON unless YAML
+//! is named).
 
+use app::error::AppError;
+use axum::body::Body;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::Value;
+
+use super::ApiError;
+
+/// The largest request body the API reads (a deployment with a long SQL script fits many times).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 fn wants_yaml(headers: &HeaderMap) -> bool {
     headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("yaml"))
@@ -22,4 +32,41 @@ pub fn represent(headers: &HeaderMap, status: StatusCode, value: &impl Serialize
     } else {
         (status, axum::Json(value)).into_response()
     }
+}
+
+/// Reads a request body as JSON or YAML (by `Content-Type`; YAML, a superset of JSON, when none is
+/// given). Too large → 413, another media type → 415, unreadable → 400 naming line and column.
+pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Value, ApiError> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let is_json = media_type == "application/json" || media_type.ends_with("+json");
+    let is_yaml = media_type.is_empty() || media_type.contains("yaml");
+    if !is_json && !is_yaml {
+        return Err(AppError::UnsupportedMediaType(format!(
+            "Content-Type {content_type:?} is not supported; send application/json or application/yaml"
+        ))
+        .into());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|err| {
+        let too_large =
+            std::error::Error::source(&err).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            AppError::PayloadTooLarge(format!("the request body is larger than {} MiB", MAX_BODY_BYTES / (1024 * 1024)))
+        } else {
+            AppError::BadRequest(format!("the request body could not be read: {err}"))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::BadRequest("the request body is empty".into()).into());
+    }
+    let value = if is_json {
+        serde_json::from_slice(&bytes)
+            .map_err(|err| AppError::BadRequest(format!("the body is not valid JSON: {err}")))?
+    } else {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|err| AppError::BadRequest(format!("the body is not UTF-8 text: {err}")))?;
+        serde_yaml_ng::from_str(text)
+            .map_err(|err| AppError::BadRequest(format!("the body is not valid YAML: {err}")))?
+    };
+    Ok(value)
 }

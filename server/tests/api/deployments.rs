@@ -2,9 +2,9 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::support::console;
+use crate::support::{console, Console, Reply};
 
 #[tokio::test]
 async fn deployments_are_listed_and_filtered_by_label_selector() {
@@ -48,4 +48,329 @@ async fn a_deployment_id_must_be_a_known_uuid() {
         console.get("/api/v1/namespaces/default/deployments/2f1b8c1e-4f7a-4a7e-9d8a-1d2a3b4c5d6e").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["reason"], "NotFound");
+}
+
+const DEPLOYMENTS: &str = "/api/v1/namespaces/default/deployments";
+
+fn minimal(name: &str) -> Value {
+    json!({
+        "metadata": {"name": name, "labels": {"team": "orders"}},
+        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///jobs/x.jar"}}}}
+    })
+}
+
+/// How many deployments the default namespace has.
+async fn count(console: &Console) -> usize {
+    console.get(DEPLOYMENTS).await.1["items"].as_array().map_or(0, Vec::len)
+}
+
+async fn create(console: &Console, body: &Value) -> Value {
+    let reply = console.send_json("POST", DEPLOYMENTS, body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.json()
+}
+
+#[tokio::test]
+async fn a_created_deployment_is_expanded_with_its_defaults_and_stored() {
+    let console = console().await;
+    let created = create(&console, &minimal("orders")).await;
+    assert_eq!(created["kind"], "Deployment");
+    assert_eq!(created["metadata"]["namespace"], "default");
+    assert_eq!(created["metadata"]["resourceVersion"], 1);
+    assert_eq!(created["spec"]["state"], "CANCELLED");
+    assert_eq!(created["spec"]["deploymentTargetName"], "local", "from the namespace defaults");
+    assert_eq!(created["spec"]["restoreStrategy"], json!({"kind": "LATEST_STATE", "allowNonRestoredState": false}));
+    assert_eq!(created["spec"]["upgradeStrategy"]["kind"], "STATEFUL");
+    assert_eq!(created["spec"]["template"]["spec"]["parallelism"], 1);
+    assert_eq!(created["status"]["state"], "CANCELLED");
+    let id = created["metadata"]["id"].as_str().expect("an id");
+    let (status, stored) = console.get(&format!("{DEPLOYMENTS}/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stored, created);
+    let again = console.send_json("POST", DEPLOYMENTS, &minimal("orders")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.json()["message"].as_str().unwrap_or_default().contains("already exists"), "{}", again.body);
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/../crates/domain/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+fn fixture_text(name: &str) -> String {
+    let path = format!("{}/../crates/domain/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+async fn post_yaml(console: &Console, yaml: &str) -> Reply {
+    let headers = [("accept", "application/yaml"), ("content-type", "application/yaml")];
+    console.send("POST", DEPLOYMENTS, &headers, yaml.to_owned()).await
+}
+
+#[tokio::test]
+async fn seed_004s_example_imports_as_yaml_and_exports_to_the_same_resource() {
+    let console = console().await;
+    let original = fixture_text("seed004-full.yaml");
+    let refused = post_yaml(&console, &original).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(
+        refused.json()["message"],
+        "spec.deploymentTargetName: no deployment target \"default\" in namespace default (targets here: local)",
+        "an unknown target is named"
+    );
+    assert_eq!(count(&console).await, 3, "nothing was stored");
+
+    let ours = original.replace("deploymentTargetName: default", "deploymentTargetName: local");
+    let imported = post_yaml(&console, &ours).await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    assert_eq!(imported.content_type, "application/yaml");
+    let imported: Value = serde_yaml_ng::from_str(&imported.body).expect("YAML answer");
+    let document = fixture("seed004-full.yaml");
+    let artifact = |value: &Value| serde_json::from_value::<domain::Artifact>(value.clone()).expect("an artifact");
+    assert_eq!(
+        artifact(&imported["spec"]["template"]["spec"]["artifact"]),
+        artifact(&document["spec"]["template"]["spec"]["artifact"]),
+        "the artifact reads the same (enums and versions written in their canonical form)"
+    );
+    for key in ["resources", "logging", "kubernetes", "flinkConfiguration"] {
+        assert_eq!(
+            serde_json::to_string(&imported["spec"]["template"]["spec"][key]).expect("json"),
+            serde_json::to_string(&document["spec"]["template"]["spec"][key]).expect("json"),
+            "{key} is kept"
+        );
+    }
+    assert_eq!(imported["metadata"]["displayName"], "TopSpeedWindowing Example");
+    assert_eq!(imported["spec"]["state"], "RUNNING");
+
+    // Export as YAML, import under another name: the same resource.
+    let id = imported["metadata"]["id"].as_str().expect("id");
+    let exported =
+        console.send("GET", &format!("{DEPLOYMENTS}/{id}"), &[("accept", "application/yaml")], Body::empty()).await;
+    let renamed = exported.body.replace("name: top-speed-windowing-example", "name: copy-of-the-example");
+    let copy = post_yaml(&console, &renamed).await;
+    assert_eq!(copy.status, StatusCode::CREATED, "{}", copy.body);
+    let copy: Value = serde_yaml_ng::from_str(&copy.body).expect("YAML answer");
+    assert_eq!(copy["spec"], imported["spec"]);
+    assert_eq!(copy["metadata"]["labels"], imported["metadata"]["labels"]);
+    assert_ne!(copy["metadata"]["id"], imported["metadata"]["id"], "a new resource");
+}
+
+#[tokio::test]
+async fn seed_001s_example_imports_once_its_name_and_target_are_ours() {
+    let console = console().await;
+    let original = fixture_text("seed001-full.yaml");
+    let refused = post_yaml(&console, &original).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let message = refused.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("metadata.name: \"TopSpeedWindowing Example\" is not a DNS label"), "{message}");
+
+    let named = original.replace(
+        "name: TopSpeedWindowing Example",
+        "name: top-speed-windowing\n  displayName: TopSpeedWindowing Example",
+    );
+    let refused = post_yaml(&console, &named).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let message = refused.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("spec.deploymentTargetId: no deployment target with id \"57b4c290-"), "{message}");
+    assert_eq!(count(&console).await, 3, "nothing was stored");
+
+    let (_, targets) = console.get("/api/v1/namespaces/default/deployment-targets").await;
+    let local_id = targets["items"][0]["metadata"]["id"].as_str().expect("the local target's id");
+    let ours = named.replace("57b4c290-73ad-11e7-8cf7-a6006ad3dba0", local_id);
+    let imported = post_yaml(&console, &ours).await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    let imported: Value = serde_yaml_ng::from_str(&imported.body).expect("YAML answer");
+    assert_eq!(imported["spec"]["deploymentTargetName"], "local", "the id is resolved to the target's name");
+    assert_eq!(imported["spec"]["state"], "RUNNING", "lowercase enums read");
+    assert_eq!(imported["spec"]["restoreStrategy"]["kind"], "LATEST_SAVEPOINT");
+    assert_eq!(imported["spec"]["maxJobCreationAttempts"], 5);
+    let document = fixture("seed001-full.yaml");
+    assert_eq!(imported["spec"]["template"]["spec"]["resources"], document["spec"]["template"]["spec"]["resources"]);
+    assert_eq!(imported["metadata"]["labels"]["env"], "testing");
+}
+
+#[tokio::test]
+async fn seed_004s_worked_example_merges_through_the_namespace_defaults() {
+    use domain::DeploymentSpec;
+
+    let console = console().await;
+    let store = &console.state.services.store;
+    let local = store
+        .list_deployment_targets(&domain::NamespaceName::parse("default").expect("name"))
+        .await
+        .expect("targets")
+        .remove(0);
+    let mut test_target = local.clone();
+    test_target.metadata.name = "test".into();
+    test_target.metadata.id = uuid_like();
+    store.upsert_deployment_target(&test_target).await.expect("a target named test");
+
+    let defaults = fixture("seed004/defaults.yaml");
+    let reply = console
+        .send_json("PATCH", "/api/v1/namespaces/default/deployment-defaults", &json!({"spec": defaults["spec"]}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let mut deployment = fixture("seed004/deployment.yaml");
+    deployment["metadata"]["name"] = json!("worked-example");
+    let created = create(&console, &deployment).await;
+
+    let merged = fixture("seed004/merged.yaml");
+    let mut expected = domain::input::expanded(&merged["spec"], &[]);
+    if let Some(spec) = expected.as_object_mut() {
+        spec.remove("deploymentTargetId");
+    }
+    let expected: DeploymentSpec = serde_json::from_value(expected).expect("the merged result is a spec");
+    let actual: DeploymentSpec = serde_json::from_value(created["spec"].clone()).expect("a spec");
+    assert_eq!(actual, expected, "the stored deployment is seed 004's merged result");
+    assert_eq!(created["metadata"]["displayName"], merged["metadata"]["displayName"]);
+}
+
+fn uuid_like() -> String {
+    "0b6f3c1e-8f7a-4a7e-9d8a-1d2a3b4c5d6e".into()
+}
+
+#[tokio::test]
+async fn a_merge_patch_changes_a_deployment_and_a_stale_version_is_a_conflict() {
+    let console = console().await;
+    let created = create(&console, &minimal("orders")).await;
+    let uri = format!("{DEPLOYMENTS}/{}", created["metadata"]["id"].as_str().expect("id"));
+
+    let change = json!({"metadata": {"resourceVersion": 1, "labels": {"team": null, "tier": "gold"}},
+                        "spec": {"template": {"spec": {"parallelism": 4}}}});
+    let reply = console.send_json("PATCH", &uri, &change).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let changed = reply.json();
+    assert_eq!(changed["metadata"]["resourceVersion"], 2);
+    assert_eq!(changed["metadata"]["labels"], json!({"tier": "gold"}));
+    assert_eq!(changed["spec"]["template"]["spec"]["parallelism"], 4);
+    assert_eq!(changed["spec"]["template"]["spec"]["artifact"], created["spec"]["template"]["spec"]["artifact"]);
+
+    let stale = json!({"metadata": {"resourceVersion": 1}, "spec": {"template": {"spec": {"parallelism": 9}}}});
+    let reply = console.send_json("PATCH", &uri, &stale).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(reply.json()["reason"], "Conflict");
+    assert!(reply.body.contains("resourceVersion 1, the stored one is 2"), "{}", reply.body);
+
+    let removed = json!({"spec": {"template": {"spec": {"parallelism": null}}}});
+    let reply = console.send_json("PATCH", &uri, &removed).await;
+    assert_eq!(reply.json()["spec"]["template"]["spec"]["parallelism"], 1, "a removed field falls back to its default");
+
+    let (_, before) = console.get(&uri).await;
+    for (bad, field) in [
+        (json!({"spec": {"template": {"spec": {"parallelism": -1}}}}), "spec.template.spec.parallelism"),
+        (json!({"spec": {"state": "PAUSED"}}), "spec.state"),
+        (json!({"metadata": {"name": "Not A Label"}}), "metadata.name"),
+        (json!({"metadata": {"id": "0b6f3c1e-8f7a-4a7e-9d8a-1d2a3b4c5d6e"}}), "metadata.id"),
+        (json!({"spec": {"deploymentTargetName": "nowhere"}}), "spec.deploymentTargetName"),
+        (json!(["not", "an", "object"]), "a merge patch must be an object"),
+    ] {
+        let reply = console.send_json("PATCH", &uri, &bad).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.body);
+        assert!(reply.json()["message"].as_str().unwrap_or_default().starts_with(field), "{bad}: {}", reply.body);
+    }
+    let (_, after) = console.get(&uri).await;
+    assert_eq!(after, before, "refused patches change nothing");
+}
+
+#[tokio::test]
+async fn only_a_deployment_that_is_not_running_can_be_deleted() {
+    let console = console().await;
+    let mut running = minimal("wants-to-run");
+    running["spec"]["state"] = json!("RUNNING");
+    let running = create(&console, &running).await;
+    let uri = format!("{DEPLOYMENTS}/{}", running["metadata"]["id"].as_str().expect("id"));
+    let reply = console.send("DELETE", &uri, &[], Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(reply.body.contains("cancel it"), "{}", reply.body);
+    assert_eq!(console.get(&uri).await.0, StatusCode::OK, "still there");
+
+    let reply = console.send_json("PATCH", &uri, &json!({"spec": {"state": "CANCELLED"}})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = console.send("DELETE", &uri, &[], Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["metadata"]["name"], "wants-to-run");
+    assert_eq!(console.get(&uri).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_bodies_get_a_field_level_error_in_one_shape_and_change_nothing() {
+    let console = console().await;
+    let json_headers = [("content-type", "application/json")];
+    let yaml_headers = [("content-type", "application/yaml")];
+    let cases: Vec<(&[(&str, &str)], String, StatusCode, &str)> = vec![
+        (
+            &json_headers,
+            "{\"metadata\": {".into(),
+            StatusCode::BAD_REQUEST,
+            "the body is not valid JSON: EOF while parsing",
+        ),
+        (&yaml_headers, "metadata: [unclosed".into(), StatusCode::BAD_REQUEST, "the body is not valid YAML"),
+        (&yaml_headers, "".into(), StatusCode::BAD_REQUEST, "the request body is empty"),
+        (
+            &[("content-type", "text/xml")],
+            "<Deployment/>".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type \"text/xml\"",
+        ),
+        (
+            &json_headers,
+            r#"{"metadata": {"name": "x"}, "spec": {"upgradeStrategy": {"kind": "SOMETIMES"}}}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "spec.upgradeStrategy.kind: unknown value \"SOMETIMES\"",
+        ),
+        (
+            &json_headers,
+            minimal_with(r#""parallelism": -2"#),
+            StatusCode::BAD_REQUEST,
+            "spec.template.spec.parallelism: must be a whole number of at least 1, got -2",
+        ),
+        (&json_headers, r#"{"spec": {}}"#.into(), StatusCode::BAD_REQUEST, "metadata.name: is required"),
+        (
+            &json_headers,
+            r#"{"metadata": {"name": "../etc"}, "spec": {}}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "metadata.name: \"../etc\" is not a DNS label",
+        ),
+        (
+            &json_headers,
+            r#"{"metadata": {"name": "x", "labels": {"a": 1}}, "spec": {}}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "metadata.labels.a: invalid type: integer `1`, expected a string",
+        ),
+    ];
+    for (headers, body, status, message) in cases {
+        let reply = console.send("POST", DEPLOYMENTS, headers, body.clone()).await;
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        let error = reply.json();
+        assert_eq!(error["kind"], "Error", "{body}: {}", reply.body);
+        assert_eq!(error["statusCode"], status.as_u16());
+        let text = error["message"].as_str().unwrap_or_default();
+        assert!(text.starts_with(message), "{body}: expected {message:?}, got {text:?}");
+    }
+    let ten_megabytes =
+        format!("{{\"metadata\": {{\"name\": \"big\"}}, \"pad\": \"{}\"}}", "x".repeat(10 * 1024 * 1024));
+    let reply = console.send("POST", DEPLOYMENTS, &json_headers, ten_megabytes).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &reply.body[..reply.body.len().min(200)]);
+    assert_eq!(reply.json()["reason"], "PayloadTooLarge");
+    assert_eq!(count(&console).await, 3, "nothing was stored");
+}
+
+fn minimal_with(template_field: &str) -> String {
+    format!(
+        r#"{{"metadata": {{"name": "x"}}, "spec": {{"template": {{"spec": {{{template_field},
+           "artifact": {{"kind": "JAR", "jarUri": "file:///x.jar"}}}}}}}}}}"#
+    )
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_answer_in_the_error_shape() {
+    let console = console().await;
+    let (status, body) = console.get("/api/v1/namespaces/default/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["reason"], "NotFound", "{body}");
+    let reply = console.send("PUT", DEPLOYMENTS, &[], Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(reply.json()["message"], "PUT is not supported on /api/v1/namespaces/default/deployments");
 }

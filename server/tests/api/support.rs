@@ -15,13 +15,15 @@ use tower::ServiceExt;
 
 pub struct Console {
     pub state: AppState,
+    _database: storage::testing::TestDatabase,
     _dir: tempfile::TempDir,
 }
 
-/// A console on a fresh database, after its first start, whose Flink cannot run.
+/// A console on a fresh database (SQLite, or PostgreSQL when `CONSOLE_TEST_DATABASE=postgres`),
+/// after its first start, whose Flink cannot run.
 pub async fn console() -> Console {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = storage::Store::connect(&format!("sqlite://{}/console.db", dir.path().display())).await.expect("store");
+    let (store, database) = storage::testing::fresh_store().await;
     seed::first_start(&store, dir.path()).await.expect("first start");
     let flink = Arc::new(FlinkSupervision::Unavailable("Java was not found on PATH".into()));
     targets::register_console_cluster(&store, &flink, "http://127.0.0.1:8081").await.expect("local target");
@@ -38,7 +40,11 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    Console { state: AppState { leptos_options, services: Services { store, health }, flink }, _dir: dir }
+    Console {
+        state: AppState { leptos_options, services: Services { store, health }, flink },
+        _database: database,
+        _dir: dir,
+    }
 }
 
 /// A response: status, content type and body text.
@@ -69,6 +75,12 @@ impl Console {
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         Reply { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// `method uri` with a JSON body, asking for JSON.
+    pub async fn send_json(&self, method: &str, uri: &str, body: &Value) -> Reply {
+        let headers = [("accept", "application/json"), ("content-type", "application/json")];
+        self.send(method, uri, &headers, body.to_string()).await
     }
 
     /// `GET uri` asking for JSON: the status and the body as JSON.

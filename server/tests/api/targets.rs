@@ -1,4 +1,4 @@
-//! Deployment targets and health endpoints.
+//! Deployment targets, health endpoints and the API's status.
 
 use axum::http::StatusCode;
 
@@ -44,4 +44,17 @@ async fn health_endpoints_answer() {
     assert_eq!(body["flink"]["kind"], "none");
     let (status, _) = console.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_api_status_answers() {
+    let console = console().await;
+    let (status, body) = console.get("/api/v1/status").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "OK");
+    assert_eq!(body["database"], "OK");
+    let (status, info) = console.get("/api/v1/status/system-info").await;
+    assert_eq!(status, StatusCode::OK, "{info}");
+    assert_eq!(info["kind"], "SystemInformation");
+    assert_eq!(info["status"]["revisionInformation"]["buildVersion"], env!("CARGO_PKG_VERSION"));
 }

@@ -1,5 +1,8 @@
 //! Server-side services for server functions: the store, and the one authorisation entry point
-//! every server function and REST handler goes through. Compiled only with `ssr`.
+//! every server function and REST handler goes through, and the operations on resources both of
+//! them use. Compiled only with `ssr`.
+
+mod deployments;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -46,13 +49,26 @@ impl HealthBoard {
 /// What a caller wants to do; `require` decides whether they may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
+    /// Read deployments, jobs, savepoints, events, targets and defaults (viewer).
     ViewDeployments,
+    /// Create, change, delete, start, suspend and cancel deployments; take savepoints (editor).
+    EditDeployments,
+    /// Change the namespace's deployment defaults and targets (owner).
+    ManageNamespace,
+    /// See the console's status and global settings (anyone signed in).
+    ViewSystem,
+    /// Change what holds for every namespace, e.g. the global deployment defaults (admin).
+    ManageSystem,
 }
 
 impl Permission {
     fn describe(self) -> &'static str {
         match self {
             Self::ViewDeployments => "view deployments",
+            Self::EditDeployments => "edit deployments",
+            Self::ManageNamespace => "manage the namespace",
+            Self::ViewSystem => "view the console's status",
+            Self::ManageSystem => "manage the console",
         }
     }
 }
@@ -61,10 +77,21 @@ impl Services {
     /// The one authorisation entry point. A namespace that does not exist (or, once users exist,
     /// that the caller does not belong to) is reported as not found; nothing is written either way.
     pub async fn require(&self, permission: Permission, namespace: &NamespaceName) -> Result<(), AppError> {
-        if !self.store.namespace_exists(namespace).await? {
-            return Err(AppError::NotFound(format!("namespace {namespace}")));
+        self.authorise(permission, Some(namespace)).await
+    }
+
+    /// The entry point for what belongs to no namespace (`ManageSystem`).
+    pub async fn require_system(&self, permission: Permission) -> Result<(), AppError> {
+        self.authorise(permission, None).await
+    }
+
+    async fn authorise(&self, permission: Permission, namespace: Option<&NamespaceName>) -> Result<(), AppError> {
+        if let Some(namespace) = namespace {
+            if !self.store.namespace_exists(namespace).await? {
+                return Err(AppError::NotFound(format!("namespace {namespace}")));
+            }
         }
-        tracing::debug!(permission = permission.describe(), %namespace, "authorised");
+        tracing::debug!(permission = permission.describe(), namespace = ?namespace.map(NamespaceName::as_str), "authorised");
         Ok(())
     }
 }

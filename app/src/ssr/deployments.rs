@@ -1,0 +1,259 @@
+//! Creating, changing and deleting deployments and their defaults: the same operations for the
+//! REST API and the server functions. Callers authorise first (`Services::require`); every write
+//! here expands the defaults, checks the deployment target and honours `resourceVersion`.
+
+use domain::input::{self, check_defaults, merge_patch};
+use domain::{
+    DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState,
+    InvalidInput, NamespaceName, ResourceMetadata, API_VERSION,
+};
+use serde_json::{json, Map, Value};
+use storage::now_rfc3339;
+
+use super::Services;
+use crate::error::AppError;
+
+/// Metadata fields only the console writes; a request's values for them are ignored.
+const SERVER_METADATA: [&str; 4] = ["id", "createdAt", "modifiedAt", "resourceVersion"];
+
+impl Services {
+    /// Creates a deployment from a Deployment document (JSON or YAML already read), with the
+    /// global and namespace defaults beneath it. It starts CANCELLED in status; the engine acts on
+    /// its `spec.state`.
+    pub async fn create_deployment(&self, namespace: &NamespaceName, document: &Value) -> Result<Deployment, AppError> {
+        let layers = self.defaults_layers(namespace).await?;
+        let layers: Vec<&Value> = layers.iter().collect();
+        let draft = input::draft(document, namespace, &layers)?;
+        let spec = self.resolve_target(namespace, draft.spec).await?;
+        let now = now_rfc3339();
+        let deployment = Deployment {
+            api_version: API_VERSION.into(),
+            kind: "Deployment".into(),
+            metadata: ResourceMetadata {
+                id: new_id(),
+                name: draft.name.as_str().to_owned(),
+                namespace: namespace.as_str().to_owned(),
+                display_name: draft.display_name,
+                labels: draft.labels,
+                annotations: draft.annotations,
+                created_at: now.clone(),
+                modified_at: now,
+                resource_version: 1,
+            },
+            spec,
+            status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
+        };
+        self.store.insert_deployment(&deployment).await?;
+        tracing::info!(%namespace, name = %deployment.metadata.name, id = %deployment.metadata.id, "deployment created");
+        Ok(deployment)
+    }
+
+    /// Applies a JSON merge patch (RFC 7386) to a deployment's `metadata` and `spec`, then expands
+    /// the defaults again. If the patch names a `metadata.resourceVersion`, it must be the stored
+    /// one; a concurrent change is a conflict either way, never a lost update.
+    pub async fn patch_deployment(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+        patch: &Value,
+    ) -> Result<Deployment, AppError> {
+        let current = self.deployment(namespace, id).await?;
+        let patch = patch_body(patch, &current.metadata)?;
+        let mut document = json!({"metadata": current.metadata, "spec": current.spec});
+        strip_server_metadata(&mut document);
+        merge_patch(&mut document, &patch);
+        let layers = self.defaults_layers(namespace).await?;
+        let layers: Vec<&Value> = layers.iter().collect();
+        let draft = input::draft(&document, namespace, &layers)?;
+        let spec = self.resolve_target(namespace, draft.spec).await?;
+        let mut updated = current.clone();
+        updated.metadata.name = draft.name.as_str().to_owned();
+        updated.metadata.display_name = draft.display_name;
+        updated.metadata.labels = draft.labels;
+        updated.metadata.annotations = draft.annotations;
+        updated.spec = spec;
+        if updated == current {
+            return Ok(current);
+        }
+        updated.metadata.resource_version = current.metadata.resource_version + 1;
+        updated.metadata.modified_at = now_rfc3339();
+        self.store.update_deployment(&updated, current.metadata.resource_version).await?;
+        tracing::info!(%namespace, name = %updated.metadata.name, version = updated.metadata.resource_version, "deployment changed");
+        Ok(updated)
+    }
+
+    /// Deletes a deployment that is not running (nor asked to run, nor between states).
+    pub async fn delete_deployment(&self, namespace: &NamespaceName, id: &str) -> Result<Deployment, AppError> {
+        let current = self.deployment(namespace, id).await?;
+        let busy = matches!(current.status.state, DeploymentState::Running | DeploymentState::Transitioning);
+        if busy || current.spec.state == DesiredState::Running {
+            return Err(AppError::Conflict(format!(
+                "deployment {} is {} (desired {}); cancel it and wait for CANCELLED before deleting it",
+                current.metadata.name, current.status.state, current.spec.state
+            )));
+        }
+        self.store.delete_deployment(namespace, id, current.metadata.resource_version).await?;
+        tracing::info!(%namespace, name = %current.metadata.name, "deployment deleted");
+        Ok(current)
+    }
+
+    /// One deployment of the namespace, or NotFound.
+    pub async fn deployment(&self, namespace: &NamespaceName, id: &str) -> Result<Deployment, AppError> {
+        self.store.get_deployment(namespace, id).await?.ok_or_else(|| AppError::NotFound(format!("deployment {id}")))
+    }
+
+    /// The stored defaults of `scope`; empty (resourceVersion 0) if none were ever saved.
+    pub async fn deployment_defaults(&self, scope: &DefaultsScope) -> Result<DeploymentDefaults, AppError> {
+        Ok(self.store.get_deployment_defaults(scope).await?.unwrap_or_else(|| empty_defaults(scope)))
+    }
+
+    /// Applies a merge patch to the defaults of `scope` (checked together with the layers beneath).
+    pub async fn patch_deployment_defaults(
+        &self,
+        scope: &DefaultsScope,
+        patch: &Value,
+    ) -> Result<DeploymentDefaults, AppError> {
+        let current = self.deployment_defaults(scope).await?;
+        let patch = patch_body(patch, &current.metadata)?;
+        let mut updated = current.clone();
+        match patch.get("spec") {
+            Some(Value::Null) => updated.spec = Value::Object(Map::new()),
+            Some(spec_patch) => merge_patch(&mut updated.spec, spec_patch),
+            None => {}
+        }
+        if let Some(labels) = patch.pointer("/metadata/labels") {
+            let mut merged = serde_json::to_value(&updated.metadata.labels).map_err(|_| AppError::Internal)?;
+            merge_patch(&mut merged, labels);
+            updated.metadata.labels = input::typed(&merged, "metadata.labels").map_err(|e| InvalidInput(vec![e]))?;
+        }
+        let beneath = match scope {
+            DefaultsScope::Global => None,
+            DefaultsScope::Namespace(_) => Some(self.deployment_defaults(&DefaultsScope::Global).await?.spec),
+        };
+        let layers: Vec<&Value> = beneath.iter().chain(std::iter::once(&updated.spec)).collect();
+        check_defaults(&layers)?;
+        if updated == current {
+            return Ok(current);
+        }
+        updated.metadata.resource_version = current.metadata.resource_version + 1;
+        updated.metadata.modified_at = now_rfc3339();
+        self.store.save_deployment_defaults(scope, &updated, current.metadata.resource_version).await?;
+        tracing::info!(
+            scope = scope.namespace(),
+            version = updated.metadata.resource_version,
+            "deployment defaults changed"
+        );
+        Ok(updated)
+    }
+
+    /// The defaults beneath a namespace's deployments, lowest first: global, then the namespace's.
+    async fn defaults_layers(&self, namespace: &NamespaceName) -> Result<Vec<Value>, AppError> {
+        let global = self.deployment_defaults(&DefaultsScope::Global).await?;
+        let own = self.deployment_defaults(&DefaultsScope::Namespace(namespace.clone())).await?;
+        Ok(vec![global.spec, own.spec])
+    }
+
+    /// Points the spec at an existing target of the namespace: by VVP's `deploymentTargetId` if
+    /// given (then replaced by the name), else by `deploymentTargetName`.
+    async fn resolve_target(
+        &self,
+        namespace: &NamespaceName,
+        mut spec: DeploymentSpec,
+    ) -> Result<DeploymentSpec, AppError> {
+        let targets = self.store.list_deployment_targets(namespace).await?;
+        let known: Vec<&str> = targets.iter().map(|t| t.metadata.name.as_str()).collect();
+        let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+        let by_id = spec.extra.get("deploymentTargetId").filter(|id| !id.is_null()).cloned();
+        let found = match (&by_id, &spec.deployment_target_name) {
+            (Some(id), _) => targets.iter().find(|t| Some(t.metadata.id.as_str()) == id.as_str()).ok_or_else(|| {
+                InvalidInput::one(
+                    "spec.deploymentTargetId",
+                    format!(
+                        "no deployment target with id {id} in namespace {namespace}; name one of its targets in \
+                         spec.deploymentTargetName instead (targets here: {known})"
+                    ),
+                )
+            }),
+            (None, Some(name)) => targets.iter().find(|t| &t.metadata.name == name).ok_or_else(|| {
+                InvalidInput::one(
+                    "spec.deploymentTargetName",
+                    format!("no deployment target {name:?} in namespace {namespace} (targets here: {known})"),
+                )
+            }),
+            (None, None) => Err(InvalidInput::one(
+                "spec.deploymentTargetName",
+                format!("is required: where the deployment runs (targets here: {known})"),
+            )),
+        }?;
+        spec.deployment_target_name = Some(found.metadata.name.clone());
+        spec.extra.remove("deploymentTargetId");
+        Ok(spec)
+    }
+}
+
+/// A patch body: an object whose `metadata.resourceVersion`, if given, matches `current`, with the
+/// fields only the console writes (and `status`) removed.
+fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, AppError> {
+    if !patch.is_object() {
+        return Err(
+            InvalidInput::one("", format!("a merge patch must be an object, got {}", input::kind_of(patch))).into()
+        );
+    }
+    if let Some(given) = patch.pointer("/metadata/resourceVersion").filter(|v| !v.is_null()) {
+        let Some(given) = given.as_i64() else {
+            return Err(
+                InvalidInput::one("metadata.resourceVersion", format!("must be a whole number, got {given}")).into()
+            );
+        };
+        if given != current.resource_version {
+            return Err(AppError::Conflict(format!(
+                "{} was changed since you read it: your change is based on resourceVersion {given}, the stored one is \
+                 {}; read it again and reapply your change",
+                current.name, current.resource_version
+            )));
+        }
+    }
+    for (field, stored) in [("id", &current.id), ("namespace", &current.namespace)] {
+        let given = patch.pointer(&format!("/metadata/{field}")).filter(|v| !v.is_null());
+        if given.is_some_and(|given| given.as_str() != Some(stored.as_str())) {
+            return Err(InvalidInput::one(format!("metadata.{field}"), "cannot be changed").into());
+        }
+    }
+    let mut patch = patch.clone();
+    if let Some(object) = patch.as_object_mut() {
+        object.remove("status");
+    }
+    strip_server_metadata(&mut patch);
+    Ok(patch)
+}
+
+fn strip_server_metadata(document: &mut Value) {
+    if let Some(metadata) = document.get_mut("metadata").and_then(Value::as_object_mut) {
+        for field in SERVER_METADATA {
+            metadata.remove(field);
+        }
+    }
+}
+
+fn empty_defaults(scope: &DefaultsScope) -> DeploymentDefaults {
+    DeploymentDefaults {
+        api_version: API_VERSION.into(),
+        kind: "DeploymentDefaults".into(),
+        metadata: ResourceMetadata {
+            id: new_id(),
+            name: "deployment-defaults".into(),
+            namespace: scope.namespace().to_owned(),
+            display_name: None,
+            labels: Default::default(),
+            annotations: Default::default(),
+            created_at: now_rfc3339(),
+            modified_at: now_rfc3339(),
+            resource_version: 0,
+        },
+        spec: Value::Object(Map::new()),
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,27 @@
+//! `/api/v1/status` and `/api/v1/status/system-info`: the server is up, and which build it is.
+
+use app::ssr::Permission;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use super::representation::represent;
+use super::ApiError;
+use crate::AppState;
+
+pub async fn status(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    state.services.require_system(Permission::ViewSystem).await?;
+    let database = if state.services.store.ping().await.is_ok() { "OK" } else { "UNAVAILABLE" };
+    Ok(represent(&headers, StatusCode::OK, &json!({"status": "OK", "database": database})))
+}
+
+pub async fn system_info(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    state.services.require_system(Permission::ViewSystem).await?;
+    let info = json!({
+        "apiVersion": "v1",
+        "kind": "SystemInformation",
+        "status": {"revisionInformation": {"buildVersion": env!("CARGO_PKG_VERSION")}}
+    });
+    Ok(represent(&headers, StatusCode::OK, &info))
+}
