@@ -3,6 +3,7 @@
 //! them use. Compiled only with `ssr`.
 
 mod deployments;
+mod targets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

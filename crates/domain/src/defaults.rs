@@ -33,12 +33,14 @@ impl DefaultsScope {
 
 /// Partial deployment `spec` merged beneath every deployment created or changed in its scope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentDefaults {
     pub api_version: String,
     pub kind: String,
     pub metadata: ResourceMetadata,
     /// A partial DeploymentSpec; may carry `$patch: merge` directives for arrays.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub spec: Value,
 }
 

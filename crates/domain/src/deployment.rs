@@ -54,12 +54,14 @@ wire_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpgradeStrategy {
     pub kind: UpgradeStrategyKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RestoreStrategy {
     pub kind: RestoreStrategyKind,
@@ -69,6 +71,7 @@ pub struct RestoreStrategy {
 
 /// What a job runs: a JAR with an entry class, or a SQL script run by the bundled SQL runner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Artifact {
     pub kind: ArtifactKind,
@@ -90,6 +93,7 @@ pub struct Artifact {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateSpec {
     pub artifact: Option<Artifact>,
@@ -105,6 +109,7 @@ pub struct TemplateSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Template {
     pub spec: TemplateSpec,
@@ -114,6 +119,7 @@ pub struct Template {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentSpec {
     pub state: DesiredState,
@@ -138,6 +144,7 @@ fn default_attempts() -> u32 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RunningStatus {
     pub job_id: String,
@@ -145,6 +152,7 @@ pub struct RunningStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     pub reason: String,
@@ -152,6 +160,7 @@ pub struct Failure {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentStatus {
     pub state: DeploymentState,
@@ -163,6 +172,7 @@ pub struct DeploymentStatus {
 
 /// A Deployment as stored and served: always fully specified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     pub api_version: String,

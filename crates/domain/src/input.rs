@@ -137,6 +137,91 @@ pub fn draft(
     }
 }
 
+/// A deployment target as a person registers it: a name and a Flink session cluster's REST URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetDraft {
+    pub name: DeploymentName,
+    pub display_name: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub session: crate::SessionTarget,
+}
+
+/// Reads a DeploymentTarget document naming a Flink session cluster (`spec.flinkSession.url`, an
+/// `http://` or `https://` URL of a JobManager's REST endpoint).
+pub fn target_draft(document: &Value, namespace: &NamespaceName) -> Result<TargetDraft, InvalidInput> {
+    let Some(object) = document.as_object() else {
+        return Err(InvalidInput::one("", format!("a DeploymentTarget must be an object, got {}", kind_of(document))));
+    };
+    let mut errors = Vec::new();
+    check_constant(object, "kind", "DeploymentTarget", &mut errors);
+    check_constant(object, "apiVersion", crate::API_VERSION, &mut errors);
+    let empty = Map::new();
+    let metadata = object.get("metadata").and_then(Value::as_object).unwrap_or(&empty);
+    let name = read_name(metadata, &mut errors);
+    if let Some(given) = metadata.get("namespace").filter(|v| !v.is_null()) {
+        if given.as_str() != Some(namespace.as_str()) {
+            errors.push(FieldError::new(
+                "metadata.namespace",
+                format!("is {given}, but the request is for namespace {namespace:?}"),
+            ));
+        }
+    }
+    let display_name = read_field::<Option<String>>(metadata, "displayName", "metadata", &mut errors).flatten();
+    let labels =
+        read_field::<BTreeMap<String, String>>(metadata, "labels", "metadata", &mut errors).unwrap_or_default();
+    let spec = object.get("spec").cloned().unwrap_or(Value::Null);
+    if !spec["local"].is_null() {
+        errors.push(FieldError::new("spec.local", "only the console registers its own local cluster; register a Flink session cluster with spec.flinkSession.url"));
+    }
+    if !spec["kubernetes"].is_null() {
+        errors.push(FieldError::new(
+            "spec.kubernetes",
+            "Kubernetes targets are not supported yet; register a Flink session cluster with spec.flinkSession.url",
+        ));
+    }
+    let url = match &spec["flinkSession"]["url"] {
+        Value::String(url) => match check_rest_url(url) {
+            Ok(url) => Some(url),
+            Err(message) => {
+                errors.push(FieldError::new("spec.flinkSession.url", message));
+                None
+            }
+        },
+        Value::Null => {
+            errors.push(FieldError::new(
+                "spec.flinkSession.url",
+                "is required: the REST URL of the Flink JobManager, e.g. http://flink:8081",
+            ));
+            None
+        }
+        other => {
+            errors.push(FieldError::new("spec.flinkSession.url", format!("must be a string, got {}", kind_of(other))));
+            None
+        }
+    };
+    match (name, url) {
+        (Some(name), Some(url)) if errors.is_empty() => {
+            Ok(TargetDraft { name, display_name, labels, session: crate::SessionTarget { url } })
+        }
+        _ => Err(InvalidInput(errors)),
+    }
+}
+
+/// An `http://` or `https://` URL with a host and no spaces, without a trailing `/`.
+fn check_rest_url(raw: &str) -> Result<String, String> {
+    let given = raw.trim();
+    let rest = given.strip_prefix("http://").or_else(|| given.strip_prefix("https://"));
+    let Some(rest) = rest else {
+        return Err(format!("{raw:?} must start with http:// or https://"));
+    };
+    let trimmed = given.trim_end_matches('/');
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') || trimmed.chars().any(char::is_whitespace) {
+        return Err(format!("{raw:?} is not a URL with a host"));
+    }
+    Ok(trimmed.to_owned())
+}
+
 /// The defaults, lowest first, with `spec` merged on top: what a stored deployment's spec is.
 pub fn expanded(spec: &Value, defaults: &[&Value]) -> Value {
     let base = defaults.iter().fold(builtin_defaults(), |merged, layer| merge_defaults(&merged, layer));
@@ -410,6 +495,28 @@ mod tests {
         assert_eq!(err.to_string(), "spec.maxJobCreationAttempts: must be a whole number of at least 1, got 0");
         let err = check_defaults(&[&json!([])]).expect_err("bad");
         assert_eq!(err.to_string(), "spec: must be an object, got a list");
+    }
+
+    #[test]
+    fn a_session_target_needs_a_name_and_an_http_url() {
+        let ok = target_draft(
+            &json!({"metadata": {"name": "prod"}, "spec": {"flinkSession": {"url": "http://jm:8081/"}}}),
+            &namespace(),
+        )
+        .expect("valid");
+        assert_eq!(ok.session.url, "http://jm:8081");
+        let bad = |doc: Value| target_draft(&doc, &namespace()).expect_err("invalid").to_string();
+        assert_eq!(
+            bad(json!({"metadata": {"name": "p"}, "spec": {"flinkSession": {"url": "ftp://x"}}})),
+            "spec.flinkSession.url: \"ftp://x\" must start with http:// or https://"
+        );
+        assert_eq!(
+            bad(json!({"metadata": {"name": "p"}, "spec": {"flinkSession": {"url": "http://"}}})),
+            "spec.flinkSession.url: \"http://\" is not a URL with a host"
+        );
+        assert!(bad(json!({"metadata": {"name": "p"}, "spec": {"local": {"restUrl": "http://x"}}}))
+            .starts_with("spec.local: only the console"));
+        assert!(bad(json!({"spec": {"flinkSession": {"url": "http://x"}}})).starts_with("metadata.name: is required"));
     }
 
     #[test]

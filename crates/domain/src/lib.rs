@@ -4,17 +4,23 @@
 
 pub mod defaults;
 pub mod deployment;
+pub mod event;
 pub mod input;
+pub mod job;
 pub mod labels;
 pub mod metadata;
 pub mod names;
+pub mod savepoint;
 pub mod target;
 mod wire;
 
 pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
-pub use input::{DeploymentDraft, FieldError, InvalidInput};
+pub use event::*;
+pub use input::{DeploymentDraft, FieldError, InvalidInput, TargetDraft};
+pub use job::*;
 pub use labels::LabelSelector;
-pub use metadata::ResourceMetadata;
+pub use metadata::{ResourceList, ResourceMetadata};
 pub use names::{DeploymentName, NameError, NamespaceName};
+pub use savepoint::*;
 pub use target::*;

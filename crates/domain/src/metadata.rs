@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The `metadata` of every resource: identity, labels, and the version used for optimistic concurrency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceMetadata {
     pub id: String,
@@ -22,4 +23,22 @@ pub struct ResourceMetadata {
     pub created_at: String,
     pub modified_at: String,
     pub resource_version: i64,
+}
+
+/// A list of resources in VVP's shape: `{"apiVersion":"v1","kind":"DeploymentList","metadata":{},"items":[…]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceList<T> {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: BTreeMap<String, String>,
+    pub items: Vec<T>,
+}
+
+impl<T> ResourceList<T> {
+    /// A list called `kind` (e.g. `DeploymentList`).
+    pub fn new(kind: &str, items: Vec<T>) -> Self {
+        Self { api_version: crate::API_VERSION.into(), kind: kind.into(), metadata: BTreeMap::new(), items }
+    }
 }

@@ -8,6 +8,7 @@ use crate::ResourceMetadata;
 
 /// The console's own cluster, started and supervised from FLINK_HOME.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LocalTarget {
     pub rest_url: String,
@@ -15,12 +16,14 @@ pub struct LocalTarget {
 
 /// A Flink session cluster reached at its JobManager's REST URL.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionTarget {
     pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentTargetSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +60,7 @@ wire_enum!(
 );
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TargetHealth {
     pub state: TargetHealthState,
@@ -83,12 +87,14 @@ impl TargetHealth {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentTargetStatus {
     pub health: TargetHealth,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentTarget {
     pub api_version: String,

@@ -5,6 +5,9 @@
 mod defaults;
 mod deployments;
 mod error;
+mod events;
+mod jobs;
+mod savepoints;
 mod targets;
 
 use std::str::FromStr;
@@ -90,6 +93,25 @@ pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+}
+
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// An RFC 3339 time as fixed-width UTC with nanoseconds, so that text order is time order
+/// (`…T10:00:00Z` sorts after `…T10:00:00.5Z` as written, before it as rewritten). Text that is not
+/// RFC 3339 is kept as given.
+pub(crate) fn sortable_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    use time::{OffsetDateTime, UtcOffset};
+
+    let fixed_width = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
+    OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .ok()
+        .and_then(|time| time.to_offset(UtcOffset::UTC).format(&fixed_width).ok())
+        .unwrap_or_else(|| rfc3339.to_owned())
 }
 
 /// Fresh, migrated stores for tests, on the backend the environment selects:

@@ -74,6 +74,16 @@ impl Store {
         }
         Ok(stored)
     }
+
+    /// Deletes the namespace's target called `name`; answers whether there was one.
+    pub async fn delete_deployment_target(&self, namespace: &NamespaceName, name: &str) -> Result<bool, StorageError> {
+        let deleted = sqlx::query("DELETE FROM deployment_targets WHERE namespace = $1 AND name = $2")
+            .bind(namespace.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(deleted.rows_affected() == 1)
+    }
 }
 
 #[cfg(test)]
@@ -114,5 +124,8 @@ mod tests {
         let listed = store.list_deployment_targets(&ns).await.expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].spec.rest_url(), Some("http://127.0.0.1:9081"));
+        assert!(store.delete_deployment_target(&ns, "local").await.expect("delete"));
+        assert!(!store.delete_deployment_target(&ns, "local").await.expect("delete again"));
+        assert!(store.list_deployment_targets(&ns).await.expect("list").is_empty());
     }
 }

@@ -6,12 +6,16 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::DefaultsScope;
+use domain::{DefaultsScope, DeploymentDefaults};
 
+use super::error::ErrorBody;
 use super::representation::{read_body, represent};
 use super::ApiError;
 use crate::AppState;
 
+/// The namespace's deployment defaults (resourceVersion 0 if never set).
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployment-defaults", tag = "deployment-defaults",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")), responses((status = 200, body = DeploymentDefaults), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
@@ -23,6 +27,10 @@ pub async fn get(
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
 
+/// Changes the namespace's defaults; they apply to deployments created or changed afterwards.
+#[utoipa::path(patch, path = "/api/v1/namespaces/{namespace}/deployment-defaults", tag = "deployment-defaults",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")), request_body(content = Object, description = "A JSON merge patch (RFC 7386) of `metadata.labels` and `spec`", content_type = "application/merge-patch+json"),
+    responses((status = 200, body = DeploymentDefaults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
@@ -36,12 +44,18 @@ pub async fn patch(
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
 
+/// The defaults beneath every namespace's (ours; not in VVP).
+#[utoipa::path(get, path = "/api/v1/deployment-defaults", tag = "deployment-defaults",
+    responses((status = 200, body = DeploymentDefaults)))]
 pub async fn get_global(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     state.services.require_system(Permission::ViewSystem).await?;
     let defaults = state.services.deployment_defaults(&DefaultsScope::Global).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
 
+/// Changes the defaults beneath every namespace's (admins).
+#[utoipa::path(patch, path = "/api/v1/deployment-defaults", tag = "deployment-defaults", request_body(content = Object, description = "A JSON merge patch (RFC 7386) of `metadata.labels` and `spec`", content_type = "application/merge-patch+json"),
+    responses((status = 200, body = DeploymentDefaults), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn patch_global(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     state.services.require_system(Permission::ManageSystem).await?;
     let patch = read_body(&headers, body).await?;

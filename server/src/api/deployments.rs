@@ -6,12 +6,12 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::LabelSelector;
+use domain::{Deployment, LabelSelector, ResourceList};
 use serde::Deserialize;
-use serde_json::json;
 
+use super::error::ErrorBody;
 use super::representation::{read_body, represent};
-use super::ApiError;
+use super::{parse_uuid, ApiError};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -21,6 +21,9 @@ pub struct ListQuery {
 }
 
 /// Lists a namespace's deployments, those matching `labelSelector` if one is given.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("labelSelector" = Option<String>, Query, description = "Equality-based: `k=v`, `k!=v`, `k`, `!k`, comma-separated")),
+    responses((status = 200, body = ResourceList<Deployment>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
@@ -33,11 +36,14 @@ pub async fn list(
         LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(AppError::BadRequest)?;
     let deployments = state.services.store.list_deployments(&namespace, None).await?;
     let items: Vec<_> = deployments.into_iter().filter(|d| selector.matches(&d.metadata.labels)).collect();
-    let list = json!({"apiVersion": "v1", "kind": "DeploymentList", "metadata": {}, "items": items});
-    Ok(represent(&headers, StatusCode::OK, &list))
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentList", items)))
 }
 
 /// Creates a deployment from a Deployment document (JSON or YAML), defaults expanded: 201.
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/deployments", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")), request_body(content = Deployment, content_type = "application/json", description = "A Deployment, as JSON or YAML (`Content-Type: application/yaml`)"),
+    responses((status = 201, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Path(namespace): Path<String>,
@@ -52,6 +58,9 @@ pub async fn create(
 }
 
 /// One deployment by its id.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path((namespace, id)): Path<(String, String)>,
@@ -59,11 +68,17 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(Permission::ViewDeployments, &namespace).await?;
-    let deployment = state.services.deployment(&namespace, &parse_id(&id)?).await?;
+    let deployment = state.services.deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
 }
 
 /// Changes a deployment with a JSON merge patch; a stale `metadata.resourceVersion` is 409.
+#[utoipa::path(patch, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    request_body(content = Object, description = "A JSON merge patch (RFC 7386) of `metadata` and `spec`",
+                 content_type = "application/merge-patch+json"),
+    responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     Path((namespace, id)): Path<(String, String)>,
@@ -72,13 +87,16 @@ pub async fn patch(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(Permission::EditDeployments, &namespace).await?;
-    let id = parse_id(&id)?;
+    let id = parse_uuid("deploymentId", &id)?;
     let patch = read_body(&headers, body).await?;
     let deployment = state.services.patch_deployment(&namespace, &id, &patch).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
 }
 
 /// Deletes a deployment that is not running; answers with what was deleted.
+#[utoipa::path(delete, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path((namespace, id)): Path<(String, String)>,
@@ -86,13 +104,6 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(Permission::EditDeployments, &namespace).await?;
-    let deployment = state.services.delete_deployment(&namespace, &parse_id(&id)?).await?;
+    let deployment = state.services.delete_deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
-}
-
-/// A deployment id from a path: a UUID, in its canonical text.
-fn parse_id(raw: &str) -> Result<String, AppError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|id| id.to_string())
-        .map_err(|_| AppError::BadRequest(format!("deploymentId {raw:?} is not a UUID")))
 }

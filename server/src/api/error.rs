@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -40,9 +40,23 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// What every failed API call answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// Always `Error`.
+    pub kind: &'static str,
+    pub status_code: u16,
+    /// `BadRequest`, `NotFound`, `Forbidden`, `Conflict`, `PayloadTooLarge`, …
+    pub reason: String,
+    /// What went wrong, naming the field (`spec.template.spec.parallelism: …`) where one is at fault.
+    pub message: String,
+}
+
 /// The error shape for any status.
 pub fn error_response(status: StatusCode, reason: &str, message: &str) -> Response {
-    let body = json!({"kind": "Error", "statusCode": status.as_u16(), "reason": reason, "message": message});
+    let body =
+        ErrorBody { kind: "Error", status_code: status.as_u16(), reason: reason.into(), message: message.into() };
     (status, Json(body)).into_response()
 }
 

@@ -4,7 +4,11 @@
 mod defaults;
 mod deployments;
 mod error;
+mod events;
+mod jobs;
+pub mod openapi;
 mod representation;
+mod savepoints;
 mod status;
 mod targets;
 
@@ -12,12 +16,15 @@ use axum::middleware;
 use axum::routing::{any, get};
 use axum::Router;
 
+use app::error::AppError;
+
 use crate::AppState;
 
 pub use error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/status", get(status::status))
         .route("/api/v1/status/system-info", get(status::system_info))
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))
@@ -27,7 +34,25 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/namespaces/{namespace}/deployments/{deployment_id}",
             get(deployments::get).patch(deployments::patch).delete(deployments::delete),
         )
-        .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list))
+        .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
+        .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).delete(targets::delete))
+        .route("/api/v1/namespaces/{namespace}/jobs", get(jobs::list))
+        .route("/api/v1/namespaces/{namespace}/jobs/{job_id}", get(jobs::get))
+        .route("/api/v1/namespaces/{namespace}/savepoints", get(savepoints::list).post(savepoints::create))
+        .route("/api/v1/namespaces/{namespace}/savepoints/{savepoint_id}", get(savepoints::get))
+        .route("/api/v1/namespaces/{namespace}/events", get(events::list))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
+}
+
+/// An id from a path or query parameter named `parameter`: a UUID, in its canonical text.
+pub(crate) fn parse_uuid(parameter: &str, raw: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|id| id.to_string())
+        .map_err(|_| AppError::BadRequest(format!("{parameter} {raw:?} is not a UUID")))
+}
+
+/// An optional query parameter that, when given, is a UUID.
+pub(crate) fn parse_optional_uuid(parameter: &str, raw: Option<&str>) -> Result<Option<String>, AppError> {
+    raw.map(|raw| parse_uuid(parameter, raw)).transpose()
 }

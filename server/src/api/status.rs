@@ -10,12 +10,16 @@ use super::representation::represent;
 use super::ApiError;
 use crate::AppState;
 
+/// The server is up; whether its database answers.
+#[utoipa::path(get, path = "/api/v1/status", tag = "status", responses((status = 200, body = Object)))]
 pub async fn status(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     state.services.require_system(Permission::ViewSystem).await?;
     let database = if state.services.store.ping().await.is_ok() { "OK" } else { "UNAVAILABLE" };
     Ok(represent(&headers, StatusCode::OK, &json!({"status": "OK", "database": database})))
 }
 
+/// Which build of the console this is.
+#[utoipa::path(get, path = "/api/v1/status/system-info", tag = "status", responses((status = 200, body = Object)))]
 pub async fn system_info(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     state.services.require_system(Permission::ViewSystem).await?;
     let info = json!({

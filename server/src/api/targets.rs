@@ -1,18 +1,77 @@
-//! `/api/v1/namespaces/{ns}/deployment-targets`.
+//! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get, delete.
 
 use app::ssr::{parse_namespace, Permission};
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::Json;
-use serde_json::{json, Value};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::{DeploymentTarget, ResourceList};
 
+use super::error::ErrorBody;
+use super::representation::{read_body, represent};
 use super::ApiError;
 use crate::AppState;
 
 /// Lists the namespace's targets, each with its cluster's observed health as `status.health`.
-pub async fn list(State(state): State<AppState>, Path(namespace): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployment-targets", tag = "deployment-targets",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    responses((status = 200, body = ResourceList<DeploymentTarget>), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(Permission::ViewDeployments, &namespace).await?;
     let targets = state.services.store.list_deployment_targets(&namespace).await?;
     let items: Vec<_> = targets.into_iter().map(|t| state.services.health.with_status(t)).collect();
-    Ok(Json(json!({"apiVersion": "v1", "kind": "DeploymentTargetList", "metadata": {}, "items": items})))
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentTargetList", items)))
+}
+
+/// Registers a Flink session cluster (`spec.flinkSession.url`) as a target (owners).
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/deployment-targets", tag = "deployment-targets",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")), request_body(content = DeploymentTarget, content_type = "application/json",
+        description = "A DeploymentTarget with `spec.flinkSession.url`, as JSON or YAML"),
+    responses((status = 201, body = DeploymentTarget), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ManageNamespace, &namespace).await?;
+    let document = read_body(&headers, body).await?;
+    let target = state.services.create_deployment_target(&namespace, &document).await?;
+    Ok(represent(&headers, StatusCode::CREATED, &target))
+}
+
+/// One target by name, with its observed health.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployment-targets/{name}", tag = "deployment-targets",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("name" = String, Path, description = "The target's name")), responses((status = 200, body = DeploymentTarget), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((namespace, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let target = state.services.deployment_target(&namespace, &name).await?;
+    Ok(represent(&headers, StatusCode::OK, &target))
+}
+
+/// Removes a target no deployment uses (owners).
+#[utoipa::path(delete, path = "/api/v1/namespaces/{namespace}/deployment-targets/{name}", tag = "deployment-targets",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("name" = String, Path, description = "The target's name")),
+    responses((status = 200, body = DeploymentTarget), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((namespace, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ManageNamespace, &namespace).await?;
+    let target = state.services.delete_deployment_target(&namespace, &name).await?;
+    Ok(represent(&headers, StatusCode::OK, &target))
 }

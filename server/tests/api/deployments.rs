@@ -299,7 +299,8 @@ async fn bad_bodies_get_a_field_level_error_in_one_shape_and_change_nothing() {
     let console = console().await;
     let json_headers = [("content-type", "application/json")];
     let yaml_headers = [("content-type", "application/yaml")];
-    let cases: Vec<(&[(&str, &str)], String, StatusCode, &str)> = vec![
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let cases: Vec<(Headers, String, StatusCode, &str)> = vec![
         (
             &json_headers,
             "{\"metadata\": {".into(),

@@ -3,5 +3,9 @@
 
 mod defaults;
 mod deployments;
+mod events;
+mod jobs;
+mod openapi;
+mod savepoints;
 mod support;
 mod targets;

@@ -1,6 +1,8 @@
 //! Deployment targets, health endpoints and the API's status.
 
+use axum::body::Body;
 use axum::http::StatusCode;
+use serde_json::json;
 
 use crate::support::console;
 
@@ -57,4 +59,56 @@ async fn the_api_status_answers() {
     assert_eq!(status, StatusCode::OK, "{info}");
     assert_eq!(info["kind"], "SystemInformation");
     assert_eq!(info["status"]["revisionInformation"]["buildVersion"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
+    let console = console().await;
+    let targets = "/api/v1/namespaces/default/deployment-targets";
+    let session = json!({"metadata": {"name": "staging"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9/"}}});
+    let reply = console.send_json("POST", targets, &session).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(reply.json()["spec"]["flinkSession"]["url"], "http://127.0.0.1:9");
+    assert_eq!(console.send_json("POST", targets, &session).await.status, StatusCode::CONFLICT);
+
+    let health = console.state.services.health.clone();
+    let flink = console.state.flink.clone();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let prober = tokio::spawn(server::targets::probe_forever(
+        console.state.services.store.clone(),
+        health.clone(),
+        flink,
+        stopped,
+    ));
+    for _ in 0..200 {
+        if health.get("default", "staging").message.as_deref() != Some("not checked yet") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.send(true).expect("stop the prober");
+    prober.await.expect("prober ends");
+    let (status, one) = console.get(&format!("{targets}/staging")).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["status"]["health"]["state"], "UNHEALTHY", "nothing listens on port 9: {one}");
+
+    let bad = json!({"metadata": {"name": "bad"}, "spec": {"flinkSession": {"url": "flink:8081"}}});
+    let reply = console.send_json("POST", targets, &bad).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.json()["message"], "spec.flinkSession.url: \"flink:8081\" must start with http:// or https://");
+
+    let deployment = json!({"metadata": {"name": "on-staging"}, "spec": {"deploymentTargetName": "staging",
+        "template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///x.jar"}}}}});
+    let created = console.send_json("POST", "/api/v1/namespaces/default/deployments", &deployment).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let refused = console.send("DELETE", &format!("{targets}/staging"), &[], Body::empty()).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("is used by on-staging"), "{}", refused.body);
+    let id = created.json()["metadata"]["id"].as_str().unwrap_or_default().to_owned();
+    let gone =
+        console.send("DELETE", &format!("/api/v1/namespaces/default/deployments/{id}"), &[], Body::empty()).await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+    let deleted = console.send("DELETE", &format!("{targets}/staging"), &[], Body::empty()).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(console.get(&format!("{targets}/staging")).await.0, StatusCode::NOT_FOUND);
 }

@@ -1,0 +1,82 @@
+//! Deployment targets registered by a namespace's owners (Flink session clusters), for the REST
+//! API and the server functions alike. Callers authorise first (`Services::require`).
+
+use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, ResourceMetadata, API_VERSION};
+use serde_json::Value;
+use storage::now_rfc3339;
+
+use super::Services;
+use crate::error::AppError;
+
+impl Services {
+    /// The namespace's target called `name`, with its observed health.
+    pub async fn deployment_target(&self, namespace: &NamespaceName, name: &str) -> Result<DeploymentTarget, AppError> {
+        let target = self.store.list_deployment_targets(namespace).await?.into_iter().find(|t| t.metadata.name == name);
+        let target = target.ok_or_else(|| AppError::NotFound(format!("deployment target {name}")))?;
+        Ok(self.health.with_status(target))
+    }
+
+    /// Registers a Flink session cluster as a target of the namespace; its health is probed from
+    /// then on. A taken name is a conflict.
+    pub async fn create_deployment_target(
+        &self,
+        namespace: &NamespaceName,
+        document: &Value,
+    ) -> Result<DeploymentTarget, AppError> {
+        let draft = input::target_draft(document, namespace)?;
+        let existing = self.store.list_deployment_targets(namespace).await?;
+        if existing.iter().any(|t| t.metadata.name == draft.name.as_str()) {
+            return Err(AppError::Conflict(format!(
+                "deployment target {:?} already exists in namespace {namespace}",
+                draft.name.as_str()
+            )));
+        }
+        let now = now_rfc3339();
+        let target = DeploymentTarget {
+            api_version: API_VERSION.into(),
+            kind: "DeploymentTarget".into(),
+            metadata: ResourceMetadata {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: draft.name.as_str().to_owned(),
+                namespace: namespace.as_str().to_owned(),
+                display_name: draft.display_name,
+                labels: draft.labels,
+                annotations: Default::default(),
+                created_at: now.clone(),
+                modified_at: now,
+                resource_version: 1,
+            },
+            spec: DeploymentTargetSpec { flink_session: Some(draft.session), ..Default::default() },
+            status: None,
+        };
+        let stored = self.store.upsert_deployment_target(&target).await?;
+        tracing::info!(%namespace, name = %stored.metadata.name, url = ?stored.spec.rest_url(), "deployment target registered");
+        Ok(self.health.with_status(stored))
+    }
+
+    /// Removes a target no deployment of the namespace runs on.
+    pub async fn delete_deployment_target(
+        &self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<DeploymentTarget, AppError> {
+        let target = self.deployment_target(namespace, name).await?;
+        let users: Vec<String> = self
+            .store
+            .list_deployments(namespace, None)
+            .await?
+            .into_iter()
+            .filter(|d| d.spec.deployment_target_name.as_deref() == Some(name))
+            .map(|d| d.metadata.name)
+            .collect();
+        if !users.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "deployment target {name} is used by {}; point them at another target or delete them first",
+                users.join(", ")
+            )));
+        }
+        self.store.delete_deployment_target(namespace, name).await?;
+        tracing::info!(%namespace, %name, "deployment target deleted");
+        Ok(target)
+    }
+}

@@ -1,0 +1,419 @@
+//! The Savepoint resource in Ververica Platform's wire shape (`SavepointMetadata`, `SavepointSpec`,
+//! `SavepointStatus`), and the reading of a `POST …/savepoints` body. Pure: ids and clocks come
+//! from the caller.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::input::{kind_of, typed};
+use crate::wire::wire_enum;
+use crate::{Failure, FieldError, InvalidInput, NamespaceName};
+
+wire_enum!(
+    /// Why a savepoint exists (`metadata.origin`).
+    SavepointOrigin {
+        /// Asked for by a person (`POST …/savepoints`, `savepointTriggerNonce`); never deleted by retention.
+        UserRequest = "USER_REQUEST",
+        /// Taken by a stateful upgrade before the new spec starts from it.
+        SuspendAndUpgrade = "SUSPEND_AND_UPGRADE",
+        /// Taken when the deployment was suspended.
+        Suspend = "SUSPEND",
+        /// Registered from an existing location; no job of ours wrote it.
+        Copied = "COPIED",
+        /// A checkpoint Flink retained on cancellation, recorded as restorable state.
+        RetainedCheckpoint = "RETAINED_CHECKPOINT",
+        /// Our addition: taken by the periodic savepoint runner.
+        Periodic = "PERIODIC",
+    }
+);
+
+wire_enum!(
+    /// Whether a savepoint can be restored yet (`status.state`).
+    SavepointState { Started = "STARTED", Completed = "COMPLETED", Failed = "FAILED" }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SavepointMetadata {
+    pub id: String,
+    pub namespace: String,
+    pub deployment_id: String,
+    /// The job that wrote it; absent for COPIED savepoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    pub origin: SavepointOrigin,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    pub created_at: String,
+    pub modified_at: String,
+    pub resource_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SavepointSpec {
+    /// Where Flink wrote it (`file:/…`, `s3://…`); absent until Flink reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savepoint_location: Option<String>,
+    /// Flink's trigger id of the savepoint operation, polled until it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flink_savepoint_id: Option<String>,
+    /// Our addition: the fingerprint of the job graph that wrote the savepoint, compared by the
+    /// state compatibility check; absent when unknown (COPIED savepoints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SavepointStatus {
+    pub state: SavepointState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Savepoint {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: SavepointMetadata,
+    pub spec: SavepointSpec,
+    pub status: SavepointStatus,
+}
+
+impl Savepoint {
+    pub const KIND: &'static str = "Savepoint";
+}
+
+/// What a `POST …/savepoints` body asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SavepointRequest {
+    /// Record a savepoint that already exists (the body names `spec.savepointLocation`).
+    Register(SavepointRegistration),
+    /// Take a new savepoint of the deployment's running job (no location in the body).
+    Trigger { deployment_id: String },
+}
+
+/// An existing savepoint location to record for a deployment: origin COPIED, state COMPLETED.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavepointRegistration {
+    pub deployment_id: String,
+    pub location: String,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The fields of a Savepoint body a client may set; everything else is the server's.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavepointBody {
+    api_version: Option<Value>,
+    kind: Option<Value>,
+    metadata: Option<SavepointBodyMetadata>,
+    spec: Option<SavepointBodySpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavepointBodyMetadata {
+    deployment_id: Option<String>,
+    namespace: Option<String>,
+    origin: Option<SavepointOrigin>,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavepointBodySpec {
+    savepoint_location: Option<String>,
+}
+
+impl SavepointRequest {
+    /// Reads a Savepoint body (VVP's `createSavepoint`: `metadata.deploymentId`, and
+    /// `spec.savepointLocation` to register an existing savepoint) sent to `namespace`. Every
+    /// error names its field.
+    pub fn parse(document: &Value, namespace: &NamespaceName) -> Result<Self, InvalidInput> {
+        if !document.is_object() {
+            return Err(InvalidInput::one("", format!("a Savepoint must be an object, got {}", kind_of(document))));
+        }
+        let body: SavepointBody = typed(document, "").map_err(|err| InvalidInput(vec![err]))?;
+        let mut errors = Vec::new();
+        check_constant(body.kind.as_ref(), "kind", Savepoint::KIND, &mut errors);
+        check_constant(body.api_version.as_ref(), "apiVersion", crate::API_VERSION, &mut errors);
+        let metadata = body.metadata.unwrap_or(SavepointBodyMetadata {
+            deployment_id: None,
+            namespace: None,
+            origin: None,
+            annotations: None,
+        });
+        if let Some(given) = metadata.namespace.as_deref().filter(|given| *given != namespace.as_str()) {
+            errors.push(FieldError::new(
+                "metadata.namespace",
+                format!("is {given:?}, but the request is for namespace {:?}", namespace.as_str()),
+            ));
+        }
+        let deployment_id = match metadata.deployment_id.as_deref() {
+            None => {
+                errors.push(FieldError::new(
+                    "metadata.deploymentId",
+                    "is required: the deployment the savepoint belongs to",
+                ));
+                None
+            }
+            Some(raw) => {
+                let canonical = canonical_uuid(raw);
+                if canonical.is_none() {
+                    errors.push(FieldError::new("metadata.deploymentId", format!("{raw:?} is not a UUID")));
+                }
+                canonical
+            }
+        };
+        let location = match body.spec.and_then(|spec| spec.savepoint_location) {
+            None => None,
+            Some(raw) => match check_location(&raw) {
+                Ok(location) => Some(location),
+                Err(message) => {
+                    errors.push(FieldError::new("spec.savepointLocation", message));
+                    None
+                }
+            },
+        };
+        let expected_origin = if location.is_some() { SavepointOrigin::Copied } else { SavepointOrigin::UserRequest };
+        if let Some(origin) = metadata.origin.filter(|origin| *origin != expected_origin) {
+            let why = match expected_origin {
+                SavepointOrigin::Copied => "a body with spec.savepointLocation registers a COPIED savepoint",
+                _ => "a body without spec.savepointLocation asks for a USER_REQUEST savepoint",
+            };
+            errors.push(FieldError::new("metadata.origin", format!("is {origin}, but {why}")));
+        }
+        match deployment_id {
+            Some(deployment_id) if errors.is_empty() => Ok(match location {
+                Some(location) => Self::Register(SavepointRegistration {
+                    deployment_id,
+                    location,
+                    annotations: metadata.annotations.unwrap_or_default(),
+                }),
+                None => Self::Trigger { deployment_id },
+            }),
+            _ => Err(InvalidInput(errors)),
+        }
+    }
+
+    /// The deployment the savepoint is for.
+    pub fn deployment_id(&self) -> &str {
+        match self {
+            Self::Register(registration) => &registration.deployment_id,
+            Self::Trigger { deployment_id } => deployment_id,
+        }
+    }
+}
+
+impl SavepointRegistration {
+    /// The Savepoint resource that records this location, created `now` with `id`.
+    pub fn into_savepoint(self, id: String, namespace: &NamespaceName, now: &str) -> Savepoint {
+        Savepoint {
+            api_version: crate::API_VERSION.into(),
+            kind: Savepoint::KIND.into(),
+            metadata: SavepointMetadata {
+                id,
+                namespace: namespace.as_str().into(),
+                deployment_id: self.deployment_id,
+                job_id: None,
+                origin: SavepointOrigin::Copied,
+                annotations: self.annotations,
+                created_at: now.into(),
+                modified_at: now.into(),
+                resource_version: 1,
+            },
+            spec: SavepointSpec {
+                savepoint_location: Some(self.location),
+                flink_savepoint_id: None,
+                job_fingerprint: None,
+            },
+            status: SavepointStatus { state: SavepointState::Completed, failure: None },
+        }
+    }
+}
+
+fn check_constant(given: Option<&Value>, field: &str, expected: &str, errors: &mut Vec<FieldError>) {
+    match given {
+        None | Some(Value::Null) => {}
+        Some(Value::String(given)) if given == expected => {}
+        Some(other) => errors.push(FieldError::new(field, format!("must be {expected:?}, got {other}"))),
+    }
+}
+
+/// A savepoint location is a URI with a scheme (`file:///savepoints/savepoint-1a2b`, `s3://…`),
+/// which Flink can restore from wherever its cluster runs.
+fn check_location(raw: &str) -> Result<String, String> {
+    let location = raw.trim();
+    if location.is_empty() {
+        return Err("must not be empty: give the savepoint's URI, e.g. file:///savepoints/savepoint-1a2b3c".into());
+    }
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, rest)| {
+        let mut chars = scheme.chars();
+        chars.next().is_some_and(|first| first.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && !rest.is_empty()
+    });
+    if !has_scheme || location.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{raw:?} is not a URI with a scheme, e.g. file:///savepoints/savepoint-1a2b3c or s3://bucket/path"
+        ));
+    }
+    Ok(location.to_owned())
+}
+
+/// `raw` in the canonical text of a UUID (lowercase, hyphenated), if it is one.
+fn canonical_uuid(raw: &str) -> Option<String> {
+    let groups: Vec<&str> = raw.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    let hex = groups.iter().all(|group| group.chars().all(|c| c.is_ascii_hexdigit()));
+    (lengths == [8, 4, 4, 4, 12] && hex).then(|| raw.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const DEPLOYMENT: &str = "19570815-2528-4bda-a6ba-733cc29282c4";
+
+    fn vvp_savepoint() -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Savepoint",
+            "metadata": {
+                "id": "0b9f2c7e-6f0a-4c55-9f7e-3c1d2b4a5e6f",
+                "namespace": "default",
+                "deploymentId": DEPLOYMENT,
+                "jobId": "5b2f8a64-53a4-4bd2-9bd4-1e7ff1a1f6a9",
+                "origin": "SUSPEND_AND_UPGRADE",
+                "annotations": {"reason": "parallelism 2 -> 4"},
+                "createdAt": "2021-03-01T11:00:00Z",
+                "modifiedAt": "2021-03-01T11:00:09Z",
+                "resourceVersion": 2
+            },
+            "spec": {
+                "savepointLocation": "s3://flink/savepoints/savepoint-5b2f8a-0123456789ab",
+                "flinkSavepointId": "7c1e9d0f-2a3b-4c5d-8e9f-a0b1c2d3e4f5",
+                "jobFingerprint": "sha256:1f2e3d4c"
+            },
+            "status": {"state": "COMPLETED"}
+        })
+    }
+
+    fn namespace() -> NamespaceName {
+        NamespaceName::parse("default").expect("a name")
+    }
+
+    fn errors_of(body: Value) -> Vec<String> {
+        match SavepointRequest::parse(&body, &namespace()) {
+            Ok(request) => panic!("accepted: {request:?}"),
+            Err(InvalidInput(errors)) => errors.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn a_vvp_savepoint_reads_and_writes_back_unchanged() {
+        let savepoint: Savepoint = serde_json::from_value(vvp_savepoint()).expect("a VVP savepoint parses");
+        assert_eq!(savepoint.metadata.origin, SavepointOrigin::SuspendAndUpgrade);
+        assert_eq!(savepoint.status.state, SavepointState::Completed);
+        assert_eq!(savepoint.spec.job_fingerprint.as_deref(), Some("sha256:1f2e3d4c"));
+        assert_eq!(serde_json::to_value(&savepoint).expect("serialises"), vvp_savepoint());
+    }
+
+    #[test]
+    fn origins_are_vvps_plus_periodic() {
+        let origins: Vec<_> = SavepointOrigin::ALL.iter().map(|o| o.as_str()).collect();
+        assert_eq!(
+            origins,
+            ["USER_REQUEST", "SUSPEND_AND_UPGRADE", "SUSPEND", "COPIED", "RETAINED_CHECKPOINT", "PERIODIC"]
+        );
+        let failed: SavepointStatus =
+            serde_json::from_value(json!({"state": "failed", "failure": {"reason": "R", "message": "M"}}))
+                .expect("a failed status parses");
+        assert_eq!(failed.state, SavepointState::Failed);
+    }
+
+    #[test]
+    fn a_body_with_a_location_registers_a_copied_completed_savepoint() {
+        let body = json!({
+            "metadata": {"deploymentId": DEPLOYMENT.to_uppercase(), "annotations": {"from": "prod"}},
+            "spec": {"savepointLocation": " file:///savepoints/savepoint-1a2b "}
+        });
+        let request = SavepointRequest::parse(&body, &namespace()).expect("valid");
+        assert_eq!(request.deployment_id(), DEPLOYMENT, "the id is read in its canonical form");
+        let SavepointRequest::Register(registration) = request else { panic!("a registration: {request:?}") };
+        assert_eq!(registration.location, "file:///savepoints/savepoint-1a2b");
+        let savepoint = registration.into_savepoint("id-1".into(), &namespace(), "2021-03-01T11:00:00Z");
+        assert_eq!(savepoint.kind, "Savepoint");
+        assert_eq!(savepoint.metadata.origin, SavepointOrigin::Copied);
+        assert_eq!(savepoint.metadata.job_id, None);
+        assert_eq!(savepoint.metadata.annotations["from"], "prod");
+        assert_eq!(savepoint.status.state, SavepointState::Completed);
+        assert_eq!(savepoint.spec.savepoint_location.as_deref(), Some("file:///savepoints/savepoint-1a2b"));
+    }
+
+    #[test]
+    fn vvps_example_body_asks_for_a_new_savepoint() {
+        let body = json!({"metadata": {"deploymentId": DEPLOYMENT}});
+        let request = SavepointRequest::parse(&body, &namespace()).expect("valid");
+        assert_eq!(request, SavepointRequest::Trigger { deployment_id: DEPLOYMENT.into() });
+        let with_origin =
+            json!({"kind": "Savepoint", "metadata": {"deploymentId": DEPLOYMENT, "origin": "user_request"}});
+        assert!(matches!(SavepointRequest::parse(&with_origin, &namespace()), Ok(SavepointRequest::Trigger { .. })));
+    }
+
+    #[test]
+    fn each_bad_field_of_a_savepoint_body_is_named() {
+        assert_eq!(
+            errors_of(json!({"spec": {"savepointLocation": "file:///x"}})),
+            ["metadata.deploymentId: is required: the deployment the savepoint belongs to"]
+        );
+        assert_eq!(
+            errors_of(json!({"metadata": {"deploymentId": "orders"}})),
+            ["metadata.deploymentId: \"orders\" is not a UUID"]
+        );
+        let errors = errors_of(json!({"metadata": {"deploymentId": DEPLOYMENT}, "spec": {"savepointLocation": ""}}));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("spec.savepointLocation: must not be empty"), "{errors:?}");
+        let errors =
+            errors_of(json!({"metadata": {"deploymentId": DEPLOYMENT}, "spec": {"savepointLocation": "savepoints/1"}}));
+        assert!(
+            errors[0].starts_with("spec.savepointLocation: \"savepoints/1\" is not a URI with a scheme"),
+            "{errors:?}"
+        );
+        let errors = errors_of(json!({"metadata": {"deploymentId": DEPLOYMENT, "origin": "SOMETIMES"}}));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("metadata.origin: unknown value \"SOMETIMES\""), "{errors:?}");
+        assert!(errors[0].contains("USER_REQUEST, SUSPEND_AND_UPGRADE, SUSPEND, COPIED, RETAINED_CHECKPOINT, PERIODIC"));
+        let errors = errors_of(json!({
+            "metadata": {"deploymentId": DEPLOYMENT, "origin": "SUSPEND"},
+            "spec": {"savepointLocation": "file:///x"}
+        }));
+        assert_eq!(
+            errors,
+            ["metadata.origin: is SUSPEND, but a body with spec.savepointLocation registers a COPIED savepoint"]
+        );
+        let errors = errors_of(json!({"kind": "Job", "metadata": {"deploymentId": DEPLOYMENT, "namespace": "other"}}));
+        assert_eq!(
+            errors,
+            [
+                "kind: must be \"Savepoint\", got \"Job\"",
+                "metadata.namespace: is \"other\", but the request is for namespace \"default\""
+            ]
+        );
+        let errors = errors_of(json!({"metadata": {"deploymentId": DEPLOYMENT}, "spec": {"savepointLocation": 7}}));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("spec.savepointLocation: invalid type: integer `7`"), "{errors:?}");
+        assert_eq!(errors_of(json!(["x"])), ["a Savepoint must be an object, got a list"]);
+    }
+}

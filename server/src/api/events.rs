@@ -1,0 +1,43 @@
+//! `/api/v1/namespaces/{ns}/events`: the deployments' event logs, read-only (the lifecycle engine
+//! appends to them).
+
+use app::ssr::{parse_namespace, Permission};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::{Event, ResourceList};
+use serde::Deserialize;
+
+use super::error::ErrorBody;
+use super::parse_optional_uuid;
+use super::representation::represent;
+use super::ApiError;
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    deployment_id: Option<String>,
+    job_id: Option<String>,
+}
+
+/// Lists a namespace's events, newest first, narrowed to a deployment and a job if given.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/events", tag = "events",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("deploymentId" = Option<String>, Query, description = "Only this deployment's events (a UUID)"),
+           ("jobId" = Option<String>, Query, description = "Only this job's events (a UUID)")),
+    responses((status = 200, body = ResourceList<Event>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
+    let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
+    let events =
+        state.services.store.list_events(&namespace, deployment_id.as_deref(), job_id.as_deref(), None).await?;
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("EventList", events)))
+}

@@ -1,0 +1,56 @@
+//! `/api/v1/namespaces/{ns}/jobs`: a namespace's jobs, read-only (the lifecycle engine creates them).
+
+use app::error::AppError;
+use app::ssr::{parse_namespace, Permission};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::{Job, ResourceList};
+use serde::Deserialize;
+
+use super::error::ErrorBody;
+use super::representation::represent;
+use super::{parse_optional_uuid, parse_uuid, ApiError};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    deployment_id: Option<String>,
+}
+
+/// Lists a namespace's jobs, newest first, those of one deployment if `deploymentId` is given.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/jobs", tag = "jobs",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("deploymentId" = Option<String>, Query, description = "Only this deployment's jobs (a UUID)")),
+    responses((status = 200, body = ResourceList<Job>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
+    let jobs = state.services.store.list_jobs(&namespace, deployment_id.as_deref()).await?;
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("JobList", jobs)))
+}
+
+/// One job by its id.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/jobs/{jobId}", tag = "jobs",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("jobId" = String, Path, description = "The job's id (a UUID)")),
+    responses((status = 200, body = Job), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let id = parse_uuid("jobId", &id)?;
+    let job =
+        state.services.store.get_job(&namespace, &id).await?.ok_or_else(|| AppError::NotFound(format!("job {id}")))?;
+    Ok(represent(&headers, StatusCode::OK, &job))
+}

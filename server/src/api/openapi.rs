@@ -1,0 +1,46 @@
+//! The OpenAPI document of the REST API, generated from the handlers' `#[utoipa::path]`
+//! annotations and the resource types, served at `/api/v1/openapi.json` (YAML by `Accept`).
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use utoipa::OpenApi;
+
+use super::representation::represent;
+use super::{defaults, deployments, events, jobs, savepoints, status, targets};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Flink console API",
+        description = "Ververica Platform's Application Manager API (v1) paths and shapes, plus the console's own additions."
+    ),
+    paths(
+        deployments::list,
+        deployments::create,
+        deployments::get,
+        deployments::patch,
+        deployments::delete,
+        defaults::get,
+        defaults::patch,
+        defaults::get_global,
+        defaults::patch_global,
+        jobs::list,
+        jobs::get,
+        savepoints::list,
+        savepoints::get,
+        savepoints::create,
+        events::list,
+        targets::list,
+        targets::create,
+        targets::get,
+        targets::delete,
+        status::status,
+        status::system_info,
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, as JSON or YAML.
+pub async fn document(headers: HeaderMap) -> Response {
+    represent(&headers, StatusCode::OK, &ApiDoc::openapi())
+}

@@ -1,0 +1,118 @@
+//! `/api/v1/namespaces/{ns}/savepoints`: list, get, and create — registering an existing savepoint
+//! location, or asking for a new savepoint of a running deployment.
+
+use app::error::AppError;
+use app::ssr::{parse_namespace, Permission};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::{Deployment, DeploymentState, ResourceList, Savepoint, SavepointRequest};
+use serde::Deserialize;
+
+use super::error::ErrorBody;
+use super::representation::{read_body, represent};
+use super::ApiError;
+use super::{parse_optional_uuid, parse_uuid};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    deployment_id: Option<String>,
+    job_id: Option<String>,
+}
+
+/// Lists a namespace's savepoints, newest first, narrowed to a deployment and a job if given.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/savepoints", tag = "savepoints",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("deploymentId" = Option<String>, Query, description = "Only this deployment's savepoints (a UUID)"),
+           ("jobId" = Option<String>, Query, description = "Only the savepoints this job wrote (a UUID)")),
+    responses((status = 200, body = ResourceList<Savepoint>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
+    let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
+    let savepoints =
+        state.services.store.list_savepoints(&namespace, deployment_id.as_deref(), job_id.as_deref()).await?;
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("SavepointList", savepoints)))
+}
+
+/// One savepoint by its id.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/savepoints/{savepointId}", tag = "savepoints",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("savepointId" = String, Path, description = "The savepoint's id (a UUID)")),
+    responses((status = 200, body = Savepoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    let id = parse_uuid("savepointId", &id)?;
+    let savepoint = state
+        .services
+        .store
+        .get_savepoint(&namespace, &id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("savepoint {id}")))?;
+    Ok(represent(&headers, StatusCode::OK, &savepoint))
+}
+
+/// Creates a savepoint of a deployment of the namespace from a Savepoint body (JSON or YAML): with
+/// `spec.savepointLocation` it records that existing savepoint (origin COPIED, state COMPLETED);
+/// without one it asks for a new savepoint of the deployment's running job. 201 with the savepoint.
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/savepoints", tag = "savepoints",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    request_body(content = Savepoint, content_type = "application/json",
+                 description = "`metadata.deploymentId`, and `spec.savepointLocation` to register an existing savepoint; as JSON or YAML (`Content-Type: application/yaml`)"),
+    responses((status = 201, body = Savepoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(namespace): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(Permission::EditDeployments, &namespace).await?;
+    let document = read_body(&headers, body).await?;
+    let request = SavepointRequest::parse(&document, &namespace).map_err(AppError::from)?;
+    let deployment_id = request.deployment_id();
+    let deployment = state
+        .services
+        .store
+        .get_deployment(&namespace, deployment_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("deployment {deployment_id}")))?;
+    let savepoint = match request {
+        SavepointRequest::Register(registration) => {
+            let savepoint =
+                registration.into_savepoint(uuid::Uuid::new_v4().to_string(), &namespace, &storage::now_rfc3339());
+            state.services.store.insert_savepoint(&savepoint).await?;
+            savepoint
+        }
+        SavepointRequest::Trigger { .. } => trigger_savepoint(&deployment)?,
+    };
+    Ok(represent(&headers, StatusCode::CREATED, &savepoint))
+}
+
+/// Takes a new savepoint (origin USER_REQUEST) of a running deployment's job and answers with it
+/// (state STARTED). Only a RUNNING deployment has a job to take it from; the lifecycle engine takes
+/// the savepoint, so until it exists a running deployment is refused as well.
+fn trigger_savepoint(deployment: &Deployment) -> Result<Savepoint, AppError> {
+    if deployment.status.state != DeploymentState::Running {
+        return Err(AppError::Conflict(format!(
+            "deployment {:?} is not running (its status is {}); only a running deployment's job can take a savepoint",
+            deployment.metadata.name, deployment.status.state
+        )));
+    }
+    Err(AppError::Conflict("triggering savepoints arrives with the lifecycle engine".into()))
+}
