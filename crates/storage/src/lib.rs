@@ -71,6 +71,13 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Every namespace, by name.
+    pub async fn list_namespaces(&self) -> Result<Vec<domain::Namespace>, StorageError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, created_at FROM namespaces ORDER BY name").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|(name, created_at)| domain::Namespace::new(name, created_at)).collect())
+    }
+
     pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
             .bind(name.as_str())

@@ -6,6 +6,7 @@ mod deployments;
 mod error;
 mod events;
 mod jobs;
+mod namespaces;
 pub mod openapi;
 mod representation;
 mod savepoints;
@@ -26,6 +27,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/status", get(status::status))
+        .route("/api/v1/namespaces", get(namespaces::list))
+        .route("/api/v1/namespaces/{namespace}", get(namespaces::get))
         .route("/api/v1/status/system-info", get(status::system_info))
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))
         .route("/api/v1/namespaces/{namespace}/deployment-defaults", get(defaults::get).patch(defaults::patch))

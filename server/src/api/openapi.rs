@@ -6,7 +6,7 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::representation::represent;
-use super::{defaults, deployments, events, jobs, savepoints, status, targets};
+use super::{defaults, deployments, events, jobs, namespaces, savepoints, status, targets};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{defaults, deployments, events, jobs, savepoints, status, targets};
         description = "Ververica Platform's Application Manager API (v1) paths and shapes, plus the console's own additions."
     ),
     paths(
+        namespaces::list,
+        namespaces::get,
         deployments::list,
         deployments::create,
         deployments::get,

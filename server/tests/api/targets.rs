@@ -112,3 +112,16 @@ async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(console.get(&format!("{targets}/staging")).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn namespaces_are_listed_and_read_one_by_one() {
+    let console = console().await;
+    let (status, list) = console.get("/api/v1/namespaces").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["kind"], "NamespaceList");
+    assert_eq!(list["items"][0]["metadata"]["name"], "default");
+    let (status, one) = console.get("/api/v1/namespaces/default").await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["kind"], "Namespace");
+    assert_eq!(console.get("/api/v1/namespaces/elsewhere").await.0, StatusCode::NOT_FOUND);
+}
