@@ -49,3 +49,20 @@ test('an unknown address is a 404 page', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('a session cluster registered through the API appears with its health without a reload', async ({ page, request }) => {
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto();
+  await deployments.expectHydrated();
+  const name = `session-${Date.now()}`;
+  const created = await request.post('/api/v1/namespaces/default/deployment-targets', {
+    data: { metadata: { name }, spec: { flinkSession: { url: 'http://127.0.0.1:9' } } },
+  });
+  expect(created.status()).toBe(201);
+  // Nothing listens on port 9: the prober reports it unhealthy within a few seconds.
+  await expect(deployments.target(name)).toContainText('unhealthy', { timeout: 15_000 });
+  await page.screenshot({ path: 'end2end/screenshots/deployment-targets.png', fullPage: true });
+  const deleted = await request.delete(`/api/v1/namespaces/default/deployment-targets/${name}`);
+  expect(deleted.status()).toBe(200);
+  await expect(deployments.target(name)).toHaveCount(0, { timeout: 10_000 });
+});
