@@ -88,36 +88,8 @@ pub fn draft(
         return Err(InvalidInput::one("", format!("a Deployment must be an object, got {}", kind_of(document))));
     };
     let mut errors = Vec::new();
-    check_constant(object, "kind", "Deployment", &mut errors);
-    check_constant(object, "apiVersion", crate::API_VERSION, &mut errors);
-    let empty = Map::new();
-    let metadata = match object.get("metadata") {
-        Some(Value::Object(metadata)) => metadata,
-        None | Some(Value::Null) => &empty,
-        Some(other) => {
-            errors.push(FieldError::new("metadata", format!("must be an object, got {}", kind_of(other))));
-            &empty
-        }
-    };
-    let name = read_name(metadata, &mut errors);
-    if let Some(given) = metadata.get("namespace").filter(|v| !v.is_null()) {
-        if given.as_str() != Some(namespace.as_str()) {
-            errors.push(FieldError::new(
-                "metadata.namespace",
-                format!("is {given}, but the request is for namespace {namespace:?}"),
-            ));
-        }
-    }
-    let display_name = read_field::<Option<String>>(metadata, "displayName", "metadata", &mut errors).flatten();
-    let labels =
-        read_field::<BTreeMap<String, String>>(metadata, "labels", "metadata", &mut errors).unwrap_or_default();
-    let annotations =
-        read_field::<BTreeMap<String, String>>(metadata, "annotations", "metadata", &mut errors).unwrap_or_default();
-    for key in labels.keys() {
-        if key.is_empty() || key.len() > 63 {
-            errors.push(FieldError::new(format!("metadata.labels.{key}"), "a label key has 1 to 63 characters"));
-        }
-    }
+    let Identity { name, display_name, labels, annotations } =
+        read_identity(object, "Deployment", namespace, &mut errors);
     let spec = match object.get("spec") {
         Some(spec @ Value::Object(_)) => expand_spec(spec, defaults, &mut errors),
         None | Some(Value::Null) => {
@@ -153,22 +125,7 @@ pub fn target_draft(document: &Value, namespace: &NamespaceName) -> Result<Targe
         return Err(InvalidInput::one("", format!("a DeploymentTarget must be an object, got {}", kind_of(document))));
     };
     let mut errors = Vec::new();
-    check_constant(object, "kind", "DeploymentTarget", &mut errors);
-    check_constant(object, "apiVersion", crate::API_VERSION, &mut errors);
-    let empty = Map::new();
-    let metadata = object.get("metadata").and_then(Value::as_object).unwrap_or(&empty);
-    let name = read_name(metadata, &mut errors);
-    if let Some(given) = metadata.get("namespace").filter(|v| !v.is_null()) {
-        if given.as_str() != Some(namespace.as_str()) {
-            errors.push(FieldError::new(
-                "metadata.namespace",
-                format!("is {given}, but the request is for namespace {namespace:?}"),
-            ));
-        }
-    }
-    let display_name = read_field::<Option<String>>(metadata, "displayName", "metadata", &mut errors).flatten();
-    let labels =
-        read_field::<BTreeMap<String, String>>(metadata, "labels", "metadata", &mut errors).unwrap_or_default();
+    let Identity { name, display_name, labels, .. } = read_identity(object, "DeploymentTarget", namespace, &mut errors);
     let spec = object.get("spec").cloned().unwrap_or(Value::Null);
     if !spec["local"].is_null() {
         errors.push(FieldError::new("spec.local", "only the console registers its own local cluster; register a Flink session cluster with spec.flinkSession.url"));
@@ -309,6 +266,54 @@ fn check_artifact(spec: &DeploymentSpec, errors: &mut Vec<FieldError>) {
         }
         _ => {}
     }
+}
+
+/// What a resource's envelope says: `kind`, `apiVersion` and the person-given `metadata`.
+struct Identity {
+    name: Option<DeploymentName>,
+    display_name: Option<String>,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
+/// Reads and checks a resource's `kind`, `apiVersion` and `metadata` (name, namespace, displayName,
+/// labels, annotations), recording what is wrong in `errors`.
+fn read_identity(
+    object: &Map<String, Value>,
+    kind: &str,
+    namespace: &NamespaceName,
+    errors: &mut Vec<FieldError>,
+) -> Identity {
+    check_constant(object, "kind", kind, errors);
+    check_constant(object, "apiVersion", crate::API_VERSION, errors);
+    let empty = Map::new();
+    let metadata = match object.get("metadata") {
+        Some(Value::Object(metadata)) => metadata,
+        None | Some(Value::Null) => &empty,
+        Some(other) => {
+            errors.push(FieldError::new("metadata", format!("must be an object, got {}", kind_of(other))));
+            &empty
+        }
+    };
+    let name = read_name(metadata, errors);
+    if let Some(given) = metadata.get("namespace").filter(|v| !v.is_null()) {
+        if given.as_str() != Some(namespace.as_str()) {
+            errors.push(FieldError::new(
+                "metadata.namespace",
+                format!("is {given}, but the request is for namespace {namespace:?}"),
+            ));
+        }
+    }
+    let display_name = read_field::<Option<String>>(metadata, "displayName", "metadata", errors).flatten();
+    let labels = read_field::<BTreeMap<String, String>>(metadata, "labels", "metadata", errors).unwrap_or_default();
+    let annotations =
+        read_field::<BTreeMap<String, String>>(metadata, "annotations", "metadata", errors).unwrap_or_default();
+    for key in labels.keys() {
+        if key.is_empty() || key.len() > 63 {
+            errors.push(FieldError::new(format!("metadata.labels.{key}"), "a label key has 1 to 63 characters"));
+        }
+    }
+    Identity { name, display_name, labels, annotations }
 }
 
 fn read_name(metadata: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<DeploymentName> {
