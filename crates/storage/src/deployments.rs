@@ -37,25 +37,13 @@ impl Store {
         namespace: &NamespaceName,
         id: &str,
     ) -> Result<Option<Deployment>, StorageError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT document FROM deployments WHERE namespace = $1 AND id = $2")
-                .bind(namespace.as_str())
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+        self.document_by_id("deployments", namespace, id).await
     }
 
     /// Stores a new deployment; its name must be free in its namespace.
     pub async fn insert_deployment(&self, deployment: &Deployment) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
-        let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
-            .bind(namespace)
-            .fetch_optional(&self.pool)
-            .await?;
-        if exists.is_none() {
-            return Err(StorageError::NoSuchNamespace(namespace.clone()));
-        }
+        self.require_namespace(namespace).await?;
         let document = serde_json::to_string(deployment)?;
         let inserted = sqlx::query(
             "INSERT INTO deployments (id, namespace, name, execution_mode, desired_state, status_state,

@@ -19,12 +19,7 @@ impl Store {
 
     /// One job of a namespace by id, if it exists there.
     pub async fn get_job(&self, namespace: &NamespaceName, id: &str) -> Result<Option<Job>, StorageError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT document FROM jobs WHERE namespace = $1 AND id = $2")
-            .bind(namespace.as_str())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+        self.document_by_id("jobs", namespace, id).await
     }
 
     /// Stores a new job. Refused with `AlreadyExists` if its id is taken or if it has not ended
@@ -108,50 +103,6 @@ impl Store {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT id FROM jobs WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         Ok(row.is_some())
-    }
-
-    // What the history tables share.
-
-    /// Refuses a row for a namespace that does not exist.
-    pub(crate) async fn require_namespace(&self, namespace: &str) -> Result<(), StorageError> {
-        let exists = match NamespaceName::parse(namespace) {
-            Ok(name) => self.namespace_exists(&name).await?,
-            Err(_) => false,
-        };
-        if exists {
-            Ok(())
-        } else {
-            Err(StorageError::NoSuchNamespace(namespace.to_owned()))
-        }
-    }
-
-    /// The JSON documents of `table` in a namespace whose columns equal the given values (filters
-    /// without a value are left out), newest first (by creation time, then id), at most `limit`.
-    pub(crate) async fn newest_first(
-        &self,
-        table: &'static str,
-        namespace: &NamespaceName,
-        filters: &[(&'static str, Option<&str>)],
-        limit: Option<u32>,
-    ) -> Result<Vec<String>, StorageError> {
-        let mut sql = format!("SELECT document FROM {table} WHERE namespace = $1");
-        let mut values = vec![namespace.as_str()];
-        for (column, value) in filters {
-            if let Some(value) = value {
-                values.push(value);
-                sql.push_str(&format!(" AND {column} = ${}", values.len()));
-            }
-        }
-        sql.push_str(" ORDER BY created_at DESC, id DESC");
-        if let Some(limit) = limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let mut query = sqlx::query_as::<_, (String,)>(&sql);
-        for value in values {
-            query = query.bind(value);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|(document,)| document).collect())
     }
 }
 

@@ -54,6 +54,63 @@ impl Store {
         Ok(Self { pool })
     }
 
+    // What the resource tables share (`table` is always one of ours, never input).
+
+    /// Refuses a row for a namespace that does not exist.
+    pub(crate) async fn require_namespace(&self, namespace: &str) -> Result<(), StorageError> {
+        let exists = match domain::NamespaceName::parse(namespace) {
+            Ok(name) => self.namespace_exists(&name).await?,
+            Err(_) => false,
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(StorageError::NoSuchNamespace(namespace.to_owned()))
+        }
+    }
+
+    /// The JSON documents of `table` in a namespace whose columns equal the given values (filters
+    /// without a value are left out), newest first (by creation time, then id), at most `limit`.
+    pub(crate) async fn newest_first(
+        &self,
+        table: &'static str,
+        namespace: &domain::NamespaceName,
+        filters: &[(&'static str, Option<&str>)],
+        limit: Option<u32>,
+    ) -> Result<Vec<String>, StorageError> {
+        let mut sql = format!("SELECT document FROM {table} WHERE namespace = $1");
+        let mut values = vec![namespace.as_str()];
+        for (column, value) in filters {
+            if let Some(value) = value {
+                values.push(value);
+                sql.push_str(&format!(" AND {column} = ${}", values.len()));
+            }
+        }
+        sql.push_str(" ORDER BY created_at DESC, id DESC");
+        if let Some(limit) = limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut query = sqlx::query_as::<_, (String,)>(&sql);
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(document,)| document).collect())
+    }
+
+    /// The resource of `table` with `id` in a namespace, read from its JSON document.
+    pub(crate) async fn document_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        namespace: &domain::NamespaceName,
+        id: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let sql = format!("SELECT document FROM {table} WHERE namespace = $1 AND id = $2");
+        let row: Option<(String,)> =
+            sqlx::query_as(&sql).bind(namespace.as_str()).bind(id).fetch_optional(&self.pool).await?;
+        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+    }
+
     /// Answers whether the database can serve a query (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StorageError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

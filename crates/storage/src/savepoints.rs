@@ -21,12 +21,7 @@ impl Store {
 
     /// One savepoint of a namespace by id, if it exists there.
     pub async fn get_savepoint(&self, namespace: &NamespaceName, id: &str) -> Result<Option<Savepoint>, StorageError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT document FROM savepoints WHERE namespace = $1 AND id = $2")
-            .bind(namespace.as_str())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+        self.document_by_id("savepoints", namespace, id).await
     }
 
     /// Stores a new savepoint; its id must be free.
