@@ -121,9 +121,14 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
             restore_strategy: RestoreStrategy {
                 kind: RestoreStrategyKind::LatestState,
                 allow_non_restored_state: false,
+                max_checkpoint_age: None,
             },
             max_savepoint_creation_attempts: 4,
             max_job_creation_attempts: 4,
+            job_failure_expiration_time: None,
+            restart_nonce: None,
+            savepoint_trigger_nonce: None,
+            savepoint_policy: None,
             template: Template {
                 spec: TemplateSpec {
                     artifact: Some(artifact),

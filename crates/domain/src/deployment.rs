@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::wire::{stringly, wire_enum};
-use crate::ResourceMetadata;
+use crate::{FlinkDuration, ResourceMetadata};
 
 wire_enum!(
     /// The state a person asks for (`spec.state`).
@@ -67,6 +67,10 @@ pub struct RestoreStrategy {
     pub kind: RestoreStrategyKind,
     #[serde(default)]
     pub allow_non_restored_state: bool,
+    /// Our addition: a retained checkpoint older than this is not used when a job that cannot take
+    /// a savepoint falls back to its last checkpoint (absent: any age).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_checkpoint_age: Option<FlinkDuration>,
 }
 
 /// What a job runs: a JAR with an entry class, or a SQL script run by the bundled SQL runner.
@@ -133,10 +137,40 @@ pub struct DeploymentSpec {
     pub max_savepoint_creation_attempts: u32,
     #[serde(default = "default_attempts")]
     pub max_job_creation_attempts: u32,
+    /// Failed job creations older than this no longer count against `maxJobCreationAttempts`
+    /// (absent or 0: they always count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_failure_expiration_time: Option<FlinkDuration>,
+    /// Changing it restarts a running job with the same spec (by its upgrade strategy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_nonce: Option<i64>,
+    /// Changing it takes a savepoint of the running job (origin USER_REQUEST).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savepoint_trigger_nonce: Option<i64>,
+    /// Our addition: periodic savepoints and how many the console keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savepoint_policy: Option<SavepointPolicy>,
     pub template: Template,
     /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Periodic savepoints of a running job, and retention of the savepoints the console took. Retention
+/// never deletes USER_REQUEST or COPIED savepoints, nor the newest restorable one.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SavepointPolicy {
+    /// Take a savepoint (origin PERIODIC) this often while the job runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<FlinkDuration>,
+    /// Keep at most this many of the deployment's savepoints that retention may delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_count: Option<u32>,
+    /// Delete those older than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<FlinkDuration>,
 }
 
 fn default_attempts() -> u32 {

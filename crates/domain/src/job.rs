@@ -100,6 +100,19 @@ pub struct JobStatus {
     pub started: Option<JobStarted>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// Our addition: the newest completed checkpoint Flink reported for this job, restorable state
+    /// when the job fails or vanishes (checkpoints are retained on cancellation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_checkpoint: Option<CheckpointRecord>,
+}
+
+/// A completed checkpoint of a job: where it is and when Flink completed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointRecord {
+    pub location: String,
+    pub completed_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 
 pub mod defaults;
 pub mod deployment;
+pub mod duration;
 pub mod event;
 pub mod input;
 pub mod job;
@@ -17,6 +18,7 @@ mod wire;
 
 pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
+pub use duration::FlinkDuration;
 pub use event::*;
 pub use input::{DeploymentDraft, FieldError, InvalidInput, TargetDraft};
 pub use job::*;

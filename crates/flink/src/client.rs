@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use reqwest::StatusCode;
@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::{
     AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobException, JobId,
-    JobOverview, JobState, Operation, RunJar, TriggerId, Vertex,
+    JobOverview, JobState, Operation, RunJar, SavepointRequest, TriggerId, Vertex,
 };
 
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
@@ -140,22 +140,63 @@ impl FlinkClient {
         Self::check(&what, response).await.map(|_| ())
     }
 
-    /// `POST /jobs/:id/savepoints`: triggers a savepoint and leaves the job running.
-    pub async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
-        let body = json!({"target-directory": target_directory, "cancel-job": false});
+    // Caller-chosen trigger ids (`triggerId` in both bodies), as observed on Flink 2.3:
+    // - The same id posted again for the same job answers 202 with the same `request-id` and starts
+    //   nothing: one savepoint directory, one stop. That holds after the stop finished the job too,
+    //   and polling still answers the completed operation with its location.
+    // - Savepoints and stops of a job share their ids: a stop posted with a savepoint's id is that
+    //   savepoint (202, same id) and does not stop the job. Use a fresh id per operation.
+    // - A new id for a job Flink does not run (unknown or ended) is accepted too (202); the
+    //   operation then completes with a `FlinkJobNotFoundException` failure cause.
+    // - An id that is not 32 hex characters is refused with 400 ("Request did not match expected
+    //   format"); polling an id Flink never saw answers 404.
+    // Flink keeps finished operations only in memory, for `rest.async.store-duration` (5 min by
+    // default; not measured here): after that or a JobManager restart the id means nothing.
+    /// `POST /jobs/:id/savepoints`: triggers a savepoint and leaves the job running. With a trigger id
+    /// the request is idempotent (see `SavepointRequest`).
+    pub async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
+        // Flink 2.3's `SavepointTriggerRequestBody` spells its fields in two styles.
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(rename = "target-directory", skip_serializing_if = "Option::is_none")]
+            target_directory: Option<&'a str>,
+            #[serde(rename = "cancel-job")]
+            cancel_job: bool,
+            #[serde(rename = "triggerId", skip_serializing_if = "Option::is_none")]
+            trigger_id: Option<&'a TriggerId>,
+        }
+        let body = Body {
+            target_directory: request.target_directory.as_deref(),
+            cancel_job: false,
+            trigger_id: request.trigger_id.as_ref(),
+        };
         let url = self.url(&format!("/jobs/{job}/savepoints"));
         self.trigger(&format!("savepoint of job {job}"), self.http.post(url).json(&body)).await
     }
 
     /// `POST /jobs/:id/stop`: stop-with-savepoint. The job ends FINISHED once the savepoint is taken;
-    /// if the savepoint fails, the job keeps running.
+    /// if the savepoint fails, the job keeps running. With a trigger id the request is idempotent.
     pub async fn stop_with_savepoint(
         &self,
         job: &JobId,
-        target_directory: &str,
+        request: &SavepointRequest,
         drain: bool,
     ) -> Result<TriggerId, FlinkError> {
-        let body = json!({"targetDirectory": target_directory, "drain": drain});
+        // `StopWithSavepointRequestBody`: camelCase, unlike the savepoint trigger's body.
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            target_directory: Option<&'a str>,
+            drain: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            trigger_id: Option<&'a TriggerId>,
+        }
+        let body = Body {
+            target_directory: request.target_directory.as_deref(),
+            drain,
+            trigger_id: request.trigger_id.as_ref(),
+        };
         let url = self.url(&format!("/jobs/{job}/stop"));
         self.trigger(&format!("stop-with-savepoint of job {job}"), self.http.post(url).json(&body)).await
     }
@@ -209,23 +250,23 @@ impl FlinkClient {
         let Some(latest) = answer.latest else {
             return Ok(CheckpointSummary::default());
         };
-        let newest = [latest.completed, latest.savepoint]
-            .into_iter()
-            .flatten()
-            .filter_map(|c| {
-                Some(CompletedCheckpoint {
-                    id: c.id,
-                    external_path: c
-                        .external_path
-                        .filter(|p| !p.is_empty() && p != "<checkpoint-not-externally-addressable>")
-                        .map(|p| normalize_location(&p))?,
-                    completed_at_ms: c.latest_ack_timestamp.unwrap_or_default(),
-                    is_savepoint: c.is_savepoint,
-                })
+        // Only snapshots a job can be restored from count: a checkpoint without an external path cannot.
+        let restorable = |c: Completed| {
+            Some(CompletedCheckpoint {
+                id: c.id,
+                external_path: c
+                    .external_path
+                    .filter(|p| !p.is_empty() && p != "<checkpoint-not-externally-addressable>")
+                    .map(|p| normalize_location(&p))?,
+                completed_at_ms: c.latest_ack_timestamp.unwrap_or_default(),
+                is_savepoint: c.is_savepoint,
             })
-            .max_by_key(|c| c.completed_at_ms);
+        };
+        let latest_savepoint = latest.savepoint.and_then(restorable);
+        let newest = latest.completed.and_then(restorable).into_iter().chain(latest_savepoint.clone());
         Ok(CheckpointSummary {
-            latest_completed: newest,
+            latest_completed: newest.max_by_key(|c| c.completed_at_ms),
+            latest_savepoint,
             restored_from: latest.restored.and_then(|r| r.external_path).map(|p| normalize_location(&p)),
         })
     }

@@ -14,6 +14,10 @@ use crate::{
 /// One job to start: an artifact on local disk and how to run it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Submission {
+    /// The Flink job id to use. A caller that records the id before submitting can, after a crash,
+    /// find the job it may have started; a second submission with the same id is refused
+    /// (`FlinkError::is_duplicate_job`) instead of starting a twin. `None`: Flink picks one.
+    pub job_id: Option<JobId>,
     pub jar: PathBuf,
     pub entry_class: Option<String>,
     pub args: Vec<String>,
@@ -25,6 +29,17 @@ pub struct Submission {
     pub flink_configuration: BTreeMap<String, String>,
 }
 
+/// How to take a savepoint (plain or stop-with-savepoint).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SavepointRequest {
+    /// Where to write it; `None` uses the cluster's `execution.checkpointing.savepoint-dir`.
+    pub target_directory: Option<String>,
+    /// The operation's id, chosen by the caller. Flink keeps one operation per job and trigger id:
+    /// posting the same id again answers the same trigger and starts nothing new, so a caller that
+    /// recorded the id before asking can safely ask again after a crash. `None`: Flink picks one.
+    pub trigger_id: Option<TriggerId>,
+}
+
 #[async_trait]
 pub trait FlinkCluster: Send + Sync {
     async fn overview(&self) -> Result<ClusterOverview, FlinkError>;
@@ -33,8 +48,10 @@ pub trait FlinkCluster: Send + Sync {
     /// The job's state, or `None` if the cluster does not know the job (it vanished).
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError>;
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError>;
-    async fn stop_with_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError>;
-    async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError>;
+    /// Stop-with-savepoint (no drain): the job ends FINISHED once the savepoint is taken.
+    async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
+    /// A savepoint that leaves the job running.
+    async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
     async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError>;
     async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError>;
     async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError>;
@@ -51,6 +68,7 @@ impl FlinkCluster for FlinkClient {
     async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError> {
         let jar = self.upload_jar(&submission.jar).await?;
         let request = RunJar {
+            job_id: submission.job_id.clone(),
             entry_class: submission.entry_class.clone(),
             program_args_list: submission.args.clone(),
             parallelism: submission.parallelism,
@@ -74,12 +92,12 @@ impl FlinkCluster for FlinkClient {
         FlinkClient::cancel(self, job).await
     }
 
-    async fn stop_with_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
-        FlinkClient::stop_with_savepoint(self, job, target_directory, false).await
+    async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
+        FlinkClient::stop_with_savepoint(self, job, request, false).await
     }
 
-    async fn trigger_savepoint(&self, job: &JobId, target_directory: &str) -> Result<TriggerId, FlinkError> {
-        FlinkClient::trigger_savepoint(self, job, target_directory).await
+    async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
+        FlinkClient::trigger_savepoint(self, job, request).await
     }
 
     async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError> {

@@ -11,6 +11,6 @@ pub mod testing;
 mod types;
 
 pub use client::FlinkClient;
-pub use cluster::{FlinkCluster, Submission};
+pub use cluster::{FlinkCluster, SavepointRequest, Submission};
 pub use error::{ErrorClass, FlinkError};
 pub use types::*;

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::{
     CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, JobException, JobId, JobState,
-    Operation, Submission, TriggerId,
+    Operation, SavepointRequest, Submission, TriggerId,
 };
 
 /// Switches that make the fake misbehave the way real clusters do.
@@ -21,7 +21,8 @@ pub struct Faults {
     pub fail_job_creation: u32,
     /// The next N savepoints (triggered or stop-with-savepoint) fail.
     pub fail_savepoints: u32,
-    /// Operations answer IN_PROGRESS this many times before they finish (slow operations).
+    /// Operations answer IN_PROGRESS this many times before they finish (slow operations); with 0
+    /// they finish when triggered, polled or not.
     pub operation_polls: u32,
 }
 
@@ -49,22 +50,58 @@ pub struct FakeJob {
 
 #[derive(Debug)]
 struct PendingOperation {
-    job: Option<JobId>,
     polls_left: u32,
     outcome: Operation,
     /// Stop-with-savepoint: the job ends FINISHED when the savepoint succeeds.
     stops_job: bool,
+    /// Whether the outcome took effect (snapshot written, job stopped); it does so once.
+    settled: bool,
 }
+
+/// Flink keys asynchronous operations by job and trigger id (disposals have no job), so the same
+/// trigger id names different operations for different jobs.
+type OperationKey = (Option<JobId>, TriggerId);
 
 #[derive(Debug, Default)]
 struct Inner {
     jobs: BTreeMap<JobId, FakeJob>,
     snapshots: BTreeSet<String>,
-    operations: BTreeMap<TriggerId, PendingOperation>,
+    operations: BTreeMap<OperationKey, PendingOperation>,
     faults: Faults,
     calls: Calls,
     sequence: u64,
     clock_ms: i64,
+}
+
+impl Inner {
+    /// Makes an operation's outcome take effect, as Flink does when it finishes the operation
+    /// whether or not anyone polls: the savepoint exists, the job knows it as its latest savepoint,
+    /// and a stop ends the job.
+    fn settle(&mut self, key: &OperationKey) {
+        let Some(pending) = self.operations.get_mut(key).filter(|p| !p.settled) else {
+            return;
+        };
+        pending.settled = true;
+        let Operation::Completed { location: Some(location) } = pending.outcome.clone() else {
+            return;
+        };
+        let stops_job = pending.stops_job;
+        self.snapshots.insert(location.clone());
+        self.sequence += 1;
+        self.clock_ms += 1000;
+        let (id, now) = (self.sequence, self.clock_ms);
+        if let Some(fake) = key.0.as_ref().and_then(|job| self.jobs.get_mut(job)) {
+            fake.checkpoints.push(CompletedCheckpoint {
+                id,
+                external_path: location,
+                completed_at_ms: now,
+                is_savepoint: true,
+            });
+            if stops_job && fake.state == JobState::Running {
+                fake.state = JobState::Finished;
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +111,32 @@ pub struct FakeFlink {
 
 fn rejected(what: &str, status: u16, message: impl Into<String>) -> FlinkError {
     FlinkError::Rejected { what: what.to_owned(), status, message: message.into() }
+}
+
+/// What a real Flink 2.3 answered (HTTP 400) to a second `POST /jars/:id/run` with a job id it
+/// already knew, running or ended, as `FlinkClient` reports it (without Java stack frames).
+fn duplicate_job() -> FlinkError {
+    rejected(
+        "job submission",
+        400,
+        "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\
+         Caused by: org.apache.flink.util.FlinkException: Failed to execute job 'fake'.\n\
+         Caused by: org.apache.flink.runtime.client.DuplicateApplicationSubmissionException: \
+         Application has already been submitted.",
+    )
+}
+
+/// Flink parses job and trigger ids as 32 hex characters and refuses anything else with HTTP 400.
+fn check_flink_id(what: &str, kind: &str, id: &str) -> Result<(), FlinkError> {
+    if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    Err(rejected(what, 400, format!("Cannot parse {kind} from \"{id}\". The expected format is [0-9a-fA-F]{{32}}.")))
+}
+
+/// Fake ids look like Flink's (32 hex characters), so they survive the same checks.
+fn fake_id(sequence: u64) -> String {
+    format!("{sequence:032x}")
 }
 
 impl FakeFlink {
@@ -112,10 +175,39 @@ impl FakeFlink {
         });
     }
 
+    /// Every job the fake knows, running or ended, by id.
+    pub fn jobs(&self) -> Vec<(JobId, FakeJob)> {
+        self.with(|inner| inner.jobs.iter().map(|(id, job)| (id.clone(), job.clone())).collect())
+    }
+
     /// Forgets a job, as a restarted cluster without HA does.
     pub fn forget_job(&self, job: &JobId) {
         self.with(|inner| {
             inner.jobs.remove(job);
+            inner.operations.retain(|(owner, _), _| owner.as_ref() != Some(job));
+        });
+    }
+
+    /// A JobManager restart without HA: every job and every pending or finished operation is
+    /// forgotten (polling an old trigger answers 404), while snapshot files on disk survive.
+    pub fn restart_cluster(&self) {
+        self.with(|inner| {
+            inner.jobs.clear();
+            inner.operations.clear();
+        });
+    }
+
+    /// Lets every pending operation finish now, as time passing would on a real cluster (for a
+    /// caller that lost a trigger id and so never polls it).
+    pub fn finish_operations(&self) {
+        self.with(|inner| {
+            let keys: Vec<OperationKey> = inner.operations.keys().cloned().collect();
+            for key in keys {
+                if let Some(pending) = inner.operations.get_mut(&key) {
+                    pending.polls_left = 0;
+                }
+                inner.settle(&key);
+            }
         });
     }
 
@@ -150,7 +242,12 @@ impl FakeFlink {
         Ok(())
     }
 
-    fn start_savepoint(&self, job: &JobId, stops_job: bool) -> Result<TriggerId, FlinkError> {
+    fn start_savepoint(
+        &self,
+        job: &JobId,
+        request: &SavepointRequest,
+        stops_job: bool,
+    ) -> Result<TriggerId, FlinkError> {
         self.with(|inner| {
             let what = if stops_job { "stop-with-savepoint" } else { "savepoint" };
             Self::reachable(inner, what)?;
@@ -159,50 +256,66 @@ impl FakeFlink {
             } else {
                 inner.calls.trigger_savepoint += 1;
             }
-            match inner.jobs.get(job) {
-                None => return Err(rejected(what, 404, format!("Job {job} not found"))),
-                Some(fake) if fake.state != JobState::Running => {
-                    return Err(rejected(what, 409, format!("Job {job} is not running")))
+            if let Some(trigger) = &request.trigger_id {
+                check_flink_id(what, "TriggerId", &trigger.0)?;
+                // Like Flink, a known trigger id answers the existing operation before anything
+                // else is looked at: asking again after the stop finished the job is no error, and
+                // a savepoint and a stop of one job share their trigger ids.
+                if inner.operations.contains_key(&(Some(job.clone()), trigger.clone())) {
+                    return Ok(trigger.clone());
                 }
-                Some(_) => {}
             }
             inner.sequence += 1;
-            let outcome = if inner.faults.fail_savepoints > 0 {
-                inner.faults.fail_savepoints -= 1;
-                Operation::Failed { cause: "injected: savepoint failed".into() }
-            } else {
-                Operation::Completed { location: Some(format!("file:///fake/savepoints/savepoint-{}", inner.sequence)) }
+            // Flink accepts (202) a savepoint or stop of a job it does not run, ended jobs included,
+            // and reports the failure, at once, when the operation is polled.
+            let refusal = match inner.jobs.get(job).map(|fake| fake.state) {
+                Some(JobState::Running) => None,
+                Some(state) if !state.is_terminal() => {
+                    Some("org.apache.flink.runtime.checkpoint.CheckpointException: Not all required tasks are currently running.".to_owned())
+                }
+                _ => Some(format!(
+                    "java.util.concurrent.CompletionException: \
+                     org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job ({job})"
+                )),
             };
-            let trigger = TriggerId(format!("trigger-{}", inner.sequence));
-            let polls_left = inner.faults.operation_polls;
-            inner
-                .operations
-                .insert(trigger.clone(), PendingOperation { job: Some(job.clone()), polls_left, outcome, stops_job });
+            let (outcome, polls_left) = if let Some(cause) = refusal {
+                (Operation::Failed { cause }, 0)
+            } else if inner.faults.fail_savepoints > 0 {
+                inner.faults.fail_savepoints -= 1;
+                (Operation::Failed { cause: "injected: savepoint failed".into() }, inner.faults.operation_polls)
+            } else {
+                let directory = request.target_directory.as_deref().unwrap_or("file:///fake/savepoints");
+                // Locations in the form `FlinkClient` reports them (`file:/dir/…`, never `/dir/…`).
+                let scheme = if directory.starts_with('/') { "file:" } else { "" };
+                let directory = directory.trim_end_matches('/');
+                let location = format!("{scheme}{directory}/savepoint-{}", inner.sequence);
+                (Operation::Completed { location: Some(location) }, inner.faults.operation_polls)
+            };
+            let trigger = request.trigger_id.clone().unwrap_or_else(|| TriggerId(fake_id(inner.sequence)));
+            let key = (Some(job.clone()), trigger.clone());
+            inner.operations.insert(key.clone(), PendingOperation { polls_left, outcome, stops_job, settled: false });
+            // Without slow operations the savepoint is done at once, as on a healthy cluster, even if
+            // nobody polls it.
+            if polls_left == 0 {
+                inner.settle(&key);
+            }
             Ok(trigger)
         })
     }
 
-    fn poll(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+    fn poll(&self, key: OperationKey) -> Result<Operation, FlinkError> {
         self.with(|inner| {
             Self::reachable(inner, "operation status")?;
             inner.calls.savepoint_polls += 1;
-            let Some(pending) = inner.operations.get_mut(trigger) else {
-                return Err(rejected("operation status", 404, format!("unknown trigger {trigger}")));
+            let Some(pending) = inner.operations.get_mut(&key) else {
+                return Err(rejected("operation status", 404, format!("unknown trigger {}", key.1)));
             };
             if pending.polls_left > 0 {
                 pending.polls_left -= 1;
                 return Ok(Operation::InProgress);
             }
             let outcome = pending.outcome.clone();
-            let (stops_job, job) = (pending.stops_job, pending.job.clone());
-            if let Operation::Completed { location: Some(location) } = &outcome {
-                inner.snapshots.insert(location.clone());
-                if let Some(fake) = job.as_ref().and_then(|job| inner.jobs.get_mut(job)) {
-                    if stops_job && fake.state == JobState::Running {
-                        fake.state = JobState::Finished;
-                    }
-                }
-            }
+            inner.settle(&key);
             Ok(outcome)
         })
     }
@@ -228,26 +341,44 @@ impl FlinkCluster for FakeFlink {
         self.with(|inner| {
             Self::reachable(inner, "job submission")?;
             inner.calls.submit += 1;
+            if let Some(job) = &submission.job_id {
+                check_flink_id("job submission", "JobID", &job.0)?;
+            }
+            // Refused before any job exists (as a bad entry class is): the id stays free.
             if inner.faults.fail_job_creation > 0 {
                 inner.faults.fail_job_creation -= 1;
                 return Err(rejected("job submission", 400, "injected: job creation failed"));
             }
-            if let Some(path) = &submission.restore_from {
-                if !inner.snapshots.contains(path) {
-                    return Err(rejected("job submission", 400, format!("java.io.FileNotFoundException: {path}")));
-                }
+            if submission.job_id.as_ref().is_some_and(|job| inner.jobs.contains_key(job)) {
+                return Err(duplicate_job());
             }
             inner.sequence += 1;
-            let job = JobId(format!("{:032x}", inner.sequence));
+            let job = submission.job_id.clone().unwrap_or_else(|| JobId(fake_id(inner.sequence)));
+            // Flink finds a missing snapshot only after creating the job: it answers 400 and keeps a
+            // FAILED job under the id, so a retry with the same id is a duplicate.
+            let missing_snapshot = submission.restore_from.as_ref().filter(|path| !inner.snapshots.contains(*path));
+            let refusal = missing_snapshot.map(|path| {
+                rejected(
+                    "job submission",
+                    400,
+                    format!(
+                        "java.io.FileNotFoundException: Cannot find checkpoint or savepoint file/directory '{path}'"
+                    ),
+                )
+            });
+            let state = if refusal.is_some() { JobState::Failed } else { JobState::Running };
             inner.jobs.insert(
                 job.clone(),
                 FakeJob {
                     submission: submission.clone(),
-                    state: JobState::Running,
+                    state,
                     restored_from: submission.restore_from.clone(),
                     checkpoints: Vec::new(),
                 },
             );
+            if let Some(refusal) = refusal {
+                return Err(refusal);
+            }
             Ok(job)
         })
     }
@@ -276,16 +407,16 @@ impl FlinkCluster for FakeFlink {
         })
     }
 
-    async fn stop_with_savepoint(&self, job: &JobId, _target_directory: &str) -> Result<TriggerId, FlinkError> {
-        self.start_savepoint(job, true)
+    async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
+        self.start_savepoint(job, request, true)
     }
 
-    async fn trigger_savepoint(&self, job: &JobId, _target_directory: &str) -> Result<TriggerId, FlinkError> {
-        self.start_savepoint(job, false)
+    async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
+        self.start_savepoint(job, request, false)
     }
 
-    async fn savepoint_operation(&self, _job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError> {
-        self.poll(trigger)
+    async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError> {
+        self.poll((Some(job.clone()), trigger.clone()))
     }
 
     async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError> {
@@ -296,6 +427,7 @@ impl FlinkCluster for FakeFlink {
                 inner.jobs.get(job).ok_or_else(|| rejected("checkpoints", 404, format!("Job {job} not found")))?;
             Ok(CheckpointSummary {
                 latest_completed: fake.checkpoints.last().cloned(),
+                latest_savepoint: fake.checkpoints.iter().rfind(|c| c.is_savepoint).cloned(),
                 restored_from: fake.restored_from.clone(),
             })
         })
@@ -326,16 +458,17 @@ impl FlinkCluster for FakeFlink {
             } else {
                 Operation::Failed { cause: format!("java.io.FileNotFoundException: {location}") }
             };
-            let trigger = TriggerId(format!("disposal-{}", inner.sequence));
-            inner
-                .operations
-                .insert(trigger.clone(), PendingOperation { job: None, polls_left: 0, outcome, stops_job: false });
+            let trigger = TriggerId(fake_id(inner.sequence));
+            inner.operations.insert(
+                (None, trigger.clone()),
+                PendingOperation { polls_left: 0, outcome, stops_job: false, settled: true },
+            );
             Ok(trigger)
         })
     }
 
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
-        self.poll(trigger)
+        self.poll((None, trigger.clone()))
     }
 }
 
@@ -347,6 +480,14 @@ mod tests {
         Submission { jar: "job.jar".into(), ..Submission::default() }
     }
 
+    fn into_dir(directory: &str) -> SavepointRequest {
+        SavepointRequest { target_directory: Some(directory.into()), trigger_id: None }
+    }
+
+    fn with_trigger(trigger: &TriggerId) -> SavepointRequest {
+        SavepointRequest { target_directory: None, trigger_id: Some(trigger.clone()) }
+    }
+
     #[tokio::test]
     async fn stop_with_savepoint_finishes_the_job_only_when_the_savepoint_succeeds() {
         let flink = FakeFlink::new();
@@ -355,12 +496,12 @@ mod tests {
             f.operation_polls = 1;
         });
         let job = flink.submit(&submission()).await.expect("submitted");
-        let failing = flink.stop_with_savepoint(&job, "/sp").await.expect("triggered");
+        let failing = flink.stop_with_savepoint(&job, &into_dir("/sp")).await.expect("triggered");
         assert_eq!(flink.savepoint_operation(&job, &failing).await.expect("poll"), Operation::InProgress);
         assert!(matches!(flink.savepoint_operation(&job, &failing).await.expect("poll"), Operation::Failed { .. }));
         assert_eq!(flink.job(&job).expect("job").state, JobState::Running, "a failed savepoint leaves the job running");
 
-        let stop = flink.stop_with_savepoint(&job, "/sp").await.expect("triggered");
+        let stop = flink.stop_with_savepoint(&job, &into_dir("/sp")).await.expect("triggered");
         assert_eq!(flink.savepoint_operation(&job, &stop).await.expect("poll"), Operation::InProgress);
         let Operation::Completed { location: Some(location) } =
             flink.savepoint_operation(&job, &stop).await.expect("poll")
@@ -397,5 +538,159 @@ mod tests {
             .await
             .expect_err("no such snapshot");
         assert_eq!(err.class(), crate::ErrorClass::Permanent);
+    }
+
+    #[tokio::test]
+    async fn a_chosen_job_id_is_used_and_a_second_submission_with_it_is_refused_as_a_duplicate() {
+        let flink = FakeFlink::new();
+        let chosen = JobId::random();
+        let job = flink.submit(&Submission { job_id: Some(chosen.clone()), ..submission() }).await.expect("submitted");
+        assert_eq!(job, chosen);
+        let again = flink
+            .submit(&Submission { job_id: Some(chosen.clone()), ..submission() })
+            .await
+            .expect_err("the id is taken");
+        assert!(again.is_duplicate_job(), "{again}");
+        flink.cancel(&job).await.expect("cancel");
+        let after_end = flink
+            .submit(&Submission { job_id: Some(chosen.clone()), ..submission() })
+            .await
+            .expect_err("an ended job keeps its id");
+        assert!(after_end.is_duplicate_job(), "{after_end}");
+        assert_eq!(flink.jobs().len(), 1, "no twin was started");
+
+        let malformed = flink
+            .submit(&Submission { job_id: Some(JobId("job-1".into())), ..submission() })
+            .await
+            .expect_err("Flink parses job ids as 32 hex characters");
+        assert!(!malformed.is_duplicate_job());
+        assert_eq!(malformed.class(), crate::ErrorClass::Permanent);
+    }
+
+    #[tokio::test]
+    async fn a_submission_refused_after_the_job_was_created_keeps_its_id_as_a_failed_job() {
+        let flink = FakeFlink::new();
+        let chosen = JobId::random();
+        let missing =
+            Submission { job_id: Some(chosen.clone()), restore_from: Some("file:///nowhere".into()), ..submission() };
+        let refused = flink.submit(&missing).await.expect_err("no such snapshot");
+        assert!(!refused.is_duplicate_job(), "{refused}");
+        assert_eq!(flink.job_state(&chosen).await.expect("answers"), Some(JobState::Failed));
+        let retried = flink.submit(&Submission { restore_from: None, ..missing }).await.expect_err("the id is burnt");
+        assert!(retried.is_duplicate_job(), "{retried}");
+
+        // Refused before a job exists: the id stays free.
+        let free = JobId::random();
+        flink.set_faults(|f| f.fail_job_creation = 1);
+        flink.submit(&Submission { job_id: Some(free.clone()), ..submission() }).await.expect_err("injected");
+        assert_eq!(flink.job_state(&free).await.expect("answers"), None);
+        flink.submit(&Submission { job_id: Some(free.clone()), ..submission() }).await.expect("the id is free");
+    }
+
+    #[tokio::test]
+    async fn the_same_trigger_id_is_one_operation_even_after_the_stop_ended_the_job() {
+        let flink = FakeFlink::new();
+        flink.set_faults(|f| f.operation_polls = 1);
+        let job = flink.submit(&submission()).await.expect("submitted");
+        let trigger = TriggerId::random();
+        assert_eq!(flink.stop_with_savepoint(&job, &with_trigger(&trigger)).await.expect("stop"), trigger);
+        assert_eq!(flink.stop_with_savepoint(&job, &with_trigger(&trigger)).await.expect("again"), trigger);
+        assert_eq!(flink.savepoint_operation(&job, &trigger).await.expect("poll"), Operation::InProgress);
+        let Operation::Completed { location: Some(location) } =
+            flink.savepoint_operation(&job, &trigger).await.expect("poll")
+        else {
+            panic!("the stop completes");
+        };
+        assert!(location.starts_with("file:///fake/savepoints/"), "the cluster's directory: {location}");
+        assert_eq!(flink.job(&job).expect("job").state, JobState::Finished);
+        // Asked again after the job ended: the same operation, not a failed second stop.
+        assert_eq!(flink.stop_with_savepoint(&job, &with_trigger(&trigger)).await.expect("third"), trigger);
+        assert_eq!(
+            flink.savepoint_operation(&job, &trigger).await.expect("poll"),
+            Operation::Completed { location: Some(location.clone()) }
+        );
+        let summary = flink.checkpoints(&job).await.expect("checkpoints");
+        let savepoint = summary.latest_savepoint.expect("the stop's savepoint");
+        assert_eq!(savepoint.external_path, location);
+        assert!(savepoint.is_savepoint);
+        assert_eq!(summary.latest_completed.map(|c| c.external_path), Some(location));
+        let savepoints = flink.job(&job).expect("job").checkpoints.iter().filter(|c| c.is_savepoint).count();
+        assert_eq!(savepoints, 1, "one savepoint for three requests");
+        assert_eq!(flink.calls().stop_with_savepoint, 3);
+    }
+
+    #[tokio::test]
+    async fn a_trigger_id_belongs_to_its_job_and_must_look_like_flinks() {
+        let flink = FakeFlink::new();
+        let first = flink.submit(&submission()).await.expect("submitted");
+        let second = flink.submit(&submission()).await.expect("submitted");
+        let trigger = TriggerId::random();
+        flink.trigger_savepoint(&first, &with_trigger(&trigger)).await.expect("savepoint of the first");
+        flink.trigger_savepoint(&second, &with_trigger(&trigger)).await.expect("savepoint of the second");
+        let locations = [&first, &second].map(|job| flink.job(job).and_then(|j| j.checkpoints.last().cloned()));
+        assert!(locations.iter().all(Option::is_some) && locations[0] != locations[1], "{locations:?}");
+        // A stop reusing the savepoint's trigger id is that savepoint: the job keeps running.
+        flink.stop_with_savepoint(&first, &with_trigger(&trigger)).await.expect("answered");
+        assert_eq!(flink.job(&first).expect("job").state, JobState::Running);
+
+        let malformed = TriggerId("trigger-1".into());
+        let err = flink.trigger_savepoint(&first, &with_trigger(&malformed)).await.expect_err("not 32 hex characters");
+        assert_eq!(err.class(), crate::ErrorClass::Permanent);
+    }
+
+    #[tokio::test]
+    async fn a_savepoint_of_a_job_the_cluster_does_not_run_is_accepted_and_then_fails() {
+        let flink = FakeFlink::new();
+        let job = flink.submit(&submission()).await.expect("submitted");
+        flink.cancel(&job).await.expect("cancel");
+        for target in [job, JobId::random()] {
+            let trigger = flink.stop_with_savepoint(&target, &SavepointRequest::default()).await.expect("accepted");
+            let Operation::Failed { cause } = flink.savepoint_operation(&target, &trigger).await.expect("poll") else {
+                panic!("a stop of a job that is not running fails");
+            };
+            assert!(cause.contains("FlinkJobNotFoundException"), "{cause}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_whose_trigger_was_lost_still_ends_the_job_and_names_its_savepoint() {
+        let flink = FakeFlink::new();
+        flink.set_faults(|f| f.operation_polls = 3);
+        let job = flink.submit(&submission()).await.expect("submitted");
+        flink.stop_with_savepoint(&job, &SavepointRequest::default()).await.expect("stop");
+        assert_eq!(flink.job_state(&job).await.expect("state"), Some(JobState::Running), "still in progress");
+        assert_eq!(flink.checkpoints(&job).await.expect("checkpoints").latest_savepoint, None);
+        flink.finish_operations();
+        assert_eq!(flink.job_state(&job).await.expect("state"), Some(JobState::Finished));
+        let savepoint = flink.checkpoints(&job).await.expect("checkpoints").latest_savepoint.expect("written");
+        assert!(flink.snapshot_exists(&savepoint.external_path));
+    }
+
+    #[tokio::test]
+    async fn a_restarted_cluster_forgets_jobs_and_operations_but_keeps_snapshot_files() {
+        let flink = FakeFlink::new();
+        let chosen = JobId::random();
+        let job = flink.submit(&Submission { job_id: Some(chosen.clone()), ..submission() }).await.expect("submitted");
+        let running = flink.submit(&submission()).await.expect("submitted");
+        let trigger = TriggerId::random();
+        flink.stop_with_savepoint(&job, &with_trigger(&trigger)).await.expect("stop");
+        let Operation::Completed { location: Some(location) } =
+            flink.savepoint_operation(&job, &trigger).await.expect("poll")
+        else {
+            panic!("the stop completes");
+        };
+
+        flink.restart_cluster();
+        assert!(flink.jobs().is_empty());
+        assert_eq!(flink.job_state(&running).await.expect("answers"), None, "the running job is gone too");
+        let lost = flink.savepoint_operation(&job, &trigger).await.expect_err("the operation is forgotten");
+        assert!(matches!(lost, FlinkError::Rejected { status: 404, .. }), "{lost}");
+        assert!(flink.snapshot_exists(&location));
+        let restored = flink
+            .submit(&Submission { job_id: Some(chosen.clone()), restore_from: Some(location), ..submission() })
+            .await
+            .expect("the id is free again and the savepoint is still there");
+        assert_eq!(restored, chosen);
+        assert_eq!(flink.jobs().into_iter().map(|(id, _)| id).collect::<Vec<_>>(), vec![chosen]);
     }
 }

@@ -9,6 +9,14 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct JobId(pub String);
 
+impl JobId {
+    /// A fresh id in Flink's form (32 lowercase hex characters), for a caller that names its job
+    /// before submitting it, so a retried submission can be recognised as the same job.
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+}
+
 impl std::fmt::Display for JobId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -48,6 +56,9 @@ impl JobState {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunJar {
+    /// The job id to use instead of one Flink picks; Flink refuses a second job with the same id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_class: Option<String>,
     pub program_args_list: Vec<String>,
@@ -98,6 +109,14 @@ pub struct ClusterOverview {
 #[serde(transparent)]
 pub struct TriggerId(pub String);
 
+impl TriggerId {
+    /// A fresh trigger id in Flink's form (32 lowercase hex characters), chosen by the caller so a
+    /// repeated trigger request is the same operation.
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+}
+
 impl std::fmt::Display for TriggerId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -130,7 +149,11 @@ pub struct CompletedCheckpoint {
 /// What `GET /jobs/:id/checkpoints` says about snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CheckpointSummary {
+    /// The newest completed checkpoint or savepoint, whichever is newer.
     pub latest_completed: Option<CompletedCheckpoint>,
+    /// The newest completed savepoint (`latest.savepoint`), including the one a stop-with-savepoint
+    /// wrote: it lets a caller that lost the stop's trigger id still find the savepoint.
+    pub latest_savepoint: Option<CompletedCheckpoint>,
     /// The snapshot this job restored from, if any.
     pub restored_from: Option<String>,
 }

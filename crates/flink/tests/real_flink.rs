@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
-use flink::{ErrorClass, FlinkClient, FlinkCluster, FlinkError, JobId, JobState, Operation, Submission, TriggerId};
+use flink::{
+    ErrorClass, FlinkClient, FlinkCluster, FlinkError, JobId, JobState, Operation, SavepointRequest, Submission,
+    TriggerId,
+};
 
 fn cluster() -> FlinkClient {
     let url = std::env::var("FLINK_REST_URL")
@@ -21,6 +24,10 @@ fn example_jar(name: &str) -> PathBuf {
 fn savepoint_dir() -> String {
     let dir = std::env::temp_dir().join("console-real-flink-savepoints");
     format!("file://{}", dir.display())
+}
+
+fn into_dir(target_directory: String) -> SavepointRequest {
+    SavepointRequest { target_directory: Some(target_directory), trigger_id: None }
 }
 
 fn counter(args: &[&str]) -> Submission {
@@ -63,7 +70,7 @@ async fn wait_for_savepoint(client: &FlinkClient, job: &JobId, trigger: &Trigger
 /// Triggers a savepoint, retrying while Flink says not all tasks are running yet.
 async fn savepoint_when_ready(client: &FlinkClient, job: &JobId) -> String {
     for _ in 0..50 {
-        let trigger = FlinkClient::trigger_savepoint(client, job, &savepoint_dir()).await.expect("trigger");
+        let trigger = FlinkClient::trigger_savepoint(client, job, &into_dir(savepoint_dir())).await.expect("trigger");
         loop {
             match FlinkClient::savepoint_operation(client, job, &trigger).await.expect("poll") {
                 Operation::InProgress => tokio::time::sleep(Duration::from_millis(200)).await,
@@ -122,7 +129,7 @@ async fn state_survives_stop_with_savepoint_and_restore() {
     assert!(plain.contains("savepoint-"), "{plain}");
 
     let before_stop = wait_for_count_at_least(&client, &job, 100.0).await;
-    let stop = FlinkClient::stop_with_savepoint(&client, &job, &savepoint_dir(), false).await.expect("stop");
+    let stop = FlinkClient::stop_with_savepoint(&client, &job, &into_dir(savepoint_dir()), false).await.expect("stop");
     let location = wait_for_savepoint(&client, &job, &stop).await;
     wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(30)).await;
 
@@ -223,4 +230,163 @@ async fn an_unreachable_cluster_is_a_transient_error() {
     let client = FlinkClient::new("http://127.0.0.1:9").expect("a client");
     let err = FlinkClient::overview(&client).await.expect_err("nothing listens on port 9");
     assert_eq!(err.class(), ErrorClass::Transient, "{err}");
+}
+
+#[tokio::test]
+async fn a_chosen_job_id_is_the_flink_job_id_and_a_second_submission_with_it_is_a_duplicate() {
+    let client = cluster();
+    let chosen = JobId::random();
+    let submission = Submission { job_id: Some(chosen.clone()), ..counter(&["--rate", "20"]) };
+    let job = client.submit(&submission).await.expect("submitted");
+    assert_eq!(job, chosen, "Flink runs the job under the id we chose");
+    wait_for_state(&client, &chosen, JobState::Running, Duration::from_secs(60)).await;
+
+    // Flink 2.3 answers 400, "DuplicateApplicationSubmissionException: Application has already been
+    // submitted.", and leaves the running job alone.
+    let again = client.submit(&submission).await.expect_err("the id is taken");
+    assert!(again.is_duplicate_job(), "{again}");
+    assert_eq!(again.class(), ErrorClass::Permanent, "{again}");
+    let listed = client.jobs().await.expect("job overview");
+    let twins: Vec<_> = listed.iter().filter(|j| j.jid == chosen).collect();
+    assert_eq!(twins.len(), 1, "{listed:?}");
+    assert_eq!(twins[0].state, JobState::Running, "{listed:?}");
+
+    FlinkClient::cancel(&client, &chosen).await.expect("cancel");
+    wait_for_state(&client, &chosen, JobState::Canceled, Duration::from_secs(30)).await;
+    let after_end = client.submit(&submission).await.expect_err("an ended job keeps its id");
+    assert!(after_end.is_duplicate_job(), "{after_end}");
+}
+
+/// Names of the savepoint directories Flink wrote in `dir`.
+fn savepoints_in(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with("savepoint-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn stop_with_savepoint_asked_twice_with_one_trigger_id_takes_one_savepoint_the_job_reports() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    // A savepoint right after the start can fail (not all tasks running yet), and a failed operation
+    // keeps its trigger id: make sure the job can take one before the stop.
+    savepoint_when_ready(&client, &job).await;
+
+    let target = tempfile::tempdir().expect("a savepoint directory");
+    let trigger = TriggerId::random();
+    let request = SavepointRequest {
+        target_directory: Some(format!("file://{}", target.path().display())),
+        trigger_id: Some(trigger.clone()),
+    };
+    let first = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("stop");
+    let second = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("the same stop again");
+    assert_eq!((&first, &second), (&trigger, &trigger));
+    let location = wait_for_savepoint(&client, &job, &trigger).await;
+    wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(30)).await;
+
+    // Asked once more after the job ended (as an engine that crashed before recording the answer
+    // would): the same operation, still completed, not a failed stop of a finished job.
+    let third = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("asked after the end");
+    assert_eq!(third, trigger);
+    assert_eq!(
+        FlinkCluster::savepoint_operation(&client, &job, &trigger).await.expect("poll"),
+        Operation::Completed { location: Some(location.clone()) }
+    );
+    let written = savepoints_in(target.path());
+    assert_eq!(written.len(), 1, "one savepoint for three requests: {written:?}");
+    assert!(location.ends_with(&written[0]), "{location} vs {written:?}");
+
+    let summary = FlinkCluster::checkpoints(&client, &job).await.expect("checkpoints of the finished job");
+    let savepoint = summary.latest_savepoint.clone().expect("the stop's savepoint is the job's latest savepoint");
+    assert_eq!(savepoint.external_path, location, "{summary:?}");
+    assert!(savepoint.is_savepoint);
+}
+
+#[tokio::test]
+async fn a_savepoint_without_a_directory_goes_to_the_clusters_and_one_trigger_id_takes_one() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let mut location = None;
+    for _ in 0..50 {
+        // A failed attempt keeps its trigger id, so each attempt needs a fresh one.
+        let request = SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()) };
+        let first = FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("trigger");
+        let second = FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("the same trigger again");
+        assert_eq!(Some(&first), request.trigger_id.as_ref());
+        assert_eq!(second, first);
+        match wait_for_operation(&client, &job, &first).await {
+            Operation::Completed { location: Some(written) } => {
+                location = Some(written);
+                break;
+            }
+            Operation::Failed { .. } => tokio::time::sleep(Duration::from_millis(500)).await,
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    let location = location.expect("a savepoint succeeded");
+    let summary = FlinkCluster::checkpoints(&client, &job).await.expect("checkpoints");
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
+
+    let path = std::path::Path::new(location.trim_start_matches("file:"));
+    let directory = path.parent().expect("the savepoint's directory");
+    // Flink names savepoints `savepoint-<first 6 characters of the job id>-<random>`.
+    let prefix = format!("savepoint-{}", &job.0[..6]);
+    let of_this_job: Vec<_> = savepoints_in(directory).into_iter().filter(|name| name.starts_with(&prefix)).collect();
+    assert_eq!(of_this_job.len(), 1, "one savepoint for two requests in {}: {of_this_job:?}", directory.display());
+    assert_eq!(summary.latest_savepoint.map(|s| s.external_path), Some(location));
+}
+
+/// Polls an operation until it is no longer in progress.
+async fn wait_for_operation(client: &FlinkClient, job: &JobId, trigger: &TriggerId) -> Operation {
+    for _ in 0..300 {
+        match FlinkCluster::savepoint_operation(client, job, trigger).await.expect("poll") {
+            Operation::InProgress => tokio::time::sleep(Duration::from_millis(200)).await,
+            done => return done,
+        }
+    }
+    panic!("operation {trigger} of {job} took more than a minute");
+}
+
+#[tokio::test]
+async fn a_stop_of_a_job_flink_does_not_know_is_accepted_and_then_fails() {
+    let client = cluster();
+    let unknown = JobId::random();
+    let request = SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()) };
+    let trigger = FlinkCluster::stop_with_savepoint(&client, &unknown, &request).await.expect("Flink answers 202");
+    let Operation::Failed { cause } = wait_for_operation(&client, &unknown, &trigger).await else {
+        panic!("a stop of an unknown job cannot succeed");
+    };
+    assert!(cause.contains("FlinkJobNotFoundException"), "{cause}");
+
+    let never = FlinkCluster::savepoint_operation(&client, &unknown, &TriggerId::random())
+        .await
+        .expect_err("a trigger id Flink never saw");
+    assert!(matches!(never, FlinkError::Rejected { status: 404, .. }), "{never}");
+}
+
+#[tokio::test]
+async fn a_submission_refused_after_the_job_was_created_leaves_a_failed_job_under_the_chosen_id() {
+    let client = cluster();
+    let chosen = JobId::random();
+    let missing = Submission {
+        job_id: Some(chosen.clone()),
+        restore_from: Some("file:///nowhere/savepoint-missing".into()),
+        ..counter(&["--rate", "20"])
+    };
+    let refused = client.submit(&missing).await.expect_err("no such savepoint");
+    assert!(matches!(refused, FlinkError::Rejected { status: 400, .. }), "{refused}");
+    assert!(!refused.is_duplicate_job(), "{refused}");
+    assert_eq!(FlinkCluster::job_state(&client, &chosen).await.expect("answers"), Some(JobState::Failed));
+    // So a retry with the same id (say, after a crash before the refusal was recorded) is a
+    // duplicate, and only the job's state tells that it never ran.
+    let retried = client.submit(&Submission { restore_from: None, ..missing }).await.expect_err("the id is taken");
+    assert!(retried.is_duplicate_job(), "{retried}");
 }

@@ -1,8 +1,50 @@
 //! Deployment rows: the whole resource as a JSON document plus the columns we filter on.
 
-use domain::{Deployment, ExecutionMode, NamespaceName};
+use domain::{Deployment, DeploymentStatus, ExecutionMode, NamespaceName};
 
 use crate::{StorageError, Store};
+
+/// A deployment as the engine reads it: the resource (status included), the engine's own record
+/// (opaque JSON, absent until the engine first writes), and the version both are written under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineRow {
+    pub deployment: Deployment,
+    pub engine: Option<String>,
+    pub status_version: i64,
+}
+
+pub(crate) async fn update_engine_state_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    namespace: &NamespaceName,
+    id: &str,
+    status: &DeploymentStatus,
+    engine: &str,
+    expected_status_version: i64,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let status_json = serde_json::to_string(status).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "UPDATE deployments SET status = $1, status_state = $2, engine = $3, status_version = $4
+         WHERE namespace = $5 AND id = $6 AND status_version = $7",
+    )
+    .bind(status_json)
+    .bind(status.state.as_str())
+    .bind(engine)
+    .bind(expected_status_version + 1)
+    .bind(namespace.as_str())
+    .bind(id)
+    .bind(expected_status_version)
+    .execute(executor)
+    .await
+}
+
+/// The stored document with the engine's status in place of the one written with the spec.
+fn with_engine_status(document: &str, status: Option<&str>) -> Result<Deployment, StorageError> {
+    let mut deployment: Deployment = serde_json::from_str(document)?;
+    if let Some(status) = status {
+        deployment.status = serde_json::from_str(status)?;
+    }
+    Ok(deployment)
+}
 
 impl Store {
     /// The deployments of a namespace, by name, optionally only streaming or batch ones.
@@ -11,10 +53,11 @@ impl Store {
         namespace: &NamespaceName,
         mode: Option<ExecutionMode>,
     ) -> Result<Vec<Deployment>, StorageError> {
-        let rows: Vec<(String,)> = match mode {
+        let rows: Vec<(String, Option<String>)> = match mode {
             Some(mode) => {
                 sqlx::query_as(
-                    "SELECT document FROM deployments WHERE namespace = $1 AND execution_mode = $2 ORDER BY name",
+                    "SELECT document, status FROM deployments WHERE namespace = $1 AND execution_mode = $2
+                     ORDER BY name",
                 )
                 .bind(namespace.as_str())
                 .bind(mode.as_str())
@@ -22,13 +65,13 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query_as("SELECT document FROM deployments WHERE namespace = $1 ORDER BY name")
+                sqlx::query_as("SELECT document, status FROM deployments WHERE namespace = $1 ORDER BY name")
                     .bind(namespace.as_str())
                     .fetch_all(&self.pool)
                     .await?
             }
         };
-        rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
+        rows.iter().map(|(document, status)| with_engine_status(document, status.as_deref())).collect()
     }
 
     /// One deployment of a namespace by id, if it exists there.
@@ -37,7 +80,47 @@ impl Store {
         namespace: &NamespaceName,
         id: &str,
     ) -> Result<Option<Deployment>, StorageError> {
-        self.document_by_id("deployments", namespace, id).await
+        Ok(self.engine_row(namespace, id).await?.map(|row| row.deployment))
+    }
+
+    /// Every deployment of every namespace as (namespace, id), for the engine's periodic pass.
+    pub async fn deployment_keys(&self) -> Result<Vec<(String, String)>, StorageError> {
+        Ok(sqlx::query_as("SELECT namespace, id FROM deployments ORDER BY namespace, id").fetch_all(&self.pool).await?)
+    }
+
+    /// A deployment with the engine's record of it and the version of both (for
+    /// `save_engine_state`).
+    pub async fn engine_row(&self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {
+        let row: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT document, status, engine, status_version FROM deployments WHERE namespace = $1 AND id = $2",
+        )
+        .bind(namespace.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(document, status, engine, status_version)| {
+            Ok(EngineRow { deployment: with_engine_status(&document, status.as_deref())?, engine, status_version })
+        })
+        .transpose()
+    }
+
+    /// Writes the engine's side of a deployment — its status and the engine's record — if the
+    /// status version is still `expected_status_version` (it becomes the next one). Never touches
+    /// metadata or spec. A stale version or a vanished deployment is a `Conflict`.
+    pub async fn save_engine_state(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+        status: &DeploymentStatus,
+        engine: &str,
+        expected_status_version: i64,
+    ) -> Result<(), StorageError> {
+        let updated =
+            update_engine_state_row(&self.pool, namespace, id, status, engine, expected_status_version).await?;
+        if updated.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
+        }
+        Ok(())
     }
 
     /// Stores a new deployment; its name must be free in its namespace.
@@ -74,8 +157,9 @@ impl Store {
     }
 
     /// Replaces a stored deployment if its version is still `expected_version`; the new document
-    /// carries the next version. A stale version, a vanished row or a taken name is a `Conflict`
-    /// or `AlreadyExists`, and nothing is written.
+    /// carries the next version. Only metadata and spec are written: the status stays the engine's.
+    /// A stale version, a vanished row or a taken name is a `Conflict` or `AlreadyExists`, and
+    /// nothing is written.
     pub async fn update_deployment(&self, deployment: &Deployment, expected_version: i64) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
         let taken: Option<(String,)> =
@@ -93,14 +177,13 @@ impl Store {
             });
         }
         let updated = sqlx::query(
-            "UPDATE deployments SET name = $1, execution_mode = $2, desired_state = $3, status_state = $4,
-                 resource_version = $5, document = $6, modified_at = $7
-             WHERE id = $8 AND namespace = $9 AND resource_version = $10",
+            "UPDATE deployments SET name = $1, execution_mode = $2, desired_state = $3,
+                 resource_version = $4, document = $5, modified_at = $6
+             WHERE id = $7 AND namespace = $8 AND resource_version = $9",
         )
         .bind(&deployment.metadata.name)
         .bind(deployment.spec.execution_mode.as_str())
         .bind(deployment.spec.state.as_str())
-        .bind(deployment.status.state.as_str())
         .bind(deployment.metadata.resource_version)
         .bind(serde_json::to_string(deployment)?)
         .bind(&deployment.metadata.modified_at)
@@ -164,9 +247,14 @@ mod tests {
                 restore_strategy: RestoreStrategy {
                     kind: RestoreStrategyKind::LatestState,
                     allow_non_restored_state: false,
+                    max_checkpoint_age: None,
                 },
                 max_savepoint_creation_attempts: 4,
                 max_job_creation_attempts: 4,
+                job_failure_expiration_time: None,
+                restart_nonce: None,
+                savepoint_trigger_nonce: None,
+                savepoint_policy: None,
                 template: Template::default(),
                 extra: Default::default(),
             },

@@ -25,19 +25,7 @@ impl Store {
     pub async fn append_event(&self, event: &Event) -> Result<(), StorageError> {
         let metadata = &event.metadata;
         self.require_namespace(&metadata.namespace).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO events (id, namespace, deployment_id, job_id, name, document, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&metadata.id)
-        .bind(&metadata.namespace)
-        .bind(&metadata.deployment_id)
-        .bind(metadata.job_id.as_deref())
-        .bind(metadata.name.as_str())
-        .bind(serde_json::to_string(event)?)
-        .bind(sortable_time(&metadata.created_at))
-        .execute(&self.pool)
-        .await;
+        let inserted = insert_event_row(&self.pool, event).await;
         match inserted {
             Ok(_) => Ok(()),
             Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
@@ -48,6 +36,27 @@ impl Store {
             Err(err) => Err(err.into()),
         }
     }
+}
+
+pub(crate) async fn insert_event_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    event: &Event,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let metadata = &event.metadata;
+    let document = serde_json::to_string(event).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "INSERT INTO events (id, namespace, deployment_id, job_id, name, document, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&metadata.id)
+    .bind(&metadata.namespace)
+    .bind(&metadata.deployment_id)
+    .bind(metadata.job_id.as_deref())
+    .bind(metadata.name.as_str())
+    .bind(document)
+    .bind(sortable_time(&metadata.created_at))
+    .execute(executor)
+    .await
 }
 
 #[cfg(test)]

@@ -27,22 +27,7 @@ impl Store {
     pub async fn insert_job(&self, job: &Job) -> Result<(), StorageError> {
         let metadata = &job.metadata;
         self.require_namespace(&metadata.namespace).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO jobs (id, namespace, deployment_id, state, active, resource_version, document, created_at,
-                 modified_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&metadata.id)
-        .bind(&metadata.namespace)
-        .bind(&metadata.deployment_id)
-        .bind(job.status.state.as_str())
-        .bind(active(job))
-        .bind(metadata.resource_version)
-        .bind(serde_json::to_string(job)?)
-        .bind(sortable_time(&metadata.created_at))
-        .bind(&metadata.modified_at)
-        .execute(&self.pool)
-        .await;
+        let inserted = insert_job_row(&self.pool, job).await;
         match inserted {
             Ok(_) => Ok(()),
             Err(err) if is_unique_violation(&err) => Err(self.why_job_is_refused(job, true).await?),
@@ -56,20 +41,7 @@ impl Store {
     /// back while its deployment has another active one is `AlreadyExists`. Nothing is written then.
     pub async fn update_job(&self, job: &Job, expected_version: i64) -> Result<(), StorageError> {
         let metadata = &job.metadata;
-        let updated = sqlx::query(
-            "UPDATE jobs SET state = $1, active = $2, resource_version = $3, document = $4, modified_at = $5
-             WHERE id = $6 AND namespace = $7 AND resource_version = $8",
-        )
-        .bind(job.status.state.as_str())
-        .bind(active(job))
-        .bind(metadata.resource_version)
-        .bind(serde_json::to_string(job)?)
-        .bind(&metadata.modified_at)
-        .bind(&metadata.id)
-        .bind(&metadata.namespace)
-        .bind(expected_version)
-        .execute(&self.pool)
-        .await;
+        let updated = update_job_row(&self.pool, job, expected_version).await;
         match updated {
             Ok(done) if done.rows_affected() == 0 => {
                 Err(StorageError::Conflict { kind: "job", name: metadata.id.clone() })
@@ -106,6 +78,53 @@ impl Store {
     }
 }
 
+pub(crate) async fn insert_job_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    job: &Job,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let metadata = &job.metadata;
+    let document = serde_json::to_string(job).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "INSERT INTO jobs (id, namespace, deployment_id, state, active, resource_version, document, created_at,
+             modified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&metadata.id)
+    .bind(&metadata.namespace)
+    .bind(&metadata.deployment_id)
+    .bind(job.status.state.as_str())
+    .bind(active(job))
+    .bind(metadata.resource_version)
+    .bind(document)
+    .bind(sortable_time(&metadata.created_at))
+    .bind(&metadata.modified_at)
+    .execute(executor)
+    .await
+}
+
+pub(crate) async fn update_job_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    job: &Job,
+    expected_version: i64,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let metadata = &job.metadata;
+    let document = serde_json::to_string(job).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "UPDATE jobs SET state = $1, active = $2, resource_version = $3, document = $4, modified_at = $5
+         WHERE id = $6 AND namespace = $7 AND resource_version = $8",
+    )
+    .bind(job.status.state.as_str())
+    .bind(active(job))
+    .bind(metadata.resource_version)
+    .bind(document)
+    .bind(&metadata.modified_at)
+    .bind(&metadata.id)
+    .bind(&metadata.namespace)
+    .bind(expected_version)
+    .execute(executor)
+    .await
+}
+
 /// 1 while the job may still run in Flink: the partial unique index counts these.
 fn active(job: &Job) -> i64 {
     i64::from(!job.status.state.is_terminal())
@@ -139,7 +158,7 @@ mod tests {
                 savepoint_id: None,
                 allow_non_restored_state: false,
             },
-            status: JobStatus { state, started: None, failure: None },
+            status: JobStatus { state, started: None, failure: None, latest_checkpoint: None },
         }
     }
 

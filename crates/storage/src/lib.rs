@@ -4,6 +4,7 @@
 
 mod defaults;
 mod deployments;
+mod engine;
 mod error;
 mod events;
 mod jobs;
@@ -16,6 +17,8 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
+pub use deployments::EngineRow;
+pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

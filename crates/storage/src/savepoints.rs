@@ -28,23 +28,7 @@ impl Store {
     pub async fn insert_savepoint(&self, savepoint: &Savepoint) -> Result<(), StorageError> {
         let metadata = &savepoint.metadata;
         self.require_namespace(&metadata.namespace).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO savepoints (id, namespace, deployment_id, job_id, origin, state, resource_version, document,
-                 created_at, modified_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&metadata.id)
-        .bind(&metadata.namespace)
-        .bind(&metadata.deployment_id)
-        .bind(metadata.job_id.as_deref())
-        .bind(metadata.origin.as_str())
-        .bind(savepoint.status.state.as_str())
-        .bind(metadata.resource_version)
-        .bind(serde_json::to_string(savepoint)?)
-        .bind(sortable_time(&metadata.created_at))
-        .bind(&metadata.modified_at)
-        .execute(&self.pool)
-        .await;
+        let inserted = insert_savepoint_row(&self.pool, savepoint).await;
         match inserted {
             Ok(_) => Ok(()),
             Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
@@ -61,24 +45,59 @@ impl Store {
     /// row is a `Conflict`, and nothing is written.
     pub async fn update_savepoint(&self, savepoint: &Savepoint, expected_version: i64) -> Result<(), StorageError> {
         let metadata = &savepoint.metadata;
-        let updated = sqlx::query(
-            "UPDATE savepoints SET state = $1, resource_version = $2, document = $3, modified_at = $4
-             WHERE id = $5 AND namespace = $6 AND resource_version = $7",
-        )
-        .bind(savepoint.status.state.as_str())
-        .bind(metadata.resource_version)
-        .bind(serde_json::to_string(savepoint)?)
-        .bind(&metadata.modified_at)
-        .bind(&metadata.id)
-        .bind(&metadata.namespace)
-        .bind(expected_version)
-        .execute(&self.pool)
-        .await?;
+        let updated = update_savepoint_row(&self.pool, savepoint, expected_version).await?;
         if updated.rows_affected() == 0 {
             return Err(StorageError::Conflict { kind: "savepoint", name: metadata.id.clone() });
         }
         Ok(())
     }
+}
+
+pub(crate) async fn insert_savepoint_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    savepoint: &Savepoint,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let metadata = &savepoint.metadata;
+    let document = serde_json::to_string(savepoint).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "INSERT INTO savepoints (id, namespace, deployment_id, job_id, origin, state, resource_version, document,
+             created_at, modified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&metadata.id)
+    .bind(&metadata.namespace)
+    .bind(&metadata.deployment_id)
+    .bind(metadata.job_id.as_deref())
+    .bind(metadata.origin.as_str())
+    .bind(savepoint.status.state.as_str())
+    .bind(metadata.resource_version)
+    .bind(document)
+    .bind(sortable_time(&metadata.created_at))
+    .bind(&metadata.modified_at)
+    .execute(executor)
+    .await
+}
+
+pub(crate) async fn update_savepoint_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    savepoint: &Savepoint,
+    expected_version: i64,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    let metadata = &savepoint.metadata;
+    let document = serde_json::to_string(savepoint).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    sqlx::query(
+        "UPDATE savepoints SET state = $1, resource_version = $2, document = $3, modified_at = $4
+         WHERE id = $5 AND namespace = $6 AND resource_version = $7",
+    )
+    .bind(savepoint.status.state.as_str())
+    .bind(metadata.resource_version)
+    .bind(document)
+    .bind(&metadata.modified_at)
+    .bind(&metadata.id)
+    .bind(&metadata.namespace)
+    .bind(expected_version)
+    .execute(executor)
+    .await
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub fn job(deployment_id: &str, created_at: &str, state: JobState) -> Job {
             savepoint_id: None,
             allow_non_restored_state: false,
         },
-        status: JobStatus { state, started: None, failure: None },
+        status: JobStatus { state, started: None, failure: None, latest_checkpoint: None },
     }
 }
 

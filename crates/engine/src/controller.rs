@@ -1,0 +1,174 @@
+//! Runs the engine's passes for every deployment: at most one pass per deployment at a time, at
+//! most `max_concurrent_passes` at once, each deployment again when its pass asks (`Requeue`), at
+//! once when the console nudges it (a person changed it), and every deployment on a periodic
+//! resync so none is forgotten. It never decides anything: `plan` does.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::NamespaceName;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::time::Instant;
+
+use crate::reconcile::Requeue;
+use crate::Engine;
+
+/// A deployment: (namespace, id).
+type Key = (String, String);
+
+/// Tells the engine that a deployment changed; cheap to clone. Without an engine (tests of the
+/// API alone) nudges go nowhere.
+#[derive(Clone, Debug)]
+pub struct Nudger(Option<mpsc::UnboundedSender<Key>>);
+
+impl Nudger {
+    pub fn disconnected() -> Self {
+        Self(None)
+    }
+
+    /// Asks for a pass over the deployment as soon as possible.
+    pub fn nudge(&self, namespace: &str, deployment_id: &str) {
+        if let Some(sender) = &self.0 {
+            // The controller only stops at shutdown; a nudge then has nothing left to do.
+            let _ = sender.send((namespace.to_owned(), deployment_id.to_owned()));
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ControllerSettings {
+    pub max_concurrent_passes: usize,
+    /// How often every deployment of the store is scheduled, whatever its last pass asked.
+    pub resync_every: Duration,
+    /// The wait after a pass that failed (store unavailable, a conflict).
+    pub error_backoff: Duration,
+}
+
+impl Default for ControllerSettings {
+    fn default() -> Self {
+        Self { max_concurrent_passes: 16, resync_every: Duration::from_secs(30), error_backoff: Duration::from_secs(2) }
+    }
+}
+
+/// Starts the controller on the current runtime; it stops when `shutdown` turns true.
+pub fn spawn_controller(engine: Arc<Engine>, settings: ControllerSettings, shutdown: watch::Receiver<bool>) -> Nudger {
+    let (sender, nudges) = mpsc::unbounded_channel();
+    tokio::spawn(run(engine, settings, nudges, shutdown));
+    Nudger(Some(sender))
+}
+
+/// When each deployment is due, ordered by time.
+#[derive(Default)]
+struct Schedule {
+    by_time: BTreeSet<(Instant, Key)>,
+    due: HashMap<Key, Instant>,
+}
+
+impl Schedule {
+    /// Schedules `key` at `at`, or earlier if it already is.
+    fn at(&mut self, key: Key, at: Instant) {
+        if let Some(current) = self.due.get(&key) {
+            if *current <= at {
+                return;
+            }
+            self.by_time.remove(&(*current, key.clone()));
+        }
+        self.due.insert(key.clone(), at);
+        self.by_time.insert((at, key));
+    }
+
+    fn pop_due(&mut self, now: Instant) -> Option<Key> {
+        let first = self.by_time.first().filter(|(at, _)| *at <= now).cloned()?;
+        self.by_time.remove(&first);
+        self.due.remove(&first.1);
+        Some(first.1)
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.by_time.first().map(|(at, _)| *at)
+    }
+}
+
+async fn run(
+    engine: Arc<Engine>,
+    settings: ControllerSettings,
+    mut nudges: mpsc::UnboundedReceiver<Key>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(settings.max_concurrent_passes.max(1)));
+    let (done_sender, mut done) = mpsc::unbounded_channel::<(Key, Option<Requeue>)>();
+    let mut schedule = Schedule::default();
+    let mut running: HashSet<Key> = HashSet::new();
+    let mut nudged_while_running: HashSet<Key> = HashSet::new();
+    let mut resync = tokio::time::interval(settings.resync_every);
+    loop {
+        let now = Instant::now();
+        while permits.available_permits() > 0 {
+            let Some(key) = schedule.pop_due(now) else { break };
+            if running.contains(&key) {
+                nudged_while_running.insert(key);
+                continue;
+            }
+            let Ok(permit) = permits.clone().try_acquire_owned() else { break };
+            running.insert(key.clone());
+            let engine = engine.clone();
+            let done_sender = done_sender.clone();
+            tokio::spawn(async move {
+                let requeue = pass(&engine, &key).await;
+                drop(permit);
+                let _ = done_sender.send((key, requeue));
+            });
+        }
+        let next_due = schedule.next().filter(|_| permits.available_permits() > 0);
+        let sleep = tokio::time::sleep_until(next_due.unwrap_or_else(|| now + Duration::from_secs(3600)));
+        tokio::select! {
+            Some(key) = nudges.recv() => schedule.at(key, Instant::now()),
+            Some((key, requeue)) = done.recv() => {
+                running.remove(&key);
+                let now = Instant::now();
+                let next = match requeue {
+                    Some(Requeue::After(after)) => Some(now + after),
+                    Some(Requeue::Never) => None,
+                    None => Some(now + settings.error_backoff),
+                };
+                if nudged_while_running.remove(&key) {
+                    schedule.at(key, now);
+                } else if let Some(next) = next {
+                    schedule.at(key, next);
+                }
+            }
+            _ = resync.tick() => match engine.store().deployment_keys().await {
+                Ok(keys) => {
+                    let now = Instant::now();
+                    for key in keys.into_iter().filter(|key| !running.contains(key)) {
+                        schedule.at(key, now + settings.resync_every);
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "the engine cannot list the deployments"),
+            },
+            _ = sleep => {}
+            _ = shutdown.changed() => {
+                if *shutdown.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+    tracing::info!("the lifecycle engine stopped");
+}
+
+/// One pass; `None` if it failed (logged).
+async fn pass(engine: &Engine, (namespace, id): &Key) -> Option<Requeue> {
+    let Ok(namespace) = NamespaceName::parse(namespace) else {
+        tracing::error!(%namespace, "a stored deployment has an invalid namespace name");
+        return Some(Requeue::Never);
+    };
+    match engine.reconcile(&namespace, id).await {
+        Ok(report) => Some(report.requeue),
+        Err(err) => {
+            tracing::warn!(%namespace, deployment = %id, error = %err, "engine pass failed; will try again");
+            None
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The lifecycle engine: drives every deployment's Flink job towards its desired state without
+//! losing state. Each pass observes Flink (read only), plans one step with the pure `plan::plan`,
+//! records the intent in the store, then acts; `controller` runs passes for every deployment. It
+//! must never depend on HTTP or the UI: the console only writes specs and nudges.
+//!
+//! Where to read: `plan.rs` holds the rules (DESIGN §4's table), `reconcile.rs` how a step is
+//! carried out safely, `record.rs` what the engine remembers between passes, `docs/engine.md` why.
+
+pub mod artifact;
+pub mod controller;
+pub mod observe;
+pub mod plan;
+pub mod reconcile;
+pub mod record;
+pub mod requests;
+pub mod time;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::NamespaceName;
+use flink::FlinkCluster;
+use storage::{StorageError, Store};
+
+pub use controller::{spawn_controller, ControllerSettings, Nudger};
+pub use plan::{plan, Step};
+pub use reconcile::{PassReport, Requeue};
+pub use record::{EngineRecord, RestoreChoice, StartRequest};
+pub use time::{Clock, ManualClock, SystemClock};
+
+/// Finds the Flink cluster of a deployment target.
+#[async_trait]
+pub trait Clusters: Send + Sync {
+    /// The cluster behind `target` in `namespace`, or why there is none (the target does not exist).
+    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String>;
+}
+
+/// How often the engine looks, and where the bundled SQL runner is.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A deployment at rest (or running steadily) is observed this often: the status says what
+    /// happened behind the console's back within this period.
+    pub observe_every: Duration,
+    /// An operation under way (start, savepoint, cancellation) is polled this often.
+    pub poll_every: Duration,
+    /// The longest wait between two looks while Flink cannot be reached.
+    pub max_backoff: Duration,
+    /// The SQL runner jar that runs SQLSCRIPT deployments.
+    pub sql_runner_jar: PathBuf,
+}
+
+impl Settings {
+    pub fn new(sql_runner_jar: PathBuf) -> Self {
+        Self {
+            observe_every: Duration::from_secs(3),
+            poll_every: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            sql_runner_jar,
+        }
+    }
+}
+
+/// The engine: the store, the clusters, a clock and its settings. Cheap to share (`Arc`).
+pub struct Engine {
+    store: Store,
+    clusters: Arc<dyn Clusters>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Engine {
+    pub fn new(store: Store, clusters: Arc<dyn Clusters>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self { store, clusters, clock, settings }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+/// Why a pass could not finish; the controller tries again later.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the engine's record of the deployment is not readable: {0}")]
+    Record(#[from] serde_json::Error),
+    #[error("inconsistent observation: {0}")]
+    Inconsistent(&'static str),
+}

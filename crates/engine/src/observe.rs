@@ -1,0 +1,197 @@
+//! Observing a deployment: its active job and savepoint rows from the store, and what Flink says of
+//! them. Read-only: nothing here writes to the store or changes anything in Flink.
+
+use domain::{CheckpointRecord, Job, JobState, NamespaceName, Savepoint, SavepointState};
+use flink::{FlinkCluster, FlinkError, JobId, Operation, TriggerId};
+use storage::Store;
+
+use crate::plan::{ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, Restorable};
+use crate::record::{EngineRecord, InFlight};
+use crate::time::{parse_ms, rfc3339};
+use crate::EngineError;
+
+/// The annotation on a job that holds the fingerprint of the spec it runs.
+pub const FINGERPRINT_ANNOTATION: &str = "console.flink/spec-fingerprint";
+
+/// What the observation read from the store, kept for the step that acts on it.
+pub struct Rows {
+    pub active_job: Option<Job>,
+    pub savepoint_under_way: Option<Savepoint>,
+    pub savepoints: Vec<Savepoint>,
+}
+
+/// Reads the deployment's rows and asks Flink about its active job and savepoint under way.
+pub async fn observe(
+    store: &Store,
+    namespace: &NamespaceName,
+    deployment_id: &str,
+    record: &EngineRecord,
+    cluster: Result<&dyn FlinkCluster, &str>,
+    now_ms: i64,
+) -> Result<(Observation, Rows), EngineError> {
+    let jobs = store.list_jobs(namespace, Some(deployment_id)).await?;
+    let active_job = jobs.into_iter().find(|job| !job.status.state.is_terminal());
+    let savepoints = store.list_savepoints(namespace, Some(deployment_id), None).await?;
+    // The oldest savepoint still under way is settled first (normally there is at most one).
+    let savepoint_under_way = savepoints.iter().rev().find(|s| s.status.state == SavepointState::Started).cloned();
+    let restorable = savepoints
+        .iter()
+        .filter(|s| s.status.state == SavepointState::Completed)
+        .filter_map(|s| {
+            Some(Restorable {
+                savepoint_id: s.metadata.id.clone(),
+                location: s.spec.savepoint_location.clone()?,
+                origin: s.metadata.origin,
+            })
+        })
+        .collect();
+
+    let cluster_view = match cluster {
+        Ok(_) => ClusterView::Known,
+        Err(why) => ClusterView::NoTarget(why.to_owned()),
+    };
+    let job = match &active_job {
+        Some(job) => Some(observe_job(job, cluster).await),
+        None => None,
+    };
+    let savepoint = match &savepoint_under_way {
+        Some(savepoint) => Some(observe_savepoint(savepoint, active_job.as_ref(), record, cluster, now_ms).await),
+        None => None,
+    };
+    let observation = Observation { now_ms, cluster: cluster_view, job, savepoint, restorable };
+    Ok((observation, Rows { active_job, savepoint_under_way, savepoints }))
+}
+
+/// The Flink job id chosen for a job when it was created.
+pub fn flink_job_id(job: &Job) -> Option<JobId> {
+    job.status.started.as_ref().map(|started| JobId(started.flink_job_id.clone()))
+}
+
+async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &str>) -> ObservedJob {
+    let started_at_ms = job
+        .status
+        .started
+        .as_ref()
+        .and_then(|s| parse_ms(&s.started_at))
+        .or_else(|| parse_ms(&job.metadata.created_at));
+    let mut observed = ObservedJob {
+        id: job.metadata.id.clone(),
+        state: job.status.state,
+        fingerprint: job.metadata.annotations.get(FINGERPRINT_ANNOTATION).cloned().unwrap_or_default(),
+        started_at_ms: started_at_ms.unwrap_or_default(),
+        flink: FlinkView::Missing,
+        recorded_checkpoint: job.status.latest_checkpoint.clone(),
+        flink_checkpoint: None,
+        failure: None,
+    };
+    let cluster = match cluster {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            observed.flink = FlinkView::Unreachable(why.to_owned());
+            return observed;
+        }
+    };
+    // A job row without a Flink id was never written by this engine: Flink cannot know it.
+    let Some(flink_id) = flink_job_id(job) else {
+        return observed;
+    };
+    observed.flink = match cluster.job_state(&flink_id).await {
+        Ok(Some(state)) => FlinkView::Job(state),
+        Ok(None) => FlinkView::Missing,
+        Err(err) => FlinkView::Unreachable(err.user_message()),
+    };
+    if let FlinkView::Job(state) = &observed.flink {
+        if job.status.state != JobState::Starting {
+            if let Ok(summary) = cluster.checkpoints(&flink_id).await {
+                observed.flink_checkpoint = summary
+                    .latest_completed
+                    .filter(|c| !c.is_savepoint)
+                    .map(|c| CheckpointRecord { location: c.external_path, completed_at: rfc3339(c.completed_at_ms) });
+            }
+        }
+        if *state == flink::JobState::Failed {
+            observed.failure = match cluster.exceptions(&flink_id).await {
+                Ok(exceptions) => exceptions.first().map(|e| first_line(&e.stacktrace, &e.name)),
+                Err(_) => None,
+            };
+        }
+    }
+    observed
+}
+
+async fn observe_savepoint(
+    savepoint: &Savepoint,
+    active_job: Option<&Job>,
+    record: &EngineRecord,
+    cluster: Result<&dyn FlinkCluster, &str>,
+    now_ms: i64,
+) -> ObservedSavepoint {
+    let progress = match (&savepoint.spec.flink_savepoint_id, cluster) {
+        (None, _) => Progress::NotTriggered,
+        (Some(_), Err(why)) => Progress::Unreachable(why.to_owned()),
+        (Some(trigger), Ok(cluster)) => {
+            let job = active_job.filter(|job| Some(&job.metadata.id) == savepoint.metadata.job_id.as_ref());
+            match job.and_then(flink_job_id) {
+                None => Progress::Failed { cause: "the job it was taken of is no longer running".into() },
+                Some(flink_id) => {
+                    let trigger = TriggerId(trigger.clone());
+                    match cluster.savepoint_operation(&flink_id, &trigger).await {
+                        Ok(Operation::InProgress) => Progress::InProgress,
+                        Ok(Operation::Completed { location: Some(location) }) => Progress::Completed { location },
+                        Ok(Operation::Completed { location: None }) => {
+                            Progress::Failed { cause: "Flink completed the savepoint without a location".into() }
+                        }
+                        Ok(Operation::Failed { cause }) => Progress::Failed { cause },
+                        Err(err) if is_unknown_operation(&err) => {
+                            lost_operation(cluster, &flink_id, savepoint, record, now_ms).await
+                        }
+                        Err(err) => Progress::Unreachable(err.user_message()),
+                    }
+                }
+            }
+        }
+    };
+    ObservedSavepoint { id: savepoint.metadata.id.clone(), origin: savepoint.metadata.origin, progress }
+}
+
+/// Flink no longer knows the trigger (its JobManager restarted, or the trigger was never received).
+/// If the job was stopped with a savepoint anyway, that savepoint is found in the job's checkpoint
+/// statistics, so a completed savepoint is never forgotten.
+async fn lost_operation(
+    cluster: &dyn FlinkCluster,
+    flink_id: &JobId,
+    savepoint: &Savepoint,
+    record: &EngineRecord,
+    now_ms: i64,
+) -> Progress {
+    let stopping = matches!(&record.operation, Some(InFlight::Stop { savepoint_id, .. }) if *savepoint_id == savepoint.metadata.id);
+    let asked_at = parse_ms(&savepoint.metadata.created_at).unwrap_or(now_ms);
+    if let Ok(summary) = cluster.checkpoints(flink_id).await {
+        if let Some(found) = summary.latest_savepoint.filter(|s| s.completed_at_ms >= asked_at) {
+            return Progress::Completed { location: found.external_path };
+        }
+    }
+    let job_state = cluster.job_state(flink_id).await.ok().flatten();
+    match job_state {
+        Some(state) if stopping && state == flink::JobState::Running => Progress::Failed {
+            cause: "Flink no longer knows the stop-with-savepoint request; the job still runs".into(),
+        },
+        _ => Progress::Failed {
+            cause: "Flink no longer knows the savepoint request (did its JobManager restart?)".into(),
+        },
+    }
+}
+
+fn is_unknown_operation(err: &FlinkError) -> bool {
+    matches!(err, FlinkError::Rejected { status: 404, .. })
+        || matches!(err, FlinkError::Rejected { message, .. } if message.contains("UnknownOperationKey") || message.contains("Unknown operation"))
+}
+
+fn first_line(stacktrace: &str, name: &str) -> String {
+    let line = stacktrace.lines().next().unwrap_or(name).trim();
+    if line.is_empty() {
+        name.to_owned()
+    } else {
+        line.chars().take(500).collect()
+    }
+}

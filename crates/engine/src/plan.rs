@@ -1,0 +1,918 @@
+//! The engine's rules, in one pure function: given what a person asked for (the spec), what the
+//! engine remembers (its record and the deployment's status) and what it just observed, `plan`
+//! names the one next step. No IO, no clock: everything it needs is in its arguments, so the whole
+//! transition table of DESIGN §4 is unit-tested as a table (see the tests below).
+//!
+//! # Expected flow
+//! A savepoint under way is settled first (its outcome decides what the job may do next). With an
+//! active job, Flink's view of it decides: a job that is starting is awaited, a job that ended is
+//! recorded, a running job is stopped, cancelled, upgraded or left alone per the desired state.
+//! Without an active job, the deployment starts a job (desired RUNNING) or rests in the desired
+//! state.
+//!
+//! # Guarantees
+//! - A job is never stopped without a savepoint unless the person asked to cancel, the upgrade
+//!   strategy is STATELESS, or the job cannot take a savepoint and a retained checkpoint (not older
+//!   than `restoreStrategy.maxCheckpointAge`) holds its state (`CheckpointFallback`).
+//! - A start is planned only when the deployment has no active job.
+//! - Every variant of every input is matched explicitly (no `_ =>` on states), so a new state is a
+//!   compile error here first.
+
+use domain::{
+    CheckpointRecord, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState, EventName, JobState,
+    RestoreStrategyKind, SavepointOrigin, UpgradeStrategyKind,
+};
+use flink::JobState as FlinkState;
+use sha2::{Digest, Sha256};
+
+use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StopPurpose};
+
+/// What a person asked for, as the plan needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Desired<'a> {
+    pub spec: &'a DeploymentSpec,
+    /// `metadata.resourceVersion`: moves whenever a person changes the deployment.
+    pub version: i64,
+    /// `fingerprint(spec)`: what a running job must have been started with.
+    pub fingerprint: &'a str,
+}
+
+/// What the engine saw this pass: Flink's view of the active job and of a savepoint under way, and
+/// the state a new job could restore.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub now_ms: i64,
+    /// Whether the deployment's cluster can be asked at all.
+    pub cluster: ClusterView,
+    /// The deployment's job that has not ended (at most one exists).
+    pub job: Option<ObservedJob>,
+    /// A savepoint of this deployment in state STARTED (at most one is under way).
+    pub savepoint: Option<ObservedSavepoint>,
+    /// This deployment's completed savepoints (every origin, retained checkpoints included), newest first.
+    pub restorable: Vec<Restorable>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClusterView {
+    Known,
+    /// The deployment's target does not exist (any more).
+    NoTarget(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedJob {
+    pub id: String,
+    pub state: JobState,
+    /// The fingerprint of the spec the job was started with.
+    pub fingerprint: String,
+    pub started_at_ms: i64,
+    pub flink: FlinkView,
+    /// The newest checkpoint already recorded on the job.
+    pub recorded_checkpoint: Option<CheckpointRecord>,
+    /// The newest checkpoint Flink reports now (absent if Flink reports none or was not asked).
+    pub flink_checkpoint: Option<CheckpointRecord>,
+    /// Flink's root exception, for a job that failed.
+    pub failure: Option<String>,
+}
+
+/// A job as Flink sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlinkView {
+    /// Flink could not be asked (transient); the message says why.
+    Unreachable(String),
+    /// Flink does not know the job id.
+    Missing,
+    Job(FlinkState),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedSavepoint {
+    pub id: String,
+    pub origin: SavepointOrigin,
+    pub progress: Progress,
+}
+
+/// Where a savepoint under way stands in Flink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// Asked for (by a person, through the API), not yet triggered in Flink.
+    NotTriggered,
+    InProgress,
+    Completed {
+        location: String,
+    },
+    Failed {
+        cause: String,
+    },
+    /// Flink could not be asked (transient).
+    Unreachable(String),
+}
+
+/// A completed savepoint or retained checkpoint a job could start from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restorable {
+    pub savepoint_id: String,
+    pub location: String,
+    pub origin: SavepointOrigin,
+}
+
+/// The state a job starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreFrom {
+    pub savepoint_id: String,
+    pub location: String,
+}
+
+/// How an active job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutcome {
+    /// A finite job completed (status FINISHED).
+    Finished,
+    /// The stop-with-savepoint the engine asked for is done.
+    Stopped(StopPurpose),
+    /// The cancellation the engine asked for is done.
+    Cancelled(CancelPurpose),
+    /// Cancelled by someone else (Flink's UI, its REST API).
+    CancelledOutside,
+    /// Failed in Flink.
+    Failed(String),
+    /// Flink no longer knows the job (its cluster restarted without HA).
+    Vanished,
+}
+
+/// The one next step. Steps that only record what was observed touch the store; the others write
+/// their intent to the store and then ask Flink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Nothing to do until something changes; look again after the observation period.
+    Steady,
+    /// Flink is working on something the engine asked for; look again soon.
+    Await(&'static str),
+    /// Flink cannot be reached now; nothing changes.
+    Unreachable(String),
+
+    /// The starting job runs: status RUNNING.
+    JobStarted,
+    /// The active job has ended; its retained checkpoint (if any) becomes restorable state.
+    JobEnded { outcome: JobOutcome, checkpoint: Option<CheckpointRecord> },
+    /// The savepoint under way completed at `location`.
+    SavepointCompleted { location: String },
+    /// The savepoint under way failed.
+    SavepointFailed { cause: String },
+    /// The running job completed a newer checkpoint.
+    CheckpointSeen(CheckpointRecord),
+    /// No job runs and none should: the deployment rests in `state`.
+    Rest(DeploymentState),
+    /// The active job runs as desired but the status says otherwise (after a failed suspension
+    /// was taken back, or a restart of the console): status RUNNING again.
+    AdoptRunningJob,
+    /// The engine cannot reach the desired state without a change from a person: status FAILED.
+    GiveUp { event: EventName, reason: &'static str, message: String },
+    /// Upgrade strategy NONE: the changed spec is not applied (said once, in an event).
+    IgnoreUpgrade,
+    /// A recorded operation no longer matches any active job.
+    ForgetOperation,
+
+    /// Create a job (intent: a STARTING job row with a chosen Flink job id), then submit it.
+    StartJob { restore: Option<RestoreFrom>, allow_non_restored_state: bool },
+    /// Submit the STARTING job again under its chosen id (Flink does not know it yet).
+    SubmitJob,
+    /// Stop the job with a savepoint (intent: a STARTED savepoint row with a chosen trigger id).
+    StopJob { purpose: StopPurpose, attempt: u32 },
+    /// Cancel the job (intent: the job is TERMINATING).
+    CancelJob { purpose: CancelPurpose },
+    /// Take a savepoint of the running job; `requested` is the row a person already created.
+    TriggerSavepoint { origin: SavepointOrigin, requested: Option<String> },
+}
+
+/// The fingerprint of what a job runs: its template and the restart nonce. A running job whose
+/// fingerprint differs from the spec's is upgraded.
+pub fn fingerprint(spec: &DeploymentSpec) -> String {
+    let identity = serde_json::json!({"template": spec.template, "restartNonce": spec.restart_nonce});
+    let digest = Sha256::digest(identity.to_string().as_bytes());
+    hex::encode(&digest[..12])
+}
+
+/// The one next step for a deployment. See the module documentation for the rules' order.
+pub fn plan(desired: Desired<'_>, status: &DeploymentStatus, record: &EngineRecord, seen: &Observation) -> Step {
+    if let Some(savepoint) = &seen.savepoint {
+        return match &savepoint.progress {
+            Progress::InProgress => Step::Await("a savepoint to complete"),
+            Progress::Completed { location } => Step::SavepointCompleted { location: location.clone() },
+            Progress::Failed { cause } => Step::SavepointFailed { cause: cause.clone() },
+            Progress::Unreachable(why) => Step::Unreachable(why.clone()),
+            Progress::NotTriggered => {
+                let running = seen.job.as_ref().is_some_and(|job| {
+                    job.state == JobState::Started && job.flink == FlinkView::Job(FlinkState::Running)
+                });
+                if running {
+                    Step::TriggerSavepoint { origin: savepoint.origin, requested: Some(savepoint.id.clone()) }
+                } else {
+                    Step::SavepointFailed { cause: "the deployment has no running job to take a savepoint of".into() }
+                }
+            }
+        };
+    }
+    match &seen.job {
+        Some(job) => plan_with_job(desired, status, record, seen, job),
+        None => plan_without_job(desired, status, record, seen),
+    }
+}
+
+fn plan_with_job(
+    desired: Desired<'_>,
+    status: &DeploymentStatus,
+    record: &EngineRecord,
+    seen: &Observation,
+    job: &ObservedJob,
+) -> Step {
+    let flink_state = match &job.flink {
+        FlinkView::Unreachable(why) => return Step::Unreachable(why.clone()),
+        FlinkView::Missing => {
+            return match (&record.operation, job.state) {
+                (Some(InFlight::Start { .. }), JobState::Starting) => Step::SubmitJob,
+                (Some(InFlight::Cancel { purpose, .. }), _) => {
+                    Step::JobEnded { outcome: JobOutcome::Cancelled(*purpose), checkpoint: newest_checkpoint(job) }
+                }
+                _ => Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) },
+            }
+        }
+        FlinkView::Job(state) => *state,
+    };
+    if flink_state.is_terminal() {
+        let outcome = match (flink_state, &record.operation) {
+            (FlinkState::Finished, Some(InFlight::Stop { purpose, .. })) => JobOutcome::Stopped(*purpose),
+            (FlinkState::Canceled, Some(InFlight::Cancel { purpose, .. })) => JobOutcome::Cancelled(*purpose),
+            (FlinkState::Finished, _) => JobOutcome::Finished,
+            (FlinkState::Canceled, _) => JobOutcome::CancelledOutside,
+            (_, _) => JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())),
+        };
+        return Step::JobEnded { outcome, checkpoint: newest_checkpoint(job) };
+    }
+    if job.state == JobState::Starting {
+        return match flink_state {
+            FlinkState::Running => Step::JobStarted,
+            FlinkState::Initializing
+            | FlinkState::Created
+            | FlinkState::Restarting
+            | FlinkState::Reconciling
+            | FlinkState::Failing
+            | FlinkState::Cancelling
+            | FlinkState::Suspended
+            | FlinkState::Failed
+            | FlinkState::Canceled
+            | FlinkState::Finished => Step::Await("the job to start"),
+        };
+    }
+    let unhealthy = matches!(flink_state, FlinkState::Restarting | FlinkState::Failing);
+    match &record.operation {
+        Some(InFlight::Cancel { purpose, .. }) => {
+            return if flink_state == FlinkState::Cancelling {
+                Step::Await("the job to be cancelled")
+            } else {
+                Step::CancelJob { purpose: *purpose }
+            };
+        }
+        Some(InFlight::Stop { purpose, attempt, savepoint_id, .. }) => {
+            // No savepoint is under way (settled above): either it completed and the job is about to
+            // finish, or the attempt failed.
+            let completed = seen.restorable.iter().any(|r| &r.savepoint_id == savepoint_id);
+            if completed {
+                return Step::Await("the job to finish after its savepoint");
+            }
+            if *attempt < desired.spec.max_savepoint_creation_attempts {
+                return Step::StopJob { purpose: *purpose, attempt: attempt + 1 };
+            }
+            return fall_back_or_give_up(desired, job, seen, *purpose);
+        }
+        Some(InFlight::Start { .. }) => return Step::ForgetOperation,
+        None => {}
+    }
+    if status.state == DeploymentState::Failed && record.gave_up_at_version == Some(desired.version) {
+        return Step::Steady;
+    }
+    match desired.spec.state {
+        DesiredState::Cancelled => Step::CancelJob { purpose: CancelPurpose::Cancel },
+        DesiredState::Suspended => stop(desired, job, seen, StopPurpose::Suspend, unhealthy),
+        DesiredState::Running => {
+            if job.fingerprint != desired.fingerprint {
+                match desired.spec.upgrade_strategy.kind {
+                    UpgradeStrategyKind::Stateless => {
+                        return Step::CancelJob { purpose: CancelPurpose::StatelessUpgrade }
+                    }
+                    UpgradeStrategyKind::Stateful => return stop(desired, job, seen, StopPurpose::Upgrade, unhealthy),
+                    UpgradeStrategyKind::None => {
+                        if record.ignored_fingerprint.as_deref() != Some(desired.fingerprint) {
+                            return Step::IgnoreUpgrade;
+                        }
+                    }
+                }
+            }
+            if status.state != DeploymentState::Running {
+                return Step::AdoptRunningJob;
+            }
+            if let Some(checkpoint) = &job.flink_checkpoint {
+                if job.recorded_checkpoint.as_ref() != Some(checkpoint) {
+                    return Step::CheckpointSeen(checkpoint.clone());
+                }
+            }
+            if flink_state != FlinkState::Running {
+                return Step::Steady;
+            }
+            let nonce = desired.spec.savepoint_trigger_nonce;
+            if nonce.is_some() && nonce != record.handled_savepoint_nonce {
+                return Step::TriggerSavepoint { origin: SavepointOrigin::UserRequest, requested: None };
+            }
+            if periodic_savepoint_due(desired.spec, record, job, seen.now_ms) {
+                return Step::TriggerSavepoint { origin: SavepointOrigin::Periodic, requested: None };
+            }
+            Step::Steady
+        }
+    }
+}
+
+fn plan_without_job(
+    desired: Desired<'_>,
+    status: &DeploymentStatus,
+    record: &EngineRecord,
+    seen: &Observation,
+) -> Step {
+    if record.operation.is_some() {
+        return Step::ForgetOperation;
+    }
+    let gave_up = status.state == DeploymentState::Failed && record.gave_up_at_version == Some(desired.version);
+    match desired.spec.state {
+        DesiredState::Running => {
+            if gave_up || status.state == DeploymentState::Finished {
+                return Step::Steady;
+            }
+            if let ClusterView::NoTarget(why) = &seen.cluster {
+                return Step::GiveUp {
+                    event: EventName::ReferencedDeploymentTargetDoesNotExist,
+                    reason: "DeploymentTargetNotFound",
+                    message: why.clone(),
+                };
+            }
+            let failures = counted_failures(desired, record, seen.now_ms);
+            if failures >= desired.spec.max_job_creation_attempts {
+                return Step::GiveUp {
+                    event: EventName::TooManyFailedJobCreationAttempts,
+                    reason: "TooManyFailedJobCreationAttempts",
+                    message: format!(
+                        "{failures} job creation attempts failed (maxJobCreationAttempts is {}); change the \
+                         deployment or start it again to retry",
+                        desired.spec.max_job_creation_attempts
+                    ),
+                };
+            }
+            let (restore, allow_non_restored_state) = choose_restore(desired.spec, record, &seen.restorable);
+            Step::StartJob { restore, allow_non_restored_state }
+        }
+        DesiredState::Suspended => match status.state {
+            DeploymentState::Suspended | DeploymentState::Finished => Step::Steady,
+            DeploymentState::Failed if gave_up => Step::Steady,
+            DeploymentState::Running
+            | DeploymentState::Cancelled
+            | DeploymentState::Transitioning
+            | DeploymentState::Failed => Step::Rest(DeploymentState::Suspended),
+        },
+        DesiredState::Cancelled => match status.state {
+            DeploymentState::Cancelled => Step::Steady,
+            DeploymentState::Running
+            | DeploymentState::Suspended
+            | DeploymentState::Finished
+            | DeploymentState::Transitioning
+            | DeploymentState::Failed => Step::Rest(DeploymentState::Cancelled),
+        },
+    }
+}
+
+/// Stop with a savepoint; a job that cannot take one (restarting, failing) falls back to its
+/// retained checkpoint when the restore strategy allows.
+fn stop(desired: Desired<'_>, job: &ObservedJob, seen: &Observation, purpose: StopPurpose, unhealthy: bool) -> Step {
+    if unhealthy && usable_checkpoint(desired, job, seen.now_ms).is_some() {
+        return Step::CancelJob { purpose: CancelPurpose::CheckpointFallback(purpose) };
+    }
+    Step::StopJob { purpose, attempt: 1 }
+}
+
+fn fall_back_or_give_up(desired: Desired<'_>, job: &ObservedJob, seen: &Observation, purpose: StopPurpose) -> Step {
+    if usable_checkpoint(desired, job, seen.now_ms).is_some() {
+        return Step::CancelJob { purpose: CancelPurpose::CheckpointFallback(purpose) };
+    }
+    let why = match desired.spec.restore_strategy.kind {
+        RestoreStrategyKind::LatestState => "and no retained checkpoint recent enough to fall back to",
+        RestoreStrategyKind::LatestSavepoint | RestoreStrategyKind::None => {
+            "and the restore strategy does not fall back to checkpoints"
+        }
+    };
+    Step::GiveUp {
+        event: EventName::TooManyFailedSuspensionAttempts,
+        reason: "TooManyFailedSavepointAttempts",
+        message: format!(
+            "{} savepoint attempts failed (maxSavepointCreationAttempts) {why}; the job keeps running",
+            desired.spec.max_savepoint_creation_attempts
+        ),
+    }
+}
+
+/// The job's newest checkpoint, if the restore strategy may use it (LATEST_STATE) and it is not
+/// older than `restoreStrategy.maxCheckpointAge`.
+fn usable_checkpoint<'a>(desired: Desired<'_>, job: &'a ObservedJob, now_ms: i64) -> Option<&'a CheckpointRecord> {
+    if desired.spec.restore_strategy.kind != RestoreStrategyKind::LatestState {
+        return None;
+    }
+    let checkpoint = job.flink_checkpoint.as_ref().or(job.recorded_checkpoint.as_ref())?;
+    match &desired.spec.restore_strategy.max_checkpoint_age {
+        Some(max_age) => {
+            let completed_ms = crate::time::parse_ms(&checkpoint.completed_at)?;
+            (now_ms.saturating_sub(completed_ms) <= max_age.millis() as i64).then_some(checkpoint)
+        }
+        None => Some(checkpoint),
+    }
+}
+
+fn newest_checkpoint(job: &ObservedJob) -> Option<CheckpointRecord> {
+    job.flink_checkpoint.clone().or_else(|| job.recorded_checkpoint.clone())
+}
+
+/// Failed job creations that still count: those recorded at this version of the deployment (a
+/// change by a person starts the count afresh) and younger than `jobFailureExpirationTime`.
+fn counted_failures(desired: Desired<'_>, record: &EngineRecord, now_ms: i64) -> u32 {
+    if record.failures_at_version != Some(desired.version) {
+        return 0;
+    }
+    let expiry = desired.spec.job_failure_expiration_time.as_ref().filter(|d| !d.is_zero());
+    let counted = record
+        .job_failures_ms
+        .iter()
+        .filter(|at| expiry.is_none_or(|expiry| now_ms.saturating_sub(**at) < expiry.millis() as i64))
+        .count();
+    u32::try_from(counted).unwrap_or(u32::MAX)
+}
+
+/// Which state the next job restores, and whether Flink may skip state it cannot map.
+pub fn choose_restore(
+    spec: &DeploymentSpec,
+    record: &EngineRecord,
+    restorable: &[Restorable],
+) -> (Option<RestoreFrom>, bool) {
+    let request = record.next_start.as_ref();
+    let allow =
+        request.and_then(|r| r.allow_non_restored_state).unwrap_or(spec.restore_strategy.allow_non_restored_state);
+    let choice = request.map_or(&RestoreChoice::ByStrategy, |r| &r.restore);
+    let from = |r: &Restorable| RestoreFrom { savepoint_id: r.savepoint_id.clone(), location: r.location.clone() };
+    let restore = match choice {
+        RestoreChoice::Nothing => None,
+        RestoreChoice::Savepoint { savepoint_id, location } => {
+            Some(RestoreFrom { savepoint_id: savepoint_id.clone(), location: location.clone() })
+        }
+        RestoreChoice::ByStrategy => match spec.restore_strategy.kind {
+            RestoreStrategyKind::None => None,
+            RestoreStrategyKind::LatestState => restorable.first().map(from),
+            RestoreStrategyKind::LatestSavepoint => {
+                restorable.iter().find(|r| r.origin != SavepointOrigin::RetainedCheckpoint).map(from)
+            }
+        },
+    };
+    (restore, allow)
+}
+
+fn periodic_savepoint_due(spec: &DeploymentSpec, record: &EngineRecord, job: &ObservedJob, now_ms: i64) -> bool {
+    let Some(interval) = spec.savepoint_policy.as_ref().and_then(|p| p.interval.as_ref()).filter(|i| !i.is_zero())
+    else {
+        return false;
+    };
+    let since = record.last_periodic_savepoint_ms.unwrap_or(job.started_at_ms).max(job.started_at_ms);
+    now_ms.saturating_sub(since) >= interval.millis() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    //! The transition table of DESIGN §4, row by row: status × desired × observation × strategy → step.
+
+    use domain::*;
+    use flink::JobState as F;
+
+    use super::*;
+    use crate::record::StartRequest;
+
+    const NOW: i64 = 1_000_000_000;
+
+    fn spec(state: DesiredState) -> DeploymentSpec {
+        serde_json::from_value(serde_json::json!({
+            "state": state.as_str(),
+            "upgradeStrategy": {"kind": "STATEFUL"},
+            "restoreStrategy": {"kind": "LATEST_STATE"},
+            "template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///job.jar"}, "parallelism": 1}}
+        }))
+        .expect("a spec")
+    }
+
+    fn status(state: DeploymentState) -> DeploymentStatus {
+        DeploymentStatus { state, running: None, failure: None }
+    }
+
+    fn job(state: JobState, flink: FlinkView, fingerprint: &str) -> ObservedJob {
+        ObservedJob {
+            id: "job-1".into(),
+            state,
+            fingerprint: fingerprint.into(),
+            started_at_ms: NOW - 60_000,
+            flink,
+            recorded_checkpoint: None,
+            flink_checkpoint: None,
+            failure: None,
+        }
+    }
+
+    fn checkpoint(age_ms: i64) -> CheckpointRecord {
+        CheckpointRecord { location: "file:/chk-7".into(), completed_at: crate::time::rfc3339(NOW - age_ms) }
+    }
+
+    fn seen(job: Option<ObservedJob>) -> Observation {
+        Observation { now_ms: NOW, cluster: ClusterView::Known, job, savepoint: None, restorable: Vec::new() }
+    }
+
+    fn savepoint(id: &str, origin: SavepointOrigin) -> Restorable {
+        Restorable { savepoint_id: id.into(), location: format!("file:/{id}"), origin }
+    }
+
+    /// Plans with the spec's own fingerprint as "what the job runs" unless `job_fp` says otherwise.
+    fn step(spec: &DeploymentSpec, status: &DeploymentStatus, record: &EngineRecord, seen: &Observation) -> Step {
+        let fp = fingerprint(spec);
+        plan(Desired { spec, version: 1, fingerprint: &fp }, status, record, seen)
+    }
+
+    fn running_job(spec: &DeploymentSpec, flink: F) -> ObservedJob {
+        job(JobState::Started, FlinkView::Job(flink), &fingerprint(spec))
+    }
+
+    #[test]
+    fn a_resting_deployment_asked_to_run_starts_a_job_from_its_latest_state() {
+        let spec = spec(DesiredState::Running);
+        for from in [DeploymentState::Cancelled, DeploymentState::Suspended, DeploymentState::Failed] {
+            let mut seen = seen(None);
+            seen.restorable =
+                vec![savepoint("chk", SavepointOrigin::RetainedCheckpoint), savepoint("sp", SavepointOrigin::Suspend)];
+            let planned = step(&spec, &status(from), &EngineRecord::default(), &seen);
+            let expected = Step::StartJob {
+                restore: Some(RestoreFrom { savepoint_id: "chk".into(), location: "file:/chk".into() }),
+                allow_non_restored_state: false,
+            };
+            assert_eq!(planned, expected, "from {from}");
+        }
+    }
+
+    #[test]
+    fn restore_strategies_pick_their_state() {
+        let restorable =
+            vec![savepoint("chk", SavepointOrigin::RetainedCheckpoint), savepoint("sp", SavepointOrigin::Suspend)];
+        let record = EngineRecord::default();
+        let mut spec = spec(DesiredState::Running);
+        let picked = |spec: &DeploymentSpec, record: &EngineRecord| {
+            choose_restore(spec, record, &restorable).0.map(|r| r.savepoint_id)
+        };
+        assert_eq!(picked(&spec, &record).as_deref(), Some("chk"), "LATEST_STATE: the newest of both");
+        spec.restore_strategy.kind = RestoreStrategyKind::LatestSavepoint;
+        assert_eq!(picked(&spec, &record).as_deref(), Some("sp"), "LATEST_SAVEPOINT: savepoints only");
+        spec.restore_strategy.kind = RestoreStrategyKind::None;
+        assert_eq!(picked(&spec, &record), None, "NONE: no state");
+        let chosen = EngineRecord {
+            next_start: Some(StartRequest {
+                restore: RestoreChoice::Savepoint { savepoint_id: "other".into(), location: "file:/other".into() },
+                allow_non_restored_state: Some(true),
+            }),
+            ..EngineRecord::default()
+        };
+        assert_eq!(picked(&spec, &chosen).as_deref(), Some("other"), "a start's own choice wins");
+        assert!(choose_restore(&spec, &chosen, &restorable).1, "and its allowNonRestoredState");
+        let fresh = EngineRecord {
+            next_start: Some(StartRequest { restore: RestoreChoice::Nothing, allow_non_restored_state: None }),
+            ..EngineRecord::default()
+        };
+        spec.restore_strategy.kind = RestoreStrategyKind::LatestState;
+        assert_eq!(picked(&spec, &fresh), None, "initial mode starts without state");
+    }
+
+    #[test]
+    fn job_creation_gives_up_after_max_attempts_unless_failures_expired() {
+        let mut spec = spec(DesiredState::Running);
+        let record = EngineRecord {
+            job_failures_ms: vec![NOW - 50_000, NOW - 40_000, NOW - 30_000, NOW - 20_000],
+            failures_at_version: Some(1),
+            ..EngineRecord::default()
+        };
+        let planned = step(&spec, &status(DeploymentState::Transitioning), &record, &seen(None));
+        assert!(
+            matches!(planned, Step::GiveUp { event: EventName::TooManyFailedJobCreationAttempts, .. }),
+            "{planned:?}"
+        );
+        spec.job_failure_expiration_time = Some(FlinkDuration::parse("35 s").expect("duration"));
+        let planned = step(&spec, &status(DeploymentState::Transitioning), &record, &seen(None));
+        assert!(matches!(planned, Step::StartJob { .. }), "two failures expired: {planned:?}");
+        let other_version = EngineRecord { failures_at_version: Some(0), ..record };
+        spec.job_failure_expiration_time = None;
+        let planned = step(&spec, &status(DeploymentState::Transitioning), &other_version, &seen(None));
+        assert!(matches!(planned, Step::StartJob { .. }), "a person's change starts the count afresh: {planned:?}");
+    }
+
+    #[test]
+    fn a_failed_deployment_waits_for_a_change_before_trying_again() {
+        let spec = spec(DesiredState::Running);
+        let record = EngineRecord { gave_up_at_version: Some(1), ..EngineRecord::default() };
+        assert_eq!(step(&spec, &status(DeploymentState::Failed), &record, &seen(None)), Step::Steady);
+        let changed = EngineRecord { gave_up_at_version: Some(0), ..record };
+        assert!(matches!(step(&spec, &status(DeploymentState::Failed), &changed, &seen(None)), Step::StartJob { .. }));
+    }
+
+    #[test]
+    fn a_missing_target_fails_the_start_with_its_event() {
+        let spec = spec(DesiredState::Running);
+        let mut seen = seen(None);
+        seen.cluster = ClusterView::NoTarget("no deployment target \"gone\"".into());
+        let planned = step(&spec, &status(DeploymentState::Cancelled), &EngineRecord::default(), &seen);
+        assert!(
+            matches!(planned, Step::GiveUp { event: EventName::ReferencedDeploymentTargetDoesNotExist, .. }),
+            "{planned:?}"
+        );
+    }
+
+    #[test]
+    fn a_starting_job_is_submitted_awaited_then_running() {
+        let spec = spec(DesiredState::Running);
+        let starting =
+            EngineRecord { operation: Some(InFlight::Start { job_id: "job-1".into() }), ..Default::default() };
+        let fp = fingerprint(&spec);
+        let transitioning = status(DeploymentState::Transitioning);
+        let with = |flink| seen(Some(job(JobState::Starting, flink, &fp)));
+        assert_eq!(step(&spec, &transitioning, &starting, &with(FlinkView::Missing)), Step::SubmitJob);
+        assert_eq!(
+            step(&spec, &transitioning, &starting, &with(FlinkView::Job(F::Initializing))),
+            Step::Await("the job to start")
+        );
+        assert_eq!(step(&spec, &transitioning, &starting, &with(FlinkView::Job(F::Running))), Step::JobStarted);
+        assert!(matches!(
+            step(&spec, &transitioning, &starting, &with(FlinkView::Job(F::Failed))),
+            Step::JobEnded { outcome: JobOutcome::Failed(_), .. }
+        ));
+        assert!(matches!(
+            step(&spec, &transitioning, &starting, &with(FlinkView::Unreachable("down".into()))),
+            Step::Unreachable(_)
+        ));
+    }
+
+    #[test]
+    fn running_to_suspended_stops_with_a_savepoint() {
+        let spec = spec(DesiredState::Suspended);
+        let planned = step(
+            &spec,
+            &status(DeploymentState::Running),
+            &EngineRecord::default(),
+            &seen(Some(running_job(&spec, F::Running))),
+        );
+        assert_eq!(planned, Step::StopJob { purpose: StopPurpose::Suspend, attempt: 1 });
+    }
+
+    #[test]
+    fn running_to_cancelled_cancels_without_a_savepoint() {
+        let spec = spec(DesiredState::Cancelled);
+        let planned = step(
+            &spec,
+            &status(DeploymentState::Running),
+            &EngineRecord::default(),
+            &seen(Some(running_job(&spec, F::Running))),
+        );
+        assert_eq!(planned, Step::CancelJob { purpose: CancelPurpose::Cancel });
+    }
+
+    #[test]
+    fn a_failed_suspension_is_retried_to_the_limit_then_falls_back_or_gives_up() {
+        let mut spec = spec(DesiredState::Suspended);
+        let stopping = |attempt| EngineRecord {
+            operation: Some(InFlight::Stop {
+                job_id: "job-1".into(),
+                savepoint_id: "sp-failed".into(),
+                purpose: StopPurpose::Suspend,
+                attempt,
+            }),
+            ..Default::default()
+        };
+        let mut job = running_job(&spec, F::Running);
+        job.state = JobState::Terminating;
+        let transitioning = status(DeploymentState::Transitioning);
+        assert_eq!(
+            step(&spec, &transitioning, &stopping(1), &seen(Some(job.clone()))),
+            Step::StopJob { purpose: StopPurpose::Suspend, attempt: 2 }
+        );
+        assert!(matches!(
+            step(&spec, &transitioning, &stopping(4), &seen(Some(job.clone()))),
+            Step::GiveUp { event: EventName::TooManyFailedSuspensionAttempts, .. }
+        ));
+        job.flink_checkpoint = Some(checkpoint(10_000));
+        assert_eq!(
+            step(&spec, &transitioning, &stopping(4), &seen(Some(job.clone()))),
+            Step::CancelJob { purpose: CancelPurpose::CheckpointFallback(StopPurpose::Suspend) },
+            "LATEST_STATE falls back to the retained checkpoint"
+        );
+        spec.restore_strategy.max_checkpoint_age = Some(FlinkDuration::parse("5 s").expect("duration"));
+        assert!(
+            matches!(step(&spec, &transitioning, &stopping(4), &seen(Some(job.clone()))), Step::GiveUp { .. }),
+            "but not to one older than maxCheckpointAge"
+        );
+        spec.restore_strategy.max_checkpoint_age = None;
+        spec.restore_strategy.kind = RestoreStrategyKind::LatestSavepoint;
+        assert!(
+            matches!(step(&spec, &transitioning, &stopping(4), &seen(Some(job))), Step::GiveUp { .. }),
+            "LATEST_SAVEPOINT never falls back to checkpoints"
+        );
+    }
+
+    #[test]
+    fn a_stop_whose_savepoint_completed_waits_for_the_job_to_finish() {
+        let spec = spec(DesiredState::Suspended);
+        let record = EngineRecord {
+            operation: Some(InFlight::Stop {
+                job_id: "job-1".into(),
+                savepoint_id: "sp".into(),
+                purpose: StopPurpose::Suspend,
+                attempt: 1,
+            }),
+            ..Default::default()
+        };
+        let mut seen = seen(Some(running_job(&spec, F::Running)));
+        seen.restorable = vec![savepoint("sp", SavepointOrigin::Suspend)];
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Transitioning), &record, &seen),
+            Step::Await("the job to finish after its savepoint")
+        );
+        seen.job = Some(running_job(&spec, F::Finished));
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Transitioning), &record, &seen),
+            Step::JobEnded { outcome: JobOutcome::Stopped(StopPurpose::Suspend), checkpoint: None }
+        );
+    }
+
+    #[test]
+    fn an_unhealthy_job_falls_back_to_its_checkpoint_instead_of_a_savepoint() {
+        let spec = spec(DesiredState::Suspended);
+        let mut job = running_job(&spec, F::Restarting);
+        job.recorded_checkpoint = Some(checkpoint(1_000));
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Running), &EngineRecord::default(), &seen(Some(job))),
+            Step::CancelJob { purpose: CancelPurpose::CheckpointFallback(StopPurpose::Suspend) }
+        );
+    }
+
+    #[test]
+    fn a_changed_spec_is_upgraded_per_strategy() {
+        let mut spec = spec(DesiredState::Running);
+        let old = job(JobState::Started, FlinkView::Job(F::Running), "old-fingerprint");
+        let running = status(DeploymentState::Running);
+        let none = EngineRecord::default();
+        assert_eq!(
+            step(&spec, &running, &none, &seen(Some(old.clone()))),
+            Step::StopJob { purpose: StopPurpose::Upgrade, attempt: 1 },
+            "STATEFUL"
+        );
+        spec.upgrade_strategy.kind = UpgradeStrategyKind::Stateless;
+        assert_eq!(
+            step(&spec, &running, &none, &seen(Some(old.clone()))),
+            Step::CancelJob { purpose: CancelPurpose::StatelessUpgrade },
+            "STATELESS"
+        );
+        spec.upgrade_strategy.kind = UpgradeStrategyKind::None;
+        assert_eq!(step(&spec, &running, &none, &seen(Some(old.clone()))), Step::IgnoreUpgrade, "NONE says so once");
+        let said = EngineRecord { ignored_fingerprint: Some(fingerprint(&spec)), ..Default::default() };
+        assert_eq!(step(&spec, &running, &said, &seen(Some(old))), Step::Steady, "then leaves the job alone");
+    }
+
+    #[test]
+    fn a_restart_nonce_changes_the_fingerprint() {
+        let mut spec = spec(DesiredState::Running);
+        let before = fingerprint(&spec);
+        spec.restart_nonce = Some(1);
+        assert_ne!(fingerprint(&spec), before);
+        spec.state = DesiredState::Suspended;
+        spec.restart_nonce = Some(1);
+        let mut again = spec.clone();
+        again.state = DesiredState::Running;
+        assert_eq!(fingerprint(&spec), fingerprint(&again), "the desired state is not part of what a job runs");
+    }
+
+    #[test]
+    fn a_job_that_ended_in_flink_is_recorded_with_how_it_ended() {
+        let spec = spec(DesiredState::Running);
+        let running = status(DeploymentState::Running);
+        let none = EngineRecord::default();
+        let ended =
+            |flink: FlinkView| match step(&spec, &running, &none, &seen(Some(job(JobState::Started, flink, "x")))) {
+                Step::JobEnded { outcome, .. } => outcome,
+                other => panic!("expected JobEnded, got {other:?}"),
+            };
+        assert_eq!(ended(FlinkView::Job(F::Finished)), JobOutcome::Finished, "a finite job: FINISHED");
+        assert_eq!(ended(FlinkView::Job(F::Canceled)), JobOutcome::CancelledOutside, "cancelled in Flink's UI");
+        assert!(matches!(ended(FlinkView::Job(F::Failed)), JobOutcome::Failed(_)), "failed in Flink");
+        assert_eq!(ended(FlinkView::Missing), JobOutcome::Vanished, "the cluster restarted");
+    }
+
+    #[test]
+    fn a_finished_deployment_stays_finished_until_cancelled() {
+        let spec = spec(DesiredState::Running);
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Finished), &EngineRecord::default(), &seen(None)),
+            Step::Steady
+        );
+        let cancelled = self::spec(DesiredState::Cancelled);
+        assert_eq!(
+            step(&cancelled, &status(DeploymentState::Finished), &EngineRecord::default(), &seen(None)),
+            Step::Rest(DeploymentState::Cancelled)
+        );
+    }
+
+    #[test]
+    fn a_failed_deployment_asked_to_cancel_becomes_cancelled() {
+        let spec = spec(DesiredState::Cancelled);
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Failed), &EngineRecord::default(), &seen(None)),
+            Step::Rest(DeploymentState::Cancelled)
+        );
+        let with_job = seen(Some(running_job(&spec, F::Running)));
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Failed), &EngineRecord::default(), &with_job),
+            Step::CancelJob { purpose: CancelPurpose::Cancel },
+            "cancel whatever may still run"
+        );
+    }
+
+    #[test]
+    fn a_savepoint_under_way_is_settled_first() {
+        let spec = spec(DesiredState::Suspended);
+        let mut seen = seen(Some(running_job(&spec, F::Running)));
+        let under_way =
+            |progress| ObservedSavepoint { id: "sp".into(), origin: SavepointOrigin::UserRequest, progress };
+        let running = status(DeploymentState::Running);
+        let none = EngineRecord::default();
+        seen.savepoint = Some(under_way(Progress::InProgress));
+        assert_eq!(step(&spec, &running, &none, &seen), Step::Await("a savepoint to complete"));
+        seen.savepoint = Some(under_way(Progress::Completed { location: "file:/sp".into() }));
+        assert_eq!(step(&spec, &running, &none, &seen), Step::SavepointCompleted { location: "file:/sp".into() });
+        seen.savepoint = Some(under_way(Progress::NotTriggered));
+        assert_eq!(
+            step(&spec, &running, &none, &seen),
+            Step::TriggerSavepoint { origin: SavepointOrigin::UserRequest, requested: Some("sp".into()) }
+        );
+    }
+
+    #[test]
+    fn savepoint_nonce_and_period_trigger_savepoints_of_a_running_job() {
+        let mut spec = spec(DesiredState::Running);
+        let running = status(DeploymentState::Running);
+        spec.savepoint_trigger_nonce = Some(3);
+        let seen = seen(Some(running_job(&spec, F::Running)));
+        assert_eq!(
+            step(&spec, &running, &EngineRecord::default(), &seen),
+            Step::TriggerSavepoint { origin: SavepointOrigin::UserRequest, requested: None }
+        );
+        let handled = EngineRecord { handled_savepoint_nonce: Some(3), ..Default::default() };
+        assert_eq!(step(&spec, &running, &handled, &seen), Step::Steady);
+        spec.savepoint_policy =
+            Some(SavepointPolicy { interval: FlinkDuration::parse("30 s").ok(), ..Default::default() });
+        let seen = super::tests::seen(Some(running_job(&spec, F::Running)));
+        assert_eq!(
+            step(&spec, &running, &handled, &seen),
+            Step::TriggerSavepoint { origin: SavepointOrigin::Periodic, requested: None },
+            "the job has run 60 s"
+        );
+        let recent = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 10_000), ..handled };
+        assert_eq!(step(&spec, &running, &recent, &seen), Step::Steady, "the last one was 10 s ago");
+    }
+
+    #[test]
+    fn a_running_job_records_newer_checkpoints_and_is_otherwise_steady() {
+        let spec = spec(DesiredState::Running);
+        let mut job = running_job(&spec, F::Running);
+        let running = status(DeploymentState::Running);
+        assert_eq!(step(&spec, &running, &EngineRecord::default(), &seen(Some(job.clone()))), Step::Steady);
+        job.flink_checkpoint = Some(checkpoint(0));
+        assert_eq!(
+            step(&spec, &running, &EngineRecord::default(), &seen(Some(job.clone()))),
+            Step::CheckpointSeen(checkpoint(0))
+        );
+        job.recorded_checkpoint = Some(checkpoint(0));
+        assert_eq!(step(&spec, &running, &EngineRecord::default(), &seen(Some(job))), Step::Steady);
+    }
+
+    #[test]
+    fn resting_states_follow_the_desired_state() {
+        let suspended = spec(DesiredState::Suspended);
+        let none = EngineRecord::default();
+        assert_eq!(
+            step(&suspended, &status(DeploymentState::Transitioning), &none, &seen(None)),
+            Step::Rest(DeploymentState::Suspended)
+        );
+        assert_eq!(step(&suspended, &status(DeploymentState::Suspended), &none, &seen(None)), Step::Steady);
+        let cancelled = spec(DesiredState::Cancelled);
+        assert_eq!(step(&cancelled, &status(DeploymentState::Cancelled), &none, &seen(None)), Step::Steady);
+    }
+}

@@ -1,0 +1,119 @@
+//! The engine's own record of a deployment, stored beside its status and written before every
+//! side effect (write-ahead): the step under way, failed attempts, and how the next job starts.
+//! After a crash the next pass reads it back and finds out, from Flink, how far the step got.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the engine remembers about one deployment between passes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineRecord {
+    /// The step under way, recorded before Flink was asked to do it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<InFlight>,
+    /// When job creations (or running jobs) failed, in ms since the epoch; cleared by a job that
+    /// starts and runs. Counted against `maxJobCreationAttempts` unless older than
+    /// `jobFailureExpirationTime`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_failures_ms: Vec<i64>,
+    /// The deployment version (`metadata.resourceVersion`) the failures were counted at: a change
+    /// by a person starts the count afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures_at_version: Option<i64>,
+    /// How the next job starts: the Start dialog's choice, or the savepoint an upgrade took.
+    /// Consumed by the start it describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_start: Option<StartRequest>,
+    /// The `savepointTriggerNonce` already acted upon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_savepoint_nonce: Option<i64>,
+    /// When the last periodic savepoint was asked for (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_periodic_savepoint_ms: Option<i64>,
+    /// The spec version (`metadata.resourceVersion`) at which the engine gave up (status FAILED):
+    /// it waits for a change of the deployment before trying again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gave_up_at_version: Option<i64>,
+    /// The spec fingerprint an upgrade with strategy NONE was refused for (said once, in an event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignored_fingerprint: Option<String>,
+    /// Since when Flink has been unreachable (ms since the epoch), for backoff and one event per outage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable_since_ms: Option<i64>,
+}
+
+/// A step that spans passes. Its Flink side effect is idempotent given what is recorded here and
+/// on the job and savepoint rows: a chosen Flink job id, a chosen savepoint trigger id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum InFlight {
+    /// The job row `job_id` (STARTING, with its Flink job id chosen) is being submitted.
+    Start { job_id: String },
+    /// The job `job_id` is being stopped with a savepoint (the savepoint row carries the trigger).
+    Stop {
+        job_id: String,
+        savepoint_id: String,
+        purpose: StopPurpose,
+        /// 1 for the first savepoint attempt.
+        attempt: u32,
+    },
+    /// The job `job_id` is being cancelled.
+    Cancel { job_id: String, purpose: CancelPurpose },
+}
+
+/// Why a job is stopped with a savepoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StopPurpose {
+    /// Desired state SUSPENDED (savepoint origin SUSPEND).
+    Suspend,
+    /// A STATEFUL upgrade: the new spec starts from this savepoint (origin SUSPEND_AND_UPGRADE).
+    Upgrade,
+}
+
+/// Why a job is cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CancelPurpose {
+    /// Desired state CANCELLED.
+    Cancel,
+    /// A STATELESS upgrade: the new spec starts without state.
+    StatelessUpgrade,
+    /// The job could not take a savepoint; it is cancelled and its retained checkpoint is the
+    /// state it is suspended with (or upgraded from).
+    CheckpointFallback(StopPurpose),
+}
+
+/// How the next job should start, chosen per start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartRequest {
+    pub restore: RestoreChoice,
+    /// Overrides `restoreStrategy.allowNonRestoredState` for this start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_non_restored_state: Option<bool>,
+}
+
+/// Which state a start restores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum RestoreChoice {
+    /// Whatever `restoreStrategy` picks (LATEST_STATE, LATEST_SAVEPOINT, NONE).
+    ByStrategy,
+    /// No state (initial mode, or a STATELESS upgrade).
+    Nothing,
+    /// This savepoint (of this deployment or another one).
+    Savepoint { savepoint_id: String, location: String },
+}
+
+impl EngineRecord {
+    /// Reads a stored record; an absent one is the empty record of a deployment the engine has
+    /// not touched yet.
+    pub fn read(stored: Option<&str>) -> Result<Self, serde_json::Error> {
+        stored.map_or_else(|| Ok(Self::default()), serde_json::from_str)
+    }
+
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+}

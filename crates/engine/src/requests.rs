@@ -1,0 +1,94 @@
+//! What the console may ask of the engine besides a change of spec: how the next job starts (the
+//! Start dialog's choice) and a savepoint of the running job. Both are written to the store and
+//! carried out by the engine's next pass (the caller nudges it); nothing here talks to Flink.
+
+use domain::{
+    Deployment, DeploymentState, NamespaceName, Savepoint, SavepointMetadata, SavepointOrigin, SavepointSpec,
+    SavepointState, SavepointStatus, API_VERSION,
+};
+use storage::{StorageError, Store};
+
+use crate::record::{EngineRecord, StartRequest};
+
+/// Why a request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("deployment {0} does not exist")]
+    NoSuchDeployment(String),
+    #[error("{0}")]
+    NotPossible(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the engine's record of the deployment is not readable: {0}")]
+    Record(#[from] serde_json::Error),
+}
+
+/// Records how the deployment's next job starts; it is used by the next start and then forgotten.
+pub async fn set_next_start(
+    store: &Store,
+    namespace: &NamespaceName,
+    deployment_id: &str,
+    request: StartRequest,
+) -> Result<(), RequestError> {
+    // The engine may write between our read and write; its writes are short, so try a few times.
+    let mut attempts = 0;
+    loop {
+        let row = store
+            .engine_row(namespace, deployment_id)
+            .await?
+            .ok_or_else(|| RequestError::NoSuchDeployment(deployment_id.to_owned()))?;
+        let mut record = EngineRecord::read(row.engine.as_deref())?;
+        record.next_start = Some(request.clone());
+        let saved = store
+            .save_engine_state(namespace, deployment_id, &row.deployment.status, &record.to_json()?, row.status_version)
+            .await;
+        match saved {
+            Err(StorageError::Conflict { .. }) if attempts < 5 => attempts += 1,
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// Asks for a savepoint (origin USER_REQUEST) of a running deployment's job: a STARTED savepoint
+/// without a trigger, which the engine triggers in Flink on its next pass.
+pub async fn request_savepoint(store: &Store, deployment: &Deployment, now: &str) -> Result<Savepoint, RequestError> {
+    let running = deployment.status.running.as_ref().filter(|_| deployment.status.state == DeploymentState::Running);
+    let Some(running) = running else {
+        return Err(RequestError::NotPossible(format!(
+            "deployment {:?} is not running (its status is {}); only a running deployment's job can take a savepoint",
+            deployment.metadata.name, deployment.status.state
+        )));
+    };
+    let namespace = NamespaceName::parse(&deployment.metadata.namespace)
+        .map_err(|err| RequestError::NotPossible(format!("namespace {:?}: {err}", deployment.metadata.namespace)))?;
+    let under_way = store
+        .list_savepoints(&namespace, Some(&deployment.metadata.id), None)
+        .await?
+        .into_iter()
+        .any(|s| s.status.state == SavepointState::Started);
+    if under_way {
+        return Err(RequestError::NotPossible(format!(
+            "a savepoint of deployment {:?} is already under way; wait for it to complete",
+            deployment.metadata.name
+        )));
+    }
+    let savepoint = Savepoint {
+        api_version: API_VERSION.into(),
+        kind: Savepoint::KIND.into(),
+        metadata: SavepointMetadata {
+            id: uuid::Uuid::new_v4().to_string(),
+            namespace: deployment.metadata.namespace.clone(),
+            deployment_id: deployment.metadata.id.clone(),
+            job_id: Some(running.job_id.clone()),
+            origin: SavepointOrigin::UserRequest,
+            annotations: Default::default(),
+            created_at: now.to_owned(),
+            modified_at: now.to_owned(),
+            resource_version: 1,
+        },
+        spec: SavepointSpec::default(),
+        status: SavepointStatus { state: SavepointState::Started, failure: None },
+    };
+    store.insert_savepoint(&savepoint).await?;
+    Ok(savepoint)
+}

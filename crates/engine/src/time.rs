@@ -1,0 +1,65 @@
+//! The engine's clock: real time in the product, a hand-moved one in scenario tests. Times are
+//! milliseconds since the epoch inside the engine and RFC 3339 on resources.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub trait Clock: Send + Sync {
+    fn now_ms(&self) -> i64;
+}
+
+/// Wall-clock time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
+}
+
+/// A clock that moves only when told to, for tests.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn starting_at(ms: i64) -> Self {
+        Self(AtomicI64::new(ms))
+    }
+
+    pub fn advance(&self, by: std::time::Duration) {
+        self.0.fetch_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// `ms` since the epoch as RFC 3339 (UTC).
+pub fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// An RFC 3339 time as ms since the epoch, if it is one.
+pub fn parse_ms(rfc3339: &str) -> Option<i64> {
+    let time = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
+    i64::try_from(time.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_round_trip_through_rfc3339() {
+        let ms = 1_732_950_000_123;
+        assert_eq!(super::parse_ms(&super::rfc3339(ms)), Some(ms));
+        assert_eq!(super::parse_ms("yesterday"), None);
+    }
+}

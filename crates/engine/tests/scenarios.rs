@@ -1,0 +1,462 @@
+//! The engine against the in-process fake Flink, under a hand-moved clock: every transition of
+//! DESIGN §4 and its fault paths. (The same transitions against real Flink: `real_flink.rs`.)
+
+mod support;
+
+use std::time::Duration;
+
+use domain::*;
+use engine::plan::Step;
+use engine::requests::{request_savepoint, set_next_start};
+use engine::{RestoreChoice, StartRequest};
+use flink::JobState as F;
+use support::{namespace, Harness};
+
+async fn running() -> Harness {
+    let h = Harness::new().await;
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    h
+}
+
+fn completed(savepoints: &[Savepoint], origin: SavepointOrigin) -> Vec<&Savepoint> {
+    savepoints.iter().filter(|s| s.metadata.origin == origin && s.status.state == SavepointState::Completed).collect()
+}
+
+#[tokio::test]
+async fn start_submits_one_job_under_the_id_recorded_first_and_reports_running() {
+    let h = Harness::new().await;
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Running);
+    let jobs = h.jobs().await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].status.state, JobState::Started);
+    assert_eq!(deployment.status.running.as_ref().map(|r| r.job_id.as_str()), Some(jobs[0].metadata.id.as_str()));
+    assert_eq!(h.flink.active_jobs(), [h.flink_job().await], "Flink runs the job under the recorded id");
+    assert_eq!(h.flink.calls().submit, 1);
+    let events = h.events().await;
+    assert!(
+        events.contains(&EventName::CreatingANewJob) && events.contains(&EventName::JobSuccessfullyStarted),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn suspend_stops_with_a_savepoint_and_resume_continues_from_it() {
+    let h = running().await;
+    let first = h.flink_job().await;
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    let savepoints = h.savepoints().await;
+    let suspend = completed(&savepoints, SavepointOrigin::Suspend);
+    assert_eq!(suspend.len(), 1, "{savepoints:?}");
+    let location = suspend[0].spec.savepoint_location.clone().expect("a location");
+    assert!(suspend[0].spec.job_fingerprint.is_some(), "the savepoint records the job that wrote it");
+    assert_eq!(h.flink.job(&first).expect("job").state, F::Finished, "stopped with its savepoint");
+    assert_eq!(h.flink.calls().cancel, 0, "never cancelled");
+    assert_eq!(h.jobs().await[0].status.state, JobState::Terminated);
+
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let resumed = h.flink_job().await;
+    assert_eq!(h.flink.job(&resumed).expect("job").restored_from, Some(location.clone()), "LATEST_STATE");
+    assert_eq!(h.jobs().await[0].spec.savepoint_location, Some(location));
+}
+
+#[tokio::test]
+async fn suspend_never_cancels_before_the_savepoint_completes() {
+    let h = running().await;
+    h.flink.set_faults(|f| {
+        f.fail_savepoints = 2;
+        f.operation_polls = 3;
+    });
+    h.desire(DesiredState::Suspended).await;
+    let job = h.flink_job().await;
+    for _ in 0..12 {
+        let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        assert_eq!(h.flink.calls().cancel, 0);
+        if h.flink.job(&job).expect("job").state != F::Running {
+            let savepoints = h.savepoints().await;
+            assert_eq!(completed(&savepoints, SavepointOrigin::Suspend).len(), 1, "it ended only with a savepoint");
+        }
+        if let engine::Requeue::After(after) = report.requeue {
+            h.clock.advance(after);
+        }
+    }
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    let savepoints = h.savepoints().await;
+    let failed = savepoints.iter().filter(|s| s.status.state == SavepointState::Failed).count();
+    assert_eq!(failed, 2, "two failed attempts, then one that completed");
+    assert_eq!(h.flink.calls().stop_with_savepoint, 3);
+    assert!(h.events().await.contains(&EventName::RecoverableFailureWhileTriggeringASavepoint));
+}
+
+#[tokio::test]
+async fn too_many_failed_savepoints_fail_the_deployment_and_keep_the_job_running() {
+    let h = Harness::with_spec({
+        let mut spec = support::spec_json();
+        spec["restoreStrategy"]["kind"] = "LATEST_SAVEPOINT".into();
+        spec
+    })
+    .await;
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let job = h.flink_job().await;
+    h.flink.complete_checkpoint(&job);
+    h.flink.set_faults(|f| f.fail_savepoints = 100);
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("a failure");
+    assert!(failure.message.contains("4 savepoint attempts failed"), "{}", failure.message);
+    assert_eq!(h.flink.job(&job).expect("job").state, F::Running, "the job was never terminated");
+    assert_eq!(h.flink.calls().stop_with_savepoint, 4);
+    assert_eq!(h.jobs().await[0].status.state, JobState::Started);
+    assert!(h.events().await.contains(&EventName::TooManyFailedSuspensionAttempts));
+
+    // FAILED → CANCELLED: cancel whatever may still run.
+    h.desire(DesiredState::Cancelled).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Cancelled);
+    assert_eq!(h.flink.job(&job).expect("job").state, F::Canceled);
+}
+
+#[tokio::test]
+async fn a_job_that_cannot_take_a_savepoint_falls_back_to_its_retained_checkpoint() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    let checkpoint = h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    h.settle().await;
+    h.flink.set_faults(|f| f.fail_savepoints = 100);
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    let savepoints = h.savepoints().await;
+    let retained = completed(&savepoints, SavepointOrigin::RetainedCheckpoint);
+    assert_eq!(retained.len(), 1);
+    assert_eq!(retained[0].spec.savepoint_location.as_deref(), Some(checkpoint.as_str()));
+    assert!(h.events().await.contains(&EventName::TerminatingAJobDueToAnUnrecoverableFailure));
+
+    h.flink.set_faults(|f| f.fail_savepoints = 0);
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let resumed = h.flink_job().await;
+    assert_eq!(h.flink.job(&resumed).expect("job").restored_from, Some(checkpoint));
+}
+
+#[tokio::test]
+async fn a_restarting_job_is_suspended_from_its_checkpoint_without_trying_a_savepoint() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    h.settle().await;
+    h.flink.set_job_state(&job, F::Restarting);
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    assert_eq!(h.flink.calls().stop_with_savepoint, 0);
+    assert_eq!(completed(&h.savepoints().await, SavepointOrigin::RetainedCheckpoint).len(), 1);
+}
+
+#[tokio::test]
+async fn a_stateful_upgrade_restarts_the_new_spec_from_an_upgrade_savepoint() {
+    let h = running().await;
+    let old = h.flink_job().await;
+    h.change(|spec| spec.template.spec.parallelism = Some(2)).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let savepoints = h.savepoints().await;
+    let upgrade = completed(&savepoints, SavepointOrigin::SuspendAndUpgrade);
+    assert_eq!(upgrade.len(), 1);
+    let new = h.flink_job().await;
+    assert_ne!(new, old);
+    let new_job = h.flink.job(&new).expect("job");
+    assert_eq!(new_job.submission.parallelism, Some(2));
+    assert_eq!(new_job.restored_from, upgrade[0].spec.savepoint_location);
+    assert_eq!(h.flink.active_jobs(), [new], "never two jobs at once");
+    let jobs = h.jobs().await;
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0].spec.template.parallelism, Some(2), "each job keeps the spec it ran");
+    assert_eq!(jobs[1].spec.template.parallelism, Some(1));
+}
+
+#[tokio::test]
+async fn a_stateless_upgrade_cancels_and_starts_without_state() {
+    let h = running().await;
+    h.change(|spec| {
+        spec.upgrade_strategy.kind = UpgradeStrategyKind::Stateless;
+        spec.template.spec.parallelism = Some(2);
+    })
+    .await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let new = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(new.restored_from, None);
+    assert_eq!(new.submission.parallelism, Some(2));
+    assert_eq!(h.flink.calls().stop_with_savepoint, 0);
+    assert_eq!(h.flink.calls().cancel, 1);
+}
+
+#[tokio::test]
+async fn upgrade_strategy_none_changes_nothing_and_says_why() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    h.change(|spec| {
+        spec.upgrade_strategy.kind = UpgradeStrategyKind::None;
+        spec.template.spec.parallelism = Some(2);
+    })
+    .await;
+    h.settle().await;
+    h.clock.advance(Duration::from_secs(10));
+    h.settle().await;
+    assert_eq!(h.flink_job().await, job);
+    assert_eq!(h.flink.active_jobs(), [job]);
+    let said = h.events().await.iter().filter(|e| **e == EventName::UsingAnUpgradeStrategy).count();
+    assert_eq!(said, 1, "said once");
+}
+
+#[tokio::test]
+async fn a_restart_nonce_restarts_the_same_spec() {
+    let h = running().await;
+    let old = h.flink_job().await;
+    h.change(|spec| spec.restart_nonce = Some(1)).await;
+    h.settle().await;
+    assert_ne!(h.flink_job().await, old);
+    assert_eq!(h.state().await, DeploymentState::Running);
+}
+
+#[tokio::test]
+async fn cancel_takes_no_savepoint_and_keeps_the_retained_checkpoint() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    let checkpoint = h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    h.desire(DesiredState::Cancelled).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Cancelled);
+    assert_eq!(h.flink.job(&job).expect("job").state, F::Canceled);
+    assert_eq!(h.flink.calls().stop_with_savepoint + h.flink.calls().trigger_savepoint, 0);
+    let savepoints = h.savepoints().await;
+    assert_eq!(savepoints.len(), 1);
+    assert_eq!(savepoints[0].metadata.origin, SavepointOrigin::RetainedCheckpoint);
+    assert_eq!(savepoints[0].spec.savepoint_location, Some(checkpoint));
+}
+
+#[tokio::test]
+async fn a_finite_job_that_finishes_leaves_the_deployment_finished() {
+    let h = running().await;
+    h.flink.set_job_state(&h.flink_job().await, F::Finished);
+    h.clock.advance(Duration::from_secs(3));
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Finished);
+    assert_eq!(h.jobs().await[0].status.state, JobState::Finished);
+    assert!(h.events().await.contains(&EventName::JobSuccessfullyFinished));
+    h.desire(DesiredState::Cancelled).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Cancelled, "to run it again: cancel, then start");
+}
+
+#[tokio::test]
+async fn a_job_that_fails_in_flink_is_recovered_from_its_latest_checkpoint() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    let checkpoint = h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    h.settle().await;
+    h.flink.set_job_state(&job, F::Failed);
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let recovered = h.flink_job().await;
+    assert_ne!(recovered, job);
+    assert_eq!(h.flink.job(&recovered).expect("job").restored_from, Some(checkpoint));
+    let jobs = h.jobs().await;
+    assert_eq!(jobs[1].status.state, JobState::Failed);
+    assert!(jobs[1].status.failure.is_some(), "the failed job says why");
+}
+
+#[tokio::test]
+async fn job_creation_is_retried_then_the_deployment_fails_with_the_reason() {
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.fail_job_creation = 2);
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running, "the third attempt runs");
+    assert_eq!(h.flink.calls().submit, 3);
+
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.fail_job_creation = 100);
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    assert_eq!(deployment.status.failure.expect("a failure").reason, "TooManyFailedJobCreationAttempts");
+    assert_eq!(h.flink.calls().submit, 4, "maxJobCreationAttempts");
+    let jobs = h.jobs().await;
+    assert!(jobs.iter().all(|job| job.status.state == JobState::Failed));
+    assert!(jobs[0].status.failure.as_ref().expect("why").message.contains("injected: job creation failed"));
+    assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
+    h.clock.advance(Duration::from_secs(60));
+    h.settle().await;
+    assert_eq!(h.flink.calls().submit, 4, "waits for a change");
+
+    h.flink.set_faults(|f| f.fail_job_creation = 0);
+    h.desire(DesiredState::Cancelled).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Cancelled);
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running, "a person's start tries afresh");
+}
+
+#[tokio::test]
+async fn a_job_cancelled_behind_the_consoles_back_is_reported_and_started_again() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    h.flink.set_job_state(&job, F::Canceled);
+    h.clock.advance(Duration::from_secs(3));
+    let steps = h.settle().await;
+    assert!(steps.iter().any(|s| matches!(s, Step::JobEnded { .. })), "{steps:?}");
+    assert!(h.events().await.contains(&EventName::FoundAStoppedJobAndWillTerminateIt));
+    assert_eq!(h.state().await, DeploymentState::Running);
+    assert_ne!(h.flink_job().await, job);
+}
+
+#[tokio::test]
+async fn a_job_that_vanished_with_its_cluster_is_restarted_from_the_latest_state() {
+    let h = running().await;
+    let job = h.flink_job().await;
+    let checkpoint = h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    h.settle().await;
+    h.flink.restart_cluster();
+    h.clock.advance(Duration::from_secs(3));
+    h.settle().await;
+    assert!(h.events().await.contains(&EventName::TransitioningToFailedStateBecauseOfAMissingJob));
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let recovered = h.flink_job().await;
+    assert_eq!(h.flink.job(&recovered).expect("job").restored_from, Some(checkpoint));
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_changes_nothing_and_is_said_once() {
+    let h = running().await;
+    h.flink.set_faults(|f| f.unreachable = true);
+    for _ in 0..5 {
+        h.clock.advance(Duration::from_secs(3));
+        let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        assert!(matches!(report.step, Step::Unreachable(_)), "{:?}", report.step);
+    }
+    assert_eq!(h.state().await, DeploymentState::Running, "status is kept while Flink cannot be asked");
+    let said = h.events().await.iter().filter(|e| **e == EventName::GeneralFailure).count();
+    assert_eq!(said, 1);
+    h.flink.set_faults(|f| f.unreachable = false);
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    assert_eq!(h.flink.calls().submit, 1);
+}
+
+#[tokio::test]
+async fn savepoint_nonce_request_and_period_take_savepoints_of_the_running_job() {
+    let h = running().await;
+    h.change(|spec| spec.savepoint_trigger_nonce = Some(7)).await;
+    h.settle().await;
+    assert_eq!(completed(&h.savepoints().await, SavepointOrigin::UserRequest).len(), 1);
+
+    let requested = request_savepoint(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await.expect("request");
+    assert_eq!(requested.status.state, SavepointState::Started);
+    let refused = request_savepoint(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await;
+    assert!(refused.is_err(), "one savepoint at a time");
+    h.settle().await;
+    let stored = h.store.get_savepoint(&namespace(), &requested.metadata.id).await.expect("read").expect("exists");
+    assert_eq!(stored.status.state, SavepointState::Completed);
+    assert!(stored.spec.savepoint_location.is_some());
+
+    h.change(|spec| {
+        spec.savepoint_policy =
+            Some(SavepointPolicy { interval: FlinkDuration::parse("1 min").ok(), ..Default::default() })
+    })
+    .await;
+    h.clock.advance(Duration::from_secs(61));
+    h.settle().await;
+    assert_eq!(completed(&h.savepoints().await, SavepointOrigin::Periodic).len(), 1);
+    h.clock.advance(Duration::from_secs(30));
+    h.settle().await;
+    assert_eq!(completed(&h.savepoints().await, SavepointOrigin::Periodic).len(), 1, "not due yet");
+}
+
+#[tokio::test]
+async fn a_start_can_restore_a_chosen_savepoint_or_no_state() {
+    let h = running().await;
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    let chosen = completed(&h.savepoints().await, SavepointOrigin::Suspend)[0].clone();
+    let location = chosen.spec.savepoint_location.clone().expect("location");
+
+    set_next_start(
+        &h.store,
+        &namespace(),
+        &h.id,
+        StartRequest { restore: RestoreChoice::Nothing, allow_non_restored_state: None },
+    )
+    .await
+    .expect("initial mode");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.flink.job(&h.flink_job().await).expect("job").restored_from, None, "initial mode");
+
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    set_next_start(
+        &h.store,
+        &namespace(),
+        &h.id,
+        StartRequest {
+            restore: RestoreChoice::Savepoint { savepoint_id: chosen.metadata.id.clone(), location: location.clone() },
+            allow_non_restored_state: Some(true),
+        },
+    )
+    .await
+    .expect("a specific savepoint");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let job = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(job.restored_from, Some(location), "the chosen (older) savepoint, not the latest");
+    assert!(job.submission.allow_non_restored_state);
+    assert_eq!(h.jobs().await[0].spec.savepoint_id, Some(chosen.metadata.id));
+}
+
+#[tokio::test]
+async fn a_missing_deployment_target_fails_the_start_with_a_clear_reason() {
+    let h = Harness::new().await;
+    h.change(|spec| {
+        spec.deployment_target_name = Some("gone".into());
+        spec.state = DesiredState::Running;
+    })
+    .await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    assert!(deployment.status.failure.expect("why").message.contains("gone"));
+    assert!(h.events().await.contains(&EventName::ReferencedDeploymentTargetDoesNotExist));
+}
+
+#[tokio::test]
+async fn a_sql_deployment_runs_through_the_sql_runner() {
+    let mut spec = support::spec_json();
+    spec["template"]["spec"]["artifact"] =
+        serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": "INSERT INTO sink SELECT 1;"});
+    spec["executionMode"] = "BATCH".into();
+    let h = Harness::with_spec(spec).await;
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let job = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(job.submission.jar, std::path::PathBuf::from("/jobs/sql-runner.jar"));
+    assert_eq!(job.submission.entry_class.as_deref(), Some("console.examples.SqlRunner"));
+    assert_eq!(job.submission.args[0], "--script-base64");
+    assert!(job.submission.args.contains(&"--batch".to_owned()));
+    assert_eq!(job.submission.flink_configuration.get("execution.runtime-mode").map(String::as_str), Some("BATCH"));
+}

@@ -1,0 +1,93 @@
+//! The lifecycle engine's writes: everything one engine step changes — the deployment's status and
+//! the engine's record, its jobs, savepoints and events — committed in one transaction or not at
+//! all, so a crash between two writes of a step cannot happen.
+
+use domain::{DeploymentStatus, Event, Job, NamespaceName, Savepoint};
+
+use crate::deployments::update_engine_state_row;
+use crate::events::insert_event_row;
+use crate::jobs::{insert_job_row, update_job_row};
+use crate::savepoints::{insert_savepoint_row, update_savepoint_row};
+use crate::{is_unique_violation, StorageError, Store};
+
+/// A new row, or a changed one that must still be at `expected_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowWrite<T> {
+    Insert(T),
+    Update { row: T, expected_version: i64 },
+}
+
+/// One engine step's changes to a deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineWrite {
+    pub status: DeploymentStatus,
+    /// The engine's record (opaque JSON).
+    pub engine: String,
+    /// The status version the step was planned on; a concurrent writer makes this a `Conflict`.
+    pub expected_status_version: i64,
+    pub jobs: Vec<RowWrite<Job>>,
+    pub savepoints: Vec<RowWrite<Savepoint>>,
+    pub events: Vec<Event>,
+}
+
+impl Store {
+    /// Commits an engine step atomically. A stale status or row version is a `Conflict`, a second
+    /// active job of the deployment is `AlreadyExists`; nothing is written then.
+    pub async fn commit_engine_write(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
+        write: &EngineWrite,
+    ) -> Result<(), StorageError> {
+        let conflict = |kind: &'static str, name: &str| StorageError::Conflict { kind, name: name.to_owned() };
+        let mut tx = self.pool.begin().await?;
+        let done = update_engine_state_row(
+            &mut *tx,
+            namespace,
+            deployment_id,
+            &write.status,
+            &write.engine,
+            write.expected_status_version,
+        )
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(conflict("deployment status", deployment_id));
+        }
+        for job in &write.jobs {
+            let (row, result) = match job {
+                RowWrite::Insert(row) => (row, insert_job_row(&mut *tx, row).await),
+                RowWrite::Update { row, expected_version } => {
+                    (row, update_job_row(&mut *tx, row, *expected_version).await)
+                }
+            };
+            match result {
+                Ok(done) if done.rows_affected() == 0 => return Err(conflict("job", &row.metadata.id)),
+                Ok(_) => {}
+                Err(err) if is_unique_violation(&err) => {
+                    return Err(StorageError::AlreadyExists {
+                        kind: "active job of deployment",
+                        namespace: namespace.as_str().to_owned(),
+                        name: deployment_id.to_owned(),
+                    })
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        for savepoint in &write.savepoints {
+            let (row, done) = match savepoint {
+                RowWrite::Insert(row) => (row, insert_savepoint_row(&mut *tx, row).await?),
+                RowWrite::Update { row, expected_version } => {
+                    (row, update_savepoint_row(&mut *tx, row, *expected_version).await?)
+                }
+            };
+            if done.rows_affected() == 0 {
+                return Err(conflict("savepoint", &row.metadata.id));
+            }
+        }
+        for event in &write.events {
+            insert_event_row(&mut *tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
