@@ -70,3 +70,19 @@ impl From<domain::InvalidInput> for AppError {
         Self::BadRequest(err.to_string())
     }
 }
+
+#[cfg(feature = "ssr")]
+impl From<engine::requests::RequestError> for AppError {
+    fn from(err: engine::requests::RequestError) -> Self {
+        use engine::requests::RequestError::*;
+        match err {
+            NoSuchDeployment(id) => Self::NotFound(format!("deployment {id}")),
+            NotPossible(why) => Self::Conflict(why),
+            Storage(err) => err.into(),
+            Record(err) => {
+                tracing::error!(error = %err, "the engine's record is unreadable");
+                Self::Internal
+            }
+        }
+    }
+}

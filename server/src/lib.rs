@@ -3,6 +3,7 @@
 //! so tests can call `router(state)` directly.
 
 pub mod api;
+pub mod clusters;
 pub mod config;
 pub mod health;
 pub mod local_flink;

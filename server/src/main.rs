@@ -83,7 +83,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|err| format!("cannot register the local deployment target: {err}"))?;
     let health = HealthBoard::default();
     tokio::spawn(server::targets::probe_forever(store.clone(), health.clone(), flink.clone(), shutdown_rx.clone()));
-    let state = AppState { leptos_options, services: Services { store, health }, flink: flink.clone() };
+    let engine = Arc::new(engine::Engine::new(
+        store.clone(),
+        Arc::new(server::clusters::TargetClusters::new(store.clone())),
+        Arc::new(engine::SystemClock),
+        engine::Settings::new(
+            std::path::absolute(args.jobs_dir.join("sql-runner.jar"))
+                .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
+        ),
+    ));
+    let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
+    let state = AppState { leptos_options, services: Services { store, health, nudger }, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

@@ -5,7 +5,7 @@
 use domain::input::{self, check_defaults, merge_patch};
 use domain::{
     DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState,
-    InvalidInput, NamespaceName, ResourceMetadata, API_VERSION,
+    InvalidInput, NamespaceName, ResourceMetadata, Savepoint, API_VERSION,
 };
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
@@ -44,6 +44,7 @@ impl Services {
             status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         };
         self.store.insert_deployment(&deployment).await?;
+        self.nudger.nudge(namespace.as_str(), &deployment.metadata.id);
         tracing::info!(%namespace, name = %deployment.metadata.name, id = %deployment.metadata.id, "deployment created");
         Ok(deployment)
     }
@@ -78,6 +79,7 @@ impl Services {
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
         self.store.update_deployment(&updated, current.metadata.resource_version).await?;
+        self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
         tracing::info!(%namespace, name = %updated.metadata.name, version = updated.metadata.resource_version, "deployment changed");
         Ok(updated)
     }
@@ -95,6 +97,15 @@ impl Services {
         self.store.delete_deployment(namespace, id, current.metadata.resource_version).await?;
         tracing::info!(%namespace, name = %current.metadata.name, "deployment deleted");
         Ok(current)
+    }
+
+    /// Asks the engine for a savepoint (origin USER_REQUEST) of a running deployment's job; answers
+    /// with the savepoint in state STARTED, which the engine completes or fails.
+    pub async fn request_savepoint(&self, deployment: &Deployment) -> Result<Savepoint, AppError> {
+        let savepoint = engine::requests::request_savepoint(&self.store, deployment, &now_rfc3339()).await?;
+        self.nudger.nudge(&deployment.metadata.namespace, &deployment.metadata.id);
+        tracing::info!(namespace = %deployment.metadata.namespace, name = %deployment.metadata.name, "savepoint requested");
+        Ok(savepoint)
     }
 
     /// One deployment of the namespace, or NotFound.

@@ -19,6 +19,8 @@ use crate::error::AppError;
 pub struct Services {
     pub store: Store,
     pub health: HealthBoard,
+    /// Tells the lifecycle engine that a deployment changed, so it acts at once.
+    pub nudger: engine::Nudger,
 }
 
 /// The last observed health of every deployment target, written by the server's prober.

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use domain::{Deployment, DeploymentState, ResourceList, Savepoint, SavepointRequest};
+use domain::{ResourceList, Savepoint, SavepointRequest};
 use serde::Deserialize;
 
 use super::error::ErrorBody;
@@ -99,20 +99,7 @@ pub async fn create(
             state.services.store.insert_savepoint(&savepoint).await?;
             savepoint
         }
-        SavepointRequest::Trigger { .. } => trigger_savepoint(&deployment)?,
+        SavepointRequest::Trigger { .. } => state.services.request_savepoint(&deployment).await?,
     };
     Ok(represent(&headers, StatusCode::CREATED, &savepoint))
-}
-
-/// Takes a new savepoint (origin USER_REQUEST) of a running deployment's job and answers with it
-/// (state STARTED). Only a RUNNING deployment has a job to take it from; the lifecycle engine takes
-/// the savepoint, so until it exists a running deployment is refused as well.
-fn trigger_savepoint(deployment: &Deployment) -> Result<Savepoint, AppError> {
-    if deployment.status.state != DeploymentState::Running {
-        return Err(AppError::Conflict(format!(
-            "deployment {:?} is not running (its status is {}); only a running deployment's job can take a savepoint",
-            deployment.metadata.name, deployment.status.state
-        )));
-    }
-    Err(AppError::Conflict("triggering savepoints arrives with the lifecycle engine".into()))
 }

@@ -122,7 +122,7 @@ async fn a_savepoint_of_an_unknown_deployment_is_not_found() {
 }
 
 #[tokio::test]
-async fn a_new_savepoint_is_only_taken_of_a_running_deployment() {
+async fn a_new_savepoint_is_only_taken_of_a_running_deployment_and_one_at_a_time() {
     let console = console().await;
     let deployment_id = deployment_ids(&console).await.remove(0);
     let body = json!({"metadata": {"deploymentId": deployment_id}});
@@ -130,17 +130,33 @@ async fn a_new_savepoint_is_only_taken_of_a_running_deployment() {
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
     let message = reply.json()["message"].as_str().unwrap_or_default().to_owned();
     assert!(message.contains("is not running"), "{message}");
+    assert_eq!(count(&console).await, 0);
 
+    // The engine's side: the deployment runs job `job_id`.
     let store = &console.state.services.store;
-    let mut running = store.get_deployment(&default_namespace(), &deployment_id).await.expect("get").expect("seeded");
-    let version = running.metadata.resource_version;
-    running.metadata.resource_version = version + 1;
-    running.status.state = DeploymentState::Running;
-    store.update_deployment(&running, version).await.expect("now running");
+    let row = store.engine_row(&default_namespace(), &deployment_id).await.expect("get").expect("seeded");
+    let job_id = uuid::Uuid::new_v4().to_string();
+    let status = DeploymentStatus {
+        state: DeploymentState::Running,
+        running: Some(RunningStatus { job_id: job_id.clone(), transition_time: "2024-05-01T10:00:00Z".into() }),
+        failure: None,
+    };
+    store
+        .save_engine_state(&default_namespace(), &deployment_id, &status, "{}", row.status_version)
+        .await
+        .expect("running");
+    let reply = console.send_json("POST", SAVEPOINTS, &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let savepoint = reply.json();
+    assert_eq!(savepoint["metadata"]["origin"], "USER_REQUEST");
+    assert_eq!(savepoint["metadata"]["jobId"], job_id.as_str());
+    assert_eq!(savepoint["status"]["state"], "STARTED", "the engine takes it in Flink and completes it");
+    assert_eq!(count(&console).await, 1);
+
     let reply = console.send_json("POST", SAVEPOINTS, &body).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    assert_eq!(reply.json()["message"], "triggering savepoints arrives with the lifecycle engine");
-    assert_eq!(count(&console).await, 0);
+    assert!(reply.json()["message"].as_str().unwrap_or_default().contains("already under way"), "{}", reply.body);
+    assert_eq!(count(&console).await, 1);
 }
 
 fn savepoint(deployment_id: &str, job_id: Option<&str>, created_at: &str) -> Savepoint {

@@ -41,7 +41,11 @@ pub async fn console() -> Console {
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
     Console {
-        state: AppState { leptos_options, services: Services { store, health }, flink },
+        state: AppState {
+            leptos_options,
+            services: Services { store, health, nudger: engine::Nudger::disconnected() },
+            flink,
+        },
         _database: database,
         _dir: dir,
     }
