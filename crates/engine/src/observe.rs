@@ -55,7 +55,10 @@ pub async fn observe(
         None => None,
     };
     let savepoint = match &savepoint_under_way {
-        Some(savepoint) => Some(observe_savepoint(savepoint, active_job.as_ref(), record, cluster, now_ms).await),
+        Some(savepoint) => {
+            let known: Vec<String> = savepoints.iter().filter_map(|s| s.spec.savepoint_location.clone()).collect();
+            Some(observe_savepoint(savepoint, active_job.as_ref(), record, cluster, &known).await)
+        }
         None => None,
     };
     let observation = Observation { now_ms, cluster: cluster_view, job, savepoint, restorable };
@@ -124,7 +127,7 @@ async fn observe_savepoint(
     active_job: Option<&Job>,
     record: &EngineRecord,
     cluster: Result<&dyn FlinkCluster, &str>,
-    now_ms: i64,
+    known_locations: &[String],
 ) -> ObservedSavepoint {
     let progress = match (&savepoint.spec.flink_savepoint_id, cluster) {
         (None, _) => Progress::NotTriggered,
@@ -143,7 +146,7 @@ async fn observe_savepoint(
                         }
                         Ok(Operation::Failed { cause }) => Progress::Failed { cause },
                         Err(err) if is_unknown_operation(&err) => {
-                            lost_operation(cluster, &flink_id, savepoint, record, now_ms).await
+                            lost_operation(cluster, &flink_id, savepoint, record, known_locations).await
                         }
                         Err(err) => Progress::Unreachable(err.user_message()),
                     }
@@ -162,12 +165,13 @@ async fn lost_operation(
     flink_id: &JobId,
     savepoint: &Savepoint,
     record: &EngineRecord,
-    now_ms: i64,
+    known_locations: &[String],
 ) -> Progress {
     let stopping = matches!(&record.operation, Some(InFlight::Stop { savepoint_id, .. }) if *savepoint_id == savepoint.metadata.id);
-    let asked_at = parse_ms(&savepoint.metadata.created_at).unwrap_or(now_ms);
+    // The job's newest savepoint is this one unless it is already recorded as another (clocks of
+    // the console and the JobManager need not agree, so times are not compared).
     if let Ok(summary) = cluster.checkpoints(flink_id).await {
-        if let Some(found) = summary.latest_savepoint.filter(|s| s.completed_at_ms >= asked_at) {
+        if let Some(found) = summary.latest_savepoint.filter(|s| !known_locations.contains(&s.external_path)) {
             return Progress::Completed { location: found.external_path };
         }
     }

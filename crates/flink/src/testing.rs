@@ -230,6 +230,16 @@ impl FakeFlink {
         })
     }
 
+    /// The savepoints Flink completed (triggered or by a stop) whose files still exist.
+    pub fn completed_savepoints(&self) -> Vec<String> {
+        self.with(|inner| {
+            let savepoints = inner.jobs.values().flat_map(|job| job.checkpoints.iter()).filter(|c| c.is_savepoint);
+            let mut locations: Vec<String> = savepoints.map(|c| c.external_path.clone()).collect();
+            locations.retain(|location| inner.snapshots.contains(location));
+            locations
+        })
+    }
+
     /// Whether a snapshot's files exist (not disposed).
     pub fn snapshot_exists(&self, location: &str) -> bool {
         self.with(|inner| inner.snapshots.contains(location))
