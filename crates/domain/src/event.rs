@@ -51,6 +51,8 @@ wire_enum!(
         ReferencedDeploymentTargetDoesNotExist = "REFERENCED_DEPLOYMENT_TARGET_DOES_NOT_EXIST",
         GeneralFailure = "GENERAL_FAILURE",
         FailedToCreateClusterForJob = "FAILED_TO_CREATE_CLUSTER_FOR_JOB",
+        /// Ours: retention forgot a savepoint and disposed its files.
+        SavepointDisposed = "SAVEPOINT_DISPOSED",
     }
 );
 
@@ -149,7 +151,7 @@ mod tests {
 
     #[test]
     fn every_vvp_event_name_is_known() {
-        assert_eq!(EventName::ALL.len(), 40, "the reference's EventMetadata.name enum has 40 values");
+        assert_eq!(EventName::ALL.len(), 41, "the reference's EventMetadata.name enum has 40 values, plus ours");
         for name in EventName::ALL {
             assert_eq!(EventName::parse(name.as_str()), Some(*name));
         }

@@ -42,6 +42,7 @@ pub async fn observe(
                 savepoint_id: s.metadata.id.clone(),
                 location: s.spec.savepoint_location.clone()?,
                 origin: s.metadata.origin,
+                created_ms: parse_ms(&s.metadata.created_at).unwrap_or_default(),
             })
         })
         .collect();

@@ -114,6 +114,7 @@ pub struct Restorable {
     pub savepoint_id: String,
     pub location: String,
     pub origin: SavepointOrigin,
+    pub created_ms: i64,
 }
 
 /// The state a job starts from.
@@ -183,6 +184,8 @@ pub enum Step {
     CancelJob { purpose: CancelPurpose },
     /// Take a savepoint of the running job; `requested` is the row a person already created.
     TriggerSavepoint { origin: SavepointOrigin, requested: Option<String> },
+    /// Retention: forget a savepoint the policy no longer keeps and dispose its files in Flink.
+    DisposeSavepoint { savepoint_id: String, location: String },
 }
 
 /// The fingerprint of what a job runs: its template and the restart nonce. A running job whose
@@ -317,7 +320,7 @@ fn plan_with_job(
                 }
             }
             if flink_state != FlinkState::Running {
-                return Step::Steady;
+                return retire_or_rest(desired, record, seen);
             }
             let nonce = desired.spec.savepoint_trigger_nonce;
             if nonce.is_some() && nonce != record.handled_savepoint_nonce {
@@ -326,7 +329,7 @@ fn plan_with_job(
             if periodic_savepoint_due(desired.spec, record, job, seen.now_ms) {
                 return Step::TriggerSavepoint { origin: SavepointOrigin::Periodic, requested: None };
             }
-            Step::Steady
+            retire_or_rest(desired, record, seen)
         }
     }
 }
@@ -369,7 +372,7 @@ fn plan_without_job(
             Step::StartJob { restore, allow_non_restored_state }
         }
         DesiredState::Suspended => match status.state {
-            DeploymentState::Suspended | DeploymentState::Finished => Step::Steady,
+            DeploymentState::Suspended | DeploymentState::Finished => retire_or_rest(desired, record, seen),
             DeploymentState::Failed if gave_up => Step::Steady,
             DeploymentState::Running
             | DeploymentState::Cancelled
@@ -377,7 +380,7 @@ fn plan_without_job(
             | DeploymentState::Failed => Step::Rest(DeploymentState::Suspended),
         },
         DesiredState::Cancelled => match status.state {
-            DeploymentState::Cancelled => Step::Steady,
+            DeploymentState::Cancelled => retire_or_rest(desired, record, seen),
             DeploymentState::Running
             | DeploymentState::Suspended
             | DeploymentState::Finished
@@ -385,6 +388,58 @@ fn plan_without_job(
             | DeploymentState::Failed => Step::Rest(DeploymentState::Cancelled),
         },
     }
+}
+
+/// At rest: dispose of the oldest savepoint retention no longer keeps, if any.
+fn retire_or_rest(desired: Desired<'_>, record: &EngineRecord, seen: &Observation) -> Step {
+    if seen.cluster != ClusterView::Known {
+        return Step::Steady;
+    }
+    match retired(desired.spec, record, &seen.restorable, seen.now_ms).first() {
+        Some(old) => Step::DisposeSavepoint { savepoint_id: old.savepoint_id.clone(), location: old.location.clone() },
+        None => Step::Steady,
+    }
+}
+
+/// The savepoints `spec.savepointPolicy` no longer keeps (oldest first): of those the console took
+/// (SUSPEND, SUSPEND_AND_UPGRADE, PERIODIC, RETAINED_CHECKPOINT), the ones beyond `maxCount` and
+/// those older than `maxAge`. Never USER_REQUEST or COPIED ones, never the newest restorable state
+/// of the deployment, never the one the next start is to restore.
+pub fn retired<'a>(
+    spec: &DeploymentSpec,
+    record: &EngineRecord,
+    restorable: &'a [Restorable],
+    now_ms: i64,
+) -> Vec<&'a Restorable> {
+    let Some(policy) = &spec.savepoint_policy else {
+        return Vec::new();
+    };
+    let newest = restorable.first().map(|r| r.savepoint_id.as_str());
+    let pinned = match record.next_start.as_ref().map(|r| &r.restore) {
+        Some(RestoreChoice::Savepoint { savepoint_id, .. }) => Some(savepoint_id.as_str()),
+        Some(RestoreChoice::ByStrategy | RestoreChoice::Nothing) | None => None,
+    };
+    let managed = restorable.iter().filter(|r| match r.origin {
+        SavepointOrigin::Suspend
+        | SavepointOrigin::SuspendAndUpgrade
+        | SavepointOrigin::Periodic
+        | SavepointOrigin::RetainedCheckpoint => true,
+        SavepointOrigin::UserRequest | SavepointOrigin::Copied => false,
+    });
+    let max_count = policy.max_count.map_or(usize::MAX, |n| n as usize);
+    let mut out: Vec<&Restorable> = managed
+        .enumerate()
+        .filter(|(kept, r)| {
+            let too_many = *kept >= max_count;
+            let too_old =
+                policy.max_age.as_ref().is_some_and(|age| now_ms.saturating_sub(r.created_ms) > age.millis() as i64);
+            too_many || too_old
+        })
+        .map(|(_, r)| r)
+        .filter(|r| Some(r.savepoint_id.as_str()) != newest && Some(r.savepoint_id.as_str()) != pinned)
+        .collect();
+    out.reverse();
+    out
 }
 
 /// Stop with a savepoint; a job that cannot take one (restarting, failing) falls back to its
@@ -535,7 +590,7 @@ mod tests {
     }
 
     fn savepoint(id: &str, origin: SavepointOrigin) -> Restorable {
-        Restorable { savepoint_id: id.into(), location: format!("file:/{id}"), origin }
+        Restorable { savepoint_id: id.into(), location: format!("file:/{id}"), origin, created_ms: NOW }
     }
 
     /// Plans with the spec's own fingerprint as "what the job runs" unless `job_fp` says otherwise.
@@ -914,5 +969,50 @@ mod tests {
         assert_eq!(step(&suspended, &status(DeploymentState::Suspended), &none, &seen(None)), Step::Steady);
         let cancelled = spec(DesiredState::Cancelled);
         assert_eq!(step(&cancelled, &status(DeploymentState::Cancelled), &none, &seen(None)), Step::Steady);
+    }
+
+    #[test]
+    fn retention_keeps_max_count_drops_old_ones_and_never_user_requests_or_the_newest_state() {
+        let mut spec = spec(DesiredState::Cancelled);
+        let at = |id: &str, origin, age_s: i64| Restorable {
+            savepoint_id: id.into(),
+            location: format!("file:/{id}"),
+            origin,
+            created_ms: NOW - age_s * 1000,
+        };
+        let newest_first = vec![
+            at("p4", SavepointOrigin::Periodic, 10),
+            at("user", SavepointOrigin::UserRequest, 20),
+            at("p3", SavepointOrigin::Periodic, 30),
+            at("copied", SavepointOrigin::Copied, 40),
+            at("s2", SavepointOrigin::Suspend, 50),
+            at("p1", SavepointOrigin::Periodic, 4000),
+        ];
+        let ids = |spec: &DeploymentSpec, record: &EngineRecord| -> Vec<String> {
+            retired(spec, record, &newest_first, NOW).iter().map(|r| r.savepoint_id.clone()).collect()
+        };
+        let none = EngineRecord::default();
+        assert!(ids(&spec, &none).is_empty(), "no policy, no retention");
+        spec.savepoint_policy = Some(SavepointPolicy { max_count: Some(2), ..Default::default() });
+        assert_eq!(ids(&spec, &none), ["p1", "s2"], "the two newest managed ones stay; oldest goes first");
+        spec.savepoint_policy =
+            Some(SavepointPolicy { max_age: FlinkDuration::parse("1 h").ok(), ..Default::default() });
+        assert_eq!(ids(&spec, &none), ["p1"]);
+        spec.savepoint_policy = Some(SavepointPolicy { max_count: Some(0), ..Default::default() });
+        assert_eq!(ids(&spec, &none), ["p1", "s2", "p3"], "the newest state (p4) is never retired");
+        let pinned = EngineRecord {
+            next_start: Some(StartRequest {
+                restore: RestoreChoice::Savepoint { savepoint_id: "s2".into(), location: "file:/s2".into() },
+                allow_non_restored_state: None,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(ids(&spec, &pinned), ["p1", "p3"], "nor the one the next start restores");
+        let mut seen = seen(None);
+        seen.restorable = newest_first.clone();
+        assert_eq!(
+            step(&spec, &status(DeploymentState::Cancelled), &none, &seen),
+            Step::DisposeSavepoint { savepoint_id: "p1".into(), location: "file:/p1".into() }
+        );
     }
 }

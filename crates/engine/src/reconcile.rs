@@ -97,6 +97,7 @@ impl Engine {
 struct Writes {
     jobs: Vec<RowWrite<Job>>,
     savepoints: Vec<RowWrite<Savepoint>>,
+    deleted_savepoints: Vec<(String, i64)>,
     events: Vec<Event>,
 }
 
@@ -288,6 +289,34 @@ impl Pass<'_> {
             }
             Step::StopJob { purpose, attempt } => self.stop_job(active(&rows)?, *purpose, *attempt, cluster).await,
             Step::CancelJob { purpose } => self.cancel_job(active(&rows)?, *purpose, cluster).await,
+            Step::DisposeSavepoint { savepoint_id, location } => {
+                let savepoint = rows
+                    .savepoints
+                    .iter()
+                    .find(|s| &s.metadata.id == savepoint_id)
+                    .ok_or(EngineError::Inconsistent("the savepoint to dispose is not stored"))?;
+                // The row goes first: a crash before the disposal leaks files, never a restore
+                // from files that are gone.
+                self.write
+                    .deleted_savepoints
+                    .push((savepoint.metadata.id.clone(), savepoint.metadata.resource_version));
+                self.event(
+                    EventName::SavepointDisposed,
+                    savepoint.metadata.job_id.as_deref(),
+                    format!(
+                        "Savepoint {} ({}) is no longer kept by the savepoint policy; its files at {location} are disposed",
+                        short(savepoint_id),
+                        savepoint.metadata.origin
+                    ),
+                );
+                self.commit().await?;
+                if let Some(cluster) = cluster {
+                    if let Err(err) = cluster.dispose_savepoint(location).await {
+                        tracing::warn!(error = %err, %location, "disposing a retired savepoint failed; its files stay");
+                    }
+                }
+                Ok(again)
+            }
             Step::TriggerSavepoint { origin, requested } => {
                 let requested =
                     requested.as_ref().and_then(|id| rows.savepoints.iter().find(|s| &s.metadata.id == id)).cloned();
@@ -798,6 +827,7 @@ impl Pass<'_> {
             expected_status_version: self.status_version,
             jobs: writes.jobs,
             savepoints: writes.savepoints,
+            deleted_savepoints: writes.deleted_savepoints,
             events: writes.events,
         };
         self.engine.store.commit_engine_write(self.namespace, &self.deployment.metadata.id, &write).await?;

@@ -460,3 +460,31 @@ async fn a_sql_deployment_runs_through_the_sql_runner() {
     assert!(job.submission.args.contains(&"--batch".to_owned()));
     assert_eq!(job.submission.flink_configuration.get("execution.runtime-mode").map(String::as_str), Some("BATCH"));
 }
+
+#[tokio::test]
+async fn retention_keeps_the_newest_savepoints_and_disposes_the_rest_but_never_user_requests() {
+    let h = running().await;
+    h.change(|spec| spec.savepoint_trigger_nonce = Some(1)).await;
+    h.settle().await;
+    h.change(|spec| {
+        spec.savepoint_policy = Some(SavepointPolicy {
+            interval: FlinkDuration::parse("1 min").ok(),
+            max_count: Some(2),
+            ..Default::default()
+        })
+    })
+    .await;
+    for _ in 0..4 {
+        h.clock.advance(Duration::from_secs(61));
+        h.settle().await;
+    }
+    let savepoints = h.savepoints().await;
+    let periodic: Vec<&Savepoint> = completed(&savepoints, SavepointOrigin::Periodic);
+    assert_eq!(periodic.len(), 2, "{savepoints:?}");
+    assert_eq!(completed(&savepoints, SavepointOrigin::UserRequest).len(), 1, "never retired");
+    assert_eq!(h.flink.calls().dispose, 2);
+    let kept: Vec<String> = periodic.iter().filter_map(|s| s.spec.savepoint_location.clone()).collect();
+    let other_files: Vec<String> = h.flink.completed_savepoints().into_iter().filter(|l| !kept.contains(l)).collect();
+    assert_eq!(other_files.len(), 1, "only the user's savepoint; the retired ones' files are gone: {other_files:?}");
+    assert!(h.events().await.contains(&EventName::SavepointDisposed));
+}

@@ -27,6 +27,8 @@ pub struct EngineWrite {
     pub expected_status_version: i64,
     pub jobs: Vec<RowWrite<Job>>,
     pub savepoints: Vec<RowWrite<Savepoint>>,
+    /// Savepoints retention no longer keeps: (id, expected version).
+    pub deleted_savepoints: Vec<(String, i64)>,
     pub events: Vec<Event>,
 }
 
@@ -82,6 +84,17 @@ impl Store {
             };
             if done.rows_affected() == 0 {
                 return Err(conflict("savepoint", &row.metadata.id));
+            }
+        }
+        for (id, expected_version) in &write.deleted_savepoints {
+            let done = sqlx::query("DELETE FROM savepoints WHERE namespace = $1 AND id = $2 AND resource_version = $3")
+                .bind(namespace.as_str())
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(conflict("savepoint", id));
             }
         }
         for event in &write.events {
