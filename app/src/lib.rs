@@ -15,6 +15,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::not_found::NotFound;
 
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/namespaces/default/deployments"/> }/>
                 // Async: the HTML waits for the data, so the page is complete even without JavaScript.
                 <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -2,7 +2,8 @@
 //! with a branch live here, not in components.
 
 use domain::{
-    Deployment, DeploymentState, DeploymentTarget, DesiredState, ExecutionMode, TargetHealth, TargetHealthState,
+    Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job, JobState, Savepoint,
+    SavepointState, TargetHealth, TargetHealthState,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,142 @@ impl From<&Deployment> for DeploymentRow {
             failure: deployment.status.failure.as_ref().map(|f| format!("{}: {}", f.reason, f.message)),
         }
     }
+}
+
+/// What a person can ask of a deployment from its row or page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    Start,
+    Suspend,
+    Cancel,
+}
+
+impl Action {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Start => "Start",
+            Self::Suspend => "Suspend",
+            Self::Cancel => "Cancel",
+        }
+    }
+
+    /// The desired state the action asks for.
+    pub fn desired(self) -> DesiredState {
+        match self {
+            Self::Start => DesiredState::Running,
+            Self::Suspend => DesiredState::Suspended,
+            Self::Cancel => DesiredState::Cancelled,
+        }
+    }
+}
+
+/// The actions that make sense for a deployment: Start unless it is asked to run (a FINISHED or
+/// FAILED one is cancelled first, then started); Suspend while it runs streaming; Cancel unless
+/// it is asked to be cancelled already.
+pub fn available_actions(desired: DesiredState, status: DeploymentState, mode: ExecutionMode) -> Vec<Action> {
+    let mut actions = Vec::new();
+    let resting_after_run = matches!(status, DeploymentState::Finished | DeploymentState::Failed);
+    if desired != DesiredState::Running && !(resting_after_run && desired != DesiredState::Cancelled) {
+        actions.push(Action::Start);
+    }
+    let runs = matches!(status, DeploymentState::Running | DeploymentState::Transitioning);
+    if desired == DesiredState::Running && runs && mode == ExecutionMode::Streaming {
+        actions.push(Action::Suspend);
+    }
+    if desired != DesiredState::Cancelled {
+        actions.push(Action::Cancel);
+    }
+    actions
+}
+
+/// One run of a deployment in its job history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRow {
+    pub id: String,
+    pub state: JobState,
+    pub flink_job_id: Option<String>,
+    pub parallelism: Option<u32>,
+    pub restored_from: Option<String>,
+    pub created_at: String,
+    pub terminated_at: Option<String>,
+    pub failure: Option<String>,
+}
+
+impl From<&Job> for JobRow {
+    fn from(job: &Job) -> Self {
+        Self {
+            id: job.metadata.id.clone(),
+            state: job.status.state,
+            flink_job_id: job.status.started.as_ref().map(|s| s.flink_job_id.clone()),
+            parallelism: job.spec.template.parallelism,
+            restored_from: job.spec.savepoint_location.clone(),
+            created_at: job.metadata.created_at.clone(),
+            terminated_at: job.metadata.terminated_at.clone(),
+            failure: job.status.failure.as_ref().map(|f| f.message.clone()),
+        }
+    }
+}
+
+/// One savepoint (or retained checkpoint) of a deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavepointRow {
+    pub id: String,
+    pub origin: String,
+    pub state: SavepointState,
+    pub location: Option<String>,
+    pub created_at: String,
+    pub failure: Option<String>,
+}
+
+impl From<&Savepoint> for SavepointRow {
+    fn from(savepoint: &Savepoint) -> Self {
+        Self {
+            id: savepoint.metadata.id.clone(),
+            origin: savepoint.metadata.origin.as_str().to_owned(),
+            state: savepoint.status.state,
+            location: savepoint.spec.savepoint_location.clone(),
+            created_at: savepoint.metadata.created_at.clone(),
+            failure: savepoint.status.failure.as_ref().map(|f| f.message.clone()),
+        }
+    }
+}
+
+/// One line of a deployment's event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub name: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+impl From<&Event> for EventRow {
+    fn from(event: &Event) -> Self {
+        Self {
+            id: event.metadata.id.clone(),
+            name: event.metadata.name.as_str().to_owned(),
+            message: event.spec.message.clone(),
+            created_at: event.metadata.created_at.clone(),
+        }
+    }
+}
+
+/// Everything the deployment page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentDetail {
+    pub row: DeploymentRow,
+    pub upgrade_strategy: String,
+    pub restore_strategy: String,
+    pub running_job: Option<String>,
+    pub jobs: Vec<JobRow>,
+    pub savepoints: Vec<SavepointRow>,
+    pub events: Vec<EventRow>,
+}
+
+/// Whether a savepoint can be asked for now: the deployment runs and none is under way.
+pub fn can_take_savepoint(detail: &DeploymentDetail) -> bool {
+    detail.row.status == DeploymentState::Running
+        && !detail.savepoints.iter().any(|s| s.state == SavepointState::Started)
 }
 
 /// A deployment target as the console shows it: name, kind, where, and how its cluster is doing.
@@ -150,6 +287,26 @@ mod tests {
         let down =
             TargetHealth { state: TargetHealthState::Unhealthy, message: Some("connection refused".into()), ..health };
         assert_eq!(target_health_summary(&down).1, "unhealthy — connection refused");
+    }
+
+    #[test]
+    fn actions_follow_the_desired_state_and_status() {
+        use Action::*;
+        use DeploymentState as S;
+        use DesiredState as D;
+        let streaming = ExecutionMode::Streaming;
+        assert_eq!(available_actions(D::Cancelled, S::Cancelled, streaming), [Start]);
+        assert_eq!(available_actions(D::Suspended, S::Suspended, streaming), [Start, Cancel]);
+        assert_eq!(available_actions(D::Running, S::Running, streaming), [Suspend, Cancel]);
+        assert_eq!(
+            available_actions(D::Running, S::Running, ExecutionMode::Batch),
+            [Cancel],
+            "batch jobs are not suspended"
+        );
+        assert_eq!(available_actions(D::Running, S::Transitioning, streaming), [Suspend, Cancel]);
+        assert_eq!(available_actions(D::Running, S::Finished, streaming), [Cancel], "to run again: cancel first");
+        assert_eq!(available_actions(D::Running, S::Failed, streaming), [Cancel]);
+        assert_eq!(available_actions(D::Cancelled, S::Failed, streaming), [Start], "cancelling: only Start remains");
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Server functions for the Deployments page.
+//! Server functions for deployments: list them, read one with its history, change its desired
+//! state, ask for a savepoint. Each authorises first; the engine does the rest.
 
-use domain::ExecutionMode;
+use domain::{DesiredState, ExecutionMode};
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::view_model::DeploymentRow;
+use crate::view_model::{DeploymentDetail, DeploymentRow};
 
 /// The deployments of `namespace` in one execution mode, by name.
 #[server(endpoint = "list_deployments")]
@@ -17,6 +18,69 @@ pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<
         services.require(Permission::ViewDeployments, &namespace).await?;
         let deployments = services.store.list_deployments(&namespace, Some(mode)).await?;
         Ok(deployments.iter().map(DeploymentRow::from).collect())
+    }
+    .await;
+    if let Err(err) = &result {
+        set_status_for(err);
+    }
+    result
+}
+
+/// One deployment with its job history, savepoints and newest events.
+#[server(endpoint = "get_deployment")]
+pub async fn get_deployment(namespace: String, deployment_id: String) -> Result<DeploymentDetail, AppError> {
+    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+
+    let result = async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(Permission::ViewDeployments, &namespace).await?;
+        services.deployment_detail(&namespace, &deployment_id).await
+    }
+    .await;
+    if let Err(err) = &result {
+        set_status_for(err);
+    }
+    result
+}
+
+/// Asks for a deployment to run, be suspended or be cancelled (its `spec.state`); the engine
+/// carries it out and the status shows its progress.
+#[server(endpoint = "set_desired_state")]
+pub async fn set_desired_state(
+    namespace: String,
+    deployment_id: String,
+    state: DesiredState,
+) -> Result<DeploymentRow, AppError> {
+    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+
+    let result = async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(Permission::EditDeployments, &namespace).await?;
+        let patch = serde_json::json!({"spec": {"state": state}});
+        let deployment = services.patch_deployment(&namespace, &deployment_id, &patch).await?;
+        Ok(DeploymentRow::from(&deployment))
+    }
+    .await;
+    if let Err(err) = &result {
+        set_status_for(err);
+    }
+    result
+}
+
+/// Asks the engine for a savepoint of a running deployment's job (origin USER_REQUEST).
+#[server(endpoint = "take_savepoint")]
+pub async fn take_savepoint(namespace: String, deployment_id: String) -> Result<String, AppError> {
+    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+
+    let result = async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(Permission::EditDeployments, &namespace).await?;
+        let deployment = services.deployment(&namespace, &deployment_id).await?;
+        let savepoint = services.request_savepoint(&deployment).await?;
+        Ok(savepoint.metadata.id)
     }
     .await;
     if let Err(err) = &result {

@@ -1,4 +1,6 @@
 //! Reusable pieces of the console's pages.
 
+pub mod deployment_actions;
+pub mod error_panel;
 pub mod layout;
 pub mod status_badge;

@@ -8,12 +8,15 @@ use domain::ExecutionMode;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::deployments::list_deployments;
+use crate::api::deployments::{list_deployments, SetDesiredState};
 use crate::api::targets::list_deployment_targets;
+use crate::components::deployment_actions::DeploymentActions;
+use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::status_badge::StatusBadge;
-use crate::error::AppError;
-use crate::view_model::{mode_from_query, short_time, target_health_summary, DeploymentRow, TargetRow};
+use crate::view_model::{
+    available_actions, mode_from_query, short_time, target_health_summary, DeploymentRow, TargetRow,
+};
 
 /// How often the page asks for fresh status while it is open.
 const REFRESH_EVERY: Duration = Duration::from_secs(3);
@@ -38,9 +41,10 @@ pub fn DeploymentsPage() -> impl IntoView {
         });
     });
 
+    let set_state = ServerAction::<SetDesiredState>::new();
     let deployments = Resource::new(
-        move || (namespace.get(), mode.get(), refresh.get()),
-        |(namespace, mode, _)| list_deployments(namespace, mode),
+        move || (namespace.get(), mode.get(), refresh.get(), set_state.version().get()),
+        |(namespace, mode, _, _)| list_deployments(namespace, mode),
     );
 
     let targets =
@@ -67,9 +71,10 @@ pub fn DeploymentsPage() -> impl IntoView {
                 {move || targets.get().and_then(Result::ok).map(|rows| view! { <TargetStrip rows/> })}
             </Transition>
             <ModeTabs namespace mode/>
+            {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
-                    Ok(rows) => view! { <DeploymentTable rows mode=mode.get_untracked()/> }.into_any(),
+                    Ok(rows) => view! { <DeploymentTable rows mode=mode.get_untracked() namespace=namespace.get_untracked() set_state/> }.into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -133,7 +138,12 @@ fn ModeTabs(namespace: Signal<String>, mode: Signal<ExecutionMode>) -> impl Into
 }
 
 #[component]
-fn DeploymentTable(rows: Vec<DeploymentRow>, mode: ExecutionMode) -> impl IntoView {
+fn DeploymentTable(
+    rows: Vec<DeploymentRow>,
+    mode: ExecutionMode,
+    namespace: String,
+    set_state: ServerAction<SetDesiredState>,
+) -> impl IntoView {
     if rows.is_empty() {
         let kind = match mode {
             ExecutionMode::Streaming => "streaming",
@@ -158,10 +168,14 @@ fn DeploymentTable(rows: Vec<DeploymentRow>, mode: ExecutionMode) -> impl IntoVi
                         <th scope="col" class="px-4 py-3">"Target"</th>
                         <th scope="col" class="px-4 py-3 text-right">"Parallelism"</th>
                         <th scope="col" class="px-4 py-3">"Modified (UTC)"</th>
+                        <th scope="col" class="px-4 py-3 text-right">"Actions"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100">
-                    {rows.into_iter().map(|row| view! { <DeploymentLine row/> }).collect_view()}
+                    {rows
+                        .into_iter()
+                        .map(|row| view! { <DeploymentLine row namespace=namespace.clone() set_state/> })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -170,13 +184,15 @@ fn DeploymentTable(rows: Vec<DeploymentRow>, mode: ExecutionMode) -> impl IntoVi
 }
 
 #[component]
-fn DeploymentLine(row: DeploymentRow) -> impl IntoView {
+fn DeploymentLine(row: DeploymentRow, namespace: String, set_state: ServerAction<SetDesiredState>) -> impl IntoView {
     let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
     let show_name = row.display_name.is_some();
+    let href = format!("/namespaces/{namespace}/deployments/{}", row.id);
+    let actions = available_actions(row.desired, row.status, row.mode);
     view! {
         <tr class="hover:bg-slate-50" data-deployment=row.name.clone()>
             <td class="px-4 py-3">
-                <div class="font-medium text-slate-900">{title}</div>
+                <a href=href class="font-medium text-slate-900 hover:text-indigo-700 hover:underline">{title}</a>
                 {show_name.then(|| view! { <div class="font-mono text-xs text-slate-500">{row.name.clone()}</div> })}
                 {row.failure.clone().map(|failure| view! { <div class="mt-1 text-xs text-rose-700">{failure}</div> })}
             </td>
@@ -185,15 +201,9 @@ fn DeploymentLine(row: DeploymentRow) -> impl IntoView {
             <td class="px-4 py-3 font-mono text-xs text-slate-700">{row.target.clone()}</td>
             <td class="px-4 py-3 text-right tabular-nums">{row.parallelism.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</td>
             <td class="px-4 py-3 tabular-nums text-slate-600">{short_time(&row.modified_at)}</td>
+            <td class="px-4 py-3">
+                <DeploymentActions namespace deployment_id=row.id.clone() name=row.name.clone() actions set_state/>
+            </td>
         </tr>
-    }
-}
-
-#[component]
-fn ErrorPanel(err: AppError) -> impl IntoView {
-    view! {
-        <div role="alert" class="mt-6 rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-rose-800">
-            {err.to_string()}
-        </div>
     }
 }

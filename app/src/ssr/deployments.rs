@@ -13,6 +13,11 @@ use storage::now_rfc3339;
 use super::Services;
 use crate::error::AppError;
 
+/// How much history the deployment page shows.
+const DETAIL_JOBS: usize = 20;
+const DETAIL_SAVEPOINTS: usize = 30;
+const DETAIL_EVENTS: u32 = 60;
+
 /// Metadata fields only the console writes; a request's values for them are ignored.
 const SERVER_METADATA: [&str; 4] = ["id", "createdAt", "modifiedAt", "resourceVersion"];
 
@@ -106,6 +111,29 @@ impl Services {
         self.nudger.nudge(&deployment.metadata.namespace, &deployment.metadata.id);
         tracing::info!(namespace = %deployment.metadata.namespace, name = %deployment.metadata.name, "savepoint requested");
         Ok(savepoint)
+    }
+
+    /// A deployment with its newest jobs, savepoints and events, as the deployment page shows it.
+    pub async fn deployment_detail(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<crate::view_model::DeploymentDetail, AppError> {
+        use crate::view_model::{DeploymentDetail, DeploymentRow, EventRow, JobRow, SavepointRow};
+
+        let deployment = self.deployment(namespace, id).await?;
+        let jobs = self.store.list_jobs(namespace, Some(id)).await?;
+        let savepoints = self.store.list_savepoints(namespace, Some(id), None).await?;
+        let events = self.store.list_events(namespace, Some(id), None, Some(DETAIL_EVENTS)).await?;
+        Ok(DeploymentDetail {
+            row: DeploymentRow::from(&deployment),
+            upgrade_strategy: deployment.spec.upgrade_strategy.kind.as_str().to_owned(),
+            restore_strategy: deployment.spec.restore_strategy.kind.as_str().to_owned(),
+            running_job: deployment.status.running.as_ref().map(|r| r.job_id.clone()),
+            jobs: jobs.iter().take(DETAIL_JOBS).map(JobRow::from).collect(),
+            savepoints: savepoints.iter().take(DETAIL_SAVEPOINTS).map(SavepointRow::from).collect(),
+            events: events.iter().map(EventRow::from).collect(),
+        })
     }
 
     /// One deployment of the namespace, or NotFound.

@@ -10,6 +10,9 @@ use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
 use crate::EngineError;
 
+/// The annotation on a savepoint that counts the times Flink said the job was not ready for it.
+pub const NOT_READY_ANNOTATION: &str = "console.flink/not-ready-attempts";
+
 /// The annotation on a job that holds the fingerprint of the spec it runs.
 pub const FINGERPRINT_ANNOTATION: &str = "console.flink/spec-fingerprint";
 
@@ -155,7 +158,14 @@ async fn observe_savepoint(
             }
         }
     };
-    ObservedSavepoint { id: savepoint.metadata.id.clone(), origin: savepoint.metadata.origin, progress }
+    let not_ready_attempts =
+        savepoint.metadata.annotations.get(NOT_READY_ANNOTATION).and_then(|n| n.parse().ok()).unwrap_or(0);
+    ObservedSavepoint {
+        id: savepoint.metadata.id.clone(),
+        origin: savepoint.metadata.origin,
+        progress,
+        not_ready_attempts,
+    }
 }
 
 /// Flink no longer knows the trigger (its JobManager restarted, or the trigger was never received).

@@ -90,6 +90,20 @@ pub struct ObservedSavepoint {
     pub id: String,
     pub origin: SavepointOrigin,
     pub progress: Progress,
+    /// How often Flink was asked for this savepoint and answered that the job was not ready.
+    pub not_ready_attempts: u32,
+}
+
+/// How often a savepoint (not a stop's) is asked for again while Flink says the job's tasks are
+/// not all running yet (right after a start).
+pub const NOT_READY_RETRIES: u32 = 4;
+
+/// Whether Flink refused a savepoint because the job has just started (its tasks are not all
+/// running yet): asking again shortly succeeds.
+pub fn job_not_ready(cause: &str) -> bool {
+    let cause = cause.to_ascii_lowercase();
+    cause.contains("not all required tasks are currently running")
+        || cause.contains("is not being executed at the moment")
 }
 
 /// Where a savepoint under way stands in Flink.
@@ -160,6 +174,8 @@ pub enum Step {
     SavepointCompleted { location: String },
     /// The savepoint under way failed.
     SavepointFailed { cause: String },
+    /// Flink refused the savepoint because the job has just started: ask again a little later.
+    RetrySavepoint { cause: String },
     /// The running job completed a newer checkpoint.
     CheckpointSeen(CheckpointRecord),
     /// No job runs and none should: the deployment rests in `state`.
@@ -202,6 +218,13 @@ pub fn plan(desired: Desired<'_>, status: &DeploymentStatus, record: &EngineReco
         return match &savepoint.progress {
             Progress::InProgress => Step::Await("a savepoint to complete"),
             Progress::Completed { location } => Step::SavepointCompleted { location: location.clone() },
+            Progress::Failed { cause }
+                if job_not_ready(cause)
+                    && savepoint.not_ready_attempts < NOT_READY_RETRIES
+                    && !matches!(savepoint.origin, SavepointOrigin::Suspend | SavepointOrigin::SuspendAndUpgrade) =>
+            {
+                Step::RetrySavepoint { cause: cause.clone() }
+            }
             Progress::Failed { cause } => Step::SavepointFailed { cause: cause.clone() },
             Progress::Unreachable(why) => Step::Unreachable(why.clone()),
             Progress::NotTriggered => {
@@ -904,14 +927,30 @@ mod tests {
     fn a_savepoint_under_way_is_settled_first() {
         let spec = spec(DesiredState::Suspended);
         let mut seen = seen(Some(running_job(&spec, F::Running)));
-        let under_way =
-            |progress| ObservedSavepoint { id: "sp".into(), origin: SavepointOrigin::UserRequest, progress };
+        let under_way = |progress| ObservedSavepoint {
+            id: "sp".into(),
+            origin: SavepointOrigin::UserRequest,
+            progress,
+            not_ready_attempts: 0,
+        };
         let running = status(DeploymentState::Running);
         let none = EngineRecord::default();
         seen.savepoint = Some(under_way(Progress::InProgress));
         assert_eq!(step(&spec, &running, &none, &seen), Step::Await("a savepoint to complete"));
         seen.savepoint = Some(under_way(Progress::Completed { location: "file:/sp".into() }));
         assert_eq!(step(&spec, &running, &none, &seen), Step::SavepointCompleted { location: "file:/sp".into() });
+        let not_ready = "java.util.concurrent.CompletionException: Not all required tasks are currently running.";
+        seen.savepoint = Some(under_way(Progress::Failed { cause: not_ready.into() }));
+        assert_eq!(step(&spec, &running, &none, &seen), Step::RetrySavepoint { cause: not_ready.into() });
+        seen.savepoint = Some(ObservedSavepoint {
+            not_ready_attempts: NOT_READY_RETRIES,
+            ..under_way(Progress::Failed { cause: not_ready.into() })
+        });
+        assert_eq!(
+            step(&spec, &running, &none, &seen),
+            Step::SavepointFailed { cause: not_ready.into() },
+            "not forever"
+        );
         seen.savepoint = Some(under_way(Progress::NotTriggered));
         assert_eq!(
             step(&spec, &running, &none, &seen),

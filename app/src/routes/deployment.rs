@@ -1,0 +1,266 @@
+//! The page of one deployment: its status and actions, its job history, savepoints and event log.
+//! Rendered on the server, then refreshed in the browser every few seconds so the engine's
+//! progress shows without a reload.
+
+use std::time::Duration;
+
+use domain::{JobState, SavepointState};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::deployments::{get_deployment, SetDesiredState, TakeSavepoint};
+use crate::components::deployment_actions::DeploymentActions;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::layout::Layout;
+use crate::components::status_badge::StatusBadge;
+use crate::view_model::{
+    available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, JobRow, SavepointRow,
+};
+
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
+
+#[component]
+pub fn DeploymentPage() -> impl IntoView {
+    let params = use_params_map();
+    let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
+    let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
+
+    let refresh = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH_EVERY);
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    let set_state = ServerAction::<SetDesiredState>::new();
+    let take_savepoint = ServerAction::<TakeSavepoint>::new();
+    let detail = Resource::new(
+        move || (namespace.get(), id.get(), refresh.get(), set_state.version().get(), take_savepoint.version().get()),
+        |(namespace, id, _, _, _)| get_deployment(namespace, id),
+    );
+
+    view! {
+        <Layout namespace>
+            <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-sm text-indigo-700 hover:underline">
+                "← Deployments"
+            </a>
+            {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {move || take_savepoint.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
+                {move || detail.get().map(|result| match result {
+                    Ok(detail) => view! {
+                        <Overview detail=detail.clone() namespace=namespace.get_untracked() set_state take_savepoint/>
+                        <Jobs jobs=detail.jobs.clone()/>
+                        <Savepoints savepoints=detail.savepoints.clone()/>
+                        <Events events=detail.events/>
+                    }
+                    .into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn Overview(
+    detail: DeploymentDetail,
+    namespace: String,
+    set_state: ServerAction<SetDesiredState>,
+    take_savepoint: ServerAction<TakeSavepoint>,
+) -> impl IntoView {
+    let row = detail.row.clone();
+    let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
+    let actions = available_actions(row.desired, row.status, row.mode);
+    let savepoint_allowed = can_take_savepoint(&detail);
+    let fact = |label: &'static str, value: String| {
+        view! {
+            <div>
+                <dt class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+                <dd class="mt-1 font-mono text-sm text-slate-800">{value}</dd>
+            </div>
+        }
+    };
+    view! {
+        <section class="mt-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" aria-label="Overview">
+            <div class="flex flex-wrap items-start justify-between gap-4">
+                <div>
+                    <h1 class="text-2xl font-semibold tracking-tight">{title}</h1>
+                    <p class="font-mono text-xs text-slate-500">{row.name.clone()}</p>
+                </div>
+                <div class="flex items-center gap-3">
+                    <span data-testid="status"><StatusBadge state=row.status/></span>
+                    <DeploymentActions
+                        namespace=namespace.clone()
+                        deployment_id=row.id.clone()
+                        name=row.name.clone()
+                        actions
+                        set_state
+                    />
+                    {savepoint_allowed.then(|| view! {
+                        <ActionForm action=take_savepoint>
+                            <input type="hidden" name="namespace" value=namespace.clone()/>
+                            <input type="hidden" name="deployment_id" value=row.id.clone()/>
+                            <button
+                                type="submit"
+                                class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+                            >
+                                "Take savepoint"
+                            </button>
+                        </ActionForm>
+                    })}
+                </div>
+            </div>
+            {row.failure.clone().map(|failure| view! {
+                <p role="alert" class="mt-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{failure}</p>
+            })}
+            <dl class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-6">
+                {fact("Desired state", row.desired.as_str().to_owned())}
+                {fact("Mode", row.mode.as_str().to_owned())}
+                {fact("Target", row.target.clone())}
+                {fact("Parallelism", row.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string()))}
+                {fact("Upgrade", detail.upgrade_strategy.clone())}
+                {fact("Restore", detail.restore_strategy.clone())}
+            </dl>
+        </section>
+    }
+}
+
+fn section_title(title: &'static str, count: usize) -> impl IntoView {
+    view! {
+        <h2 class="mt-8 text-lg font-semibold tracking-tight">
+            {title}
+            <span class="ml-2 text-sm font-normal text-slate-500">{count}</span>
+        </h2>
+    }
+}
+
+fn empty(text: &'static str) -> AnyView {
+    view! { <p class="mt-2 rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">{text}</p> }
+        .into_any()
+}
+
+#[component]
+fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
+    let count = jobs.len();
+    let body = if jobs.is_empty() {
+        empty("No job has run yet. Start the deployment to run one.")
+    } else {
+        view! {
+            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+                <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Jobs">
+                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <tr>
+                            <th scope="col" class="px-4 py-2">"Job"</th>
+                            <th scope="col" class="px-4 py-2">"State"</th>
+                            <th scope="col" class="px-4 py-2">"Flink job id"</th>
+                            <th scope="col" class="px-4 py-2 text-right">"Parallelism"</th>
+                            <th scope="col" class="px-4 py-2">"Restored from"</th>
+                            <th scope="col" class="px-4 py-2">"Started (UTC)"</th>
+                            <th scope="col" class="px-4 py-2">"Ended (UTC)"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {jobs.into_iter().map(|job| {
+                            let state_class = match job.state {
+                                JobState::Started => "text-emerald-700",
+                                JobState::Failed => "text-rose-700",
+                                JobState::Starting | JobState::Standby | JobState::Terminating => "text-sky-700",
+                                JobState::Terminated | JobState::Finished => "text-slate-600",
+                            };
+                            view! {
+                                <tr data-job=job.id.clone()>
+                                    <td class="px-4 py-2 font-mono text-xs">{job.id.get(..8).unwrap_or(&job.id).to_owned()}</td>
+                                    <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
+                                        {job.state.as_str()}
+                                        {job.failure.clone().map(|f| view! { <div class="font-normal text-rose-700">{f}</div> })}
+                                    </td>
+                                    <td class="px-4 py-2 font-mono text-xs text-slate-600">{job.flink_job_id.clone().unwrap_or_default()}</td>
+                                    <td class="px-4 py-2 text-right tabular-nums">{job.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
+                                    <td class="max-w-xs truncate px-4 py-2 font-mono text-xs text-slate-600" title=job.restored_from.clone().unwrap_or_default()>
+                                        {job.restored_from.clone().unwrap_or_else(|| "no state".into())}
+                                    </td>
+                                    <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&job.created_at)}</td>
+                                    <td class="px-4 py-2 tabular-nums text-slate-600">{job.terminated_at.as_deref().map(short_time).unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! { <section aria-label="Job history">{section_title("Job history", count)}{body}</section> }
+}
+
+#[component]
+fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
+    let count = savepoints.len();
+    let body = if savepoints.is_empty() {
+        empty("No savepoints yet. Suspending a running deployment takes one.")
+    } else {
+        view! {
+            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+                <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Savepoints">
+                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                        <tr>
+                            <th scope="col" class="px-4 py-2">"Origin"</th>
+                            <th scope="col" class="px-4 py-2">"State"</th>
+                            <th scope="col" class="px-4 py-2">"Location"</th>
+                            <th scope="col" class="px-4 py-2">"Created (UTC)"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {savepoints.into_iter().map(|savepoint| {
+                            let state_class = match savepoint.state {
+                                SavepointState::Completed => "text-emerald-700",
+                                SavepointState::Started => "text-sky-700",
+                                SavepointState::Failed => "text-rose-700",
+                            };
+                            view! {
+                                <tr data-savepoint=savepoint.id.clone()>
+                                    <td class="px-4 py-2 text-xs font-medium">{savepoint.origin.clone()}</td>
+                                    <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
+                                        {savepoint.state.as_str()}
+                                        {savepoint.failure.clone().map(|f| view! { <div class="font-normal">{f}</div> })}
+                                    </td>
+                                    <td class="px-4 py-2 font-mono text-xs text-slate-600 break-all">{savepoint.location.clone().unwrap_or_else(|| "—".into())}</td>
+                                    <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&savepoint.created_at)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! { <section aria-label="Savepoints">{section_title("Savepoints", count)}{body}</section> }
+}
+
+#[component]
+fn Events(events: Vec<EventRow>) -> impl IntoView {
+    let count = events.len();
+    let body = if events.is_empty() {
+        empty("Nothing has happened yet.")
+    } else {
+        view! {
+            <ol class="mt-2 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Events">
+                {events.into_iter().map(|event| view! {
+                    <li class="flex gap-4 px-4 py-2 text-sm" data-event=event.name.clone()>
+                        <span class="w-40 shrink-0 tabular-nums text-slate-500">{short_time(&event.created_at)}</span>
+                        <div class="min-w-0">
+                            <p class="text-slate-800">{event.message.clone()}</p>
+                            <p class="font-mono text-xs text-slate-400">{event.name.clone()}</p>
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    view! { <section aria-label="Event log">{section_title("Event log", count)}{body}</section> }
+}

@@ -1,0 +1,83 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { DeploymentsPage } from './fixtures/deployments_page';
+import { DeploymentPage } from './fixtures/deployment_page';
+
+// These run a real job on the local Flink cluster the test command started.
+
+/** A copy of the seeded stateful counter under a new name, CANCELLED; returns its id. */
+async function createCounter(request: APIRequestContext, name: string): Promise<string> {
+  const list = await request.get('/api/v1/namespaces/default/deployments');
+  const seeded = (await list.json()).items.find((d: any) => d.metadata.name === 'stateful-counter');
+  const spec = { ...seeded.spec, state: 'CANCELLED' };
+  const created = await request.post('/api/v1/namespaces/default/deployments', { data: { metadata: { name }, spec } });
+  expect(created.status()).toBe(201);
+  return (await created.json()).metadata.id;
+}
+
+async function remove(request: APIRequestContext, id: string) {
+  const patched = await request.patch(`/api/v1/namespaces/default/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } });
+  expect(patched.status()).toBe(200);
+  await expect
+    .poll(async () => (await request.get(`/api/v1/namespaces/default/deployments/${id}`).then((r) => r.json())).status.state, {
+      timeout: 30_000,
+    })
+    .toBe('CANCELLED');
+  expect((await request.delete(`/api/v1/namespaces/default/deployments/${id}`)).status()).toBe(200);
+}
+
+test('a deployment started from the console runs in Flink, takes a savepoint and is suspended with one', async ({ page, request }) => {
+  const name = `e2e-counter-${Date.now()}`;
+  const id = await createCounter(request, name);
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto();
+  await deployments.expectHydrated();
+  await expect(deployments.action(name, 'Suspend')).toHaveCount(0);
+  await deployments.action(name, 'Start').click();
+  await expect(deployments.row(name)).toContainText('RUNNING', { timeout: 60_000 });
+  await expect(deployments.action(name, 'Suspend')).toBeVisible();
+
+  await deployments.row(name).getByRole('link').click();
+  const detail = new DeploymentPage(page);
+  await detail.expectStatus('RUNNING');
+  await expect(detail.jobs.locator('tbody tr')).toHaveCount(1);
+  await expect(detail.jobs).toContainText('STARTED');
+  await expect(detail.events).toContainText('JOB_SUCCESSFULLY_STARTED');
+
+  await detail.takeSavepoint.click();
+  await expect(detail.savepoint('USER_REQUEST')).toContainText('COMPLETED', { timeout: 30_000 });
+  await expect(detail.savepoint('USER_REQUEST')).toContainText('file:');
+
+  await detail.action(name, 'Suspend').click();
+  await detail.expectStatus('SUSPENDED');
+  await expect(detail.savepoint('SUSPEND')).toContainText('COMPLETED');
+  await expect(detail.jobs).toContainText('TERMINATED');
+  await expect(detail.events).toContainText('CREATING_A_SAVEPOINT_BEFORE_SUSPENSION');
+  await page.screenshot({ path: 'end2end/screenshots/deployment-suspended.png', fullPage: true });
+
+  // Resume: the new job restores the suspend savepoint.
+  await detail.action(name, 'Start').click();
+  await detail.expectStatus('RUNNING');
+  await expect(detail.jobs.locator('tbody tr').first()).toContainText('savepoint');
+  await page.screenshot({ path: 'end2end/screenshots/deployment-resumed.png', fullPage: true });
+  await remove(request, id);
+});
+
+test('the deployment page and its actions work before any script runs @ssr', async ({ page, request }) => {
+  const name = `e2e-static-${Date.now()}`;
+  const id = await createCounter(request, name);
+  const detail = new DeploymentPage(page);
+  await detail.goto(id);
+  await expect(detail.status).toHaveText('CANCELLED');
+  await expect(page.getByRole('heading', { name: 'Job history' })).toBeVisible();
+  // A plain form post: the server answers with a redirect back to this page.
+  await detail.action(name, 'Start').click();
+  await expect(page).toHaveURL(new RegExp(`/deployments/${id}`));
+  await expect(detail.action(name, 'Start')).toHaveCount(0);
+  await expect(detail.action(name, 'Cancel')).toBeVisible();
+  await remove(request, id);
+});
+
+test('an unknown deployment id says so', async ({ page }) => {
+  await page.goto('/namespaces/default/deployments/00000000-0000-4000-8000-000000000000');
+  await expect(page.getByRole('alert')).toContainText('was not found');
+});
