@@ -141,8 +141,12 @@ async fn run(
             _ = resync.tick() => match engine.store().deployment_keys().await {
                 Ok(keys) => {
                     let now = Instant::now();
-                    for key in keys.into_iter().filter(|key| !running.contains(key)) {
-                        schedule.at(key, now + settings.resync_every);
+                    // Deployments not yet scheduled (at start, or created behind the console's back)
+                    // are due now; the others keep their own, earlier time.
+                    for key in keys {
+                        if !running.contains(&key) && !schedule.due.contains_key(&key) {
+                            schedule.at(key, now);
+                        }
                     }
                 }
                 Err(err) => tracing::warn!(error = %err, "the engine cannot list the deployments"),

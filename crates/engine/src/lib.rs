@@ -47,6 +47,9 @@ pub struct Settings {
     pub poll_every: Duration,
     /// The longest wait between two looks while Flink cannot be reached.
     pub max_backoff: Duration,
+    /// How long Flink's REST API may report stale checkpoint statistics (its
+    /// `rest.cache.checkpoint-statistics.timeout`, by default `web.refresh-interval`, 3 s).
+    pub checkpoint_stats_lag: Duration,
     /// The SQL runner jar that runs SQLSCRIPT deployments.
     pub sql_runner_jar: PathBuf,
 }
@@ -57,6 +60,7 @@ impl Settings {
             observe_every: Duration::from_secs(3),
             poll_every: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            checkpoint_stats_lag: Duration::from_millis(3_500),
             sql_runner_jar,
         }
     }

@@ -31,6 +31,7 @@ pub async fn observe(
     record: &EngineRecord,
     cluster: Result<&dyn FlinkCluster, &str>,
     now_ms: i64,
+    checkpoint_stats_lag_ms: i64,
 ) -> Result<(Observation, Rows), EngineError> {
     let jobs = store.list_jobs(namespace, Some(deployment_id)).await?;
     let active_job = jobs.into_iter().find(|job| !job.status.state.is_terminal());
@@ -65,7 +66,8 @@ pub async fn observe(
         }
         None => None,
     };
-    let observation = Observation { now_ms, cluster: cluster_view, job, savepoint, restorable };
+    let observation =
+        Observation { now_ms, cluster: cluster_view, job, savepoint, restorable, checkpoint_stats_lag_ms };
     Ok((observation, Rows { active_job, savepoint_under_way, savepoints }))
 }
 
@@ -118,7 +120,7 @@ async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &str>) -> Obs
         }
         if *state == flink::JobState::Failed {
             observed.failure = match cluster.exceptions(&flink_id).await {
-                Ok(exceptions) => exceptions.first().map(|e| first_line(&e.stacktrace, &e.name)),
+                Ok(exceptions) => exceptions.first().map(|e| root_cause(&e.stacktrace, &e.name)),
                 Err(_) => None,
             };
         }
@@ -202,11 +204,31 @@ fn is_unknown_operation(err: &FlinkError) -> bool {
         || matches!(err, FlinkError::Rejected { message, .. } if message.contains("UnknownOperationKey") || message.contains("Unknown operation"))
 }
 
-fn first_line(stacktrace: &str, name: &str) -> String {
-    let line = stacktrace.lines().next().unwrap_or(name).trim();
+/// The innermost `Caused by:` of a Java stack trace (Flink wraps the job's own error in
+/// "Recovery is suppressed by …"), or its first line.
+fn root_cause(stacktrace: &str, name: &str) -> String {
+    let innermost = stacktrace.lines().filter_map(|line| line.trim().strip_prefix("Caused by: ")).last();
+    let line = innermost.or_else(|| stacktrace.lines().next()).unwrap_or(name).trim();
     if line.is_empty() {
         name.to_owned()
     } else {
         line.chars().take(500).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_reason_of_a_failure_is_its_innermost_cause() {
+        let trace = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\
+                     \tat org.apache.flink.runtime.X.y(X.java:1)\n\
+                     Caused by: java.lang.IllegalStateException: failing on purpose: key 0 reached 300\n\
+                     \tat console.examples.StatefulCounter.z(StatefulCounter.java:9)";
+        assert_eq!(
+            super::root_cause(trace, "JobException"),
+            "java.lang.IllegalStateException: failing on purpose: key 0 reached 300"
+        );
+        assert_eq!(super::root_cause("java.lang.RuntimeException: boom", "x"), "java.lang.RuntimeException: boom");
+        assert_eq!(super::root_cause("", "java.lang.Error"), "java.lang.Error");
     }
 }

@@ -50,6 +50,9 @@ pub struct Observation {
     pub savepoint: Option<ObservedSavepoint>,
     /// This deployment's completed savepoints (every origin, retained checkpoints included), newest first.
     pub restorable: Vec<Restorable>,
+    /// How long Flink's checkpoint statistics may lag behind (its REST cache): a job's final
+    /// checkpoint is read only this long after the job was seen ending.
+    pub checkpoint_stats_lag_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +171,9 @@ pub enum Step {
 
     /// The starting job runs: status RUNNING.
     JobStarted,
+    /// The active job has ended in Flink; remember when, and read its final checkpoint once
+    /// Flink's statistics have caught up.
+    JobEndSeen,
     /// The active job has ended; its retained checkpoint (if any) becomes restorable state.
     JobEnded { outcome: JobOutcome, checkpoint: Option<CheckpointRecord> },
     /// The savepoint under way completed at `location`.
@@ -273,6 +279,20 @@ fn plan_with_job(
             (FlinkState::Canceled, _) => JobOutcome::CancelledOutside,
             (_, _) => JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())),
         };
+        // A job that ended without a savepoint leaves its last checkpoint as its state. Flink's
+        // checkpoint statistics are cached: read them only once they include the job's end.
+        let keeps_checkpoint = !matches!(outcome, JobOutcome::Stopped(_) | JobOutcome::Finished);
+        let checkpointed = job.flink_checkpoint.is_some() || job.recorded_checkpoint.is_some();
+        if keeps_checkpoint && checkpointed {
+            match &record.job_end_seen {
+                Some((id, _)) if *id != job.id => return Step::JobEndSeen,
+                None => return Step::JobEndSeen,
+                Some((_, seen_ms)) if seen.now_ms.saturating_sub(*seen_ms) < seen.checkpoint_stats_lag_ms => {
+                    return Step::Await("Flink's checkpoint statistics to include the job's end");
+                }
+                Some(_) => {}
+            }
+        }
         return Step::JobEnded { outcome, checkpoint: newest_checkpoint(job) };
     }
     if job.state == JobState::Starting {
@@ -609,7 +629,14 @@ mod tests {
     }
 
     fn seen(job: Option<ObservedJob>) -> Observation {
-        Observation { now_ms: NOW, cluster: ClusterView::Known, job, savepoint: None, restorable: Vec::new() }
+        Observation {
+            now_ms: NOW,
+            cluster: ClusterView::Known,
+            job,
+            savepoint: None,
+            restorable: Vec::new(),
+            checkpoint_stats_lag_ms: 0,
+        }
     }
 
     fn savepoint(id: &str, origin: SavepointOrigin) -> Restorable {
@@ -1053,5 +1080,25 @@ mod tests {
             step(&spec, &status(DeploymentState::Cancelled), &none, &seen),
             Step::DisposeSavepoint { savepoint_id: "p1".into(), location: "file:/p1".into() }
         );
+    }
+
+    #[test]
+    fn a_final_checkpoint_is_read_only_after_flinks_statistics_caught_up() {
+        let spec = spec(DesiredState::Running);
+        let mut job = running_job(&spec, F::Failed);
+        job.flink_checkpoint = Some(checkpoint(500));
+        let mut seen = seen(Some(job));
+        seen.checkpoint_stats_lag_ms = 3_500;
+        let running = status(DeploymentState::Running);
+        assert_eq!(step(&spec, &running, &EngineRecord::default(), &seen), Step::JobEndSeen);
+        let just_seen = EngineRecord { job_end_seen: Some(("job-1".into(), NOW - 1_000)), ..Default::default() };
+        assert!(matches!(step(&spec, &running, &just_seen, &seen), Step::Await(_)));
+        let settled = EngineRecord { job_end_seen: Some(("job-1".into(), NOW - 4_000)), ..Default::default() };
+        assert!(matches!(
+            step(&spec, &running, &settled, &seen),
+            Step::JobEnded { outcome: JobOutcome::Failed(_), checkpoint: Some(_) }
+        ));
+        let other_job = EngineRecord { job_end_seen: Some(("job-0".into(), NOW - 4_000)), ..Default::default() };
+        assert_eq!(step(&spec, &running, &other_job, &seen), Step::JobEndSeen, "an older job's end does not count");
     }
 }

@@ -68,7 +68,8 @@ impl Engine {
             Err(why) => Err(why.as_str()),
         };
         let now_ms = self.clock.now_ms();
-        let (seen, rows) = observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms).await?;
+        let lag_ms = i64::try_from(self.settings.checkpoint_stats_lag.as_millis()).unwrap_or(i64::MAX);
+        let (seen, rows) = observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms, lag_ms).await?;
         let fingerprint = fingerprint(&deployment.spec);
         let desired = Desired {
             spec: &deployment.spec,
@@ -173,6 +174,12 @@ impl Pass<'_> {
                 );
                 self.commit().await?;
                 Ok(Requeue::After(settings.observe_every))
+            }
+            Step::JobEndSeen => {
+                let job = active(&rows)?;
+                self.record.job_end_seen = Some((job.metadata.id.clone(), self.now_ms));
+                self.commit().await?;
+                Ok(Requeue::After(settings.checkpoint_stats_lag))
             }
             Step::JobEnded { outcome, checkpoint } => {
                 self.job_ended(active(&rows)?, outcome, checkpoint.as_ref(), &rows.savepoints)?;
@@ -502,6 +509,7 @@ impl Pass<'_> {
             self.write.savepoints.push(RowWrite::Insert(retained));
         }
         self.record.operation = None;
+        self.record.job_end_seen = None;
         self.status = DeploymentStatus { state: next_status, running: None, failure: None };
         Ok(())
     }
@@ -828,6 +836,8 @@ impl Pass<'_> {
     fn event(&mut self, name: EventName, job_id: Option<&str>, message: impl Into<String>) {
         let message = message.into();
         tracing::info!(namespace = %self.namespace, deployment = %self.deployment.metadata.name, event = %name, "{message}");
+        // Events of one pass share its instant; a nanosecond apart each, they list in the order written.
+        let at = crate::time::rfc3339_nanos(self.now_ms, self.write.events.len());
         self.write.events.push(Event::new(
             uuid::Uuid::new_v4().to_string(),
             self.namespace.as_str(),
@@ -835,7 +845,7 @@ impl Pass<'_> {
             job_id,
             name,
             message,
-            &rfc3339(self.now_ms),
+            &at,
         ));
     }
 

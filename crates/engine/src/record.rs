@@ -37,6 +37,9 @@ pub struct EngineRecord {
     /// The spec fingerprint an upgrade with strategy NONE was refused for (said once, in an event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored_fingerprint: Option<String>,
+    /// The active job Flink reported ended, and when the engine first saw it (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_end_seen: Option<(String, i64)>,
     /// Since when Flink has been unreachable (ms since the epoch), for backoff and one event per outage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable_since_ms: Option<i64>,

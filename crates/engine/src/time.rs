@@ -48,6 +48,15 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// `ms` since the epoch plus `nanos` nanoseconds, as RFC 3339 (UTC).
+pub fn rfc3339_nanos(ms: i64, nanos: usize) -> String {
+    let nanos = i128::from(ms) * 1_000_000 + i128::try_from(nanos).unwrap_or_default();
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|time| time.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
+}
+
 /// An RFC 3339 time as ms since the epoch, if it is one.
 pub fn parse_ms(rfc3339: &str) -> Option<i64> {
     let time = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;

@@ -334,6 +334,8 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("execution.checkpointing.savepoint-dir", format!("file://{work}/savepoints")),
         ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION".into()),
         ("execution.checkpointing.num-retained", "3".into()),
+        // Checkpoint statistics fresher than the 3 s default, so the console sees the newest.
+        ("rest.cache.checkpoint-statistics.timeout", "500 ms".into()),
         // A failing job must end FAILED after a few tries, not restart forever.
         ("restart-strategy.type", "fixed-delay".into()),
         ("restart-strategy.fixed-delay.attempts", "3".into()),

@@ -1,0 +1,319 @@
+//! The lifecycle engine against a REAL local Flink 2.3 cluster: the transitions of DESIGN §4 that
+//! `scenarios.rs` checks against the fake, here with Flink's own answers, savepoints and state.
+//! `make test` starts the cluster and sets FLINK_REST_URL and CONSOLE_JOBS_DIR; without them these
+//! tests fail rather than skip. The cluster (4 slots) is shared with other test binaries running
+//! in parallel: each test uses its own deployment, at most 2 slots, and cancels its Flink jobs.
+
+mod real_support;
+
+use std::time::Duration;
+
+use domain::*;
+use engine::plan::Step;
+use engine::requests::set_next_start;
+use engine::{RestoreChoice, StartRequest};
+use flink::{FlinkClient, JobState as F};
+use real_support::{completed, counter_spec, flink_id, namespace, running_job_row, with_deployment};
+
+/// The stateful example job at a moderate rate: 10 keys counting 20 per second each.
+const COUNTER_ARGS: &str = "--rate 200 --keys 10 --checkpoint-interval 1000";
+
+#[tokio::test]
+async fn starting_a_deployment_runs_its_job_in_flink_under_the_recorded_job_id() {
+    with_deployment("start", counter_spec(COUNTER_ARGS), |h| async move {
+        let (snapshot, job, flink_job) = h.start().await;
+        assert_eq!(snapshot.jobs.len(), 1, "one job row");
+        assert_eq!(job.status.state, JobState::Started);
+        assert_eq!(snapshot.jobs[0].metadata.id, job.metadata.id, "the status names the job that runs");
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Running), "Flink runs the recorded job id");
+        let in_flink = h.client.jobs().await.expect("Flink lists its jobs");
+        let ours: Vec<_> = in_flink.iter().filter(|j| j.jid == flink_job).collect();
+        assert_eq!(ours.len(), 1, "{in_flink:?}");
+        assert_eq!(ours[0].name, "stateful-counter");
+        assert!(snapshot.has_event(EventName::CreatingANewJob), "said it creates a job");
+        assert!(snapshot.has_event(EventName::JobSuccessfullyStarted), "said the job started");
+        h.count_at_least(&flink_job, 1.0).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn suspend_takes_a_savepoint_and_resume_continues_the_counter_from_it() {
+    with_deployment("suspend-resume", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, first, first_flink) = h.start().await;
+        let before = h.count_at_least(&first_flink, 40.0).await;
+
+        h.desire(DesiredState::Suspended).await;
+        let (steps, suspended) = h.drive_to(DeploymentState::Suspended).await;
+        assert!(!steps.iter().any(|s| matches!(s, Step::CancelJob { .. })), "never cancelled: {steps:?}");
+        let suspend = completed(&suspended.savepoints, SavepointOrigin::Suspend);
+        assert_eq!(suspend.len(), 1, "one SUSPEND savepoint");
+        let location = suspend[0].spec.savepoint_location.clone().expect("the savepoint has a location");
+        assert_eq!(suspend[0].metadata.job_id.as_deref(), Some(first.metadata.id.as_str()));
+        assert_eq!(h.flink_state(&first_flink).await, Some(F::Finished), "stopped with its savepoint");
+        assert_eq!(suspended.jobs[0].status.state, JobState::Terminated);
+        assert!(suspended.deployment.status.running.is_none());
+
+        h.desire(DesiredState::Running).await;
+        let (_, resumed) = h.drive_to_new_running_job(&first.metadata.id).await;
+        let second = running_job_row(&resumed);
+        let second_flink = flink_id(&second);
+        assert_eq!(second.spec.savepoint_location.as_deref(), Some(location.as_str()), "LATEST_STATE");
+        assert_eq!(second.spec.savepoint_id.as_deref(), Some(suspend[0].metadata.id.as_str()));
+        assert_eq!(h.restored_from(&second_flink).await.as_deref(), Some(location.as_str()), "Flink restored it");
+        let after = h.first_count(&second_flink).await;
+        assert!(after >= before, "the counter continues: {before} before suspending, {after} after resuming");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stateful_upgrade_to_parallelism_two_restores_the_new_job_from_an_upgrade_savepoint() {
+    with_deployment("stateful-upgrade", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, old, old_flink) = h.start().await;
+        let before = h.count_at_least(&old_flink, 40.0).await;
+
+        h.change(|spec| spec.template.spec.parallelism = Some(2)).await;
+        let (steps, upgraded) = h.drive_to_new_running_job(&old.metadata.id).await;
+        assert!(!steps.iter().any(|s| matches!(s, Step::CancelJob { .. })), "never cancelled: {steps:?}");
+        let upgrade = completed(&upgraded.savepoints, SavepointOrigin::SuspendAndUpgrade);
+        assert_eq!(upgrade.len(), 1, "one SUSPEND_AND_UPGRADE savepoint");
+        let location = upgrade[0].spec.savepoint_location.clone().expect("the savepoint has a location");
+        assert_eq!(h.flink_state(&old_flink).await, Some(F::Finished), "the old job stopped with the savepoint");
+
+        let new = running_job_row(&upgraded);
+        let new_flink = flink_id(&new);
+        assert_eq!(new.spec.template.parallelism, Some(2));
+        assert_eq!(new.spec.savepoint_location.as_deref(), Some(location.as_str()));
+        assert_eq!(h.restored_from(&new_flink).await.as_deref(), Some(location.as_str()), "Flink restored it");
+        let vertices = h.client.vertices(&new_flink).await.expect("the new job's graph");
+        assert!(vertices.iter().all(|v| v.parallelism == 2), "{vertices:?}");
+        let after = h.first_count(&new_flink).await;
+        assert!(after >= before, "the counter continues: {before} before the upgrade, {after} after");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stateless_upgrade_starts_the_new_job_from_zero() {
+    let mut spec = counter_spec("--rate 1000 --keys 1 --checkpoint-interval 1000");
+    spec["upgradeStrategy"]["kind"] = "STATELESS".into();
+    with_deployment("stateless-upgrade", spec, |h| async move {
+        let (_, old, old_flink) = h.start().await;
+        let before = h.count_at_least(&old_flink, 3000.0).await;
+
+        h.set_main_args("--rate 1000 --keys 1 --checkpoint-interval 1500").await;
+        let (steps, upgraded) = h.drive_to_new_running_job(&old.metadata.id).await;
+        assert!(!steps.iter().any(|s| matches!(s, Step::StopJob { .. })), "no savepoint: {steps:?}");
+        assert!(completed(&upgraded.savepoints, SavepointOrigin::SuspendAndUpgrade).is_empty());
+        assert_eq!(h.flink_state(&old_flink).await, Some(F::Canceled), "the old job was cancelled");
+
+        let new = running_job_row(&upgraded);
+        let new_flink = flink_id(&new);
+        assert_eq!(new.spec.savepoint_location, None, "the new job starts without state");
+        assert_eq!(
+            FlinkClient::checkpoints(&h.client, &new_flink).await.expect("checkpoints").restored_from,
+            None,
+            "Flink restored nothing"
+        );
+        let after = h.first_count(&new_flink).await;
+        assert!(after < before, "the counter starts afresh: {before} before the upgrade, {after} after");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn upgrade_strategy_none_leaves_the_running_job_alone_and_says_why() {
+    with_deployment("upgrade-none", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, job, flink_job) = h.start().await;
+
+        h.change(|spec| {
+            spec.upgrade_strategy.kind = UpgradeStrategyKind::None;
+            spec.template.spec.parallelism = Some(2);
+        })
+        .await;
+        let (mut steps, _) =
+            h.drive_until("the upgrade strategy NONE event", |s| s.has_event(EventName::UsingAnUpgradeStrategy)).await;
+        steps.extend(h.drive_for(Duration::from_secs(2)).await);
+        let acted = steps
+            .iter()
+            .filter(|s| matches!(s, Step::StartJob { .. } | Step::StopJob { .. } | Step::CancelJob { .. }))
+            .count();
+        assert_eq!(acted, 0, "nothing is stopped or started: {steps:?}");
+
+        let after = h.snapshot().await;
+        assert_eq!(after.state(), DeploymentState::Running);
+        assert_eq!(after.running_job(), Some(job.metadata.id.as_str()), "the same job runs");
+        assert_eq!(after.jobs.len(), 1);
+        assert_eq!(after.jobs[0].spec.template.parallelism, Some(1), "the job keeps the spec it was started with");
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Running));
+        let said: Vec<_> =
+            after.events.iter().filter(|e| e.metadata.name == EventName::UsingAnUpgradeStrategy).collect();
+        assert_eq!(said.len(), 1, "said once");
+        assert!(said[0].spec.message.contains("NONE"), "{}", said[0].spec.message);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cancel_cancels_the_flink_job_without_taking_a_savepoint() {
+    with_deployment("cancel", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, job, flink_job) = h.start().await;
+        h.count_at_least(&flink_job, 1.0).await;
+
+        h.desire(DesiredState::Cancelled).await;
+        let (steps, cancelled) = h.drive_to(DeploymentState::Cancelled).await;
+        assert!(!steps.iter().any(|s| matches!(s, Step::StopJob { .. } | Step::TriggerSavepoint { .. })), "{steps:?}");
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Canceled));
+        assert_eq!(cancelled.jobs[0].metadata.id, job.metadata.id);
+        assert_eq!(cancelled.jobs[0].status.state, JobState::Terminated);
+        let taken: Vec<_> =
+            cancelled.savepoints.iter().filter(|s| s.metadata.origin != SavepointOrigin::RetainedCheckpoint).collect();
+        assert!(taken.is_empty(), "no savepoint was taken: {taken:?}");
+        let summary = FlinkClient::checkpoints(&h.client, &flink_job).await.expect("checkpoints");
+        assert_eq!(summary.latest_savepoint, None, "Flink took no savepoint either");
+        // A checkpoint Flink retained on cancellation is recorded as restorable state (at most one).
+        let retained = completed(&cancelled.savepoints, SavepointOrigin::RetainedCheckpoint);
+        assert!(retained.len() <= 1, "{:?}", cancelled.savepoints);
+        for checkpoint in retained {
+            let location = checkpoint.spec.savepoint_location.as_deref().unwrap_or_default();
+            assert!(
+                location.contains(&flink_job.0) && location.contains("/chk-"),
+                "a checkpoint of the job: {location}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_finite_job_that_completes_leaves_the_deployment_finished() {
+    with_deployment("finite", counter_spec("--count 2000 --rate 0 --keys 10"), |h| async move {
+        h.desire(DesiredState::Running).await;
+        let (_, finished) = h.drive_to(DeploymentState::Finished).await;
+        assert_eq!(finished.jobs.len(), 1);
+        assert_eq!(finished.jobs[0].status.state, JobState::Finished);
+        assert_eq!(h.flink_state(&flink_id(&finished.jobs[0])).await, Some(F::Finished));
+        assert!(finished.has_event(EventName::JobSuccessfullyFinished));
+        assert!(finished.has_event(EventName::TransitionedToFinishedState));
+        let steps = h.drive_for(Duration::from_secs(2)).await;
+        assert!(steps.iter().all(|s| *s == Step::Steady), "a FINISHED deployment is not started again: {steps:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_failing_in_flink_is_recovered_from_its_retained_checkpoint() {
+    // Fails 3 s in, after a few checkpoints. Flink keeps only its 3 newest checkpoints, and its REST
+    // API serves checkpoint statistics up to 3 s stale: the engine must record the final one.
+    let mut spec = counter_spec("--rate 100 --keys 1 --fail-at 300 --checkpoint-interval 500");
+    spec["template"]["spec"]["flinkConfiguration"] = serde_json::json!({"restart-strategy.type": "none"});
+    with_deployment("failing", spec, |h| async move {
+        let (_, first, _) = h.start().await;
+        let (_, recovered) = h.drive_until("a job created after the first one failed", |s| s.jobs.len() >= 2).await;
+
+        let failed = recovered.jobs.iter().find(|j| j.metadata.id == first.metadata.id).expect("the first job");
+        assert_eq!(failed.status.state, JobState::Failed);
+        let failure = failed.status.failure.as_ref().expect("the failed job says why");
+        assert_eq!(failure.reason, "FlinkJobFailed");
+        assert!(failure.message.contains("failing on purpose"), "the job's own error is recorded: {}", failure.message);
+        assert!(recovered.has_event(EventName::GeneralFailure));
+
+        let retained: Vec<_> = completed(&recovered.savepoints, SavepointOrigin::RetainedCheckpoint)
+            .into_iter()
+            .filter(|s| s.metadata.job_id.as_deref() == Some(first.metadata.id.as_str()))
+            .collect();
+        assert_eq!(retained.len(), 1, "the failed job's checkpoint is recorded: {:?}", recovered.savepoints);
+        let checkpoint = retained[0].spec.savepoint_location.clone().expect("the checkpoint's location");
+        assert!(checkpoint.contains("chk-"), "a checkpoint, not a savepoint: {checkpoint}");
+
+        let second = recovered.jobs.iter().find(|j| j.metadata.id != first.metadata.id).expect("the recovered job");
+        assert_eq!(second.spec.savepoint_location.as_deref(), Some(checkpoint.as_str()), "recovered from it");
+        assert_eq!(second.spec.savepoint_id.as_deref(), Some(retained[0].metadata.id.as_str()));
+        assert!(
+            second.status.failure.as_ref().is_none_or(|f| f.reason != "JobCreationFailed"),
+            "Flink accepted the recovered job: {:?}",
+            second.status.failure
+        );
+        let second_flink = flink_id(second);
+        assert_eq!(h.restored_from(&second_flink).await.as_deref(), Some(checkpoint.as_str()), "Flink restored it");
+
+        // The recovered job fails again at the same count; stop here.
+        h.desire(DesiredState::Cancelled).await;
+        h.drive_to(DeploymentState::Cancelled).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sql_script_deployment_runs_through_the_sql_runner() {
+    let mut spec = counter_spec("");
+    spec["template"]["spec"]["artifact"] = serde_json::json!({
+        "kind": "SQLSCRIPT",
+        "sqlScript": "CREATE TEMPORARY TABLE orders (id BIGINT, amount DOUBLE) WITH ('connector' = 'datagen', 'rows-per-second' = '10');\n\
+                      CREATE TEMPORARY TABLE sink (id BIGINT, amount DOUBLE) WITH ('connector' = 'blackhole');\n\
+                      INSERT INTO sink SELECT id, amount FROM orders;"
+    });
+    with_deployment("sql", spec, |h| async move {
+        let (snapshot, job, flink_job) = h.start().await;
+        assert_eq!(job.status.state, JobState::Started);
+        assert_eq!(snapshot.jobs.len(), 1);
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Running));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resuming_with_a_changed_operator_uid_fails_with_flinks_reason_until_non_restored_state_is_allowed() {
+    with_deployment("changed-uid", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, _, flink_job) = h.start().await;
+        h.count_at_least(&flink_job, 1.0).await;
+        h.desire(DesiredState::Suspended).await;
+        let (_, suspended) = h.drive_to(DeploymentState::Suspended).await;
+        let suspend = completed(&suspended.savepoints, SavepointOrigin::Suspend);
+        assert_eq!(suspend.len(), 1);
+        let location = suspend[0].spec.savepoint_location.clone().expect("the savepoint has a location");
+
+        h.change(|spec| {
+            spec.state = DesiredState::Running;
+            let artifact = spec.template.spec.artifact.as_mut().expect("an artifact");
+            artifact.main_args = Some(format!("{COUNTER_ARGS} --uid-suffix x"));
+        })
+        .await;
+        let (_, refused) =
+            h.drive_until("the first failed job", |s| s.jobs.iter().any(|j| j.status.state == JobState::Failed)).await;
+        let failed = refused.jobs.iter().find(|j| j.status.state == JobState::Failed).expect("a failed job");
+        assert_eq!(failed.spec.savepoint_location.as_deref(), Some(location.as_str()), "it tried the savepoint");
+        let said_on_job = failed.status.failure.as_ref().map(|f| f.message.clone()).unwrap_or_default();
+        let said_in_event = refused
+            .events
+            .iter()
+            .filter(|e| e.metadata.name == EventName::FailedCreatingANewJob)
+            .map(|e| e.spec.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let reason = "Cannot map checkpoint/savepoint state";
+        assert!(
+            said_on_job.contains(reason) || said_in_event.contains(reason),
+            "Flink's reason is kept; job: {said_on_job:?}; events: {said_in_event:?}"
+        );
+        assert_ne!(refused.state(), DeploymentState::Running);
+
+        set_next_start(
+            &h.store,
+            &namespace(),
+            &h.id,
+            StartRequest { restore: RestoreChoice::ByStrategy, allow_non_restored_state: Some(true) },
+        )
+        .await
+        .expect("the next start is recorded");
+        let (_, running) = h.drive_to(DeploymentState::Running).await;
+        let job = running_job_row(&running);
+        assert!(job.spec.allow_non_restored_state, "the start allowed non-restored state");
+        assert_eq!(job.spec.savepoint_location.as_deref(), Some(location.as_str()), "from the same savepoint");
+        let flink_job = flink_id(&job);
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Running));
+        assert_eq!(h.restored_from(&flink_job).await.as_deref(), Some(location.as_str()));
+    })
+    .await;
+}
