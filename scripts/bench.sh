@@ -8,3 +8,7 @@ trap 'stop_background; rm -rf "$work"' EXIT
 start_test_flink "$work"
 say "Flink client latency vs curl"
 cargo bench --locked -p flink --bench client_latency
+say "Lifecycle engine vs direct Flink REST calls (start, stateful upgrade)"
+cargo bench --locked -p engine --bench engine_vs_direct
+say "Lifecycle engine throughput (10,000 deployments, fake Flink)"
+cargo bench --locked -p engine --bench engine_throughput

@@ -66,3 +66,18 @@ test('a session cluster registered through the API appears with its health witho
   expect(deleted.status()).toBe(200);
   await expect(deployments.target(name)).toHaveCount(0, { timeout: 10_000 });
 });
+
+test('an owner registers a session cluster from the page and sees its health', async ({ page, request }) => {
+  const deployments = new DeploymentsPage(page);
+  await deployments.goto();
+  await deployments.expectHydrated();
+  await deployments.registerSessionCluster('Not A Name', 'http://127.0.0.1:9');
+  await expect(page.getByRole('alert')).toContainText('metadata.name');
+  const name = `form-${Date.now()}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByText(`Registered ${name}`)).toBeVisible();
+  await expect(deployments.target(name)).toContainText('unhealthy', { timeout: 15_000 });
+  await page.screenshot({ path: 'end2end/screenshots/register-session-cluster.png', fullPage: true });
+  expect((await request.delete(`/api/v1/namespaces/default/deployment-targets/${name}`)).status()).toBe(200);
+});

@@ -23,3 +23,25 @@ pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>
     }
     result
 }
+
+/// Registers a Flink session cluster (its JobManager's REST URL) as a deployment target of the
+/// namespace; the console probes its health from then on.
+#[server(endpoint = "register_session_target")]
+pub async fn register_session_target(namespace: String, name: String, url: String) -> Result<TargetRow, AppError> {
+    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+
+    let result = async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(Permission::ManageNamespace, &namespace).await?;
+        let document =
+            serde_json::json!({"metadata": {"name": name.trim()}, "spec": {"flinkSession": {"url": url.trim()}}});
+        let target = services.create_deployment_target(&namespace, &document).await?;
+        Ok(TargetRow::from(&services.health.with_status(target)))
+    }
+    .await;
+    if let Err(err) = &result {
+        set_status_for(err);
+    }
+    result
+}

@@ -128,7 +128,7 @@ async fn run(
                 running.remove(&key);
                 let now = Instant::now();
                 let next = match requeue {
-                    Some(Requeue::After(after)) => Some(now + after),
+                    Some(Requeue::After(after)) => Some(now + spread(after)),
                     Some(Requeue::Never) => None,
                     None => Some(now + settings.error_backoff),
                 };
@@ -160,6 +160,16 @@ async fn run(
         }
     }
     tracing::info!("the lifecycle engine stopped");
+}
+
+/// Long waits get up to 20% added at random, so deployments observed on the same period do not
+/// all fall due in the same instant.
+fn spread(after: Duration) -> Duration {
+    if after < Duration::from_secs(1) {
+        return after;
+    }
+    let percent = u32::try_from(uuid::Uuid::new_v4().as_u128() % 21).unwrap_or_default();
+    after + after * percent / 100
 }
 
 /// One pass; `None` if it failed (logged).

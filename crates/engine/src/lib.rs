@@ -58,7 +58,7 @@ impl Settings {
     pub fn new(sql_runner_jar: PathBuf) -> Self {
         Self {
             observe_every: Duration::from_secs(3),
-            poll_every: Duration::from_millis(500),
+            poll_every: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
             checkpoint_stats_lag: Duration::from_millis(3_500),
             sql_runner_jar,

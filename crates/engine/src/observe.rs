@@ -10,6 +10,10 @@ use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
 use crate::EngineError;
 
+/// How many of a deployment's newest savepoints a pass reads (restore, settle, retire): a pass
+/// costs the same however long the deployment's history grows.
+const SAVEPOINTS_CONSIDERED: u32 = 200;
+
 /// The annotation on a savepoint that counts the times Flink said the job was not ready for it.
 pub const NOT_READY_ANNOTATION: &str = "console.flink/not-ready-attempts";
 
@@ -33,9 +37,8 @@ pub async fn observe(
     now_ms: i64,
     checkpoint_stats_lag_ms: i64,
 ) -> Result<(Observation, Rows), EngineError> {
-    let jobs = store.list_jobs(namespace, Some(deployment_id)).await?;
-    let active_job = jobs.into_iter().find(|job| !job.status.state.is_terminal());
-    let savepoints = store.list_savepoints(namespace, Some(deployment_id), None).await?;
+    let active_job = store.active_job(namespace, deployment_id).await?;
+    let savepoints = store.live_savepoints(namespace, deployment_id, SAVEPOINTS_CONSIDERED).await?;
     // The oldest savepoint still under way is settled first (normally there is at most one).
     let savepoint_under_way = savepoints.iter().rev().find(|s| s.status.state == SavepointState::Started).cloned();
     let restorable = savepoints
@@ -207,7 +210,7 @@ fn is_unknown_operation(err: &FlinkError) -> bool {
 /// The innermost `Caused by:` of a Java stack trace (Flink wraps the job's own error in
 /// "Recovery is suppressed by …"), or its first line.
 fn root_cause(stacktrace: &str, name: &str) -> String {
-    let innermost = stacktrace.lines().filter_map(|line| line.trim().strip_prefix("Caused by: ")).last();
+    let innermost = stacktrace.lines().rev().find_map(|line| line.trim().strip_prefix("Caused by: "));
     let line = innermost.or_else(|| stacktrace.lines().next()).unwrap_or(name).trim();
     if line.is_empty() {
         name.to_owned()

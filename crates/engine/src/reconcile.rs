@@ -582,8 +582,9 @@ impl Pass<'_> {
             return Ok(Requeue::After(settings.poll_every));
         };
         match cluster.submit(&submission).await {
-            Ok(_) => Ok(Requeue::After(settings.poll_every)),
-            Err(err) if err.is_duplicate_job() => Ok(Requeue::After(settings.poll_every)),
+            // Flink often reports a new job RUNNING at once: look again now, not after a poll.
+            Ok(_) => Ok(Requeue::After(Duration::ZERO)),
+            Err(err) if err.is_duplicate_job() => Ok(Requeue::After(Duration::ZERO)),
             Err(err) if err.class() == ErrorClass::Transient => {
                 tracing::warn!(error = %err, job = %job.metadata.id, "job submission failed; will try again");
                 Ok(Requeue::After(settings.poll_every))
@@ -709,7 +710,7 @@ impl Pass<'_> {
     ) -> Result<Requeue, EngineError> {
         let poll = Requeue::After(self.engine.settings.poll_every);
         match asked {
-            Ok(()) => Ok(poll),
+            Ok(()) => Ok(Requeue::After(Duration::ZERO)),
             Err(err) if err.class() == ErrorClass::Transient => Ok(poll),
             Err(err) => {
                 self.fail_savepoint(savepoint, &err.user_message());

@@ -17,6 +17,21 @@ impl Store {
         documents.iter().map(|document| Ok(serde_json::from_str(document)?)).collect()
     }
 
+    /// The job of a deployment that has not ended, if any (the database allows at most one).
+    pub async fn active_job(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
+    ) -> Result<Option<Job>, StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM jobs WHERE namespace = $1 AND deployment_id = $2 AND active = 1")
+                .bind(namespace.as_str())
+                .bind(deployment_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+    }
+
     /// One job of a namespace by id, if it exists there.
     pub async fn get_job(&self, namespace: &NamespaceName, id: &str) -> Result<Option<Job>, StorageError> {
         self.document_by_id("jobs", namespace, id).await

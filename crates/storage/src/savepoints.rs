@@ -19,6 +19,25 @@ impl Store {
         documents.iter().map(|document| Ok(serde_json::from_str(document)?)).collect()
     }
 
+    /// A deployment's savepoints that are under way or completed (not the failed ones), newest
+    /// first, at most `limit`: what the engine restores from, settles and retires.
+    pub async fn live_savepoints(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Savepoint>, StorageError> {
+        let rows: Vec<(String,)> = sqlx::query_as(&format!(
+            "SELECT document FROM savepoints WHERE namespace = $1 AND deployment_id = $2 AND state <> 'FAILED'
+             ORDER BY created_at DESC, id DESC LIMIT {limit}"
+        ))
+        .bind(namespace.as_str())
+        .bind(deployment_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|(document,)| Ok(serde_json::from_str(document)?)).collect()
+    }
+
     /// One savepoint of a namespace by id, if it exists there.
     pub async fn get_savepoint(&self, namespace: &NamespaceName, id: &str) -> Result<Option<Savepoint>, StorageError> {
         self.document_by_id("savepoints", namespace, id).await
