@@ -377,7 +377,7 @@ impl Pass<'_> {
         let retained = match outcome {
             JobOutcome::Stopped(_) | JobOutcome::Finished => None,
             JobOutcome::Cancelled(_) | JobOutcome::CancelledOutside | JobOutcome::Failed(_) | JobOutcome::Vanished => {
-                checkpoint.map(|checkpoint| self.retained_checkpoint(&job_id, checkpoint))
+                checkpoint.map(|checkpoint| self.retained_checkpoint(job, checkpoint))
             }
         };
         let mut next_status = resting;
@@ -805,10 +805,11 @@ impl Pass<'_> {
     }
 
     /// A completed RETAINED_CHECKPOINT savepoint for a checkpoint Flink kept when the job ended.
-    fn retained_checkpoint(&self, job_id: &str, checkpoint: &domain::CheckpointRecord) -> Savepoint {
-        let mut savepoint = self.new_savepoint(job_id, SavepointOrigin::RetainedCheckpoint, None);
+    fn retained_checkpoint(&self, job: &Job, checkpoint: &domain::CheckpointRecord) -> Savepoint {
+        let mut savepoint = self.new_savepoint(&job.metadata.id, SavepointOrigin::RetainedCheckpoint, None);
         savepoint.spec.savepoint_location = Some(checkpoint.location.clone());
-        savepoint.spec.job_fingerprint = Some(self.fingerprint.to_owned());
+        // The job that wrote it, which may differ from the spec now wanted (an upgrade is under way).
+        savepoint.spec.job_fingerprint = job.metadata.annotations.get(FINGERPRINT_ANNOTATION).cloned();
         savepoint.status.state = SavepointState::Completed;
         savepoint
     }

@@ -190,6 +190,8 @@ async fn a_stateful_upgrade_restarts_the_new_spec_from_an_upgrade_savepoint() {
 #[tokio::test]
 async fn a_stateless_upgrade_cancels_and_starts_without_state() {
     let h = running().await;
+    let old = h.flink_job().await;
+    h.flink.complete_checkpoint(&old).expect("a checkpoint");
     h.change(|spec| {
         spec.upgrade_strategy.kind = UpgradeStrategyKind::Stateless;
         spec.template.spec.parallelism = Some(2);
@@ -202,6 +204,18 @@ async fn a_stateless_upgrade_cancels_and_starts_without_state() {
     assert_eq!(new.submission.parallelism, Some(2));
     assert_eq!(h.flink.calls().stop_with_savepoint, 0);
     assert_eq!(h.flink.calls().cancel, 1);
+    let jobs = h.jobs().await;
+    let retained = completed(&h.savepoints().await, SavepointOrigin::RetainedCheckpoint)[0].clone();
+    assert_eq!(retained.metadata.job_id.as_deref(), Some(jobs[1].metadata.id.as_str()));
+    assert_eq!(
+        retained.spec.job_fingerprint.as_ref(),
+        jobs[1].metadata.annotations.get(engine::observe::FINGERPRINT_ANNOTATION),
+        "the fingerprint of the job that wrote the checkpoint, not of the new spec"
+    );
+    assert_ne!(
+        retained.spec.job_fingerprint.as_ref(),
+        jobs[0].metadata.annotations.get(engine::observe::FINGERPRINT_ANNOTATION)
+    );
 }
 
 #[tokio::test]
