@@ -317,3 +317,19 @@ async fn resuming_with_a_changed_operator_uid_fails_with_flinks_reason_until_non
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_job_cancelled_in_flink_behind_the_consoles_back_is_reported_and_restarted_from_its_state() {
+    with_deployment("behind-its-back", counter_spec(COUNTER_ARGS), |h| async move {
+        let (_, first, first_flink) = h.start().await;
+        h.count_at_least(&first_flink, 30.0).await;
+        h.client.cancel(&first_flink).await.expect("cancelled in Flink, as from its web UI");
+        let (_, restarted) = h.drive_to_new_running_job(&first.metadata.id).await;
+        assert!(restarted.has_event(EventName::FoundAStoppedJobAndWillTerminateIt), "the event log says so");
+        let old = restarted.jobs.iter().find(|j| j.metadata.id == first.metadata.id).expect("the first job");
+        assert_eq!(old.status.state, JobState::Terminated);
+        let new = running_job_row(&restarted);
+        assert!(new.spec.savepoint_location.is_some(), "restarted from its latest state, not from zero");
+    })
+    .await;
+}
