@@ -2,6 +2,7 @@
 //! Ververica Platform's Application Manager API. Pure data and parsing; this crate must never do IO,
 //! so the browser build can share it.
 
+pub mod access;
 pub mod defaults;
 pub mod deployment;
 pub mod duration;
@@ -16,6 +17,7 @@ pub mod savepoint;
 pub mod target;
 mod wire;
 
+pub use access::{permits, ApiToken, AuditEntry, Permission, Role, User};
 pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
 pub use duration::FlinkDuration;

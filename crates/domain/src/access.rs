@@ -1,0 +1,137 @@
+//! Who may do what: users, their role in each namespace, API tokens, and the one rule table that
+//! decides whether a role permits an action. Pure, so the browser can use the same table to hide
+//! buttons (a convenience only: the server decides every request with it).
+
+use serde::{Deserialize, Serialize};
+
+use crate::wire::wire_enum;
+
+wire_enum!(
+    /// A person's (or token's) role in one namespace.
+    Role {
+        /// Reads everything in the namespace.
+        Viewer = "VIEWER",
+        /// Viewer + creates, changes, deletes, starts, suspends and cancels deployments; savepoints.
+        Editor = "EDITOR",
+        /// Editor + members, API tokens, deployment defaults and targets, the audit log.
+        Owner = "OWNER",
+    }
+);
+
+/// What a caller wants to do; `permits` decides whether a role may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// Read deployments, jobs, savepoints, events, targets and defaults (viewer).
+    ViewDeployments,
+    /// Create, change, delete, start, suspend and cancel deployments; take savepoints (editor).
+    EditDeployments,
+    /// Change the namespace's members, tokens, deployment defaults and targets; read its audit log (owner).
+    ManageNamespace,
+    /// See the console's status and global settings (anyone signed in).
+    ViewSystem,
+    /// Users, namespaces and what holds for every namespace, e.g. the global defaults (admin).
+    ManageSystem,
+}
+
+impl Permission {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ViewDeployments => "view deployments",
+            Self::EditDeployments => "edit deployments",
+            Self::ManageNamespace => "manage the namespace",
+            Self::ViewSystem => "view the console's status",
+            Self::ManageSystem => "manage the console",
+        }
+    }
+}
+
+/// Whether `role` in a namespace permits `permission` there. System permissions are not a
+/// namespace role's: `ViewSystem` needs any sign-in, `ManageSystem` the system admin.
+pub fn permits(role: Role, permission: Permission) -> bool {
+    match permission {
+        Permission::ViewDeployments | Permission::ViewSystem => true,
+        Permission::EditDeployments => matches!(role, Role::Editor | Role::Owner),
+        Permission::ManageNamespace => role == Role::Owner,
+        Permission::ManageSystem => false,
+    }
+}
+
+/// A person who can sign in (never with their password: that stays in the store, hashed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    /// The system admin: manages users and namespaces, and may do anything anywhere.
+    pub admin: bool,
+    pub created_at: String,
+}
+
+/// An API token of a namespace (never with its secret: only a hash is stored, the secret is shown
+/// once when it is created).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    pub created_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+/// One line of the audit log: who did what to which resource, when, and the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    /// `user:<name>` or `token:<name>`.
+    pub actor: String,
+    /// Absent for system-wide changes (users, namespaces, global defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// e.g. `create`, `update`, `delete`, `start`.
+    pub action: String,
+    /// e.g. `Deployment`, `DeploymentTarget`, `ApiToken`, `Member`.
+    pub resource_kind: String,
+    pub resource_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_permits_exactly_its_column_of_the_table() {
+        use Permission::*;
+        let table = [
+            (Role::Viewer, [true, false, false, true, false]),
+            (Role::Editor, [true, true, false, true, false]),
+            (Role::Owner, [true, true, true, true, false]),
+        ];
+        for (role, expected) in table {
+            let got: Vec<bool> = [ViewDeployments, EditDeployments, ManageNamespace, ViewSystem, ManageSystem]
+                .into_iter()
+                .map(|p| permits(role, p))
+                .collect();
+            assert_eq!(got, expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn roles_read_in_any_case() {
+        assert_eq!(Role::parse("owner"), Some(Role::Owner));
+        assert_eq!(serde_json::to_string(&Role::Editor).expect("serialises"), "\"EDITOR\"");
+        assert!(serde_json::from_str::<Role>("\"ROOT\"").is_err());
+    }
+}
