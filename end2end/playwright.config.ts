@@ -11,8 +11,11 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list']],
+  // Signs in as the admin once; every test starts signed in (tests of signing in start signed out).
+  globalSetup: './global-setup.ts',
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    storageState: 'end2end/.auth/admin.json',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: '/usr/bin/chromium',

@@ -21,7 +21,7 @@ CONSOLE_TEST_DATABASE=postgres cargo nextest run --locked --workspace --exclude 
   -E 'package(storage) or (package(server) and binary(api))'
 
 say "Playwright suite"
-export CONSOLE_PORT=3100
+export CONSOLE_PORT=3100 CONSOLE_ADMIN_PASSWORD="e2e-admin-password"
 "$CARGO_TARGET_DIR/debug/flink-console" --listen "127.0.0.1:$CONSOLE_PORT" --data-dir "$work/console" \
   --site-root "$SITE_ROOT" --jobs-dir "$JOBS_BUILD" --flink-url "$FLINK_REST_URL" >"$work/console.log" 2>&1 &
 background+=($!)

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("you may not {0}")]
@@ -19,6 +21,8 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     #[error("the console could not be reached: {0}")]
@@ -29,11 +33,13 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
             Self::NotFound(_) => 404,
             Self::Forbidden(_) => 403,
             Self::Conflict(_) => 409,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
+            Self::TooManyRequests(_) => 429,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

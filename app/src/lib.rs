@@ -1,10 +1,13 @@
 //! The console's UI: the HTML shell, the route table, pages, components and the server functions
 //! behind them. Compiled twice: with `ssr` for the server and `hydrate` for the browser. Server-only
 //! code sits behind `ssr`; nothing here talks to Flink.
+// The views are deeply nested types; laying them out needs a deeper query limit.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod providers;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -15,8 +18,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::providers::session::SessionProvider;
 use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployments::DeploymentsPage;
+use crate::routes::login::LoginPage;
 use crate::routes::not_found::NotFound;
 
 /// The HTML document around the app, rendered on the server.
@@ -46,12 +51,33 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="console" href="/pkg/console.css"/>
         <Title text="Flink Console"/>
         <Router>
+            <SessionProvider>
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=|| view! { <Redirect path="/namespaces/default/deployments"/> }/>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage/>
                 // Async: the HTML waits for the data, so the page is complete even without JavaScript.
                 <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
             </Routes>
+            </SessionProvider>
         </Router>
+    }
+}
+
+/// The root address: the first namespace the signed-in person may use.
+#[component]
+fn Home() -> impl IntoView {
+    let session = providers::session::use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let first = session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone()));
+                let target = match first {
+                    Some(namespace) => format!("/namespaces/{namespace}/deployments"),
+                    None => "/namespaces/default/deployments".to_owned(),
+                };
+                view! { <Redirect path=target/> }
+            }}
+        </Suspense>
     }
 }

@@ -2,10 +2,54 @@
 //! with a branch live here, not in components.
 
 use domain::{
-    Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job, JobState, Savepoint,
-    SavepointState, TargetHealth, TargetHealthState,
+    permits, Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job, JobState,
+    Permission, Role, Savepoint, SavepointState, TargetHealth, TargetHealthState,
 };
 use serde::{Deserialize, Serialize};
+
+/// The signed-in person, as the top bar shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub name: String,
+    pub admin: bool,
+    /// The namespaces they may pick, by name.
+    pub namespaces: Vec<NamespaceChoice>,
+}
+
+/// A namespace in the picker and the person's role there (`None` for the system admin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceChoice {
+    pub name: String,
+    pub role: Option<Role>,
+}
+
+impl SessionView {
+    /// Whether the person may do `permission` in `namespace` — to show or hide a control. The
+    /// server decides every request itself with the same table.
+    pub fn may(&self, namespace: &str, permission: Permission) -> bool {
+        if self.admin {
+            return true;
+        }
+        self.namespaces
+            .iter()
+            .find(|n| n.name == namespace)
+            .and_then(|n| n.role)
+            .is_some_and(|role| permits(role, permission))
+    }
+
+    /// How the top bar names the person's role in `namespace`.
+    pub fn role_label(&self, namespace: &str) -> &'static str {
+        if self.admin {
+            return "admin";
+        }
+        match self.namespaces.iter().find(|n| n.name == namespace).and_then(|n| n.role) {
+            Some(Role::Viewer) => "viewer",
+            Some(Role::Editor) => "editor",
+            Some(Role::Owner) => "owner",
+            None => "no access",
+        }
+    }
+}
 
 /// One line of the Deployments table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -307,6 +351,21 @@ mod tests {
         assert_eq!(available_actions(D::Running, S::Finished, streaming), [Cancel], "to run again: cancel first");
         assert_eq!(available_actions(D::Running, S::Failed, streaming), [Cancel]);
         assert_eq!(available_actions(D::Cancelled, S::Failed, streaming), [Start], "cancelling: only Start remains");
+    }
+
+    #[test]
+    fn what_a_person_may_do_follows_their_role_in_the_namespace() {
+        let viewer = SessionView {
+            name: "vera".into(),
+            admin: false,
+            namespaces: vec![NamespaceChoice { name: "default".into(), role: Some(Role::Viewer) }],
+        };
+        assert!(viewer.may("default", Permission::ViewDeployments));
+        assert!(!viewer.may("default", Permission::EditDeployments));
+        assert!(!viewer.may("other", Permission::ViewDeployments));
+        assert_eq!(viewer.role_label("default"), "viewer");
+        let admin = SessionView { name: "admin".into(), admin: true, namespaces: Vec::new() };
+        assert!(admin.may("anything", Permission::ManageNamespace));
     }
 
     #[test]

@@ -74,7 +74,7 @@ test('an owner registers a session cluster from the page and sees its health', a
   await deployments.registerSessionCluster('Not A Name', 'http://127.0.0.1:9');
   await expect(page.getByRole('alert')).toContainText('metadata.name');
   const name = `form-${Date.now()}`;
-  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page.getByText(`Registered ${name}`)).toBeVisible();
   await expect(deployments.target(name)).toContainText('unhealthy', { timeout: 15_000 });

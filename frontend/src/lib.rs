@@ -1,4 +1,6 @@
 //! The browser entry point: hydrates the HTML the server rendered. Nothing else belongs here.
+// The console's views are deeply nested types; hydrating them needs a deeper query limit.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Directory with the example job jars, referenced by the example deployments.
     #[arg(long, env = "CONSOLE_JOBS_DIR", default_value = "jobs/build")]
     pub jobs_dir: PathBuf,
+    /// The password of the `admin` user created on first start; when not given, one is generated
+    /// and printed once. Never logged.
+    #[arg(long, env = "CONSOLE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
     #[command(flatten)]
     pub flink: LocalFlinkArgs,
     /// Use this running Flink cluster (JobManager REST URL) instead of starting a local one; takes

@@ -3,6 +3,7 @@
 //! so tests can call `router(state)` directly.
 
 pub mod api;
+pub mod auth;
 pub mod clusters;
 pub mod config;
 pub mod health;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -93,7 +93,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ),
     ));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    let state = AppState { leptos_options, services: Services { store, health, nudger }, flink: flink.clone() };
+    let services = Services::new(store, health, nudger);
+    match services.ensure_admin(args.admin_password.as_deref()).await {
+        Ok(Some(generated)) => println!(
+            "First start: sign in as `admin` with the password {}  (shown once; set CONSOLE_ADMIN_PASSWORD to choose it)",
+            generated.expose()
+        ),
+        Ok(None) => {}
+        Err(err) => return Err(format!("cannot create the admin user: {err}")),
+    }
+    let state = AppState { leptos_options, services, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
@@ -101,7 +110,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
         println!("Local Flink cluster (starting): {}", cluster.config().rest_url());
     }
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|err| format!("the server stopped: {err}"))?;

@@ -32,6 +32,7 @@ impl Console {
             .arg("--site-root")
             .arg(data_dir)
             .env("RUST_LOG", "info,sqlx=warn")
+            .env("CONSOLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -104,9 +105,10 @@ async fn running_in_flink(http: &reqwest::Client, console: &str, id: &str) -> us
         .count()
 }
 
-/// Starts a console, creates a copy of the stateful counter and runs it; returns its id.
-async fn running_counter(http: &reqwest::Client, dir: &Path, port: u16) -> (Console, String) {
+/// Starts a console, signs in, creates a copy of the stateful counter and runs it.
+async fn running_counter(dir: &Path, port: u16) -> (Console, reqwest::Client, String) {
     let console = Console::start(dir, port);
+    let http = &signed_in(port).await;
     let base = console.base.clone();
     let list =
         until("the console", Duration::from_secs(60), async || get(http, &format!("{base}/deployments")).await).await;
@@ -130,18 +132,47 @@ async fn running_counter(http: &reqwest::Client, dir: &Path, port: u16) -> (Cons
         .await;
     // Let the job's tasks run and checkpoint once, so a savepoint can be taken at once.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    (console, id)
+    (console, http.clone(), id)
+}
+
+const ADMIN_PASSWORD: &str = "killed-console-admin";
+
+/// Signs in as the admin and returns a client that sends the session cookie (sessions live in the
+/// database, so the same client works after a restart).
+async fn signed_in(port: u16) -> reqwest::Client {
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
+    let login = format!("http://127.0.0.1:{port}/api/login");
+    let reply = until("the console to answer", Duration::from_secs(60), async || {
+        plain
+            .post(&login)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("name=admin&password={ADMIN_PASSWORD}"))
+            .send()
+            .await
+            .ok()
+    })
+    .await;
+    let cookie = reply
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.split(';').next().filter(|pair| pair.starts_with("console_session=")))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("signing in gave no session cookie: {}", reply.status()));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", cookie.parse().expect("a header value"));
+    reqwest::Client::builder().default_headers(headers).build().expect("a client")
 }
 
 const KILL_AFTER_MS: [u64; 5] = [0, 40, 120, 300, 700];
 
 #[tokio::test]
 async fn a_console_killed_while_suspending_converges_with_the_savepoint_after_a_restart() {
-    let http = reqwest::Client::new();
     for delay in KILL_AFTER_MS {
         let dir = tempfile::tempdir().expect("a data dir");
         let port = free_port();
-        let (console, id) = running_counter(&http, dir.path(), port).await;
+        let (console, http, id) = running_counter(dir.path(), port).await;
         let base = console.base.clone();
         patch(&http, &format!("{base}/deployments/{id}"), json!({"spec": {"state": "SUSPENDED"}})).await;
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -174,11 +205,10 @@ async fn a_console_killed_while_suspending_converges_with_the_savepoint_after_a_
 
 #[tokio::test]
 async fn a_console_killed_during_a_stateful_upgrade_converges_on_one_job_from_the_upgrade_savepoint() {
-    let http = reqwest::Client::new();
     for delay in KILL_AFTER_MS {
         let dir = tempfile::tempdir().expect("a data dir");
         let port = free_port();
-        let (console, id) = running_counter(&http, dir.path(), port).await;
+        let (console, http, id) = running_counter(dir.path(), port).await;
         let base = console.base.clone();
         patch(&http, &format!("{base}/deployments/{id}"), json!({"spec": {"template": {"spec": {"parallelism": 2}}}}))
             .await;

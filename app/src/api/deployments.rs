@@ -10,12 +10,12 @@ use crate::view_model::{DeploymentDetail, DeploymentRow};
 /// The deployments of `namespace` in one execution mode, by name.
 #[server(endpoint = "list_deployments")]
 pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<Vec<DeploymentRow>, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::ViewDeployments, &namespace).await?;
+        services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         let deployments = services.store.list_deployments(&namespace, Some(mode)).await?;
         Ok(deployments.iter().map(DeploymentRow::from).collect())
     }
@@ -29,12 +29,12 @@ pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<
 /// One deployment with its job history, savepoints and newest events.
 #[server(endpoint = "get_deployment")]
 pub async fn get_deployment(namespace: String, deployment_id: String) -> Result<DeploymentDetail, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::ViewDeployments, &namespace).await?;
+        services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         services.deployment_detail(&namespace, &deployment_id).await
     }
     .await;
@@ -52,14 +52,14 @@ pub async fn set_desired_state(
     deployment_id: String,
     state: DesiredState,
 ) -> Result<DeploymentRow, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::EditDeployments, &namespace).await?;
+        services.require(&caller(), Permission::EditDeployments, &namespace).await?;
         let patch = serde_json::json!({"spec": {"state": state}});
-        let deployment = services.patch_deployment(&namespace, &deployment_id, &patch).await?;
+        let deployment = services.patch_deployment(&caller(), &namespace, &deployment_id, &patch).await?;
         Ok(DeploymentRow::from(&deployment))
     }
     .await;
@@ -72,14 +72,14 @@ pub async fn set_desired_state(
 /// Asks the engine for a savepoint of a running deployment's job (origin USER_REQUEST).
 #[server(endpoint = "take_savepoint")]
 pub async fn take_savepoint(namespace: String, deployment_id: String) -> Result<String, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::EditDeployments, &namespace).await?;
+        services.require(&caller(), Permission::EditDeployments, &namespace).await?;
         let deployment = services.deployment(&namespace, &deployment_id).await?;
-        let savepoint = services.request_savepoint(&deployment).await?;
+        let savepoint = services.request_savepoint(&caller(), &deployment).await?;
         Ok(savepoint.metadata.id)
     }
     .await;

@@ -2,4 +2,5 @@
 //! (`Services::require`), makes one call into the store, and returns a DTO.
 
 pub mod deployments;
+pub mod session;
 pub mod targets;

@@ -8,12 +8,12 @@ use crate::view_model::TargetRow;
 /// The deployment targets of `namespace` with their cluster's health.
 #[server(endpoint = "list_deployment_targets")]
 pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::ViewDeployments, &namespace).await?;
+        services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         let targets = services.store.list_deployment_targets(&namespace).await?;
         Ok(targets.into_iter().map(|t| TargetRow::from(&services.health.with_status(t))).collect())
     }
@@ -28,15 +28,19 @@ pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>
 /// namespace; the console probes its health from then on.
 #[server(endpoint = "register_session_target")]
 pub async fn register_session_target(namespace: String, name: String, url: String) -> Result<TargetRow, AppError> {
-    use crate::ssr::{parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
 
     let result = async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
-        services.require(Permission::ManageNamespace, &namespace).await?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let document =
             serde_json::json!({"metadata": {"name": name.trim()}, "spec": {"flinkSession": {"url": url.trim()}}});
         let target = services.create_deployment_target(&namespace, &document).await?;
+        let after = Some(serde_json::json!({"spec": target.spec}));
+        services
+            .audit(&caller(), Some(&namespace), "create", "DeploymentTarget", &target.metadata.name, None, after)
+            .await?;
         Ok(TargetRow::from(&services.health.with_status(target)))
     }
     .await;

@@ -1,9 +1,17 @@
-//! The frame of every page: top bar with the product name and the current namespace.
+//! The frame of every page: the top bar with the product name, the namespace picker (the
+//! namespaces the signed-in person belongs to, with their role there) and sign-out. What depends
+//! on the session sits in `<Transition>`, so the server renders it only once the session is loaded
+//! and hydration finds the same markup.
 
 use leptos::prelude::*;
 
+use crate::api::session::Logout;
+use crate::providers::session::use_session;
+
 #[component]
 pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
+    let session = use_session();
+    let logout = ServerAction::<Logout>::new();
     view! {
         <header class="border-b border-slate-200 bg-slate-900 text-white">
             <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
@@ -16,11 +24,46 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                         "Deployments"
                     </a>
                 </nav>
-                <div class="ml-auto flex items-center gap-2 text-sm">
-                    <span class="text-slate-400">"Namespace"</span>
-                    <span data-testid="namespace" class="rounded bg-slate-700 px-2 py-0.5 font-mono">
-                        {move || namespace.get()}
-                    </span>
+                <div class="ml-auto flex items-center gap-4 text-sm">
+                    <details class="relative">
+                        <summary class="flex cursor-pointer list-none items-center gap-2" aria-label="Namespace">
+                            <span class="text-slate-400">"Namespace"</span>
+                            <span data-testid="namespace" class="rounded bg-slate-700 px-2 py-0.5 font-mono">
+                                {move || namespace.get()}
+                            </span>
+                            <span class="text-slate-400">"▾"</span>
+                        </summary>
+                        <ul class="absolute right-0 z-20 mt-2 w-56 rounded-md border border-slate-200 bg-white py-1 text-slate-800 shadow-lg" aria-label="Namespaces">
+                            <Transition fallback=|| ()>
+                            {move || session.get().map(|s| s.namespaces.into_iter().map(|choice| {
+                                let role = choice.role.map_or("admin", |r| r.as_str());
+                                view! {
+                                    <li>
+                                        <a href=format!("/namespaces/{}/deployments", choice.name)
+                                            class="flex justify-between px-3 py-1.5 hover:bg-slate-50">
+                                            <span class="font-mono">{choice.name.clone()}</span>
+                                            <span class="text-xs lowercase text-slate-500">{role}</span>
+                                        </a>
+                                    </li>
+                                }
+                            }).collect_view())}
+                            </Transition>
+                        </ul>
+                    </details>
+                    <Transition fallback=|| ()>
+                    {move || session.get().map(|s| {
+                        let role = s.role_label(&namespace.get());
+                        view! {
+                            <span data-testid="user" class="text-slate-300">
+                                {s.name.clone()}
+                                <span class="ml-1 rounded bg-slate-700 px-1.5 py-0.5 text-xs text-slate-200">{role}</span>
+                            </span>
+                        }
+                    })}
+                    </Transition>
+                    <ActionForm action=logout>
+                        <button type="submit" class="text-slate-300 hover:text-white">"Sign out"</button>
+                    </ActionForm>
                 </div>
             </div>
         </header>

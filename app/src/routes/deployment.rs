@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use domain::{JobState, SavepointState};
+use domain::{JobState, Permission, SavepointState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -13,6 +13,7 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::status_badge::StatusBadge;
+use crate::providers::session::use_session;
 use crate::view_model::{
     available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, JobRow, SavepointRow,
 };
@@ -34,6 +35,8 @@ pub fn DeploymentPage() -> impl IntoView {
             }
         });
     });
+    let session = use_session();
+    let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let set_state = ServerAction::<SetDesiredState>::new();
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let detail = Resource::new(
@@ -51,7 +54,7 @@ pub fn DeploymentPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => view! {
-                        <Overview detail=detail.clone() namespace=namespace.get_untracked() set_state take_savepoint/>
+                        <Overview detail=detail.clone() namespace=namespace.get_untracked() may_edit=may_edit() set_state take_savepoint/>
                         <Jobs jobs=detail.jobs.clone()/>
                         <Savepoints savepoints=detail.savepoints.clone()/>
                         <Events events=detail.events/>
@@ -68,13 +71,15 @@ pub fn DeploymentPage() -> impl IntoView {
 fn Overview(
     detail: DeploymentDetail,
     namespace: String,
+    /// Whether to offer the actions (the server decides each request anyway).
+    may_edit: bool,
     set_state: ServerAction<SetDesiredState>,
     take_savepoint: ServerAction<TakeSavepoint>,
 ) -> impl IntoView {
     let row = detail.row.clone();
     let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
-    let actions = available_actions(row.desired, row.status, row.mode);
-    let savepoint_allowed = can_take_savepoint(&detail);
+    let actions = if may_edit { available_actions(row.desired, row.status, row.mode) } else { Vec::new() };
+    let savepoint_allowed = may_edit && can_take_savepoint(&detail);
     let fact = |label: &'static str, value: String| {
         view! {
             <div>

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use domain::ExecutionMode;
+use domain::{ExecutionMode, Permission};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -14,6 +14,7 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::status_badge::StatusBadge;
+use crate::providers::session::use_session;
 use crate::view_model::{
     available_actions, mode_from_query, short_time, target_health_summary, DeploymentRow, TargetRow,
 };
@@ -47,6 +48,8 @@ pub fn DeploymentsPage() -> impl IntoView {
         |(namespace, mode, _, _)| list_deployments(namespace, mode),
     );
 
+    let session = use_session();
+    let may = move |permission| session.get().is_some_and(|s| s.may(&namespace.get(), permission));
     let register = ServerAction::<RegisterSessionTarget>::new();
     let targets = Resource::new(
         move || (namespace.get(), refresh.get(), register.version().get()),
@@ -74,13 +77,18 @@ pub fn DeploymentsPage() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || targets.get().and_then(Result::ok).map(|rows| view! { <TargetStrip rows/> })}
                 </Transition>
-                <RegisterTarget namespace register/>
+                <Transition fallback=|| ()>
+                    {move || may(Permission::ManageNamespace).then(|| view! { <RegisterTarget namespace register/> })}
+                </Transition>
             </div>
             <ModeTabs namespace mode/>
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
-                    Ok(rows) => view! { <DeploymentTable rows mode=mode.get_untracked() namespace=namespace.get_untracked() set_state/> }.into_any(),
+                    Ok(rows) => {
+                        let may_edit = may(Permission::EditDeployments);
+                        view! { <DeploymentTable rows mode=mode.get_untracked() namespace=namespace.get_untracked() may_edit set_state/> }.into_any()
+                    }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -182,6 +190,8 @@ fn DeploymentTable(
     rows: Vec<DeploymentRow>,
     mode: ExecutionMode,
     namespace: String,
+    /// Whether to offer Start/Suspend/Cancel (the server decides each request anyway).
+    may_edit: bool,
     set_state: ServerAction<SetDesiredState>,
 ) -> impl IntoView {
     if rows.is_empty() {
@@ -214,7 +224,7 @@ fn DeploymentTable(
                 <tbody class="divide-y divide-slate-100">
                     {rows
                         .into_iter()
-                        .map(|row| view! { <DeploymentLine row namespace=namespace.clone() set_state/> })
+                        .map(|row| view! { <DeploymentLine row namespace=namespace.clone() may_edit set_state/> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -224,11 +234,16 @@ fn DeploymentTable(
 }
 
 #[component]
-fn DeploymentLine(row: DeploymentRow, namespace: String, set_state: ServerAction<SetDesiredState>) -> impl IntoView {
+fn DeploymentLine(
+    row: DeploymentRow,
+    namespace: String,
+    may_edit: bool,
+    set_state: ServerAction<SetDesiredState>,
+) -> impl IntoView {
     let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
     let show_name = row.display_name.is_some();
     let href = format!("/namespaces/{namespace}/deployments/{}", row.id);
-    let actions = available_actions(row.desired, row.status, row.mode);
+    let actions = if may_edit { available_actions(row.desired, row.status, row.mode) } else { Vec::new() };
     view! {
         <tr class="hover:bg-slate-50" data-deployment=row.name.clone()>
             <td class="px-4 py-3">

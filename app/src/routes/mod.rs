@@ -2,4 +2,5 @@
 
 pub mod deployment;
 pub mod deployments;
+pub mod login;
 pub mod not_found;

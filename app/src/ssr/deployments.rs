@@ -10,7 +10,7 @@ use domain::{
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
 
-use super::Services;
+use super::{Caller, Services};
 use crate::error::AppError;
 
 /// How much history the deployment page shows.
@@ -25,7 +25,12 @@ impl Services {
     /// Creates a deployment from a Deployment document (JSON or YAML already read), with the
     /// global and namespace defaults beneath it. It starts CANCELLED in status; the engine acts on
     /// its `spec.state`.
-    pub async fn create_deployment(&self, namespace: &NamespaceName, document: &Value) -> Result<Deployment, AppError> {
+    pub async fn create_deployment(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        document: &Value,
+    ) -> Result<Deployment, AppError> {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(document, namespace, &layers)?;
@@ -50,6 +55,8 @@ impl Services {
         };
         self.store.insert_deployment(&deployment).await?;
         self.nudger.nudge(namespace.as_str(), &deployment.metadata.id);
+        let after = Some(json!({"spec": deployment.spec}));
+        self.audit(caller, Some(namespace), "create", "Deployment", &deployment.metadata.name, None, after).await?;
         tracing::info!(%namespace, name = %deployment.metadata.name, id = %deployment.metadata.id, "deployment created");
         Ok(deployment)
     }
@@ -59,6 +66,7 @@ impl Services {
     /// one; a concurrent change is a conflict either way, never a lost update.
     pub async fn patch_deployment(
         &self,
+        caller: &Caller,
         namespace: &NamespaceName,
         id: &str,
         patch: &Value,
@@ -85,12 +93,19 @@ impl Services {
         updated.metadata.modified_at = now_rfc3339();
         self.store.update_deployment(&updated, current.metadata.resource_version).await?;
         self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
+        let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
+        self.audit(caller, Some(namespace), "update", "Deployment", &updated.metadata.name, before, after).await?;
         tracing::info!(%namespace, name = %updated.metadata.name, version = updated.metadata.resource_version, "deployment changed");
         Ok(updated)
     }
 
     /// Deletes a deployment that is not running (nor asked to run, nor between states).
-    pub async fn delete_deployment(&self, namespace: &NamespaceName, id: &str) -> Result<Deployment, AppError> {
+    pub async fn delete_deployment(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<Deployment, AppError> {
         let current = self.deployment(namespace, id).await?;
         let busy = matches!(current.status.state, DeploymentState::Running | DeploymentState::Transitioning);
         if busy || current.spec.state == DesiredState::Running {
@@ -100,14 +115,21 @@ impl Services {
             )));
         }
         self.store.delete_deployment(namespace, id, current.metadata.resource_version).await?;
+        let before = Some(json!({"spec": current.spec}));
+        self.audit(caller, Some(namespace), "delete", "Deployment", &current.metadata.name, before, None).await?;
         tracing::info!(%namespace, name = %current.metadata.name, "deployment deleted");
         Ok(current)
     }
 
     /// Asks the engine for a savepoint (origin USER_REQUEST) of a running deployment's job; answers
     /// with the savepoint in state STARTED, which the engine completes or fails.
-    pub async fn request_savepoint(&self, deployment: &Deployment) -> Result<Savepoint, AppError> {
+    pub async fn request_savepoint(&self, caller: &Caller, deployment: &Deployment) -> Result<Savepoint, AppError> {
         let savepoint = engine::requests::request_savepoint(&self.store, deployment, &now_rfc3339()).await?;
+        if let Ok(namespace) = NamespaceName::parse(&deployment.metadata.namespace) {
+            let after = Some(json!({"savepoint": savepoint.metadata.id}));
+            self.audit(caller, Some(&namespace), "savepoint", "Deployment", &deployment.metadata.name, None, after)
+                .await?;
+        }
         self.nudger.nudge(&deployment.metadata.namespace, &deployment.metadata.id);
         tracing::info!(namespace = %deployment.metadata.namespace, name = %deployment.metadata.name, "savepoint requested");
         Ok(savepoint)

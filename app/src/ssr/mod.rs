@@ -2,12 +2,16 @@
 //! every server function and REST handler goes through, and the operations on resources both of
 //! them use. Compiled only with `ssr`.
 
+mod access;
+pub mod auth;
 mod deployments;
 mod targets;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+pub use auth::Caller;
+pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 use leptos::prelude::*;
 use storage::Store;
@@ -21,6 +25,14 @@ pub struct Services {
     pub health: HealthBoard,
     /// Tells the lifecycle engine that a deployment changed, so it acts at once.
     pub nudger: engine::Nudger,
+    /// Failed sign-ins, for rate limiting.
+    pub logins: auth::LoginLimiter,
+}
+
+impl Services {
+    pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
+        Self { store, health, nudger, logins: auth::LoginLimiter::default() }
+    }
 }
 
 /// The last observed health of every deployment target, written by the server's prober.
@@ -49,54 +61,11 @@ impl HealthBoard {
     }
 }
 
-/// What a caller wants to do; `require` decides whether they may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Read deployments, jobs, savepoints, events, targets and defaults (viewer).
-    ViewDeployments,
-    /// Create, change, delete, start, suspend and cancel deployments; take savepoints (editor).
-    EditDeployments,
-    /// Change the namespace's deployment defaults and targets (owner).
-    ManageNamespace,
-    /// See the console's status and global settings (anyone signed in).
-    ViewSystem,
-    /// Change what holds for every namespace, e.g. the global deployment defaults (admin).
-    ManageSystem,
-}
-
-impl Permission {
-    fn describe(self) -> &'static str {
-        match self {
-            Self::ViewDeployments => "view deployments",
-            Self::EditDeployments => "edit deployments",
-            Self::ManageNamespace => "manage the namespace",
-            Self::ViewSystem => "view the console's status",
-            Self::ManageSystem => "manage the console",
-        }
-    }
-}
-
-impl Services {
-    /// The one authorisation entry point. A namespace that does not exist (or, once users exist,
-    /// that the caller does not belong to) is reported as not found; nothing is written either way.
-    pub async fn require(&self, permission: Permission, namespace: &NamespaceName) -> Result<(), AppError> {
-        self.authorise(permission, Some(namespace)).await
-    }
-
-    /// The entry point for what belongs to no namespace (`ManageSystem`).
-    pub async fn require_system(&self, permission: Permission) -> Result<(), AppError> {
-        self.authorise(permission, None).await
-    }
-
-    async fn authorise(&self, permission: Permission, namespace: Option<&NamespaceName>) -> Result<(), AppError> {
-        if let Some(namespace) = namespace {
-            if !self.store.namespace_exists(namespace).await? {
-                return Err(AppError::NotFound(format!("namespace {namespace}")));
-            }
-        }
-        tracing::debug!(permission = permission.describe(), namespace = ?namespace.map(NamespaceName::as_str), "authorised");
-        Ok(())
-    }
+/// Who is calling this server function (the server's authentication layer put it on the request).
+pub fn caller() -> Caller {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .unwrap_or(Caller::Anonymous)
 }
 
 /// The services of the current request; absent only if the server forgot to provide them.

@@ -2,6 +2,7 @@
 //! (embedded, the default) or PostgreSQL through one code path (`sqlx::Any`, portable SQL, `$n`
 //! placeholders) and must never know about HTTP, Leptos or Flink.
 
+mod access;
 mod defaults;
 mod deployments;
 mod engine;

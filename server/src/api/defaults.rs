@@ -1,11 +1,12 @@
 //! `/api/v1/namespaces/{ns}/deployment-defaults` (VVP) and `/api/v1/deployment-defaults` (ours:
 //! the global layer beneath every namespace's): GET and merge-patch PATCH.
 
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{DefaultsScope, DeploymentDefaults};
 
 use super::error::ErrorBody;
@@ -18,11 +19,12 @@ use crate::AppState;
     params(("namespace" = String, Path, description = "The namespace (a DNS label)")), responses((status = 200, body = DeploymentDefaults), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let defaults = state.services.deployment_defaults(&DefaultsScope::Namespace(namespace)).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
@@ -33,22 +35,33 @@ pub async fn get(
     responses((status = 200, body = DeploymentDefaults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ManageNamespace, &namespace).await?;
+    state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let patch = read_body(&headers, body).await?;
-    let defaults = state.services.patch_deployment_defaults(&DefaultsScope::Namespace(namespace), &patch).await?;
+    let defaults =
+        state.services.patch_deployment_defaults(&DefaultsScope::Namespace(namespace.clone()), &patch).await?;
+    let after = Some(defaults.spec.clone());
+    state
+        .services
+        .audit(&caller, Some(&namespace), "update", "DeploymentDefaults", namespace.as_str(), None, after)
+        .await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
 
 /// The defaults beneath every namespace's (ours; not in VVP).
 #[utoipa::path(get, path = "/api/v1/deployment-defaults", tag = "deployment-defaults",
     responses((status = 200, body = DeploymentDefaults)))]
-pub async fn get_global(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    state.services.require_system(Permission::ViewSystem).await?;
+pub async fn get_global(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.services.require_system(&caller, Permission::ViewSystem).await?;
     let defaults = state.services.deployment_defaults(&DefaultsScope::Global).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
@@ -56,9 +69,16 @@ pub async fn get_global(State(state): State<AppState>, headers: HeaderMap) -> Re
 /// Changes the defaults beneath every namespace's (admins).
 #[utoipa::path(patch, path = "/api/v1/deployment-defaults", tag = "deployment-defaults", request_body(content = Object, description = "A JSON merge patch (RFC 7386) of `metadata.labels` and `spec`", content_type = "application/merge-patch+json"),
     responses((status = 200, body = DeploymentDefaults), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn patch_global(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
-    state.services.require_system(Permission::ManageSystem).await?;
+pub async fn patch_global(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    state.services.require_system(&caller, Permission::ManageSystem).await?;
     let patch = read_body(&headers, body).await?;
     let defaults = state.services.patch_deployment_defaults(&DefaultsScope::Global, &patch).await?;
+    let after = Some(defaults.spec.clone());
+    state.services.audit(&caller, None, "update", "DeploymentDefaults", "global", None, after).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }

@@ -1,11 +1,12 @@
 //! `/api/v1/namespaces/{ns}/deployments`: list, create, get, merge-patch, delete.
 
 use app::error::AppError;
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{Deployment, LabelSelector, ResourceList};
 use serde::Deserialize;
 
@@ -26,12 +27,13 @@ pub struct ListQuery {
     responses((status = 200, body = ResourceList<Deployment>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let selector =
         LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(AppError::BadRequest)?;
     let deployments = state.services.store.list_deployments(&namespace, None).await?;
@@ -46,14 +48,15 @@ pub async fn list(
               (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::EditDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let document = read_body(&headers, body).await?;
-    let deployment = state.services.create_deployment(&namespace, &document).await?;
+    let deployment = state.services.create_deployment(&caller, &namespace, &document).await?;
     Ok(represent(&headers, StatusCode::CREATED, &deployment))
 }
 
@@ -63,11 +66,12 @@ pub async fn create(
     responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment = state.services.deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
 }
@@ -81,15 +85,16 @@ pub async fn get(
               (status = 409, body = ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::EditDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let id = parse_uuid("deploymentId", &id)?;
     let patch = read_body(&headers, body).await?;
-    let deployment = state.services.patch_deployment(&namespace, &id, &patch).await?;
+    let deployment = state.services.patch_deployment(&caller, &namespace, &id, &patch).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
 }
 
@@ -99,11 +104,12 @@ pub async fn patch(
     responses((status = 200, body = Deployment), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::EditDeployments, &namespace).await?;
-    let deployment = state.services.delete_deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
+    let deployment = state.services.delete_deployment(&caller, &namespace, &parse_uuid("deploymentId", &id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
 }

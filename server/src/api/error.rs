@@ -29,6 +29,8 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let reason = match &self.0 {
             AppError::BadRequest(_) => "BadRequest",
+            AppError::Unauthorized(_) => "Unauthorized",
+            AppError::TooManyRequests(_) => "TooManyRequests",
             AppError::NotFound(_) => "NotFound",
             AppError::Forbidden(_) => "Forbidden",
             AppError::Conflict(_) => "Conflict",

@@ -1,10 +1,11 @@
 //! `/api/v1/namespaces/{ns}/events`: the deployments' event logs, read-only (the lifecycle engine
 //! appends to them).
 
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{Event, ResourceList};
 use serde::Deserialize;
 
@@ -29,12 +30,13 @@ pub struct ListQuery {
     responses((status = 200, body = ResourceList<Event>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
     let events =

@@ -1,10 +1,11 @@
 //! `/api/v1/namespaces/{ns}/jobs`: a namespace's jobs, read-only (the lifecycle engine creates them).
 
 use app::error::AppError;
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{Job, ResourceList};
 use serde::Deserialize;
 
@@ -26,12 +27,13 @@ pub struct ListQuery {
     responses((status = 200, body = ResourceList<Job>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let jobs = state.services.store.list_jobs(&namespace, deployment_id.as_deref()).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("JobList", jobs)))
@@ -44,11 +46,12 @@ pub async fn list(
     responses((status = 200, body = Job), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let id = parse_uuid("jobId", &id)?;
     let job =
         state.services.store.get_job(&namespace, &id).await?.ok_or_else(|| AppError::NotFound(format!("job {id}")))?;

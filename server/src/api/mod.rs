@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, in Ververica Platform's paths and shapes. Every handler
 //! authorises through `Services::require` before it reads or writes anything.
 
+mod access;
 mod defaults;
 mod deployments;
 mod error;
@@ -14,7 +15,7 @@ mod status;
 mod targets;
 
 use axum::middleware;
-use axum::routing::{any, get};
+use axum::routing::{any, delete, get, put};
 use axum::Router;
 
 use app::error::AppError;
@@ -27,7 +28,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/status", get(status::status))
-        .route("/api/v1/namespaces", get(namespaces::list))
+        .route("/api/v1/namespaces", get(namespaces::list).post(access::create_namespace))
+        .route("/api/v1/users", get(access::list_users).post(access::create_user))
+        .route("/api/v1/users/{name}", delete(access::delete_user))
+        .route("/api/v1/namespaces/{namespace}/members", get(access::list_members))
+        .route("/api/v1/namespaces/{namespace}/members/{user}", put(access::set_member).delete(access::remove_member))
+        .route("/api/v1/namespaces/{namespace}/api-tokens", get(access::list_tokens).post(access::create_token))
+        .route("/api/v1/namespaces/{namespace}/api-tokens/{id}", delete(access::revoke_token))
+        .route("/api/v1/namespaces/{namespace}/audit-log", get(access::audit_log))
         .route("/api/v1/namespaces/{namespace}", get(namespaces::get))
         .route("/api/v1/status/system-info", get(status::system_info))
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))

@@ -1,10 +1,11 @@
 //! `/api/v1/namespaces` and `/api/v1/namespaces/{namespace}` (ours; VVP serves namespaces from a
 //! separate API): the namespaces a caller may open.
 
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{Namespace, ResourceList};
 
 use super::error::ErrorBody;
@@ -15,11 +16,15 @@ use crate::AppState;
 /// The namespaces the caller may open, by name.
 #[utoipa::path(get, path = "/api/v1/namespaces", tag = "namespaces",
     responses((status = 200, body = ResourceList<Namespace>)))]
-pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let mut visible = Vec::new();
     for namespace in state.services.store.list_namespaces().await? {
         let Ok(name) = parse_namespace(&namespace.metadata.name) else { continue };
-        if state.services.require(Permission::ViewDeployments, &name).await.is_ok() {
+        if state.services.require(&caller, Permission::ViewDeployments, &name).await.is_ok() {
             visible.push(namespace);
         }
     }
@@ -32,11 +37,12 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     responses((status = 200, body = Namespace), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let name = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &name).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &name).await?;
     let found = state.services.store.list_namespaces().await?.into_iter().find(|n| n.metadata.name == name.as_str());
     let found = found.ok_or_else(|| app::error::AppError::NotFound(format!("namespace {name}")))?;
     Ok(represent(&headers, StatusCode::OK, &found))

@@ -2,11 +2,12 @@
 //! location, or asking for a new savepoint of a running deployment.
 
 use app::error::AppError;
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{ResourceList, Savepoint, SavepointRequest};
 use serde::Deserialize;
 
@@ -31,12 +32,13 @@ pub struct ListQuery {
     responses((status = 200, body = ResourceList<Savepoint>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
     let savepoints =
@@ -51,11 +53,12 @@ pub async fn list(
     responses((status = 200, body = Savepoint), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let id = parse_uuid("savepointId", &id)?;
     let savepoint = state
         .services
@@ -77,12 +80,13 @@ pub async fn get(
               (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::EditDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let document = read_body(&headers, body).await?;
     let request = SavepointRequest::parse(&document, &namespace).map_err(AppError::from)?;
     let deployment_id = request.deployment_id();
@@ -99,7 +103,7 @@ pub async fn create(
             state.services.store.insert_savepoint(&savepoint).await?;
             savepoint
         }
-        SavepointRequest::Trigger { .. } => state.services.request_savepoint(&deployment).await?,
+        SavepointRequest::Trigger { .. } => state.services.request_savepoint(&caller, &deployment).await?,
     };
     Ok(represent(&headers, StatusCode::CREATED, &savepoint))
 }

@@ -1,9 +1,10 @@
 //! `/api/v1/status` and `/api/v1/status/system-info`: the server is up, and which build it is.
 
-use app::ssr::Permission;
+use app::ssr::{Caller, Permission};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use serde_json::json;
 
 use super::representation::represent;
@@ -12,16 +13,24 @@ use crate::AppState;
 
 /// The server is up; whether its database answers.
 #[utoipa::path(get, path = "/api/v1/status", tag = "status", responses((status = 200, body = Object)))]
-pub async fn status(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    state.services.require_system(Permission::ViewSystem).await?;
+pub async fn status(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.services.require_system(&caller, Permission::ViewSystem).await?;
     let database = if state.services.store.ping().await.is_ok() { "OK" } else { "UNAVAILABLE" };
     Ok(represent(&headers, StatusCode::OK, &json!({"status": "OK", "database": database})))
 }
 
 /// Which build of the console this is.
 #[utoipa::path(get, path = "/api/v1/status/system-info", tag = "status", responses((status = 200, body = Object)))]
-pub async fn system_info(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    state.services.require_system(Permission::ViewSystem).await?;
+pub async fn system_info(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    state.services.require_system(&caller, Permission::ViewSystem).await?;
     let info = json!({
         "apiVersion": "v1",
         "kind": "SystemInformation",

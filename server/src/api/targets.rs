@@ -1,10 +1,11 @@
 //! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get, delete.
 
-use app::ssr::{parse_namespace, Permission};
+use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use domain::{DeploymentTarget, ResourceList};
 
 use super::error::ErrorBody;
@@ -18,11 +19,12 @@ use crate::AppState;
     responses((status = 200, body = ResourceList<DeploymentTarget>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let targets = state.services.store.list_deployment_targets(&namespace).await?;
     let items: Vec<_> = targets.into_iter().map(|t| state.services.health.with_status(t)).collect();
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentTargetList", items)))
@@ -36,14 +38,20 @@ pub async fn list(
               (status = 409, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ManageNamespace, &namespace).await?;
+    state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let document = read_body(&headers, body).await?;
     let target = state.services.create_deployment_target(&namespace, &document).await?;
+    let after = Some(serde_json::json!({"spec": target.spec}));
+    state
+        .services
+        .audit(&caller, Some(&namespace), "create", "DeploymentTarget", &target.metadata.name, None, after)
+        .await?;
     Ok(represent(&headers, StatusCode::CREATED, &target))
 }
 
@@ -52,11 +60,12 @@ pub async fn create(
     params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("name" = String, Path, description = "The target's name")), responses((status = 200, body = DeploymentTarget), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ViewDeployments, &namespace).await?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let target = state.services.deployment_target(&namespace, &name).await?;
     Ok(represent(&headers, StatusCode::OK, &target))
 }
@@ -67,11 +76,14 @@ pub async fn get(
     responses((status = 200, body = DeploymentTarget), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((namespace, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
-    state.services.require(Permission::ManageNamespace, &namespace).await?;
+    state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let target = state.services.delete_deployment_target(&namespace, &name).await?;
+    let before = Some(serde_json::json!({"spec": target.spec}));
+    state.services.audit(&caller, Some(&namespace), "delete", "DeploymentTarget", &name, before, None).await?;
     Ok(represent(&headers, StatusCode::OK, &target))
 }

@@ -15,6 +15,9 @@ use tower::ServiceExt;
 
 pub struct Console {
     pub state: AppState,
+    /// The session cookie's value of the `admin` every request is sent as, unless it names its own
+    /// `cookie` or `authorization`.
+    pub admin_session: String,
     _database: storage::testing::TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -40,15 +43,11 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    Console {
-        state: AppState {
-            leptos_options,
-            services: Services { store, health, nudger: engine::Nudger::disconnected() },
-            flink,
-        },
-        _database: database,
-        _dir: dir,
-    }
+    let services = Services::new(store, health, engine::Nudger::disconnected());
+    services.ensure_admin(Some("admin-password")).await.expect("the admin");
+    let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
+    let admin_session = secret.expose().to_owned();
+    Console { admin_session, state: AppState { leptos_options, services, flink }, _database: database, _dir: dir }
 }
 
 /// A response: status, content type and body text.
@@ -71,6 +70,12 @@ impl Console {
         let mut request = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        let identified = headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("authorization"));
+        if !identified {
+            request = request.header("cookie", format!("console_session={}", self.admin_session));
         }
         let request = request.body(body.into()).expect("request");
         let response = router(self.state.clone()).oneshot(request).await.expect("a response");

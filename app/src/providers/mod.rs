@@ -1,0 +1,3 @@
+//! Reactive state shared by the pages.
+
+pub mod session;

@@ -1,0 +1,170 @@
+//! Managing who may do what: users (admins), namespaces (admins), members and API tokens (owners),
+//! and the audit log every change lands in. Callers authorise first (`Services::require`).
+
+use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
+use serde_json::Value;
+use storage::now_rfc3339;
+
+use super::auth::{hash_password, secret_hash, Caller, Secret};
+use super::Services;
+use crate::error::AppError;
+
+/// The shortest password the console accepts.
+const MIN_PASSWORD: usize = 8;
+
+impl Services {
+    /// Writes one line of the audit log; a failure to write it fails the request's answer.
+    #[allow(clippy::too_many_arguments, reason = "the parts of one audit line, named where it is written")]
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        namespace: Option<&NamespaceName>,
+        action: &str,
+        kind: &str,
+        name: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<(), AppError> {
+        let entry = AuditEntry {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: now_rfc3339(),
+            actor: caller.actor(),
+            namespace: namespace.map(|ns| ns.as_str().to_owned()),
+            action: action.to_owned(),
+            resource_kind: kind.to_owned(),
+            resource_name: name.to_owned(),
+            before,
+            after,
+        };
+        self.store.append_audit(&entry).await?;
+        Ok(())
+    }
+
+    /// Creates a user who can sign in (admins only).
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        name: &str,
+        password: &str,
+        admin: bool,
+    ) -> Result<User, AppError> {
+        let name = name.trim();
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+        if !valid {
+            return Err(AppError::BadRequest(format!("name: {name:?} must be 1 to 64 of a-z, 0-9, '.', '_' and '-'")));
+        }
+        if password.chars().count() < MIN_PASSWORD {
+            return Err(AppError::BadRequest(format!("password: must have at least {MIN_PASSWORD} characters")));
+        }
+        let user =
+            User { id: uuid::Uuid::new_v4().to_string(), name: name.to_owned(), admin, created_at: now_rfc3339() };
+        self.store.create_user(&user, &hash_password(password)?).await?;
+        self.audit(caller, None, "create", "User", name, None, Some(serde_json::json!({"admin": admin}))).await?;
+        Ok(user)
+    }
+
+    /// Deletes a user, their sessions and memberships; the last admin stays.
+    pub async fn delete_user(&self, caller: &Caller, name: &str) -> Result<User, AppError> {
+        let (user, _) =
+            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+        if user.admin && self.store.count_admins().await? <= 1 {
+            return Err(AppError::Conflict(format!("{name} is the last admin; make another admin first")));
+        }
+        self.store.delete_user(&user.id).await?;
+        self.audit(caller, None, "delete", "User", name, None, None).await?;
+        Ok(user)
+    }
+
+    /// Gives a user a role in a namespace (or changes it).
+    pub async fn set_member(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        name: &str,
+        role: Role,
+    ) -> Result<(), AppError> {
+        let (user, _) =
+            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+        let before = self.store.role_of(namespace, &user.id).await?;
+        self.store.set_member(namespace, &user.id, role).await?;
+        let as_json = |role: Option<Role>| role.map(|r| serde_json::json!({"role": r}));
+        self.audit(caller, Some(namespace), "set", "Member", name, as_json(before), as_json(Some(role))).await?;
+        Ok(())
+    }
+
+    /// Takes a user's membership of a namespace away.
+    pub async fn remove_member(&self, caller: &Caller, namespace: &NamespaceName, name: &str) -> Result<(), AppError> {
+        let (user, _) =
+            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+        let before = self.store.role_of(namespace, &user.id).await?;
+        if !self.store.remove_member(namespace, &user.id).await? {
+            return Err(AppError::NotFound(format!("member {name} of namespace {namespace}")));
+        }
+        self.audit(
+            caller,
+            Some(namespace),
+            "remove",
+            "Member",
+            name,
+            before.map(|r| serde_json::json!({"role": r})),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Creates a namespace (admins only).
+    pub async fn create_namespace(&self, caller: &Caller, namespace: &NamespaceName) -> Result<(), AppError> {
+        if !self.store.ensure_namespace(namespace).await? {
+            return Err(AppError::Conflict(format!("namespace {namespace} already exists")));
+        }
+        self.audit(caller, Some(namespace), "create", "Namespace", namespace.as_str(), None, None).await?;
+        Ok(())
+    }
+
+    /// A new API token of the namespace with `role`; its secret is returned once and never again.
+    pub async fn create_api_token(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        name: &str,
+        role: Role,
+    ) -> Result<(ApiToken, Secret), AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 {
+            return Err(AppError::BadRequest("name: must be 1 to 64 characters".into()));
+        }
+        let secret = Secret::generate();
+        let token = ApiToken {
+            id: uuid::Uuid::new_v4().to_string(),
+            namespace: namespace.as_str().to_owned(),
+            name: name.to_owned(),
+            role,
+            created_at: now_rfc3339(),
+            created_by: caller.actor(),
+            revoked_at: None,
+        };
+        self.store.create_api_token(&token, &secret_hash(secret.expose())).await?;
+        let after = serde_json::json!({"role": role});
+        self.audit(caller, Some(namespace), "create", "ApiToken", name, None, Some(after)).await?;
+        Ok((token, secret))
+    }
+
+    /// Revokes an API token: it stops working at once.
+    pub async fn revoke_api_token(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<ApiToken, AppError> {
+        let token = self
+            .store
+            .revoke_api_token(namespace, id, &now_rfc3339())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("API token {id}")))?;
+        self.audit(caller, Some(namespace), "revoke", "ApiToken", &token.name, None, None).await?;
+        Ok(token)
+    }
+}

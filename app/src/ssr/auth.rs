@@ -1,0 +1,272 @@
+//! Who is calling and whether they may: sign-in with argon2id passwords and server-side sessions,
+//! API tokens, and `require`, the one authorisation function every REST handler and server
+//! function calls before it reads or writes anything. Secrets (passwords, session and token
+//! secrets) are never stored or logged: only their hashes are.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use domain::{permits, ApiToken, NamespaceName, Permission, User};
+use sha2::{Digest, Sha256};
+use storage::now_rfc3339;
+
+use super::Services;
+use crate::error::AppError;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "console_session";
+/// How long a session lasts after sign-in.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// Failed sign-ins allowed per user name and address within `LOGIN_WINDOW`.
+const LOGIN_ATTEMPTS: u32 = 5;
+const LOGIN_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// Where a request came from (put on the request by the server), for rate limiting sign-ins.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+/// Who made a request, as the authentication layer found out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caller {
+    Anonymous,
+    User(User),
+    Token(ApiToken),
+}
+
+impl Caller {
+    /// How the audit log names the caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".to_owned(),
+            Self::User(user) => format!("user:{}", user.name),
+            Self::Token(token) => format!("token:{}", token.name),
+        }
+    }
+}
+
+/// A secret shown once (a new session's cookie value, a new API token): not `Serialize`, not `Debug`.
+pub struct Secret(String);
+
+impl Secret {
+    pub(crate) fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self(hex::encode(bytes))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What the store keeps of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|err| {
+        tracing::error!(error = %err, "hashing a password failed");
+        AppError::Internal
+    })
+}
+
+fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// Failed sign-ins per (user name, address): how many, since when.
+type Failures = HashMap<(String, String), (u32, Instant)>;
+
+/// Failed sign-ins per (user name, address), forgotten after the window.
+#[derive(Clone, Default)]
+pub struct LoginLimiter(Arc<Mutex<Failures>>);
+
+impl LoginLimiter {
+    /// How long the pair must wait before trying again, if it must.
+    fn wait(&self, key: &(String, String)) -> Option<Duration> {
+        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        failures.retain(|_, (_, since)| since.elapsed() < LOGIN_WINDOW);
+        match failures.get(key) {
+            Some((count, since)) if *count >= LOGIN_ATTEMPTS => Some(LOGIN_WINDOW.saturating_sub(since.elapsed())),
+            _ => None,
+        }
+    }
+
+    fn failed(&self, key: (String, String)) {
+        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        failures.entry(key).or_insert((0, Instant::now())).0 += 1;
+    }
+
+    fn succeeded(&self, key: &(String, String)) {
+        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        failures.remove(key);
+    }
+}
+
+fn sign_in_first() -> AppError {
+    AppError::Unauthorized("sign in first, or send an API token as `Authorization: Bearer <token>`".into())
+}
+
+impl Services {
+    /// The caller behind a session cookie's secret or an API token's (`Authorization: Bearer`).
+    /// Unknown, expired or revoked secrets make an anonymous caller.
+    pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, AppError> {
+        if let Some(secret) = bearer {
+            let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
+            return Ok(match token {
+                Some(token) if token.revoked_at.is_none() => Caller::Token(token),
+                Some(_) | None => Caller::Anonymous,
+            });
+        }
+        if let Some(secret) = session {
+            if let Some(user) = self.store.session_user(&secret_hash(secret), &now_rfc3339()).await? {
+                return Ok(Caller::User(user));
+            }
+        }
+        Ok(Caller::Anonymous)
+    }
+
+    /// The one authorisation function for what happens in a namespace. A namespace that does not
+    /// exist, or that the caller does not belong to, is reported as not found (its existence is
+    /// not revealed); a forbidden action is 403; nobody signed in is 401. Nothing is written either way.
+    pub async fn require(
+        &self,
+        caller: &Caller,
+        permission: Permission,
+        namespace: &NamespaceName,
+    ) -> Result<(), AppError> {
+        let hidden = || AppError::NotFound(format!("namespace {namespace}"));
+        let role = match caller {
+            Caller::Anonymous => return Err(sign_in_first()),
+            Caller::Token(token) if token.namespace != namespace.as_str() => return Err(hidden()),
+            Caller::Token(token) => Some(token.role),
+            Caller::User(user) if user.admin => None,
+            Caller::User(user) => Some(self.store.role_of(namespace, &user.id).await?.ok_or_else(hidden)?),
+        };
+        if !self.store.namespace_exists(namespace).await? {
+            return Err(hidden());
+        }
+        if let Some(role) = role {
+            if !permits(role, permission) {
+                return Err(AppError::Forbidden(format!(
+                    "{} in namespace {namespace} (your role is {role})",
+                    permission.describe()
+                )));
+            }
+        }
+        tracing::debug!(actor = %caller.actor(), permission = permission.describe(), %namespace, "authorised");
+        Ok(())
+    }
+
+    /// The authorisation function for what belongs to no namespace: `ViewSystem` needs any
+    /// sign-in, `ManageSystem` the system admin.
+    pub async fn require_system(&self, caller: &Caller, permission: Permission) -> Result<(), AppError> {
+        let allowed = match (caller, permission) {
+            (Caller::Anonymous, _) => return Err(sign_in_first()),
+            (Caller::User(user), _) if user.admin => true,
+            (_, Permission::ViewSystem) => true,
+            (_, Permission::ViewDeployments | Permission::EditDeployments | Permission::ManageNamespace)
+            | (_, Permission::ManageSystem) => false,
+        };
+        if !allowed {
+            return Err(AppError::Forbidden(permission.describe().to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Signs a person in: a new session whose secret goes into the cookie. Wrong names and
+    /// passwords get the same answer; after `LOGIN_ATTEMPTS` failures a name is refused from that
+    /// address for a while.
+    pub async fn sign_in(&self, name: &str, password: &str, address: &str) -> Result<(User, Secret), AppError> {
+        let key = (name.to_owned(), address.to_owned());
+        if let Some(wait) = self.logins.wait(&key) {
+            return Err(AppError::TooManyRequests(format!(
+                "too many failed sign-ins for {name:?}; try again in {} s",
+                wait.as_secs().max(1)
+            )));
+        }
+        let found = self.store.user_by_name(name).await?;
+        let user = match found {
+            Some((user, hash)) if password_matches(password, &hash) => user,
+            _ => {
+                self.logins.failed(key);
+                tracing::info!(user = %name, %address, "failed sign-in");
+                return Err(AppError::Unauthorized("wrong user name or password".into()));
+            }
+        };
+        self.logins.succeeded(&key);
+        let secret = Secret::generate();
+        let now = time::OffsetDateTime::now_utc();
+        let format = |t: time::OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| now_rfc3339())
+        };
+        self.store
+            .create_session(&secret_hash(secret.expose()), &user.id, &format(now), &format(now + SESSION_LIFETIME))
+            .await?;
+        tracing::info!(user = %user.name, "signed in");
+        Ok((user, secret))
+    }
+
+    /// Ends the session behind a cookie's secret.
+    pub async fn sign_out(&self, session: &str) -> Result<(), AppError> {
+        self.store.delete_session(&secret_hash(session)).await?;
+        Ok(())
+    }
+
+    /// On first start: the `admin` user, with the configured password or a generated one that is
+    /// returned (to be shown once). Nothing happens when an admin exists.
+    pub async fn ensure_admin(&self, configured: Option<&str>) -> Result<Option<Secret>, AppError> {
+        if self.store.count_admins().await? > 0 {
+            return Ok(None);
+        }
+        let generated = configured.is_none().then(Secret::generate);
+        let password = configured.or(generated.as_ref().map(Secret::expose)).unwrap_or_default();
+        let admin =
+            User { id: uuid::Uuid::new_v4().to_string(), name: "admin".into(), admin: true, created_at: now_rfc3339() };
+        self.store.create_user(&admin, &hash_password(password)?).await?;
+        Ok(generated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_stored_as_argon2id_and_verified() {
+        let hash = hash_password("correct horse").expect("hashes");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(password_matches("correct horse", &hash));
+        assert!(!password_matches("wrong", &hash));
+        assert!(!password_matches("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_long_random_and_stored_as_hashes() {
+        let (a, b) = (Secret::generate(), Secret::generate());
+        assert_eq!(a.expose().len(), 64);
+        assert_ne!(a.expose(), b.expose());
+        assert_ne!(secret_hash(a.expose()), a.expose());
+        assert_eq!(secret_hash(a.expose()), secret_hash(a.expose()));
+    }
+
+    #[test]
+    fn sign_ins_are_limited_per_name_and_address() {
+        let limiter = LoginLimiter::default();
+        let key = ("admin".to_owned(), "10.0.0.1".to_owned());
+        for _ in 0..LOGIN_ATTEMPTS {
+            assert!(limiter.wait(&key).is_none());
+            limiter.failed(key.clone());
+        }
+        assert!(limiter.wait(&key).is_some());
+        assert!(limiter.wait(&("admin".to_owned(), "10.0.0.2".to_owned())).is_none(), "another address");
+        limiter.succeeded(&key);
+        assert!(limiter.wait(&key).is_none());
+    }
+}

@@ -1,0 +1,790 @@
+//! Who may do what: users (with their password hash), sign-in sessions, namespace memberships, API
+//! tokens and the append-only audit log. No secret is stored: the server hashes passwords, session
+//! cookies and API tokens, and only those hashes reach this module.
+//!
+//! Lists by name are sorted here rather than by the database, so that both backends order them
+//! the same whatever PostgreSQL's collation.
+
+use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
+
+use crate::{is_unique_violation, sortable_time, StorageError, Store};
+
+/// The columns of a user, in the order `USER_COLUMNS` selects them.
+type UserRow = (String, String, i64, String);
+/// The columns of an API token, in the order `TOKEN_COLUMNS` selects them.
+type TokenRow = (String, String, String, String, String, String, Option<String>);
+
+const USER_COLUMNS: &str = "users.id, users.name, users.admin, users.created_at";
+const TOKEN_COLUMNS: &str = "id, namespace, name, role, created_at, created_by, revoked_at";
+
+fn user_from_row((id, name, admin, created_at): UserRow) -> User {
+    User { id, name, admin: admin != 0, created_at }
+}
+
+fn token_from_row(
+    (id, namespace, name, role, created_at, created_by, revoked_at): TokenRow,
+) -> Result<ApiToken, StorageError> {
+    Ok(ApiToken { id, namespace, name, role: role_from_column(&role)?, created_at, created_by, revoked_at })
+}
+
+/// A stored role; anything but a wire name is a corrupt row.
+fn role_from_column(role: &str) -> Result<Role, StorageError> {
+    Role::parse(role).ok_or_else(|| {
+        StorageError::CorruptDocument(<serde_json::Error as serde::de::Error>::custom(format!(
+            "unknown role {role:?} in the store"
+        )))
+    })
+}
+
+fn missing_user(id: &str) -> StorageError {
+    StorageError::Conflict { kind: "user", name: id.to_owned() }
+}
+
+impl Store {
+    // Users.
+
+    /// Stores a new user with the hash of their password. A taken name (names are case-sensitive)
+    /// or id is `AlreadyExists`.
+    pub async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StorageError> {
+        let inserted =
+            sqlx::query("INSERT INTO users (id, name, admin, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&user.id)
+                .bind(&user.name)
+                .bind(i64::from(user.admin))
+                .bind(password_hash)
+                .bind(&user.created_at)
+                .execute(&self.pool)
+                .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => {
+                let name_taken = self.user_by_name(&user.name).await?.is_some();
+                let name = if name_taken { user.name.clone() } else { user.id.clone() };
+                Err(StorageError::AlreadyExists { kind: "user", namespace: String::new(), name })
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The user with this name (case-sensitive) and their password hash.
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<(User, String)>, StorageError> {
+        let row: Option<(String, String, i64, String, String)> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS}, users.password_hash FROM users WHERE users.name = $1"))
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id, name, admin, created_at, hash)| (user_from_row((id, name, admin, created_at)), hash)))
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: &str) -> Result<Option<User>, StorageError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE users.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    /// Every user, by name.
+    pub async fn list_users(&self) -> Result<Vec<User>, StorageError> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users")).fetch_all(&self.pool).await?;
+        let mut users: Vec<User> = rows.into_iter().map(user_from_row).collect();
+        users.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(users)
+    }
+
+    /// Replaces a user's password hash; a missing user is a `Conflict`.
+    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(missing_user(user_id));
+        }
+        Ok(())
+    }
+
+    /// Deletes a user with their sessions and memberships; returns whether the user existed.
+    pub async fn delete_user(&self, id: &str) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many users are system admins.
+    pub async fn count_admins(&self) -> Result<i64, StorageError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE admin = 1").fetch_one(&self.pool).await?;
+        Ok(count)
+    }
+
+    /// Refuses a row for a user that does not exist (SQLite does not always check foreign keys).
+    async fn require_user(&self, id: &str) -> Result<(), StorageError> {
+        match self.user(id).await? {
+            Some(_) => Ok(()),
+            None => Err(missing_user(id)),
+        }
+    }
+
+    // Sessions.
+
+    /// Stores a session by the hash of its cookie's secret (times in RFC 3339). A missing user is a
+    /// `Conflict`; a taken hash is `AlreadyExists`.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> Result<(), StorageError> {
+        self.require_user(user_id).await?;
+        let inserted =
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(created_at)
+                .bind(sortable_time(expires_at))
+                .execute(&self.pool)
+                .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
+                kind: "session",
+                namespace: String::new(),
+                name: String::from("(a session with this token)"),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The user of the session with this hash, unless it has expired by `now` (RFC 3339).
+    pub async fn session_user(&self, token_hash: &str, now: &str) -> Result<Option<User>, StorageError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM sessions JOIN users ON users.id = sessions.user_id
+             WHERE sessions.token_hash = $1 AND sessions.expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(sortable_time(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(user_from_row))
+    }
+
+    /// Ends the session with this hash (if there is one).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Deletes the sessions expired by `now` (RFC 3339); returns how many.
+    pub async fn delete_expired_sessions(&self, now: &str) -> Result<u64, StorageError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(sortable_time(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    // Memberships.
+
+    /// Gives a user a role in a namespace, or changes the role they have there. An unknown
+    /// namespace is `NoSuchNamespace`, an unknown user a `Conflict`.
+    pub async fn set_member(&self, namespace: &NamespaceName, user_id: &str, role: Role) -> Result<(), StorageError> {
+        self.require_namespace(namespace.as_str()).await?;
+        self.require_user(user_id).await?;
+        sqlx::query(
+            "INSERT INTO memberships (namespace, user_id, role) VALUES ($1, $2, $3)
+             ON CONFLICT (namespace, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(namespace.as_str())
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a user's role in a namespace away; returns whether they had one.
+    pub async fn remove_member(&self, namespace: &NamespaceName, user_id: &str) -> Result<bool, StorageError> {
+        let done = sqlx::query("DELETE FROM memberships WHERE namespace = $1 AND user_id = $2")
+            .bind(namespace.as_str())
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The members of a namespace with their roles, by user name.
+    pub async fn members(&self, namespace: &NamespaceName) -> Result<Vec<(User, Role)>, StorageError> {
+        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS}, memberships.role FROM memberships JOIN users ON users.id = memberships.user_id
+             WHERE memberships.namespace = $1"
+        ))
+        .bind(namespace.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut members = rows
+            .into_iter()
+            .map(|(id, name, admin, created_at, role)| {
+                Ok((user_from_row((id, name, admin, created_at)), role_from_column(&role)?))
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        members.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
+        Ok(members)
+    }
+
+    /// A user's role in a namespace, if they are a member.
+    pub async fn role_of(&self, namespace: &NamespaceName, user_id: &str) -> Result<Option<Role>, StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM memberships WHERE namespace = $1 AND user_id = $2")
+                .bind(namespace.as_str())
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(role,)| role_from_column(&role)).transpose()
+    }
+
+    /// The namespaces a user is a member of with their role there, by namespace name.
+    pub async fn memberships(&self, user_id: &str) -> Result<Vec<(String, Role)>, StorageError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT namespace, role FROM memberships WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut memberships = rows
+            .into_iter()
+            .map(|(namespace, role)| Ok((namespace, role_from_column(&role)?)))
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        memberships.sort_by(|(a, _), (b, _)| a.cmp(b));
+        Ok(memberships)
+    }
+
+    // API tokens.
+
+    /// Stores a new API token of its namespace by the hash of its secret. An unknown namespace is
+    /// `NoSuchNamespace`; a name taken in the namespace (revoked tokens keep theirs), or a taken id
+    /// or hash, is `AlreadyExists`.
+    pub async fn create_api_token(&self, token: &ApiToken, token_hash: &str) -> Result<(), StorageError> {
+        self.require_namespace(&token.namespace).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO api_tokens (id, namespace, name, role, token_hash, created_at, created_order, created_by,
+                 revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&token.id)
+        .bind(&token.namespace)
+        .bind(&token.name)
+        .bind(token.role.as_str())
+        .bind(token_hash)
+        .bind(&token.created_at)
+        .bind(sortable_time(&token.created_at))
+        .bind(&token.created_by)
+        .bind(token.revoked_at.as_deref())
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT id FROM api_tokens WHERE namespace = $1 AND name = $2")
+                        .bind(&token.namespace)
+                        .bind(&token.name)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                let name = if row.is_some() { token.name.clone() } else { token.id.clone() };
+                Err(StorageError::AlreadyExists { kind: "API token", namespace: token.namespace.clone(), name })
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The token whose secret hashes to `token_hash`, revoked or not (the caller refuses revoked
+    /// ones: `revoked_at` is set).
+    pub async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, StorageError> {
+        let row: Option<TokenRow> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(token_from_row).transpose()
+    }
+
+    /// The API tokens of a namespace, revoked ones included, newest first.
+    pub async fn list_api_tokens(&self, namespace: &NamespaceName) -> Result<Vec<ApiToken>, StorageError> {
+        let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 ORDER BY created_order DESC, id DESC"
+        ))
+        .bind(namespace.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(token_from_row).collect()
+    }
+
+    /// Revokes an API token of a namespace at `at` and returns it; `None` if the namespace has no
+    /// token with this id. Revoking a revoked token keeps the time it was first revoked.
+    pub async fn revoke_api_token(
+        &self,
+        namespace: &NamespaceName,
+        id: &str,
+        at: &str,
+    ) -> Result<Option<ApiToken>, StorageError> {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE namespace = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(namespace.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        let row: Option<TokenRow> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 AND id = $2"))
+                .bind(namespace.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(token_from_row).transpose()
+    }
+
+    // The audit log.
+
+    /// Appends an entry to the audit log (never changed afterwards); its id must be free.
+    pub async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
+        let document = serde_json::to_string(entry)?;
+        let inserted = sqlx::query(
+            "INSERT INTO audit_log (id, namespace, actor, action, resource_kind, resource_name, document, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&entry.id)
+        .bind(entry.namespace.as_deref())
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.resource_kind)
+        .bind(&entry.resource_name)
+        .bind(document)
+        .bind(sortable_time(&entry.at))
+        .execute(&self.pool)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
+                kind: "audit entry",
+                namespace: entry.namespace.clone().unwrap_or_default(),
+                name: entry.id.clone(),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The newest `limit` entries of the audit log, newest first: of one namespace, or with `None`
+    /// of all of them and the system-wide ones.
+    pub async fn list_audit(
+        &self,
+        namespace: Option<&NamespaceName>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows: Vec<(String,)> = match namespace {
+            Some(namespace) => {
+                sqlx::query_as(&format!(
+                    "SELECT document FROM audit_log WHERE namespace = $1 ORDER BY at DESC, id DESC LIMIT {limit}"
+                ))
+                .bind(namespace.as_str())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as(&format!("SELECT document FROM audit_log ORDER BY at DESC, id DESC LIMIT {limit}"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(|(document,)| Ok(serde_json::from_str(document)?)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
+
+    use crate::testing::fresh_store;
+    use crate::{StorageError, Store};
+
+    fn namespace(name: &str) -> NamespaceName {
+        NamespaceName::parse(name).expect("a namespace name")
+    }
+
+    fn user(name: &str, admin: bool) -> User {
+        User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.into(),
+            admin,
+            created_at: "2024-05-01T10:00:00Z".into(),
+        }
+    }
+
+    async fn stored_user(store: &Store, name: &str) -> User {
+        let user = user(name, false);
+        store.create_user(&user, &format!("hash-of-{name}")).await.expect("create user");
+        user
+    }
+
+    async fn store_with_namespaces(names: &[&str]) -> (Store, crate::testing::TestDatabase) {
+        let (store, db) = fresh_store().await;
+        for name in names {
+            store.ensure_namespace(&namespace(name)).await.expect("namespace");
+        }
+        (store, db)
+    }
+
+    fn token(namespace: &str, name: &str, role: Role, created_at: &str) -> ApiToken {
+        ApiToken {
+            id: uuid::Uuid::new_v4().to_string(),
+            namespace: namespace.into(),
+            name: name.into(),
+            role,
+            created_at: created_at.into(),
+            created_by: "user:alice".into(),
+            revoked_at: None,
+        }
+    }
+
+    fn audit(namespace: Option<&str>, action: &str, at: &str) -> AuditEntry {
+        AuditEntry {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: at.into(),
+            actor: "user:alice".into(),
+            namespace: namespace.map(Into::into),
+            action: action.into(),
+            resource_kind: "Deployment".into(),
+            resource_name: "orders".into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    fn names(users: &[User]) -> Vec<&str> {
+        users.iter().map(|user| user.name.as_str()).collect()
+    }
+
+    fn actions(entries: &[AuditEntry]) -> Vec<&str> {
+        entries.iter().map(|entry| entry.action.as_str()).collect()
+    }
+
+    // Users.
+
+    #[tokio::test]
+    async fn users_are_found_by_name_and_id_and_listed_by_name() {
+        let (store, _db) = fresh_store().await;
+        let carol = user("carol", true);
+        store.create_user(&carol, "hash-c").await.expect("carol");
+        let alice = stored_user(&store, "alice").await;
+        let bob = stored_user(&store, "bob").await;
+
+        assert_eq!(store.user_by_name("carol").await.expect("by name"), Some((carol.clone(), "hash-c".into())));
+        assert_eq!(store.user_by_name("Carol").await.expect("by name"), None, "names are case-sensitive");
+        assert_eq!(store.user(&alice.id).await.expect("by id"), Some(alice.clone()));
+        assert_eq!(store.user("no-such-id").await.expect("by id"), None);
+        let all = store.list_users().await.expect("list");
+        assert_eq!(names(&all), ["alice", "bob", "carol"]);
+        assert_eq!(all, [alice, bob, carol], "users are stored whole, admin flag included");
+    }
+
+    #[tokio::test]
+    async fn a_taken_user_name_is_refused() {
+        let (store, _db) = fresh_store().await;
+        stored_user(&store, "alice").await;
+        let err = store.create_user(&user("alice", true), "other-hash").await.expect_err("name taken");
+        assert!(
+            matches!(&err, StorageError::AlreadyExists { kind: "user", namespace, name } if namespace.is_empty() && name == "alice"),
+            "{err}"
+        );
+        store.create_user(&user("Alice", false), "hash").await.expect("another case is another name");
+        let (stored, hash) = store.user_by_name("alice").await.expect("by name").expect("alice");
+        assert!(!stored.admin, "the refused user changed nothing");
+        assert_eq!(hash, "hash-of-alice");
+    }
+
+    #[tokio::test]
+    async fn a_password_hash_is_replaced_and_a_missing_user_is_a_conflict() {
+        let (store, _db) = fresh_store().await;
+        let alice = stored_user(&store, "alice").await;
+        store.set_password_hash(&alice.id, "new-hash").await.expect("set");
+        let (_, hash) = store.user_by_name("alice").await.expect("by name").expect("alice");
+        assert_eq!(hash, "new-hash");
+        let err = store.set_password_hash("no-such-id", "hash").await.expect_err("missing user");
+        assert!(matches!(&err, StorageError::Conflict { kind: "user", name } if name == "no-such-id"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn only_admins_are_counted_as_admins() {
+        let (store, _db) = fresh_store().await;
+        assert_eq!(store.count_admins().await.expect("count"), 0);
+        store.create_user(&user("root", true), "h").await.expect("root");
+        store.create_user(&user("admin", true), "h").await.expect("admin");
+        stored_user(&store, "alice").await;
+        assert_eq!(store.count_admins().await.expect("count"), 2);
+        let (root, _) = store.user_by_name("root").await.expect("by name").expect("root");
+        assert!(store.delete_user(&root.id).await.expect("delete"));
+        assert_eq!(store.count_admins().await.expect("count"), 1);
+    }
+
+    #[tokio::test]
+    async fn deleting_a_user_removes_their_sessions_and_memberships() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let alice = stored_user(&store, "alice").await;
+        let bob = stored_user(&store, "bob").await;
+        store.create_session("s-alice", &alice.id, "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z").await.expect("s");
+        store.create_session("s-bob", &bob.id, "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z").await.expect("s");
+        for ns in ["default", "other"] {
+            store.set_member(&namespace(ns), &alice.id, Role::Owner).await.expect("member");
+            store.set_member(&namespace(ns), &bob.id, Role::Viewer).await.expect("member");
+        }
+
+        assert!(store.delete_user(&alice.id).await.expect("delete"));
+        let now = "2024-05-01T12:00:00Z";
+        assert_eq!(store.user(&alice.id).await.expect("user"), None);
+        assert_eq!(store.user_by_name("alice").await.expect("user"), None);
+        assert_eq!(store.session_user("s-alice", now).await.expect("session"), None);
+        assert_eq!(store.memberships(&alice.id).await.expect("memberships"), []);
+        assert_eq!(store.role_of(&namespace("default"), &alice.id).await.expect("role"), None);
+        assert_eq!(store.session_user("s-bob", now).await.expect("session"), Some(bob.clone()), "others keep theirs");
+        assert_eq!(store.members(&namespace("default")).await.expect("members"), [(bob, Role::Viewer)]);
+        assert!(!store.delete_user(&alice.id).await.expect("delete again"), "nothing left to delete");
+        store.create_user(&user("alice", false), "h").await.expect("the name is free again");
+    }
+
+    // Sessions.
+
+    #[tokio::test]
+    async fn a_session_yields_its_user_until_it_expires() {
+        let (store, _db) = fresh_store().await;
+        let alice = stored_user(&store, "alice").await;
+        // Ten o'clock UTC, written with an offset: compared as the instant, not as the text.
+        store
+            .create_session("hash-1", &alice.id, "2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00")
+            .await
+            .expect("session");
+        assert_eq!(store.session_user("hash-1", "2024-05-01T09:59:59.5Z").await.expect("s"), Some(alice.clone()));
+        assert_eq!(store.session_user("hash-1", "2024-05-01T10:00:00Z").await.expect("s"), None, "expired at");
+        assert_eq!(store.session_user("hash-1", "2024-05-01T10:30:00Z").await.expect("s"), None, "expired after");
+        assert_eq!(store.session_user("other-hash", "2024-05-01T09:00:00Z").await.expect("s"), None, "unknown");
+    }
+
+    #[tokio::test]
+    async fn a_deleted_session_yields_no_user() {
+        let (store, _db) = fresh_store().await;
+        let alice = stored_user(&store, "alice").await;
+        store.create_session("hash-1", &alice.id, "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z").await.expect("s");
+        store.create_session("hash-2", &alice.id, "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z").await.expect("s");
+        store.delete_session("hash-1").await.expect("delete");
+        store.delete_session("hash-1").await.expect("deleting twice is fine");
+        let now = "2024-05-01T11:00:00Z";
+        assert_eq!(store.session_user("hash-1", now).await.expect("s"), None);
+        assert_eq!(store.session_user("hash-2", now).await.expect("s"), Some(alice), "another browser stays in");
+    }
+
+    #[tokio::test]
+    async fn a_session_needs_an_existing_user() {
+        let (store, _db) = fresh_store().await;
+        let err = store
+            .create_session("hash-1", "no-such-id", "2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z")
+            .await
+            .expect_err("missing user");
+        assert!(matches!(&err, StorageError::Conflict { kind: "user", .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn only_expired_sessions_are_deleted_and_counted() {
+        let (store, _db) = fresh_store().await;
+        let alice = stored_user(&store, "alice").await;
+        for (hash, expires_at) in
+            [("old", "2024-05-01T09:00:00Z"), ("at-now", "2024-05-01T10:00:00Z"), ("new", "2024-05-01T10:00:00.5Z")]
+        {
+            store.create_session(hash, &alice.id, "2024-05-01T08:00:00Z", expires_at).await.expect("session");
+        }
+        let now = "2024-05-01T10:00:00Z";
+        assert_eq!(store.delete_expired_sessions(now).await.expect("sweep"), 2);
+        assert_eq!(store.delete_expired_sessions(now).await.expect("sweep again"), 0);
+        assert_eq!(store.session_user("new", now).await.expect("s"), Some(alice));
+    }
+
+    // Memberships.
+
+    #[tokio::test]
+    async fn a_members_role_changes_in_place() {
+        let (store, _db) = store_with_namespaces(&["default"]).await;
+        let default = namespace("default");
+        let alice = stored_user(&store, "alice").await;
+        store.set_member(&default, &alice.id, Role::Viewer).await.expect("member");
+        assert_eq!(store.role_of(&default, &alice.id).await.expect("role"), Some(Role::Viewer));
+        store.set_member(&default, &alice.id, Role::Owner).await.expect("promote");
+        assert_eq!(store.role_of(&default, &alice.id).await.expect("role"), Some(Role::Owner));
+        assert_eq!(store.members(&default).await.expect("members"), [(alice.clone(), Role::Owner)], "one row");
+        assert_eq!(store.memberships(&alice.id).await.expect("memberships"), [("default".to_owned(), Role::Owner)]);
+    }
+
+    #[tokio::test]
+    async fn members_are_listed_by_name_and_memberships_by_namespace() {
+        let (store, _db) = store_with_namespaces(&["team-b", "team-a", "solo"]).await;
+        let zoe = stored_user(&store, "zoe").await;
+        let adam = stored_user(&store, "adam").await;
+        let mia = stored_user(&store, "mia").await;
+        let team_a = namespace("team-a");
+        store.set_member(&team_a, &zoe.id, Role::Editor).await.expect("member");
+        store.set_member(&team_a, &adam.id, Role::Owner).await.expect("member");
+        store.set_member(&team_a, &mia.id, Role::Viewer).await.expect("member");
+        store.set_member(&namespace("team-b"), &zoe.id, Role::Viewer).await.expect("member");
+        store.set_member(&namespace("solo"), &zoe.id, Role::Owner).await.expect("member");
+
+        let members = store.members(&team_a).await.expect("members");
+        assert_eq!(members, [(adam, Role::Owner), (mia, Role::Viewer), (zoe.clone(), Role::Editor)]);
+        assert_eq!(
+            store.memberships(&zoe.id).await.expect("memberships"),
+            [
+                ("solo".to_owned(), Role::Owner),
+                ("team-a".to_owned(), Role::Editor),
+                ("team-b".to_owned(), Role::Viewer)
+            ]
+        );
+        assert_eq!(store.members(&namespace("other")).await.expect("members"), []);
+        assert_eq!(store.role_of(&namespace("solo"), "no-such-id").await.expect("role"), None);
+    }
+
+    #[tokio::test]
+    async fn a_removed_member_has_no_role_there() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let alice = stored_user(&store, "alice").await;
+        store.set_member(&namespace("default"), &alice.id, Role::Editor).await.expect("member");
+        store.set_member(&namespace("other"), &alice.id, Role::Viewer).await.expect("member");
+        assert!(store.remove_member(&namespace("default"), &alice.id).await.expect("remove"));
+        assert!(!store.remove_member(&namespace("default"), &alice.id).await.expect("remove again"));
+        assert_eq!(store.role_of(&namespace("default"), &alice.id).await.expect("role"), None);
+        assert_eq!(store.memberships(&alice.id).await.expect("memberships"), [("other".to_owned(), Role::Viewer)]);
+    }
+
+    #[tokio::test]
+    async fn a_membership_needs_an_existing_namespace_and_user() {
+        let (store, _db) = store_with_namespaces(&["default"]).await;
+        let alice = stored_user(&store, "alice").await;
+        let err = store.set_member(&namespace("nowhere"), &alice.id, Role::Viewer).await.expect_err("no namespace");
+        assert!(matches!(&err, StorageError::NoSuchNamespace(name) if name == "nowhere"), "{err}");
+        let err = store.set_member(&namespace("default"), "no-such-id", Role::Viewer).await.expect_err("no user");
+        assert!(matches!(&err, StorageError::Conflict { kind: "user", .. }), "{err}");
+        assert_eq!(store.members(&namespace("default")).await.expect("members"), []);
+    }
+
+    // API tokens.
+
+    #[tokio::test]
+    async fn api_tokens_are_found_by_hash_and_listed_newest_first() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let oldest = token("default", "ci", Role::Editor, "2024-05-01T10:00:00Z");
+        let newest = token("default", "grafana", Role::Viewer, "2024-05-01T12:00:00+01:00");
+        let middle = token("default", "deploy-bot", Role::Owner, "2024-05-01T10:00:00.5Z");
+        let elsewhere = token("other", "ci", Role::Viewer, "2024-05-01T13:00:00Z");
+        for (token, hash) in [(&middle, "h-middle"), (&oldest, "h-oldest"), (&newest, "h-newest"), (&elsewhere, "h-x")]
+        {
+            store.create_api_token(token, hash).await.expect("create");
+        }
+        assert_eq!(store.api_token_by_hash("h-oldest").await.expect("by hash"), Some(oldest.clone()));
+        assert_eq!(store.api_token_by_hash("h-x").await.expect("by hash"), Some(elsewhere));
+        assert_eq!(store.api_token_by_hash("no-such-hash").await.expect("by hash"), None);
+        let listed = store.list_api_tokens(&namespace("default")).await.expect("list");
+        assert_eq!(listed, [newest, middle, oldest], "stored whole, newest first, one namespace only");
+        assert_eq!(store.list_api_tokens(&namespace("empty")).await.expect("list"), []);
+    }
+
+    #[tokio::test]
+    async fn a_taken_token_name_is_refused_within_its_namespace_only() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        store.create_api_token(&token("default", "ci", Role::Editor, "2024-05-01T10:00:00Z"), "h1").await.expect("ci");
+        let err = store
+            .create_api_token(&token("default", "ci", Role::Viewer, "2024-05-01T11:00:00Z"), "h2")
+            .await
+            .expect_err("name taken");
+        assert!(
+            matches!(&err, StorageError::AlreadyExists { kind: "API token", namespace, name } if namespace == "default" && name == "ci"),
+            "{err}"
+        );
+        store
+            .create_api_token(&token("other", "ci", Role::Viewer, "2024-05-01T11:00:00Z"), "h2")
+            .await
+            .expect("the same name in another namespace");
+        assert_eq!(store.list_api_tokens(&namespace("default")).await.expect("list").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_token_needs_an_existing_namespace() {
+        let (store, _db) = fresh_store().await;
+        let err = store
+            .create_api_token(&token("nowhere", "ci", Role::Viewer, "2024-05-01T10:00:00Z"), "h1")
+            .await
+            .expect_err("no namespace");
+        assert!(matches!(&err, StorageError::NoSuchNamespace(name) if name == "nowhere"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_revoked_token_is_returned_with_revoked_at() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let default = namespace("default");
+        let ci = token("default", "ci", Role::Editor, "2024-05-01T10:00:00Z");
+        store.create_api_token(&ci, "h-ci").await.expect("create");
+
+        assert_eq!(
+            store.revoke_api_token(&namespace("other"), &ci.id, "2024-05-02T10:00:00Z").await.expect("revoke"),
+            None,
+            "looked up within its namespace"
+        );
+        assert_eq!(store.revoke_api_token(&default, "no-such-id", "2024-05-02T10:00:00Z").await.expect("revoke"), None);
+        let revoked = ApiToken { revoked_at: Some("2024-05-02T10:00:00Z".into()), ..ci.clone() };
+        assert_eq!(
+            store.revoke_api_token(&default, &ci.id, "2024-05-02T10:00:00Z").await.expect("revoke"),
+            Some(revoked.clone())
+        );
+        assert_eq!(
+            store.revoke_api_token(&default, &ci.id, "2024-05-03T10:00:00Z").await.expect("revoke again"),
+            Some(revoked.clone()),
+            "the first revocation's time stays"
+        );
+        assert_eq!(store.api_token_by_hash("h-ci").await.expect("by hash"), Some(revoked.clone()));
+        assert_eq!(store.list_api_tokens(&default).await.expect("list"), [revoked]);
+    }
+
+    // The audit log.
+
+    #[tokio::test]
+    async fn audit_entries_list_newest_first_and_per_namespace() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let mut update = audit(Some("default"), "update", "2024-05-01T10:00:00.5Z");
+        update.before = Some(serde_json::json!({"spec": {"parallelism": 1}}));
+        update.after = Some(serde_json::json!({"spec": {"parallelism": 2}, "labels": ["a", null, 3.5]}));
+        let entries = [
+            audit(Some("default"), "create", "2024-05-01T10:00:00Z"),
+            update.clone(),
+            audit(None, "create-user", "2024-05-01T10:00:01Z"),
+            audit(Some("other"), "start", "2024-05-01T11:00:02+01:00"),
+            audit(Some("default"), "delete", "2024-05-01T12:00:00+01:00"),
+        ];
+        for entry in &entries {
+            store.append_audit(entry).await.expect("append");
+        }
+
+        let default = store.list_audit(Some(&namespace("default")), 100).await.expect("list");
+        assert_eq!(actions(&default), ["delete", "update", "create"]);
+        assert_eq!(default[1], update, "stored whole, before and after included");
+        assert_eq!(
+            actions(&store.list_audit(Some(&namespace("default")), 2).await.expect("list")),
+            ["delete", "update"]
+        );
+        let all = store.list_audit(None, 100).await.expect("list");
+        assert_eq!(actions(&all), ["delete", "start", "create-user", "update", "create"], "system-wide ones included");
+        assert_eq!(all[2].namespace, None);
+        assert_eq!(actions(&store.list_audit(None, 1).await.expect("list")), ["delete"]);
+        assert_eq!(store.list_audit(Some(&namespace("empty")), 100).await.expect("list"), []);
+
+        let err = store.append_audit(&entries[0]).await.expect_err("same id");
+        assert!(matches!(&err, StorageError::AlreadyExists { kind: "audit entry", .. }), "{err}");
+    }
+}
