@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use app::ssr::auth::{ClientAddress, SESSION_COOKIE};
+use app::ssr::auth::{session_secret, ClientAddress};
 use app::ssr::Caller;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -16,7 +16,7 @@ use crate::AppState;
 
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let session = cookie(headers, SESSION_COOKIE);
+    let session = session_secret(headers);
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -46,17 +46,6 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     request.extensions_mut().insert(ClientAddress(address));
     request.extensions_mut().insert(caller);
     next.run(request).await
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 fn is_write(method: &Method) -> bool {
@@ -100,13 +89,6 @@ mod tests {
             headers.append(*name, HeaderValue::from_static(value));
         }
         headers
-    }
-
-    #[test]
-    fn the_session_cookie_is_found_among_others() {
-        let h = headers(&[("cookie", "a=1; console_session=abc; b=2")]);
-        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
-        assert_eq!(cookie(&headers(&[]), SESSION_COOKIE), None);
     }
 
     #[test]

@@ -43,21 +43,11 @@ pub async fn login(name: String, password: String) -> Result<(), AppError> {
 /// Ends the session and goes to the sign-in page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::ssr::auth::SESSION_COOKIE;
+    use crate::ssr::auth::{session_secret, SESSION_COOKIE};
     use crate::ssr::services;
 
     let services = services()?;
-    let session = use_context::<http::request::Parts>().and_then(|parts| {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == SESSION_COOKIE)
-            .map(|(_, value)| value.to_owned())
-    });
+    let session = use_context::<http::request::Parts>().and_then(|parts| session_secret(&parts.headers));
     if let Some(session) = session {
         services.sign_out(&session).await?;
     }

@@ -20,6 +20,19 @@ use crate::view_model::{
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
+/// Column headings of the history tables (`true`: right-aligned).
+const JOB_COLUMNS: &[(&str, bool)] = &[
+    ("Job", false),
+    ("State", false),
+    ("Flink job id", false),
+    ("Parallelism", true),
+    ("Restored from", false),
+    ("Started (UTC)", false),
+    ("Ended (UTC)", false),
+];
+const SAVEPOINT_COLUMNS: &[(&str, bool)] =
+    &[("Origin", false), ("State", false), ("Location", false), ("Created (UTC)", false)];
+
 #[component]
 pub fn DeploymentPage() -> impl IntoView {
     let params = use_params_map();
@@ -142,6 +155,27 @@ fn section_title(title: &'static str, count: usize) -> impl IntoView {
     }
 }
 
+/// A table of the deployment's history: its `label` for screen readers, its column headings
+/// (`true`: right-aligned), and its rows as children.
+#[component]
+fn HistoryTable(label: &'static str, columns: &'static [(&'static str, bool)], children: Children) -> impl IntoView {
+    view! {
+        <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+            <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label=label>
+                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <tr>
+                        {columns.iter().map(|(heading, right)| {
+                            let class = if *right { "px-4 py-2 text-right" } else { "px-4 py-2" };
+                            view! { <th scope="col" class=class>{*heading}</th> }
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 fn empty(text: &'static str) -> AnyView {
     view! { <p class="mt-2 rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">{text}</p> }
         .into_any()
@@ -154,20 +188,7 @@ fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
         empty("No job has run yet. Start the deployment to run one.")
     } else {
         view! {
-            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Jobs">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                        <tr>
-                            <th scope="col" class="px-4 py-2">"Job"</th>
-                            <th scope="col" class="px-4 py-2">"State"</th>
-                            <th scope="col" class="px-4 py-2">"Flink job id"</th>
-                            <th scope="col" class="px-4 py-2 text-right">"Parallelism"</th>
-                            <th scope="col" class="px-4 py-2">"Restored from"</th>
-                            <th scope="col" class="px-4 py-2">"Started (UTC)"</th>
-                            <th scope="col" class="px-4 py-2">"Ended (UTC)"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
+            <HistoryTable label="Jobs" columns=JOB_COLUMNS>
                         {jobs.into_iter().map(|job| {
                             let state_class = match job.state {
                                 JobState::Started => "text-emerald-700",
@@ -192,9 +213,7 @@ fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </HistoryTable>
         }
         .into_any()
     };
@@ -208,17 +227,7 @@ fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
         empty("No savepoints yet. Suspending a running deployment takes one.")
     } else {
         view! {
-            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Savepoints">
-                    <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                        <tr>
-                            <th scope="col" class="px-4 py-2">"Origin"</th>
-                            <th scope="col" class="px-4 py-2">"State"</th>
-                            <th scope="col" class="px-4 py-2">"Location"</th>
-                            <th scope="col" class="px-4 py-2">"Created (UTC)"</th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
+            <HistoryTable label="Savepoints" columns=SAVEPOINT_COLUMNS>
                         {savepoints.into_iter().map(|savepoint| {
                             let state_class = match savepoint.state {
                                 SavepointState::Completed => "text-emerald-700",
@@ -237,9 +246,7 @@ fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </HistoryTable>
         }
         .into_any()
     };

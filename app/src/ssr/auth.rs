@@ -63,6 +63,18 @@ impl Secret {
     }
 }
 
+/// The session cookie's secret among a request's cookies.
+pub fn session_secret(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
 /// What the store keeps of a secret.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -254,6 +266,14 @@ mod tests {
         assert_ne!(a.expose(), b.expose());
         assert_ne!(secret_hash(a.expose()), a.expose());
         assert_eq!(secret_hash(a.expose()), secret_hash(a.expose()));
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(session_secret(&headers), None);
+        headers.append(http::header::COOKIE, http::HeaderValue::from_static("a=1; console_session=abc; b=2"));
+        assert_eq!(session_secret(&headers).as_deref(), Some("abc"));
     }
 
     #[test]

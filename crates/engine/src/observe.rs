@@ -17,6 +17,11 @@ const SAVEPOINTS_CONSIDERED: u32 = 200;
 /// The annotation on a savepoint that counts the times Flink said the job was not ready for it.
 pub const NOT_READY_ANNOTATION: &str = "console.flink/not-ready-attempts";
 
+/// How often Flink said the job was not ready for this savepoint.
+pub fn not_ready_attempts(savepoint: &Savepoint) -> u32 {
+    savepoint.metadata.annotations.get(NOT_READY_ANNOTATION).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 /// The annotation on a job that holds the fingerprint of the spec it runs.
 pub const FINGERPRINT_ANNOTATION: &str = "console.flink/spec-fingerprint";
 
@@ -163,8 +168,7 @@ async fn observe_savepoint(
             }
         }
     };
-    let not_ready_attempts =
-        savepoint.metadata.annotations.get(NOT_READY_ANNOTATION).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let not_ready_attempts = not_ready_attempts(savepoint);
     ObservedSavepoint {
         id: savepoint.metadata.id.clone(),
         origin: savepoint.metadata.origin,

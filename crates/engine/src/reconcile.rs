@@ -32,7 +32,7 @@ use flink::{ErrorClass, FlinkCluster, FlinkError, JobId, SavepointRequest, Trigg
 use storage::{EngineWrite, RowWrite};
 
 use crate::artifact::{savepoint_directory, submission};
-use crate::observe::{flink_job_id, observe, Rows, FINGERPRINT_ANNOTATION, NOT_READY_ANNOTATION};
+use crate::observe::{flink_job_id, not_ready_attempts, observe, Rows, FINGERPRINT_ANNOTATION, NOT_READY_ANNOTATION};
 use crate::plan::{fingerprint, plan, Desired, JobOutcome, RestoreFrom, Step};
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StartRequest, StopPurpose};
 use crate::time::rfc3339;
@@ -225,9 +225,7 @@ impl Pass<'_> {
             Step::RetrySavepoint { cause } => {
                 // Back to "asked for, not triggered": the next pass triggers it under a new id.
                 let savepoint = under_way(&rows)?;
-                let attempts: u32 =
-                    savepoint.metadata.annotations.get(NOT_READY_ANNOTATION).and_then(|n| n.parse().ok()).unwrap_or(0)
-                        + 1;
+                let attempts = not_ready_attempts(savepoint) + 1;
                 let mut again_later = savepoint.clone();
                 again_later.spec.flink_savepoint_id = None;
                 again_later.metadata.annotations.insert(NOT_READY_ANNOTATION.to_owned(), attempts.to_string());
