@@ -19,6 +19,9 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::providers::session::SessionProvider;
+use crate::routes::access::AccessPage;
+use crate::routes::admin::AdminPage;
+use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::login::LoginPage;
@@ -58,6 +61,9 @@ pub fn App() -> impl IntoView {
                 // Async: the HTML waits for the data, so the page is complete even without JavaScript.
                 <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
             </Routes>
             </SessionProvider>
         </Router>

@@ -2,10 +2,11 @@
 //! with a branch live here, not in components.
 
 use domain::{
-    permits, Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job, JobState,
-    Permission, Role, Savepoint, SavepointState, TargetHealth, TargetHealthState,
+    permits, ApiToken, Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job,
+    JobState, Permission, Role, Savepoint, SavepointState, TargetHealth, TargetHealthState,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The signed-in person, as the top bar shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,6 +292,92 @@ pub fn short_time(rfc3339: &str) -> String {
     trimmed.replacen('T', " ", 1)
 }
 
+/// A user on the admin page, with the namespaces they belong to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub name: String,
+    pub admin: bool,
+    pub created_at: String,
+    /// (namespace, role), by namespace.
+    pub memberships: Vec<(String, Role)>,
+}
+
+/// A namespace on the admin page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceRow {
+    pub name: String,
+    pub created_at: String,
+    pub deployments: usize,
+    /// (user, role) of its owners, by name.
+    pub owners: Vec<String>,
+    pub members: usize,
+}
+
+/// A member of a namespace and their role there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub user: String,
+    pub role: Role,
+}
+
+/// A new API token with its secret, which is shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+/// One changed leaf between an audit entry's `before` and `after`, at a dotted `path`
+/// (`spec.template.spec.parallelism`); `None` where the side has no value there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What an audit entry changed, leaf by leaf, in path order: objects are compared key by key,
+/// anything else (numbers, text, lists) as a whole.
+pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<FieldChange> {
+    fn walk(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
+        match (before, after) {
+            (Some(Value::Object(b)), Some(Value::Object(a))) => {
+                let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+                for key in keys {
+                    let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(&path, b.get(key), a.get(key), out);
+                }
+            }
+            (Some(Value::Object(b)), None) => {
+                for (key, value) in b {
+                    walk(&join(path, key), Some(value), None, out);
+                }
+            }
+            (None, Some(Value::Object(a))) => {
+                for (key, value) in a {
+                    walk(&join(path, key), None, Some(value), out);
+                }
+            }
+            (b, a) if b == a => {}
+            (b, a) => out.push(FieldChange {
+                path: path.to_owned(),
+                before: b.map(Value::to_string),
+                after: a.map(Value::to_string),
+            }),
+        }
+    }
+    fn join(path: &str, key: &str) -> String {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    }
+    let mut out = Vec::new();
+    walk("", before, after, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +459,26 @@ mod tests {
     fn timestamps_are_shortened_for_tables() {
         assert_eq!(short_time("2026-11-23T10:04:05.123456Z"), "2026-11-23 10:04:05");
         assert_eq!(short_time("2026-11-23T10:04:05Z"), "2026-11-23 10:04:05");
+    }
+
+    #[test]
+    fn an_audit_change_lists_each_changed_leaf_by_its_path() {
+        let before = serde_json::json!({"spec": {"state": "SUSPENDED", "template": {"spec": {"parallelism": 1, "flinkConfiguration": {"a": "1"}}}}});
+        let after = serde_json::json!({"spec": {"state": "RUNNING", "template": {"spec": {"parallelism": 1, "flinkConfiguration": {"b": "2"}}}}});
+        let changes = changed_fields(Some(&before), Some(&after));
+        let show: Vec<(&str, Option<&str>, Option<&str>)> =
+            changes.iter().map(|c| (c.path.as_str(), c.before.as_deref(), c.after.as_deref())).collect();
+        assert_eq!(
+            show,
+            vec![
+                ("spec.state", Some("\"SUSPENDED\""), Some("\"RUNNING\"")),
+                ("spec.template.spec.flinkConfiguration.a", Some("\"1\""), None),
+                ("spec.template.spec.flinkConfiguration.b", None, Some("\"2\"")),
+            ]
+        );
+        let created = changed_fields(None, Some(&serde_json::json!({"role": "OWNER"})));
+        assert_eq!(created, vec![FieldChange { path: "role".into(), before: None, after: Some("\"OWNER\"".into()) }]);
+        assert!(changed_fields(None, None).is_empty());
+        assert!(changed_fields(Some(&before), Some(&before)).is_empty());
     }
 }

@@ -10,38 +10,30 @@ use crate::view_model::{DeploymentDetail, DeploymentRow};
 /// The deployments of `namespace` in one execution mode, by name.
 #[server(endpoint = "list_deployments")]
 pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<Vec<DeploymentRow>, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         let deployments = services.store.list_deployments(&namespace, Some(mode)).await?;
         Ok(deployments.iter().map(DeploymentRow::from).collect())
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }
 
 /// One deployment with its job history, savepoints and newest events.
 #[server(endpoint = "get_deployment")]
 pub async fn get_deployment(namespace: String, deployment_id: String) -> Result<DeploymentDetail, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         services.deployment_detail(&namespace, &deployment_id).await
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }
 
 /// Asks for a deployment to run, be suspended or be cancelled (its `spec.state`); the engine
@@ -52,39 +44,31 @@ pub async fn set_desired_state(
     deployment_id: String,
     state: DesiredState,
 ) -> Result<DeploymentRow, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::EditDeployments, &namespace).await?;
         let patch = serde_json::json!({"spec": {"state": state}});
         let deployment = services.patch_deployment(&caller(), &namespace, &deployment_id, &patch).await?;
         Ok(DeploymentRow::from(&deployment))
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }
 
 /// Asks the engine for a savepoint of a running deployment's job (origin USER_REQUEST).
 #[server(endpoint = "take_savepoint")]
 pub async fn take_savepoint(namespace: String, deployment_id: String) -> Result<String, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::EditDeployments, &namespace).await?;
         let deployment = services.deployment(&namespace, &deployment_id).await?;
         let savepoint = services.request_savepoint(&caller(), &deployment).await?;
         Ok(savepoint.metadata.id)
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! Server functions, grouped by resource and named verb-first. Each one authorises first
 //! (`Services::require`), makes one call into the store, and returns a DTO.
 
+pub mod access;
 pub mod deployments;
 pub mod session;
 pub mod targets;

@@ -9,9 +9,9 @@ use crate::view_model::SessionView;
 #[server(endpoint = "login")]
 pub async fn login(name: String, password: String) -> Result<(), AppError> {
     use crate::ssr::auth::{ClientAddress, SESSION_COOKIE, SESSION_LIFETIME};
-    use crate::ssr::{services, set_status_for};
+    use crate::ssr::{answer, services};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let parts = use_context::<http::request::Parts>();
         let address = parts
@@ -32,12 +32,8 @@ pub async fn login(name: String, password: String) -> Result<(), AppError> {
         set_cookie(&cookie)?;
         leptos_axum::redirect("/");
         Ok(())
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }
 
 /// Ends the session and goes to the sign-in page.
@@ -56,35 +52,26 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Who is signed in and the namespaces they may pick.
+/// Who is signed in and the namespaces they may pick; `None` when nobody is (a page rendered for
+/// nobody is the sign-in page, which must not answer with an error status).
 #[server(endpoint = "current_session")]
-pub async fn current_session() -> Result<SessionView, AppError> {
-    use crate::ssr::{caller, services, set_status_for, Caller};
+pub async fn current_session() -> Result<Option<SessionView>, AppError> {
+    use crate::ssr::{answer, caller, services, Caller};
     use crate::view_model::NamespaceChoice;
 
-    let result = async {
+    answer(async {
         let services = services()?;
-        match caller() {
-            Caller::User(user) => {
-                let namespaces = if user.admin {
-                    let all = services.store.list_namespaces().await?;
-                    all.into_iter().map(|ns| NamespaceChoice { name: ns.metadata.name, role: None }).collect()
-                } else {
-                    let mine = services.store.memberships(&user.id).await?;
-                    mine.into_iter().map(|(name, role)| NamespaceChoice { name, role: Some(role) }).collect()
-                };
-                Ok(SessionView { name: user.name, admin: user.admin, namespaces })
-            }
-            Caller::Token(_) | Caller::Anonymous => {
-                Err(AppError::Unauthorized("sign in to use the console's pages".into()))
-            }
-        }
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+        let Caller::User(user) = caller() else { return Ok(None) };
+        let namespaces = if user.admin {
+            let all = services.store.list_namespaces().await?;
+            all.into_iter().map(|ns| NamespaceChoice { name: ns.metadata.name, role: None }).collect()
+        } else {
+            let mine = services.store.memberships(&user.id).await?;
+            mine.into_iter().map(|(name, role)| NamespaceChoice { name, role: Some(role) }).collect()
+        };
+        Ok(Some(SessionView { name: user.name, admin: user.admin, namespaces }))
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]

@@ -8,29 +8,25 @@ use crate::view_model::TargetRow;
 /// The deployment targets of `namespace` with their cluster's health.
 #[server(endpoint = "list_deployment_targets")]
 pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
         let targets = services.store.list_deployment_targets(&namespace).await?;
         Ok(targets.into_iter().map(|t| TargetRow::from(&services.health.with_status(t))).collect())
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }
 
 /// Registers a Flink session cluster (its JobManager's REST URL) as a deployment target of the
 /// namespace; the console probes its health from then on.
 #[server(endpoint = "register_session_target")]
 pub async fn register_session_target(namespace: String, name: String, url: String) -> Result<TargetRow, AppError> {
-    use crate::ssr::{caller, parse_namespace, services, set_status_for, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
-    let result = async {
+    answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
@@ -42,10 +38,6 @@ pub async fn register_session_target(namespace: String, name: String, url: Strin
             .audit(&caller(), Some(&namespace), "create", "DeploymentTarget", &target.metadata.name, None, after)
             .await?;
         Ok(TargetRow::from(&services.health.with_status(target)))
-    }
-    .await;
-    if let Err(err) = &result {
-        set_status_for(err);
-    }
-    result
+    })
+    .await
 }

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use domain::Permission;
+
 use crate::api::session::Logout;
 use crate::providers::session::use_session;
 
@@ -12,6 +14,8 @@ use crate::providers::session::use_session;
 pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
     let session = use_session();
     let logout = ServerAction::<Logout>::new();
+    let location = leptos_router::hooks::use_location();
+    let pathname = location.pathname;
     view! {
         <header class="border-b border-slate-200 bg-slate-900 text-white">
             <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
@@ -19,10 +23,19 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                     <img src="/favicon.svg" alt="" class="h-6 w-6"/>
                     "Flink Console"
                 </a>
-                <nav class="flex items-center gap-4 text-sm text-slate-300">
-                    <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-white">
-                        "Deployments"
-                    </a>
+                <nav class="flex items-center gap-4 text-sm" aria-label="Sections">
+                    {nav_link(format!("/namespaces/{}/deployments", namespace.get_untracked()), "Deployments", pathname)}
+                    <Transition fallback=|| ()>
+                    {move || session.get().map(|s| {
+                        let ns = namespace.get();
+                        let manage = s.may(&ns, Permission::ManageNamespace);
+                        view! {
+                            {manage.then(|| nav_link(format!("/namespaces/{ns}/access"), "Access", pathname))}
+                            {manage.then(|| nav_link(format!("/namespaces/{ns}/audit"), "Audit log", pathname))}
+                            {s.admin.then(|| nav_link("/admin".to_owned(), "Admin", pathname))}
+                        }
+                    })}
+                    </Transition>
                 </nav>
                 <div class="ml-auto flex items-center gap-4 text-sm">
                     <details class="relative">
@@ -68,5 +81,22 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
             </div>
         </header>
         <main class="mx-auto max-w-7xl px-6 py-8">{children()}</main>
+    }
+}
+
+/// A top-bar link, marked as the current page when `pathname` starts with its address (the
+/// Deployments link also covers a deployment's page).
+fn nav_link(href: String, label: &'static str, pathname: Memo<String>) -> impl IntoView {
+    let target = href.clone();
+    let current = move || pathname.get().starts_with(&target);
+    let current_too = current.clone();
+    view! {
+        <a
+            href=href
+            aria-current=move || current().then_some("page")
+            class=move || if current_too() { "font-medium text-white" } else { "text-slate-300 hover:text-white" }
+        >
+            {label}
+        </a>
     }
 }

@@ -1,6 +1,8 @@
 //! Reusable pieces of the console's pages.
 
+pub mod audit_table;
 pub mod deployment_actions;
 pub mod error_panel;
 pub mod layout;
 pub mod status_badge;
+pub mod table;

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::view_model::SessionView;
 
 #[derive(Clone, Copy)]
-pub struct SessionContext(pub Resource<Result<SessionView, AppError>>);
+pub struct SessionContext(pub Resource<Result<Option<SessionView>, AppError>>);
 
 /// Loads the session for everything inside, again after each navigation to another page (so a
 /// sign-in or sign-out shows at once).
@@ -22,5 +22,5 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
 /// The session once loaded (`None` while loading or when nobody is signed in).
 pub fn use_session() -> Signal<Option<SessionView>> {
     let context = use_context::<SessionContext>();
-    Signal::derive(move || context.and_then(|SessionContext(resource)| resource.get()).and_then(Result::ok))
+    Signal::derive(move || context.and_then(|SessionContext(resource)| resource.get()).and_then(Result::ok).flatten())
 }

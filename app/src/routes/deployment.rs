@@ -13,6 +13,7 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::status_badge::StatusBadge;
+use crate::components::table::{empty, section_title, Table};
 use crate::providers::session::use_session;
 use crate::view_model::{
     available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, JobRow, SavepointRow,
@@ -146,41 +147,6 @@ fn Overview(
     }
 }
 
-fn section_title(title: &'static str, count: usize) -> impl IntoView {
-    view! {
-        <h2 class="mt-8 text-lg font-semibold tracking-tight">
-            {title}
-            <span class="ml-2 text-sm font-normal text-slate-500">{count}</span>
-        </h2>
-    }
-}
-
-/// A table of the deployment's history: its `label` for screen readers, its column headings
-/// (`true`: right-aligned), and its rows as children.
-#[component]
-fn HistoryTable(label: &'static str, columns: &'static [(&'static str, bool)], children: Children) -> impl IntoView {
-    view! {
-        <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-            <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label=label>
-                <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <tr>
-                        {columns.iter().map(|(heading, right)| {
-                            let class = if *right { "px-4 py-2 text-right" } else { "px-4 py-2" };
-                            view! { <th scope="col" class=class>{*heading}</th> }
-                        }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">{children()}</tbody>
-            </table>
-        </div>
-    }
-}
-
-fn empty(text: &'static str) -> AnyView {
-    view! { <p class="mt-2 rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">{text}</p> }
-        .into_any()
-}
-
 #[component]
 fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
     let count = jobs.len();
@@ -188,7 +154,7 @@ fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
         empty("No job has run yet. Start the deployment to run one.")
     } else {
         view! {
-            <HistoryTable label="Jobs" columns=JOB_COLUMNS>
+            <Table label="Jobs" columns=JOB_COLUMNS>
                         {jobs.into_iter().map(|job| {
                             let state_class = match job.state {
                                 JobState::Started => "text-emerald-700",
@@ -213,7 +179,7 @@ fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
                                 </tr>
                             }
                         }).collect_view()}
-            </HistoryTable>
+            </Table>
         }
         .into_any()
     };
@@ -227,7 +193,7 @@ fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
         empty("No savepoints yet. Suspending a running deployment takes one.")
     } else {
         view! {
-            <HistoryTable label="Savepoints" columns=SAVEPOINT_COLUMNS>
+            <Table label="Savepoints" columns=SAVEPOINT_COLUMNS>
                         {savepoints.into_iter().map(|savepoint| {
                             let state_class = match savepoint.state {
                                 SavepointState::Completed => "text-emerald-700",
@@ -246,7 +212,7 @@ fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
                                 </tr>
                             }
                         }).collect_view()}
-            </HistoryTable>
+            </Table>
         }
         .into_any()
     };

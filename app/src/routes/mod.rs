@@ -1,5 +1,8 @@
 //! The console's pages, one file each.
 
+pub mod access;
+pub mod admin;
+pub mod audit;
 pub mod deployment;
 pub mod deployments;
 pub mod login;

@@ -8,6 +8,7 @@ use storage::now_rfc3339;
 use super::auth::{hash_password, secret_hash, Caller, Secret};
 use super::Services;
 use crate::error::AppError;
+use crate::view_model::{MemberRow, NamespaceRow, UserRow};
 
 /// The shortest password the console accepts.
 const MIN_PASSWORD: usize = 8;
@@ -115,13 +116,74 @@ impl Services {
         Ok(())
     }
 
-    /// Creates a namespace (admins only).
-    pub async fn create_namespace(&self, caller: &Caller, namespace: &NamespaceName) -> Result<(), AppError> {
+    /// Creates a namespace (admins only), with `owner` (an existing user) as its first owner.
+    pub async fn create_namespace(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        owner: Option<&str>,
+    ) -> Result<(), AppError> {
+        if let Some(owner) = owner {
+            if self.store.user_by_name(owner).await?.is_none() {
+                return Err(AppError::BadRequest(format!("owner: there is no user {owner:?}")));
+            }
+        }
         if !self.store.ensure_namespace(namespace).await? {
             return Err(AppError::Conflict(format!("namespace {namespace} already exists")));
         }
         self.audit(caller, Some(namespace), "create", "Namespace", namespace.as_str(), None, None).await?;
+        if let Some(owner) = owner {
+            self.set_member(caller, namespace, owner, Role::Owner).await?;
+        }
         Ok(())
+    }
+
+    /// Every user with the namespaces they belong to (for the admin page).
+    pub async fn user_rows(&self) -> Result<Vec<UserRow>, AppError> {
+        let mut rows = Vec::new();
+        for user in self.store.list_users().await? {
+            let mut memberships = self.store.memberships(&user.id).await?;
+            memberships.sort_by(|a, b| a.0.cmp(&b.0));
+            rows.push(UserRow { name: user.name, admin: user.admin, created_at: user.created_at, memberships });
+        }
+        Ok(rows)
+    }
+
+    /// Every namespace with how many deployments and members it has, and its owners.
+    pub async fn namespace_rows(&self) -> Result<Vec<NamespaceRow>, AppError> {
+        let mut rows = Vec::new();
+        for namespace in self.store.list_namespaces().await? {
+            let name = NamespaceName::parse(&namespace.metadata.name).map_err(|err| {
+                tracing::error!(error = %err, "a stored namespace name does not parse");
+                AppError::Internal
+            })?;
+            let deployments = self.store.list_deployments(&name, None).await?.len();
+            let members = self.store.members(&name).await?;
+            let mut owners: Vec<String> =
+                members.iter().filter(|(_, role)| *role == Role::Owner).map(|(user, _)| user.name.clone()).collect();
+            owners.sort();
+            rows.push(NamespaceRow {
+                name: namespace.metadata.name,
+                created_at: namespace.metadata.created_at,
+                deployments,
+                owners,
+                members: members.len(),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// The members of a namespace and their roles, by name.
+    pub async fn member_rows(&self, namespace: &NamespaceName) -> Result<Vec<MemberRow>, AppError> {
+        let mut rows: Vec<MemberRow> = self
+            .store
+            .members(namespace)
+            .await?
+            .into_iter()
+            .map(|(user, role)| MemberRow { user: user.name, role })
+            .collect();
+        rows.sort_by(|a, b| a.user.cmp(&b.user));
+        Ok(rows)
     }
 
     /// A new API token of the namespace with `role`; its secret is returned once and never again.

@@ -81,6 +81,15 @@ pub fn parse_namespace(raw: &str) -> Result<NamespaceName, AppError> {
     NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("namespace {raw:?}: {err}")))
 }
 
+/// A server function's answer: `work`'s result, with the response's HTTP status set from its error.
+pub async fn answer<T>(work: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = work.await;
+    if let Err(err) = &result {
+        set_status_for(err);
+    }
+    result
+}
+
 /// Sets the HTTP status of the current server-function or page response from an error.
 pub fn set_status_for(err: &AppError) {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

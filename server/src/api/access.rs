@@ -8,9 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use domain::{NamespaceName, ResourceList, Role};
+use domain::{ApiToken, AuditEntry, NamespaceName, ResourceList, Role, User};
 use serde_json::{json, Value};
 
+use super::error::ErrorBody;
 use super::representation::{read_body, represent};
 use super::ApiError;
 use crate::AppState;
@@ -26,7 +27,9 @@ fn role(body: &Value) -> Result<Role, AppError> {
     })
 }
 
-/// `GET /api/v1/users` (admins).
+/// Lists the users who can sign in (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "access",
+    responses((status = 200, body = ResourceList<User>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -37,7 +40,10 @@ pub async fn list_users(
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("UserList", users)))
 }
 
-/// `POST /api/v1/users` with `{name, password, admin?}` (admins).
+/// Creates a user from `{name, password, admin?}` (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "access",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{name, password, admin?}`"),
+    responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -51,7 +57,10 @@ pub async fn create_user(
     Ok(represent(&headers, StatusCode::CREATED, &user))
 }
 
-/// `DELETE /api/v1/users/{name}` (admins).
+/// Deletes a user, their sessions and memberships; the last admin stays (admins).
+#[utoipa::path(delete, path = "/api/v1/users/{name}", tag = "access",
+    params(("name" = String, Path, description = "The user's name")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -63,7 +72,10 @@ pub async fn delete_user(
     Ok(represent(&headers, StatusCode::OK, &user))
 }
 
-/// `POST /api/v1/namespaces` with `{metadata: {name}}` (admins).
+/// Creates a namespace from `{metadata: {name}}` (admins).
+#[utoipa::path(post, path = "/api/v1/namespaces", tag = "access",
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{metadata: {name}}`"),
+    responses((status = 201, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_namespace(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -77,7 +89,7 @@ pub async fn create_namespace(
         .and_then(Value::as_str)
         .ok_or_else(|| AppError::BadRequest("metadata.name: is required".into()))?;
     let namespace = NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("metadata.name: {err}")))?;
-    state.services.create_namespace(&caller, &namespace).await?;
+    state.services.create_namespace(&caller, &namespace, None).await?;
     Ok(represent(
         &headers,
         StatusCode::CREATED,
@@ -85,7 +97,10 @@ pub async fn create_namespace(
     ))
 }
 
-/// `GET /api/v1/namespaces/{ns}/members` (owners).
+/// Lists the namespace's members as `{user, role}` (owners).
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/members", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -99,7 +114,11 @@ pub async fn list_members(
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("MemberList", items)))
 }
 
-/// `PUT /api/v1/namespaces/{ns}/members/{user}` with `{role}` (owners).
+/// Gives a user a role in the namespace, or changes it, from `{role}` (owners).
+#[utoipa::path(put, path = "/api/v1/namespaces/{namespace}/members/{user}", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("user" = String, Path, description = "The user's name")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{role}`: VIEWER, EDITOR or OWNER"),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_member(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -115,7 +134,10 @@ pub async fn set_member(
     Ok(represent(&headers, StatusCode::OK, &json!({"user": user, "role": role})))
 }
 
-/// `DELETE /api/v1/namespaces/{ns}/members/{user}` (owners).
+/// Takes a user's membership of the namespace away (owners).
+#[utoipa::path(delete, path = "/api/v1/namespaces/{namespace}/members/{user}", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("user" = String, Path, description = "The user's name")),
+    responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -128,7 +150,10 @@ pub async fn remove_member(
     Ok(represent(&headers, StatusCode::OK, &json!({"user": user})))
 }
 
-/// `GET /api/v1/namespaces/{ns}/api-tokens` (owners): the tokens, never their secrets.
+/// Lists the namespace's API tokens, revoked ones included, never their secrets (owners).
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/api-tokens", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    responses((status = 200, body = ResourceList<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -141,8 +166,12 @@ pub async fn list_tokens(
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("ApiTokenList", tokens)))
 }
 
-/// `POST /api/v1/namespaces/{ns}/api-tokens` with `{name, role}` (owners): 201 with the token and
-/// its `secret`, shown this once.
+/// Creates an API token from `{name, role}` (owners): 201 with `{token, secret}`, the secret shown
+/// this once.
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/api-tokens", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{name, role}`"),
+    responses((status = 201, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -158,7 +187,10 @@ pub async fn create_token(
     Ok(represent(&headers, StatusCode::CREATED, &json!({"token": token, "secret": secret.expose()})))
 }
 
-/// `DELETE /api/v1/namespaces/{ns}/api-tokens/{id}` (owners): revokes it.
+/// Revokes an API token: it stops working at once (owners).
+#[utoipa::path(delete, path = "/api/v1/namespaces/{namespace}/api-tokens/{id}", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("id" = String, Path, description = "The token's id")),
+    responses((status = 200, body = ApiToken), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -171,7 +203,10 @@ pub async fn revoke_token(
     Ok(represent(&headers, StatusCode::OK, &token))
 }
 
-/// `GET /api/v1/namespaces/{ns}/audit-log` (owners), newest first.
+/// The namespace's audit log, newest first (owners).
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/audit-log", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
+    responses((status = 200, body = ResourceList<AuditEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -15,12 +15,13 @@ use crate::AppState;
 
 /// The namespaces the caller may open, by name.
 #[utoipa::path(get, path = "/api/v1/namespaces", tag = "namespaces",
-    responses((status = 200, body = ResourceList<Namespace>)))]
+    responses((status = 200, body = ResourceList<Namespace>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    state.services.require_system(&caller, Permission::ViewSystem).await?;
     let mut visible = Vec::new();
     for namespace in state.services.store.list_namespaces().await? {
         let Ok(name) = parse_namespace(&namespace.metadata.name) else { continue };

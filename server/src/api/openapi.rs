@@ -6,7 +6,7 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::representation::represent;
-use super::{defaults, deployments, events, jobs, namespaces, savepoints, status, targets};
+use super::{access, defaults, deployments, events, jobs, namespaces, savepoints, status, targets};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,6 +38,17 @@ use super::{defaults, deployments, events, jobs, namespaces, savepoints, status,
         targets::delete,
         status::status,
         status::system_info,
+        access::list_users,
+        access::create_user,
+        access::delete_user,
+        access::create_namespace,
+        access::list_members,
+        access::set_member,
+        access::remove_member,
+        access::list_tokens,
+        access::create_token,
+        access::revoke_token,
+        access::audit_log,
     )
 )]
 pub struct ApiDoc;

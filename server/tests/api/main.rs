@@ -5,6 +5,7 @@ mod defaults;
 mod deployments;
 mod events;
 mod jobs;
+mod matrix;
 mod openapi;
 mod savepoints;
 mod support;

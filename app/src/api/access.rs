@@ -1,0 +1,193 @@
+//! Server functions for who may do what: users and namespaces (system admins), members and API
+//! tokens (a namespace's owners), and the audit log (owners for their namespace, admins for the
+//! console). Each authorises first; the services write the audit log.
+
+use domain::{ApiToken, AuditEntry, Role};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
+
+/// Every user and the namespaces they belong to (admins).
+#[server(endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
+    use crate::ssr::{answer, caller, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.user_rows().await
+    })
+    .await
+}
+
+/// Creates a user who can sign in; `admin` is a checkbox's value (present means yes) (admins).
+#[server(endpoint = "create_user")]
+pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        services.require_system(&caller(), Permission::ManageSystem).await?;
+        let user = services.create_user(&caller(), &name, &password, admin.is_some()).await?;
+        Ok(user.name)
+    })
+    .await
+}
+
+/// Deletes a user with their sessions and memberships (admins; the last admin stays).
+#[server(endpoint = "delete_user")]
+pub async fn delete_user(name: String) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        services.require_system(&caller(), Permission::ManageSystem).await?;
+        let user = services.delete_user(&caller(), &name).await?;
+        Ok(user.name)
+    })
+    .await
+}
+
+/// Every namespace with its deployments, members and owners (admins).
+#[server(endpoint = "list_namespaces")]
+pub async fn list_namespaces() -> Result<Vec<NamespaceRow>, AppError> {
+    use crate::ssr::{answer, caller, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.namespace_rows().await
+    })
+    .await
+}
+
+/// Creates a namespace, with `owner` (an existing user, optional) as its first owner (admins).
+#[server(endpoint = "create_namespace")]
+pub async fn create_namespace(name: String, owner: Option<String>) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        services.require_system(&caller(), Permission::ManageSystem).await?;
+        let namespace = parse_namespace(name.trim())?;
+        let owner = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+        services.create_namespace(&caller(), &namespace, owner).await?;
+        Ok(namespace.as_str().to_owned())
+    })
+    .await
+}
+
+/// The members of a namespace and their roles (owners).
+#[server(endpoint = "list_members")]
+pub async fn list_members(namespace: String) -> Result<Vec<MemberRow>, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        services.member_rows(&namespace).await
+    })
+    .await
+}
+
+/// Gives a user a role in the namespace, or changes it (owners).
+#[server(endpoint = "set_member")]
+pub async fn set_member(namespace: String, user: String, role: Role) -> Result<MemberRow, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        let user = user.trim();
+        services.set_member(&caller(), &namespace, user, role).await?;
+        Ok(MemberRow { user: user.to_owned(), role })
+    })
+    .await
+}
+
+/// Takes a user's membership of the namespace away (owners).
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(namespace: String, user: String) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        services.remove_member(&caller(), &namespace, &user).await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// The namespace's API tokens, revoked ones included, never their secrets (owners).
+#[server(endpoint = "list_api_tokens")]
+pub async fn list_api_tokens(namespace: String) -> Result<Vec<ApiToken>, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        Ok(services.store.list_api_tokens(&namespace).await?)
+    })
+    .await
+}
+
+/// A new API token of the namespace with `role`; its secret is in the answer this once (owners).
+#[server(endpoint = "create_api_token")]
+pub async fn create_api_token(namespace: String, name: String, role: Role) -> Result<CreatedToken, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        let (token, secret) = services.create_api_token(&caller(), &namespace, &name, role).await?;
+        Ok(CreatedToken { token, secret: secret.expose().to_owned() })
+    })
+    .await
+}
+
+/// Revokes one of the namespace's API tokens: it stops working at once (owners).
+#[server(endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        services.revoke_api_token(&caller(), &namespace, &id).await
+    })
+    .await
+}
+
+/// The audit log, newest first: of one namespace (its owners), or without a namespace, of the
+/// whole console (admins).
+#[server(endpoint = "list_audit")]
+pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    /// How many entries a page shows.
+    const PAGE: u32 = 200;
+
+    answer(async {
+        let services = services()?;
+        let namespace = match namespace.as_deref().filter(|n| !n.is_empty()) {
+            Some(raw) => {
+                let namespace = parse_namespace(raw)?;
+                services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+                Some(namespace)
+            }
+            None => {
+                services.require_system(&caller(), Permission::ManageSystem).await?;
+                None
+            }
+        };
+        Ok(services.store.list_audit(namespace.as_ref(), PAGE).await?)
+    })
+    .await
+}

@@ -1,0 +1,235 @@
+//! A namespace's Access page (owners and admins): its members and their roles, and its API tokens
+//! — a new token's secret shows once, right after it is made. Every control is a form, so it works
+//! before hydration; the server authorises each one.
+
+use domain::{ApiToken, Role};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::access::{list_api_tokens, list_members, CreateApiToken, RemoveMember, RevokeApiToken, SetMember};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::layout::Layout;
+use crate::components::table::{empty, section_title, Table};
+use crate::view_model::{short_time, MemberRow};
+
+const ROLES: [Role; 3] = [Role::Viewer, Role::Editor, Role::Owner];
+const MEMBER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Role", false), ("", true)];
+const TOKEN_COLUMNS: &[(&str, bool)] =
+    &[("Name", false), ("Role", false), ("Created by", false), ("Created (UTC)", false), ("State", false), ("", true)];
+
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    let params = use_params_map();
+    let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
+
+    let set_member = ServerAction::<SetMember>::new();
+    let remove_member = ServerAction::<RemoveMember>::new();
+    let members = Resource::new(
+        move || (namespace.get(), set_member.version().get(), remove_member.version().get()),
+        |(namespace, _, _)| list_members(namespace),
+    );
+    let create_token = ServerAction::<CreateApiToken>::new();
+    let revoke_token = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (namespace.get(), create_token.version().get(), revoke_token.version().get()),
+        |(namespace, _, _)| list_api_tokens(namespace),
+    );
+
+    view! {
+        <Title text="Access · Flink Console"/>
+        <Layout namespace>
+            <h1 class="text-2xl font-semibold tracking-tight">"Access"</h1>
+            <p class="mt-1 text-sm text-slate-600">
+                "Who may use namespace " <span class="font-mono">{move || namespace.get()}</span>
+                ": viewers read, editors also change and run deployments, owners also manage access, targets and defaults."
+            </p>
+            {move || set_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {move || remove_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading members…"</p> }>
+                {move || members.get().map(|result| match result {
+                    Ok(rows) => view! { <Members rows namespace=namespace.get_untracked() set_member remove_member/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+            <AddMember namespace set_member/>
+
+            {move || revoke_token.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading API tokens…"</p> }>
+                {move || tokens.get().map(|result| match result {
+                    Ok(rows) => view! { <Tokens rows namespace=namespace.get_untracked() revoke_token/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+            <NewToken namespace create_token/>
+        </Layout>
+    }
+}
+
+fn role_options(selected: Role) -> impl IntoView {
+    ROLES
+        .into_iter()
+        .map(|role| view! { <option value=role.as_str() selected=role == selected>{role_name(role)}</option> })
+        .collect_view()
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => "Viewer",
+        Role::Editor => "Editor",
+        Role::Owner => "Owner",
+    }
+}
+
+const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
+const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500";
+const QUIET: &str =
+    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
+const DANGER: &str =
+    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50";
+
+#[component]
+fn Members(
+    rows: Vec<MemberRow>,
+    namespace: String,
+    set_member: ServerAction<SetMember>,
+    remove_member: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let count = rows.len();
+    let body = if rows.is_empty() {
+        empty("No members yet: only system admins can use this namespace.")
+    } else {
+        view! {
+            <Table label="Members" columns=MEMBER_COLUMNS>
+                {rows.into_iter().map(|row| {
+                    let user = row.user.clone();
+                    let change = {
+                        let (namespace, name, role) = (namespace.clone(), user.clone(), row.role);
+                        let (select_label, button_label) = (format!("Role of {user}"), format!("Change role of {user}"));
+                        view! {
+                            <ActionForm action=set_member attr:class="flex items-center gap-2">
+                                <input type="hidden" name="namespace" value=namespace/>
+                                <input type="hidden" name="user" value=name/>
+                                <select name="role" aria-label=select_label
+                                    class="rounded-md border border-slate-300 px-2 py-1 text-sm">
+                                    {role_options(role)}
+                                </select>
+                                <button type="submit" class=QUIET aria-label=button_label>"Change"</button>
+                            </ActionForm>
+                        }
+                    };
+                    let remove = {
+                        let (namespace, name, label) = (namespace.clone(), user.clone(), format!("Remove {user}"));
+                        view! {
+                            <ActionForm action=remove_member>
+                                <input type="hidden" name="namespace" value=namespace/>
+                                <input type="hidden" name="user" value=name/>
+                                <button type="submit" class=DANGER aria-label=label>"Remove"</button>
+                            </ActionForm>
+                        }
+                    };
+                    view! {
+                        <tr data-member=user.clone()>
+                            <td class="px-4 py-2 font-medium">{user.clone()}</td>
+                            <td class="px-4 py-2">{change}</td>
+                            <td class="px-4 py-2 text-right">{remove}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </Table>
+        }
+        .into_any()
+    };
+    view! { {section_title("Members", count)} {body} }
+}
+
+#[component]
+fn AddMember(namespace: Signal<String>, set_member: ServerAction<SetMember>) -> impl IntoView {
+    view! {
+        <ActionForm action=set_member attr:class="mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" attr:aria-label="Add a member">
+            <input type="hidden" name="namespace" value=move || namespace.get()/>
+            <label class="block text-xs font-medium text-slate-600">
+                "User name"
+                <input name="user" required placeholder="jane" class=FIELD/>
+            </label>
+            <label class="block text-xs font-medium text-slate-600">
+                "Role"
+                <select name="role" class=FIELD>{role_options(Role::Viewer)}</select>
+            </label>
+            <button type="submit" class=PRIMARY>"Add member"</button>
+            <p class="basis-full text-xs text-slate-500">"The user must exist; a system admin creates users on the Admin page."</p>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let count = rows.len();
+    let body = if rows.is_empty() {
+        empty("No API tokens. Make one for a CI pipeline or script below.")
+    } else {
+        view! {
+            <Table label="API tokens" columns=TOKEN_COLUMNS>
+                {rows.into_iter().map(|token| {
+                    let revoked = token.revoked_at.clone();
+                    let state = match &revoked {
+                        Some(at) => view! { <span class="text-rose-700">{format!("revoked {}", short_time(at))}</span> }.into_any(),
+                        None => view! { <span class="text-emerald-700">"active"</span> }.into_any(),
+                    };
+                    let revoke = revoked.is_none().then(|| {
+                        let (namespace, id, label) = (namespace.clone(), token.id.clone(), format!("Revoke {}", token.name));
+                        view! {
+                            <ActionForm action=revoke_token>
+                                <input type="hidden" name="namespace" value=namespace/>
+                                <input type="hidden" name="id" value=id/>
+                                <button type="submit" class=DANGER aria-label=label>"Revoke"</button>
+                            </ActionForm>
+                        }
+                    });
+                    view! {
+                        <tr data-token=token.name.clone()>
+                            <td class="px-4 py-2 font-medium">{token.name.clone()}</td>
+                            <td class="px-4 py-2">{role_name(token.role)}</td>
+                            <td class="px-4 py-2 font-mono text-xs">{token.created_by.clone()}</td>
+                            <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&token.created_at)}</td>
+                            <td class="px-4 py-2">{state}</td>
+                            <td class="px-4 py-2 text-right">{revoke}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </Table>
+        }
+        .into_any()
+    };
+    view! { {section_title("API tokens", count)} {body} }
+}
+
+#[component]
+fn NewToken(namespace: Signal<String>, create_token: ServerAction<CreateApiToken>) -> impl IntoView {
+    view! {
+        <ActionForm action=create_token attr:class="mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" attr:aria-label="New API token">
+            <input type="hidden" name="namespace" value=move || namespace.get()/>
+            <label class="block text-xs font-medium text-slate-600">
+                "Token name"
+                <input name="name" required placeholder="ci-pipeline" class=FIELD/>
+            </label>
+            <label class="block text-xs font-medium text-slate-600">
+                "Role"
+                <select name="role" class=FIELD>{role_options(Role::Editor)}</select>
+            </label>
+            <button type="submit" class=PRIMARY>"Create token"</button>
+        </ActionForm>
+        {move || create_token.value().get().map(|result| match result {
+            Ok(created) => view! {
+                <div role="status" class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
+                    <p class="font-medium">{format!("Token {} created. Copy its secret now: it is not shown again.", created.token.name)}</p>
+                    <code data-testid="token-secret" class="mt-2 block select-all break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
+                        {created.secret}
+                    </code>
+                    <p class="mt-2 text-xs">"Send it as " <code>"Authorization: Bearer <secret>"</code> " to the REST API."</p>
+                </div>
+            }.into_any(),
+            Err(err) => view! { <ErrorPanel err/> }.into_any(),
+        })}
+    }
+}

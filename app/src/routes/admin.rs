@@ -1,0 +1,175 @@
+//! The Admin page (system admins): users, namespaces and the whole console's audit log. Every
+//! control is a form, so it works before hydration; the server authorises each one.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::access::{list_audit, list_namespaces, list_users, CreateNamespace, CreateUser, DeleteUser};
+use crate::components::audit_table::AuditTable;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::layout::Layout;
+use crate::components::table::{section_title, Table};
+use crate::providers::session::use_session;
+use crate::view_model::{short_time, NamespaceRow, UserRow};
+
+const USER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Namespaces", false), ("Created (UTC)", false), ("", true)];
+const NAMESPACE_COLUMNS: &[(&str, bool)] =
+    &[("Namespace", false), ("Owners", false), ("Members", true), ("Deployments", true), ("Created (UTC)", false)];
+const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
+const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500";
+const FORM: &str = "mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let session = use_session();
+    // The top bar's namespace: the first one, as on the console's home.
+    let namespace = Signal::derive(move || {
+        session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone())).unwrap_or_else(|| "default".into())
+    });
+    let create_user = ServerAction::<CreateUser>::new();
+    let delete_user = ServerAction::<DeleteUser>::new();
+    let create_namespace = ServerAction::<CreateNamespace>::new();
+    let users = Resource::new(
+        move || (create_user.version().get(), delete_user.version().get(), create_namespace.version().get()),
+        |_| list_users(),
+    );
+    let namespaces =
+        Resource::new(move || (create_namespace.version().get(), delete_user.version().get()), |_| list_namespaces());
+    let audit = Resource::new(
+        move || (create_user.version().get(), delete_user.version().get(), create_namespace.version().get()),
+        |_| list_audit(None),
+    );
+
+    view! {
+        <Title text="Admin · Flink Console"/>
+        <Layout namespace>
+            <h1 class="text-2xl font-semibold tracking-tight">"Admin"</h1>
+            <p class="mt-1 text-sm text-slate-600">
+                "Users who can sign in, the namespaces they work in, and every change made in the console."
+            </p>
+            {move || delete_user.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading users…"</p> }>
+                {move || users.get().map(|result| match result {
+                    Ok(rows) => view! { <Users rows delete_user/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+            <ActionForm action=create_user attr:class=FORM attr:aria-label="New user">
+                <label class="block text-xs font-medium text-slate-600">
+                    "User name"
+                    <input name="name" required placeholder="jane" autocomplete="off" class=FIELD/>
+                </label>
+                <label class="block text-xs font-medium text-slate-600">
+                    "Password (8 characters or more)"
+                    <input name="password" type="password" required minlength="8" autocomplete="new-password" class=FIELD/>
+                </label>
+                <label class="flex items-center gap-2 pb-1.5 text-sm text-slate-700">
+                    <input name="admin" type="checkbox" class="rounded border-slate-300"/>
+                    "System admin"
+                </label>
+                <button type="submit" class=PRIMARY>"Create user"</button>
+            </ActionForm>
+            {move || create_user.value().get().map(|result| match result {
+                Ok(name) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created user {name}. Give them a role in a namespace on its Access page.")}</p> }.into_any(),
+                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
+
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading namespaces…"</p> }>
+                {move || namespaces.get().map(|result| match result {
+                    Ok(rows) => view! { <Namespaces rows/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+            <ActionForm action=create_namespace attr:class=FORM attr:aria-label="New namespace">
+                <label class="block text-xs font-medium text-slate-600">
+                    "Namespace"
+                    <input name="name" required placeholder="analytics" class=FIELD/>
+                </label>
+                <label class="block text-xs font-medium text-slate-600">
+                    "First owner (optional)"
+                    <input name="owner" placeholder="jane" class=FIELD/>
+                </label>
+                <button type="submit" class=PRIMARY>"Create namespace"</button>
+            </ActionForm>
+            {move || create_namespace.value().get().map(|result| match result {
+                Ok(name) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created namespace {name}.")}</p> }.into_any(),
+                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
+
+            <Transition fallback=|| ()>
+                {move || audit.get().map(|result| match result {
+                    Ok(entries) => {
+                        let count = entries.len();
+                        view! { {section_title("Recent changes", count)} <AuditTable entries show_namespace=true/> }.into_any()
+                    }
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn Users(rows: Vec<UserRow>, delete_user: ServerAction<DeleteUser>) -> impl IntoView {
+    let count = rows.len();
+    view! {
+        {section_title("Users", count)}
+        <Table label="Users" columns=USER_COLUMNS>
+            {rows.into_iter().map(|user| {
+                let name = user.name.clone();
+                view! {
+                    <tr data-user=user.name.clone()>
+                        <td class="px-4 py-2">
+                            <span class="font-medium">{user.name.clone()}</span>
+                            {user.admin.then(|| view! { <span class="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs font-semibold text-indigo-700">"admin"</span> })}
+                        </td>
+                        <td class="px-4 py-2">
+                            {if user.memberships.is_empty() {
+                                view! { <span class="text-slate-400">{if user.admin { "all" } else { "none" }}</span> }.into_any()
+                            } else {
+                                user.memberships.into_iter().map(|(namespace, role)| view! {
+                                    <a href=format!("/namespaces/{namespace}/access") class="mr-2 inline-flex items-center gap-1 rounded bg-slate-100 px-1.5 py-0.5 text-xs hover:bg-slate-200">
+                                        <span class="font-mono">{namespace.clone()}</span>
+                                        <span class="lowercase text-slate-500">{role.as_str()}</span>
+                                    </a>
+                                }).collect_view().into_any()
+                            }}
+                        </td>
+                        <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&user.created_at)}</td>
+                        <td class="px-4 py-2 text-right">
+                            <ActionForm action=delete_user>
+                                <input type="hidden" name="name" value=name.clone()/>
+                                <button type="submit" aria-label=format!("Delete {name}")
+                                    class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50">
+                                    "Delete"
+                                </button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+        </Table>
+    }
+}
+
+#[component]
+fn Namespaces(rows: Vec<NamespaceRow>) -> impl IntoView {
+    let count = rows.len();
+    view! {
+        {section_title("Namespaces", count)}
+        <Table label="Namespaces" columns=NAMESPACE_COLUMNS>
+            {rows.into_iter().map(|row| view! {
+                <tr data-namespace=row.name.clone()>
+                    <td class="px-4 py-2">
+                        <a href=format!("/namespaces/{}/deployments", row.name) class="font-mono font-medium hover:text-indigo-700 hover:underline">{row.name.clone()}</a>
+                        <a href=format!("/namespaces/{}/access", row.name) class="ml-3 text-xs text-indigo-700 hover:underline">"Access"</a>
+                    </td>
+                    <td class="px-4 py-2">{if row.owners.is_empty() { "—".to_owned() } else { row.owners.join(", ") }}</td>
+                    <td class="px-4 py-2 text-right tabular-nums">{row.members}</td>
+                    <td class="px-4 py-2 text-right tabular-nums">{row.deployments}</td>
+                    <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&row.created_at)}</td>
+                </tr>
+            }).collect_view()}
+        </Table>
+    }
+}

@@ -1,0 +1,565 @@
+//! The authorisation matrix: every REST operation and every server function, called by every kind
+//! of caller. Exactly the calls the roles allow succeed; every other call gets its own status (401
+//! nobody signed in, 404 a namespace the caller does not belong to, 403 a forbidden action) and
+//! writes nothing. The expectations are written out here (`refusal`), not derived from
+//! `domain::permits`, so a wrong row in the roles table fails this test.
+
+use std::collections::{BTreeSet, HashMap};
+
+use app::ssr::auth::secret_hash;
+use app::ssr::Caller;
+use axum::body::Body;
+use domain::{DefaultsScope, DeploymentState, DeploymentStatus, JobState, NamespaceName, Role, RunningStatus, User};
+use serde_json::{json, Value};
+use storage::{now_rfc3339, Store};
+
+use crate::jobs::job;
+use crate::support::{console, Console};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    /// No session, no token.
+    Anonymous,
+    /// Viewer, editor and owner of `default`.
+    Viewer,
+    Editor,
+    Owner,
+    /// The system admin, a member of nothing.
+    Admin,
+    /// Owner of namespace `elsewhere`, not a member of `default`.
+    Outsider,
+    /// An EDITOR token of `default` that has been revoked.
+    RevokedToken,
+    /// An EDITOR token of `default`.
+    EditorToken,
+}
+
+const CALLERS: [Who; 8] = [
+    Who::Anonymous,
+    Who::Viewer,
+    Who::Editor,
+    Who::Owner,
+    Who::Admin,
+    Who::Outsider,
+    Who::RevokedToken,
+    Who::EditorToken,
+];
+
+/// What a call needs of its caller (the calls are all about namespace `default`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    /// Nothing: health, the API's description, signing in and out, who is signed in.
+    Nothing,
+    /// Anyone signed in, or a valid token: the console's status, global defaults.
+    SignedIn,
+    /// Reading the namespace (viewers up).
+    View,
+    /// Changing and running its deployments (editors up).
+    Edit,
+    /// Its members, tokens, targets, defaults and audit log (owners).
+    Manage,
+    /// Users, namespaces, global defaults, the console-wide audit log (system admins).
+    System,
+}
+
+/// The status `who` gets for a call that needs `needs`, or `None` if the call is allowed.
+fn refusal(who: Who, needs: Needs) -> Option<u16> {
+    use Needs::*;
+    match (needs, who) {
+        (Nothing, _) => None,
+        (_, Who::Anonymous | Who::RevokedToken) => Some(401),
+        (SignedIn, _) => None,
+        (System, Who::Admin) => None,
+        (System, _) => Some(403),
+        (View | Edit | Manage, Who::Admin) => None,
+        (View | Edit | Manage, Who::Outsider) => Some(404),
+        (View, Who::Viewer | Who::Editor | Who::Owner | Who::EditorToken) => None,
+        (Edit, Who::Editor | Who::Owner | Who::EditorToken) => None,
+        (Manage, Who::Owner) => None,
+        (Edit | Manage, Who::Viewer | Who::Editor | Who::EditorToken) => Some(403),
+    }
+}
+
+/// One call: a REST operation (`template` as the OpenAPI document names it) or a server function
+/// (`template` is its path), with what it needs and whether it writes when allowed.
+struct Call {
+    template: &'static str,
+    method: &'static str,
+    uri: String,
+    body: Payload,
+    needs: Needs,
+    writes: bool,
+}
+
+enum Payload {
+    None,
+    Json(Value),
+    /// A server function's form fields.
+    Form(Vec<(&'static str, String)>),
+}
+
+/// What the calls refer to, made in each fixture.
+struct Fixture {
+    console: Console,
+    /// The header that identifies each caller (`None`: anonymous).
+    credentials: HashMap<Who, (&'static str, String)>,
+    /// `stateful-counter` (CANCELLED), `orders-sql` (RUNNING, per its status).
+    stopped: String,
+    running: String,
+    savepoint: String,
+    job: String,
+    /// A token of `default` for the revoke call.
+    spare_token: String,
+}
+
+fn namespace(name: &str) -> NamespaceName {
+    NamespaceName::parse(name).expect("a namespace name")
+}
+
+/// A user who signs in by a session made here (no password: hashing one is slow and beside the point).
+async fn person(store: &Store, name: &str, membership: Option<(&str, Role)>) -> String {
+    let user =
+        User { id: uuid::Uuid::new_v4().to_string(), name: name.into(), admin: false, created_at: now_rfc3339() };
+    store.create_user(&user, "no password").await.expect("a user");
+    if let Some((ns, role)) = membership {
+        store.set_member(&namespace(ns), &user.id, role).await.expect("a membership");
+    }
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    store
+        .create_session(&secret_hash(&secret), &user.id, &now_rfc3339(), "9999-12-31T00:00:00Z")
+        .await
+        .expect("a session");
+    secret
+}
+
+async fn fixture() -> Fixture {
+    let console = console().await;
+    let services = console.state.services.clone();
+    let store = &services.store;
+    let default = namespace("default");
+    store.ensure_namespace(&namespace("elsewhere")).await.expect("namespace elsewhere");
+
+    let mut credentials = HashMap::new();
+    let cookie = |secret: String| ("cookie", format!("console_session={secret}"));
+    let bearer = |secret: &str| ("authorization", format!("Bearer {secret}"));
+    credentials.insert(Who::Anonymous, ("cookie", "unrelated=1".to_owned()));
+    credentials.insert(Who::Admin, cookie(console.admin_session.clone()));
+    for (who, name, membership) in [
+        (Who::Viewer, "vera", ("default", Role::Viewer)),
+        (Who::Editor, "ed", ("default", Role::Editor)),
+        (Who::Owner, "olga", ("default", Role::Owner)),
+        (Who::Outsider, "otto", ("elsewhere", Role::Owner)),
+    ] {
+        credentials.insert(who, cookie(person(store, name, Some(membership)).await));
+    }
+    let (admin, _) = store.user_by_name("admin").await.expect("read").expect("the admin");
+    let admin = Caller::User(admin);
+    let token = |name: &'static str, role| {
+        let services = services.clone();
+        let (admin, default) = (admin.clone(), default.clone());
+        async move { services.create_api_token(&admin, &default, name, role).await.expect("a token") }
+    };
+    let (_, editor_secret) = token("pipeline", Role::Editor).await;
+    credentials.insert(Who::EditorToken, bearer(editor_secret.expose()));
+    let (revoked, revoked_secret) = token("retired", Role::Editor).await;
+    services.revoke_api_token(&admin, &default, &revoked.id).await.expect("revoked");
+    credentials.insert(Who::RevokedToken, bearer(revoked_secret.expose()));
+    let (spare, _) = token("spare", Role::Viewer).await;
+
+    let deployments = store.list_deployments(&default, None).await.expect("deployments");
+    let id_of = |name: &str| {
+        deployments
+            .iter()
+            .find(|d| d.metadata.name == name)
+            .map(|d| d.metadata.id.clone())
+            .expect("a seeded deployment")
+    };
+    let (stopped, running) = (id_of("stateful-counter"), id_of("orders-sql"));
+    let row = store.engine_row(&default, &running).await.expect("read").expect("seeded");
+    let status = DeploymentStatus {
+        state: DeploymentState::Running,
+        running: Some(RunningStatus { job_id: uuid::Uuid::new_v4().to_string(), transition_time: now_rfc3339() }),
+        failure: None,
+    };
+    store.save_engine_state(&default, &running, &status, "{}", row.status_version).await.expect("running");
+    let past = job(&stopped, "2026-01-01T00:00:00.000000Z", JobState::Finished);
+    store.insert_job(&past).await.expect("a job");
+    let reply = console
+        .send_json(
+            "POST",
+            "/api/v1/namespaces/default/savepoints",
+            &json!({"metadata": {"deploymentId": stopped}, "spec": {"savepointLocation": "file:///savepoints/one"}}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let savepoint = reply.json()["metadata"]["id"].as_str().expect("an id").to_owned();
+    let reply = console
+        .send_json(
+            "POST",
+            "/api/v1/namespaces/default/deployment-targets",
+            &json!({"metadata": {"name": "spare"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}}),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    Fixture { console, credentials, stopped, running, savepoint, job: past.metadata.id, spare_token: spare.id }
+}
+
+fn rest(template: &'static str, method: &'static str, uri: String, body: Option<Value>, needs: Needs) -> Call {
+    let writes = method != "GET";
+    Call { template, method, uri, body: body.map_or(Payload::None, Payload::Json), needs, writes }
+}
+
+fn server_fn(path: &'static str, fields: &[(&'static str, &str)], needs: Needs, writes: bool) -> Call {
+    let fields = fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    Call { template: path, method: "POST", uri: path.to_owned(), body: Payload::Form(fields), needs, writes }
+}
+
+/// Every call, about the fixture's resources in namespace `default`.
+fn calls(f: &Fixture) -> Vec<Call> {
+    use Needs::*;
+    const NS: &str = "/api/v1/namespaces/default";
+    let deployment = format!("{NS}/deployments/{}", f.stopped);
+    let new_deployment = json!({"metadata": {"name": "matrix"},
+        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///jobs/x.jar"}}}}});
+    let new_target = json!({"metadata": {"name": "matrix"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}});
+    let defaults_patch = json!({"spec": {"template": {"spec": {"parallelism": 3}}}});
+    let copied =
+        json!({"metadata": {"deploymentId": f.stopped}, "spec": {"savepointLocation": "file:///savepoints/two"}});
+    vec![
+        rest("/healthz", "GET", "/healthz".into(), None, Nothing),
+        rest("/readyz", "GET", "/readyz".into(), None, Nothing),
+        rest("/api/v1/openapi.json", "GET", "/api/v1/openapi.json".into(), None, Nothing),
+        rest("/api/v1/status", "GET", "/api/v1/status".into(), None, SignedIn),
+        rest("/api/v1/status/system-info", "GET", "/api/v1/status/system-info".into(), None, SignedIn),
+        rest("/api/v1/namespaces", "GET", "/api/v1/namespaces".into(), None, SignedIn),
+        rest(
+            "/api/v1/namespaces",
+            "POST",
+            "/api/v1/namespaces".into(),
+            Some(json!({"metadata": {"name": "matrix"}})),
+            System,
+        ),
+        rest("/api/v1/users", "GET", "/api/v1/users".into(), None, System),
+        rest(
+            "/api/v1/users",
+            "POST",
+            "/api/v1/users".into(),
+            Some(json!({"name": "newcomer", "password": "long enough"})),
+            System,
+        ),
+        rest("/api/v1/users/{name}", "DELETE", "/api/v1/users/vera".into(), None, System),
+        rest("/api/v1/deployment-defaults", "GET", "/api/v1/deployment-defaults".into(), None, SignedIn),
+        rest(
+            "/api/v1/deployment-defaults",
+            "PATCH",
+            "/api/v1/deployment-defaults".into(),
+            Some(defaults_patch.clone()),
+            System,
+        ),
+        rest("/api/v1/namespaces/{namespace}", "GET", NS.into(), None, View),
+        rest("/api/v1/namespaces/{namespace}/members", "GET", format!("{NS}/members"), None, Manage),
+        rest(
+            "/api/v1/namespaces/{namespace}/members/{user}",
+            "PUT",
+            format!("{NS}/members/otto"),
+            Some(json!({"role": "VIEWER"})),
+            Manage,
+        ),
+        rest("/api/v1/namespaces/{namespace}/members/{user}", "DELETE", format!("{NS}/members/vera"), None, Manage),
+        rest("/api/v1/namespaces/{namespace}/api-tokens", "GET", format!("{NS}/api-tokens"), None, Manage),
+        rest(
+            "/api/v1/namespaces/{namespace}/api-tokens",
+            "POST",
+            format!("{NS}/api-tokens"),
+            Some(json!({"name": "new", "role": "VIEWER"})),
+            Manage,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/api-tokens/{id}",
+            "DELETE",
+            format!("{NS}/api-tokens/{}", f.spare_token),
+            None,
+            Manage,
+        ),
+        rest("/api/v1/namespaces/{namespace}/audit-log", "GET", format!("{NS}/audit-log"), None, Manage),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-defaults",
+            "GET",
+            format!("{NS}/deployment-defaults"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-defaults",
+            "PATCH",
+            format!("{NS}/deployment-defaults"),
+            Some(defaults_patch),
+            Manage,
+        ),
+        rest("/api/v1/namespaces/{namespace}/deployments", "GET", format!("{NS}/deployments"), None, View),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments",
+            "POST",
+            format!("{NS}/deployments"),
+            Some(new_deployment),
+            Edit,
+        ),
+        rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "GET", deployment.clone(), None, View),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}",
+            "PATCH",
+            deployment.clone(),
+            Some(json!({"spec": {"state": "RUNNING"}})),
+            Edit,
+        ),
+        rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "DELETE", deployment, None, Edit),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-targets",
+            "GET",
+            format!("{NS}/deployment-targets"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-targets",
+            "POST",
+            format!("{NS}/deployment-targets"),
+            Some(new_target),
+            Manage,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-targets/{name}",
+            "GET",
+            format!("{NS}/deployment-targets/spare"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-targets/{name}",
+            "DELETE",
+            format!("{NS}/deployment-targets/spare"),
+            None,
+            Manage,
+        ),
+        rest("/api/v1/namespaces/{namespace}/jobs", "GET", format!("{NS}/jobs"), None, View),
+        rest("/api/v1/namespaces/{namespace}/jobs/{jobId}", "GET", format!("{NS}/jobs/{}", f.job), None, View),
+        rest("/api/v1/namespaces/{namespace}/savepoints", "GET", format!("{NS}/savepoints"), None, View),
+        rest("/api/v1/namespaces/{namespace}/savepoints", "POST", format!("{NS}/savepoints"), Some(copied), Edit),
+        rest(
+            "/api/v1/namespaces/{namespace}/savepoints/{savepointId}",
+            "GET",
+            format!("{NS}/savepoints/{}", f.savepoint),
+            None,
+            View,
+        ),
+        rest("/api/v1/namespaces/{namespace}/events", "GET", format!("{NS}/events"), None, View),
+        // Server functions: what the console's pages call.
+        server_fn("/api/login", &[("name", "admin"), ("password", "admin-password")], Nothing, false),
+        server_fn("/api/logout", &[], Nothing, false),
+        server_fn("/api/current_session", &[], Nothing, false),
+        server_fn("/api/list_deployments", &[("namespace", "default"), ("mode", "STREAMING")], View, false),
+        server_fn("/api/get_deployment", &[("namespace", "default"), ("deployment_id", &f.stopped)], View, false),
+        server_fn(
+            "/api/set_desired_state",
+            &[("namespace", "default"), ("deployment_id", &f.stopped), ("state", "RUNNING")],
+            Edit,
+            true,
+        ),
+        server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
+        server_fn("/api/list_deployment_targets", &[("namespace", "default")], View, false),
+        server_fn(
+            "/api/register_session_target",
+            &[("namespace", "default"), ("name", "matrix"), ("url", "http://127.0.0.1:9")],
+            Manage,
+            true,
+        ),
+        server_fn("/api/list_users", &[], System, false),
+        server_fn("/api/create_user", &[("name", "newcomer"), ("password", "long enough")], System, true),
+        server_fn("/api/delete_user", &[("name", "vera")], System, true),
+        server_fn("/api/list_namespaces", &[], System, false),
+        server_fn("/api/create_namespace", &[("name", "matrix"), ("owner", "otto")], System, true),
+        server_fn("/api/list_members", &[("namespace", "default")], Manage, false),
+        server_fn("/api/set_member", &[("namespace", "default"), ("user", "otto"), ("role", "VIEWER")], Manage, true),
+        server_fn("/api/remove_member", &[("namespace", "default"), ("user", "vera")], Manage, true),
+        server_fn("/api/list_api_tokens", &[("namespace", "default")], Manage, false),
+        server_fn(
+            "/api/create_api_token",
+            &[("namespace", "default"), ("name", "new"), ("role", "VIEWER")],
+            Manage,
+            true,
+        ),
+        server_fn("/api/revoke_api_token", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
+        server_fn("/api/list_audit", &[("namespace", "default")], Manage, false),
+        server_fn("/api/list_audit", &[], System, false),
+    ]
+}
+
+/// Everything a call could write, read straight from the store.
+async fn fingerprint(store: &Store) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut add = |part: Result<String, serde_json::Error>| parts.push(part.expect("serialisable"));
+    for user in store.list_users().await.expect("users") {
+        add(serde_json::to_string(&user));
+        add(serde_json::to_string(&store.memberships(&user.id).await.expect("memberships")));
+    }
+    add(serde_json::to_string(&store.get_deployment_defaults(&DefaultsScope::Global).await.expect("defaults")));
+    add(serde_json::to_string(&store.list_audit(None, 100_000).await.expect("audit")));
+    for ns in store.list_namespaces().await.expect("namespaces") {
+        let ns = namespace(&ns.metadata.name);
+        add(Ok(ns.as_str().to_owned()));
+        add(serde_json::to_string(&store.list_deployments(&ns, None).await.expect("deployments")));
+        add(serde_json::to_string(&store.list_deployment_targets(&ns).await.expect("targets")));
+        add(serde_json::to_string(&store.list_jobs(&ns, None).await.expect("jobs")));
+        add(serde_json::to_string(&store.list_savepoints(&ns, None, None).await.expect("savepoints")));
+        add(serde_json::to_string(&store.list_events(&ns, None, None, None).await.expect("events")));
+        add(serde_json::to_string(&store.members(&ns).await.expect("members")));
+        add(serde_json::to_string(&store.list_api_tokens(&ns).await.expect("tokens")));
+        let scope = DefaultsScope::Namespace(ns.clone());
+        add(serde_json::to_string(&store.get_deployment_defaults(&scope).await.expect("defaults")));
+    }
+    parts.join("\n")
+}
+
+/// Makes `call` as `who`: the status and body.
+async fn make(f: &Fixture, call: &Call, who: Who) -> (u16, String) {
+    let (name, value) = &f.credentials[&who];
+    let mut headers = vec![(*name, value.as_str()), ("accept", "application/json")];
+    let body = match &call.body {
+        Payload::None => Body::empty(),
+        Payload::Json(value) => {
+            headers.push(("content-type", "application/json"));
+            Body::from(value.to_string())
+        }
+        Payload::Form(fields) => {
+            headers.push(("content-type", "application/x-www-form-urlencoded"));
+            let encoded: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.replace(' ', "+").replace(':', "%3A").replace('/', "%2F")))
+                .collect();
+            Body::from(encoded.join("&"))
+        }
+    };
+    let reply = f.console.send(call.method, &call.uri, &headers, body).await;
+    (reply.status.as_u16(), reply.body)
+}
+
+/// Runs the matrix for the calls whose template starts with one of `prefixes`.
+async fn check(prefixes: &[&str]) {
+    check_matching(&format!("{prefixes:?}"), |t| prefixes.iter().any(|p| t.starts_with(p))).await;
+}
+
+/// Runs the matrix for the calls whose template `selects`: per call, every refused caller on one
+/// fixture (each refusal must leave the store as it was), and each allowed caller on a fixture of
+/// its own.
+async fn check_matching(selection: &str, selects: impl Fn(&str) -> bool) {
+    let refusals_fixture = fixture().await;
+    let count = calls(&refusals_fixture).len();
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for index in 0..count {
+        let call = &calls(&refusals_fixture)[index];
+        if !selects(call.template) {
+            continue;
+        }
+        for who in CALLERS {
+            cells += 1;
+            let cell = format!("{} {} as {who:?}", call.method, call.template);
+            match refusal(who, call.needs) {
+                Some(expected) => {
+                    let before = fingerprint(&refusals_fixture.console.state.services.store).await;
+                    let (status, body) = make(&refusals_fixture, call, who).await;
+                    let after = fingerprint(&refusals_fixture.console.state.services.store).await;
+                    if status != expected {
+                        failures.push(format!("{cell}: {status}, expected {expected}: {body}"));
+                    } else if before != after {
+                        failures.push(format!("{cell}: refused with {status} but the store changed"));
+                    }
+                }
+                None => {
+                    let own = fixture().await;
+                    let call = &calls(&own)[index];
+                    let before = fingerprint(&own.console.state.services.store).await;
+                    let (status, body) = make(&own, call, who).await;
+                    let after = fingerprint(&own.console.state.services.store).await;
+                    if !(200..400).contains(&status) {
+                        failures.push(format!("{cell}: {status}, expected success: {body}"));
+                    } else if call.writes && before == after {
+                        failures.push(format!("{cell}: succeeded with {status} but wrote nothing"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(cells > 0, "no call matches {selection}");
+    assert!(failures.is_empty(), "{} of {cells} cells are wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn namespace_resources_answer_exactly_their_roles() {
+    check(&[
+        "/api/v1/namespaces/{namespace}/deployments",
+        "/api/v1/namespaces/{namespace}/jobs",
+        "/api/v1/namespaces/{namespace}/savepoints",
+        "/api/v1/namespaces/{namespace}/events",
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn namespace_settings_answer_exactly_their_roles() {
+    check(&[
+        "/api/v1/namespaces/{namespace}/members",
+        "/api/v1/namespaces/{namespace}/api-tokens",
+        "/api/v1/namespaces/{namespace}/audit-log",
+        "/api/v1/namespaces/{namespace}/deployment-targets",
+        "/api/v1/namespaces/{namespace}/deployment-defaults",
+    ])
+    .await;
+}
+
+#[tokio::test]
+async fn console_wide_operations_answer_exactly_their_roles() {
+    check(&[
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+        "/api/v1/status",
+        "/api/v1/users",
+        "/api/v1/deployment-defaults",
+    ])
+    .await;
+    // `/api/v1/namespaces` is a prefix of every namespace path: these two are matched exactly.
+    let namespaces = ["/api/v1/namespaces", "/api/v1/namespaces/{namespace}"];
+    check_matching("the namespaces themselves", |t| namespaces.contains(&t)).await;
+}
+
+#[tokio::test]
+async fn server_functions_answer_exactly_their_roles() {
+    check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
+        .await;
+    check(&["/api/register_", "/api/create_", "/api/delete_", "/api/remove_", "/api/revoke_"]).await;
+}
+
+/// Every operation of the OpenAPI document, and every registered server function, is in the matrix.
+#[tokio::test]
+async fn the_matrix_covers_every_operation_and_server_function() {
+    let f = fixture().await;
+    let covered: BTreeSet<(String, String)> =
+        calls(&f).iter().map(|c| (c.template.to_owned(), c.method.to_lowercase())).collect();
+    let (_, document) = f.console.get("/api/v1/openapi.json").await;
+    let mut missing = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() && !covered.contains(&(path.clone(), method.to_owned())) {
+                missing.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        if !covered.contains(&(path.to_owned(), method.as_str().to_lowercase())) {
+            missing.push(format!("server function {method} {path}"));
+        }
+    }
+    assert!(missing.is_empty(), "not in the matrix: {missing:#?}");
+}
