@@ -45,7 +45,7 @@ pub fn AuditTable(
                             <td class="px-4 py-2 font-mono text-xs text-slate-600">{entry.namespace.clone().unwrap_or_else(|| "—".into())}</td>
                         })}
                         <td class="px-4 py-2">
-                            <span class="text-xs uppercase text-slate-400">{entry.resource_kind.clone()}</span>
+                            <span class="text-xs text-slate-500">{entry.resource_kind.clone()}</span>
                             <div class="font-medium">{entry.resource_name.clone()}</div>
                         </td>
                         <td class="px-4 py-2"><Changes changes/></td>

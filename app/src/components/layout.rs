@@ -16,6 +16,10 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let location = leptos_router::hooks::use_location();
     let pathname = location.pathname;
+    // Effects run only in the browser once the page is hydrated: tests wait for this mark before
+    // they use controls that need JavaScript.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <header class="border-b border-slate-200 bg-slate-900 text-white">
             <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
@@ -80,7 +84,7 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                 </div>
             </div>
         </header>
-        <main class="mx-auto max-w-7xl px-6 py-8">{children()}</main>
+        <main class="mx-auto max-w-7xl px-6 py-8" data-hydrated=move || hydrated.get().to_string()>{children()}</main>
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod audit_table;
 pub mod deployment_actions;
 pub mod error_panel;
+pub mod form;
 pub mod layout;
 pub mod status_badge;
 pub mod table;

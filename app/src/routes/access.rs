@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::access::{list_api_tokens, list_members, CreateApiToken, RemoveMember, RevokeApiToken, SetMember};
 use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
 use crate::view_model::{short_time, MemberRow};
@@ -44,7 +45,6 @@ pub fn AccessPage() -> impl IntoView {
                 "Who may use namespace " <span class="font-mono">{move || namespace.get()}</span>
                 ": viewers read, editors also change and run deployments, owners also manage access, targets and defaults."
             </p>
-            {move || set_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             {move || remove_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading members…"</p> }>
                 {move || members.get().map(|result| match result {
@@ -80,13 +80,6 @@ fn role_name(role: Role) -> &'static str {
         Role::Owner => "Owner",
     }
 }
-
-const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
-const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500";
-const QUIET: &str =
-    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
-const DANGER: &str =
-    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50";
 
 #[component]
 fn Members(
@@ -145,8 +138,10 @@ fn Members(
 
 #[component]
 fn AddMember(namespace: Signal<String>, set_member: ServerAction<SetMember>) -> impl IntoView {
+    let form = NodeRef::new();
+    clear_after_success(set_member, form);
     view! {
-        <ActionForm action=set_member attr:class="mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" attr:aria-label="Add a member">
+        <ActionForm action=set_member node_ref=form attr:class=ROW_FORM attr:aria-label="Add a member">
             <input type="hidden" name="namespace" value=move || namespace.get()/>
             <label class="block text-xs font-medium text-slate-600">
                 "User name"
@@ -159,6 +154,7 @@ fn AddMember(namespace: Signal<String>, set_member: ServerAction<SetMember>) -> 
             <button type="submit" class=PRIMARY>"Add member"</button>
             <p class="basis-full text-xs text-slate-500">"The user must exist; a system admin creates users on the Admin page."</p>
         </ActionForm>
+        {move || set_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
     }
 }
 
@@ -206,8 +202,10 @@ fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<Rev
 
 #[component]
 fn NewToken(namespace: Signal<String>, create_token: ServerAction<CreateApiToken>) -> impl IntoView {
+    let form = NodeRef::new();
+    clear_after_success(create_token, form);
     view! {
-        <ActionForm action=create_token attr:class="mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" attr:aria-label="New API token">
+        <ActionForm action=create_token node_ref=form attr:class=ROW_FORM attr:aria-label="New API token">
             <input type="hidden" name="namespace" value=move || namespace.get()/>
             <label class="block text-xs font-medium text-slate-600">
                 "Token name"

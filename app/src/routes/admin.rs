@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use crate::api::access::{list_audit, list_namespaces, list_users, CreateNamespace, CreateUser, DeleteUser};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{section_title, Table};
 use crate::providers::session::use_session;
@@ -15,9 +16,6 @@ use crate::view_model::{short_time, NamespaceRow, UserRow};
 const USER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Namespaces", false), ("Created (UTC)", false), ("", true)];
 const NAMESPACE_COLUMNS: &[(&str, bool)] =
     &[("Namespace", false), ("Owners", false), ("Members", true), ("Deployments", true), ("Created (UTC)", false)];
-const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
-const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500";
-const FORM: &str = "mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -29,6 +27,9 @@ pub fn AdminPage() -> impl IntoView {
     let create_user = ServerAction::<CreateUser>::new();
     let delete_user = ServerAction::<DeleteUser>::new();
     let create_namespace = ServerAction::<CreateNamespace>::new();
+    let (user_form, namespace_form) = (NodeRef::new(), NodeRef::new());
+    clear_after_success(create_user, user_form);
+    clear_after_success(create_namespace, namespace_form);
     let users = Resource::new(
         move || (create_user.version().get(), delete_user.version().get(), create_namespace.version().get()),
         |_| list_users(),
@@ -54,7 +55,7 @@ pub fn AdminPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
-            <ActionForm action=create_user attr:class=FORM attr:aria-label="New user">
+            <ActionForm action=create_user node_ref=user_form attr:class=ROW_FORM attr:aria-label="New user">
                 <label class="block text-xs font-medium text-slate-600">
                     "User name"
                     <input name="name" required placeholder="jane" autocomplete="off" class=FIELD/>
@@ -80,7 +81,7 @@ pub fn AdminPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
-            <ActionForm action=create_namespace attr:class=FORM attr:aria-label="New namespace">
+            <ActionForm action=create_namespace node_ref=namespace_form attr:class=ROW_FORM attr:aria-label="New namespace">
                 <label class="block text-xs font-medium text-slate-600">
                     "Namespace"
                     <input name="name" required placeholder="analytics" class=FIELD/>
@@ -139,8 +140,7 @@ fn Users(rows: Vec<UserRow>, delete_user: ServerAction<DeleteUser>) -> impl Into
                         <td class="px-4 py-2 text-right">
                             <ActionForm action=delete_user>
                                 <input type="hidden" name="name" value=name.clone()/>
-                                <button type="submit" aria-label=format!("Delete {name}")
-                                    class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50">
+                                <button type="submit" aria-label=format!("Delete {name}") class=DANGER>
                                     "Delete"
                                 </button>
                             </ActionForm>

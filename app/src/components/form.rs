@@ -1,0 +1,36 @@
+//! What the console's forms share: the look of fields and buttons, and clearing a form once what
+//! it asked for was done.
+
+use leptos::html::Form;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A text field or select.
+pub const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
+/// A form laid out in a row, as a card.
+pub const ROW_FORM: &str =
+    "mt-3 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm";
+/// The button that submits a form.
+pub const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500";
+/// A small button in a table row.
+pub const QUIET: &str =
+    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50";
+/// A small button that takes something away.
+pub const DANGER: &str =
+    "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50";
+
+/// Empties `form` each time `action` succeeds (after an error, what was typed stays to be fixed).
+pub fn clear_after_success<S, T>(action: ServerAction<S>, form: NodeRef<Form>)
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(*action.value().read(), Some(Ok(_))) {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
+}

@@ -1,0 +1,112 @@
+import { expect, test } from '@playwright/test';
+import { AccessPage, expectHydrated } from './fixtures/access_page';
+import { AdminPage } from './fixtures/admin_page';
+import { LoginPage } from './fixtures/login_page';
+
+const password = 'a-long-password';
+
+test('an admin creates a user and a namespace owned by them; the owner manages members and tokens, and the audit log shows it all', async ({ page, browser, playwright }) => {
+  const suffix = Date.now().toString(36);
+  const owner = `jane-${suffix}`;
+  const colleague = `sam-${suffix}`;
+  const team = `team-${suffix}`;
+
+  // The admin: two users, then a namespace with the first as its owner.
+  const admin = new AdminPage(page);
+  await admin.goto();
+  await admin.createUser(owner, password);
+  await expect(admin.user(owner)).toBeVisible();
+  await admin.createUser(colleague, password);
+  await expect(admin.user(colleague)).toBeVisible();
+  await admin.createNamespace(team, owner);
+  await expect(admin.namespace(team)).toContainText(owner);
+  await expect(admin.user(owner)).toContainText(team);
+  await expect(admin.audit).toContainText(`${team}`);
+  // A bad name is refused with the reason, and nothing is created.
+  await admin.createNamespace('Not A Label');
+  await expect(page.getByRole('alert')).toContainText('namespace "Not A Label"');
+  await page.screenshot({ path: 'end2end/screenshots/admin.png', fullPage: true });
+
+  // The owner signs in and finds Access in the top bar.
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const ownerPage = await context.newPage();
+  const login = new LoginPage(ownerPage);
+  await login.goto();
+  await login.signIn(owner, password);
+  await expect(ownerPage.getByTestId('user')).toContainText(owner);
+  await ownerPage.goto(`/namespaces/${team}/deployments`);
+  await ownerPage.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Access' }).click();
+  const access = new AccessPage(ownerPage, team);
+  await expect(ownerPage).toHaveURL(new RegExp(`/namespaces/${team}/access$`));
+  await expectHydrated(ownerPage);
+  await expect(access.member(owner)).toContainText(owner);
+
+  await access.addMember(colleague, 'VIEWER');
+  await expect(access.member(colleague).getByLabel(`Role of ${colleague}`, { exact: true })).toHaveValue('VIEWER');
+  await expect(ownerPage.getByRole('form', { name: 'Add a member' }).getByLabel('User name')).toHaveValue('');
+  await access.changeRole(colleague, 'EDITOR');
+  await expect(access.member(colleague).getByLabel(`Role of ${colleague}`, { exact: true })).toHaveValue('EDITOR');
+  await access.addMember('nobody-at-all', 'VIEWER');
+  await expect(ownerPage.getByRole('alert')).toContainText('user nobody-at-all was not found');
+
+  // A token: its secret shows once and works as a Bearer token, for this namespace only.
+  await access.createToken('ci', 'EDITOR');
+  await expect(access.secret).toHaveText(/^[0-9a-f]{64}$/);
+  const secret = (await access.secret.textContent())?.trim() ?? '';
+  await expect(access.token('ci')).toContainText('active');
+  await ownerPage.screenshot({ path: 'end2end/screenshots/access.png', fullPage: true });
+
+  const bearer = await playwright.request.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
+  expect((await bearer.get(`/api/v1/namespaces/${team}/deployments`)).status()).toBe(200);
+  expect((await bearer.get('/api/v1/namespaces/default/deployments')).status()).toBe(404);
+  expect((await bearer.get(`/api/v1/namespaces/${team}/members`)).status()).toBe(403);
+
+  await access.token('ci').getByRole('button', { name: 'Revoke ci' }).click();
+  await expect(access.token('ci')).toContainText('revoked');
+  expect((await bearer.get(`/api/v1/namespaces/${team}/deployments`)).status()).toBe(401);
+  await bearer.dispose();
+
+  // The audit log names who did each of those, with the change.
+  await ownerPage.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Audit log' }).click();
+  const log = ownerPage.getByRole('table', { name: 'Audit log' });
+  await expect(log).toBeVisible();
+  const revoked = log.locator('tr', { hasText: 'revoke' });
+  await expect(revoked).toContainText(`user:${owner}`);
+  await expect(revoked).toContainText('ci');
+  const roleChange = log.locator('tr', { hasText: 'set' }).filter({ hasText: colleague }).first();
+  await expect(roleChange).toContainText('"VIEWER"');
+  await expect(roleChange).toContainText('"EDITOR"');
+  await expect(log.locator('tr', { hasText: 'Namespace' })).toContainText('user:admin');
+  await ownerPage.screenshot({ path: 'end2end/screenshots/audit.png', fullPage: true });
+  await context.close();
+});
+
+test('a viewer has no Access, Audit log or Admin in the top bar, and those pages refuse them', async ({ browser, page }) => {
+  const name = `vic-${Date.now().toString(36)}`;
+  const admin = new AdminPage(page);
+  await admin.goto();
+  await admin.createUser(name, password);
+  await expect(admin.user(name)).toBeVisible();
+  const access = new AccessPage(page, 'default');
+  await access.goto();
+  await access.addMember(name, 'VIEWER');
+  await expect(access.member(name)).toBeVisible();
+
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const viewer = await context.newPage();
+  const login = new LoginPage(viewer);
+  await login.goto();
+  await login.signIn(name, password);
+  await expect(viewer.getByTestId('user')).toContainText('viewer');
+  const sections = viewer.getByRole('navigation', { name: 'Sections' });
+  await expect(sections.getByRole('link', { name: 'Deployments' })).toBeVisible();
+  await expect(sections.getByRole('link')).toHaveCount(1);
+
+  await viewer.goto('/namespaces/default/access');
+  await expect(viewer.getByRole('alert').first()).toContainText('you may not manage the namespace');
+  await expect(viewer.getByRole('table', { name: 'Members' })).toHaveCount(0);
+  await viewer.goto('/admin');
+  await expect(viewer.getByRole('alert').first()).toContainText('you may not manage the console');
+  await expect(viewer.getByRole('table', { name: 'Users' })).toHaveCount(0);
+  await context.close();
+});
