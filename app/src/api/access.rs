@@ -11,11 +11,11 @@ use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
 /// Every user and the namespaces they belong to (admins).
 #[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
-    use crate::ssr::{answer, caller, services, Permission};
+    use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
-        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         services.user_rows().await
     })
     .await
@@ -24,11 +24,11 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
 /// Creates a user who can sign in; `admin` is a checkbox's value (present means yes) (admins).
 #[server(endpoint = "create_user")]
 pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, services, Permission};
+    use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
-        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let user = services.create_user(&caller(), &name, &password, admin.is_some()).await?;
         Ok(user.name)
     })
@@ -38,11 +38,11 @@ pub async fn create_user(name: String, password: String, admin: Option<String>) 
 /// Deletes a user with their sessions and memberships (admins; the last admin stays).
 #[server(endpoint = "delete_user")]
 pub async fn delete_user(name: String) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, services, Permission};
+    use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
-        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let user = services.delete_user(&caller(), &name).await?;
         Ok(user.name)
     })
@@ -52,11 +52,11 @@ pub async fn delete_user(name: String) -> Result<String, AppError> {
 /// Every namespace with its deployments, members and owners (admins).
 #[server(endpoint = "list_namespaces")]
 pub async fn list_namespaces() -> Result<Vec<NamespaceRow>, AppError> {
-    use crate::ssr::{answer, caller, services, Permission};
+    use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
-        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         services.namespace_rows().await
     })
     .await
@@ -65,11 +65,11 @@ pub async fn list_namespaces() -> Result<Vec<NamespaceRow>, AppError> {
 /// Creates a namespace, with `owner` (an existing user, optional) as its first owner (admins).
 #[server(endpoint = "create_namespace")]
 pub async fn create_namespace(name: String, owner: Option<String>) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
-        services.require_system(&caller(), Permission::ManageSystem).await?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let namespace = parse_namespace(name.trim())?;
         let owner = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
         services.create_namespace(&caller(), &namespace, owner).await?;
@@ -170,7 +170,7 @@ pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken,
 /// whole console (admins).
 #[server(endpoint = "list_audit")]
 pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, AppError> {
-    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission, Scope};
     /// How many entries a page shows.
     const PAGE: u32 = 200;
 
@@ -183,7 +183,7 @@ pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, Ap
                 Some(namespace)
             }
             None => {
-                services.require_system(&caller(), Permission::ManageSystem).await?;
+                services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
                 None
             }
         };

@@ -121,6 +121,21 @@ impl LoginLimiter {
     }
 }
 
+/// Where a permission is asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// One namespace: the caller's role there decides.
+    Namespace(&'a NamespaceName),
+    /// The console as a whole: users, namespaces, global defaults, status.
+    Console,
+}
+
+impl<'a> From<&'a NamespaceName> for Scope<'a> {
+    fn from(namespace: &'a NamespaceName) -> Self {
+        Self::Namespace(namespace)
+    }
+}
+
 fn sign_in_first() -> AppError {
     AppError::Unauthorized("sign in first, or send an API token as `Authorization: Bearer <token>`".into())
 }
@@ -144,15 +159,22 @@ impl Services {
         Ok(Caller::Anonymous)
     }
 
-    /// The one authorisation function for what happens in a namespace. A namespace that does not
-    /// exist, or that the caller does not belong to, is reported as not found (its existence is
-    /// not revealed); a forbidden action is 403; nobody signed in is 401. Nothing is written either way.
-    pub async fn require(
+    /// The one authorisation function: may `caller` do `permission` in `scope` (a namespace, or
+    /// the console as a whole)? Every REST handler and server function calls it before it reads or
+    /// writes anything. Nobody signed in is 401. In a namespace, one that does not exist or that
+    /// the caller does not belong to is reported as not found (its existence is not revealed), and
+    /// a forbidden action is 403. For the console, `ViewSystem` needs any sign-in and everything
+    /// else the system admin (403 otherwise).
+    pub async fn require<'a>(
         &self,
         caller: &Caller,
         permission: Permission,
-        namespace: &NamespaceName,
+        scope: impl Into<Scope<'a>>,
     ) -> Result<(), AppError> {
+        let namespace = match scope.into() {
+            Scope::Console => return self.require_console(caller, permission),
+            Scope::Namespace(namespace) => namespace,
+        };
         let hidden = || AppError::NotFound(format!("namespace {namespace}"));
         let role = match caller {
             Caller::Anonymous => return Err(sign_in_first()),
@@ -176,9 +198,7 @@ impl Services {
         Ok(())
     }
 
-    /// The authorisation function for what belongs to no namespace: `ViewSystem` needs any
-    /// sign-in, `ManageSystem` the system admin.
-    pub async fn require_system(&self, caller: &Caller, permission: Permission) -> Result<(), AppError> {
+    fn require_console(&self, caller: &Caller, permission: Permission) -> Result<(), AppError> {
         let allowed = match (caller, permission) {
             (Caller::Anonymous, _) => return Err(sign_in_first()),
             (Caller::User(user), _) if user.admin => true,

@@ -10,7 +10,7 @@ mod targets;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use auth::Caller;
+pub use auth::{Caller, Scope};
 pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 use leptos::prelude::*;

@@ -2,7 +2,7 @@
 //! tokens (a namespace's owners), and the audit log. Same error shape and authorisation as the rest.
 
 use app::error::AppError;
-use app::ssr::{parse_namespace, Caller, Permission};
+use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,7 +35,7 @@ pub async fn list_users(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ManageSystem).await?;
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let users = state.services.store.list_users().await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("UserList", users)))
 }
@@ -50,7 +50,7 @@ pub async fn create_user(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ManageSystem).await?;
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let body = read_body(&headers, body).await?;
     let admin = body.get("admin").and_then(Value::as_bool).unwrap_or(false);
     let user = state.services.create_user(&caller, text(&body, "name")?, text(&body, "password")?, admin).await?;
@@ -67,7 +67,7 @@ pub async fn delete_user(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ManageSystem).await?;
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let user = state.services.delete_user(&caller, &name).await?;
     Ok(represent(&headers, StatusCode::OK, &user))
 }
@@ -82,7 +82,7 @@ pub async fn create_namespace(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ManageSystem).await?;
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let body = read_body(&headers, body).await?;
     let raw = body
         .pointer("/metadata/name")

@@ -1,7 +1,7 @@
 //! `/api/v1/namespaces/{ns}/deployment-defaults` (VVP) and `/api/v1/deployment-defaults` (ours:
 //! the global layer beneath every namespace's): GET and merge-patch PATCH.
 
-use app::ssr::{parse_namespace, Caller, Permission};
+use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -61,7 +61,7 @@ pub async fn get_global(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ViewSystem).await?;
+    state.services.require(&caller, Permission::ViewSystem, Scope::Console).await?;
     let defaults = state.services.deployment_defaults(&DefaultsScope::Global).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
@@ -75,7 +75,7 @@ pub async fn patch_global(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ManageSystem).await?;
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let patch = read_body(&headers, body).await?;
     let defaults = state.services.patch_deployment_defaults(&DefaultsScope::Global, &patch).await?;
     let after = Some(defaults.spec.clone());

@@ -1,7 +1,7 @@
 //! `/api/v1/namespaces` and `/api/v1/namespaces/{namespace}` (ours; VVP serves namespaces from a
 //! separate API): the namespaces a caller may open.
 
-use app::ssr::{parse_namespace, Caller, Permission};
+use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,7 +21,7 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ViewSystem).await?;
+    state.services.require(&caller, Permission::ViewSystem, Scope::Console).await?;
     let mut visible = Vec::new();
     for namespace in state.services.store.list_namespaces().await? {
         let Ok(name) = parse_namespace(&namespace.metadata.name) else { continue };

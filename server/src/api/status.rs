@@ -1,6 +1,6 @@
 //! `/api/v1/status` and `/api/v1/status/system-info`: the server is up, and which build it is.
 
-use app::ssr::{Caller, Permission};
+use app::ssr::{Caller, Permission, Scope};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -18,7 +18,7 @@ pub async fn status(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ViewSystem).await?;
+    state.services.require(&caller, Permission::ViewSystem, Scope::Console).await?;
     let database = if state.services.store.ping().await.is_ok() { "OK" } else { "UNAVAILABLE" };
     Ok(represent(&headers, StatusCode::OK, &json!({"status": "OK", "database": database})))
 }
@@ -30,7 +30,7 @@ pub async fn system_info(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    state.services.require_system(&caller, Permission::ViewSystem).await?;
+    state.services.require(&caller, Permission::ViewSystem, Scope::Console).await?;
     let info = json!({
         "apiVersion": "v1",
         "kind": "SystemInformation",

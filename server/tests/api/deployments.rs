@@ -93,13 +93,13 @@ async fn a_created_deployment_is_expanded_with_its_defaults_and_stored() {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/../crates/domain/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../crates/domain/tests/fixtures/{name}", crate::support::manifest_dir());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
     serde_yaml_ng::from_str(&text).unwrap_or_else(|err| panic!("{path}: {err}"))
 }
 
 fn fixture_text(name: &str) -> String {
-    let path = format!("{}/../crates/domain/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../crates/domain/tests/fixtures/{name}", crate::support::manifest_dir());
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
 }
 

@@ -444,6 +444,14 @@ async fn make(f: &Fixture, call: &Call, who: Who) -> (u16, String) {
     (reply.status.as_u16(), reply.body)
 }
 
+/// Makes `call` as `who`: the status, the body, and whether the store changed.
+async fn attempt(f: &Fixture, call: &Call, who: Who) -> (u16, String, bool) {
+    let store = &f.console.state.services.store;
+    let before = fingerprint(store).await;
+    let (status, body) = make(f, call, who).await;
+    (status, body, fingerprint(store).await != before)
+}
+
 /// Runs the matrix for the calls whose template starts with one of `prefixes`.
 async fn check(prefixes: &[&str]) {
     check_matching(&format!("{prefixes:?}"), |t| prefixes.iter().any(|p| t.starts_with(p))).await;
@@ -467,24 +475,20 @@ async fn check_matching(selection: &str, selects: impl Fn(&str) -> bool) {
             let cell = format!("{} {} as {who:?}", call.method, call.template);
             match refusal(who, call.needs) {
                 Some(expected) => {
-                    let before = fingerprint(&refusals_fixture.console.state.services.store).await;
-                    let (status, body) = make(&refusals_fixture, call, who).await;
-                    let after = fingerprint(&refusals_fixture.console.state.services.store).await;
+                    let (status, body, wrote) = attempt(&refusals_fixture, call, who).await;
                     if status != expected {
                         failures.push(format!("{cell}: {status}, expected {expected}: {body}"));
-                    } else if before != after {
+                    } else if wrote {
                         failures.push(format!("{cell}: refused with {status} but the store changed"));
                     }
                 }
                 None => {
                     let own = fixture().await;
                     let call = &calls(&own)[index];
-                    let before = fingerprint(&own.console.state.services.store).await;
-                    let (status, body) = make(&own, call, who).await;
-                    let after = fingerprint(&own.console.state.services.store).await;
+                    let (status, body, wrote) = attempt(&own, call, who).await;
                     if !(200..400).contains(&status) {
                         failures.push(format!("{cell}: {status}, expected success: {body}"));
-                    } else if call.writes && before == after {
+                    } else if call.writes && !wrote {
                         failures.push(format!("{cell}: succeeded with {status} but wrote nothing"));
                     }
                 }

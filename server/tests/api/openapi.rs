@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::console;
 
 fn vvp_reference() -> Value {
-    let path = format!("{}/../docs/reference/vvp-appmanager-api-2.1.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../docs/reference/vvp-appmanager-api-2.1.json", crate::support::manifest_dir());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
     serde_json::from_str(&text).expect("the reference is JSON")
 }

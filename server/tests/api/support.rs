@@ -98,3 +98,9 @@ impl Console {
         (reply.status, reply.json())
     }
 }
+
+/// This package's folder as cargo or nextest give it when the test runs: a test binary reused from
+/// another checkout that shares the target folder would carry that checkout's path in `env!`.
+pub fn manifest_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+}
