@@ -20,6 +20,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::providers::session::SessionProvider;
 use crate::routes::access::AccessPage;
+use crate::routes::account::AccountPage;
 use crate::routes::admin::AdminPage;
 use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>
             </SessionProvider>
         </Router>

@@ -110,3 +110,52 @@ test('a viewer has no Access, Audit log or Admin in the top bar, and those pages
   await expect(viewer.getByRole('table', { name: 'Users' })).toHaveCount(0);
   await context.close();
 });
+
+test('a person changes their own password, and an admin sets a new one that ends their sessions', async ({ browser, page, request }) => {
+  const name = `pat-${Date.now().toString(36)}`;
+  expect((await request.post('/api/v1/users', { data: { name, password } })).status()).toBe(201);
+  expect((await request.put(`/api/v1/namespaces/default/members/${name}`, { data: { role: 'EDITOR' } })).status()).toBe(200);
+
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const own = await context.newPage();
+  const login = new LoginPage(own);
+  await login.goto();
+  await login.signIn(name, password);
+  await own.getByTestId('user').click();
+  await expect(own).toHaveURL(/\/account$/);
+  await expectHydrated(own);
+  await expect(own.getByRole('list', { name: 'Your namespaces' })).toContainText('default');
+  const form = own.getByRole('form', { name: 'Change password' });
+  const change = async (current: string, next: string, repeat: string) => {
+    await form.getByLabel('Current password').fill(current);
+    await form.getByLabel('New password (8 characters or more)').fill(next);
+    await form.getByLabel('Repeat new password').fill(repeat);
+    await form.getByRole('button', { name: 'Change password' }).click();
+  };
+  await change('not-my-password', 'another-long-one', 'another-long-one');
+  await expect(own.getByRole('alert')).toContainText('current password: is not your password');
+  await change(password, 'another-long-one', 'a-different-one');
+  await expect(own.getByRole('alert')).toContainText('repeat new password: differs');
+  await change(password, 'another-long-one', 'another-long-one');
+  await expect(own.getByRole('status')).toContainText('Password changed');
+  await own.screenshot({ path: 'end2end/screenshots/account.png', fullPage: true });
+
+  await own.getByRole('button', { name: 'Sign out' }).click();
+  await login.signIn(name, password);
+  await expect(login.alert).toContainText('wrong user name or password');
+  await login.signIn(name, 'another-long-one');
+  await expect(own.getByTestId('user')).toContainText(name);
+
+  // The admin sets a password: the person's session ends, the new password works.
+  const admin = new AdminPage(page);
+  await admin.goto();
+  await admin.user(name).getByLabel(`Set password of ${name}`).click();
+  await admin.user(name).getByLabel(`New password of ${name}`).fill('set-by-the-admin');
+  await admin.user(name).getByRole('button', { name: 'Set' }).click();
+  await expect(page.getByRole('status')).toContainText(`Set a new password for ${name}`);
+  await own.goto('/namespaces/default/deployments');
+  await expect(own).toHaveURL(/\/login$/);
+  await login.signIn(name, 'set-by-the-admin');
+  await expect(own.getByTestId('user')).toContainText(name);
+  await context.close();
+});

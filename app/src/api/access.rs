@@ -35,6 +35,42 @@ pub async fn create_user(name: String, password: String, admin: Option<String>) 
     .await
 }
 
+/// Sets a user's password; every session of theirs ends (admins).
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(name: String, password: String) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, services, Permission, Scope};
+
+    answer(async {
+        let services = services()?;
+        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
+        services.reset_password(&caller(), &name, &password).await?;
+        Ok(name)
+    })
+    .await
+}
+
+/// The signed-in person changes their own password; their other sessions end (anyone signed in
+/// with a password; API tokens have none).
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    repeat_password: String,
+) -> Result<(), AppError> {
+    use crate::ssr::auth::session_secret;
+    use crate::ssr::{answer, caller, services, Permission, Scope};
+
+    answer(async {
+        let services = services()?;
+        services.require(&caller(), Permission::ViewSystem, Scope::Console).await?;
+        let session = use_context::<http::request::Parts>().and_then(|parts| session_secret(&parts.headers));
+        services
+            .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
+            .await
+    })
+    .await
+}
+
 /// Deletes a user with their sessions and memberships (admins; the last admin stays).
 #[server(endpoint = "delete_user")]
 pub async fn delete_user(name: String) -> Result<String, AppError> {

@@ -71,10 +71,10 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                     {move || session.get().map(|s| {
                         let role = s.role_label(&namespace.get());
                         view! {
-                            <span data-testid="user" class="text-slate-300">
+                            <a href="/account" data-testid="user" class="text-slate-300 hover:text-white" title="Your account">
                                 {s.name.clone()}
                                 <span class="ml-1 rounded bg-slate-700 px-1.5 py-0.5 text-xs text-slate-200">{role}</span>
-                            </span>
+                            </a>
                         }
                     })}
                     </Transition>

@@ -4,10 +4,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::access::{list_audit, list_namespaces, list_users, CreateNamespace, CreateUser, DeleteUser};
+use crate::api::access::{
+    list_audit, list_namespaces, list_users, CreateNamespace, CreateUser, DeleteUser, ResetPassword,
+};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, ROW_FORM};
+use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{section_title, Table};
 use crate::providers::session::use_session;
@@ -27,6 +29,7 @@ pub fn AdminPage() -> impl IntoView {
     let create_user = ServerAction::<CreateUser>::new();
     let delete_user = ServerAction::<DeleteUser>::new();
     let create_namespace = ServerAction::<CreateNamespace>::new();
+    let reset_password = ServerAction::<ResetPassword>::new();
     let (user_form, namespace_form) = (NodeRef::new(), NodeRef::new());
     clear_after_success(create_user, user_form);
     clear_after_success(create_namespace, namespace_form);
@@ -49,9 +52,13 @@ pub fn AdminPage() -> impl IntoView {
                 "Users who can sign in, the namespaces they work in, and every change made in the console."
             </p>
             {move || delete_user.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {move || reset_password.value().get().map(|result| match result {
+                Ok(name) => view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Set a new password for {name}; their sessions have ended.")}</p> }.into_any(),
+                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
-                    Ok(rows) => view! { <Users rows delete_user/> }.into_any(),
+                    Ok(rows) => view! { <Users rows delete_user reset_password/> }.into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -111,7 +118,11 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 #[component]
-fn Users(rows: Vec<UserRow>, delete_user: ServerAction<DeleteUser>) -> impl IntoView {
+fn Users(
+    rows: Vec<UserRow>,
+    delete_user: ServerAction<DeleteUser>,
+    reset_password: ServerAction<ResetPassword>,
+) -> impl IntoView {
     let count = rows.len();
     view! {
         {section_title("Users", count)}
@@ -137,18 +148,43 @@ fn Users(rows: Vec<UserRow>, delete_user: ServerAction<DeleteUser>) -> impl Into
                             }}
                         </td>
                         <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&user.created_at)}</td>
-                        <td class="px-4 py-2 text-right">
-                            <ActionForm action=delete_user>
-                                <input type="hidden" name="name" value=name.clone()/>
-                                <button type="submit" aria-label=format!("Delete {name}") class=DANGER>
-                                    "Delete"
-                                </button>
-                            </ActionForm>
+                        <td class="px-4 py-2">
+                            <div class="flex items-start justify-end gap-2">
+                                <SetPassword name=name.clone() reset_password/>
+                                <ActionForm action=delete_user>
+                                    <input type="hidden" name="name" value=name.clone()/>
+                                    <button type="submit" aria-label=format!("Delete {name}") class=DANGER>
+                                        "Delete"
+                                    </button>
+                                </ActionForm>
+                            </div>
                         </td>
                     </tr>
                 }
             }).collect_view()}
         </Table>
+    }
+}
+
+/// "Set password" for one user: a field that opens under the button.
+#[component]
+fn SetPassword(name: String, reset_password: ServerAction<ResetPassword>) -> impl IntoView {
+    let (summary_label, field_label) = (format!("Set password of {name}"), format!("New password of {name}"));
+    view! {
+        <details class="relative">
+            <summary class=format!("{QUIET} cursor-pointer list-none") aria-label=summary_label>"Set password"</summary>
+            <div class="absolute right-0 z-10 mt-2 w-72 rounded-lg border border-slate-200 bg-white p-3 text-left shadow-lg">
+                <ActionForm action=reset_password>
+                    <input type="hidden" name="name" value=name/>
+                    <label class="block text-xs font-medium text-slate-600">
+                        "New password"
+                        <input name="password" type="password" required minlength="8" autocomplete="new-password"
+                            aria-label=field_label class=FIELD/>
+                    </label>
+                    <button type="submit" class=format!("mt-2 {PRIMARY}")>"Set"</button>
+                </ActionForm>
+            </div>
+        </details>
     }
 }
 

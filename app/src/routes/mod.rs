@@ -1,6 +1,7 @@
 //! The console's pages, one file each.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod deployment;

@@ -5,13 +5,21 @@ use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 use serde_json::Value;
 use storage::now_rfc3339;
 
-use super::auth::{hash_password, secret_hash, Caller, Secret};
+use super::auth::{hash_password, password_matches, secret_hash, Caller, Secret};
 use super::Services;
 use crate::error::AppError;
 use crate::view_model::{MemberRow, NamespaceRow, UserRow};
 
 /// The shortest password the console accepts.
 const MIN_PASSWORD: usize = 8;
+
+/// A new password is long enough; `field` names it in the error.
+fn check_new_password(field: &str, password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AppError::BadRequest(format!("{field}: must have at least {MIN_PASSWORD} characters")));
+    }
+    Ok(())
+}
 
 impl Services {
     /// Writes one line of the audit log; a failure to write it fails the request's answer.
@@ -56,14 +64,64 @@ impl Services {
         if !valid {
             return Err(AppError::BadRequest(format!("name: {name:?} must be 1 to 64 of a-z, 0-9, '.', '_' and '-'")));
         }
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(AppError::BadRequest(format!("password: must have at least {MIN_PASSWORD} characters")));
-        }
+        check_new_password("password", password)?;
         let user =
             User { id: uuid::Uuid::new_v4().to_string(), name: name.to_owned(), admin, created_at: now_rfc3339() };
         self.store.create_user(&user, &hash_password(password)?).await?;
         self.audit(caller, None, "create", "User", name, None, Some(serde_json::json!({"admin": admin}))).await?;
         Ok(user)
+    }
+
+    /// The signed-in person changes their own password, knowing the current one. Their other
+    /// sessions end; the one they changed it from (`session`, the cookie's secret) stays.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        session: Option<&str>,
+        current: &str,
+        new: &str,
+        repeated: &str,
+    ) -> Result<(), AppError> {
+        let Caller::User(user) = caller else {
+            return Err(AppError::Unauthorized("sign in to change your password (API tokens have none)".into()));
+        };
+        // Guessing the current password from a left-open session is limited like signing in.
+        let key = (user.name.clone(), "changing the password".to_owned());
+        if let Some(wait) = self.logins.wait(&key) {
+            return Err(AppError::TooManyRequests(format!(
+                "too many wrong current passwords; try again in {} s",
+                wait.as_secs().max(1)
+            )));
+        }
+        let (_, stored) = self
+            .store
+            .user_by_name(&user.name)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("user {}", user.name)))?;
+        if !password_matches(current, &stored) {
+            self.logins.failed(key);
+            return Err(AppError::BadRequest("current password: is not your password".into()));
+        }
+        self.logins.succeeded(&key);
+        check_new_password("new password", new)?;
+        if new != repeated {
+            return Err(AppError::BadRequest("repeat new password: differs from the new password".into()));
+        }
+        let keep = session.map(secret_hash);
+        self.store.set_password_hash(&user.id, &hash_password(new)?, keep.as_deref()).await?;
+        self.audit(caller, None, "change-password", "User", &user.name, None, None).await?;
+        Ok(())
+    }
+
+    /// An admin sets a user's password (one they forgot, or a first one to hand over); every
+    /// session of that user ends.
+    pub async fn reset_password(&self, caller: &Caller, name: &str, password: &str) -> Result<(), AppError> {
+        let (user, _) =
+            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+        check_new_password("password", password)?;
+        self.store.set_password_hash(&user.id, &hash_password(password)?, None).await?;
+        self.audit(caller, None, "reset-password", "User", name, None, None).await?;
+        Ok(())
     }
 
     /// Deletes a user, their sessions and memberships; the last admin stays.

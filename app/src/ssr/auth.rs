@@ -88,7 +88,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     })
 }
 
-fn password_matches(password: &str, stored: &str) -> bool {
+pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
@@ -101,7 +101,7 @@ pub struct LoginLimiter(Arc<Mutex<Failures>>);
 
 impl LoginLimiter {
     /// How long the pair must wait before trying again, if it must.
-    fn wait(&self, key: &(String, String)) -> Option<Duration> {
+    pub(super) fn wait(&self, key: &(String, String)) -> Option<Duration> {
         let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         failures.retain(|_, (_, since)| since.elapsed() < LOGIN_WINDOW);
         match failures.get(key) {
@@ -110,12 +110,12 @@ impl LoginLimiter {
         }
     }
 
-    fn failed(&self, key: (String, String)) {
+    pub(super) fn failed(&self, key: (String, String)) {
         let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         failures.entry(key).or_insert((0, Instant::now())).0 += 1;
     }
 
-    fn succeeded(&self, key: &(String, String)) {
+    pub(super) fn succeeded(&self, key: &(String, String)) {
         let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         failures.remove(key);
     }

@@ -94,16 +94,29 @@ impl Store {
         Ok(users)
     }
 
-    /// Replaces a user's password hash; a missing user is a `Conflict`.
-    pub async fn set_password_hash(&self, user_id: &str, hash: &str) -> Result<(), StorageError> {
+    /// Replaces a user's password hash and, in the same transaction, ends their sessions but the
+    /// one with hash `keep_session` (the browser that changed it); a missing user is a `Conflict`.
+    pub async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(missing_user(user_id));
         }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -507,13 +520,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_password_hash_is_replaced_and_a_missing_user_is_a_conflict() {
+    async fn a_password_hash_is_replaced_ending_other_sessions_and_a_missing_user_is_a_conflict() {
         let (store, _db) = fresh_store().await;
         let alice = stored_user(&store, "alice").await;
-        store.set_password_hash(&alice.id, "new-hash").await.expect("set");
+        let bob = stored_user(&store, "bob").await;
+        let (created, expires, now) = ("2024-05-01T10:00:00Z", "2024-05-02T10:00:00Z", "2024-05-01T11:00:00Z");
+        for (session, user) in [("here", &alice.id), ("laptop", &alice.id), ("bobs", &bob.id)] {
+            store.create_session(session, user, created, expires).await.expect("session");
+        }
+        store.set_password_hash(&alice.id, "new-hash", Some("here")).await.expect("set");
         let (_, hash) = store.user_by_name("alice").await.expect("by name").expect("alice");
         assert_eq!(hash, "new-hash");
-        let err = store.set_password_hash("no-such-id", "hash").await.expect_err("missing user");
+        assert_eq!(
+            store.session_user("here", now).await.expect("s"),
+            Some(alice.clone()),
+            "the changing browser stays"
+        );
+        assert_eq!(store.session_user("laptop", now).await.expect("s"), None, "every other session ends");
+        assert_eq!(store.session_user("bobs", now).await.expect("s"), Some(bob), "other users keep theirs");
+        store.set_password_hash(&alice.id, "reset-hash", None).await.expect("reset");
+        assert_eq!(store.session_user("here", now).await.expect("s"), None, "a reset ends them all");
+        let err = store.set_password_hash("no-such-id", "hash", None).await.expect_err("missing user");
         assert!(matches!(&err, StorageError::Conflict { kind: "user", name } if name == "no-such-id"), "{err}");
     }
 

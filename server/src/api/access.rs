@@ -72,6 +72,24 @@ pub async fn delete_user(
     Ok(represent(&headers, StatusCode::OK, &user))
 }
 
+/// Sets a user's password from `{password}`; every session of theirs ends (admins).
+#[utoipa::path(put, path = "/api/v1/users/{name}/password", tag = "access",
+    params(("name" = String, Path, description = "The user's name")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{password}`"),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
+    let body = read_body(&headers, body).await?;
+    state.services.reset_password(&caller, &name, text(&body, "password")?).await?;
+    Ok(represent(&headers, StatusCode::OK, &json!({"user": name})))
+}
+
 /// Creates a namespace from `{metadata: {name}}` (admins).
 #[utoipa::path(post, path = "/api/v1/namespaces", tag = "access",
     request_body(content = serde_json::Value, content_type = "application/json", description = "`{metadata: {name}}`"),

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces", get(namespaces::list).post(access::create_namespace))
         .route("/api/v1/users", get(access::list_users).post(access::create_user))
         .route("/api/v1/users/{name}", delete(access::delete_user))
+        .route("/api/v1/users/{name}/password", put(access::reset_password))
         .route("/api/v1/namespaces/{namespace}/members", get(access::list_members))
         .route("/api/v1/namespaces/{namespace}/members/{user}", put(access::set_member).delete(access::remove_member))
         .route("/api/v1/namespaces/{namespace}/api-tokens", get(access::list_tokens).post(access::create_token))

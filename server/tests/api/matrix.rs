@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use app::ssr::auth::secret_hash;
+use app::ssr::auth::{hash_password, secret_hash};
 use app::ssr::Caller;
 use axum::body::Body;
 use domain::{DefaultsScope, DeploymentState, DeploymentStatus, JobState, NamespaceName, Role, RunningStatus, User};
@@ -51,6 +51,8 @@ const CALLERS: [Who; 8] = [
 enum Needs {
     /// Nothing: health, the API's description, signing in and out, who is signed in.
     Nothing,
+    /// A person signed in with a password (not a token): changing that password.
+    Person,
     /// Anyone signed in, or a valid token: the console's status, global defaults.
     SignedIn,
     /// Reading the namespace (viewers up).
@@ -69,7 +71,8 @@ fn refusal(who: Who, needs: Needs) -> Option<u16> {
     match (needs, who) {
         (Nothing, _) => None,
         (_, Who::Anonymous | Who::RevokedToken) => Some(401),
-        (SignedIn, _) => None,
+        (Person, Who::EditorToken) => Some(401),
+        (Person | SignedIn, _) => None,
         (System, Who::Admin) => None,
         (System, _) => Some(403),
         (View | Edit | Manage, Who::Admin) => None,
@@ -117,11 +120,14 @@ fn namespace(name: &str) -> NamespaceName {
     NamespaceName::parse(name).expect("a namespace name")
 }
 
-/// A user who signs in by a session made here (no password: hashing one is slow and beside the point).
-async fn person(store: &Store, name: &str, membership: Option<(&str, Role)>) -> String {
+/// Everybody's password in the fixture.
+const PASSWORD: &str = "fixture-password";
+
+/// A user with `PASSWORD` (as `hash`), signed in by a session made here.
+async fn person(store: &Store, hash: &str, name: &str, membership: Option<(&str, Role)>) -> String {
     let user =
         User { id: uuid::Uuid::new_v4().to_string(), name: name.into(), admin: false, created_at: now_rfc3339() };
-    store.create_user(&user, "no password").await.expect("a user");
+    store.create_user(&user, hash).await.expect("a user");
     if let Some((ns, role)) = membership {
         store.set_member(&namespace(ns), &user.id, role).await.expect("a membership");
     }
@@ -140,6 +146,10 @@ async fn fixture() -> Fixture {
     let default = namespace("default");
     store.ensure_namespace(&namespace("elsewhere")).await.expect("namespace elsewhere");
 
+    let hash = hash_password(PASSWORD).expect("a hash");
+    let (admin, _) = store.user_by_name("admin").await.expect("read").expect("the admin");
+    let admin_session = secret_hash(&console.admin_session);
+    store.set_password_hash(&admin.id, &hash, Some(&admin_session)).await.expect("the admin's password");
     let mut credentials = HashMap::new();
     let cookie = |secret: String| ("cookie", format!("console_session={secret}"));
     let bearer = |secret: &str| ("authorization", format!("Bearer {secret}"));
@@ -151,9 +161,8 @@ async fn fixture() -> Fixture {
         (Who::Owner, "olga", ("default", Role::Owner)),
         (Who::Outsider, "otto", ("elsewhere", Role::Owner)),
     ] {
-        credentials.insert(who, cookie(person(store, name, Some(membership)).await));
+        credentials.insert(who, cookie(person(store, &hash, name, Some(membership)).await));
     }
-    let (admin, _) = store.user_by_name("admin").await.expect("read").expect("the admin");
     let admin = Caller::User(admin);
     let token = |name: &'static str, role| {
         let services = services.clone();
@@ -249,6 +258,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
             System,
         ),
         rest("/api/v1/users/{name}", "DELETE", "/api/v1/users/vera".into(), None, System),
+        rest(
+            "/api/v1/users/{name}/password",
+            "PUT",
+            "/api/v1/users/vera/password".into(),
+            Some(json!({"password": "a new password"})),
+            System,
+        ),
         rest("/api/v1/deployment-defaults", "GET", "/api/v1/deployment-defaults".into(), None, SignedIn),
         rest(
             "/api/v1/deployment-defaults",
@@ -355,7 +371,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
         ),
         rest("/api/v1/namespaces/{namespace}/events", "GET", format!("{NS}/events"), None, View),
         // Server functions: what the console's pages call.
-        server_fn("/api/login", &[("name", "admin"), ("password", "admin-password")], Nothing, false),
+        server_fn("/api/login", &[("name", "admin"), ("password", PASSWORD)], Nothing, false),
         server_fn("/api/logout", &[], Nothing, false),
         server_fn("/api/current_session", &[], Nothing, false),
         server_fn("/api/list_deployments", &[("namespace", "default"), ("mode", "STREAMING")], View, false),
@@ -377,6 +393,17 @@ fn calls(f: &Fixture) -> Vec<Call> {
         server_fn("/api/list_users", &[], System, false),
         server_fn("/api/create_user", &[("name", "newcomer"), ("password", "long enough")], System, true),
         server_fn("/api/delete_user", &[("name", "vera")], System, true),
+        server_fn("/api/reset_password", &[("name", "vera"), ("password", "a new password")], System, true),
+        server_fn(
+            "/api/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new password"),
+                ("repeat_password", "a new password"),
+            ],
+            Person,
+            true,
+        ),
         server_fn("/api/list_namespaces", &[], System, false),
         server_fn("/api/create_namespace", &[("name", "matrix"), ("owner", "otto")], System, true),
         server_fn("/api/list_members", &[("namespace", "default")], Manage, false),
@@ -542,7 +569,16 @@ async fn console_wide_operations_answer_exactly_their_roles() {
 async fn server_functions_answer_exactly_their_roles() {
     check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
         .await;
-    check(&["/api/register_", "/api/create_", "/api/delete_", "/api/remove_", "/api/revoke_"]).await;
+    check(&[
+        "/api/register_",
+        "/api/create_",
+        "/api/delete_",
+        "/api/remove_",
+        "/api/revoke_",
+        "/api/reset_",
+        "/api/change_",
+    ])
+    .await;
 }
 
 /// Every operation of the OpenAPI document, and every registered server function, is in the matrix.
