@@ -75,17 +75,10 @@ pub fn App() -> impl IntoView {
 /// The root address: the first namespace the signed-in person may use.
 #[component]
 fn Home() -> impl IntoView {
-    let session = providers::session::use_session();
+    let namespace = providers::session::use_home_namespace();
     view! {
         <Suspense fallback=|| ()>
-            {move || {
-                let first = session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone()));
-                let target = match first {
-                    Some(namespace) => format!("/namespaces/{namespace}/deployments"),
-                    None => "/namespaces/default/deployments".to_owned(),
-                };
-                view! { <Redirect path=target/> }
-            }}
+            {move || view! { <Redirect path=format!("/namespaces/{}/deployments", namespace.get())/> }}
         </Suspense>
     }
 }

@@ -24,3 +24,12 @@ pub fn use_session() -> Signal<Option<SessionView>> {
     let context = use_context::<SessionContext>();
     Signal::derive(move || context.and_then(|SessionContext(resource)| resource.get()).and_then(Result::ok).flatten())
 }
+
+/// The namespace a person starts in: their first, or `default` while the session loads. Pages
+/// that belong to no namespace (Admin, Your account) show it in the top bar.
+pub fn use_home_namespace() -> Signal<String> {
+    let session = use_session();
+    Signal::derive(move || {
+        session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone())).unwrap_or_else(|| "default".into())
+    })
+}

@@ -7,14 +7,12 @@ use crate::api::access::ChangePassword;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, FIELD, PRIMARY, ROW_FORM};
 use crate::components::layout::Layout;
-use crate::providers::session::use_session;
+use crate::providers::session::{use_home_namespace, use_session};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_session();
-    let namespace = Signal::derive(move || {
-        session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone())).unwrap_or_else(|| "default".into())
-    });
+    let namespace = use_home_namespace();
     let change = ServerAction::<ChangePassword>::new();
     let form = NodeRef::new();
     clear_after_success(change, form);

@@ -12,7 +12,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{section_title, Table};
-use crate::providers::session::use_session;
+use crate::providers::session::use_home_namespace;
 use crate::view_model::{short_time, NamespaceRow, UserRow};
 
 const USER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Namespaces", false), ("Created (UTC)", false), ("", true)];
@@ -21,11 +21,7 @@ const NAMESPACE_COLUMNS: &[(&str, bool)] =
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let session = use_session();
-    // The top bar's namespace: the first one, as on the console's home.
-    let namespace = Signal::derive(move || {
-        session.get().and_then(|s| s.namespaces.first().map(|n| n.name.clone())).unwrap_or_else(|| "default".into())
-    });
+    let namespace = use_home_namespace();
     let create_user = ServerAction::<CreateUser>::new();
     let delete_user = ServerAction::<DeleteUser>::new();
     let create_namespace = ServerAction::<CreateNamespace>::new();
