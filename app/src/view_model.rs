@@ -320,6 +320,13 @@ pub struct MemberRow {
     pub role: Role,
 }
 
+/// A namespace's API tokens, and the one just made by a plain form post with its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub tokens: Vec<ApiToken>,
+    pub just_created: Option<CreatedToken>,
+}
+
 /// A new API token with its secret, which is shown this once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatedToken {

@@ -159,3 +159,22 @@ test('a person changes their own password, and an admin sets a new one that ends
   await expect(own.getByTestId('user')).toContainText(name);
   await context.close();
 });
+
+test('a token made without JavaScript shows its secret once, on the page the form returns to @ssr', async ({ page, playwright }) => {
+  const access = new AccessPage(page, 'default');
+  await page.goto('/namespaces/default/access');
+  const name = `static-${Date.now().toString(36)}`;
+  await access.createToken(name, 'VIEWER');
+  // The server answers the plain form post with a redirect back here (an empty query marks it).
+  await expect(page).toHaveURL(/\/namespaces\/default\/access\??$/);
+  await expect(access.secret).toHaveText(/^[0-9a-f]{64}$/);
+  const secret = (await access.secret.textContent())?.trim() ?? '';
+  await expect(access.token(name)).toContainText('active');
+  await page.reload();
+  await expect(access.token(name)).toContainText('active');
+  await expect(access.secret).toHaveCount(0);
+
+  const bearer = await playwright.request.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
+  expect((await bearer.get('/api/v1/namespaces/default/deployments')).status()).toBe(200);
+  await bearer.dispose();
+});

@@ -6,7 +6,7 @@ use domain::{ApiToken, AuditEntry, Role};
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
+use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, TokenList, UserRow};
 
 /// Every user and the namespaces they belong to (admins).
 #[server(endpoint = "list_users")]
@@ -57,13 +57,13 @@ pub async fn change_password(
     new_password: String,
     repeat_password: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::auth::session_secret;
-    use crate::ssr::{answer, caller, services, Permission, Scope};
+    use crate::ssr::auth::SESSION_COOKIE;
+    use crate::ssr::{answer, caller, request_cookie, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
         services.require(&caller(), Permission::ViewSystem, Scope::Console).await?;
-        let session = use_context::<http::request::Parts>().and_then(|parts| session_secret(&parts.headers));
+        let session = request_cookie(SESSION_COOKIE);
         services
             .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
             .await
@@ -159,30 +159,36 @@ pub async fn remove_member(namespace: String, user: String) -> Result<String, Ap
     .await
 }
 
-/// The namespace's API tokens, revoked ones included, never their secrets (owners).
+/// The namespace's API tokens, revoked ones included, never their secrets (owners) — but right
+/// after a token was made by a plain form post (no JavaScript), that token with its secret, once.
 #[server(endpoint = "list_api_tokens")]
-pub async fn list_api_tokens(namespace: String) -> Result<Vec<ApiToken>, AppError> {
+pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        Ok(services.store.list_api_tokens(&namespace).await?)
+        let just_created = services.take_new_token(&namespace).await?;
+        Ok(TokenList { tokens: services.store.list_api_tokens(&namespace).await?, just_created })
     })
     .await
 }
 
 /// A new API token of the namespace with `role`; its secret is in the answer this once (owners).
+/// After a plain form post, the page the browser goes back to shows it instead, once.
 #[server(endpoint = "create_api_token")]
 pub async fn create_api_token(namespace: String, name: String, role: Role) -> Result<CreatedToken, AppError> {
-    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let (token, secret) = services.create_api_token(&caller(), &namespace, &name, role).await?;
+        if plain_form_post() {
+            services.hand_over_new_token(&namespace, &token, &secret)?;
+        }
         Ok(CreatedToken { token, secret: secret.expose().to_owned() })
     })
     .await

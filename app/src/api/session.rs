@@ -9,27 +9,16 @@ use crate::view_model::SessionView;
 #[server(endpoint = "login")]
 pub async fn login(name: String, password: String) -> Result<(), AppError> {
     use crate::ssr::auth::{ClientAddress, SESSION_COOKIE, SESSION_LIFETIME};
-    use crate::ssr::{answer, services};
+    use crate::ssr::{answer, services, set_cookie};
 
     answer(async {
         let services = services()?;
-        let parts = use_context::<http::request::Parts>();
-        let address = parts
-            .as_ref()
-            .and_then(|p| p.extensions.get::<ClientAddress>())
-            .map_or_else(|| "unknown".to_owned(), |a| a.0.clone());
-        let over_tls = parts.as_ref().is_some_and(|p| {
-            p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
-                || p.uri.scheme_str() == Some("https")
-        });
+        let address = use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<ClientAddress>().map(|a| a.0.clone()))
+            .unwrap_or_else(|| "unknown".to_owned());
         let (_, secret) = services.sign_in(name.trim(), &password, &address).await?;
-        let secure = if over_tls { "; Secure" } else { "" };
-        let cookie = format!(
-            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            secret.expose(),
-            SESSION_LIFETIME.as_secs()
-        );
-        set_cookie(&cookie)?;
+        let lifetime = SESSION_LIFETIME.as_secs();
+        set_cookie(SESSION_COOKIE, secret.expose(), &format!("Path=/; SameSite=Lax; Max-Age={lifetime}"))?;
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -39,15 +28,14 @@ pub async fn login(name: String, password: String) -> Result<(), AppError> {
 /// Ends the session and goes to the sign-in page.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::ssr::auth::{session_secret, SESSION_COOKIE};
-    use crate::ssr::services;
+    use crate::ssr::auth::SESSION_COOKIE;
+    use crate::ssr::{request_cookie, services, set_cookie};
 
     let services = services()?;
-    let session = use_context::<http::request::Parts>().and_then(|parts| session_secret(&parts.headers));
-    if let Some(session) = session {
+    if let Some(session) = request_cookie(SESSION_COOKIE) {
         services.sign_out(&session).await?;
     }
-    set_cookie(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))?;
+    set_cookie(SESSION_COOKIE, "", "Path=/; SameSite=Lax; Max-Age=0")?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -72,12 +60,4 @@ pub async fn current_session() -> Result<Option<SessionView>, AppError> {
         Ok(Some(SessionView { name: user.name, admin: user.admin, namespaces }))
     })
     .await
-}
-
-#[cfg(feature = "ssr")]
-fn set_cookie(cookie: &str) -> Result<(), AppError> {
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
-    let value = http::HeaderValue::from_str(cookie).map_err(|_| AppError::Internal)?;
-    response.append_header(http::header::SET_COOKIE, value);
-    Ok(())
 }

@@ -12,7 +12,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
-use crate::view_model::{short_time, MemberRow};
+use crate::view_model::{short_time, CreatedToken, MemberRow};
 
 const ROLES: [Role; 3] = [Role::Viewer, Role::Editor, Role::Owner];
 const MEMBER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Role", false), ("", true)];
@@ -57,7 +57,11 @@ pub fn AccessPage() -> impl IntoView {
             {move || revoke_token.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading API tokens…"</p> }>
                 {move || tokens.get().map(|result| match result {
-                    Ok(rows) => view! { <Tokens rows namespace=namespace.get_untracked() revoke_token/> }.into_any(),
+                    Ok(list) => view! {
+                        <Tokens rows=list.tokens namespace=namespace.get_untracked() revoke_token/>
+                        // After a plain form post (no JavaScript) the new secret comes with the list.
+                        {list.just_created.map(|created| view! { <NewSecret created/> })}
+                    }.into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -218,16 +222,22 @@ fn NewToken(namespace: Signal<String>, create_token: ServerAction<CreateApiToken
             <button type="submit" class=PRIMARY>"Create token"</button>
         </ActionForm>
         {move || create_token.value().get().map(|result| match result {
-            Ok(created) => view! {
-                <div role="status" class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
-                    <p class="font-medium">{format!("Token {} created. Copy its secret now: it is not shown again.", created.token.name)}</p>
-                    <code data-testid="token-secret" class="mt-2 block select-all break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
-                        {created.secret}
-                    </code>
-                    <p class="mt-2 text-xs">"Send it as " <code>"Authorization: Bearer <secret>"</code> " to the REST API."</p>
-                </div>
-            }.into_any(),
+            Ok(created) => view! { <NewSecret created/> }.into_any(),
             Err(err) => view! { <ErrorPanel err/> }.into_any(),
         })}
+    }
+}
+
+/// A new token's secret, shown this once.
+#[component]
+fn NewSecret(created: CreatedToken) -> impl IntoView {
+    view! {
+        <div role="status" class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
+            <p class="font-medium">{format!("Token {} created. Copy its secret now: it is not shown again.", created.token.name)}</p>
+            <code data-testid="token-secret" class="mt-2 block select-all break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
+                {created.secret}
+            </code>
+            <p class="mt-2 text-xs">"Send it as " <code>"Authorization: Bearer <secret>"</code> " to the REST API."</p>
+        </div>
     }
 }

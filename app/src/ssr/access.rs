@@ -6,9 +6,12 @@ use serde_json::Value;
 use storage::now_rfc3339;
 
 use super::auth::{hash_password, password_matches, secret_hash, Caller, Secret};
-use super::Services;
+use super::{request_cookie, set_cookie, Services};
 use crate::error::AppError;
-use crate::view_model::{MemberRow, NamespaceRow, UserRow};
+use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
+
+/// The cookie that carries a new token's secret to the page after a plain form post.
+const NEW_TOKEN_COOKIE: &str = "console_new_token";
 
 /// The shortest password the console accepts.
 const MIN_PASSWORD: usize = 8;
@@ -270,6 +273,30 @@ impl Services {
         let after = serde_json::json!({"role": role});
         self.audit(caller, Some(namespace), "create", "ApiToken", name, None, Some(after)).await?;
         Ok((token, secret))
+    }
+
+    /// Keeps a new token's secret for the page a plain form post goes back to: a cookie only that
+    /// namespace's Access page receives, HttpOnly, for at most five minutes, read once.
+    pub fn hand_over_new_token(
+        &self,
+        namespace: &NamespaceName,
+        token: &ApiToken,
+        secret: &Secret,
+    ) -> Result<(), AppError> {
+        let path = format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=300");
+        set_cookie(NEW_TOKEN_COOKIE, &format!("{}.{}", token.id, secret.expose()), &path)
+    }
+
+    /// The token handed over by `hand_over_new_token`, if this request brings it (and it is still
+    /// valid); the cookie is cleared either way.
+    pub async fn take_new_token(&self, namespace: &NamespaceName) -> Result<Option<CreatedToken>, AppError> {
+        let Some(raw) = request_cookie(NEW_TOKEN_COOKIE) else { return Ok(None) };
+        set_cookie(NEW_TOKEN_COOKIE, "", &format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=0"))?;
+        let Some((id, secret)) = raw.split_once('.') else { return Ok(None) };
+        let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
+        Ok(token
+            .filter(|t| t.id == id && t.namespace == namespace.as_str() && t.revoked_at.is_none())
+            .map(|token| CreatedToken { token, secret: secret.to_owned() }))
     }
 
     /// Revokes an API token: it stops working at once.

@@ -81,6 +81,35 @@ pub fn parse_namespace(raw: &str) -> Result<NamespaceName, AppError> {
     NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("namespace {raw:?}: {err}")))
 }
 
+/// Adds a `Set-Cookie` to the current response: `name=value` with `attributes` (path, SameSite,
+/// Max-Age), always HttpOnly, and Secure when the request came over TLS.
+pub fn set_cookie(name: &str, value: &str, attributes: &str) -> Result<(), AppError> {
+    let parts = use_context::<http::request::Parts>();
+    let over_tls = parts.as_ref().is_some_and(|p| {
+        p.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+            || p.uri.scheme_str() == Some("https")
+    });
+    let secure = if over_tls { "; Secure" } else { "" };
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let cookie = format!("{name}={value}; {attributes}; HttpOnly{secure}");
+    let value = http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}
+
+/// A cookie of the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    use_context::<http::request::Parts>().and_then(|parts| auth::cookie(&parts.headers, name))
+}
+
+/// Whether the current request is a plain form post (no JavaScript): the browser then follows a
+/// redirect back to the page, and only what the page shows reaches the person.
+pub fn plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// A server function's answer: `work`'s result, with the response's HTTP status set from its error.
 pub async fn answer<T>(work: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = work.await;
