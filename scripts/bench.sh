@@ -12,3 +12,5 @@ say "Lifecycle engine vs direct Flink REST calls (start, stateful upgrade)"
 cargo bench --locked -p engine --bench engine_vs_direct
 say "Lifecycle engine throughput (10,000 deployments, fake Flink)"
 cargo bench --locked -p engine --bench engine_throughput
+say "What sign-in and authorisation cost per REST request (in-process, SQLite)"
+cargo bench --locked -p server --bench request_cost

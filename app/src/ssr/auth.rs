@@ -181,16 +181,21 @@ impl Services {
             Scope::Namespace(namespace) => namespace,
         };
         let hidden = || AppError::NotFound(format!("namespace {namespace}"));
-        let role = match caller {
+        let member = match caller {
             Caller::Anonymous => return Err(sign_in_first()),
             Caller::Token(token) if token.namespace != namespace.as_str() => return Err(hidden()),
+            Caller::User(user) if !user.admin => Some(user.id.as_str()),
+            Caller::Token(_) | Caller::User(_) => None,
+        };
+        // One read: does the namespace exist, and what is the caller's role there?
+        let (exists, membership) = self.store.namespace_access(namespace, member).await?;
+        let role = match caller {
+            _ if !exists => return Err(hidden()),
             Caller::Token(token) => Some(token.role),
             Caller::User(user) if user.admin => None,
-            Caller::User(user) => Some(self.store.role_of(namespace, &user.id).await?.ok_or_else(hidden)?),
+            Caller::User(_) => Some(membership.ok_or_else(hidden)?),
+            Caller::Anonymous => return Err(sign_in_first()),
         };
-        if !self.store.namespace_exists(namespace).await? {
-            return Err(hidden());
-        }
         if let Some(role) = role {
             if !permits(role, permission) {
                 return Err(AppError::Forbidden(format!(

@@ -252,6 +252,24 @@ impl Store {
         Ok(members)
     }
 
+    /// In one read, what authorising a request in a namespace needs: whether the namespace exists,
+    /// and `user_id`'s role there (`None` without a user, or when they are not a member).
+    pub async fn namespace_access(
+        &self,
+        namespace: &NamespaceName,
+        user_id: Option<&str>,
+    ) -> Result<(bool, Option<Role>), StorageError> {
+        let (exists, role): (i64, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM namespaces WHERE name = $1),
+                    (SELECT role FROM memberships WHERE namespace = $1 AND user_id = $2)",
+        )
+        .bind(namespace.as_str())
+        .bind(user_id.unwrap_or_default())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((exists > 0, role.as_deref().map(role_from_column).transpose()?))
+    }
+
     /// A user's role in a namespace, if they are a member.
     pub async fn role_of(&self, namespace: &NamespaceName, user_id: &str) -> Result<Option<Role>, StorageError> {
         let row: Option<(String,)> =
@@ -580,6 +598,21 @@ mod tests {
         assert_eq!(store.members(&namespace("default")).await.expect("members"), [(bob, Role::Viewer)]);
         assert!(!store.delete_user(&alice.id).await.expect("delete again"), "nothing left to delete");
         store.create_user(&user("alice", false), "h").await.expect("the name is free again");
+    }
+
+    #[tokio::test]
+    async fn namespace_access_reads_existence_and_role_at_once() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let alice = stored_user(&store, "alice").await;
+        store.set_member(&namespace("default"), &alice.id, Role::Editor).await.expect("member");
+        let access = |ns: &'static str, user: Option<String>| {
+            let store = store.clone();
+            async move { store.namespace_access(&namespace(ns), user.as_deref()).await.expect("access") }
+        };
+        assert_eq!(access("default", Some(alice.id.clone())).await, (true, Some(Role::Editor)));
+        assert_eq!(access("other", Some(alice.id.clone())).await, (true, None), "not a member there");
+        assert_eq!(access("default", None).await, (true, None), "no user asked about");
+        assert_eq!(access("nowhere", Some(alice.id.clone())).await, (false, None));
     }
 
     // Sessions.
