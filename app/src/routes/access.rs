@@ -24,11 +24,16 @@ pub fn AccessPage() -> impl IntoView {
     let params = use_params_map();
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
 
+    // Changing a member's role in the table and adding one are separate actions, so that a role
+    // change finishing never clears what is being typed into the add form.
     let set_member = ServerAction::<SetMember>::new();
+    let add_member = ServerAction::<SetMember>::new();
     let remove_member = ServerAction::<RemoveMember>::new();
     let members = Resource::new(
-        move || (namespace.get(), set_member.version().get(), remove_member.version().get()),
-        |(namespace, _, _)| list_members(namespace),
+        move || {
+            (namespace.get(), set_member.version().get(), add_member.version().get(), remove_member.version().get())
+        },
+        |(namespace, _, _, _)| list_members(namespace),
     );
     let create_token = ServerAction::<CreateApiToken>::new();
     let revoke_token = ServerAction::<RevokeApiToken>::new();
@@ -45,6 +50,7 @@ pub fn AccessPage() -> impl IntoView {
                 "Who may use namespace " <span class="font-mono">{move || namespace.get()}</span>
                 ": viewers read, editors also change and run deployments, owners also manage access, targets and defaults."
             </p>
+            {move || set_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             {move || remove_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading members…"</p> }>
                 {move || members.get().map(|result| match result {
@@ -52,7 +58,7 @@ pub fn AccessPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
-            <AddMember namespace set_member/>
+            <AddMember namespace add_member/>
 
             {move || revoke_token.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading API tokens…"</p> }>
@@ -141,11 +147,11 @@ fn Members(
 }
 
 #[component]
-fn AddMember(namespace: Signal<String>, set_member: ServerAction<SetMember>) -> impl IntoView {
+fn AddMember(namespace: Signal<String>, add_member: ServerAction<SetMember>) -> impl IntoView {
     let form = NodeRef::new();
-    clear_after_success(set_member, form);
+    clear_after_success(add_member, form);
     view! {
-        <ActionForm action=set_member node_ref=form attr:class=ROW_FORM attr:aria-label="Add a member">
+        <ActionForm action=add_member node_ref=form attr:class=ROW_FORM attr:aria-label="Add a member">
             <input type="hidden" name="namespace" value=move || namespace.get()/>
             <label class="block text-xs font-medium text-slate-600">
                 "User name"
@@ -158,7 +164,7 @@ fn AddMember(namespace: Signal<String>, set_member: ServerAction<SetMember>) -> 
             <button type="submit" class=PRIMARY>"Add member"</button>
             <p class="basis-full text-xs text-slate-500">"The user must exist; a system admin creates users on the Admin page."</p>
         </ActionForm>
-        {move || set_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+        {move || add_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
     }
 }
 
