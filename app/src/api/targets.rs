@@ -32,11 +32,7 @@ pub async fn register_session_target(namespace: String, name: String, url: Strin
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let document =
             serde_json::json!({"metadata": {"name": name.trim()}, "spec": {"flinkSession": {"url": url.trim()}}});
-        let target = services.create_deployment_target(&namespace, &document).await?;
-        let after = Some(serde_json::json!({"spec": target.spec}));
-        services
-            .audit(&caller(), Some(&namespace), "create", "DeploymentTarget", &target.metadata.name, None, after)
-            .await?;
+        let target = services.create_deployment_target(&caller(), &namespace, &document).await?;
         Ok(TargetRow::from(&services.health.with_status(target)))
     })
     .await

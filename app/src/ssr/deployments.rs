@@ -171,6 +171,7 @@ impl Services {
     /// Applies a merge patch to the defaults of `scope` (checked together with the layers beneath).
     pub async fn patch_deployment_defaults(
         &self,
+        caller: &Caller,
         scope: &DefaultsScope,
         patch: &Value,
     ) -> Result<DeploymentDefaults, AppError> {
@@ -199,6 +200,12 @@ impl Services {
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
         self.store.save_deployment_defaults(scope, &updated, current.metadata.resource_version).await?;
+        let (namespace, name) = match scope {
+            DefaultsScope::Global => (None, "global"),
+            DefaultsScope::Namespace(namespace) => (Some(namespace), namespace.as_str()),
+        };
+        let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
+        self.audit(caller, namespace, "update", "DeploymentDefaults", name, before, after).await?;
         tracing::info!(
             scope = scope.namespace(),
             version = updated.metadata.resource_version,

@@ -5,7 +5,7 @@ use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, Resou
 use serde_json::Value;
 use storage::now_rfc3339;
 
-use super::Services;
+use super::{Caller, Services};
 use crate::error::AppError;
 
 impl Services {
@@ -20,6 +20,7 @@ impl Services {
     /// then on. A taken name is a conflict.
     pub async fn create_deployment_target(
         &self,
+        caller: &Caller,
         namespace: &NamespaceName,
         document: &Value,
     ) -> Result<DeploymentTarget, AppError> {
@@ -50,6 +51,8 @@ impl Services {
             status: None,
         };
         let stored = self.store.upsert_deployment_target(&target).await?;
+        let after = Some(serde_json::json!({"spec": stored.spec}));
+        self.audit(caller, Some(namespace), "create", "DeploymentTarget", &stored.metadata.name, None, after).await?;
         tracing::info!(%namespace, name = %stored.metadata.name, url = ?stored.spec.rest_url(), "deployment target registered");
         Ok(self.health.with_status(stored))
     }
@@ -57,6 +60,7 @@ impl Services {
     /// Removes a target no deployment of the namespace runs on.
     pub async fn delete_deployment_target(
         &self,
+        caller: &Caller,
         namespace: &NamespaceName,
         name: &str,
     ) -> Result<DeploymentTarget, AppError> {
@@ -76,6 +80,8 @@ impl Services {
             )));
         }
         self.store.delete_deployment_target(namespace, name).await?;
+        let before = Some(serde_json::json!({"spec": target.spec}));
+        self.audit(caller, Some(namespace), "delete", "DeploymentTarget", name, before, None).await?;
         tracing::info!(%namespace, %name, "deployment target deleted");
         Ok(target)
     }

@@ -43,13 +43,8 @@ pub async fn patch(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let patch = read_body(&headers, body).await?;
-    let defaults =
-        state.services.patch_deployment_defaults(&DefaultsScope::Namespace(namespace.clone()), &patch).await?;
-    let after = Some(defaults.spec.clone());
-    state
-        .services
-        .audit(&caller, Some(&namespace), "update", "DeploymentDefaults", namespace.as_str(), None, after)
-        .await?;
+    let scope = DefaultsScope::Namespace(namespace);
+    let defaults = state.services.patch_deployment_defaults(&caller, &scope, &patch).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }
 
@@ -77,8 +72,6 @@ pub async fn patch_global(
 ) -> Result<Response, ApiError> {
     state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
     let patch = read_body(&headers, body).await?;
-    let defaults = state.services.patch_deployment_defaults(&DefaultsScope::Global, &patch).await?;
-    let after = Some(defaults.spec.clone());
-    state.services.audit(&caller, None, "update", "DeploymentDefaults", "global", None, after).await?;
+    let defaults = state.services.patch_deployment_defaults(&caller, &DefaultsScope::Global, &patch).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
 }

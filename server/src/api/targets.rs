@@ -46,12 +46,7 @@ pub async fn create(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let document = read_body(&headers, body).await?;
-    let target = state.services.create_deployment_target(&namespace, &document).await?;
-    let after = Some(serde_json::json!({"spec": target.spec}));
-    state
-        .services
-        .audit(&caller, Some(&namespace), "create", "DeploymentTarget", &target.metadata.name, None, after)
-        .await?;
+    let target = state.services.create_deployment_target(&caller, &namespace, &document).await?;
     Ok(represent(&headers, StatusCode::CREATED, &target))
 }
 
@@ -82,8 +77,6 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let target = state.services.delete_deployment_target(&namespace, &name).await?;
-    let before = Some(serde_json::json!({"spec": target.spec}));
-    state.services.audit(&caller, Some(&namespace), "delete", "DeploymentTarget", &name, before, None).await?;
+    let target = state.services.delete_deployment_target(&caller, &namespace, &name).await?;
     Ok(represent(&headers, StatusCode::OK, &target))
 }
