@@ -77,6 +77,28 @@ fn is_page(request: &Request) -> bool {
         && !path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
+/// How often expired sessions are swept away.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes expired sessions now and then until `shutdown` turns true. An expired session signs
+/// nobody in already; this keeps the table from growing with every sign-in.
+pub async fn sweep_expired_sessions(store: storage::Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match store.delete_expired_sessions(&storage::now_rfc3339()).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "expired sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot delete expired sessions"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

@@ -83,6 +83,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|err| format!("cannot register the local deployment target: {err}"))?;
     let health = HealthBoard::default();
     tokio::spawn(server::targets::probe_forever(store.clone(), health.clone(), flink.clone(), shutdown_rx.clone()));
+    tokio::spawn(server::auth::sweep_expired_sessions(store.clone(), shutdown_rx.clone()));
     let engine = Arc::new(engine::Engine::new(
         store.clone(),
         Arc::new(server::clusters::TargetClusters::new(store.clone())),
