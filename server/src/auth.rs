@@ -1,7 +1,8 @@
 //! The authentication layer: every request leaves here with a `Caller` (from the session cookie or
 //! an `Authorization: Bearer` API token, else anonymous) and the client's address on it. It also
-//! refuses cross-site writes made with a session cookie, and sends people who are not signed in to
-//! the sign-in page. Whether a caller may do something is decided later, by `Services::require`.
+//! refuses cross-site writes made with a session cookie, sends people who are not signed in to the
+//! sign-in page, and sweeps expired sessions away. Whether a caller may do something is decided
+//! later, by `Services::require`.
 
 use std::net::SocketAddr;
 
