@@ -213,8 +213,6 @@ pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken,
 #[server(endpoint = "list_audit")]
 pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission, Scope};
-    /// How many entries a page shows.
-    const PAGE: u32 = 200;
 
     answer(async {
         let services = services()?;
@@ -229,7 +227,7 @@ pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, Ap
                 None
             }
         };
-        Ok(services.store.list_audit(namespace.as_ref(), PAGE).await?)
+        services.audit_log(namespace.as_ref()).await
     })
     .await
 }

@@ -13,6 +13,9 @@ use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
 /// The cookie that carries a new token's secret to the page after a plain form post.
 const NEW_TOKEN_COOKIE: &str = "console_new_token";
 
+/// How many audit lines the console and the API answer with at once, newest first.
+const AUDIT_PAGE: u32 = 200;
+
 /// The shortest password the console accepts.
 const MIN_PASSWORD: usize = 8;
 
@@ -50,6 +53,11 @@ impl Services {
         };
         self.store.append_audit(&entry).await?;
         Ok(())
+    }
+
+    /// The newest `AUDIT_PAGE` lines of the audit log: of one namespace, or of the whole console.
+    pub async fn audit_log(&self, namespace: Option<&NamespaceName>) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.store.list_audit(namespace, AUDIT_PAGE).await?)
     }
 
     /// Creates a user who can sign in (admins only).

@@ -127,9 +127,8 @@ pub async fn list_members(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let members = state.services.store.members(&namespace).await?;
-    let items: Vec<Value> = members.into_iter().map(|(user, role)| json!({"user": user.name, "role": role})).collect();
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("MemberList", items)))
+    let members = state.services.member_rows(&namespace).await?;
+    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("MemberList", members)))
 }
 
 /// Gives a user a role in the namespace, or changes it, from `{role}` (owners).
@@ -233,6 +232,6 @@ pub async fn audit_log(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let entries = state.services.store.list_audit(Some(&namespace), 200).await?;
+    let entries = state.services.audit_log(Some(&namespace)).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("AuditLog", entries)))
 }
