@@ -57,16 +57,19 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<storage::StorageError> for AppError {
-    fn from(err: storage::StorageError) -> Self {
-        use storage::StorageError::*;
+impl From<services::ServiceError> for AppError {
+    fn from(err: services::ServiceError) -> Self {
+        use services::ServiceError as E;
         match err {
-            AlreadyExists { .. } | Conflict { .. } => Self::Conflict(err.to_string()),
-            NoSuchNamespace(name) => Self::NotFound(format!("namespace {name}")),
-            Database(_) | Migration(_) | CorruptDocument(_) => {
-                tracing::error!(error = %err, "storage failed");
-                Self::Internal
-            }
+            E::BadRequest(m) => Self::BadRequest(m),
+            E::Unauthorized(m) => Self::Unauthorized(m),
+            E::NotFound(m) => Self::NotFound(m),
+            E::Forbidden(m) => Self::Forbidden(m),
+            E::Conflict(m) => Self::Conflict(m),
+            E::PayloadTooLarge(m) => Self::PayloadTooLarge(m),
+            E::UnsupportedMediaType(m) => Self::UnsupportedMediaType(m),
+            E::TooManyRequests(m) => Self::TooManyRequests(m),
+            E::Internal => Self::Internal,
         }
     }
 }
@@ -74,21 +77,5 @@ impl From<storage::StorageError> for AppError {
 impl From<domain::InvalidInput> for AppError {
     fn from(err: domain::InvalidInput) -> Self {
         Self::BadRequest(err.to_string())
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<engine::requests::RequestError> for AppError {
-    fn from(err: engine::requests::RequestError) -> Self {
-        use engine::requests::RequestError::*;
-        match err {
-            NoSuchDeployment(id) => Self::NotFound(format!("deployment {id}")),
-            NotPossible(why) => Self::Conflict(why),
-            Storage(err) => err.into(),
-            Record(err) => {
-                tracing::error!(error = %err, "the engine's record is unreadable");
-                Self::Internal
-            }
-        }
     }
 }

@@ -314,11 +314,7 @@ pub struct NamespaceRow {
 }
 
 /// A member of a namespace and their role there.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberRow {
-    pub user: String,
-    pub role: Role,
-}
+pub use domain::Member as MemberRow;
 
 /// A namespace's API tokens, and the one just made by a plain form post with its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

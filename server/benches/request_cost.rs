@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use app::ssr::{Caller, HealthBoard, Services};
 use axum::body::Body;
 use axum::http::Request;
 use domain::{NamespaceName, Role, User};
@@ -14,6 +13,7 @@ use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use server::local_flink::FlinkSupervision;
 use server::{router, seed, AppState};
+use services::{Caller, HealthBoard, Services};
 use storage::{now_rfc3339, Store};
 use tower::ServiceExt;
 
@@ -61,7 +61,7 @@ async fn main() {
     let namespace = NamespaceName::parse("default").expect("a namespace");
     let editor =
         User { id: uuid::Uuid::new_v4().to_string(), name: "ed".into(), admin: false, created_at: now_rfc3339() };
-    store.create_user(&editor, &app::ssr::auth::hash_password("bench-password").expect("a hash")).await.expect("ed");
+    store.create_user(&editor, &services::auth::hash_password("bench-password").expect("a hash")).await.expect("ed");
     store.set_member(&namespace, &editor.id, Role::Editor).await.expect("ed's role");
     let (_, editor_secret) = services.sign_in("ed", "bench-password", "bench").await.expect("ed signs in");
     let (_, token) =

@@ -6,12 +6,12 @@
 
 use std::net::SocketAddr;
 
-use app::ssr::auth::{session_secret, ClientAddress};
-use app::ssr::Caller;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use services::auth::{session_secret, ClientAddress};
+use services::Caller;
 
 use crate::AppState;
 

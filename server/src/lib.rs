@@ -13,12 +13,12 @@ pub mod targets;
 
 use std::sync::Arc;
 
-use app::ssr::Services;
 use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use services::Services;
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use app::ssr::{HealthBoard, Services};
 use clap::Parser;
 use leptos::prelude::LeptosOptions;
 use server::config::{Cli, Command, LocalFlinkArgs, ServeArgs};
 use server::local_flink::{local_cluster, FlinkSupervision};
 use server::{router, seed, AppState};
+use services::{HealthBoard, Services};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 

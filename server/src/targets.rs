@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::HealthBoard;
 use domain::*;
 use flink::local::Health;
 use flink::FlinkClient;
+use services::HealthBoard;
 use storage::{now_rfc3339, StorageError, Store};
 use tokio::sync::watch;
 

@@ -16,7 +16,7 @@ pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
     answer(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        services.user_rows().await
+        crate::ssr::user_rows(&services).await
     })
     .await
 }
@@ -66,7 +66,8 @@ pub async fn change_password(
         let session = request_cookie(SESSION_COOKIE);
         services
             .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
-            .await
+            .await?;
+        Ok(())
     })
     .await
 }
@@ -93,7 +94,7 @@ pub async fn list_namespaces() -> Result<Vec<NamespaceRow>, AppError> {
     answer(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        services.namespace_rows().await
+        crate::ssr::namespace_rows(&services).await
     })
     .await
 }
@@ -123,7 +124,7 @@ pub async fn list_members(namespace: String) -> Result<Vec<MemberRow>, AppError>
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        services.member_rows(&namespace).await
+        Ok(services.members(&namespace).await?)
     })
     .await
 }
@@ -169,8 +170,8 @@ pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        let just_created = services.take_new_token(&namespace).await?;
-        Ok(TokenList { tokens: services.store.list_api_tokens(&namespace).await?, just_created })
+        let just_created = crate::ssr::take_new_token(&services, &namespace).await?;
+        Ok(TokenList { tokens: services.api_tokens(&namespace).await?, just_created })
     })
     .await
 }
@@ -187,7 +188,7 @@ pub async fn create_api_token(namespace: String, name: String, role: Role) -> Re
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let (token, secret) = services.create_api_token(&caller(), &namespace, &name, role).await?;
         if plain_form_post() {
-            services.hand_over_new_token(&namespace, &token, &secret)?;
+            crate::ssr::hand_over_new_token(&namespace, &token, &secret)?;
         }
         Ok(CreatedToken { token, secret: secret.expose().to_owned() })
     })
@@ -203,7 +204,7 @@ pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken,
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        services.revoke_api_token(&caller(), &namespace, &id).await
+        Ok(services.revoke_api_token(&caller(), &namespace, &id).await?)
     })
     .await
 }
@@ -227,7 +228,7 @@ pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, Ap
                 None
             }
         };
-        services.audit_log(namespace.as_ref()).await
+        Ok(services.audit_log(namespace.as_ref()).await?)
     })
     .await
 }

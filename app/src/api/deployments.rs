@@ -16,7 +16,7 @@ pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let deployments = services.store.list_deployments(&namespace, Some(mode)).await?;
+        let deployments = services.deployments(&namespace, Some(mode)).await?;
         Ok(deployments.iter().map(DeploymentRow::from).collect())
     })
     .await
@@ -31,7 +31,7 @@ pub async fn get_deployment(namespace: String, deployment_id: String) -> Result<
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        services.deployment_detail(&namespace, &deployment_id).await
+        crate::ssr::deployment_detail(&services, &namespace, &deployment_id).await
     })
     .await
 }

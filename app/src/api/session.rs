@@ -51,10 +51,10 @@ pub async fn current_session() -> Result<Option<SessionView>, AppError> {
         let services = services()?;
         let Caller::User(user) = caller() else { return Ok(None) };
         let namespaces = if user.admin {
-            let all = services.store.list_namespaces().await?;
+            let all = services.namespaces().await?;
             all.into_iter().map(|ns| NamespaceChoice { name: ns.metadata.name, role: None }).collect()
         } else {
-            let mine = services.store.memberships(&user.id).await?;
+            let mine = services.memberships(&user).await?;
             mine.into_iter().map(|(name, role)| NamespaceChoice { name, role: Some(role) }).collect()
         };
         Ok(Some(SessionView { name: user.name, admin: user.admin, namespaces }))

@@ -14,8 +14,8 @@ pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let targets = services.store.list_deployment_targets(&namespace).await?;
-        Ok(targets.into_iter().map(|t| TargetRow::from(&services.health.with_status(t))).collect())
+        let targets = services.deployment_targets(&namespace).await?;
+        Ok(targets.iter().map(TargetRow::from).collect())
     })
     .await
 }

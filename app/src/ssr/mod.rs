@@ -1,65 +1,16 @@
-//! Server-side services for server functions: the store, and the one authorisation entry point
-//! every server function and REST handler goes through, and the operations on resources both of
-//! them use. Compiled only with `ssr`.
+//! The Leptos glue around the services (`crates/services`): who is calling, the services of the
+//! request, cookies and response statuses, and the view models pages show, built from the
+//! services' reads. Compiled only with `ssr`; every rule lives in the services.
 
-mod access;
-pub mod auth;
-mod deployments;
-mod targets;
+mod views;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-
-pub use auth::{Caller, Scope};
-pub use domain::Permission;
-use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
+use domain::NamespaceName;
 use leptos::prelude::*;
-use storage::Store;
+pub use services::auth::{self, ClientAddress};
+pub use services::{Caller, HealthBoard, Permission, Scope, Services};
+pub use views::{deployment_detail, hand_over_new_token, namespace_rows, take_new_token, user_rows};
 
 use crate::error::AppError;
-
-/// What server functions may use; provided as Leptos context by the server for every request.
-#[derive(Clone)]
-pub struct Services {
-    pub store: Store,
-    pub health: HealthBoard,
-    /// Tells the lifecycle engine that a deployment changed, so it acts at once.
-    pub nudger: engine::Nudger,
-    /// Failed sign-ins, for rate limiting.
-    pub logins: auth::LoginLimiter,
-}
-
-impl Services {
-    pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
-        Self { store, health, nudger, logins: auth::LoginLimiter::default() }
-    }
-}
-
-/// The last observed health of every deployment target, written by the server's prober.
-#[derive(Clone, Default)]
-pub struct HealthBoard(Arc<RwLock<HashMap<(String, String), TargetHealth>>>);
-
-impl HealthBoard {
-    pub fn set(&self, namespace: &str, target: &str, health: TargetHealth) {
-        let mut board = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        board.insert((namespace.to_owned(), target.to_owned()), health);
-    }
-
-    pub fn get(&self, namespace: &str, target: &str) -> TargetHealth {
-        let board = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        board
-            .get(&(namespace.to_owned(), target.to_owned()))
-            .cloned()
-            .unwrap_or_else(|| TargetHealth::unknown("not checked yet"))
-    }
-
-    /// The target with its observed health as `status`.
-    pub fn with_status(&self, mut target: DeploymentTarget) -> DeploymentTarget {
-        let health = self.get(&target.metadata.namespace, &target.metadata.name);
-        target.status = Some(DeploymentTargetStatus { health });
-        target
-    }
-}
 
 /// Who is calling this server function (the server's authentication layer put it on the request).
 pub fn caller() -> Caller {

@@ -56,6 +56,15 @@ pub fn permits(role: Role, permission: Permission) -> bool {
     }
 }
 
+/// A member of a namespace and their role there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// The user's name.
+    pub user: String,
+    pub role: Role,
+}
+
 /// A person who can sign in (never with their password: that stays in the store, hashed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,7 +17,7 @@ pub mod savepoint;
 pub mod target;
 mod wire;
 
-pub use access::{permits, ApiToken, AuditEntry, Permission, Role, User};
+pub use access::{permits, ApiToken, AuditEntry, Member, Permission, Role, User};
 pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
 pub use duration::FlinkDuration;

@@ -1,8 +1,6 @@
 //! Our additions to the API for access control: users and namespaces (admins), members and API
 //! tokens (a namespace's owners), and the audit log. Same error shape and authorisation as the rest.
 
-use app::error::AppError;
-use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -10,20 +8,24 @@ use axum::response::Response;
 use axum::Extension;
 use domain::{ApiToken, AuditEntry, NamespaceName, ResourceList, Role, User};
 use serde_json::{json, Value};
+use services::ServiceError;
+use services::{parse_namespace, Caller, Permission, Scope};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
 use super::ApiError;
 use crate::AppState;
 
-fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, AppError> {
-    body.get(field).and_then(Value::as_str).ok_or_else(|| AppError::BadRequest(format!("{field}: is required (text)")))
+fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, ServiceError> {
+    body.get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ServiceError::BadRequest(format!("{field}: is required (text)")))
 }
 
-fn role(body: &Value) -> Result<Role, AppError> {
+fn role(body: &Value) -> Result<Role, ServiceError> {
     let raw = text(body, "role")?;
     Role::parse(raw).ok_or_else(|| {
-        AppError::BadRequest(format!("role: unknown value {raw:?}; expected one of VIEWER, EDITOR, OWNER"))
+        ServiceError::BadRequest(format!("role: unknown value {raw:?}; expected one of VIEWER, EDITOR, OWNER"))
     })
 }
 
@@ -36,7 +38,7 @@ pub async fn list_users(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
-    let users = state.services.store.list_users().await?;
+    let users = state.services.users().await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("UserList", users)))
 }
 
@@ -105,8 +107,9 @@ pub async fn create_namespace(
     let raw = body
         .pointer("/metadata/name")
         .and_then(Value::as_str)
-        .ok_or_else(|| AppError::BadRequest("metadata.name: is required".into()))?;
-    let namespace = NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("metadata.name: {err}")))?;
+        .ok_or_else(|| ServiceError::BadRequest("metadata.name: is required".into()))?;
+    let namespace =
+        NamespaceName::parse(raw).map_err(|err| ServiceError::BadRequest(format!("metadata.name: {err}")))?;
     state.services.create_namespace(&caller, &namespace, None).await?;
     Ok(represent(
         &headers,
@@ -127,7 +130,7 @@ pub async fn list_members(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let members = state.services.member_rows(&namespace).await?;
+    let members = state.services.members(&namespace).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("MemberList", members)))
 }
 
@@ -179,7 +182,7 @@ pub async fn list_tokens(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let tokens = state.services.store.list_api_tokens(&namespace).await?;
+    let tokens = state.services.api_tokens(&namespace).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("ApiTokenList", tokens)))
 }
 

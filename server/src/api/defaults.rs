@@ -1,13 +1,13 @@
 //! `/api/v1/namespaces/{ns}/deployment-defaults` (VVP) and `/api/v1/deployment-defaults` (ours:
 //! the global layer beneath every namespace's): GET and merge-patch PATCH.
 
-use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use domain::{DefaultsScope, DeploymentDefaults};
+use services::{parse_namespace, Caller, Permission, Scope};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};

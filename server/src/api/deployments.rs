@@ -1,7 +1,5 @@
 //! `/api/v1/namespaces/{ns}/deployments`: list, create, get, merge-patch, delete.
 
-use app::error::AppError;
-use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,6 +7,8 @@ use axum::response::Response;
 use axum::Extension;
 use domain::{Deployment, LabelSelector, ResourceList};
 use serde::Deserialize;
+use services::ServiceError;
+use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
@@ -35,8 +35,8 @@ pub async fn list(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let selector =
-        LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(AppError::BadRequest)?;
-    let deployments = state.services.store.list_deployments(&namespace, None).await?;
+        LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(ServiceError::BadRequest)?;
+    let deployments = state.services.deployments(&namespace, None).await?;
     let items: Vec<_> = deployments.into_iter().filter(|d| selector.matches(&d.metadata.labels)).collect();
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentList", items)))
 }

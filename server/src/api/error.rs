@@ -1,6 +1,5 @@
 //! The REST API's one error shape: `{"kind":"Error","statusCode":…,"reason":…,"message":…}`.
 
-use app::error::AppError;
 use axum::extract::Request;
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -8,19 +7,20 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use services::ServiceError;
 
 #[derive(Debug)]
-pub struct ApiError(pub AppError);
+pub struct ApiError(pub ServiceError);
 
-impl From<AppError> for ApiError {
-    fn from(err: AppError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
         Self(err)
     }
 }
 
 impl From<storage::StorageError> for ApiError {
     fn from(err: storage::StorageError) -> Self {
-        Self(AppError::from(err))
+        Self(ServiceError::from(err))
     }
 }
 
@@ -28,15 +28,15 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let reason = match &self.0 {
-            AppError::BadRequest(_) => "BadRequest",
-            AppError::Unauthorized(_) => "Unauthorized",
-            AppError::TooManyRequests(_) => "TooManyRequests",
-            AppError::NotFound(_) => "NotFound",
-            AppError::Forbidden(_) => "Forbidden",
-            AppError::Conflict(_) => "Conflict",
-            AppError::PayloadTooLarge(_) => "PayloadTooLarge",
-            AppError::UnsupportedMediaType(_) => "UnsupportedMediaType",
-            AppError::Internal | AppError::Transport(_) => "InternalError",
+            ServiceError::BadRequest(_) => "BadRequest",
+            ServiceError::Unauthorized(_) => "Unauthorized",
+            ServiceError::TooManyRequests(_) => "TooManyRequests",
+            ServiceError::NotFound(_) => "NotFound",
+            ServiceError::Forbidden(_) => "Forbidden",
+            ServiceError::Conflict(_) => "Conflict",
+            ServiceError::PayloadTooLarge(_) => "PayloadTooLarge",
+            ServiceError::UnsupportedMediaType(_) => "UnsupportedMediaType",
+            ServiceError::Internal => "InternalError",
         };
         error_response(status, reason, &self.0.to_string())
     }

@@ -1,13 +1,13 @@
 //! `/api/v1/namespaces/{ns}/events`: the deployments' event logs, read-only (the lifecycle engine
 //! appends to them).
 
-use app::ssr::{parse_namespace, Caller, Permission};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use domain::{Event, ResourceList};
 use serde::Deserialize;
+use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::parse_optional_uuid;
@@ -39,7 +39,6 @@ pub async fn list(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
-    let events =
-        state.services.store.list_events(&namespace, deployment_id.as_deref(), job_id.as_deref(), None).await?;
+    let events = state.services.events(&namespace, deployment_id.as_deref(), job_id.as_deref(), None).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("EventList", events)))
 }

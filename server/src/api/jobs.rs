@@ -1,13 +1,12 @@
 //! `/api/v1/namespaces/{ns}/jobs`: a namespace's jobs, read-only (the lifecycle engine creates them).
 
-use app::error::AppError;
-use app::ssr::{parse_namespace, Caller, Permission};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use domain::{Job, ResourceList};
 use serde::Deserialize;
+use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::represent;
@@ -35,7 +34,7 @@ pub async fn list(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
-    let jobs = state.services.store.list_jobs(&namespace, deployment_id.as_deref()).await?;
+    let jobs = state.services.jobs(&namespace, deployment_id.as_deref()).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("JobList", jobs)))
 }
 
@@ -53,7 +52,6 @@ pub async fn get(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let id = parse_uuid("jobId", &id)?;
-    let job =
-        state.services.store.get_job(&namespace, &id).await?.ok_or_else(|| AppError::NotFound(format!("job {id}")))?;
+    let job = state.services.job(&namespace, &id).await?;
     Ok(represent(&headers, StatusCode::OK, &job))
 }

@@ -18,7 +18,7 @@ use axum::middleware;
 use axum::routing::{any, delete, get, put};
 use axum::Router;
 
-use app::error::AppError;
+use services::ServiceError;
 
 use crate::AppState;
 
@@ -58,13 +58,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// An id from a path or query parameter named `parameter`: a UUID, in its canonical text.
-pub(crate) fn parse_uuid(parameter: &str, raw: &str) -> Result<String, AppError> {
+pub(crate) fn parse_uuid(parameter: &str, raw: &str) -> Result<String, ServiceError> {
     uuid::Uuid::parse_str(raw)
         .map(|id| id.to_string())
-        .map_err(|_| AppError::BadRequest(format!("{parameter} {raw:?} is not a UUID")))
+        .map_err(|_| ServiceError::BadRequest(format!("{parameter} {raw:?} is not a UUID")))
 }
 
 /// An optional query parameter that, when given, is a UUID.
-pub(crate) fn parse_optional_uuid(parameter: &str, raw: Option<&str>) -> Result<Option<String>, AppError> {
+pub(crate) fn parse_optional_uuid(parameter: &str, raw: Option<&str>) -> Result<Option<String>, ServiceError> {
     raw.map(|raw| parse_uuid(parameter, raw)).transpose()
 }

@@ -1,12 +1,12 @@
 //! `/api/v1/namespaces` and `/api/v1/namespaces/{namespace}` (ours; VVP serves namespaces from a
 //! separate API): the namespaces a caller may open.
 
-use app::ssr::{parse_namespace, Caller, Permission, Scope};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use domain::{Namespace, ResourceList};
+use services::{parse_namespace, Caller, Permission, Scope};
 
 use super::error::ErrorBody;
 use super::representation::represent;
@@ -23,7 +23,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     state.services.require(&caller, Permission::ViewSystem, Scope::Console).await?;
     let mut visible = Vec::new();
-    for namespace in state.services.store.list_namespaces().await? {
+    for namespace in state.services.namespaces().await? {
         let Ok(name) = parse_namespace(&namespace.metadata.name) else { continue };
         if state.services.require(&caller, Permission::ViewDeployments, &name).await.is_ok() {
             visible.push(namespace);
@@ -44,7 +44,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let name = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &name).await?;
-    let found = state.services.store.list_namespaces().await?.into_iter().find(|n| n.metadata.name == name.as_str());
-    let found = found.ok_or_else(|| app::error::AppError::NotFound(format!("namespace {name}")))?;
+    let found = state.services.namespaces().await?.into_iter().find(|n| n.metadata.name == name.as_str());
+    let found = found.ok_or_else(|| services::ServiceError::NotFound(format!("namespace {name}")))?;
     Ok(represent(&headers, StatusCode::OK, &found))
 }

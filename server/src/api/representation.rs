@@ -2,13 +2,13 @@
 //! `MAX_BODY_BYTES`), a response is written as the client's `Accept` header asks (JSON unless YAML
 //! is named).
 
-use app::error::AppError;
 use axum::body::Body;
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
+use services::ServiceError;
 
 use super::ApiError;
 
@@ -42,7 +42,7 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Value, ApiErro
     let is_json = media_type == "application/json" || media_type.ends_with("+json");
     let is_yaml = media_type.is_empty() || media_type.contains("yaml");
     if !is_json && !is_yaml {
-        return Err(AppError::UnsupportedMediaType(format!(
+        return Err(ServiceError::UnsupportedMediaType(format!(
             "Content-Type {content_type:?} is not supported; send application/json or application/yaml"
         ))
         .into());
@@ -51,22 +51,25 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Value, ApiErro
         let too_large =
             std::error::Error::source(&err).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
         if too_large {
-            AppError::PayloadTooLarge(format!("the request body is larger than {} MiB", MAX_BODY_BYTES / (1024 * 1024)))
+            ServiceError::PayloadTooLarge(format!(
+                "the request body is larger than {} MiB",
+                MAX_BODY_BYTES / (1024 * 1024)
+            ))
         } else {
-            AppError::BadRequest(format!("the request body could not be read: {err}"))
+            ServiceError::BadRequest(format!("the request body could not be read: {err}"))
         }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("the request body is empty".into()).into());
+        return Err(ServiceError::BadRequest("the request body is empty".into()).into());
     }
     let value = if is_json {
         serde_json::from_slice(&bytes)
-            .map_err(|err| AppError::BadRequest(format!("the body is not valid JSON: {err}")))?
+            .map_err(|err| ServiceError::BadRequest(format!("the body is not valid JSON: {err}")))?
     } else {
         let text = std::str::from_utf8(&bytes)
-            .map_err(|err| AppError::BadRequest(format!("the body is not UTF-8 text: {err}")))?;
+            .map_err(|err| ServiceError::BadRequest(format!("the body is not UTF-8 text: {err}")))?;
         serde_yaml_ng::from_str(text)
-            .map_err(|err| AppError::BadRequest(format!("the body is not valid YAML: {err}")))?
+            .map_err(|err| ServiceError::BadRequest(format!("the body is not valid YAML: {err}")))?
     };
     Ok(value)
 }

@@ -1,15 +1,14 @@
 //! `/api/v1/namespaces/{ns}/savepoints`: list, get, and create — registering an existing savepoint
 //! location, or asking for a new savepoint of a running deployment.
 
-use app::error::AppError;
-use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use domain::{ResourceList, Savepoint, SavepointRequest};
+use domain::{ResourceList, Savepoint};
 use serde::Deserialize;
+use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
@@ -41,8 +40,7 @@ pub async fn list(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
-    let savepoints =
-        state.services.store.list_savepoints(&namespace, deployment_id.as_deref(), job_id.as_deref()).await?;
+    let savepoints = state.services.savepoints(&namespace, deployment_id.as_deref(), job_id.as_deref()).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("SavepointList", savepoints)))
 }
 
@@ -60,12 +58,7 @@ pub async fn get(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let id = parse_uuid("savepointId", &id)?;
-    let savepoint = state
-        .services
-        .store
-        .get_savepoint(&namespace, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("savepoint {id}")))?;
+    let savepoint = state.services.savepoint(&namespace, &id).await?;
     Ok(represent(&headers, StatusCode::OK, &savepoint))
 }
 
@@ -88,22 +81,6 @@ pub async fn create(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let document = read_body(&headers, body).await?;
-    let request = SavepointRequest::parse(&document, &namespace).map_err(AppError::from)?;
-    let deployment_id = request.deployment_id();
-    let deployment = state
-        .services
-        .store
-        .get_deployment(&namespace, deployment_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("deployment {deployment_id}")))?;
-    let savepoint = match request {
-        SavepointRequest::Register(registration) => {
-            let savepoint =
-                registration.into_savepoint(uuid::Uuid::new_v4().to_string(), &namespace, &storage::now_rfc3339());
-            state.services.store.insert_savepoint(&savepoint).await?;
-            savepoint
-        }
-        SavepointRequest::Trigger { .. } => state.services.request_savepoint(&caller, &deployment).await?,
-    };
+    let savepoint = state.services.create_savepoint(&caller, &namespace, &document).await?;
     Ok(represent(&headers, StatusCode::CREATED, &savepoint))
 }

@@ -1,12 +1,12 @@
 //! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get, delete.
 
-use app::ssr::{parse_namespace, Caller, Permission};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use domain::{DeploymentTarget, ResourceList};
+use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
@@ -25,8 +25,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
-    let targets = state.services.store.list_deployment_targets(&namespace).await?;
-    let items: Vec<_> = targets.into_iter().map(|t| state.services.health.with_status(t)).collect();
+    let items = state.services.deployment_targets(&namespace).await?;
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentTargetList", items)))
 }
 

@@ -195,7 +195,7 @@ async fn seed_004s_worked_example_merges_through_the_namespace_defaults() {
     use domain::DeploymentSpec;
 
     let console = console().await;
-    let store = &console.state.services.store;
+    let store = &console.store;
     let local = store
         .list_deployment_targets(&domain::NamespaceName::parse("default").expect("name"))
         .await

@@ -30,7 +30,7 @@ async fn events_are_listed_newest_first_and_filtered_by_deployment_and_job() {
     ];
     for (deployment_id, job_id, name, at) in log {
         let event = Event::new(uuid::Uuid::new_v4().to_string(), "default", deployment_id, job_id, name, "…", at);
-        console.state.services.store.append_event(&event).await.expect("append");
+        console.store.append_event(&event).await.expect("append");
     }
     let (status, all) = console.get(EVENTS).await;
     assert_eq!(status, StatusCode::OK, "{all}");

@@ -64,7 +64,7 @@ async fn jobs_are_listed_newest_first_and_filtered_by_deployment() {
     assert_eq!(empty, serde_json::json!({"apiVersion": "v1", "kind": "JobList", "metadata": {}, "items": []}));
 
     let deployments = deployment_ids(&console).await;
-    let store = &console.state.services.store;
+    let store = &console.store;
     let old = job(&deployments[0], "2024-05-01T10:00:00Z", JobState::Terminated);
     let other = job(&deployments[1], "2024-05-01T10:30:00Z", JobState::Started);
     let new = job(&deployments[0], "2024-05-01T11:00:00Z", JobState::Started);
@@ -86,7 +86,7 @@ async fn one_job_is_served_as_json_or_yaml() {
     let console = console().await;
     let deployments = deployment_ids(&console).await;
     let job = job(&deployments[0], "2024-05-01T10:00:00Z", JobState::Starting);
-    console.state.services.store.insert_job(&job).await.expect("insert");
+    console.store.insert_job(&job).await.expect("insert");
     let uri = format!("{JOBS}/{}", job.metadata.id);
     let (status, json) = console.get(&uri).await;
     assert_eq!(status, StatusCode::OK, "{json}");
@@ -119,7 +119,7 @@ async fn a_job_is_looked_up_only_in_its_namespace() {
     let console = console().await;
     let deployments = deployment_ids(&console).await;
     let job = job(&deployments[0], "2024-05-01T10:00:00Z", JobState::Started);
-    let store = &console.state.services.store;
+    let store = &console.store;
     store.insert_job(&job).await.expect("insert");
     store.ensure_namespace(&NamespaceName::parse("other").expect("name")).await.expect("namespace");
     let (status, _) = console.get(&format!("/api/v1/namespaces/other/jobs/{}", job.metadata.id)).await;

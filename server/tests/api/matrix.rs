@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use app::ssr::auth::{hash_password, secret_hash};
-use app::ssr::Caller;
 use axum::body::Body;
 use domain::{DefaultsScope, DeploymentState, DeploymentStatus, JobState, NamespaceName, Role, RunningStatus, User};
 use serde_json::{json, Value};
+use services::auth::{hash_password, secret_hash};
+use services::Caller;
 use storage::{now_rfc3339, Store};
 
 use crate::jobs::job;
@@ -142,7 +142,7 @@ async fn person(store: &Store, hash: &str, name: &str, membership: Option<(&str,
 async fn fixture() -> Fixture {
     let console = console().await;
     let services = console.state.services.clone();
-    let store = &services.store;
+    let store = &console.store;
     let default = namespace("default");
     store.ensure_namespace(&namespace("elsewhere")).await.expect("namespace elsewhere");
 
@@ -473,7 +473,7 @@ async fn make(f: &Fixture, call: &Call, who: Who) -> (u16, String) {
 
 /// Makes `call` as `who`: the status, the body, and whether the store changed.
 async fn attempt(f: &Fixture, call: &Call, who: Who) -> (u16, String, bool) {
-    let store = &f.console.state.services.store;
+    let store = &f.console.store;
     let before = fingerprint(store).await;
     let (status, body) = make(f, call, who).await;
     (status, body, fingerprint(store).await != before)

@@ -133,7 +133,7 @@ async fn a_new_savepoint_is_only_taken_of_a_running_deployment_and_one_at_a_time
     assert_eq!(count(&console).await, 0);
 
     // The engine's side: the deployment runs job `job_id`.
-    let store = &console.state.services.store;
+    let store = &console.store;
     let row = store.engine_row(&default_namespace(), &deployment_id).await.expect("get").expect("seeded");
     let job_id = uuid::Uuid::new_v4().to_string();
     let status = DeploymentStatus {
@@ -192,7 +192,7 @@ async fn savepoints_are_listed_newest_first_and_filtered_by_deployment_and_job()
     let other = savepoint(&deployments[1], None, "2024-05-01T10:30:00Z");
     let second = savepoint(&deployments[0], None, "2024-05-01T11:00:00Z");
     for savepoint in [&first, &other, &second] {
-        console.state.services.store.insert_savepoint(savepoint).await.expect("insert");
+        console.store.insert_savepoint(savepoint).await.expect("insert");
     }
     let (status, all) = console.get(SAVEPOINTS).await;
     assert_eq!(status, StatusCode::OK, "{all}");

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::{HealthBoard, Services};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -11,10 +10,14 @@ use leptos::prelude::LeptosOptions;
 use serde_json::Value;
 use server::local_flink::FlinkSupervision;
 use server::{router, seed, targets, AppState};
+use services::{HealthBoard, Services};
 use tower::ServiceExt;
 
 pub struct Console {
     pub state: AppState,
+    /// The console's database, for fixtures the engine would write (jobs, events) and for
+    /// fingerprints; the console itself writes only through its services.
+    pub store: storage::Store,
     /// The session cookie's value of the `admin` every request is sent as, unless it names its own
     /// `cookie` or `authorization`.
     pub admin_session: String,
@@ -43,11 +46,17 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    let services = Services::new(store, health, engine::Nudger::disconnected());
+    let services = Services::new(store.clone(), health, engine::Nudger::disconnected());
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
     let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
     let admin_session = secret.expose().to_owned();
-    Console { admin_session, state: AppState { leptos_options, services, flink }, _database: database, _dir: dir }
+    Console {
+        admin_session,
+        state: AppState { leptos_options, services, flink },
+        store,
+        _database: database,
+        _dir: dir,
+    }
 }
 
 /// A response: status, content type and body text.

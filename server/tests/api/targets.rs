@@ -38,12 +38,12 @@ async fn a_namespace_that_is_not_a_dns_label_is_a_bad_request() {
 }
 
 #[tokio::test]
-async fn health_endpoints_answer() {
+async fn health_endpoints_answer_and_readyz_tells_strangers_nothing_more() {
     let console = console().await;
-    let (status, body) = console.get("/readyz").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["database"], "ok");
-    assert_eq!(body["flink"]["kind"], "none");
+    let anonymous = [("accept", "application/json"), ("cookie", "")];
+    let reply = console.send("GET", "/readyz", &anonymous, axum::body::Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json(), serde_json::json!({"status": "ready"}), "no database, Flink URL or reason");
     let (status, _) = console.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -55,6 +55,7 @@ async fn the_api_status_answers() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "OK");
     assert_eq!(body["database"], "OK");
+    assert_eq!(body["flink"]["kind"], "none", "the console's own cluster, for those signed in");
     let (status, info) = console.get("/api/v1/status/system-info").await;
     assert_eq!(status, StatusCode::OK, "{info}");
     assert_eq!(info["kind"], "SystemInformation");
@@ -74,12 +75,7 @@ async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
     let health = console.state.services.health.clone();
     let flink = console.state.flink.clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let prober = tokio::spawn(server::targets::probe_forever(
-        console.state.services.store.clone(),
-        health.clone(),
-        flink,
-        stopped,
-    ));
+    let prober = tokio::spawn(server::targets::probe_forever(console.store.clone(), health.clone(), flink, stopped));
     for _ in 0..200 {
         if health.get("default", "staging").message.as_deref() != Some("not checked yet") {
             break;

@@ -5,14 +5,18 @@ use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, Resou
 use serde_json::Value;
 use storage::now_rfc3339;
 
-use super::{Caller, Services};
-use crate::error::AppError;
+use crate::ServiceError;
+use crate::{Caller, Services};
 
 impl Services {
     /// The namespace's target called `name`, with its observed health.
-    pub async fn deployment_target(&self, namespace: &NamespaceName, name: &str) -> Result<DeploymentTarget, AppError> {
+    pub async fn deployment_target(
+        &self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<DeploymentTarget, ServiceError> {
         let target = self.store.list_deployment_targets(namespace).await?.into_iter().find(|t| t.metadata.name == name);
-        let target = target.ok_or_else(|| AppError::NotFound(format!("deployment target {name}")))?;
+        let target = target.ok_or_else(|| ServiceError::NotFound(format!("deployment target {name}")))?;
         Ok(self.health.with_status(target))
     }
 
@@ -23,11 +27,11 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         document: &Value,
-    ) -> Result<DeploymentTarget, AppError> {
+    ) -> Result<DeploymentTarget, ServiceError> {
         let draft = input::target_draft(document, namespace)?;
         let existing = self.store.list_deployment_targets(namespace).await?;
         if existing.iter().any(|t| t.metadata.name == draft.name.as_str()) {
-            return Err(AppError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "deployment target {:?} already exists in namespace {namespace}",
                 draft.name.as_str()
             )));
@@ -63,7 +67,7 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         name: &str,
-    ) -> Result<DeploymentTarget, AppError> {
+    ) -> Result<DeploymentTarget, ServiceError> {
         let target = self.deployment_target(namespace, name).await?;
         let users: Vec<String> = self
             .store
@@ -74,7 +78,7 @@ impl Services {
             .map(|d| d.metadata.name)
             .collect();
         if !users.is_empty() {
-            return Err(AppError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "deployment target {name} is used by {}; point them at another target or delete them first",
                 users.join(", ")
             )));

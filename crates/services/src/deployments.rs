@@ -5,18 +5,13 @@
 use domain::input::{self, check_defaults, merge_patch};
 use domain::{
     DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState,
-    InvalidInput, NamespaceName, ResourceMetadata, Savepoint, API_VERSION,
+    InvalidInput, NamespaceName, ResourceMetadata, Savepoint, SavepointRequest, API_VERSION,
 };
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
 
-use super::{Caller, Services};
-use crate::error::AppError;
-
-/// How much history the deployment page shows.
-const DETAIL_JOBS: usize = 20;
-const DETAIL_SAVEPOINTS: usize = 30;
-const DETAIL_EVENTS: u32 = 60;
+use crate::ServiceError;
+use crate::{Caller, Services};
 
 /// Metadata fields only the console writes; a request's values for them are ignored.
 const SERVER_METADATA: [&str; 4] = ["id", "createdAt", "modifiedAt", "resourceVersion"];
@@ -30,7 +25,7 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         document: &Value,
-    ) -> Result<Deployment, AppError> {
+    ) -> Result<Deployment, ServiceError> {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(document, namespace, &layers)?;
@@ -70,7 +65,7 @@ impl Services {
         namespace: &NamespaceName,
         id: &str,
         patch: &Value,
-    ) -> Result<Deployment, AppError> {
+    ) -> Result<Deployment, ServiceError> {
         let current = self.deployment(namespace, id).await?;
         let patch = patch_body(patch, &current.metadata)?;
         let mut document = json!({"metadata": current.metadata, "spec": current.spec});
@@ -105,11 +100,11 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         id: &str,
-    ) -> Result<Deployment, AppError> {
+    ) -> Result<Deployment, ServiceError> {
         let current = self.deployment(namespace, id).await?;
         let busy = matches!(current.status.state, DeploymentState::Running | DeploymentState::Transitioning);
         if busy || current.spec.state == DesiredState::Running {
-            return Err(AppError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "deployment {} is {} (desired {}); cancel it and wait for CANCELLED before deleting it",
                 current.metadata.name, current.status.state, current.spec.state
             )));
@@ -121,9 +116,43 @@ impl Services {
         Ok(current)
     }
 
+    /// Creates a savepoint of a deployment from a Savepoint document: with `spec.savepointLocation`
+    /// it registers that existing savepoint (origin COPIED, state COMPLETED); without one it asks the
+    /// engine for a new savepoint of the deployment's running job.
+    pub async fn create_savepoint(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        document: &Value,
+    ) -> Result<Savepoint, ServiceError> {
+        let request = SavepointRequest::parse(document, namespace)?;
+        let deployment = self.deployment(namespace, request.deployment_id()).await?;
+        match request {
+            SavepointRequest::Register(registration) => {
+                let savepoint = registration.into_savepoint(new_id(), namespace, &now_rfc3339());
+                self.store.insert_savepoint(&savepoint).await?;
+                let after =
+                    Some(json!({"savepoint": savepoint.metadata.id, "location": savepoint.spec.savepoint_location}));
+                self.audit(
+                    caller,
+                    Some(namespace),
+                    "register-savepoint",
+                    "Deployment",
+                    &deployment.metadata.name,
+                    None,
+                    after,
+                )
+                .await?;
+                tracing::info!(%namespace, name = %deployment.metadata.name, "savepoint registered");
+                Ok(savepoint)
+            }
+            SavepointRequest::Trigger { .. } => self.request_savepoint(caller, &deployment).await,
+        }
+    }
+
     /// Asks the engine for a savepoint (origin USER_REQUEST) of a running deployment's job; answers
     /// with the savepoint in state STARTED, which the engine completes or fails.
-    pub async fn request_savepoint(&self, caller: &Caller, deployment: &Deployment) -> Result<Savepoint, AppError> {
+    pub async fn request_savepoint(&self, caller: &Caller, deployment: &Deployment) -> Result<Savepoint, ServiceError> {
         let savepoint = engine::requests::request_savepoint(&self.store, deployment, &now_rfc3339()).await?;
         if let Ok(namespace) = NamespaceName::parse(&deployment.metadata.namespace) {
             let after = Some(json!({"savepoint": savepoint.metadata.id}));
@@ -135,36 +164,8 @@ impl Services {
         Ok(savepoint)
     }
 
-    /// A deployment with its newest jobs, savepoints and events, as the deployment page shows it.
-    pub async fn deployment_detail(
-        &self,
-        namespace: &NamespaceName,
-        id: &str,
-    ) -> Result<crate::view_model::DeploymentDetail, AppError> {
-        use crate::view_model::{DeploymentDetail, DeploymentRow, EventRow, JobRow, SavepointRow};
-
-        let deployment = self.deployment(namespace, id).await?;
-        let jobs = self.store.list_jobs(namespace, Some(id)).await?;
-        let savepoints = self.store.list_savepoints(namespace, Some(id), None).await?;
-        let events = self.store.list_events(namespace, Some(id), None, Some(DETAIL_EVENTS)).await?;
-        Ok(DeploymentDetail {
-            row: DeploymentRow::from(&deployment),
-            upgrade_strategy: deployment.spec.upgrade_strategy.kind.as_str().to_owned(),
-            restore_strategy: deployment.spec.restore_strategy.kind.as_str().to_owned(),
-            running_job: deployment.status.running.as_ref().map(|r| r.job_id.clone()),
-            jobs: jobs.iter().take(DETAIL_JOBS).map(JobRow::from).collect(),
-            savepoints: savepoints.iter().take(DETAIL_SAVEPOINTS).map(SavepointRow::from).collect(),
-            events: events.iter().map(EventRow::from).collect(),
-        })
-    }
-
-    /// One deployment of the namespace, or NotFound.
-    pub async fn deployment(&self, namespace: &NamespaceName, id: &str) -> Result<Deployment, AppError> {
-        self.store.get_deployment(namespace, id).await?.ok_or_else(|| AppError::NotFound(format!("deployment {id}")))
-    }
-
     /// The stored defaults of `scope`; empty (resourceVersion 0) if none were ever saved.
-    pub async fn deployment_defaults(&self, scope: &DefaultsScope) -> Result<DeploymentDefaults, AppError> {
+    pub async fn deployment_defaults(&self, scope: &DefaultsScope) -> Result<DeploymentDefaults, ServiceError> {
         Ok(self.store.get_deployment_defaults(scope).await?.unwrap_or_else(|| empty_defaults(scope)))
     }
 
@@ -174,7 +175,7 @@ impl Services {
         caller: &Caller,
         scope: &DefaultsScope,
         patch: &Value,
-    ) -> Result<DeploymentDefaults, AppError> {
+    ) -> Result<DeploymentDefaults, ServiceError> {
         let current = self.deployment_defaults(scope).await?;
         let patch = patch_body(patch, &current.metadata)?;
         let mut updated = current.clone();
@@ -184,7 +185,7 @@ impl Services {
             None => {}
         }
         if let Some(labels) = patch.pointer("/metadata/labels") {
-            let mut merged = serde_json::to_value(&updated.metadata.labels).map_err(|_| AppError::Internal)?;
+            let mut merged = serde_json::to_value(&updated.metadata.labels).map_err(|_| ServiceError::Internal)?;
             merge_patch(&mut merged, labels);
             updated.metadata.labels = input::typed(&merged, "metadata.labels").map_err(|e| InvalidInput(vec![e]))?;
         }
@@ -215,7 +216,7 @@ impl Services {
     }
 
     /// The defaults beneath a namespace's deployments, lowest first: global, then the namespace's.
-    async fn defaults_layers(&self, namespace: &NamespaceName) -> Result<Vec<Value>, AppError> {
+    async fn defaults_layers(&self, namespace: &NamespaceName) -> Result<Vec<Value>, ServiceError> {
         let global = self.deployment_defaults(&DefaultsScope::Global).await?;
         let own = self.deployment_defaults(&DefaultsScope::Namespace(namespace.clone())).await?;
         Ok(vec![global.spec, own.spec])
@@ -227,7 +228,7 @@ impl Services {
         &self,
         namespace: &NamespaceName,
         mut spec: DeploymentSpec,
-    ) -> Result<DeploymentSpec, AppError> {
+    ) -> Result<DeploymentSpec, ServiceError> {
         let targets = self.store.list_deployment_targets(namespace).await?;
         let known: Vec<&str> = targets.iter().map(|t| t.metadata.name.as_str()).collect();
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
@@ -261,7 +262,7 @@ impl Services {
 
 /// A patch body: an object whose `metadata.resourceVersion`, if given, matches `current`, with the
 /// fields only the console writes (and `status`) removed.
-fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, AppError> {
+fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, ServiceError> {
     if !patch.is_object() {
         return Err(
             InvalidInput::one("", format!("a merge patch must be an object, got {}", input::kind_of(patch))).into()
@@ -274,7 +275,7 @@ fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, AppErr
             );
         };
         if given != current.resource_version {
-            return Err(AppError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "{} was changed since you read it: your change is based on resourceVersion {given}, the stored one is \
                  {}; read it again and reapply your change",
                 current.name, current.resource_version

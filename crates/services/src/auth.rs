@@ -14,8 +14,8 @@ use domain::{permits, ApiToken, NamespaceName, Permission, User};
 use sha2::{Digest, Sha256};
 use storage::now_rfc3339;
 
-use super::Services;
-use crate::error::AppError;
+use crate::ServiceError;
+use crate::Services;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "console_session";
@@ -32,8 +32,11 @@ pub struct ClientAddress(pub String);
 /// Who made a request, as the authentication layer found out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
+    /// Nobody signed in (or an unknown, expired or revoked credential).
     Anonymous,
+    /// A person signed in with a session.
     User(User),
+    /// A namespace's API token.
     Token(ApiToken),
 }
 
@@ -58,6 +61,7 @@ impl Secret {
         Self(hex::encode(bytes))
     }
 
+    /// The secret's text, to hand over once.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -85,11 +89,12 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+/// An argon2id hash of a password, with a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, ServiceError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|err| {
         tracing::error!(error = %err, "hashing a password failed");
-        AppError::Internal
+        ServiceError::Internal
     })
 }
 
@@ -141,14 +146,14 @@ impl<'a> From<&'a NamespaceName> for Scope<'a> {
     }
 }
 
-fn sign_in_first() -> AppError {
-    AppError::Unauthorized("sign in first, or send an API token as `Authorization: Bearer <token>`".into())
+fn sign_in_first() -> ServiceError {
+    ServiceError::Unauthorized("sign in first, or send an API token as `Authorization: Bearer <token>`".into())
 }
 
 impl Services {
     /// The caller behind a session cookie's secret or an API token's (`Authorization: Bearer`).
     /// Unknown, expired or revoked secrets make an anonymous caller.
-    pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, AppError> {
+    pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, ServiceError> {
         if let Some(secret) = bearer {
             let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
             return Ok(match token {
@@ -175,12 +180,12 @@ impl Services {
         caller: &Caller,
         permission: Permission,
         scope: impl Into<Scope<'a>>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServiceError> {
         let namespace = match scope.into() {
             Scope::Console => return self.require_console(caller, permission),
             Scope::Namespace(namespace) => namespace,
         };
-        let hidden = || AppError::NotFound(format!("namespace {namespace}"));
+        let hidden = || ServiceError::NotFound(format!("namespace {namespace}"));
         let member = match caller {
             Caller::Anonymous => return Err(sign_in_first()),
             Caller::Token(token) if token.namespace != namespace.as_str() => return Err(hidden()),
@@ -198,7 +203,7 @@ impl Services {
         };
         if let Some(role) = role {
             if !permits(role, permission) {
-                return Err(AppError::Forbidden(format!(
+                return Err(ServiceError::Forbidden(format!(
                     "{} in namespace {namespace} (your role is {role})",
                     permission.describe()
                 )));
@@ -208,7 +213,7 @@ impl Services {
         Ok(())
     }
 
-    fn require_console(&self, caller: &Caller, permission: Permission) -> Result<(), AppError> {
+    fn require_console(&self, caller: &Caller, permission: Permission) -> Result<(), ServiceError> {
         let allowed = match (caller, permission) {
             (Caller::Anonymous, _) => return Err(sign_in_first()),
             (Caller::User(user), _) if user.admin => true,
@@ -217,7 +222,7 @@ impl Services {
             | (_, Permission::ManageSystem) => false,
         };
         if !allowed {
-            return Err(AppError::Forbidden(permission.describe().to_owned()));
+            return Err(ServiceError::Forbidden(permission.describe().to_owned()));
         }
         Ok(())
     }
@@ -225,10 +230,10 @@ impl Services {
     /// Signs a person in: a new session whose secret goes into the cookie. Wrong names and
     /// passwords get the same answer; after `LOGIN_ATTEMPTS` failures a name is refused from that
     /// address for a while.
-    pub async fn sign_in(&self, name: &str, password: &str, address: &str) -> Result<(User, Secret), AppError> {
+    pub async fn sign_in(&self, name: &str, password: &str, address: &str) -> Result<(User, Secret), ServiceError> {
         let key = (name.to_owned(), address.to_owned());
         if let Some(wait) = self.logins.wait(&key) {
-            return Err(AppError::TooManyRequests(format!(
+            return Err(ServiceError::TooManyRequests(format!(
                 "too many failed sign-ins for {name:?}; try again in {} s",
                 wait.as_secs().max(1)
             )));
@@ -239,7 +244,7 @@ impl Services {
             _ => {
                 self.logins.failed(key);
                 tracing::info!(user = %name, %address, "failed sign-in");
-                return Err(AppError::Unauthorized("wrong user name or password".into()));
+                return Err(ServiceError::Unauthorized("wrong user name or password".into()));
             }
         };
         self.logins.succeeded(&key);
@@ -256,14 +261,14 @@ impl Services {
     }
 
     /// Ends the session behind a cookie's secret.
-    pub async fn sign_out(&self, session: &str) -> Result<(), AppError> {
+    pub async fn sign_out(&self, session: &str) -> Result<(), ServiceError> {
         self.store.delete_session(&secret_hash(session)).await?;
         Ok(())
     }
 
     /// On first start: the `admin` user, with the configured password or a generated one that is
     /// returned (to be shown once). Nothing happens when an admin exists.
-    pub async fn ensure_admin(&self, configured: Option<&str>) -> Result<Option<Secret>, AppError> {
+    pub async fn ensure_admin(&self, configured: Option<&str>) -> Result<Option<Secret>, ServiceError> {
         if self.store.count_admins().await? > 0 {
             return Ok(None);
         }

@@ -5,13 +5,8 @@ use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 use serde_json::Value;
 use storage::now_rfc3339;
 
-use super::auth::{hash_password, password_matches, secret_hash, Caller, Secret};
-use super::{request_cookie, set_cookie, Services};
-use crate::error::AppError;
-use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, UserRow};
-
-/// The cookie that carries a new token's secret to the page after a plain form post.
-const NEW_TOKEN_COOKIE: &str = "console_new_token";
+use crate::auth::{hash_password, password_matches, secret_hash, Caller, Secret};
+use crate::{ServiceError, Services};
 
 /// How many audit lines the console and the API answer with at once, newest first.
 const AUDIT_PAGE: u32 = 200;
@@ -20,9 +15,9 @@ const AUDIT_PAGE: u32 = 200;
 const MIN_PASSWORD: usize = 8;
 
 /// A new password is long enough; `field` names it in the error.
-fn check_new_password(field: &str, password: &str) -> Result<(), AppError> {
+fn check_new_password(field: &str, password: &str) -> Result<(), ServiceError> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::BadRequest(format!("{field}: must have at least {MIN_PASSWORD} characters")));
+        return Err(ServiceError::BadRequest(format!("{field}: must have at least {MIN_PASSWORD} characters")));
     }
     Ok(())
 }
@@ -39,7 +34,7 @@ impl Services {
         name: &str,
         before: Option<Value>,
         after: Option<Value>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServiceError> {
         let entry = AuditEntry {
             id: uuid::Uuid::new_v4().to_string(),
             at: now_rfc3339(),
@@ -56,7 +51,7 @@ impl Services {
     }
 
     /// The newest `AUDIT_PAGE` lines of the audit log: of one namespace, or of the whole console.
-    pub async fn audit_log(&self, namespace: Option<&NamespaceName>) -> Result<Vec<AuditEntry>, AppError> {
+    pub async fn audit_log(&self, namespace: Option<&NamespaceName>) -> Result<Vec<AuditEntry>, ServiceError> {
         Ok(self.store.list_audit(namespace, AUDIT_PAGE).await?)
     }
 
@@ -67,13 +62,15 @@ impl Services {
         name: &str,
         password: &str,
         admin: bool,
-    ) -> Result<User, AppError> {
+    ) -> Result<User, ServiceError> {
         let name = name.trim();
         let valid = !name.is_empty()
             && name.len() <= 64
             && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
         if !valid {
-            return Err(AppError::BadRequest(format!("name: {name:?} must be 1 to 64 of a-z, 0-9, '.', '_' and '-'")));
+            return Err(ServiceError::BadRequest(format!(
+                "name: {name:?} must be 1 to 64 of a-z, 0-9, '.', '_' and '-'"
+            )));
         }
         check_new_password("password", password)?;
         let user =
@@ -92,14 +89,14 @@ impl Services {
         current: &str,
         new: &str,
         repeated: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServiceError> {
         let Caller::User(user) = caller else {
-            return Err(AppError::Unauthorized("sign in to change your password (API tokens have none)".into()));
+            return Err(ServiceError::Unauthorized("sign in to change your password (API tokens have none)".into()));
         };
         // Guessing the current password from a left-open session is limited like signing in.
         let key = (user.name.clone(), "changing the password".to_owned());
         if let Some(wait) = self.logins.wait(&key) {
-            return Err(AppError::TooManyRequests(format!(
+            return Err(ServiceError::TooManyRequests(format!(
                 "too many wrong current passwords; try again in {} s",
                 wait.as_secs().max(1)
             )));
@@ -108,15 +105,15 @@ impl Services {
             .store
             .user_by_name(&user.name)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("user {}", user.name)))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("user {}", user.name)))?;
         if !password_matches(current, &stored) {
             self.logins.failed(key);
-            return Err(AppError::BadRequest("current password: is not your password".into()));
+            return Err(ServiceError::BadRequest("current password: is not your password".into()));
         }
         self.logins.succeeded(&key);
         check_new_password("new password", new)?;
         if new != repeated {
-            return Err(AppError::BadRequest("repeat new password: differs from the new password".into()));
+            return Err(ServiceError::BadRequest("repeat new password: differs from the new password".into()));
         }
         let keep = session.map(secret_hash);
         self.store.set_password_hash(&user.id, &hash_password(new)?, keep.as_deref()).await?;
@@ -126,9 +123,9 @@ impl Services {
 
     /// An admin sets a user's password (one they forgot, or a first one to hand over); every
     /// session of that user ends.
-    pub async fn reset_password(&self, caller: &Caller, name: &str, password: &str) -> Result<(), AppError> {
+    pub async fn reset_password(&self, caller: &Caller, name: &str, password: &str) -> Result<(), ServiceError> {
         let (user, _) =
-            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+            self.store.user_by_name(name).await?.ok_or_else(|| ServiceError::NotFound(format!("user {name}")))?;
         check_new_password("password", password)?;
         self.store.set_password_hash(&user.id, &hash_password(password)?, None).await?;
         self.audit(caller, None, "reset-password", "User", name, None, None).await?;
@@ -136,11 +133,11 @@ impl Services {
     }
 
     /// Deletes a user, their sessions and memberships; the last admin stays.
-    pub async fn delete_user(&self, caller: &Caller, name: &str) -> Result<User, AppError> {
+    pub async fn delete_user(&self, caller: &Caller, name: &str) -> Result<User, ServiceError> {
         let (user, _) =
-            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+            self.store.user_by_name(name).await?.ok_or_else(|| ServiceError::NotFound(format!("user {name}")))?;
         if user.admin && self.store.count_admins().await? <= 1 {
-            return Err(AppError::Conflict(format!("{name} is the last admin; make another admin first")));
+            return Err(ServiceError::Conflict(format!("{name} is the last admin; make another admin first")));
         }
         self.store.delete_user(&user.id).await?;
         self.audit(caller, None, "delete", "User", name, None, None).await?;
@@ -154,9 +151,9 @@ impl Services {
         namespace: &NamespaceName,
         name: &str,
         role: Role,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServiceError> {
         let (user, _) =
-            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+            self.store.user_by_name(name).await?.ok_or_else(|| ServiceError::NotFound(format!("user {name}")))?;
         let before = self.store.role_of(namespace, &user.id).await?;
         self.store.set_member(namespace, &user.id, role).await?;
         let as_json = |role: Option<Role>| role.map(|r| serde_json::json!({"role": r}));
@@ -165,12 +162,17 @@ impl Services {
     }
 
     /// Takes a user's membership of a namespace away.
-    pub async fn remove_member(&self, caller: &Caller, namespace: &NamespaceName, name: &str) -> Result<(), AppError> {
+    pub async fn remove_member(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<(), ServiceError> {
         let (user, _) =
-            self.store.user_by_name(name).await?.ok_or_else(|| AppError::NotFound(format!("user {name}")))?;
+            self.store.user_by_name(name).await?.ok_or_else(|| ServiceError::NotFound(format!("user {name}")))?;
         let before = self.store.role_of(namespace, &user.id).await?;
         if !self.store.remove_member(namespace, &user.id).await? {
-            return Err(AppError::NotFound(format!("member {name} of namespace {namespace}")));
+            return Err(ServiceError::NotFound(format!("member {name} of namespace {namespace}")));
         }
         self.audit(
             caller,
@@ -191,68 +193,20 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         owner: Option<&str>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), ServiceError> {
         if let Some(owner) = owner {
             if self.store.user_by_name(owner).await?.is_none() {
-                return Err(AppError::BadRequest(format!("owner: there is no user {owner:?}")));
+                return Err(ServiceError::BadRequest(format!("owner: there is no user {owner:?}")));
             }
         }
         if !self.store.ensure_namespace(namespace).await? {
-            return Err(AppError::Conflict(format!("namespace {namespace} already exists")));
+            return Err(ServiceError::Conflict(format!("namespace {namespace} already exists")));
         }
         self.audit(caller, Some(namespace), "create", "Namespace", namespace.as_str(), None, None).await?;
         if let Some(owner) = owner {
             self.set_member(caller, namespace, owner, Role::Owner).await?;
         }
         Ok(())
-    }
-
-    /// Every user with the namespaces they belong to (for the admin page).
-    pub async fn user_rows(&self) -> Result<Vec<UserRow>, AppError> {
-        let mut rows = Vec::new();
-        for user in self.store.list_users().await? {
-            let mut memberships = self.store.memberships(&user.id).await?;
-            memberships.sort_by(|a, b| a.0.cmp(&b.0));
-            rows.push(UserRow { name: user.name, admin: user.admin, created_at: user.created_at, memberships });
-        }
-        Ok(rows)
-    }
-
-    /// Every namespace with how many deployments and members it has, and its owners.
-    pub async fn namespace_rows(&self) -> Result<Vec<NamespaceRow>, AppError> {
-        let mut rows = Vec::new();
-        for namespace in self.store.list_namespaces().await? {
-            let name = NamespaceName::parse(&namespace.metadata.name).map_err(|err| {
-                tracing::error!(error = %err, "a stored namespace name does not parse");
-                AppError::Internal
-            })?;
-            let deployments = self.store.list_deployments(&name, None).await?.len();
-            let members = self.store.members(&name).await?;
-            let mut owners: Vec<String> =
-                members.iter().filter(|(_, role)| *role == Role::Owner).map(|(user, _)| user.name.clone()).collect();
-            owners.sort();
-            rows.push(NamespaceRow {
-                name: namespace.metadata.name,
-                created_at: namespace.metadata.created_at,
-                deployments,
-                owners,
-                members: members.len(),
-            });
-        }
-        Ok(rows)
-    }
-
-    /// The members of a namespace and their roles, by name.
-    pub async fn member_rows(&self, namespace: &NamespaceName) -> Result<Vec<MemberRow>, AppError> {
-        let mut rows: Vec<MemberRow> = self
-            .store
-            .members(namespace)
-            .await?
-            .into_iter()
-            .map(|(user, role)| MemberRow { user: user.name, role })
-            .collect();
-        rows.sort_by(|a, b| a.user.cmp(&b.user));
-        Ok(rows)
     }
 
     /// A new API token of the namespace with `role`; its secret is returned once and never again.
@@ -262,10 +216,10 @@ impl Services {
         namespace: &NamespaceName,
         name: &str,
         role: Role,
-    ) -> Result<(ApiToken, Secret), AppError> {
+    ) -> Result<(ApiToken, Secret), ServiceError> {
         let name = name.trim();
         if name.is_empty() || name.len() > 64 {
-            return Err(AppError::BadRequest("name: must be 1 to 64 characters".into()));
+            return Err(ServiceError::BadRequest("name: must be 1 to 64 characters".into()));
         }
         let secret = Secret::generate();
         let token = ApiToken {
@@ -283,42 +237,18 @@ impl Services {
         Ok((token, secret))
     }
 
-    /// Keeps a new token's secret for the page a plain form post goes back to: a cookie only that
-    /// namespace's Access page receives, HttpOnly, for at most five minutes, read once.
-    pub fn hand_over_new_token(
-        &self,
-        namespace: &NamespaceName,
-        token: &ApiToken,
-        secret: &Secret,
-    ) -> Result<(), AppError> {
-        let path = format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=300");
-        set_cookie(NEW_TOKEN_COOKIE, &format!("{}.{}", token.id, secret.expose()), &path)
-    }
-
-    /// The token handed over by `hand_over_new_token`, if this request brings it (and it is still
-    /// valid); the cookie is cleared either way.
-    pub async fn take_new_token(&self, namespace: &NamespaceName) -> Result<Option<CreatedToken>, AppError> {
-        let Some(raw) = request_cookie(NEW_TOKEN_COOKIE) else { return Ok(None) };
-        set_cookie(NEW_TOKEN_COOKIE, "", &format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=0"))?;
-        let Some((id, secret)) = raw.split_once('.') else { return Ok(None) };
-        let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
-        Ok(token
-            .filter(|t| t.id == id && t.namespace == namespace.as_str() && t.revoked_at.is_none())
-            .map(|token| CreatedToken { token, secret: secret.to_owned() }))
-    }
-
     /// Revokes an API token: it stops working at once.
     pub async fn revoke_api_token(
         &self,
         caller: &Caller,
         namespace: &NamespaceName,
         id: &str,
-    ) -> Result<ApiToken, AppError> {
+    ) -> Result<ApiToken, ServiceError> {
         let token = self
             .store
             .revoke_api_token(namespace, id, &now_rfc3339())
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("API token {id}")))?;
+            .ok_or_else(|| ServiceError::NotFound(format!("API token {id}")))?;
         self.audit(caller, Some(namespace), "revoke", "ApiToken", &token.name, None, None).await?;
         Ok(token)
     }

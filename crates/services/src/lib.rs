@@ -1,0 +1,75 @@
+//! The console's service layer: the one authorisation function (`Services::require`) and the only
+//! write path. The REST API and the server functions both call it; neither touches the store. Every
+//! change it makes is checked here and lands in the audit log. It knows nothing of HTTP routing or
+//! of Leptos.
+
+#![warn(missing_docs)]
+
+mod access;
+pub mod auth;
+mod deployments;
+mod error;
+mod reads;
+mod targets;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+pub use auth::{Caller, Scope, Secret};
+pub use domain::Permission;
+use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
+pub use error::ServiceError;
+use storage::Store;
+
+/// The services of the console; cheap to clone, one per process.
+#[derive(Clone)]
+pub struct Services {
+    /// Private: every read and write goes through a method that knows its rules.
+    store: Store,
+    /// The last observed health of every deployment target.
+    pub health: HealthBoard,
+    /// Tells the lifecycle engine that a deployment changed, so it acts at once.
+    nudger: engine::Nudger,
+    /// Failed sign-ins, for rate limiting.
+    logins: auth::LoginLimiter,
+}
+
+impl Services {
+    /// The services over `store`, telling the engine of changes through `nudger`.
+    pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
+        Self { store, health, nudger, logins: auth::LoginLimiter::default() }
+    }
+}
+
+/// The last observed health of every deployment target, written by the server's prober.
+#[derive(Clone, Default)]
+pub struct HealthBoard(Arc<RwLock<HashMap<(String, String), TargetHealth>>>);
+
+impl HealthBoard {
+    /// Records what was just observed of a target.
+    pub fn set(&self, namespace: &str, target: &str, health: TargetHealth) {
+        let mut board = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        board.insert((namespace.to_owned(), target.to_owned()), health);
+    }
+
+    /// The last observation of a target, or "not checked yet".
+    pub fn get(&self, namespace: &str, target: &str) -> TargetHealth {
+        let board = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        board
+            .get(&(namespace.to_owned(), target.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| TargetHealth::unknown("not checked yet"))
+    }
+
+    /// The target with its observed health as `status`.
+    pub fn with_status(&self, mut target: DeploymentTarget) -> DeploymentTarget {
+        let health = self.get(&target.metadata.namespace, &target.metadata.name);
+        target.status = Some(DeploymentTargetStatus { health });
+        target
+    }
+}
+
+/// Parses a namespace from a request, reporting a bad one as the caller's mistake.
+pub fn parse_namespace(raw: &str) -> Result<NamespaceName, ServiceError> {
+    NamespaceName::parse(raw).map_err(|err| ServiceError::BadRequest(format!("namespace {raw:?}: {err}")))
+}
