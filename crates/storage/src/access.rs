@@ -7,7 +7,7 @@
 
 use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 
-use crate::{is_unique_violation, sortable_time, StorageError, Store};
+use crate::{is_unique_violation, sortable_time, StorageError, Store, Tx};
 
 /// The columns of a user, in the order `USER_COLUMNS` selects them.
 type UserRow = (String, String, i64, String);
@@ -43,29 +43,6 @@ fn missing_user(id: &str) -> StorageError {
 impl Store {
     // Users.
 
-    /// Stores a new user with the hash of their password. A taken name (names are case-sensitive)
-    /// or id is `AlreadyExists`.
-    pub async fn create_user(&self, user: &User, password_hash: &str) -> Result<(), StorageError> {
-        let inserted =
-            sqlx::query("INSERT INTO users (id, name, admin, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&user.id)
-                .bind(&user.name)
-                .bind(i64::from(user.admin))
-                .bind(password_hash)
-                .bind(&user.created_at)
-                .execute(&self.pool)
-                .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => {
-                let name_taken = self.user_by_name(&user.name).await?.is_some();
-                let name = if name_taken { user.name.clone() } else { user.id.clone() };
-                Err(StorageError::AlreadyExists { kind: "user", namespace: String::new(), name })
-            }
-            Err(err) => Err(err.into()),
-        }
-    }
-
     /// The user with this name (case-sensitive) and their password hash.
     pub async fn user_by_name(&self, name: &str) -> Result<Option<(User, String)>, StorageError> {
         let row: Option<(String, String, i64, String, String)> =
@@ -92,42 +69,6 @@ impl Store {
         let mut users: Vec<User> = rows.into_iter().map(user_from_row).collect();
         users.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(users)
-    }
-
-    /// Replaces a user's password hash and, in the same transaction, ends their sessions but the
-    /// one with hash `keep_session` (the browser that changed it); a missing user is a `Conflict`.
-    pub async fn set_password_hash(
-        &self,
-        user_id: &str,
-        hash: &str,
-        keep_session: Option<&str>,
-    ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(missing_user(user_id));
-        }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
-            .bind(keep_session.unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Deletes a user with their sessions and memberships; returns whether the user existed.
-    pub async fn delete_user(&self, id: &str) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
     }
 
     /// How many users are system admins.
@@ -206,33 +147,6 @@ impl Store {
 
     // Memberships.
 
-    /// Gives a user a role in a namespace, or changes the role they have there. An unknown
-    /// namespace is `NoSuchNamespace`, an unknown user a `Conflict`.
-    pub async fn set_member(&self, namespace: &NamespaceName, user_id: &str, role: Role) -> Result<(), StorageError> {
-        self.require_namespace(namespace.as_str()).await?;
-        self.require_user(user_id).await?;
-        sqlx::query(
-            "INSERT INTO memberships (namespace, user_id, role) VALUES ($1, $2, $3)
-             ON CONFLICT (namespace, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(namespace.as_str())
-        .bind(user_id)
-        .bind(role.as_str())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Takes a user's role in a namespace away; returns whether they had one.
-    pub async fn remove_member(&self, namespace: &NamespaceName, user_id: &str) -> Result<bool, StorageError> {
-        let done = sqlx::query("DELETE FROM memberships WHERE namespace = $1 AND user_id = $2")
-            .bind(namespace.as_str())
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// The members of a namespace with their roles, by user name.
     pub async fn members(&self, namespace: &NamespaceName) -> Result<Vec<(User, Role)>, StorageError> {
         let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(&format!(
@@ -297,43 +211,6 @@ impl Store {
 
     // API tokens.
 
-    /// Stores a new API token of its namespace by the hash of its secret. An unknown namespace is
-    /// `NoSuchNamespace`; a name taken in the namespace (revoked tokens keep theirs), or a taken id
-    /// or hash, is `AlreadyExists`.
-    pub async fn create_api_token(&self, token: &ApiToken, token_hash: &str) -> Result<(), StorageError> {
-        self.require_namespace(&token.namespace).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO api_tokens (id, namespace, name, role, token_hash, created_at, created_order, created_by,
-                 revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&token.id)
-        .bind(&token.namespace)
-        .bind(&token.name)
-        .bind(token.role.as_str())
-        .bind(token_hash)
-        .bind(&token.created_at)
-        .bind(sortable_time(&token.created_at))
-        .bind(&token.created_by)
-        .bind(token.revoked_at.as_deref())
-        .execute(&self.pool)
-        .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT id FROM api_tokens WHERE namespace = $1 AND name = $2")
-                        .bind(&token.namespace)
-                        .bind(&token.name)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                let name = if row.is_some() { token.name.clone() } else { token.id.clone() };
-                Err(StorageError::AlreadyExists { kind: "API token", namespace: token.namespace.clone(), name })
-            }
-            Err(err) => Err(err.into()),
-        }
-    }
-
     /// The token whose secret hashes to `token_hash`, revoked or not (the caller refuses revoked
     /// ones: `revoked_at` is set).
     pub async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, StorageError> {
@@ -356,58 +233,7 @@ impl Store {
         rows.into_iter().map(token_from_row).collect()
     }
 
-    /// Revokes an API token of a namespace at `at` and returns it; `None` if the namespace has no
-    /// token with this id. Revoking a revoked token keeps the time it was first revoked.
-    pub async fn revoke_api_token(
-        &self,
-        namespace: &NamespaceName,
-        id: &str,
-        at: &str,
-    ) -> Result<Option<ApiToken>, StorageError> {
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE namespace = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(at)
-            .bind(namespace.as_str())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        let row: Option<TokenRow> =
-            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 AND id = $2"))
-                .bind(namespace.as_str())
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(token_from_row).transpose()
-    }
-
     // The audit log.
-
-    /// Appends an entry to the audit log (never changed afterwards); its id must be free.
-    pub async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
-        let document = serde_json::to_string(entry)?;
-        let inserted = sqlx::query(
-            "INSERT INTO audit_log (id, namespace, actor, action, resource_kind, resource_name, document, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&entry.id)
-        .bind(entry.namespace.as_deref())
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(&entry.resource_kind)
-        .bind(&entry.resource_name)
-        .bind(document)
-        .bind(sortable_time(&entry.at))
-        .execute(&self.pool)
-        .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
-                kind: "audit entry",
-                namespace: entry.namespace.clone().unwrap_or_default(),
-                name: entry.id.clone(),
-            }),
-            Err(err) => Err(err.into()),
-        }
-    }
 
     /// The newest `limit` entries of the audit log, newest first: of one namespace, or with `None`
     /// of all of them and the system-wide ones.
@@ -432,6 +258,209 @@ impl Store {
             }
         };
         rows.iter().map(|(document,)| Ok(serde_json::from_str(document)?)).collect()
+    }
+}
+
+impl Tx {
+    /// Refuses a row for a user that does not exist (SQLite does not always check foreign keys).
+    async fn require_user(&mut self, id: &str) -> Result<(), StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM users WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?;
+        match row {
+            Some(_) => Ok(()),
+            None => Err(missing_user(id)),
+        }
+    }
+
+    /// Stores a new user with the hash of their password. A taken name (names are case-sensitive)
+    /// or id is `AlreadyExists`.
+    pub async fn create_user(&mut self, user: &User, password_hash: &str) -> Result<(), StorageError> {
+        // Checked first: on PostgreSQL a failed statement ends the transaction's use.
+        let taken: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE name = $1 OR id = $2")
+            .bind(&user.name)
+            .bind(&user.id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if let Some((name,)) = taken {
+            let name = if name == user.name { name } else { user.id.clone() };
+            return Err(StorageError::AlreadyExists { kind: "user", namespace: String::new(), name });
+        }
+        let inserted =
+            sqlx::query("INSERT INTO users (id, name, admin, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&user.id)
+                .bind(&user.name)
+                .bind(i64::from(user.admin))
+                .bind(password_hash)
+                .bind(&user.created_at)
+                .execute(&mut *self.tx)
+                .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => {
+                Err(StorageError::AlreadyExists { kind: "user", namespace: String::new(), name: user.name.clone() })
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Replaces a user's password hash and, in the same transaction, ends their sessions but the
+    /// one with hash `keep_session` (the browser that changed it); a missing user is a `Conflict`.
+    pub async fn set_password_hash(
+        &mut self,
+        user_id: &str,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(missing_user(user_id));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session.unwrap_or_default())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a user with their sessions and memberships; returns whether the user existed.
+    pub async fn delete_user(&mut self, id: &str) -> Result<bool, StorageError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(id).execute(&mut *self.tx).await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a user a role in a namespace, or changes the role they have there. An unknown
+    /// namespace is `NoSuchNamespace`, an unknown user a `Conflict`.
+    pub async fn set_member(
+        &mut self,
+        namespace: &NamespaceName,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), StorageError> {
+        self.require_namespace(namespace.as_str()).await?;
+        self.require_user(user_id).await?;
+        sqlx::query(
+            "INSERT INTO memberships (namespace, user_id, role) VALUES ($1, $2, $3)
+             ON CONFLICT (namespace, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(namespace.as_str())
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes a user's role in a namespace away; returns whether they had one.
+    pub async fn remove_member(&mut self, namespace: &NamespaceName, user_id: &str) -> Result<bool, StorageError> {
+        let done = sqlx::query("DELETE FROM memberships WHERE namespace = $1 AND user_id = $2")
+            .bind(namespace.as_str())
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a new API token of its namespace by the hash of its secret. An unknown namespace is
+    /// `NoSuchNamespace`; a name taken in the namespace (revoked tokens keep theirs), or a taken id
+    /// or hash, is `AlreadyExists`.
+    pub async fn create_api_token(&mut self, token: &ApiToken, token_hash: &str) -> Result<(), StorageError> {
+        self.require_namespace(&token.namespace).await?;
+        // Checked first: on PostgreSQL a failed statement ends the transaction's use.
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE namespace = $1 AND name = $2")
+            .bind(&token.namespace)
+            .bind(&token.name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StorageError::AlreadyExists {
+                kind: "API token",
+                namespace: token.namespace.clone(),
+                name: token.name.clone(),
+            });
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO api_tokens (id, namespace, name, role, token_hash, created_at, created_order, created_by,
+                 revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&token.id)
+        .bind(&token.namespace)
+        .bind(&token.name)
+        .bind(token.role.as_str())
+        .bind(token_hash)
+        .bind(&token.created_at)
+        .bind(sortable_time(&token.created_at))
+        .bind(&token.created_by)
+        .bind(token.revoked_at.as_deref())
+        .execute(&mut *self.tx)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
+                kind: "API token",
+                namespace: token.namespace.clone(),
+                name: token.id.clone(),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Revokes an API token of a namespace at `at` and returns it; `None` if the namespace has no
+    /// token with this id. Revoking a revoked token keeps the time it was first revoked.
+    pub async fn revoke_api_token(
+        &mut self,
+        namespace: &NamespaceName,
+        id: &str,
+        at: &str,
+    ) -> Result<Option<ApiToken>, StorageError> {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE namespace = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(namespace.as_str())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        let row: Option<TokenRow> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 AND id = $2"))
+                .bind(namespace.as_str())
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(token_from_row).transpose()
+    }
+
+    /// Appends an entry to the audit log (never changed afterwards); its id must be free.
+    pub async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StorageError> {
+        let document = serde_json::to_string(entry)?;
+        let inserted = sqlx::query(
+            "INSERT INTO audit_log (id, namespace, actor, action, resource_kind, resource_name, document, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&entry.id)
+        .bind(entry.namespace.as_deref())
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.resource_kind)
+        .bind(&entry.resource_name)
+        .bind(document)
+        .bind(sortable_time(&entry.at))
+        .execute(&mut *self.tx)
+        .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
+                kind: "audit entry",
+                namespace: entry.namespace.clone().unwrap_or_default(),
+                name: entry.id.clone(),
+            }),
+            Err(err) => Err(err.into()),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use domain::{DefaultsScope, DeploymentDefaults};
 
-use crate::{StorageError, Store};
+use crate::{StorageError, Store, Tx};
 
 fn scope_key(scope: &DefaultsScope) -> &str {
     match scope {
@@ -23,11 +23,13 @@ impl Store {
             .await?;
         row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
     }
+}
 
+impl Tx {
     /// Saves `defaults` if the stored version is still `expected_version` (0: none stored yet);
     /// otherwise nothing is written and the answer is `Conflict`.
     pub async fn save_deployment_defaults(
-        &self,
+        &mut self,
         scope: &DefaultsScope,
         defaults: &DeploymentDefaults,
         expected_version: i64,
@@ -43,7 +45,7 @@ impl Store {
             .bind(defaults.metadata.resource_version)
             .bind(document)
             .bind(&defaults.metadata.modified_at)
-            .execute(&self.pool)
+            .execute(&mut *self.tx)
             .await?
         } else {
             sqlx::query(
@@ -55,7 +57,7 @@ impl Store {
             .bind(&defaults.metadata.modified_at)
             .bind(key)
             .bind(expected_version)
-            .execute(&self.pool)
+            .execute(&mut *self.tx)
             .await?
         };
         if written.rows_affected() == 0 {

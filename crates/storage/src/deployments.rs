@@ -2,7 +2,7 @@
 
 use domain::{Deployment, DeploymentStatus, ExecutionMode, NamespaceName};
 
-use crate::{StorageError, Store};
+use crate::{StorageError, Store, Tx};
 
 /// A deployment as the engine reads it: the resource (status included), the engine's own record
 /// (opaque JSON, absent until the engine first writes), and the version both are written under.
@@ -122,9 +122,11 @@ impl Store {
         }
         Ok(())
     }
+}
 
+impl Tx {
     /// Stores a new deployment; its name must be free in its namespace.
-    pub async fn insert_deployment(&self, deployment: &Deployment) -> Result<(), StorageError> {
+    pub async fn insert_deployment(&mut self, deployment: &Deployment) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
         self.require_namespace(namespace).await?;
         let document = serde_json::to_string(deployment)?;
@@ -144,7 +146,7 @@ impl Store {
         .bind(document)
         .bind(&deployment.metadata.created_at)
         .bind(&deployment.metadata.modified_at)
-        .execute(&self.pool)
+        .execute(&mut *self.tx)
         .await?;
         if inserted.rows_affected() == 0 {
             return Err(StorageError::AlreadyExists {
@@ -160,14 +162,18 @@ impl Store {
     /// carries the next version. Only metadata and spec are written: the status stays the engine's.
     /// A stale version, a vanished row or a taken name is a `Conflict` or `AlreadyExists`, and
     /// nothing is written.
-    pub async fn update_deployment(&self, deployment: &Deployment, expected_version: i64) -> Result<(), StorageError> {
+    pub async fn update_deployment(
+        &mut self,
+        deployment: &Deployment,
+        expected_version: i64,
+    ) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;
         let taken: Option<(String,)> =
             sqlx::query_as("SELECT id FROM deployments WHERE namespace = $1 AND name = $2 AND id <> $3")
                 .bind(namespace)
                 .bind(&deployment.metadata.name)
                 .bind(&deployment.metadata.id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.tx)
                 .await?;
         if taken.is_some() {
             return Err(StorageError::AlreadyExists {
@@ -190,7 +196,7 @@ impl Store {
         .bind(&deployment.metadata.id)
         .bind(namespace)
         .bind(expected_version)
-        .execute(&self.pool)
+        .execute(&mut *self.tx)
         .await?;
         if updated.rows_affected() == 0 {
             return Err(StorageError::Conflict { kind: "deployment", name: deployment.metadata.name.clone() });
@@ -200,7 +206,7 @@ impl Store {
 
     /// Deletes a deployment if its version is still `expected_version` (a `Conflict` otherwise).
     pub async fn delete_deployment(
-        &self,
+        &mut self,
         namespace: &NamespaceName,
         id: &str,
         expected_version: i64,
@@ -209,7 +215,7 @@ impl Store {
             .bind(namespace.as_str())
             .bind(id)
             .bind(expected_version)
-            .execute(&self.pool)
+            .execute(&mut *self.tx)
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StorageError::Conflict { kind: "deployment", name: id.to_owned() });

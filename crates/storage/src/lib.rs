@@ -11,6 +11,7 @@ mod events;
 mod jobs;
 mod savepoints;
 mod targets;
+mod tx;
 
 use std::str::FromStr;
 
@@ -21,6 +22,7 @@ use sqlx::AnyPool;
 pub use deployments::EngineRow;
 pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
+pub use tx::Tx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -121,17 +123,6 @@ impl Store {
         Ok(())
     }
 
-    /// Creates the namespace if it does not exist; returns whether it was created.
-    pub async fn ensure_namespace(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
-        let done =
-            sqlx::query("INSERT INTO namespaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-                .bind(name.as_str())
-                .bind(now_rfc3339())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Every namespace, by name.
     pub async fn list_namespaces(&self) -> Result<Vec<domain::Namespace>, StorageError> {
         let rows: Vec<(String, String)> =
@@ -145,6 +136,19 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+}
+
+impl Tx {
+    /// Creates the namespace if it does not exist; returns whether it was created.
+    pub async fn ensure_namespace(&mut self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
+        let done =
+            sqlx::query("INSERT INTO namespaces (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name.as_str())
+                .bind(now_rfc3339())
+                .execute(&mut *self.tx)
+                .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 

@@ -3,7 +3,7 @@
 use domain::{NamespaceName, Savepoint};
 
 use crate::{is_unique_violation, sortable_time};
-use crate::{StorageError, Store};
+use crate::{StorageError, Store, Tx};
 
 impl Store {
     /// The savepoints of a namespace, of one deployment and one job if given, newest first.
@@ -41,22 +41,6 @@ impl Store {
     /// One savepoint of a namespace by id, if it exists there.
     pub async fn get_savepoint(&self, namespace: &NamespaceName, id: &str) -> Result<Option<Savepoint>, StorageError> {
         self.document_by_id("savepoints", namespace, id).await
-    }
-
-    /// Stores a new savepoint; its id must be free.
-    pub async fn insert_savepoint(&self, savepoint: &Savepoint) -> Result<(), StorageError> {
-        let metadata = &savepoint.metadata;
-        self.require_namespace(&metadata.namespace).await?;
-        let inserted = insert_savepoint_row(&self.pool, savepoint).await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
-                kind: "savepoint",
-                namespace: metadata.namespace.clone(),
-                name: metadata.id.clone(),
-            }),
-            Err(err) => Err(err.into()),
-        }
     }
 
     /// Replaces a stored savepoint (its status, location, trigger id) if its version is still
@@ -117,6 +101,24 @@ pub(crate) async fn update_savepoint_row<'e, E: sqlx::Executor<'e, Database = sq
     .bind(expected_version)
     .execute(executor)
     .await
+}
+
+impl Tx {
+    /// Stores a new savepoint; its id must be free.
+    pub async fn insert_savepoint(&mut self, savepoint: &Savepoint) -> Result<(), StorageError> {
+        let metadata = &savepoint.metadata;
+        self.require_namespace(&metadata.namespace).await?;
+        let inserted = insert_savepoint_row(&mut *self.tx, savepoint).await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(err) if is_unique_violation(&err) => Err(StorageError::AlreadyExists {
+                kind: "savepoint",
+                namespace: metadata.namespace.clone(),
+                name: metadata.id.clone(),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use domain::{DeploymentTarget, NamespaceName};
 
-use crate::{StorageError, Store};
+use crate::{StorageError, Store, Tx};
 
 impl Store {
     /// The targets of a namespace, by name.
@@ -25,19 +25,27 @@ impl Store {
             .await?;
         rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
     }
+}
 
+impl Tx {
     /// Creates the target, or replaces the spec of the one with the same name (a new resourceVersion).
-    pub async fn upsert_deployment_target(&self, target: &DeploymentTarget) -> Result<DeploymentTarget, StorageError> {
+    pub async fn upsert_deployment_target(
+        &mut self,
+        target: &DeploymentTarget,
+    ) -> Result<DeploymentTarget, StorageError> {
         let namespace = NamespaceName::parse(&target.metadata.namespace)
             .map_err(|_| StorageError::NoSuchNamespace(target.metadata.namespace.clone()))?;
         if !self.namespace_exists(&namespace).await? {
             return Err(StorageError::NoSuchNamespace(namespace.to_string()));
         }
-        let existing = self
-            .list_deployment_targets(&namespace)
-            .await?
-            .into_iter()
-            .find(|t| t.metadata.name == target.metadata.name);
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM deployment_targets WHERE namespace = $1 AND name = $2")
+                .bind(namespace.as_str())
+                .bind(&target.metadata.name)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let existing: Option<DeploymentTarget> =
+            existing.map(|(document,)| serde_json::from_str(&document)).transpose()?;
         let mut stored = target.clone();
         stored.status = None;
         match existing {
@@ -53,7 +61,7 @@ impl Store {
                 .bind(stored.metadata.resource_version)
                 .bind(&stored.metadata.modified_at)
                 .bind(&stored.metadata.id)
-                .execute(&self.pool)
+                .execute(&mut *self.tx)
                 .await?;
             }
             None => {
@@ -68,7 +76,7 @@ impl Store {
                 .bind(serde_json::to_string(&stored)?)
                 .bind(&stored.metadata.created_at)
                 .bind(&stored.metadata.modified_at)
-                .execute(&self.pool)
+                .execute(&mut *self.tx)
                 .await?;
             }
         }
@@ -76,11 +84,15 @@ impl Store {
     }
 
     /// Deletes the namespace's target called `name`; answers whether there was one.
-    pub async fn delete_deployment_target(&self, namespace: &NamespaceName, name: &str) -> Result<bool, StorageError> {
+    pub async fn delete_deployment_target(
+        &mut self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<bool, StorageError> {
         let deleted = sqlx::query("DELETE FROM deployment_targets WHERE namespace = $1 AND name = $2")
             .bind(namespace.as_str())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *self.tx)
             .await?;
         Ok(deleted.rows_affected() == 1)
     }

@@ -1,0 +1,121 @@
+//! A transaction of the store: the console's services make a change and write its audit line in
+//! one, so that neither is ever committed without the other. Each table's writes are methods of
+//! `Tx` in that table's module; `Store` offers each of them alone, in a transaction of its own.
+
+use domain::{
+    ApiToken, AuditEntry, DefaultsScope, Deployment, DeploymentDefaults, DeploymentTarget, NamespaceName, Role,
+    Savepoint, User,
+};
+
+use crate::{StorageError, Store};
+
+/// An open transaction; dropped without `commit`, nothing it wrote is kept.
+pub struct Tx {
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl Store {
+    /// Opens a transaction. Do not use the `Store` for writes while it is open: on SQLite the
+    /// other connection would wait for this one.
+    pub async fn begin(&self) -> Result<Tx, StorageError> {
+        Ok(Tx { tx: self.pool.begin().await? })
+    }
+}
+
+impl Tx {
+    /// Keeps everything written in the transaction.
+    pub async fn commit(self) -> Result<(), StorageError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Refuses a row for a namespace that does not exist.
+    pub(crate) async fn require_namespace(&mut self, namespace: &str) -> Result<(), StorageError> {
+        let exists = match NamespaceName::parse(namespace) {
+            Ok(name) => self.namespace_exists(&name).await?,
+            Err(_) => false,
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(StorageError::NoSuchNamespace(namespace.to_owned()))
+        }
+    }
+
+    pub(crate) async fn namespace_exists(&mut self, name: &NamespaceName) -> Result<bool, StorageError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Makes this transaction the namespace's only writer until it ends (a no-op update of its row:
+    /// PostgreSQL locks the row, SQLite the database), so that a check and the change it allows
+    /// see the same members. Answers whether the namespace exists.
+    pub async fn lock_namespace(&mut self, name: &NamespaceName) -> Result<bool, StorageError> {
+        let done = sqlx::query("UPDATE namespaces SET name = name WHERE name = $1")
+            .bind(name.as_str())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Makes this transaction the only one changing admins until it ends (see `lock_namespace`).
+    pub async fn lock_admins(&mut self) -> Result<(), StorageError> {
+        sqlx::query("UPDATE users SET admin = admin WHERE admin = 1").execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+/// `Store` methods that run one `Tx` write in a transaction of its own.
+macro_rules! alone {
+    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret, StorageError> {
+                    let mut tx = self.begin().await?;
+                    let out = tx.$name($($arg),*).await?;
+                    tx.commit().await?;
+                    Ok(out)
+                }
+            )*
+        }
+    };
+}
+
+alone! {
+    /// `Tx::ensure_namespace` alone.
+    fn ensure_namespace(name: &NamespaceName) -> bool;
+    /// `Tx::insert_deployment` alone.
+    fn insert_deployment(deployment: &Deployment) -> ();
+    /// `Tx::update_deployment` alone.
+    fn update_deployment(deployment: &Deployment, expected_version: i64) -> ();
+    /// `Tx::delete_deployment` alone.
+    fn delete_deployment(namespace: &NamespaceName, id: &str, expected_version: i64) -> ();
+    /// `Tx::save_deployment_defaults` alone.
+    fn save_deployment_defaults(scope: &DefaultsScope, defaults: &DeploymentDefaults, expected_version: i64) -> ();
+    /// `Tx::upsert_deployment_target` alone.
+    fn upsert_deployment_target(target: &DeploymentTarget) -> DeploymentTarget;
+    /// `Tx::delete_deployment_target` alone.
+    fn delete_deployment_target(namespace: &NamespaceName, name: &str) -> bool;
+    /// `Tx::create_user` alone.
+    fn create_user(user: &User, password_hash: &str) -> ();
+    /// `Tx::set_password_hash` alone.
+    fn set_password_hash(user_id: &str, hash: &str, keep_session: Option<&str>) -> ();
+    /// `Tx::delete_user` alone.
+    fn delete_user(id: &str) -> bool;
+    /// `Tx::set_member` alone.
+    fn set_member(namespace: &NamespaceName, user_id: &str, role: Role) -> ();
+    /// `Tx::remove_member` alone.
+    fn remove_member(namespace: &NamespaceName, user_id: &str) -> bool;
+    /// `Tx::create_api_token` alone.
+    fn create_api_token(token: &ApiToken, token_hash: &str) -> ();
+    /// `Tx::revoke_api_token` alone.
+    fn revoke_api_token(namespace: &NamespaceName, id: &str, at: &str) -> Option<ApiToken>;
+    /// `Tx::append_audit` alone.
+    fn append_audit(entry: &AuditEntry) -> ();
+    /// `Tx::insert_savepoint` alone.
+    fn insert_savepoint(savepoint: &Savepoint) -> ();
+}
