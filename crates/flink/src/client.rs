@@ -405,14 +405,20 @@ impl FlinkClient {
         if status.is_success() {
             return Ok(body);
         }
-        let message = match serde_json::from_str::<FlinkErrors>(&body) {
-            Ok(errors) if !errors.errors.is_empty() => without_stack_frames(&errors.errors),
-            _ => truncate(&body, 2000).to_owned(),
-        };
-        // Flink answers 500 for the status of a job it does not know; it is a missing job all the same.
-        let status = if message.contains("FlinkJobNotFoundException") { StatusCode::NOT_FOUND } else { status };
-        Err(FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message })
+        Err(rejection(what, status, &body))
     }
+}
+
+/// Flink's refusal with this status and body as a `Rejected` error: its `errors` without stack
+/// frames (or the body itself), so `FlinkError::class` reads the exceptions Flink named.
+pub(crate) fn rejection(what: &str, status: StatusCode, body: &str) -> FlinkError {
+    let message = match serde_json::from_str::<FlinkErrors>(body) {
+        Ok(errors) if !errors.errors.is_empty() => without_stack_frames(&errors.errors),
+        _ => truncate(body, 2000).to_owned(),
+    };
+    // Flink answers 500 for the status of a job it does not know; it is a missing job all the same.
+    let status = if message.contains("FlinkJobNotFoundException") { StatusCode::NOT_FOUND } else { status };
+    FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message }
 }
 
 /// Flink's serialised `failure-cause`: the class and message, plus the first "Caused by" line.
