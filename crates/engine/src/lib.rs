@@ -7,6 +7,7 @@
 //! carried out safely, `record.rs` what the engine remembers between passes, `docs/engine.md` why.
 
 pub mod artifact;
+pub mod backoff;
 pub mod controller;
 pub mod observe;
 pub mod plan;
@@ -24,6 +25,7 @@ use domain::NamespaceName;
 use flink::FlinkCluster;
 use storage::{StorageError, Store};
 
+pub use backoff::Backoff;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
 pub use reconcile::{PassReport, Requeue};
@@ -47,6 +49,9 @@ pub struct Settings {
     pub poll_every: Duration,
     /// The longest wait between two looks while Flink cannot be reached.
     pub max_backoff: Duration,
+    /// The waits between job creation attempts after failed ones (counted against
+    /// `maxJobCreationAttempts`), so a refusing cluster is not asked again every `poll_every`.
+    pub job_creation_backoff: Backoff,
     /// How long Flink's REST API may report stale checkpoint statistics (its
     /// `rest.cache.checkpoint-statistics.timeout`, by default `web.refresh-interval`, 3 s).
     pub checkpoint_stats_lag: Duration,
@@ -60,6 +65,7 @@ impl Settings {
             observe_every: Duration::from_secs(3),
             poll_every: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
+            job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
             checkpoint_stats_lag: Duration::from_millis(3_500),
             sql_runner_jar,
         }

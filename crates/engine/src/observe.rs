@@ -8,7 +8,7 @@ use storage::Store;
 use crate::plan::{ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, Restorable};
 use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
-use crate::EngineError;
+use crate::{EngineError, Settings};
 
 /// How many of a deployment's newest savepoints a pass reads (restore, settle, retire): a pass
 /// costs the same however long the deployment's history grows.
@@ -40,7 +40,7 @@ pub async fn observe(
     record: &EngineRecord,
     cluster: Result<&dyn FlinkCluster, &str>,
     now_ms: i64,
-    checkpoint_stats_lag_ms: i64,
+    settings: &Settings,
 ) -> Result<(Observation, Rows), EngineError> {
     let active_job = store.active_job(namespace, deployment_id).await?;
     let savepoints = store.live_savepoints(namespace, deployment_id, SAVEPOINTS_CONSIDERED).await?;
@@ -74,8 +74,15 @@ pub async fn observe(
         }
         None => None,
     };
-    let observation =
-        Observation { now_ms, cluster: cluster_view, job, savepoint, restorable, checkpoint_stats_lag_ms };
+    let observation = Observation {
+        now_ms,
+        cluster: cluster_view,
+        job,
+        savepoint,
+        restorable,
+        checkpoint_stats_lag_ms: i64::try_from(settings.checkpoint_stats_lag.as_millis()).unwrap_or(i64::MAX),
+        job_creation_backoff: settings.job_creation_backoff,
+    };
     Ok((observation, Rows { active_job, savepoint_under_way, savepoints }))
 }
 

@@ -9,6 +9,7 @@ use domain::*;
 use engine::plan::Step;
 use engine::requests::{request_savepoint, set_next_start};
 use engine::{RestoreChoice, StartRequest};
+use flink::testing::Refusal;
 use flink::JobState as F;
 use support::{namespace, Harness};
 
@@ -312,7 +313,7 @@ async fn job_creation_is_retried_then_the_deployment_fails_with_the_reason() {
     assert_eq!(h.flink.calls().submit, 4, "maxJobCreationAttempts");
     let jobs = h.jobs().await;
     assert!(jobs.iter().all(|job| job.status.state == JobState::Failed));
-    assert!(jobs[0].status.failure.as_ref().expect("why").message.contains("injected: job creation failed"));
+    assert!(jobs[0].status.failure.as_ref().expect("why").message.contains("NoResourceAvailableException"));
     assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
     h.clock.advance(Duration::from_secs(60));
     h.settle().await;
@@ -501,4 +502,63 @@ async fn retention_keeps_the_newest_savepoints_and_disposes_the_rest_but_never_u
     let other_files: Vec<String> = h.flink.completed_savepoints().into_iter().filter(|l| !kept.contains(l)).collect();
     assert_eq!(other_files.len(), 1, "only the user's savepoint; the retired ones' files are gone: {other_files:?}");
     assert!(h.events().await.contains(&EventName::SavepointDisposed));
+}
+
+#[tokio::test]
+async fn an_unknown_entry_class_fails_the_deployment_instead_of_retrying_forever() {
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.refuse_submissions = Some(Refusal::unknown_entry_class("console.examples.Missing")));
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("a failure");
+    assert!(failure.message.contains("ClassNotFoundException: console.examples.Missing"), "{}", failure.message);
+    assert_eq!(h.flink.calls().submit, 1, "a permanent refusal is not submitted again");
+    assert_eq!(h.jobs().await[0].status.state, JobState::Failed);
+    assert!(h.events().await.contains(&EventName::FailedCreatingANewJob));
+    h.clock.advance(Duration::from_secs(60));
+    h.settle().await;
+    assert_eq!(h.flink.calls().submit, 1, "it waits for a person's change");
+}
+
+#[tokio::test]
+async fn job_creation_stops_after_max_job_creation_attempts_with_an_event_each() {
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.refuse_submissions = Some(Refusal::no_resources()));
+    h.desire(DesiredState::Running).await;
+    let started_ms = engine::Clock::now_ms(h.clock.as_ref());
+    let mut submitted_at_ms = Vec::new();
+    for _ in 0..200 {
+        let before = h.flink.calls().submit;
+        let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        if h.flink.calls().submit > before {
+            submitted_at_ms.push(engine::Clock::now_ms(h.clock.as_ref()) - started_ms);
+        }
+        if h.state().await == DeploymentState::Failed {
+            break;
+        }
+        if let engine::Requeue::After(after) = report.requeue {
+            h.clock.advance(after.max(Duration::from_millis(1)));
+        }
+    }
+    assert_eq!(submitted_at_ms.len(), 4, "maxJobCreationAttempts, then no more: {submitted_at_ms:?}");
+    let gaps: Vec<i64> = submitted_at_ms.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[0] >= 1_000, "no hammering between attempts: {gaps:?}");
+    assert!(gaps.windows(2).all(|g| g[1] >= 2 * g[0]), "the wait doubles: {gaps:?}");
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("a failure");
+    assert_eq!(failure.reason, "TooManyFailedJobCreationAttempts");
+    assert!(failure.message.contains("NoResourceAvailableException"), "Flink's reason: {}", failure.message);
+    let events = h.store.list_events(&namespace(), Some(&h.id), None, None).await.expect("events");
+    let failed: Vec<&str> = events
+        .iter()
+        .filter(|e| e.metadata.name == EventName::FailedCreatingANewJob)
+        .map(|e| e.spec.message.as_str())
+        .collect();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert!(failed.iter().all(|m| m.contains("NoResourceAvailableException")), "{failed:?}");
+    assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
+    assert!(h.flink.active_jobs().is_empty());
 }

@@ -61,11 +61,16 @@ pub fn spec_json() -> serde_json::Value {
     })
 }
 
-pub fn engine_on(store: Store, flink: Arc<dyn FlinkCluster>, clock: Arc<ManualClock>) -> Engine {
+/// The engine's settings in these tests.
+pub fn settings() -> Settings {
     let mut settings = Settings::new("/jobs/sql-runner.jar".into());
     settings.poll_every = Duration::from_millis(500);
     settings.observe_every = Duration::from_secs(3);
-    Engine::new(store, Arc::new(OneCluster(flink)), clock, settings)
+    settings
+}
+
+pub fn engine_on(store: Store, flink: Arc<dyn FlinkCluster>, clock: Arc<ManualClock>) -> Engine {
+    Engine::new(store, Arc::new(OneCluster(flink)), clock, settings())
 }
 
 impl Harness {
