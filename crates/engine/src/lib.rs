@@ -35,8 +35,21 @@ pub use time::{Clock, ManualClock, SystemClock};
 /// Finds the Flink cluster of a deployment target.
 #[async_trait]
 pub trait Clusters: Send + Sync {
-    /// The cluster behind `target` in `namespace`, or why there is none (the target does not exist).
-    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String>;
+    /// The cluster behind `target` in `namespace`, or why there is none: the target does not
+    /// exist (the deployment FAILS until a person changes it), or it could not be looked up now
+    /// (the pass is retried with backoff, nothing fails).
+    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError>;
+}
+
+/// Why `Clusters::cluster` has no cluster for a target; the variant is the error's class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClusterError {
+    /// Permanent: the target does not exist or names no Flink REST URL the console can reach.
+    #[error("{0}")]
+    NoTarget(String),
+    /// Transient: the target could not be looked up (the store failed); it may exist.
+    #[error("the deployment target could not be looked up: {0}")]
+    Lookup(String),
 }
 
 /// How often the engine looks, and where the bundled SQL runner is.

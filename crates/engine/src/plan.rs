@@ -60,11 +60,15 @@ pub struct Observation {
     pub job_creation_backoff: Backoff,
 }
 
+/// Whether the deployment's cluster could be found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClusterView {
+    /// Found (whether it answers is seen on the job and savepoint).
     Known,
-    /// The deployment's target does not exist (any more).
+    /// The deployment's target does not exist (any more): permanent until a person changes it.
     NoTarget(String),
+    /// The target could not be looked up now (the store failed): transient, like an unreachable cluster.
+    LookupFailed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -402,12 +406,16 @@ fn plan_without_job(
             if gave_up || status.state == DeploymentState::Finished {
                 return Step::Steady;
             }
-            if let ClusterView::NoTarget(why) = &seen.cluster {
-                return Step::GiveUp {
-                    event: EventName::ReferencedDeploymentTargetDoesNotExist,
-                    reason: "DeploymentTargetNotFound",
-                    message: why.clone(),
-                };
+            match &seen.cluster {
+                ClusterView::Known => {}
+                ClusterView::NoTarget(why) => {
+                    return Step::GiveUp {
+                        event: EventName::ReferencedDeploymentTargetDoesNotExist,
+                        reason: "DeploymentTargetNotFound",
+                        message: why.clone(),
+                    }
+                }
+                ClusterView::LookupFailed(why) => return Step::Unreachable(why.clone()),
             }
             let (restore, allow_non_restored_state) = choose_restore(desired.spec, record, &seen.restorable);
             creation_attempt(desired, record, seen, Step::StartJob { restore, allow_non_restored_state })
@@ -725,6 +733,23 @@ mod tests {
         };
         spec.restore_strategy.kind = RestoreStrategyKind::LatestState;
         assert_eq!(picked(&spec, &fresh), None, "initial mode starts without state");
+    }
+
+    #[test]
+    fn a_target_that_could_not_be_looked_up_is_waited_for_and_a_missing_one_fails() {
+        let spec = spec(DesiredState::Running);
+        let cancelled = status(DeploymentState::Cancelled);
+        let mut seen = seen(None);
+        seen.cluster = ClusterView::LookupFailed("database is locked".into());
+        assert_eq!(
+            step(&spec, &cancelled, &EngineRecord::default(), &seen),
+            Step::Unreachable("database is locked".into())
+        );
+        seen.cluster = ClusterView::NoTarget("no deployment target \"gone\"".into());
+        assert!(matches!(
+            step(&spec, &cancelled, &EngineRecord::default(), &seen),
+            Step::GiveUp { event: EventName::ReferencedDeploymentTargetDoesNotExist, .. }
+        ));
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::observe::{flink_job_id, not_ready_attempts, observe, Rows, FINGERPRIN
 use crate::plan::{fingerprint, plan, Desired, JobOutcome, RestoreFrom, Step};
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StartRequest, StopPurpose};
 use crate::time::rfc3339;
-use crate::{Engine, EngineError};
+use crate::{ClusterError, Engine, EngineError};
 
 /// When to look at a deployment again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +63,9 @@ impl Engine {
         let deployment = row.deployment;
         let target = deployment.spec.deployment_target_name.clone().unwrap_or_default();
         let cluster = self.clusters.cluster(namespace, &target).await;
-        let cluster_ref: Result<&dyn FlinkCluster, &str> = match &cluster {
+        let cluster_ref: Result<&dyn FlinkCluster, &ClusterError> = match &cluster {
             Ok(cluster) => Ok(cluster.as_ref()),
-            Err(why) => Err(why.as_str()),
+            Err(why) => Err(why),
         };
         let now_ms = self.clock.now_ms();
         let (seen, rows) =

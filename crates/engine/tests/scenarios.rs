@@ -562,3 +562,45 @@ async fn job_creation_stops_after_max_job_creation_attempts_with_an_event_each()
     assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
     assert!(h.flink.active_jobs().is_empty());
 }
+/// Finds the one fake cluster, but the first lookups fail as a store that is down fails them.
+struct LookupFailsFirst {
+    flink: std::sync::Arc<flink::testing::FakeFlink>,
+    failures_left: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl engine::Clusters for LookupFailsFirst {
+    async fn cluster(
+        &self,
+        _namespace: &NamespaceName,
+        _target: &str,
+    ) -> Result<std::sync::Arc<dyn flink::FlinkCluster>, engine::ClusterError> {
+        use std::sync::atomic::Ordering;
+        if self.failures_left.load(Ordering::SeqCst) > 0 {
+            self.failures_left.fetch_sub(1, Ordering::SeqCst);
+            return Err(engine::ClusterError::Lookup(
+                "error returned from database: (code: 5) database is locked".into(),
+            ));
+        }
+        Ok(self.flink.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_storage_error_while_finding_the_target_is_retried_not_failed() {
+    let h = Harness::new().await;
+    let clusters = LookupFailsFirst { flink: h.flink.clone(), failures_left: 3.into() };
+    let engine =
+        engine::Engine::new(h.store.clone(), std::sync::Arc::new(clusters), h.clock.clone(), support::settings());
+    h.desire(DesiredState::Running).await;
+    for _ in 0..3 {
+        let report = engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        assert_ne!(h.state().await, DeploymentState::Failed, "{:?}", report.step);
+        let engine::Requeue::After(after) = report.requeue else { panic!("the deployment exists") };
+        assert!(after > Duration::ZERO, "a failed lookup is retried after a wait: {:?}", report.step);
+        h.clock.advance(after);
+    }
+    support::settle(&engine, &h.clock, &h.id).await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    assert!(!h.events().await.contains(&EventName::ReferencedDeploymentTargetDoesNotExist));
+}

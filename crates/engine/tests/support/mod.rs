@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use domain::*;
 use engine::plan::Step;
-use engine::{Clusters, Engine, ManualClock, Requeue, Settings};
+use engine::{ClusterError, Clusters, Engine, ManualClock, Requeue, Settings};
 use flink::testing::FakeFlink;
 use flink::FlinkCluster;
 use storage::testing::{fresh_store, TestDatabase};
@@ -24,9 +24,9 @@ pub struct OneCluster(pub Arc<dyn FlinkCluster>);
 
 #[async_trait]
 impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
+    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         if target == "gone" {
-            return Err(format!("no deployment target {target:?}"));
+            return Err(ClusterError::NoTarget(format!("no deployment target {target:?}")));
         }
         Ok(self.0.clone())
     }
