@@ -604,3 +604,89 @@ async fn a_storage_error_while_finding_the_target_is_retried_not_failed() {
     assert_eq!(h.state().await, DeploymentState::Running);
     assert!(!h.events().await.contains(&EventName::ReferencedDeploymentTargetDoesNotExist));
 }
+/// Finds the one fake cluster; while `conflicts_left` is above zero, each lookup also writes the
+/// deployment's status behind the pass's back, so the pass fails on its status version.
+struct ConflictingWriter {
+    flink: std::sync::Arc<flink::testing::FakeFlink>,
+    store: storage::Store,
+    id: String,
+    conflicts_left: std::sync::atomic::AtomicU32,
+    failed_passes: std::sync::Mutex<Vec<std::time::Instant>>,
+}
+
+#[async_trait::async_trait]
+impl engine::Clusters for ConflictingWriter {
+    async fn cluster(
+        &self,
+        namespace: &NamespaceName,
+        _target: &str,
+    ) -> Result<std::sync::Arc<dyn flink::FlinkCluster>, engine::ClusterError> {
+        use std::sync::atomic::Ordering;
+        if self.conflicts_left.load(Ordering::SeqCst) > 0 {
+            self.conflicts_left.fetch_sub(1, Ordering::SeqCst);
+            let row = self.store.engine_row(namespace, &self.id).await.expect("read").expect("the deployment");
+            let engine = row.engine.unwrap_or_else(|| "{}".into());
+            self.store
+                .save_engine_state(namespace, &self.id, &row.deployment.status, &engine, row.status_version)
+                .await
+                .expect("a write behind the pass's back");
+            self.failed_passes.lock().expect("not poisoned").push(std::time::Instant::now());
+        }
+        Ok(self.flink.clone())
+    }
+}
+
+async fn wait_for(h: &Harness, state: DeploymentState) {
+    for _ in 0..200 {
+        if h.state().await == state {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the deployment did not become {state}");
+}
+
+#[tokio::test]
+async fn the_controller_backs_off_longer_after_each_failed_pass_and_resets_after_a_success() {
+    use std::sync::atomic::Ordering;
+    let h = Harness::new().await;
+    let clusters = std::sync::Arc::new(ConflictingWriter {
+        flink: h.flink.clone(),
+        store: h.store.clone(),
+        id: h.id.clone(),
+        conflicts_left: 6.into(),
+        failed_passes: Default::default(),
+    });
+    let engine = std::sync::Arc::new(engine::Engine::new(
+        h.store.clone(),
+        clusters.clone(),
+        std::sync::Arc::new(engine::SystemClock),
+        support::settings(),
+    ));
+    h.desire(DesiredState::Running).await;
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let settings = engine::ControllerSettings {
+        max_concurrent_passes: 2,
+        resync_every: Duration::from_secs(3600),
+        error_backoff: engine::Backoff::new(Duration::from_millis(50), Duration::from_millis(400)),
+    };
+    let nudger = engine::spawn_controller(engine, settings, shutdown_rx);
+    wait_for(&h, DeploymentState::Running).await;
+    let gaps = |passes: &[std::time::Instant]| -> Vec<Duration> { passes.windows(2).map(|w| w[1] - w[0]).collect() };
+    let first = gaps(&clusters.failed_passes.lock().expect("not poisoned"));
+    assert_eq!(first.len(), 5, "{first:?}");
+    let ms = |d: &Duration| d.as_millis();
+    assert!(ms(&first[0]) >= 50 && ms(&first[1]) >= 100 && ms(&first[2]) >= 200, "the wait doubles: {first:?}");
+    assert!(ms(&first[3]) >= 400 && ms(&first[4]) >= 400, "up to its cap: {first:?}");
+    assert!(ms(&first[4]) < 800, "and no further: {first:?}");
+
+    clusters.failed_passes.lock().expect("not poisoned").clear();
+    clusters.conflicts_left.store(2, Ordering::SeqCst);
+    h.desire(DesiredState::Suspended).await;
+    nudger.nudge(support::NAMESPACE, &h.id);
+    wait_for(&h, DeploymentState::Suspended).await;
+    let again = gaps(&clusters.failed_passes.lock().expect("not poisoned"));
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(ms(&again[0]) < 300, "a success started the wait afresh: {again:?}");
+    let _ = shutdown.send(true);
+}
