@@ -120,6 +120,12 @@ pub const MARKERS: &[Marker] = &[
     },
     // The cluster cannot do it now but may shortly.
     Marker {
+        text: "Jar file ",
+        class: ErrorClass::Transient,
+        why: "JarRunHandler: the uploaded jar is gone (evicted by MAX_UPLOADED_JARS, JobManager restarted); \
+              the next submission uploads it again",
+    },
+    Marker {
         text: "NoResourceAvailableException",
         class: ErrorClass::Transient,
         why: "no free task slots now; TaskManagers may register or jobs end",
