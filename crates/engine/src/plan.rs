@@ -273,26 +273,49 @@ fn plan_with_job(
     let flink_state = match &job.flink {
         FlinkView::Unreachable(why) => return Step::Unreachable(why.clone()),
         FlinkView::Missing => {
-            return match (&record.operation, job.state) {
-                (Some(InFlight::Start { .. }), JobState::Starting) => {
-                    creation_attempt(desired, record, seen, Step::SubmitJob)
-                }
-                (Some(InFlight::Cancel { purpose, .. }), _) => {
+            let vanished = Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) };
+            return match &record.operation {
+                // Not yet submitted under its id, or refused before Flink created it: submit (again).
+                Some(InFlight::Start { .. }) => match job.state {
+                    JobState::Starting => creation_attempt(desired, record, seen, Step::SubmitJob),
+                    JobState::Started
+                    | JobState::Standby
+                    | JobState::Terminating
+                    | JobState::Failed
+                    | JobState::Finished
+                    | JobState::Terminated => vanished,
+                },
+                // A cancelled job Flink has already forgotten is cancelled all the same.
+                Some(InFlight::Cancel { purpose, .. }) => {
                     Step::JobEnded { outcome: JobOutcome::Cancelled(*purpose), checkpoint: newest_checkpoint(job) }
                 }
-                _ => Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) },
-            }
+                Some(InFlight::Stop { .. }) | None => vanished,
+            };
         }
         FlinkView::Job(state) => *state,
     };
-    if flink_state.is_terminal() {
-        let outcome = match (flink_state, &record.operation) {
-            (FlinkState::Finished, Some(InFlight::Stop { purpose, .. })) => JobOutcome::Stopped(*purpose),
-            (FlinkState::Canceled, Some(InFlight::Cancel { purpose, .. })) => JobOutcome::Cancelled(*purpose),
-            (FlinkState::Finished, _) => JobOutcome::Finished,
-            (FlinkState::Canceled, _) => JobOutcome::CancelledOutside,
-            (_, _) => JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())),
-        };
+    let ended = match flink_state {
+        FlinkState::Finished => Some(match &record.operation {
+            Some(InFlight::Stop { purpose, .. }) => JobOutcome::Stopped(*purpose),
+            Some(InFlight::Start { .. } | InFlight::Cancel { .. }) | None => JobOutcome::Finished,
+        }),
+        FlinkState::Canceled => Some(match &record.operation {
+            Some(InFlight::Cancel { purpose, .. }) => JobOutcome::Cancelled(*purpose),
+            Some(InFlight::Start { .. } | InFlight::Stop { .. }) | None => JobOutcome::CancelledOutside,
+        }),
+        FlinkState::Failed => {
+            Some(JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())))
+        }
+        FlinkState::Initializing
+        | FlinkState::Created
+        | FlinkState::Running
+        | FlinkState::Failing
+        | FlinkState::Cancelling
+        | FlinkState::Restarting
+        | FlinkState::Suspended
+        | FlinkState::Reconciling => None,
+    };
+    if let Some(outcome) = ended {
         // A job that ended without a savepoint leaves its last checkpoint as its state. Flink's
         // checkpoint statistics are cached: read them only once they include the job's end.
         let keeps_checkpoint = !matches!(outcome, JobOutcome::Stopped(_) | JobOutcome::Finished);
