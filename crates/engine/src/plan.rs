@@ -1,7 +1,7 @@
 //! The engine's rules, in one pure function: given what a person asked for (the spec), what the
 //! engine remembers (its record and the deployment's status) and what it just observed, `plan`
 //! names the one next step. No IO, no clock: everything it needs is in its arguments, so the whole
-//! transition table of DESIGN §4 is unit-tested as a table (see the tests below).
+//! transition table of `docs/engine.md` is unit-tested as a table (see the tests below).
 //!
 //! # Expected flow
 //! A savepoint under way is settled first (its outcome decides what the job may do next). With an
@@ -644,7 +644,7 @@ fn periodic_savepoint_due(spec: &DeploymentSpec, record: &EngineRecord, job: &Ob
 
 #[cfg(test)]
 mod tests {
-    //! The transition table of DESIGN §4, row by row: status × desired × observation × strategy → step.
+    //! The transition table of `docs/engine.md`, row by row: status × desired × observation × strategy → step.
 
     use domain::*;
     use flink::JobState as F;

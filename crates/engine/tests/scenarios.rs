@@ -1,5 +1,6 @@
 //! The engine against the in-process fake Flink, under a hand-moved clock: every transition of
-//! DESIGN §4 and its fault paths. (The same transitions against real Flink: `real_flink.rs`.)
+//! `docs/engine.md`'s table and its fault paths. (The same transitions against real Flink:
+//! `real_flink.rs`.)
 
 mod support;
 
