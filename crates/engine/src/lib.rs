@@ -3,10 +3,9 @@
 //! records the intent in the store, then acts; `controller` runs passes for every deployment. It
 //! must never depend on HTTP or the UI: the console only writes specs and nudges.
 //!
-//! Where to read: `plan.rs` holds the rules (the transition table of `docs/engine.md`), `reconcile.rs` how a step is
-//! carried out safely, `record.rs` what the engine remembers between passes, `docs/engine.md` why.
-
-#![warn(missing_docs)]
+//! Where to read: `plan.rs` holds the rules (the transition table of `docs/engine.md`),
+//! `reconcile.rs` how a step is carried out safely, `record.rs` what the engine remembers between
+//! passes, `docs/engine.md` why.
 
 pub mod artifact;
 pub mod backoff;
