@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use domain::NamespaceName;
+use engine::ClusterError;
 use flink::{FlinkClient, FlinkCluster};
 use storage::Store;
 
@@ -19,12 +20,13 @@ impl TargetClusters {
         Self { store, clients: Mutex::new(HashMap::new()) }
     }
 
-    fn client(&self, url: &str) -> Result<Arc<FlinkClient>, String> {
+    fn client(&self, url: &str) -> Result<Arc<FlinkClient>, ClusterError> {
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(client) = clients.get(url) {
             return Ok(client.clone());
         }
-        let client = Arc::new(FlinkClient::new(url).map_err(|err| err.to_string())?);
+        // Building a client fails only when the system cannot make one (TLS setup); try again later.
+        let client = Arc::new(FlinkClient::new(url).map_err(|err| ClusterError::Lookup(err.to_string()))?);
         clients.insert(url.to_owned(), client.clone());
         Ok(client)
     }
@@ -32,15 +34,18 @@ impl TargetClusters {
 
 #[async_trait]
 impl engine::Clusters for TargetClusters {
-    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
-        let targets = self.store.list_deployment_targets(namespace).await.map_err(|err| err.to_string())?;
+    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
+        // A store that fails says nothing about the target: the engine retries, it does not fail the deployment.
+        let targets =
+            self.store.list_deployment_targets(namespace).await.map_err(|err| ClusterError::Lookup(err.to_string()))?;
         let found = targets.iter().find(|t| t.metadata.name == target).ok_or_else(|| {
-            format!("no deployment target {target:?} in namespace {namespace}; the deployment cannot run until it names one")
+            ClusterError::NoTarget(format!(
+                "no deployment target {target:?} in namespace {namespace}; the deployment cannot run until it names one"
+            ))
         })?;
-        let url = found
-            .spec
-            .rest_url()
-            .ok_or_else(|| format!("deployment target {target:?} has no Flink REST URL the console can reach"))?;
+        let url = found.spec.rest_url().ok_or_else(|| {
+            ClusterError::NoTarget(format!("deployment target {target:?} has no Flink REST URL the console can reach"))
+        })?;
         Ok(self.client(url)?)
     }
 }

@@ -1,5 +1,5 @@
 //! The Namespace resource: a named group of deployments, targets and defaults. Members and their
-//! roles arrive with users (DESIGN §3).
+//! roles arrive with users (`docs/access.md`).
 
 use serde::{Deserialize, Serialize};
 

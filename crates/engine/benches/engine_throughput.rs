@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use domain::{Deployment, DeploymentState, NamespaceName};
 use engine::plan::Step;
-use engine::{Clusters, ControllerSettings, Engine, Settings, SystemClock};
+use engine::{ClusterError, Clusters, ControllerSettings, Engine, Settings, SystemClock};
 use flink::testing::FakeFlink;
 use flink::{FlinkCluster, JobId};
 use storage::testing::fresh_store;
@@ -45,7 +45,7 @@ struct OneCluster(Arc<FakeFlink>);
 
 #[async_trait]
 impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
+    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         Ok(self.0.clone())
     }
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use domain::{Deployment, DeploymentState, DesiredState, NamespaceName};
 use engine::plan::Step;
-use engine::{Clusters, Engine, Requeue, Settings, SystemClock};
+use engine::{ClusterError, Clusters, Engine, Requeue, Settings, SystemClock};
 use flink::{
     CheckpointSummary, ClusterOverview, FlinkClient, FlinkCluster, FlinkError, JarId, JobException, JobId, JobState,
     Operation, RunJar, SavepointRequest, Submission, TriggerId,
@@ -160,7 +160,7 @@ struct OneCluster(Arc<Timed>);
 
 #[async_trait]
 impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
+    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         Ok(self.0.clone())
     }
 }

@@ -11,6 +11,7 @@ use domain::NamespaceName;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 
+use crate::backoff::Backoff;
 use crate::reconcile::Requeue;
 use crate::Engine;
 
@@ -36,18 +37,25 @@ impl Nudger {
     }
 }
 
+/// How the controller schedules passes.
 #[derive(Debug, Clone)]
 pub struct ControllerSettings {
+    /// Passes running at once, over all deployments.
     pub max_concurrent_passes: usize,
     /// How often every deployment of the store is scheduled, whatever its last pass asked.
     pub resync_every: Duration,
-    /// The wait after a pass that failed (store unavailable, a conflict).
-    pub error_backoff: Duration,
+    /// The wait after a pass that failed (store unavailable, a conflict), per deployment: it
+    /// doubles with each failed pass in a row, up to its cap, and a pass that succeeds resets it.
+    pub error_backoff: Backoff,
 }
 
 impl Default for ControllerSettings {
     fn default() -> Self {
-        Self { max_concurrent_passes: 16, resync_every: Duration::from_secs(30), error_backoff: Duration::from_secs(2) }
+        Self {
+            max_concurrent_passes: 16,
+            resync_every: Duration::from_secs(30),
+            error_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
+        }
     }
 }
 
@@ -101,6 +109,8 @@ async fn run(
     let mut schedule = Schedule::default();
     let mut running: HashSet<Key> = HashSet::new();
     let mut nudged_while_running: HashSet<Key> = HashSet::new();
+    // Failed passes in a row, per deployment; absent after a pass that succeeded.
+    let mut failures: HashMap<Key, u32> = HashMap::new();
     let mut resync = tokio::time::interval(settings.resync_every);
     loop {
         let now = Instant::now();
@@ -128,9 +138,19 @@ async fn run(
                 running.remove(&key);
                 let now = Instant::now();
                 let next = match requeue {
-                    Some(Requeue::After(after)) => Some(now + spread(after)),
-                    Some(Requeue::Never) => None,
-                    None => Some(now + settings.error_backoff),
+                    Some(Requeue::After(after)) => {
+                        failures.remove(&key);
+                        Some(now + spread(after))
+                    }
+                    Some(Requeue::Never) => {
+                        failures.remove(&key);
+                        None
+                    }
+                    None => {
+                        let in_a_row = failures.entry(key.clone()).or_default();
+                        *in_a_row = in_a_row.saturating_add(1);
+                        Some(now + settings.error_backoff.after(*in_a_row))
+                    }
                 };
                 if nudged_while_running.remove(&key) {
                     schedule.at(key, now);

@@ -3,10 +3,12 @@
 //! records the intent in the store, then acts; `controller` runs passes for every deployment. It
 //! must never depend on HTTP or the UI: the console only writes specs and nudges.
 //!
-//! Where to read: `plan.rs` holds the rules (DESIGN §4's table), `reconcile.rs` how a step is
-//! carried out safely, `record.rs` what the engine remembers between passes, `docs/engine.md` why.
+//! Where to read: `plan.rs` holds the rules (the transition table of `docs/engine.md`),
+//! `reconcile.rs` how a step is carried out safely, `record.rs` what the engine remembers between
+//! passes, `docs/engine.md` why.
 
 pub mod artifact;
+pub mod backoff;
 pub mod controller;
 pub mod observe;
 pub mod plan;
@@ -24,6 +26,7 @@ use domain::NamespaceName;
 use flink::FlinkCluster;
 use storage::{StorageError, Store};
 
+pub use backoff::Backoff;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
 pub use reconcile::{PassReport, Requeue};
@@ -33,8 +36,21 @@ pub use time::{Clock, ManualClock, SystemClock};
 /// Finds the Flink cluster of a deployment target.
 #[async_trait]
 pub trait Clusters: Send + Sync {
-    /// The cluster behind `target` in `namespace`, or why there is none (the target does not exist).
-    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String>;
+    /// The cluster behind `target` in `namespace`, or why there is none: the target does not
+    /// exist (the deployment FAILS until a person changes it), or it could not be looked up now
+    /// (the pass is retried with backoff, nothing fails).
+    async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError>;
+}
+
+/// Why `Clusters::cluster` has no cluster for a target; the variant is the error's class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClusterError {
+    /// Permanent: the target does not exist or names no Flink REST URL the console can reach.
+    #[error("{0}")]
+    NoTarget(String),
+    /// Transient: the target could not be looked up (the store failed); it may exist.
+    #[error("the deployment target could not be looked up: {0}")]
+    Lookup(String),
 }
 
 /// How often the engine looks, and where the bundled SQL runner is.
@@ -47,6 +63,9 @@ pub struct Settings {
     pub poll_every: Duration,
     /// The longest wait between two looks while Flink cannot be reached.
     pub max_backoff: Duration,
+    /// The waits between job creation attempts after failed ones (counted against
+    /// `maxJobCreationAttempts`), so a refusing cluster is not asked again every `poll_every`.
+    pub job_creation_backoff: Backoff,
     /// How long Flink's REST API may report stale checkpoint statistics (its
     /// `rest.cache.checkpoint-statistics.timeout`, by default `web.refresh-interval`, 3 s).
     pub checkpoint_stats_lag: Duration,
@@ -60,6 +79,7 @@ impl Settings {
             observe_every: Duration::from_secs(3),
             poll_every: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
+            job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
             checkpoint_stats_lag: Duration::from_millis(3_500),
             sql_runner_jar,
         }

@@ -8,7 +8,7 @@ use storage::Store;
 use crate::plan::{ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, Restorable};
 use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
-use crate::EngineError;
+use crate::{ClusterError, EngineError, Settings};
 
 /// How many of a deployment's newest savepoints a pass reads (restore, settle, retire): a pass
 /// costs the same however long the deployment's history grows.
@@ -38,9 +38,9 @@ pub async fn observe(
     namespace: &NamespaceName,
     deployment_id: &str,
     record: &EngineRecord,
-    cluster: Result<&dyn FlinkCluster, &str>,
+    cluster: Result<&dyn FlinkCluster, &ClusterError>,
     now_ms: i64,
-    checkpoint_stats_lag_ms: i64,
+    settings: &Settings,
 ) -> Result<(Observation, Rows), EngineError> {
     let active_job = store.active_job(namespace, deployment_id).await?;
     let savepoints = store.live_savepoints(namespace, deployment_id, SAVEPOINTS_CONSIDERED).await?;
@@ -61,7 +61,8 @@ pub async fn observe(
 
     let cluster_view = match cluster {
         Ok(_) => ClusterView::Known,
-        Err(why) => ClusterView::NoTarget(why.to_owned()),
+        Err(ClusterError::NoTarget(why)) => ClusterView::NoTarget(why.clone()),
+        Err(lookup @ ClusterError::Lookup(_)) => ClusterView::LookupFailed(lookup.to_string()),
     };
     let job = match &active_job {
         Some(job) => Some(observe_job(job, cluster).await),
@@ -74,8 +75,15 @@ pub async fn observe(
         }
         None => None,
     };
-    let observation =
-        Observation { now_ms, cluster: cluster_view, job, savepoint, restorable, checkpoint_stats_lag_ms };
+    let observation = Observation {
+        now_ms,
+        cluster: cluster_view,
+        job,
+        savepoint,
+        restorable,
+        checkpoint_stats_lag_ms: i64::try_from(settings.checkpoint_stats_lag.as_millis()).unwrap_or(i64::MAX),
+        job_creation_backoff: settings.job_creation_backoff,
+    };
     Ok((observation, Rows { active_job, savepoint_under_way, savepoints }))
 }
 
@@ -84,7 +92,7 @@ pub fn flink_job_id(job: &Job) -> Option<JobId> {
     job.status.started.as_ref().map(|started| JobId(started.flink_job_id.clone()))
 }
 
-async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &str>) -> ObservedJob {
+async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &ClusterError>) -> ObservedJob {
     let started_at_ms = job
         .status
         .started
@@ -104,7 +112,7 @@ async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &str>) -> Obs
     let cluster = match cluster {
         Ok(cluster) => cluster,
         Err(why) => {
-            observed.flink = FlinkView::Unreachable(why.to_owned());
+            observed.flink = FlinkView::Unreachable(why.to_string());
             return observed;
         }
     };
@@ -140,12 +148,12 @@ async fn observe_savepoint(
     savepoint: &Savepoint,
     active_job: Option<&Job>,
     record: &EngineRecord,
-    cluster: Result<&dyn FlinkCluster, &str>,
+    cluster: Result<&dyn FlinkCluster, &ClusterError>,
     known_locations: &[String],
 ) -> ObservedSavepoint {
     let progress = match (&savepoint.spec.flink_savepoint_id, cluster) {
         (None, _) => Progress::NotTriggered,
-        (Some(_), Err(why)) => Progress::Unreachable(why.to_owned()),
+        (Some(_), Err(why)) => Progress::Unreachable(why.to_string()),
         (Some(trigger), Ok(cluster)) => {
             let job = active_job.filter(|job| Some(&job.metadata.id) == savepoint.metadata.job_id.as_ref());
             match job.and_then(flink_job_id) {

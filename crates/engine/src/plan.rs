@@ -1,7 +1,7 @@
 //! The engine's rules, in one pure function: given what a person asked for (the spec), what the
 //! engine remembers (its record and the deployment's status) and what it just observed, `plan`
 //! names the one next step. No IO, no clock: everything it needs is in its arguments, so the whole
-//! transition table of DESIGN §4 is unit-tested as a table (see the tests below).
+//! transition table of `docs/engine.md` is unit-tested as a table (see the tests below).
 //!
 //! # Expected flow
 //! A savepoint under way is settled first (its outcome decides what the job may do next). With an
@@ -22,9 +22,12 @@ use domain::{
     CheckpointRecord, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState, EventName, JobState,
     RestoreStrategyKind, SavepointOrigin, UpgradeStrategyKind,
 };
+use std::time::Duration;
+
 use flink::JobState as FlinkState;
 use sha2::{Digest, Sha256};
 
+use crate::backoff::Backoff;
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StopPurpose};
 
 /// What a person asked for, as the plan needs it.
@@ -53,13 +56,19 @@ pub struct Observation {
     /// How long Flink's checkpoint statistics may lag behind (its REST cache): a job's final
     /// checkpoint is read only this long after the job was seen ending.
     pub checkpoint_stats_lag_ms: i64,
+    /// The waits between job creation attempts after failed ones (the engine's settings).
+    pub job_creation_backoff: Backoff,
 }
 
+/// Whether the deployment's cluster could be found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClusterView {
+    /// Found (whether it answers is seen on the job and savepoint).
     Known,
-    /// The deployment's target does not exist (any more).
+    /// The deployment's target does not exist (any more): permanent until a person changes it.
     NoTarget(String),
+    /// The target could not be looked up now (the store failed): transient, like an unreachable cluster.
+    LookupFailed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +177,9 @@ pub enum Step {
     Await(&'static str),
     /// Flink cannot be reached now; nothing changes.
     Unreachable(String),
+    /// Job creation failed recently: wait this long before the next attempt (capped exponential
+    /// backoff over the failures that count against `maxJobCreationAttempts`).
+    RetryLater(Duration),
 
     /// The starting job runs: status RUNNING.
     JobStarted,
@@ -261,24 +273,49 @@ fn plan_with_job(
     let flink_state = match &job.flink {
         FlinkView::Unreachable(why) => return Step::Unreachable(why.clone()),
         FlinkView::Missing => {
-            return match (&record.operation, job.state) {
-                (Some(InFlight::Start { .. }), JobState::Starting) => Step::SubmitJob,
-                (Some(InFlight::Cancel { purpose, .. }), _) => {
+            let vanished = Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) };
+            return match &record.operation {
+                // Not yet submitted under its id, or refused before Flink created it: submit (again).
+                Some(InFlight::Start { .. }) => match job.state {
+                    JobState::Starting => creation_attempt(desired, record, seen, Step::SubmitJob),
+                    JobState::Started
+                    | JobState::Standby
+                    | JobState::Terminating
+                    | JobState::Failed
+                    | JobState::Finished
+                    | JobState::Terminated => vanished,
+                },
+                // A cancelled job Flink has already forgotten is cancelled all the same.
+                Some(InFlight::Cancel { purpose, .. }) => {
                     Step::JobEnded { outcome: JobOutcome::Cancelled(*purpose), checkpoint: newest_checkpoint(job) }
                 }
-                _ => Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) },
-            }
+                Some(InFlight::Stop { .. }) | None => vanished,
+            };
         }
         FlinkView::Job(state) => *state,
     };
-    if flink_state.is_terminal() {
-        let outcome = match (flink_state, &record.operation) {
-            (FlinkState::Finished, Some(InFlight::Stop { purpose, .. })) => JobOutcome::Stopped(*purpose),
-            (FlinkState::Canceled, Some(InFlight::Cancel { purpose, .. })) => JobOutcome::Cancelled(*purpose),
-            (FlinkState::Finished, _) => JobOutcome::Finished,
-            (FlinkState::Canceled, _) => JobOutcome::CancelledOutside,
-            (_, _) => JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())),
-        };
+    let ended = match flink_state {
+        FlinkState::Finished => Some(match &record.operation {
+            Some(InFlight::Stop { purpose, .. }) => JobOutcome::Stopped(*purpose),
+            Some(InFlight::Start { .. } | InFlight::Cancel { .. }) | None => JobOutcome::Finished,
+        }),
+        FlinkState::Canceled => Some(match &record.operation {
+            Some(InFlight::Cancel { purpose, .. }) => JobOutcome::Cancelled(*purpose),
+            Some(InFlight::Start { .. } | InFlight::Stop { .. }) | None => JobOutcome::CancelledOutside,
+        }),
+        FlinkState::Failed => {
+            Some(JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())))
+        }
+        FlinkState::Initializing
+        | FlinkState::Created
+        | FlinkState::Running
+        | FlinkState::Failing
+        | FlinkState::Cancelling
+        | FlinkState::Restarting
+        | FlinkState::Suspended
+        | FlinkState::Reconciling => None,
+    };
+    if let Some(outcome) = ended {
         // A job that ended without a savepoint leaves its last checkpoint as its state. Flink's
         // checkpoint statistics are cached: read them only once they include the job's end.
         let keeps_checkpoint = !matches!(outcome, JobOutcome::Stopped(_) | JobOutcome::Finished);
@@ -392,27 +429,19 @@ fn plan_without_job(
             if gave_up || status.state == DeploymentState::Finished {
                 return Step::Steady;
             }
-            if let ClusterView::NoTarget(why) = &seen.cluster {
-                return Step::GiveUp {
-                    event: EventName::ReferencedDeploymentTargetDoesNotExist,
-                    reason: "DeploymentTargetNotFound",
-                    message: why.clone(),
-                };
-            }
-            let failures = counted_failures(desired, record, seen.now_ms);
-            if failures >= desired.spec.max_job_creation_attempts {
-                return Step::GiveUp {
-                    event: EventName::TooManyFailedJobCreationAttempts,
-                    reason: "TooManyFailedJobCreationAttempts",
-                    message: format!(
-                        "{failures} job creation attempts failed (maxJobCreationAttempts is {}); change the \
-                         deployment or start it again to retry",
-                        desired.spec.max_job_creation_attempts
-                    ),
-                };
+            match &seen.cluster {
+                ClusterView::Known => {}
+                ClusterView::NoTarget(why) => {
+                    return Step::GiveUp {
+                        event: EventName::ReferencedDeploymentTargetDoesNotExist,
+                        reason: "DeploymentTargetNotFound",
+                        message: why.clone(),
+                    }
+                }
+                ClusterView::LookupFailed(why) => return Step::Unreachable(why.clone()),
             }
             let (restore, allow_non_restored_state) = choose_restore(desired.spec, record, &seen.restorable);
-            Step::StartJob { restore, allow_non_restored_state }
+            creation_attempt(desired, record, seen, Step::StartJob { restore, allow_non_restored_state })
         }
         DesiredState::Suspended => match status.state {
             DeploymentState::Suspended | DeploymentState::Finished => retire_or_rest(desired, record, seen),
@@ -534,6 +563,34 @@ fn newest_checkpoint(job: &ObservedJob) -> Option<CheckpointRecord> {
     job.flink_checkpoint.clone().or_else(|| job.recorded_checkpoint.clone())
 }
 
+/// `attempt` (a start or a submission), unless the failed attempts that still count have reached
+/// `maxJobCreationAttempts` (give up) or the newest of them was too recent (wait, doubling per
+/// failure up to the cap).
+fn creation_attempt(desired: Desired<'_>, record: &EngineRecord, seen: &Observation, attempt: Step) -> Step {
+    let failures = counted_failures(desired, record, seen.now_ms);
+    if failures >= desired.spec.max_job_creation_attempts {
+        let last = record.last_job_failure.as_deref().map(|why| format!(" The last: {why}")).unwrap_or_default();
+        return Step::GiveUp {
+            event: EventName::TooManyFailedJobCreationAttempts,
+            reason: "TooManyFailedJobCreationAttempts",
+            message: format!(
+                "{failures} job creation attempts failed (maxJobCreationAttempts is {}); change the deployment or \
+                 start it again to retry.{last}",
+                desired.spec.max_job_creation_attempts
+            ),
+        };
+    }
+    let newest = record.job_failures_ms.iter().max().copied().filter(|_| failures > 0);
+    if let Some(newest) = newest {
+        let wait_ms = i64::try_from(seen.job_creation_backoff.after(failures).as_millis()).unwrap_or(i64::MAX);
+        let due_ms = newest.saturating_add(wait_ms);
+        if seen.now_ms < due_ms {
+            return Step::RetryLater(Duration::from_millis(u64::try_from(due_ms - seen.now_ms).unwrap_or_default()));
+        }
+    }
+    attempt
+}
+
 /// Failed job creations that still count: those recorded at this version of the deployment (a
 /// change by a person starts the count afresh) and younger than `jobFailureExpirationTime`.
 fn counted_failures(desired: Desired<'_>, record: &EngineRecord, now_ms: i64) -> u32 {
@@ -587,7 +644,7 @@ fn periodic_savepoint_due(spec: &DeploymentSpec, record: &EngineRecord, job: &Ob
 
 #[cfg(test)]
 mod tests {
-    //! The transition table of DESIGN §4, row by row: status × desired × observation × strategy → step.
+    //! The transition table of `docs/engine.md`, row by row: status × desired × observation × strategy → step.
 
     use domain::*;
     use flink::JobState as F;
@@ -636,6 +693,7 @@ mod tests {
             savepoint: None,
             restorable: Vec::new(),
             checkpoint_stats_lag_ms: 0,
+            job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
         }
     }
 
@@ -698,6 +756,62 @@ mod tests {
         };
         spec.restore_strategy.kind = RestoreStrategyKind::LatestState;
         assert_eq!(picked(&spec, &fresh), None, "initial mode starts without state");
+    }
+
+    #[test]
+    fn a_target_that_could_not_be_looked_up_is_waited_for_and_a_missing_one_fails() {
+        let spec = spec(DesiredState::Running);
+        let cancelled = status(DeploymentState::Cancelled);
+        let mut seen = seen(None);
+        seen.cluster = ClusterView::LookupFailed("database is locked".into());
+        assert_eq!(
+            step(&spec, &cancelled, &EngineRecord::default(), &seen),
+            Step::Unreachable("database is locked".into())
+        );
+        seen.cluster = ClusterView::NoTarget("no deployment target \"gone\"".into());
+        assert!(matches!(
+            step(&spec, &cancelled, &EngineRecord::default(), &seen),
+            Step::GiveUp { event: EventName::ReferencedDeploymentTargetDoesNotExist, .. }
+        ));
+    }
+
+    #[test]
+    fn a_failed_creation_waits_doubling_before_the_next_attempt() {
+        let spec = spec(DesiredState::Running);
+        let transitioning = status(DeploymentState::Transitioning);
+        let failed = |ages_s: &[i64]| EngineRecord {
+            job_failures_ms: ages_s.iter().map(|age| NOW - age * 1000).collect(),
+            failures_at_version: Some(1),
+            ..EngineRecord::default()
+        };
+        let start = Step::StartJob { restore: None, allow_non_restored_state: false };
+        assert_eq!(step(&spec, &transitioning, &failed(&[1]), &seen(None)), Step::RetryLater(Duration::from_secs(1)));
+        assert_eq!(step(&spec, &transitioning, &failed(&[2]), &seen(None)), start, "2 s after one failure");
+        assert_eq!(
+            step(&spec, &transitioning, &failed(&[10, 1]), &seen(None)),
+            Step::RetryLater(Duration::from_secs(3)),
+            "4 s after two"
+        );
+        let starting = job(JobState::Starting, FlinkView::Missing, &fingerprint(&spec));
+        let submitting =
+            EngineRecord { operation: Some(InFlight::Start { job_id: "job-1".into() }), ..failed(&[20, 10, 5]) };
+        assert_eq!(
+            step(&spec, &transitioning, &submitting, &seen(Some(starting.clone()))),
+            Step::RetryLater(Duration::from_secs(3)),
+            "a resubmission waits too: 8 s after three"
+        );
+        let later = EngineRecord { operation: submitting.operation.clone(), ..failed(&[20, 10, 8]) };
+        assert_eq!(step(&spec, &transitioning, &later, &seen(Some(starting.clone()))), Step::SubmitJob);
+        let exhausted = EngineRecord {
+            operation: submitting.operation.clone(),
+            last_job_failure: Some("NoResourceAvailableException".into()),
+            ..failed(&[40, 20, 10, 5])
+        };
+        let Step::GiveUp { event, message, .. } = step(&spec, &transitioning, &exhausted, &seen(Some(starting))) else {
+            panic!("the fourth failed submission is the last");
+        };
+        assert_eq!(event, EventName::TooManyFailedJobCreationAttempts);
+        assert!(message.contains("NoResourceAvailableException"), "Flink's reason: {message}");
     }
 
     #[test]

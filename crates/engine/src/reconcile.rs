@@ -36,7 +36,7 @@ use crate::observe::{flink_job_id, not_ready_attempts, observe, Rows, FINGERPRIN
 use crate::plan::{fingerprint, plan, Desired, JobOutcome, RestoreFrom, Step};
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StartRequest, StopPurpose};
 use crate::time::rfc3339;
-use crate::{Engine, EngineError};
+use crate::{ClusterError, Engine, EngineError};
 
 /// When to look at a deployment again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,13 +63,13 @@ impl Engine {
         let deployment = row.deployment;
         let target = deployment.spec.deployment_target_name.clone().unwrap_or_default();
         let cluster = self.clusters.cluster(namespace, &target).await;
-        let cluster_ref: Result<&dyn FlinkCluster, &str> = match &cluster {
+        let cluster_ref: Result<&dyn FlinkCluster, &ClusterError> = match &cluster {
             Ok(cluster) => Ok(cluster.as_ref()),
-            Err(why) => Err(why.as_str()),
+            Err(why) => Err(why),
         };
         let now_ms = self.clock.now_ms();
-        let lag_ms = i64::try_from(self.settings.checkpoint_stats_lag.as_millis()).unwrap_or(i64::MAX);
-        let (seen, rows) = observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms, lag_ms).await?;
+        let (seen, rows) =
+            observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms, &self.settings).await?;
         let fingerprint = fingerprint(&deployment.spec);
         let desired = Desired {
             spec: &deployment.spec,
@@ -134,6 +134,7 @@ impl Pass<'_> {
                 Ok(Requeue::After(settings.observe_every))
             }
             Step::Await(_) => Ok(poll),
+            Step::RetryLater(wait) => Ok(Requeue::After(*wait)),
             Step::Unreachable(why) => {
                 let since = *self.record.unreachable_since_ms.get_or_insert(self.now_ms);
                 if since == self.now_ms {
@@ -277,10 +278,31 @@ impl Pass<'_> {
                 Ok(again)
             }
             Step::GiveUp { event, reason, message } => {
-                if let Some(job) = rows.active_job.as_ref().filter(|job| job.status.state == JobState::Terminating) {
-                    let mut running = job.clone();
-                    running.status.state = JobState::Started;
-                    self.update_job(job, running);
+                match rows.active_job.as_ref().map(|job| (job, job.status.state)) {
+                    // A stop that could not take a savepoint: the job keeps running.
+                    Some((job, JobState::Terminating)) => {
+                        let mut running = job.clone();
+                        running.status.state = JobState::Started;
+                        self.update_job(job, running);
+                    }
+                    // Submissions under its id failed too often; Flink does not know the id.
+                    Some((job, JobState::Starting)) => {
+                        let mut failed = job.clone();
+                        failed.status.state = JobState::Failed;
+                        failed.status.failure =
+                            Some(Failure { reason: (*reason).to_owned(), message: message.clone() });
+                        failed.metadata.terminated_at = Some(rfc3339(self.now_ms));
+                        self.update_job(job, failed);
+                    }
+                    Some((
+                        _,
+                        JobState::Started
+                        | JobState::Standby
+                        | JobState::Failed
+                        | JobState::Finished
+                        | JobState::Terminated,
+                    ))
+                    | None => {}
                 }
                 self.record.operation = None;
                 self.record.gave_up_at_version = Some(self.deployment.metadata.resource_version);
@@ -483,7 +505,7 @@ impl Pass<'_> {
             JobOutcome::Failed(message) => {
                 ended.status.state = JobState::Failed;
                 ended.status.failure = Some(Failure { reason: "FlinkJobFailed".into(), message: message.clone() });
-                self.count_failure();
+                self.count_failure(message);
                 self.event(
                     EventName::GeneralFailure,
                     Some(&job_id),
@@ -494,7 +516,7 @@ impl Pass<'_> {
                 ended.status.state = JobState::Failed;
                 let message = "Flink no longer knows the job (its cluster restarted or the job was removed)";
                 ended.status.failure = Some(Failure { reason: "FlinkJobVanished".into(), message: message.into() });
-                self.count_failure();
+                self.count_failure(message);
                 self.event(
                     EventName::TransitioningToFailedStateBecauseOfAMissingJob,
                     Some(&job_id),
@@ -583,14 +605,32 @@ impl Pass<'_> {
             // Flink often reports a new job RUNNING at once: look again now, not after a poll.
             Ok(_) => Ok(Requeue::After(Duration::ZERO)),
             Err(err) if err.is_duplicate_job() => Ok(Requeue::After(Duration::ZERO)),
-            Err(err) if err.class() == ErrorClass::Transient => {
-                tracing::warn!(error = %err, job = %job.metadata.id, "job submission failed; will try again");
-                Ok(Requeue::After(settings.poll_every))
-            }
+            Err(err) if err.class() == ErrorClass::Transient => self.submission_failed(job, &err.user_message()).await,
             Err(err) => self.creation_failed(job, &err.user_message()).await,
         }
     }
 
+    /// A submission that may succeed later failed: the job row stays STARTING under its id (a
+    /// retry under the same id cannot start a twin), the attempt counts against
+    /// `maxJobCreationAttempts`, and the plan waits before the next one.
+    async fn submission_failed(&mut self, job: &Job, why: &str) -> Result<Requeue, EngineError> {
+        let attempt = self.count_failure(why);
+        self.event(
+            EventName::FailedCreatingANewJob,
+            Some(&job.metadata.id),
+            format!(
+                "Submitting job {} failed (attempt {attempt} of {}): {why}",
+                short(&job.metadata.id),
+                self.deployment.spec.max_job_creation_attempts
+            ),
+        );
+        self.commit().await?;
+        Ok(Requeue::After(Duration::ZERO))
+    }
+
+    /// A submission that cannot succeed as asked (Flink refused the program, its arguments or its
+    /// state; the artifact is unusable): the job FAILED, and the deployment FAILED at once until a
+    /// person changes it.
     async fn creation_failed(&mut self, job: &Job, why: &str) -> Result<Requeue, EngineError> {
         let mut failed = job.clone();
         failed.status.state = JobState::Failed;
@@ -598,14 +638,20 @@ impl Pass<'_> {
         failed.metadata.terminated_at = Some(rfc3339(self.now_ms));
         self.update_job(job, failed);
         self.record.operation = None;
-        self.count_failure();
+        self.count_failure(why);
+        self.record.gave_up_at_version = Some(self.deployment.metadata.resource_version);
+        self.status = DeploymentStatus {
+            state: DeploymentState::Failed,
+            running: None,
+            failure: Some(Failure { reason: "JobCreationFailed".into(), message: why.to_owned() }),
+        };
         self.event(
             EventName::FailedCreatingANewJob,
             Some(&job.metadata.id),
-            format!("Creating job {} failed: {why}", short(&job.metadata.id)),
+            format!("Creating job {} failed and will not be retried as it is: {why}", short(&job.metadata.id)),
         );
         self.commit().await?;
-        Ok(Requeue::After(self.engine.settings.poll_every))
+        Ok(Requeue::After(self.engine.settings.observe_every))
     }
 
     async fn stop_job(
@@ -812,13 +858,17 @@ impl Pass<'_> {
         savepoint
     }
 
-    fn count_failure(&mut self) {
+    /// Counts a failed job creation (or a failed job) at this version of the deployment; returns
+    /// how many are recorded at it.
+    fn count_failure(&mut self, why: &str) -> usize {
         let version = self.deployment.metadata.resource_version;
         if self.record.failures_at_version != Some(version) {
             self.record.job_failures_ms.clear();
             self.record.failures_at_version = Some(version);
         }
         self.record.job_failures_ms.push(self.now_ms);
+        self.record.last_job_failure = Some(why.to_owned());
+        self.record.job_failures_ms.len()
     }
 
     fn update_job(&mut self, old: &Job, mut new: Job) {

@@ -11,11 +11,14 @@ pub struct EngineRecord {
     /// The step under way, recorded before Flink was asked to do it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<InFlight>,
-    /// When job creations (or running jobs) failed, in ms since the epoch; cleared by a job that
-    /// starts and runs. Counted against `maxJobCreationAttempts` unless older than
-    /// `jobFailureExpirationTime`.
+    /// When job creation attempts (or running jobs) failed, in ms since the epoch. Counted against
+    /// `maxJobCreationAttempts` unless older than `jobFailureExpirationTime` or recorded at an
+    /// older version of the deployment; the newest one starts the wait before the next attempt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub job_failures_ms: Vec<i64>,
+    /// Why the newest counted failure happened (Flink's words), for the status when the engine gives up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_job_failure: Option<String>,
     /// The deployment version (`metadata.resourceVersion`) the failures were counted at: a change
     /// by a person starts the count afresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,5 +1,6 @@
-//! The lifecycle engine against a REAL local Flink 2.3 cluster: the transitions of DESIGN §4 that
-//! `scenarios.rs` checks against the fake, here with Flink's own answers, savepoints and state.
+//! The lifecycle engine against a REAL local Flink 2.3 cluster: the transitions of
+//! `docs/engine.md` that `scenarios.rs` checks against the fake, here with Flink's own answers,
+//! savepoints and state.
 //! `make test` starts the cluster and sets FLINK_REST_URL and CONSOLE_JOBS_DIR; without them these
 //! tests fail rather than skip. The cluster (4 slots) is shared with other test binaries running
 //! in parallel: each test uses its own deployment, at most 2 slots, and cancels its Flink jobs.

@@ -1,5 +1,6 @@
 //! The engine against the in-process fake Flink, under a hand-moved clock: every transition of
-//! DESIGN §4 and its fault paths. (The same transitions against real Flink: `real_flink.rs`.)
+//! `docs/engine.md`'s table and its fault paths. (The same transitions against real Flink:
+//! `real_flink.rs`.)
 
 mod support;
 
@@ -9,6 +10,7 @@ use domain::*;
 use engine::plan::Step;
 use engine::requests::{request_savepoint, set_next_start};
 use engine::{RestoreChoice, StartRequest};
+use flink::testing::Refusal;
 use flink::JobState as F;
 use support::{namespace, Harness};
 
@@ -312,7 +314,7 @@ async fn job_creation_is_retried_then_the_deployment_fails_with_the_reason() {
     assert_eq!(h.flink.calls().submit, 4, "maxJobCreationAttempts");
     let jobs = h.jobs().await;
     assert!(jobs.iter().all(|job| job.status.state == JobState::Failed));
-    assert!(jobs[0].status.failure.as_ref().expect("why").message.contains("injected: job creation failed"));
+    assert!(jobs[0].status.failure.as_ref().expect("why").message.contains("NoResourceAvailableException"));
     assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
     h.clock.advance(Duration::from_secs(60));
     h.settle().await;
@@ -501,4 +503,191 @@ async fn retention_keeps_the_newest_savepoints_and_disposes_the_rest_but_never_u
     let other_files: Vec<String> = h.flink.completed_savepoints().into_iter().filter(|l| !kept.contains(l)).collect();
     assert_eq!(other_files.len(), 1, "only the user's savepoint; the retired ones' files are gone: {other_files:?}");
     assert!(h.events().await.contains(&EventName::SavepointDisposed));
+}
+
+#[tokio::test]
+async fn an_unknown_entry_class_fails_the_deployment_instead_of_retrying_forever() {
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.refuse_submissions = Some(Refusal::unknown_entry_class("console.examples.Missing")));
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("a failure");
+    assert!(failure.message.contains("ClassNotFoundException: console.examples.Missing"), "{}", failure.message);
+    assert_eq!(h.flink.calls().submit, 1, "a permanent refusal is not submitted again");
+    assert_eq!(h.jobs().await[0].status.state, JobState::Failed);
+    assert!(h.events().await.contains(&EventName::FailedCreatingANewJob));
+    h.clock.advance(Duration::from_secs(60));
+    h.settle().await;
+    assert_eq!(h.flink.calls().submit, 1, "it waits for a person's change");
+}
+
+#[tokio::test]
+async fn job_creation_stops_after_max_job_creation_attempts_with_an_event_each() {
+    let h = Harness::new().await;
+    h.flink.set_faults(|f| f.refuse_submissions = Some(Refusal::no_resources()));
+    h.desire(DesiredState::Running).await;
+    let started_ms = engine::Clock::now_ms(h.clock.as_ref());
+    let mut submitted_at_ms = Vec::new();
+    for _ in 0..200 {
+        let before = h.flink.calls().submit;
+        let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        if h.flink.calls().submit > before {
+            submitted_at_ms.push(engine::Clock::now_ms(h.clock.as_ref()) - started_ms);
+        }
+        if h.state().await == DeploymentState::Failed {
+            break;
+        }
+        if let engine::Requeue::After(after) = report.requeue {
+            h.clock.advance(after.max(Duration::from_millis(1)));
+        }
+    }
+    assert_eq!(submitted_at_ms.len(), 4, "maxJobCreationAttempts, then no more: {submitted_at_ms:?}");
+    let gaps: Vec<i64> = submitted_at_ms.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps[0] >= 1_000, "no hammering between attempts: {gaps:?}");
+    assert!(gaps.windows(2).all(|g| g[1] >= 2 * g[0]), "the wait doubles: {gaps:?}");
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("a failure");
+    assert_eq!(failure.reason, "TooManyFailedJobCreationAttempts");
+    assert!(failure.message.contains("NoResourceAvailableException"), "Flink's reason: {}", failure.message);
+    let events = h.store.list_events(&namespace(), Some(&h.id), None, None).await.expect("events");
+    let failed: Vec<&str> = events
+        .iter()
+        .filter(|e| e.metadata.name == EventName::FailedCreatingANewJob)
+        .map(|e| e.spec.message.as_str())
+        .collect();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert!(failed.iter().all(|m| m.contains("NoResourceAvailableException")), "{failed:?}");
+    assert!(h.events().await.contains(&EventName::TooManyFailedJobCreationAttempts));
+    assert!(h.flink.active_jobs().is_empty());
+}
+/// Finds the one fake cluster, but the first lookups fail as a store that is down fails them.
+struct LookupFailsFirst {
+    flink: std::sync::Arc<flink::testing::FakeFlink>,
+    failures_left: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl engine::Clusters for LookupFailsFirst {
+    async fn cluster(
+        &self,
+        _namespace: &NamespaceName,
+        _target: &str,
+    ) -> Result<std::sync::Arc<dyn flink::FlinkCluster>, engine::ClusterError> {
+        use std::sync::atomic::Ordering;
+        if self.failures_left.load(Ordering::SeqCst) > 0 {
+            self.failures_left.fetch_sub(1, Ordering::SeqCst);
+            return Err(engine::ClusterError::Lookup(
+                "error returned from database: (code: 5) database is locked".into(),
+            ));
+        }
+        Ok(self.flink.clone())
+    }
+}
+
+#[tokio::test]
+async fn a_storage_error_while_finding_the_target_is_retried_not_failed() {
+    let h = Harness::new().await;
+    let clusters = LookupFailsFirst { flink: h.flink.clone(), failures_left: 3.into() };
+    let engine =
+        engine::Engine::new(h.store.clone(), std::sync::Arc::new(clusters), h.clock.clone(), support::settings());
+    h.desire(DesiredState::Running).await;
+    for _ in 0..3 {
+        let report = engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+        assert_ne!(h.state().await, DeploymentState::Failed, "{:?}", report.step);
+        let engine::Requeue::After(after) = report.requeue else { panic!("the deployment exists") };
+        assert!(after > Duration::ZERO, "a failed lookup is retried after a wait: {:?}", report.step);
+        h.clock.advance(after);
+    }
+    support::settle(&engine, &h.clock, &h.id).await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    assert!(!h.events().await.contains(&EventName::ReferencedDeploymentTargetDoesNotExist));
+}
+/// Finds the one fake cluster; while `conflicts_left` is above zero, each lookup also writes the
+/// deployment's status behind the pass's back, so the pass fails on its status version.
+struct ConflictingWriter {
+    flink: std::sync::Arc<flink::testing::FakeFlink>,
+    store: storage::Store,
+    id: String,
+    conflicts_left: std::sync::atomic::AtomicU32,
+    failed_passes: std::sync::Mutex<Vec<std::time::Instant>>,
+}
+
+#[async_trait::async_trait]
+impl engine::Clusters for ConflictingWriter {
+    async fn cluster(
+        &self,
+        namespace: &NamespaceName,
+        _target: &str,
+    ) -> Result<std::sync::Arc<dyn flink::FlinkCluster>, engine::ClusterError> {
+        use std::sync::atomic::Ordering;
+        if self.conflicts_left.load(Ordering::SeqCst) > 0 {
+            self.conflicts_left.fetch_sub(1, Ordering::SeqCst);
+            let row = self.store.engine_row(namespace, &self.id).await.expect("read").expect("the deployment");
+            let engine = row.engine.unwrap_or_else(|| "{}".into());
+            self.store
+                .save_engine_state(namespace, &self.id, &row.deployment.status, &engine, row.status_version)
+                .await
+                .expect("a write behind the pass's back");
+            self.failed_passes.lock().expect("not poisoned").push(std::time::Instant::now());
+        }
+        Ok(self.flink.clone())
+    }
+}
+
+async fn wait_for(h: &Harness, state: DeploymentState) {
+    for _ in 0..200 {
+        if h.state().await == state {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the deployment did not become {state}");
+}
+
+#[tokio::test]
+async fn the_controller_backs_off_longer_after_each_failed_pass_and_resets_after_a_success() {
+    use std::sync::atomic::Ordering;
+    let h = Harness::new().await;
+    let clusters = std::sync::Arc::new(ConflictingWriter {
+        flink: h.flink.clone(),
+        store: h.store.clone(),
+        id: h.id.clone(),
+        conflicts_left: 6.into(),
+        failed_passes: Default::default(),
+    });
+    let engine = std::sync::Arc::new(engine::Engine::new(
+        h.store.clone(),
+        clusters.clone(),
+        std::sync::Arc::new(engine::SystemClock),
+        support::settings(),
+    ));
+    h.desire(DesiredState::Running).await;
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let settings = engine::ControllerSettings {
+        max_concurrent_passes: 2,
+        resync_every: Duration::from_secs(3600),
+        error_backoff: engine::Backoff::new(Duration::from_millis(50), Duration::from_millis(400)),
+    };
+    let nudger = engine::spawn_controller(engine, settings, shutdown_rx);
+    wait_for(&h, DeploymentState::Running).await;
+    let gaps = |passes: &[std::time::Instant]| -> Vec<Duration> { passes.windows(2).map(|w| w[1] - w[0]).collect() };
+    let first = gaps(&clusters.failed_passes.lock().expect("not poisoned"));
+    assert_eq!(first.len(), 5, "{first:?}");
+    let ms = |d: &Duration| d.as_millis();
+    assert!(ms(&first[0]) >= 50 && ms(&first[1]) >= 100 && ms(&first[2]) >= 200, "the wait doubles: {first:?}");
+    assert!(ms(&first[3]) >= 400 && ms(&first[4]) >= 400, "up to its cap: {first:?}");
+    assert!(ms(&first[4]) < 800, "and no further: {first:?}");
+
+    clusters.failed_passes.lock().expect("not poisoned").clear();
+    clusters.conflicts_left.store(2, Ordering::SeqCst);
+    h.desire(DesiredState::Suspended).await;
+    nudger.nudge(support::NAMESPACE, &h.id);
+    wait_for(&h, DeploymentState::Suspended).await;
+    let again = gaps(&clusters.failed_passes.lock().expect("not poisoned"));
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(ms(&again[0]) < 300, "a success started the wait afresh: {again:?}");
+    let _ = shutdown.send(true);
 }

@@ -27,6 +27,38 @@ struct FlinkErrors {
     errors: Vec<String>,
 }
 
+/// The most jars this console keeps uploaded on one cluster. Uploads are the cluster's cache of
+/// artifacts (named by content hash, so each is sent once); every new version of an artifact adds
+/// one, so without a bound the JobManager's upload directory grows for ever. Beyond the bound the
+/// oldest uploads are deleted; one still in use is uploaded again by its next submission.
+pub const MAX_UPLOADED_JARS: usize = 32;
+
+/// A jar the cluster holds (`GET /jars`).
+#[derive(Deserialize)]
+struct UploadedJar {
+    id: String,
+    name: String,
+    /// When it was uploaded, in ms since the epoch.
+    #[serde(default)]
+    uploaded: i64,
+}
+
+/// The uploads of `jars` beyond the newest `max` of those this console named (`<16 hex>-<file>`),
+/// oldest first, never `keep`. Jars uploaded by others are not this console's to delete.
+fn jars_to_evict<'a>(jars: &'a [UploadedJar], max: usize, keep: &str) -> Vec<&'a str> {
+    let ours = |jar: &&UploadedJar| {
+        jar.name
+            .split_once('-')
+            .is_some_and(|(hash, _)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let mut console_jars: Vec<&UploadedJar> = jars.iter().filter(ours).collect();
+    console_jars.sort_by_key(|jar| std::cmp::Reverse(jar.uploaded));
+    let mut evicted: Vec<&str> =
+        console_jars.into_iter().skip(max).map(|jar| jar.id.as_str()).filter(|id| *id != keep).collect();
+    evicted.reverse();
+    evicted
+}
+
 impl FlinkClient {
     /// A client with a connect timeout of 2 s and a request timeout of 60 s (uploads of large jars
     /// and job submission can take tens of seconds on a busy cluster).
@@ -34,6 +66,9 @@ impl FlinkClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
+            // A session cluster's URL is typed by a person: an answer must not send the console
+            // (and a jar upload) on to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
         Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned() })
@@ -99,21 +134,40 @@ impl FlinkClient {
                 detail: format!("no file name in {:?}", uploaded.filename),
             }
         })?;
+        self.evict_old_jars(id).await;
         Ok(JarId(id.to_owned()))
     }
 
-    async fn find_jar(&self, upload_name: &str) -> Result<Option<JarId>, FlinkError> {
-        #[derive(Deserialize)]
-        struct Jar {
-            id: String,
-            name: String,
-        }
+    async fn jars(&self) -> Result<Vec<UploadedJar>, FlinkError> {
         #[derive(Deserialize)]
         struct Jars {
-            files: Vec<Jar>,
+            files: Vec<UploadedJar>,
         }
         let jars: Jars = self.send("jar list", self.http.get(self.url("/jars"))).await?;
-        Ok(jars.files.into_iter().find(|jar| jar.name == upload_name).map(|jar| JarId(jar.id)))
+        Ok(jars.files)
+    }
+
+    async fn find_jar(&self, upload_name: &str) -> Result<Option<JarId>, FlinkError> {
+        Ok(self.jars().await?.into_iter().find(|jar| jar.name == upload_name).map(|jar| JarId(jar.id)))
+    }
+
+    /// Keeps at most `MAX_UPLOADED_JARS` of this console's uploads on the cluster (`DELETE
+    /// /jars/:id`, oldest first). Best effort: a failure leaves a file behind, nothing else.
+    async fn evict_old_jars(&self, just_uploaded: &str) {
+        let jars = match self.jars().await {
+            Ok(jars) => jars,
+            Err(err) => return tracing::warn!(error = %err, "cannot list uploaded jars to bound them"),
+        };
+        for id in jars_to_evict(&jars, MAX_UPLOADED_JARS, just_uploaded) {
+            let what = format!("deletion of uploaded jar {id}");
+            let deleted = match self.http.delete(self.url(&format!("/jars/{id}"))).send().await {
+                Ok(response) => Self::check(&what, response).await.map(|_| ()),
+                Err(source) => Err(self.unreachable(source)),
+            };
+            if let Err(err) = deleted {
+                tracing::warn!(error = %err, jar = %id, "cannot delete an old uploaded jar");
+            }
+        }
     }
 
     /// `POST /jars/:id/run`: submits a job; Flink's refusal (e.g. unmappable state) is kept verbatim.
@@ -405,14 +459,20 @@ impl FlinkClient {
         if status.is_success() {
             return Ok(body);
         }
-        let message = match serde_json::from_str::<FlinkErrors>(&body) {
-            Ok(errors) if !errors.errors.is_empty() => without_stack_frames(&errors.errors),
-            _ => truncate(&body, 2000).to_owned(),
-        };
-        // Flink answers 500 for the status of a job it does not know; it is a missing job all the same.
-        let status = if message.contains("FlinkJobNotFoundException") { StatusCode::NOT_FOUND } else { status };
-        Err(FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message })
+        Err(rejection(what, status, &body))
     }
+}
+
+/// Flink's refusal with this status and body as a `Rejected` error: its `errors` without stack
+/// frames (or the body itself), so `FlinkError::class` reads the exceptions Flink named.
+pub(crate) fn rejection(what: &str, status: StatusCode, body: &str) -> FlinkError {
+    let message = match serde_json::from_str::<FlinkErrors>(body) {
+        Ok(errors) if !errors.errors.is_empty() => without_stack_frames(&errors.errors),
+        _ => truncate(body, 2000).to_owned(),
+    };
+    // Flink answers 500 for the status of a job it does not know; it is a missing job all the same.
+    let status = if message.contains("FlinkJobNotFoundException") { StatusCode::NOT_FOUND } else { status };
+    FlinkError::Rejected { what: what.to_owned(), status: status.as_u16(), message }
 }
 
 /// Flink's serialised `failure-cause`: the class and message, plus the first "Caused by" line.
@@ -458,5 +518,57 @@ fn truncate(text: &str, max: usize) -> &str {
     match text.char_indices().nth(max) {
         Some((cut, _)) => &text[..cut],
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_console_uploads_are_kept() {
+        let jar = |id: &str, name: &str, uploaded: i64| UploadedJar { id: id.into(), name: name.into(), uploaded };
+        let jars = [
+            jar("a_x.jar", "0123456789abcdef-job.jar", 1),
+            jar("b_x.jar", "1123456789abcdef-job.jar", 4),
+            jar("c_x.jar", "2123456789abcdef-job.jar", 3),
+            jar("d_x.jar", "someone-elses.jar", 0),
+            jar("e_x.jar", "3123456789abcdef-job.jar", 2),
+        ];
+        assert_eq!(jars_to_evict(&jars, 2, "b_x.jar"), ["a_x.jar", "e_x.jar"], "oldest first, others' jars stay");
+        assert_eq!(jars_to_evict(&jars, 2, "a_x.jar"), ["e_x.jar"], "never the jar just uploaded");
+        assert!(jars_to_evict(&jars, 4, "b_x.jar").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed() {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::Arc;
+
+        let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let elsewhere_port = elsewhere.local_addr().expect("address").port();
+        elsewhere.set_nonblocking(true).expect("non-blocking");
+        let redirecting = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("http://{}", redirecting.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = redirecting.accept() {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let answer = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{elsewhere_port}/overview\r\n\
+                     Content-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        let client = FlinkClient::new(&url).expect("a client");
+        let err = client.overview().await.expect_err("a redirect is no answer");
+        assert!(matches!(err, FlinkError::Rejected { status: 302, .. }), "{err}");
+        let visits = Arc::new(AtomicU32::new(0));
+        while elsewhere.accept().is_ok() {
+            visits.fetch_add(1, Ordering::SeqCst);
+        }
+        assert_eq!(visits.load(Ordering::SeqCst), 0, "the other host was never asked");
     }
 }

@@ -12,5 +12,5 @@ mod types;
 
 pub use client::FlinkClient;
 pub use cluster::{FlinkCluster, SavepointRequest, Submission};
-pub use error::{ErrorClass, FlinkError};
+pub use error::{classify_refusal, ErrorClass, FlinkError, Marker, MARKERS};
 pub use types::*;

@@ -3,6 +3,7 @@
 //! they serve, restarts them when they die, and stops them (no JVM left behind). It never binds
 //! beyond 127.0.0.1.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -116,14 +117,10 @@ impl LocalCluster {
     }
 
     fn spawn(&self, script: &str) -> Result<Child, FlinkError> {
-        let work = &self.config.work_dir;
         Command::new(self.config.flink_home.join("bin").join(script))
             .arg("start-foreground")
-            .env("FLINK_CONF_DIR", work.join("conf"))
-            .env("FLINK_LOG_DIR", work.join("log"))
-            .env("FLINK_PID_DIR", work.join("pid"))
-            .env("FLINK_IDENT_STRING", "console")
-            .env("STD_REDIRECT_TO_FILE", "true")
+            .env_clear()
+            .envs(flink_environment(&self.config, std::env::vars_os()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -227,6 +224,36 @@ impl LocalCluster {
             }
         }
     }
+}
+
+/// What a Flink process inherits from the console's environment: what the JVM and `bin/*.sh` need
+/// to run (the shell's and Java's paths, the home directory, locale, time zone, temporary
+/// directory). Nothing else: the console's own settings and secrets (`CONSOLE_ADMIN_PASSWORD`,
+/// `DATABASE_URL`, cloud credentials) must never reach Flink, whose jobs run arbitrary code.
+const INHERITED: &[&str] = &["PATH", "JAVA_HOME", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR"];
+
+/// The whole environment of a local Flink process: the inherited variables of `parent` (see
+/// `INHERITED`, plus `LC_*`) and the `FLINK_*` ones the console sets for its cluster.
+fn flink_environment(
+    config: &LocalClusterConfig,
+    parent: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
+    let inherited =
+        |name: &OsString| name.to_str().is_some_and(|name| INHERITED.contains(&name) || name.starts_with("LC_"));
+    let work = &config.work_dir;
+    let ours: [(&str, OsString); 5] = [
+        ("FLINK_CONF_DIR", work.join("conf").into()),
+        ("FLINK_LOG_DIR", work.join("log").into()),
+        ("FLINK_PID_DIR", work.join("pid").into()),
+        // `$USER` may be empty; the scripts name logs and pid files after this.
+        ("FLINK_IDENT_STRING", "console".into()),
+        ("STD_REDIRECT_TO_FILE", "true".into()),
+    ];
+    parent
+        .into_iter()
+        .filter(|(name, _)| inherited(name))
+        .chain(ours.into_iter().map(|(name, value)| (OsString::from(name), value)))
+        .collect()
 }
 
 async fn terminate(child: &mut Child) {
@@ -356,6 +383,40 @@ fn yaml_string(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flink_processes_get_what_they_need_and_none_of_the_consoles_secrets() {
+        let config = LocalClusterConfig {
+            flink_home: "/opt/flink".into(),
+            work_dir: "/var/lib/console/flink".into(),
+            rest_port: 8081,
+            rpc_port: 6123,
+            task_slots: 4,
+        };
+        let parent = [
+            ("PATH", "/usr/bin:/bin"),
+            ("JAVA_HOME", "/usr/lib/jvm/java-17"),
+            ("HOME", "/root"),
+            ("LC_ALL", "C.UTF-8"),
+            ("CONSOLE_ADMIN_PASSWORD", "hunter2"),
+            ("DATABASE_URL", "postgres://console:secret@db/console"),
+            ("AWS_SECRET_ACCESS_KEY", "abc"),
+            ("FLINK_CONF_DIR", "/somewhere/else"),
+        ]
+        .map(|(name, value)| (OsString::from(name), OsString::from(value)));
+        let child: std::collections::BTreeMap<String, String> = flink_environment(&config, parent)
+            .into_iter()
+            .map(|(name, value)| (name.to_string_lossy().into_owned(), value.to_string_lossy().into_owned()))
+            .collect();
+        for secret in ["CONSOLE_ADMIN_PASSWORD", "DATABASE_URL", "AWS_SECRET_ACCESS_KEY"] {
+            assert!(!child.contains_key(secret), "{secret} reached Flink: {child:?}");
+        }
+        for needed in ["PATH", "JAVA_HOME", "HOME", "LC_ALL"] {
+            assert!(child.contains_key(needed), "{needed} is missing: {child:?}");
+        }
+        assert_eq!(child["FLINK_CONF_DIR"], "/var/lib/console/flink/conf", "the console's, not the inherited one");
+        assert_eq!(child.len(), 9, "{child:?}");
+    }
 
     #[test]
     fn the_configuration_binds_to_loopback_and_keeps_the_shipped_java_flags() {

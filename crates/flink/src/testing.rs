@@ -17,13 +17,56 @@ use crate::{
 pub struct Faults {
     /// Every call fails as if the cluster were down.
     pub unreachable: bool,
-    /// The next N submissions are refused.
+    /// The next N submissions are refused as a busy cluster refuses them (HTTP 500,
+    /// `NoResourceAvailableException`: transient), before any job exists.
     pub fail_job_creation: u32,
+    /// Every submission is refused with this answer, before any job exists, until cleared.
+    pub refuse_submissions: Option<Refusal>,
     /// The next N savepoints (triggered or stop-with-savepoint) fail.
     pub fail_savepoints: u32,
     /// Operations answer IN_PROGRESS this many times before they finish (slow operations); with 0
     /// they finish when triggered, polled or not.
     pub operation_polls: u32,
+}
+
+/// An error answer of Flink's REST API: its HTTP status and its `errors` as `FlinkClient` reports
+/// them (exception chain, no stack frames).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    /// Flink 2.3's answer to `POST /jars/:id/run` with an entry class the jar lacks: HTTP 500.
+    pub fn unknown_entry_class(class: &str) -> Self {
+        Self {
+            status: 500,
+            message: format!(
+                "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\
+                 Caused by: java.util.concurrent.CompletionException: org.apache.flink.util.FlinkRuntimeException: \
+                 Could not execute application.\n\
+                 Caused by: org.apache.flink.client.program.ProgramInvocationException: The program's entry point \
+                 class '{class}' was not found in the jar file.\n\
+                 Caused by: java.lang.ClassNotFoundException: {class}"
+            ),
+        }
+    }
+
+    /// A cluster without free task slots: HTTP 500, `NoResourceAvailableException`.
+    pub fn no_resources() -> Self {
+        Self {
+            status: 500,
+            message: "org.apache.flink.runtime.rest.handler.RestHandlerException: Could not execute application.\n\
+                      Caused by: org.apache.flink.runtime.jobmanager.scheduler.NoResourceAvailableException: \
+                      Could not acquire the minimum required resources."
+                .into(),
+        }
+    }
+
+    fn into_error(self, what: &str) -> FlinkError {
+        rejected(what, self.status, self.message)
+    }
 }
 
 /// How often each call was made.
@@ -355,9 +398,12 @@ impl FlinkCluster for FakeFlink {
                 check_flink_id("job submission", "JobID", &job.0)?;
             }
             // Refused before any job exists (as a bad entry class is): the id stays free.
+            if let Some(refusal) = inner.faults.refuse_submissions.clone() {
+                return Err(refusal.into_error("job submission"));
+            }
             if inner.faults.fail_job_creation > 0 {
                 inner.faults.fail_job_creation -= 1;
-                return Err(rejected("job submission", 400, "injected: job creation failed"));
+                return Err(Refusal::no_resources().into_error("job submission"));
             }
             if submission.job_id.as_ref().is_some_and(|job| inner.jobs.contains_key(job)) {
                 return Err(duplicate_job());
@@ -538,6 +584,20 @@ mod tests {
         flink.set_faults(|f| f.unreachable = false);
         flink.forget_job(&job);
         assert_eq!(flink.job_state(&job).await.expect("answers"), None, "a vanished job is None");
+    }
+
+    #[tokio::test]
+    async fn a_refused_submission_answers_flinks_words_and_leaves_no_job() {
+        let flink = FakeFlink::new();
+        flink.set_faults(|f| f.refuse_submissions = Some(Refusal::unknown_entry_class("com.example.Missing")));
+        let err = flink.submit(&submission()).await.expect_err("refused");
+        assert!(matches!(&err, FlinkError::Rejected { status: 500, .. }), "{err}");
+        assert!(err.user_message().contains("ClassNotFoundException: com.example.Missing"), "{err}");
+        assert_eq!(err.class(), crate::ErrorClass::Permanent);
+        assert!(flink.jobs().is_empty());
+        flink.set_faults(|f| f.fail_job_creation = 1);
+        flink.set_faults(|f| f.refuse_submissions = None);
+        assert_eq!(flink.submit(&submission()).await.expect_err("busy").class(), crate::ErrorClass::Transient);
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use domain::*;
 use engine::plan::Step;
-use engine::{Clusters, Engine, Requeue, Settings, SystemClock};
+use engine::{ClusterError, Clusters, Engine, Requeue, Settings, SystemClock};
 use flink::{FlinkClient, FlinkCluster, JobId};
 use storage::testing::{fresh_store, TestDatabase};
 use storage::Store;
@@ -48,9 +48,9 @@ pub struct LocalCluster(pub Arc<FlinkClient>);
 
 #[async_trait]
 impl Clusters for LocalCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
+    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         if target != TARGET {
-            return Err(format!("no deployment target {target:?}"));
+            return Err(ClusterError::NoTarget(format!("no deployment target {target:?}")));
         }
         Ok(self.0.clone())
     }

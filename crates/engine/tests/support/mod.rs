@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use domain::*;
 use engine::plan::Step;
-use engine::{Clusters, Engine, ManualClock, Requeue, Settings};
+use engine::{ClusterError, Clusters, Engine, ManualClock, Requeue, Settings};
 use flink::testing::FakeFlink;
 use flink::FlinkCluster;
 use storage::testing::{fresh_store, TestDatabase};
@@ -24,9 +24,9 @@ pub struct OneCluster(pub Arc<dyn FlinkCluster>);
 
 #[async_trait]
 impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, String> {
+    async fn cluster(&self, _namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         if target == "gone" {
-            return Err(format!("no deployment target {target:?}"));
+            return Err(ClusterError::NoTarget(format!("no deployment target {target:?}")));
         }
         Ok(self.0.clone())
     }
@@ -61,11 +61,16 @@ pub fn spec_json() -> serde_json::Value {
     })
 }
 
-pub fn engine_on(store: Store, flink: Arc<dyn FlinkCluster>, clock: Arc<ManualClock>) -> Engine {
+/// The engine's settings in these tests.
+pub fn settings() -> Settings {
     let mut settings = Settings::new("/jobs/sql-runner.jar".into());
     settings.poll_every = Duration::from_millis(500);
     settings.observe_every = Duration::from_secs(3);
-    Engine::new(store, Arc::new(OneCluster(flink)), clock, settings)
+    settings
+}
+
+pub fn engine_on(store: Store, flink: Arc<dyn FlinkCluster>, clock: Arc<ManualClock>) -> Engine {
+    Engine::new(store, Arc::new(OneCluster(flink)), clock, settings())
 }
 
 impl Harness {
