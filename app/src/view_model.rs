@@ -15,6 +15,9 @@ pub struct SessionView {
     pub admin: bool,
     /// The namespaces they may pick, by name.
     pub namespaces: Vec<NamespaceChoice>,
+    /// They signed in with a password the console generated and may do nothing until they choose
+    /// their own.
+    pub must_change_password: bool,
 }
 
 /// A namespace in the picker and the person's role there (`None` for the system admin).
@@ -449,12 +452,14 @@ mod tests {
             name: "vera".into(),
             admin: false,
             namespaces: vec![NamespaceChoice { name: "default".into(), role: Some(Role::Viewer) }],
+            must_change_password: false,
         };
         assert!(viewer.may("default", Permission::ViewDeployments));
         assert!(!viewer.may("default", Permission::EditDeployments));
         assert!(!viewer.may("other", Permission::ViewDeployments));
         assert_eq!(viewer.role_label("default"), "viewer");
-        let admin = SessionView { name: "admin".into(), admin: true, namespaces: Vec::new() };
+        let admin =
+            SessionView { name: "admin".into(), admin: true, namespaces: Vec::new(), must_change_password: false };
         assert!(admin.may("anything", Permission::ManageNamespace));
     }
 

@@ -59,13 +59,20 @@ async fn main() {
     services.ensure_admin(Some("bench-password")).await.expect("the admin");
     let (admin, admin_secret) = services.sign_in("admin", "bench-password", "bench").await.expect("admin signs in");
     let namespace = NamespaceName::parse("default").expect("a namespace");
-    let editor =
-        User { id: uuid::Uuid::new_v4().to_string(), name: "ed".into(), admin: false, created_at: now_rfc3339() };
+    let editor = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: "ed".into(),
+        admin: false,
+        created_at: now_rfc3339(),
+        must_change_password: false,
+    };
     store.create_user(&editor, &services::auth::hash_password("bench-password").expect("a hash")).await.expect("ed");
     store.set_member(&namespace, &editor.id, Role::Editor).await.expect("ed's role");
     let (_, editor_secret) = services.sign_in("ed", "bench-password", "bench").await.expect("ed signs in");
-    let (_, token) =
-        services.create_api_token(&Caller::User(admin), &namespace, "bench", Role::Viewer).await.expect("a token");
+    let (_, token) = services
+        .create_api_token(&Caller::User(admin), &namespace, "bench", Role::Viewer, None)
+        .await
+        .expect("a token");
 
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();

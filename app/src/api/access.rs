@@ -176,17 +176,33 @@ pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
     .await
 }
 
-/// A new API token of the namespace with `role`; its secret is in the answer this once (owners).
-/// After a plain form post, the page the browser goes back to shows it instead, once.
+/// A new API token of the namespace with `role`, expiring after `expires_in_days` (empty: never);
+/// its secret is in the answer this once (owners). After a plain form post, the page the browser
+/// goes back to shows it instead, once.
 #[server(endpoint = "create_api_token")]
-pub async fn create_api_token(namespace: String, name: String, role: Role) -> Result<CreatedToken, AppError> {
+pub async fn create_api_token(
+    namespace: String,
+    name: String,
+    role: Role,
+    expires_in_days: Option<String>,
+) -> Result<CreatedToken, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        let (token, secret) = services.create_api_token(&caller(), &namespace, &name, role).await?;
+        let expires_at = match expires_in_days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(days) => {
+                let days: u32 = days
+                    .parse()
+                    .map_err(|_| AppError::BadRequest(format!("expires in days: {days:?} is not a whole number")))?;
+                Some(services::auth::days_from_now(days))
+            }
+        };
+        let (token, secret) =
+            services.create_api_token(&caller(), &namespace, &name, role, expires_at.as_deref()).await?;
         if plain_form_post() {
             crate::ssr::hand_over_new_token(&namespace, &token, &secret)?;
         }

@@ -16,10 +16,10 @@ pub async fn login(name: String, password: String) -> Result<(), AppError> {
         let address = use_context::<http::request::Parts>()
             .and_then(|p| p.extensions.get::<ClientAddress>().map(|a| a.0.clone()))
             .unwrap_or_else(|| "unknown".to_owned());
-        let (_, secret) = services.sign_in(name.trim(), &password, &address).await?;
+        let (user, secret) = services.sign_in(name.trim(), &password, &address).await?;
         let lifetime = SESSION_LIFETIME.as_secs();
         set_cookie(SESSION_COOKIE, secret.expose(), &format!("Path=/; SameSite=Lax; Max-Age={lifetime}"))?;
-        leptos_axum::redirect("/");
+        leptos_axum::redirect(if user.must_change_password { "/account" } else { "/" });
         Ok(())
     })
     .await
@@ -57,7 +57,12 @@ pub async fn current_session() -> Result<Option<SessionView>, AppError> {
             let mine = services.memberships(&user).await?;
             mine.into_iter().map(|(name, role)| NamespaceChoice { name, role: Some(role) }).collect()
         };
-        Ok(Some(SessionView { name: user.name, admin: user.admin, namespaces }))
+        Ok(Some(SessionView {
+            name: user.name,
+            admin: user.admin,
+            namespaces,
+            must_change_password: user.must_change_password,
+        }))
     })
     .await
 }

@@ -178,9 +178,10 @@ fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<Rev
             <Table label="API tokens" columns=TOKEN_COLUMNS>
                 {rows.into_iter().map(|token| {
                     let revoked = token.revoked_at.clone();
-                    let state = match &revoked {
-                        Some(at) => view! { <span class="text-rose-700">{format!("revoked {}", short_time(at))}</span> }.into_any(),
-                        None => view! { <span class="text-emerald-700">"active"</span> }.into_any(),
+                    let state = match (&revoked, &token.expires_at) {
+                        (Some(at), _) => view! { <span class="text-rose-700">{format!("revoked {}", short_time(at))}</span> }.into_any(),
+                        (None, Some(until)) => view! { <span class="text-emerald-700">{format!("valid until {}", short_time(until))}</span> }.into_any(),
+                        (None, None) => view! { <span class="text-emerald-700">"active, no expiry"</span> }.into_any(),
                     };
                     let revoke = revoked.is_none().then(|| {
                         let (namespace, id, label) = (namespace.clone(), token.id.clone(), format!("Revoke {}", token.name));
@@ -224,6 +225,16 @@ fn NewToken(namespace: Signal<String>, create_token: ServerAction<CreateApiToken
             <label class="block text-xs font-medium text-slate-600">
                 "Role"
                 <select name="role" class=FIELD>{role_options(Role::Editor)}</select>
+            </label>
+            <label class="block text-xs font-medium text-slate-600">
+                "Expires"
+                <select name="expires_in_days" class=FIELD>
+                    <option value="7">"in 7 days"</option>
+                    <option value="30">"in 30 days"</option>
+                    <option value="90" selected>"in 90 days"</option>
+                    <option value="365">"in a year"</option>
+                    <option value="">"never"</option>
+                </select>
             </label>
             <button type="submit" class=PRIMARY>"Create token"</button>
         </ActionForm>

@@ -22,6 +22,12 @@ pub fn AccountPage() -> impl IntoView {
             <h1 class="text-2xl font-semibold tracking-tight">"Your account"</h1>
             <Transition fallback=|| ()>
                 {move || session.get().map(|s| view! {
+                    {s.must_change_password.then(|| view! {
+                        <p role="alert" class="mt-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+                            "You signed in with the password the console generated and printed on its output. "
+                            "Choose your own below before you do anything else."
+                        </p>
+                    })}
                     <p class="mt-1 text-sm text-slate-600">
                         "Signed in as " <span class="font-medium text-slate-900">{s.name.clone()}</span>
                         {s.admin.then_some(", system admin: every namespace is open to you.")}

@@ -75,6 +75,9 @@ pub struct User {
     /// The system admin: manages users and namespaces, and may do anything anywhere.
     pub admin: bool,
     pub created_at: String,
+    /// Signs in with a password the console generated: may do nothing but choose their own.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// An API token of a namespace (never with its secret: only a hash is stored, the secret is shown
@@ -91,6 +94,12 @@ pub struct ApiToken {
     pub created_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// When it stops working by itself (RFC 3339); never if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// The person it belongs to: it dies with their access to the namespace. Not on the wire.
+    #[serde(skip)]
+    pub owner_user_id: Option<String>,
 }
 
 /// One line of the audit log: who did what to which resource, when, and the change.

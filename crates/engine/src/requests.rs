@@ -49,9 +49,10 @@ pub async fn set_next_start(
     }
 }
 
-/// Asks for a savepoint (origin USER_REQUEST) of a running deployment's job: a STARTED savepoint
-/// without a trigger, which the engine triggers in Flink on its next pass.
-pub async fn request_savepoint(store: &Store, deployment: &Deployment, now: &str) -> Result<Savepoint, RequestError> {
+/// A request for a savepoint (origin USER_REQUEST) of a running deployment's job: the STARTED
+/// savepoint row without a trigger for the caller to insert (with its audit line), which the engine
+/// triggers in Flink on its next pass.
+pub async fn savepoint_request(store: &Store, deployment: &Deployment, now: &str) -> Result<Savepoint, RequestError> {
     let running = deployment.status.running.as_ref().filter(|_| deployment.status.state == DeploymentState::Running);
     let Some(running) = running else {
         return Err(RequestError::NotPossible(format!(
@@ -89,6 +90,5 @@ pub async fn request_savepoint(store: &Store, deployment: &Deployment, now: &str
         spec: SavepointSpec::default(),
         status: SavepointStatus { state: SavepointState::Started, failure: None },
     };
-    store.insert_savepoint(&savepoint).await?;
     Ok(savepoint)
 }

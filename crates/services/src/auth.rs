@@ -3,9 +3,7 @@
 //! function calls before it reads or writes anything. Secrets (passwords, session and token
 //! secrets) are never stored or logged: only their hashes are.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -21,9 +19,6 @@ use crate::Services;
 pub const SESSION_COOKIE: &str = "console_session";
 /// How long a session lasts after sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
-/// Failed sign-ins allowed per user name and address within `LOGIN_WINDOW`.
-const LOGIN_ATTEMPTS: u32 = 5;
-const LOGIN_WINDOW: Duration = Duration::from_secs(5 * 60);
 
 /// Where a request came from (put on the request by the server), for rate limiting sign-ins.
 #[derive(Debug, Clone)]
@@ -102,35 +97,6 @@ pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
-/// Failed sign-ins per (user name, address): how many, since when.
-type Failures = HashMap<(String, String), (u32, Instant)>;
-
-/// Failed sign-ins per (user name, address), forgotten after the window.
-#[derive(Clone, Default)]
-pub struct LoginLimiter(Arc<Mutex<Failures>>);
-
-impl LoginLimiter {
-    /// How long the pair must wait before trying again, if it must.
-    pub(super) fn wait(&self, key: &(String, String)) -> Option<Duration> {
-        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.retain(|_, (_, since)| since.elapsed() < LOGIN_WINDOW);
-        match failures.get(key) {
-            Some((count, since)) if *count >= LOGIN_ATTEMPTS => Some(LOGIN_WINDOW.saturating_sub(since.elapsed())),
-            _ => None,
-        }
-    }
-
-    pub(super) fn failed(&self, key: (String, String)) {
-        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.entry(key).or_insert((0, Instant::now())).0 += 1;
-    }
-
-    pub(super) fn succeeded(&self, key: &(String, String)) {
-        let mut failures = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.remove(key);
-    }
-}
-
 /// Where a permission is asked for.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -156,8 +122,11 @@ impl Services {
     pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, ServiceError> {
         if let Some(secret) = bearer {
             let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
+            let now = now_rfc3339();
             return Ok(match token {
-                Some(token) if token.revoked_at.is_none() => Caller::Token(token),
+                Some(token) if token.revoked_at.is_none() && !expired(token.expires_at.as_deref(), &now) => {
+                    Caller::Token(token)
+                }
                 Some(_) | None => Caller::Anonymous,
             });
         }
@@ -181,6 +150,14 @@ impl Services {
         permission: Permission,
         scope: impl Into<Scope<'a>>,
     ) -> Result<(), ServiceError> {
+        if let Caller::User(user) = caller {
+            if user.must_change_password && permission != Permission::ViewSystem {
+                return Err(ServiceError::Forbidden(
+                    "do anything before you choose your own password: the console generated this one (Your account)"
+                        .into(),
+                ));
+            }
+        }
         let namespace = match scope.into() {
             Scope::Console => return self.require_console(caller, permission),
             Scope::Namespace(namespace) => namespace,
@@ -228,35 +205,29 @@ impl Services {
     }
 
     /// Signs a person in: a new session whose secret goes into the cookie. Wrong names and
-    /// passwords get the same answer; after `LOGIN_ATTEMPTS` failures a name is refused from that
-    /// address for a while.
+    /// passwords get the same answer after the same time; attempts are limited per address and,
+    /// more loosely, per account (`guard`).
     pub async fn sign_in(&self, name: &str, password: &str, address: &str) -> Result<(User, Secret), ServiceError> {
-        let key = (name.to_owned(), address.to_owned());
-        if let Some(wait) = self.logins.wait(&key) {
-            return Err(ServiceError::TooManyRequests(format!(
-                "too many failed sign-ins for {name:?}; try again in {} s",
-                wait.as_secs().max(1)
-            )));
-        }
+        check_user_name("name", name)?;
+        let attempt = self.guard.begin(name, address).map_err(|wait| {
+            ServiceError::TooManyRequests(format!("too many failed sign-ins; try again in {} s", wait.as_secs().max(1)))
+        })?;
         let found = self.store.user_by_name(name).await?;
+        let matches = self.guard.verify(password, found.as_ref().map(|(_, hash)| hash.as_str())).await?;
         let user = match found {
-            Some((user, hash)) if password_matches(password, &hash) => user,
-            _ => {
-                self.logins.failed(key);
-                tracing::info!(user = %name, %address, "failed sign-in");
+            Some((user, _)) if matches => user,
+            Some(_) | None => {
+                tracing::info!(user = ?name, address = ?address, "failed sign-in");
                 return Err(ServiceError::Unauthorized("wrong user name or password".into()));
             }
         };
-        self.logins.succeeded(&key);
+        self.guard.succeeded(attempt);
         let secret = Secret::generate();
         let now = time::OffsetDateTime::now_utc();
-        let format = |t: time::OffsetDateTime| {
-            t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| now_rfc3339())
-        };
         self.store
-            .create_session(&secret_hash(secret.expose()), &user.id, &format(now), &format(now + SESSION_LIFETIME))
+            .create_session(&secret_hash(secret.expose()), &user.id, &rfc3339(now), &rfc3339(now + SESSION_LIFETIME))
             .await?;
-        tracing::info!(user = %user.name, "signed in");
+        tracing::info!(user = ?user.name, "signed in");
         Ok((user, secret))
     }
 
@@ -274,10 +245,55 @@ impl Services {
         }
         let generated = configured.is_none().then(Secret::generate);
         let password = configured.or(generated.as_ref().map(Secret::expose)).unwrap_or_default();
-        let admin =
-            User { id: uuid::Uuid::new_v4().to_string(), name: "admin".into(), admin: true, created_at: now_rfc3339() };
-        self.store.create_user(&admin, &hash_password(password)?).await?;
+        let admin = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: "admin".into(),
+            admin: true,
+            created_at: now_rfc3339(),
+            // A password printed on the console's output is known to whoever reads its logs.
+            must_change_password: generated.is_some(),
+        };
+        self.store.create_user(&admin, &self.guard.hash(password).await?).await?;
         Ok(generated)
+    }
+}
+
+/// The longest user name.
+pub const MAX_USER_NAME: usize = 64;
+
+/// Whether `name` can be a user's name (1 to 64 of a-z, 0-9, '.', '_', '-'); `field` names it in
+/// the error.
+pub fn check_user_name(field: &str, name: &str) -> Result<(), ServiceError> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_USER_NAME
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(ServiceError::BadRequest(format!(
+            "{field}: {name:?} is not a user name (1 to {MAX_USER_NAME} of a-z, 0-9, '.', '_' and '-')"
+        )))
+    }
+}
+
+/// The time `days` days from now, in the wire format (a token's expiry chosen as a duration).
+pub fn days_from_now(days: u32) -> String {
+    rfc3339(time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)))
+}
+
+/// A time in the wire format.
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| now_rfc3339())
+}
+
+/// Whether a token's expiry (RFC 3339, or none) has passed at `now`.
+fn expired(expires_at: Option<&str>, now: &str) -> bool {
+    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
+    match (expires_at.map(parse), parse(now)) {
+        (None, _) => false,
+        (Some(Some(expires)), Some(now)) => expires <= now,
+        // An expiry that does not parse ends the token: never let a bad row grant access.
+        (Some(None), _) | (Some(Some(_)), None) => true,
     }
 }
 
@@ -312,16 +328,19 @@ mod tests {
     }
 
     #[test]
-    fn sign_ins_are_limited_per_name_and_address() {
-        let limiter = LoginLimiter::default();
-        let key = ("admin".to_owned(), "10.0.0.1".to_owned());
-        for _ in 0..LOGIN_ATTEMPTS {
-            assert!(limiter.wait(&key).is_none());
-            limiter.failed(key.clone());
+    fn a_token_past_its_expiry_or_with_an_unreadable_one_is_expired() {
+        let now = "2026-12-01T10:00:00Z";
+        assert!(!expired(None, now));
+        assert!(!expired(Some("2026-12-02T00:00:00Z"), now));
+        assert!(expired(Some("2026-12-01T10:00:00Z"), now));
+        assert!(expired(Some("yesterday"), now));
+    }
+
+    #[test]
+    fn user_names_are_checked_before_anything_else() {
+        assert!(check_user_name("name", "alice.b-2_c").is_ok());
+        for bad in ["", "Alice", "a b", "a\nb", "\u{1b}[31m", &"a".repeat(65)] {
+            assert!(check_user_name("name", bad).is_err(), "{bad:?}");
         }
-        assert!(limiter.wait(&key).is_some());
-        assert!(limiter.wait(&("admin".to_owned(), "10.0.0.2".to_owned())).is_none(), "another address");
-        limiter.succeeded(&key);
-        assert!(limiter.wait(&key).is_none());
     }
 }

@@ -10,6 +10,7 @@ use domain::{
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
 
+use crate::access::{audit_entry, commit_audited};
 use crate::ServiceError;
 use crate::{Caller, Services};
 
@@ -48,10 +49,12 @@ impl Services {
             spec,
             status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         };
-        self.store.insert_deployment(&deployment).await?;
-        self.nudger.nudge(namespace.as_str(), &deployment.metadata.id);
+        let mut tx = self.store.begin().await?;
+        tx.insert_deployment(&deployment).await?;
         let after = Some(json!({"spec": deployment.spec}));
-        self.audit(caller, Some(namespace), "create", "Deployment", &deployment.metadata.name, None, after).await?;
+        let kind_name = ("Deployment", deployment.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "create", kind_name, None, after)).await?;
+        self.nudger.nudge(namespace.as_str(), &deployment.metadata.id);
         tracing::info!(%namespace, name = %deployment.metadata.name, id = %deployment.metadata.id, "deployment created");
         Ok(deployment)
     }
@@ -86,10 +89,12 @@ impl Services {
         }
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
-        self.store.update_deployment(&updated, current.metadata.resource_version).await?;
-        self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
+        let mut tx = self.store.begin().await?;
+        tx.update_deployment(&updated, current.metadata.resource_version).await?;
         let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
-        self.audit(caller, Some(namespace), "update", "Deployment", &updated.metadata.name, before, after).await?;
+        let kind_name = ("Deployment", updated.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "update", kind_name, before, after)).await?;
+        self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
         tracing::info!(%namespace, name = %updated.metadata.name, version = updated.metadata.resource_version, "deployment changed");
         Ok(updated)
     }
@@ -109,9 +114,11 @@ impl Services {
                 current.metadata.name, current.status.state, current.spec.state
             )));
         }
-        self.store.delete_deployment(namespace, id, current.metadata.resource_version).await?;
+        let mut tx = self.store.begin().await?;
+        tx.delete_deployment(namespace, id, current.metadata.resource_version).await?;
         let before = Some(json!({"spec": current.spec}));
-        self.audit(caller, Some(namespace), "delete", "Deployment", &current.metadata.name, before, None).await?;
+        let kind_name = ("Deployment", current.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "delete", kind_name, before, None)).await?;
         tracing::info!(%namespace, name = %current.metadata.name, "deployment deleted");
         Ok(current)
     }
@@ -130,19 +137,12 @@ impl Services {
         match request {
             SavepointRequest::Register(registration) => {
                 let savepoint = registration.into_savepoint(new_id(), namespace, &now_rfc3339());
-                self.store.insert_savepoint(&savepoint).await?;
-                let after =
-                    Some(json!({"savepoint": savepoint.metadata.id, "location": savepoint.spec.savepoint_location}));
-                self.audit(
-                    caller,
-                    Some(namespace),
-                    "register-savepoint",
-                    "Deployment",
-                    &deployment.metadata.name,
-                    None,
-                    after,
-                )
-                .await?;
+                let mut tx = self.store.begin().await?;
+                tx.insert_savepoint(&savepoint).await?;
+                let after = json!({"savepoint": savepoint.metadata.id, "location": savepoint.spec.savepoint_location});
+                let kind_name = ("Deployment", deployment.metadata.name.as_str());
+                let entry = audit_entry(caller, Some(namespace), "register-savepoint", kind_name, None, Some(after));
+                commit_audited(tx, entry).await?;
                 tracing::info!(%namespace, name = %deployment.metadata.name, "savepoint registered");
                 Ok(savepoint)
             }
@@ -153,12 +153,13 @@ impl Services {
     /// Asks the engine for a savepoint (origin USER_REQUEST) of a running deployment's job; answers
     /// with the savepoint in state STARTED, which the engine completes or fails.
     pub async fn request_savepoint(&self, caller: &Caller, deployment: &Deployment) -> Result<Savepoint, ServiceError> {
-        let savepoint = engine::requests::request_savepoint(&self.store, deployment, &now_rfc3339()).await?;
-        if let Ok(namespace) = NamespaceName::parse(&deployment.metadata.namespace) {
-            let after = Some(json!({"savepoint": savepoint.metadata.id}));
-            self.audit(caller, Some(&namespace), "savepoint", "Deployment", &deployment.metadata.name, None, after)
-                .await?;
-        }
+        let namespace = crate::parse_namespace(&deployment.metadata.namespace)?;
+        let savepoint = engine::requests::savepoint_request(&self.store, deployment, &now_rfc3339()).await?;
+        let mut tx = self.store.begin().await?;
+        tx.insert_savepoint(&savepoint).await?;
+        let after = Some(json!({"savepoint": savepoint.metadata.id}));
+        let kind_name = ("Deployment", deployment.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(&namespace), "savepoint", kind_name, None, after)).await?;
         self.nudger.nudge(&deployment.metadata.namespace, &deployment.metadata.id);
         tracing::info!(namespace = %deployment.metadata.namespace, name = %deployment.metadata.name, "savepoint requested");
         Ok(savepoint)
@@ -200,13 +201,15 @@ impl Services {
         }
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
-        self.store.save_deployment_defaults(scope, &updated, current.metadata.resource_version).await?;
+        let mut tx = self.store.begin().await?;
+        tx.save_deployment_defaults(scope, &updated, current.metadata.resource_version).await?;
         let (namespace, name) = match scope {
             DefaultsScope::Global => (None, "global"),
             DefaultsScope::Namespace(namespace) => (Some(namespace), namespace.as_str()),
         };
         let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
-        self.audit(caller, namespace, "update", "DeploymentDefaults", name, before, after).await?;
+        commit_audited(tx, audit_entry(caller, namespace, "update", ("DeploymentDefaults", name), before, after))
+            .await?;
         tracing::info!(
             scope = scope.namespace(),
             version = updated.metadata.resource_version,

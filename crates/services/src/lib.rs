@@ -9,6 +9,7 @@ mod access;
 pub mod auth;
 mod deployments;
 mod error;
+mod guard;
 mod reads;
 mod targets;
 
@@ -30,14 +31,14 @@ pub struct Services {
     pub health: HealthBoard,
     /// Tells the lifecycle engine that a deployment changed, so it acts at once.
     nudger: engine::Nudger,
-    /// Failed sign-ins, for rate limiting.
-    logins: auth::LoginLimiter,
+    /// Sign-in limits and the password-hashing pool.
+    guard: guard::Guard,
 }
 
 impl Services {
     /// The services over `store`, telling the engine of changes through `nudger`.
     pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
-        Self { store, health, nudger, logins: auth::LoginLimiter::default() }
+        Self { store, health, nudger, guard: guard::Guard::default() }
     }
 }
 

@@ -5,6 +5,7 @@ use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, Resou
 use serde_json::Value;
 use storage::now_rfc3339;
 
+use crate::access::{audit_entry, commit_audited};
 use crate::ServiceError;
 use crate::{Caller, Services};
 
@@ -54,9 +55,11 @@ impl Services {
             spec: DeploymentTargetSpec { flink_session: Some(draft.session), ..Default::default() },
             status: None,
         };
-        let stored = self.store.upsert_deployment_target(&target).await?;
+        let mut tx = self.store.begin().await?;
+        let stored = tx.upsert_deployment_target(&target).await?;
         let after = Some(serde_json::json!({"spec": stored.spec}));
-        self.audit(caller, Some(namespace), "create", "DeploymentTarget", &stored.metadata.name, None, after).await?;
+        let kind_name = ("DeploymentTarget", stored.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "create", kind_name, None, after)).await?;
         tracing::info!(%namespace, name = %stored.metadata.name, url = ?stored.spec.rest_url(), "deployment target registered");
         Ok(self.health.with_status(stored))
     }
@@ -83,9 +86,11 @@ impl Services {
                 users.join(", ")
             )));
         }
-        self.store.delete_deployment_target(namespace, name).await?;
+        let mut tx = self.store.begin().await?;
+        tx.delete_deployment_target(namespace, name).await?;
         let before = Some(serde_json::json!({"spec": target.spec}));
-        self.audit(caller, Some(namespace), "delete", "DeploymentTarget", name, before, None).await?;
+        commit_audited(tx, audit_entry(caller, Some(namespace), "delete", ("DeploymentTarget", name), before, None))
+            .await?;
         tracing::info!(%namespace, %name, "deployment target deleted");
         Ok(target)
     }

@@ -10,21 +10,22 @@ use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 use crate::{is_unique_violation, sortable_time, StorageError, Store, Tx};
 
 /// The columns of a user, in the order `USER_COLUMNS` selects them.
-type UserRow = (String, String, i64, String);
+type UserRow = (String, String, i64, String, i64);
 /// The columns of an API token, in the order `TOKEN_COLUMNS` selects them.
-type TokenRow = (String, String, String, String, String, String, Option<String>);
+type TokenRow = (String, String, String, String, String, String, Option<String>, Option<String>, Option<String>);
 
-const USER_COLUMNS: &str = "users.id, users.name, users.admin, users.created_at";
-const TOKEN_COLUMNS: &str = "id, namespace, name, role, created_at, created_by, revoked_at";
+const USER_COLUMNS: &str = "users.id, users.name, users.admin, users.created_at, users.must_change_password";
+const TOKEN_COLUMNS: &str = "id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id";
 
-fn user_from_row((id, name, admin, created_at): UserRow) -> User {
-    User { id, name, admin: admin != 0, created_at }
+fn user_from_row((id, name, admin, created_at, must_change_password): UserRow) -> User {
+    User { id, name, admin: admin != 0, created_at, must_change_password: must_change_password != 0 }
 }
 
 fn token_from_row(
-    (id, namespace, name, role, created_at, created_by, revoked_at): TokenRow,
+    (id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id): TokenRow,
 ) -> Result<ApiToken, StorageError> {
-    Ok(ApiToken { id, namespace, name, role: role_from_column(&role)?, created_at, created_by, revoked_at })
+    let role = role_from_column(&role)?;
+    Ok(ApiToken { id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id })
 }
 
 /// A stored role; anything but a wire name is a corrupt row.
@@ -45,12 +46,14 @@ impl Store {
 
     /// The user with this name (case-sensitive) and their password hash.
     pub async fn user_by_name(&self, name: &str) -> Result<Option<(User, String)>, StorageError> {
-        let row: Option<(String, String, i64, String, String)> =
+        let row: Option<(String, String, i64, String, i64, String)> =
             sqlx::query_as(&format!("SELECT {USER_COLUMNS}, users.password_hash FROM users WHERE users.name = $1"))
                 .bind(name)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(id, name, admin, created_at, hash)| (user_from_row((id, name, admin, created_at)), hash)))
+        Ok(row.map(|(id, name, admin, created_at, must_change, hash)| {
+            (user_from_row((id, name, admin, created_at, must_change)), hash)
+        }))
     }
 
     /// The user with this id.
@@ -149,7 +152,7 @@ impl Store {
 
     /// The members of a namespace with their roles, by user name.
     pub async fn members(&self, namespace: &NamespaceName) -> Result<Vec<(User, Role)>, StorageError> {
-        let rows: Vec<(String, String, i64, String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, String, i64, String, i64, String)> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS}, memberships.role FROM memberships JOIN users ON users.id = memberships.user_id
              WHERE memberships.namespace = $1"
         ))
@@ -158,8 +161,8 @@ impl Store {
         .await?;
         let mut members = rows
             .into_iter()
-            .map(|(id, name, admin, created_at, role)| {
-                Ok((user_from_row((id, name, admin, created_at)), role_from_column(&role)?))
+            .map(|(id, name, admin, created_at, must_change, role)| {
+                Ok((user_from_row((id, name, admin, created_at, must_change)), role_from_column(&role)?))
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         members.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
@@ -262,6 +265,74 @@ impl Store {
 }
 
 impl Tx {
+    /// How many owners a namespace has (lock the namespace first to act on the answer).
+    pub async fn count_owners(&mut self, namespace: &NamespaceName) -> Result<i64, StorageError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE namespace = $1 AND role = $2")
+            .bind(namespace.as_str())
+            .bind(Role::Owner.as_str())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(count)
+    }
+
+    /// How many users are system admins (lock the admins first to act on the answer).
+    pub async fn count_admins(&mut self) -> Result<i64, StorageError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE admin = 1").fetch_one(&mut *self.tx).await?;
+        Ok(count)
+    }
+
+    /// A user's role in a namespace, if they are a member.
+    pub async fn role_of(&mut self, namespace: &NamespaceName, user_id: &str) -> Result<Option<Role>, StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM memberships WHERE namespace = $1 AND user_id = $2")
+                .bind(namespace.as_str())
+                .bind(user_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|(role,)| role_from_column(&role)).transpose()
+    }
+
+    /// Revokes, at `at`, the live tokens that belong to `user_id`: in one namespace or in all, and
+    /// only those whose role is one of `roles` (all roles if empty). Answers the revoked tokens' names.
+    pub async fn revoke_tokens_of(
+        &mut self,
+        user_id: &str,
+        namespace: Option<&NamespaceName>,
+        roles: &[Role],
+        at: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        let mut sql = String::from("FROM api_tokens WHERE owner_user_id = $1 AND revoked_at IS NULL");
+        let mut values: Vec<&str> = vec![user_id];
+        if let Some(namespace) = namespace {
+            values.push(namespace.as_str());
+            sql.push_str(&format!(" AND namespace = ${}", values.len()));
+        }
+        if !roles.is_empty() {
+            let mut placeholders = Vec::new();
+            for role in roles {
+                values.push(role.as_str());
+                placeholders.push(format!("${}", values.len()));
+            }
+            sql.push_str(&format!(" AND role IN ({})", placeholders.join(", ")));
+        }
+        let select = format!("SELECT namespace, name {sql}");
+        let mut query = sqlx::query_as::<_, (String, String)>(&select);
+        for value in &values {
+            query = query.bind(*value);
+        }
+        let mut names: Vec<String> =
+            query.fetch_all(&mut *self.tx).await?.into_iter().map(|(ns, name)| format!("{ns}/{name}")).collect();
+        names.sort();
+        let update = format!("UPDATE api_tokens SET revoked_at = ${} WHERE id IN (SELECT id {sql})", values.len() + 1);
+        let mut query = sqlx::query(&update);
+        for value in &values {
+            query = query.bind(*value);
+        }
+        query.bind(at).execute(&mut *self.tx).await?;
+        Ok(names)
+    }
+
     /// Refuses a row for a user that does not exist (SQLite does not always check foreign keys).
     async fn require_user(&mut self, id: &str) -> Result<(), StorageError> {
         let row: Option<(String,)> =
@@ -285,15 +356,18 @@ impl Tx {
             let name = if name == user.name { name } else { user.id.clone() };
             return Err(StorageError::AlreadyExists { kind: "user", namespace: String::new(), name });
         }
-        let inserted =
-            sqlx::query("INSERT INTO users (id, name, admin, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&user.id)
-                .bind(&user.name)
-                .bind(i64::from(user.admin))
-                .bind(password_hash)
-                .bind(&user.created_at)
-                .execute(&mut *self.tx)
-                .await;
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, name, admin, password_hash, created_at, must_change_password)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&user.id)
+        .bind(&user.name)
+        .bind(i64::from(user.admin))
+        .bind(password_hash)
+        .bind(&user.created_at)
+        .bind(i64::from(user.must_change_password))
+        .execute(&mut *self.tx)
+        .await;
         match inserted {
             Ok(_) => Ok(()),
             Err(err) if is_unique_violation(&err) => {
@@ -303,7 +377,7 @@ impl Tx {
         }
     }
 
-    /// Replaces a user's password hash and, in the same transaction, ends their sessions but the
+    /// Replaces a user's password hash (they chose it: no change is due any more) and ends their sessions but the
     /// one with hash `keep_session` (the browser that changed it); a missing user is a `Conflict`.
     pub async fn set_password_hash(
         &mut self,
@@ -311,7 +385,7 @@ impl Tx {
         hash: &str,
         keep_session: Option<&str>,
     ) -> Result<(), StorageError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        let done = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
             .execute(&mut *self.tx)
@@ -387,8 +461,8 @@ impl Tx {
         }
         let inserted = sqlx::query(
             "INSERT INTO api_tokens (id, namespace, name, role, token_hash, created_at, created_order, created_by,
-                 revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 revoked_at, expires_at, owner_user_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&token.id)
         .bind(&token.namespace)
@@ -399,6 +473,8 @@ impl Tx {
         .bind(sortable_time(&token.created_at))
         .bind(&token.created_by)
         .bind(token.revoked_at.as_deref())
+        .bind(token.expires_at.as_deref())
+        .bind(token.owner_user_id.as_deref())
         .execute(&mut *self.tx)
         .await;
         match inserted {
@@ -481,6 +557,7 @@ mod tests {
             name: name.into(),
             admin,
             created_at: "2024-05-01T10:00:00Z".into(),
+            must_change_password: false,
         }
     }
 
@@ -507,6 +584,8 @@ mod tests {
             created_at: created_at.into(),
             created_by: "user:alice".into(),
             revoked_at: None,
+            expires_at: None,
+            owner_user_id: None,
         }
     }
 

@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod jobs;
 mod savepoints;
+mod settings;
 mod targets;
 mod tx;
 

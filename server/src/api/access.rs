@@ -186,11 +186,13 @@ pub async fn list_tokens(
     Ok(represent(&headers, StatusCode::OK, &ResourceList::new("ApiTokenList", tokens)))
 }
 
-/// Creates an API token from `{name, role}` (owners): 201 with `{token, secret}`, the secret shown
-/// this once.
+/// Creates an API token from `{name, role, expiresAt?}` (owners; `expiresAt` in RFC 3339, absent:
+/// never): 201 with `{token, secret}`, the secret shown this once. The token belongs to its
+/// creator and is revoked when they leave the namespace, their role drops below its role, or they
+/// are deleted.
 #[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/api-tokens", tag = "access",
     params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "`{name, role}`"),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "`{name, role, expiresAt?}`"),
     responses((status = 201, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -202,8 +204,18 @@ pub async fn create_token(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
     let body = read_body(&headers, body).await?;
+    let expires_at = match body.get("expiresAt") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(at)) => Some(at.as_str()),
+        Some(other) => {
+            return Err(ServiceError::BadRequest(format!(
+                "expiresAt: must be a time like 2027-01-31T00:00:00Z, got {other}"
+            ))
+            .into())
+        }
+    };
     let (token, secret) =
-        state.services.create_api_token(&caller, &namespace, text(&body, "name")?, role(&body)?).await?;
+        state.services.create_api_token(&caller, &namespace, text(&body, "name")?, role(&body)?, expires_at).await?;
     Ok(represent(&headers, StatusCode::CREATED, &json!({"token": token, "secret": secret.expose()})))
 }
 

@@ -125,8 +125,13 @@ const PASSWORD: &str = "fixture-password";
 
 /// A user with `PASSWORD` (as `hash`), signed in by a session made here.
 async fn person(store: &Store, hash: &str, name: &str, membership: Option<(&str, Role)>) -> String {
-    let user =
-        User { id: uuid::Uuid::new_v4().to_string(), name: name.into(), admin: false, created_at: now_rfc3339() };
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: name.into(),
+        admin: false,
+        created_at: now_rfc3339(),
+        must_change_password: false,
+    };
     store.create_user(&user, hash).await.expect("a user");
     if let Some((ns, role)) = membership {
         store.set_member(&namespace(ns), &user.id, role).await.expect("a membership");
@@ -167,7 +172,7 @@ async fn fixture() -> Fixture {
     let token = |name: &'static str, role| {
         let services = services.clone();
         let (admin, default) = (admin.clone(), default.clone());
-        async move { services.create_api_token(&admin, &default, name, role).await.expect("a token") }
+        async move { services.create_api_token(&admin, &default, name, role, None).await.expect("a token") }
     };
     let (_, editor_secret) = token("pipeline", Role::Editor).await;
     credentials.insert(Who::EditorToken, bearer(editor_secret.expose()));
