@@ -4,11 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use server::router;
+use tower::ServiceExt;
 
 use crate::support::{console, Console, Reply};
 
 const DEPLOYMENTS: &str = "/api/v1/namespaces/default/deployments";
+const HOST: &str = "127.0.0.1:3000";
 
 /// One value from `/proc/self/status`, in KiB (`VmRSS`, `VmHWM`).
 fn memory_kib(field: &str) -> u64 {
@@ -126,4 +130,75 @@ async fn a_yaml_body_of_more_than_100_000_values_is_refused_as_it_is_read() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(reply.body.contains("the YAML body holds more than 100000 values (at line 100000"), "{}", reply.body);
     assert!(cost.peak_growth_kib < 4 * 1024, "peak RSS grew by {} KiB", cost.peak_growth_kib);
+}
+
+/// A sign-in form posted with `headers` (and no cookie): the status and the cookie it sets.
+async fn sign_in(console: &Console, headers: &[(&str, &str)]) -> (StatusCode, Option<String>) {
+    let mut request = Request::builder().method("POST").uri("/api/login");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("name=admin&password=admin-password"))
+        .expect("request");
+    let response = router(console.state.clone()).oneshot(request).await.expect("a response");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("console_session=") && !v.starts_with("console_session=;"))
+        .map(str::to_owned);
+    (response.status(), cookie)
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_from_another_site_is_refused_and_signs_nobody_in() {
+    let console = console().await;
+    for headers in [
+        vec![("host", HOST), ("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")],
+        vec![("host", HOST), ("origin", "https://evil.example")],
+        vec![("host", HOST), ("sec-fetch-site", "cross-site")],
+        vec![("host", HOST), ("origin", "null")],
+    ] {
+        let (status, cookie) = sign_in(&console, &headers).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert_eq!(cookie, None, "{headers:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_from_the_consoles_own_page_signs_in() {
+    let console = console().await;
+    for headers in [
+        vec![("host", HOST), ("origin", "http://127.0.0.1:3000"), ("sec-fetch-site", "same-origin")],
+        vec![("host", HOST), ("origin", "http://127.0.0.1:3000")],
+        vec![("host", HOST)],
+    ] {
+        let (status, cookie) = sign_in(&console, &headers).await;
+        assert!(status.is_redirection() || status.is_success(), "{headers:?}: {status}");
+        assert!(cookie.is_some(), "{headers:?}: no session cookie");
+    }
+}
+
+#[tokio::test]
+async fn a_write_with_the_session_cookie_and_origin_null_is_refused() {
+    let console = console().await;
+    let cookie = format!("console_session={}", console.admin_session);
+    let headers =
+        [("cookie", cookie.as_str()), ("host", HOST), ("origin", "null"), ("content-type", "application/json")];
+    let reply = console.send("POST", "/api/v1/namespaces", &headers, r#"{"metadata": {"name": "csrf"}}"#).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert_eq!(console.get("/api/v1/namespaces/csrf").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_anonymous_write_from_another_site_is_refused_before_anything_else() {
+    let console = console().await;
+    let headers =
+        [("cookie", ""), ("host", HOST), ("sec-fetch-site", "cross-site"), ("content-type", "application/json")];
+    let reply = console.send("POST", "/api/v1/namespaces", &headers, r#"{"metadata": {"name": "csrf"}}"#).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert!(reply.body.contains("cross-site request refused"), "{}", reply.body);
 }
