@@ -1,13 +1,13 @@
 //! The authentication layer: every request leaves here with a `Caller` (from the session cookie or
 //! an `Authorization: Bearer` API token, else anonymous) and the client's address on it. It also
-//! refuses cross-site writes made with a session cookie, sends people who are not signed in to the
-//! sign-in page, and sweeps expired sessions away. Whether a caller may do something is decided
-//! later, by `Services::require`.
+//! refuses writes a browser posts from another site (signing in included), sends people who are
+//! not signed in to the sign-in page, and sweeps expired sessions away. Whether a caller may do
+//! something is decided later, by `Services::require`.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use services::auth::{session_secret, ClientAddress};
@@ -16,20 +16,15 @@ use services::Caller;
 use crate::AppState;
 
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let headers = request.headers();
-    let session = session_secret(headers);
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_owned());
-    if session.is_some() && bearer.is_none() && is_write(request.method()) && is_cross_site(headers) {
+    if is_refused_cross_site(request.method(), request.uri(), request.headers()) {
         return (
             StatusCode::FORBIDDEN,
             "cross-site request refused: this console only accepts changes from its own pages",
         )
             .into_response();
     }
+    let session = session_secret(request.headers());
+    let bearer = bearer_token(request.headers()).map(str::to_owned);
     let caller = match state.services.identify(session.as_deref(), bearer.as_deref()).await {
         Ok(caller) => caller,
         Err(err) => {
@@ -49,23 +44,48 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     next.run(request).await
 }
 
+/// The secret of an `Authorization: Bearer <secret>` header.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    Some(value.strip_prefix("Bearer ")?.trim())
+}
+
+/// Whether a write is one a browser was made to send from another site (cross-site request
+/// forgery). Any write counts, whether it carries the session cookie or no credentials at all:
+/// signing in from another site would sign the victim in as the attacker. A request with an
+/// `Authorization: Bearer` token is exempt — a browser never adds that header on its own, and a
+/// page on another site cannot add it without a CORS preflight this console never answers.
+fn is_refused_cross_site(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
+    is_write(method) && bearer_token(headers).is_none() && is_cross_site(uri, headers)
+}
+
 fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A browser says where a request comes from (`Origin`, `Sec-Fetch-Site`); a write from another
-/// site is refused. Clients that send neither (curl, scripts) are not browsers a site can misuse.
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
+/// A browser says where a request comes from: `Sec-Fetch-Site` (trusted first: a page cannot set
+/// it), else `Origin` compared with the host the request was sent to. Once a browser has said
+/// anything, whatever cannot be read or compared (`Origin: null`, no `Host`, an unreadable value)
+/// counts as cross-site. Clients that send neither header (curl, scripts) are not browsers another
+/// site can make use of.
+fn is_cross_site(uri: &Uri, headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
     }
-    let (Some(origin), Some(host)) = (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) else {
+    let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
-    origin.split_once("://").map(|(_, authority)| authority) != Some(host)
+    // HTTP/2 names the host in the request's authority, HTTP/1.1 in `Host`.
+    let host = match headers.get(header::HOST) {
+        Some(host) => host.to_str().ok(),
+        None => uri.authority().map(|authority| authority.as_str()),
+    };
+    let origin_authority =
+        origin.to_str().ok().and_then(|origin| origin.split_once("://")).map(|(_, authority)| authority);
+    match (origin_authority, host) {
+        (Some(origin), Some(host)) => origin.is_empty() || !origin.eq_ignore_ascii_case(host),
+        _ => true,
+    }
 }
 
 /// A page a person opens (not the API, static files or the sign-in page itself).
@@ -106,20 +126,71 @@ mod tests {
 
     use super::*;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    type Headers = &'static [(&'static str, &'static str)];
+
+    /// Whether a request made as `method`, to `uri`, with `pairs` as headers is refused.
+    fn refused(method: Method, uri: &str, pairs: Headers) -> bool {
         let mut headers = HeaderMap::new();
         for (name, value) in pairs {
             headers.append(*name, HeaderValue::from_static(value));
         }
-        headers
+        is_refused_cross_site(&method, &uri.parse().expect("a URI"), &headers)
     }
 
     #[test]
-    fn writes_from_another_site_are_recognised() {
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
-        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(!is_cross_site(&headers(&[("host", "127.0.0.1:3000")])), "curl sends neither");
+    fn writes_a_browser_posts_from_another_site_are_refused_and_nothing_else_is() {
+        const HOST: (&str, &str) = ("host", "127.0.0.1:3000");
+        const SAME: (&str, &str) = ("origin", "http://127.0.0.1:3000");
+        const EVIL: (&str, &str) = ("origin", "https://evil.example");
+        const COOKIE: (&str, &str) = ("cookie", "console_session=secret");
+        const BEARER: (&str, &str) = ("authorization", "Bearer secret");
+        let table: &[(Method, &str, Headers, bool, &str)] = &[
+            (Method::POST, "/api/login", &[HOST, ("sec-fetch-site", "cross-site")], true, "sign-in from another site"),
+            (Method::POST, "/api/login", &[HOST, EVIL], true, "sign-in, Origin of another site"),
+            (Method::POST, "/api/login", &[HOST, SAME], false, "sign-in from the console's page"),
+            (Method::POST, "/api/login", &[HOST], false, "sign-in with curl"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "cross-site")], true, "cookie, cross-site"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "same-site")], true, "a sibling subdomain"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "same-origin")], false, "cookie, own page"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "none")], false, "typed by the person"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "what")], true, "an unknown Sec-Fetch-Site"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, EVIL], true, "cookie, Origin of another site"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, SAME], false, "cookie, Origin of the console"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("origin", "HTTP://127.0.0.1:3000")], false, "any case"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("origin", "null")], true, "Origin: null"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("origin", "127.0.0.1:3000")], true, "an Origin without scheme"),
+            (Method::POST, "/api/x", &[COOKIE, HOST, ("origin", "http://")], true, "an empty Origin authority"),
+            (Method::POST, "/api/x", &[COOKIE, SAME], true, "no Host to compare with"),
+            (Method::POST, "http://127.0.0.1:3000/api/x", &[COOKIE, SAME], false, "HTTP/2: the authority"),
+            (Method::POST, "http://127.0.0.1:3000/api/x", &[COOKIE, EVIL], true, "HTTP/2, another site"),
+            (Method::POST, "/api/x", &[COOKIE, HOST], false, "cookie, curl"),
+            (Method::DELETE, "/api/x", &[COOKIE, HOST, EVIL], true, "any method that writes"),
+            (Method::PUT, "/api/x", &[HOST, EVIL], true, "anonymous PUT"),
+            (Method::PATCH, "/api/x", &[HOST, ("sec-fetch-site", "cross-site")], true, "anonymous PATCH"),
+            (Method::GET, "/api/x", &[COOKIE, HOST, EVIL], false, "a read"),
+            (Method::HEAD, "/api/x", &[COOKIE, HOST, ("sec-fetch-site", "cross-site")], false, "a HEAD"),
+            (Method::OPTIONS, "/api/x", &[HOST, EVIL], false, "an OPTIONS"),
+            (Method::POST, "/api/x", &[BEARER, HOST, EVIL], false, "an API token is no ambient credential"),
+            (Method::POST, "/api/x", &[BEARER, COOKIE, HOST, ("origin", "null")], false, "token and cookie"),
+            (Method::POST, "/api/x", &[("authorization", "Basic eDp5"), HOST, EVIL], true, "Basic is no token"),
+        ];
+        for (method, uri, headers, expected, case) in table {
+            assert_eq!(refused(method.clone(), uri, headers), *expected, "{case}: {method} {uri} {headers:?}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_header_from_a_browser_counts_as_cross_site() {
+        let unreadable = HeaderValue::from_bytes(b"\xff").expect("a header value may hold any byte but control");
+        for name in ["sec-fetch-site", "origin"] {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:3000"));
+            headers.insert(name, unreadable.clone());
+            assert!(is_refused_cross_site(&Method::POST, &Uri::from_static("/api/x"), &headers), "{name}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, unreadable);
+        headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert!(is_refused_cross_site(&Method::POST, &Uri::from_static("/api/x"), &headers), "Host");
     }
 }

@@ -6,6 +6,7 @@ mod audit;
 mod defaults;
 mod deployments;
 mod events;
+mod hostile_input;
 mod jobs;
 mod matrix;
 mod openapi;
