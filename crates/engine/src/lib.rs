@@ -4,11 +4,12 @@
 //! must never depend on HTTP or the UI: the console only writes specs and nudges.
 //!
 //! Where to read: `plan.rs` holds the rules (the transition table of `docs/engine.md`),
-//! `reconcile.rs` how a step is carried out safely, `record.rs` what the engine remembers between
-//! passes, `docs/engine.md` why.
+//! `bookkeeping.rs` what each step writes, `reconcile.rs` how a step is carried out safely (commit,
+//! then call Flink), `record.rs` what the engine remembers between passes, `docs/engine.md` why.
 
 pub mod artifact;
 pub mod backoff;
+pub mod bookkeeping;
 pub mod controller;
 pub mod observe;
 pub mod plan;
