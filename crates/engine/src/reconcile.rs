@@ -39,6 +39,7 @@ use crate::{ClusterError, Engine, EngineError};
 /// When to look at a deployment again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requeue {
+    /// After this wait (zero: at once).
     After(Duration),
     /// The deployment no longer exists.
     Never,
@@ -47,7 +48,9 @@ pub enum Requeue {
 /// What a pass did, for tests and logs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassReport {
+    /// The step the plan chose.
     pub step: Step,
+    /// When to look again.
     pub requeue: Requeue,
 }
 
