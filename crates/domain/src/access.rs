@@ -34,6 +34,7 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The permission in words, for refusals ("you may not {describe} here").
     pub fn describe(self) -> &'static str {
         match self {
             Self::ViewDeployments => "view deployments",
@@ -62,6 +63,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
 pub struct Member {
     /// The user's name.
     pub user: String,
+    /// What the member may do in this namespace.
     pub role: Role,
 }
 
@@ -70,10 +72,13 @@ pub struct Member {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
+    /// The user's id (a UUID), stable across renames.
     pub id: String,
+    /// The name the user signs in with.
     pub name: String,
     /// The system admin: manages users and namespaces, and may do anything anywhere.
     pub admin: bool,
+    /// When the user was created (RFC 3339).
     pub created_at: String,
     /// Signs in with a password the console generated: may do nothing but choose their own.
     #[serde(default)]
@@ -86,12 +91,19 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiToken {
+    /// The token's id (a UUID); the secret is not derived from it.
     pub id: String,
+    /// The namespace the token acts in; it can do nothing elsewhere.
     pub namespace: String,
+    /// A name its owners gave it, unique in the namespace (e.g. `ci-deployer`).
     pub name: String,
+    /// What the token may do in its namespace.
     pub role: Role,
+    /// When the token was created (RFC 3339).
     pub created_at: String,
+    /// The user who created it.
     pub created_by: String,
+    /// When it was revoked (RFC 3339); a revoked token is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
     /// When it stops working by itself (RFC 3339); never if absent.
@@ -107,7 +119,9 @@ pub struct ApiToken {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
+    /// The entry's id (a UUID).
     pub id: String,
+    /// When it happened (RFC 3339).
     pub at: String,
     /// `user:<name>` or `token:<name>`.
     pub actor: String,
@@ -118,9 +132,12 @@ pub struct AuditEntry {
     pub action: String,
     /// e.g. `Deployment`, `DeploymentTarget`, `ApiToken`, `Member`.
     pub resource_kind: String,
+    /// The name of the resource acted on (for a member, the user's name).
     pub resource_name: String,
+    /// The resource before the change, as served; absent for a creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
+    /// The resource after the change, as served; absent for a deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
 }

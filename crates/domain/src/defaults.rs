@@ -17,7 +17,9 @@ use crate::{NamespaceName, ResourceMetadata};
 /// Whose defaults: every namespace's (set by an admin) or one namespace's (set by its owners).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DefaultsScope {
+    /// Every namespace's defaults, set by an admin.
     Global,
+    /// One namespace's defaults, set by its owners; they apply over the global ones.
     Namespace(NamespaceName),
 }
 
@@ -36,8 +38,11 @@ impl DefaultsScope {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentDefaults {
+    /// Always `v1`.
     pub api_version: String,
+    /// Always `DeploymentDefaults`.
     pub kind: String,
+    /// The namespace (absent for the global defaults) and the version for optimistic concurrency.
     pub metadata: ResourceMetadata,
     /// A partial DeploymentSpec; may carry `$patch: merge` directives for arrays.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]

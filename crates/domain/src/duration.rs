@@ -34,14 +34,17 @@ impl FlinkDuration {
         Ok(Self { text: text.to_owned(), millis })
     }
 
+    /// The duration in milliseconds.
     pub fn millis(&self) -> u64 {
         self.millis
     }
 
+    /// The duration as a `std` duration.
     pub fn as_std(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.millis)
     }
 
+    /// Whether it is 0 (which some fields read as "never" or "no limit").
     pub fn is_zero(&self) -> bool {
         self.millis == 0
     }

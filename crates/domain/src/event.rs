@@ -10,86 +10,141 @@ wire_enum!(
     /// What happened (`metadata.name`): Ververica Platform's event names; the console's own
     /// (autopilot decisions, tuning changes) join them where none of these fits.
     EventName {
+        /// VVP: the desired state changed and a transition begins. Not written by the console.
         StateTransitionIsNeeded = "STATE_TRANSITION_IS_NEEDED",
+        /// The engine is cancelling the job (a cancel, a STATELESS upgrade, or a checkpoint fallback).
         FoundAJobToTerminate = "FOUND_A_JOB_TO_TERMINATE",
+        /// VVP: a job is ending and is waited for. Not written by the console.
         FoundAJobToWaitForItsTermination = "FOUND_A_JOB_TO_WAIT_FOR_ITS_TERMINATION",
+        /// VVP: a suspension waits for its savepoint. Not written by the console.
         AwaitingSavepointCompletionToTransitionToSuspended = "AWAITING_SAVEPOINT_COMPLETION_TO_TRANSITION_TO_SUSPENDED",
+        /// The engine is stopping the job with a savepoint to suspend the deployment.
         CreatingASavepointBeforeSuspension = "CREATING_A_SAVEPOINT_BEFORE_SUSPENSION",
+        /// The suspension's savepoint completed; the job ends with it.
         FoundACompletedSavepointReadyForSuspension = "FOUND_A_COMPLETED_SAVEPOINT_READY_FOR_SUSPENSION",
+        /// The spec changed and the upgrade strategy decides what happens (or, for NONE, that nothing does).
         UsingAnUpgradeStrategy = "USING_AN_UPGRADE_STRATEGY",
+        /// The engine created a job and is submitting it to Flink.
         CreatingANewJob = "CREATING_A_NEW_JOB",
+        /// Flink refused the submission, or the artifact is unusable; the message has Flink's words.
         FailedCreatingANewJob = "FAILED_CREATING_A_NEW_JOB",
+        /// VVP: a submitted job is awaited. Not written by the console.
         AwaitingAJobToStart = "AWAITING_A_JOB_TO_START",
+        /// The job was cancelled outside the console (Flink's UI or REST API).
         FoundAStoppedJobAndWillTerminateIt = "FOUND_A_STOPPED_JOB_AND_WILL_TERMINATE_IT",
+        /// The deployment reached the state it was moving to.
         StateTransitionIsCompleted = "STATE_TRANSITION_IS_COMPLETED",
+        /// The job completed, so the deployment is FINISHED.
         TransitionedToFinishedState = "TRANSITIONED_TO_FINISHED_STATE",
+        /// VVP: a terminating job is awaited. Not written by the console.
         AwaitingAJobToTerminate = "AWAITING_A_JOB_TO_TERMINATE",
+        /// Every savepoint attempt of a stop failed (`maxSavepointCreationAttempts`): the deployment FAILED,
+        /// the job keeps running.
         TooManyFailedSuspensionAttempts = "TOO_MANY_FAILED_SUSPENSION_ATTEMPTS",
+        /// Job creation failed `maxJobCreationAttempts` times; the deployment FAILED until a person changes it.
         TooManyFailedJobCreationAttempts = "TOO_MANY_FAILED_JOB_CREATION_ATTEMPTS",
+        /// VVP: a per-job cluster is being created. Not written by the console.
         SpinningUpAClusterForAJob = "SPINNING_UP_A_CLUSTER_FOR_A_JOB",
+        /// The job runs in Flink; the deployment is RUNNING.
         JobSuccessfullyStarted = "JOB_SUCCESSFULLY_STARTED",
+        /// A finite job completed in Flink.
         JobSuccessfullyFinished = "JOB_SUCCESSFULLY_FINISHED",
+        /// VVP: a per-job cluster is awaited. Not written by the console.
         AwaitingForAClusterToSpinUp = "AWAITING_FOR_A_CLUSTER_TO_SPIN_UP",
+        /// A job that could not take a savepoint was cancelled; its retained checkpoint holds its state.
         TerminatingAJobDueToAnUnrecoverableFailure = "TERMINATING_A_JOB_DUE_TO_AN_UNRECOVERABLE_FAILURE",
+        /// VVP: a per-job cluster is being torn down. Not written by the console.
         AwaitForAClusterToTeardown = "AWAIT_FOR_A_CLUSTER_TO_TEARDOWN",
+        /// VVP: the namespace's resource quota refused a job. Not written by the console.
         ResourceQuotaExceeded = "RESOURCE_QUOTA_EXCEEDED",
+        /// Flink no longer knows the job (its cluster restarted without HA, or the job was removed).
         TransitioningToFailedStateBecauseOfAMissingJob = "TRANSITIONING_TO_FAILED_STATE_BECAUSE_OF_A_MISSING_JOB",
+        /// VVP: a job never started. Not written by the console.
         TransitioningToFailedStateBecauseJobNotStarted = "TRANSITIONING_TO_FAILED_STATE_BECAUSE_JOB_NOT_STARTED",
+        /// VVP: a savepoint failure failed the deployment. Not written by the console.
         TransitioningToFailedStateBecauseSavepointFailedInFlink =
             "TRANSITIONING_TO_FAILED_STATE_BECAUSE_SAVEPOINT_FAILED_IN_FLINK",
+        /// A savepoint (other than a suspension's) completed.
         TransitionedToCompleted = "TRANSITIONED_TO_COMPLETED",
+        /// VVP: a savepoint is awaited. Not written by the console.
         AwaitingForASavepointToComplete = "AWAITING_FOR_A_SAVEPOINT_TO_COMPLETE",
+        /// VVP's spelling of a failed savepoint trigger. Not written by the console.
         AnUnRecoverableFailureWhileTriggeringASavepoint = "AN_UN_RECOVERABLE_FAILURE_WHILE_TRIGGERING_A_SAVEPOINT",
+        /// A savepoint failed or the job was not ready for it; it is tried again.
         RecoverableFailureWhileTriggeringASavepoint = "RECOVERABLE_FAILURE_WHILE_TRIGGERING_A_SAVEPOINT",
+        /// VVP: Flink accepted a savepoint trigger. Not written by the console.
         SuccessfullyTriggeredASavepoint = "SUCCESSFULLY_TRIGGERED_A_SAVEPOINT",
+        /// The engine is taking a savepoint of the running job (asked for, or periodic).
         NeedToTriggerASavepoint = "NEED_TO_TRIGGER_A_SAVEPOINT",
+        /// A savepoint (not a stop's) failed in Flink; it is not retried.
         AnUnrecoverableFailureWhileTakingASavepoint = "AN_UNRECOVERABLE_FAILURE_WHILE_TAKING_A_SAVEPOINT",
+        /// VVP: a savepoint's progress could not be read. Not written by the console.
         RecoverableFailureWhileCheckingASavepointStatus = "RECOVERABLE_FAILURE_WHILE_CHECKING_A_SAVEPOINT_STATUS",
+        /// VVP: a job of an older spec is cancelled. Not written by the console.
         FoundAnOldJobAndWillTerminateIt = "FOUND_AN_OLD_JOB_AND_WILL_TERMINATE_IT",
+        /// VVP: a suspension found no job. Not written by the console.
         CouldNotFindAJobToSuspend = "COULD_NOT_FIND_A_JOB_TO_SUSPEND",
+        /// VVP: the job has no savepoint directory. Not written by the console.
         JobIsNotConfiguredWithSavepointSupport = "JOB_IS_NOT_CONFIGURED_WITH_SAVEPOINT_SUPPORT",
+        /// The deployment names a target that does not exist; it FAILED until a person changes it.
         ReferencedDeploymentTargetDoesNotExist = "REFERENCED_DEPLOYMENT_TARGET_DOES_NOT_EXIST",
+        /// Something went wrong that no other name covers: Flink unreachable, or the job failed in Flink.
         GeneralFailure = "GENERAL_FAILURE",
+        /// VVP: a per-job cluster could not be created. Not written by the console.
         FailedToCreateClusterForJob = "FAILED_TO_CREATE_CLUSTER_FOR_JOB",
         /// Ours: retention forgot a savepoint and disposed its files.
         SavepointDisposed = "SAVEPOINT_DISPOSED",
     }
 );
 
+/// An event's `metadata`: what happened, to which deployment (and job), when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventMetadata {
+    /// The event's id (a UUID).
     pub id: String,
+    /// The namespace of the deployment.
     pub namespace: String,
+    /// What happened.
     pub name: EventName,
+    /// The deployment the event is about.
     pub deployment_id: String,
     /// The job the event is about, if it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     /// When it happened.
     pub created_at: String,
+    /// Always 1: events never change.
     pub resource_version: i64,
 }
 
+/// An event's `spec`: its message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventSpec {
+    /// What happened, in words for a person (Flink's own words included where it refused something).
     pub message: String,
 }
 
+/// An Event resource: one entry of a deployment's log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
+    /// Always `v1`.
     pub api_version: String,
+    /// Always `Event`.
     pub kind: String,
+    /// What happened, to which deployment, when.
     pub metadata: EventMetadata,
+    /// The message.
     pub spec: EventSpec,
 }
 
 impl Event {
+    /// The `kind` of every event.
     pub const KIND: &'static str = "Event";
 
     /// A new event `name` of a deployment (and one of its jobs), happened `now`.

@@ -15,11 +15,14 @@ use crate::{DeploymentName, DeploymentSpec, NamespaceName};
 /// One thing wrong with the input, at a field path like `spec.template.spec.parallelism`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// The field's path in the document (e.g. `spec.template.spec.parallelism`); empty for the whole input.
     pub field: String,
+    /// What is wrong with it, for a person to read.
     pub message: String,
 }
 
 impl FieldError {
+    /// The error `message` at `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self { field: field.into(), message: message.into() }
     }
@@ -40,6 +43,7 @@ impl fmt::Display for FieldError {
 pub struct InvalidInput(pub Vec<FieldError>);
 
 impl InvalidInput {
+    /// Just the error `message` at `field`.
     pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self(vec![FieldError::new(field, message)])
     }
@@ -70,10 +74,15 @@ pub fn builtin_defaults() -> Value {
 /// The identity and spec of a deployment as a person asked for it, fully specified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentDraft {
+    /// The deployment's name, unique in its namespace (a DNS label).
     pub name: DeploymentName,
+    /// A longer name for people; the name is shown without one.
     pub display_name: Option<String>,
+    /// Labels to select deployments by (`labelSelector`).
     pub labels: BTreeMap<String, String>,
+    /// Annotations kept as given.
     pub annotations: BTreeMap<String, String>,
+    /// The spec, with the namespace's and global defaults merged beneath it.
     pub spec: DeploymentSpec,
 }
 
@@ -112,9 +121,13 @@ pub fn draft(
 /// A deployment target as a person registers it: a name and a Flink session cluster's REST URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetDraft {
+    /// The target's name, unique in its namespace (a DNS label); deployments name it.
     pub name: DeploymentName,
+    /// A longer name for people.
     pub display_name: Option<String>,
+    /// Labels kept as given.
     pub labels: BTreeMap<String, String>,
+    /// The Flink session cluster's REST URL.
     pub session: crate::SessionTarget,
 }
 

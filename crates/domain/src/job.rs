@@ -14,13 +14,17 @@ wire_enum!(
     JobState {
         /// Submitted, not yet running in Flink.
         Starting = "STARTING",
+        /// VVP's state for a job waiting for its cluster; the console's jobs never enter it.
         Standby = "STANDBY",
         /// Running in Flink (`status.started` says since when, as which Flink job).
         Started = "STARTED",
         /// Being stopped or cancelled.
         Terminating = "TERMINATING",
+        /// Ended: its submission was refused, it failed in Flink, or Flink no longer knows it.
         Failed = "FAILED",
+        /// Ended: stopped with a savepoint or cancelled, by the console or in Flink.
         Terminated = "TERMINATED",
+        /// Ended: a finite job completed.
         Finished = "FINISHED",
     }
 );
@@ -35,22 +39,31 @@ impl JobState {
     }
 }
 
+/// A job's `metadata`: its identity, its deployment, and when it was created and ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobMetadata {
+    /// The job's id (a UUID; not Flink's job id, which is in `status.started`).
     pub id: String,
+    /// The namespace of its deployment.
     pub namespace: String,
+    /// The deployment the job belongs to.
     pub deployment_id: String,
     /// The deployment's name when the job was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_name: Option<String>,
+    /// Annotations; the engine keeps the fingerprint of the spec the job runs here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// When the job was created (RFC 3339).
     pub created_at: String,
+    /// When the job row last changed (RFC 3339).
     pub modified_at: String,
+    /// When the job ended (RFC 3339): FAILED, TERMINATED or FINISHED.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminated_at: Option<String>,
+    /// Moves with every change of the row (optimistic concurrency).
     pub resource_version: i64,
 }
 
@@ -61,8 +74,10 @@ pub struct JobMetadata {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobSpec {
+    /// The deployment's template spec when the job was created.
     #[serde(flatten)]
     pub template: TemplateSpec,
+    /// The deployment target the job was submitted to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_target_name: Option<String>,
     /// The savepoint or retained checkpoint the job restored; absent when it started without state.
@@ -71,6 +86,7 @@ pub struct JobSpec {
     /// Our addition: the id of the Savepoint resource at `savepointLocation`, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub savepoint_id: Option<String>,
+    /// Whether Flink may skip restored state that maps to no operator.
     #[serde(default)]
     pub allow_non_restored_state: bool,
 }
@@ -80,24 +96,32 @@ pub struct JobSpec {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobStarted {
+    /// Flink's job id (32 hex digits), chosen by the console before submission.
     pub flink_job_id: String,
+    /// When the job was created for submission (RFC 3339).
     pub started_at: String,
+    /// When the console last saw the job in Flink (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<String>,
     /// Flink's own job status (`RUNNING`, `RESTARTING`, …) as last observed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_flink_job_status: Option<String>,
+    /// How often Flink has restarted the job, as last observed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_flink_job_restarts: Option<u32>,
 }
 
+/// A job's `status`: where it is in its life, as the engine observed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobStatus {
+    /// Where the job is in its life.
     pub state: JobState,
+    /// Flink's side of the job, once it was submitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<JobStarted>,
+    /// Why the job failed, for a FAILED job.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     /// Our addition: the newest completed checkpoint Flink reported for this job, restorable state
@@ -111,22 +135,31 @@ pub struct JobStatus {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckpointRecord {
+    /// Where Flink wrote it (`file:/…/chk-7`); a job can be started from it.
     pub location: String,
+    /// When Flink completed it (RFC 3339).
     pub completed_at: String,
 }
 
+/// A Job resource: one run of a deployment's template in Flink. A deployment has at most one job that has not ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
+    /// Always `v1`.
     pub api_version: String,
+    /// Always `Job`.
     pub kind: String,
+    /// Identity and lifetime.
     pub metadata: JobMetadata,
+    /// What it runs and from which state.
     pub spec: JobSpec,
+    /// Where it is in its life.
     pub status: JobStatus,
 }
 
 impl Job {
+    /// The `kind` of every job.
     pub const KIND: &'static str = "Job";
 }
 

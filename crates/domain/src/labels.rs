@@ -11,6 +11,7 @@ enum Requirement {
     Absent(String),
 }
 
+/// A label selector (`env=prod,tier!=batch,team,!legacy`): every requirement must hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LabelSelector(Vec<Requirement>);
 
@@ -33,6 +34,7 @@ impl LabelSelector {
         Ok(Self(requirements))
     }
 
+    /// Whether `labels` meet every requirement (an empty selector matches everything).
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|requirement| match requirement {
             Requirement::Equals(key, value) => labels.get(key) == Some(value),

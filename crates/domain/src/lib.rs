@@ -2,6 +2,8 @@
 //! Ververica Platform's Application Manager API. Pure data and parsing; this crate must never do IO,
 //! so the browser build can share it.
 
+#![warn(missing_docs)]
+
 pub mod access;
 pub mod defaults;
 pub mod deployment;

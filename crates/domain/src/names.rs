@@ -7,12 +7,16 @@ use serde::{Deserialize, Serialize};
 /// Why a name was refused; the message is shown to the user as is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
+    /// The name is empty.
     #[error("must not be empty")]
     Empty,
+    /// The name has more than 63 characters (it has this many).
     #[error("must be at most 63 characters, got {0}")]
     TooLong(usize),
+    /// The name holds a character other than `a-z`, `0-9` and `-`.
     #[error("may contain only lowercase letters, digits and '-', found {0:?}")]
     InvalidCharacter(char),
+    /// The name starts or ends with `-`.
     #[error("must start and end with a lowercase letter or digit")]
     BadEdge,
 }
@@ -42,11 +46,13 @@ macro_rules! dns_label_name {
         pub struct $name(String);
 
         impl $name {
+            /// Reads a name; refuses anything but an RFC 1123 DNS label.
             pub fn parse(raw: &str) -> Result<Self, NameError> {
                 check_dns_label(raw)?;
                 Ok(Self(raw.to_owned()))
             }
 
+            /// The name as written.
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -31,27 +31,44 @@ wire_enum!(
 
 wire_enum!(
     /// Whether a savepoint can be restored yet (`status.state`).
-    SavepointState { Started = "STARTED", Completed = "COMPLETED", Failed = "FAILED" }
+    SavepointState {
+        /// Asked for; Flink has not finished it (or has not been asked yet).
+        Started = "STARTED",
+        /// Written at `spec.savepointLocation`; a job can start from it.
+        Completed = "COMPLETED",
+        /// Flink could not take it (`status.failure` says why); nothing to restore.
+        Failed = "FAILED",
+    }
 );
 
+/// A savepoint's `metadata`: its identity, deployment, job and origin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SavepointMetadata {
+    /// The savepoint's id (a UUID).
     pub id: String,
+    /// The namespace of its deployment.
     pub namespace: String,
+    /// The deployment whose state it holds.
     pub deployment_id: String,
     /// The job that wrote it; absent for COPIED savepoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
+    /// Why it exists; retention deletes only the origins the console took.
     pub origin: SavepointOrigin,
+    /// Annotations kept as given; the engine counts "job not ready" retries here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// When it was asked for or registered (RFC 3339).
     pub created_at: String,
+    /// When the row last changed (RFC 3339).
     pub modified_at: String,
+    /// Moves with every change of the row (optimistic concurrency).
     pub resource_version: i64,
 }
 
+/// A savepoint's `spec`: where it is and the Flink operation that writes it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -68,27 +85,37 @@ pub struct SavepointSpec {
     pub job_fingerprint: Option<String>,
 }
 
+/// A savepoint's `status`: whether it can be restored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SavepointStatus {
+    /// STARTED, COMPLETED or FAILED.
     pub state: SavepointState,
+    /// Why it FAILED (Flink's words).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
 }
 
+/// A Savepoint resource: a snapshot of a deployment's state a job can start from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Savepoint {
+    /// Always `v1`.
     pub api_version: String,
+    /// Always `Savepoint`.
     pub kind: String,
+    /// Identity, deployment, job and origin.
     pub metadata: SavepointMetadata,
+    /// Where it is.
     pub spec: SavepointSpec,
+    /// Whether it can be restored.
     pub status: SavepointStatus,
 }
 
 impl Savepoint {
+    /// The `kind` of every savepoint.
     pub const KIND: &'static str = "Savepoint";
 }
 
@@ -98,14 +125,20 @@ pub enum SavepointRequest {
     /// Record a savepoint that already exists (the body names `spec.savepointLocation`).
     Register(SavepointRegistration),
     /// Take a new savepoint of the deployment's running job (no location in the body).
-    Trigger { deployment_id: String },
+    Trigger {
+        /// The deployment whose running job is to take it.
+        deployment_id: String,
+    },
 }
 
 /// An existing savepoint location to record for a deployment: origin COPIED, state COMPLETED.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavepointRegistration {
+    /// The deployment the savepoint is recorded for.
     pub deployment_id: String,
+    /// Where the savepoint is (`file:/…`, `s3://…`).
     pub location: String,
+    /// Annotations kept as given.
     pub annotations: BTreeMap<String, String>,
 }
 

@@ -11,8 +11,10 @@ macro_rules! wire_enum {
         }
 
         impl $name {
+            /// Every value, in declaration order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
+            /// The wire name (SCREAMING_SNAKE_CASE).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Self::$variant => $wire),+

@@ -24,6 +24,7 @@ type Key = (String, String);
 pub struct Nudger(Option<mpsc::UnboundedSender<Key>>);
 
 impl Nudger {
+    /// A nudger that reaches no engine, for the API without one (its tests).
     pub fn disconnected() -> Self {
         Self(None)
     }

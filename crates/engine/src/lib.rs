@@ -4,11 +4,14 @@
 //! must never depend on HTTP or the UI: the console only writes specs and nudges.
 //!
 //! Where to read: `plan.rs` holds the rules (the transition table of `docs/engine.md`),
-//! `reconcile.rs` how a step is carried out safely, `record.rs` what the engine remembers between
-//! passes, `docs/engine.md` why.
+//! `bookkeeping.rs` what each step writes, `reconcile.rs` how a step is carried out safely (commit,
+//! then call Flink), `record.rs` what the engine remembers between passes, `docs/engine.md` why.
+
+#![warn(missing_docs)]
 
 pub mod artifact;
 pub mod backoff;
+pub mod bookkeeping;
 pub mod controller;
 pub mod observe;
 pub mod plan;
@@ -74,6 +77,7 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The product's settings, with the SQL runner jar at `sql_runner_jar`.
     pub fn new(sql_runner_jar: PathBuf) -> Self {
         Self {
             observe_every: Duration::from_secs(3),
@@ -95,14 +99,17 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine on `store` that finds clusters through `clusters` and reads time from `clock`.
     pub fn new(store: Store, clusters: Arc<dyn Clusters>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         Self { store, clusters, clock, settings }
     }
 
+    /// The store the engine reads and writes.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// How often it looks.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -111,10 +118,13 @@ impl Engine {
 /// Why a pass could not finish; the controller tries again later.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The store failed (unreachable, or a status conflict with a concurrent writer).
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The stored engine record is not valid JSON of an `EngineRecord`.
     #[error("the engine's record of the deployment is not readable: {0}")]
     Record(#[from] serde_json::Error),
+    /// The plan named a row the store does not hold (e.g. the active job is gone).
     #[error("inconsistent observation: {0}")]
     Inconsistent(&'static str),
 }

@@ -27,8 +27,11 @@ pub const FINGERPRINT_ANNOTATION: &str = "console.flink/spec-fingerprint";
 
 /// What the observation read from the store, kept for the step that acts on it.
 pub struct Rows {
+    /// The deployment's job that has not ended, if any.
     pub active_job: Option<Job>,
+    /// The deployment's STARTED savepoint, if any.
     pub savepoint_under_way: Option<Savepoint>,
+    /// Every savepoint row of the deployment.
     pub savepoints: Vec<Savepoint>,
 }
 

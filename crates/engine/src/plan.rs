@@ -33,6 +33,7 @@ use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StopPu
 /// What a person asked for, as the plan needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Desired<'a> {
+    /// The deployment's spec.
     pub spec: &'a DeploymentSpec,
     /// `metadata.resourceVersion`: moves whenever a person changes the deployment.
     pub version: i64,
@@ -44,6 +45,7 @@ pub struct Desired<'a> {
 /// the state a new job could restore.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
+    /// The pass's instant (ms since the epoch).
     pub now_ms: i64,
     /// Whether the deployment's cluster can be asked at all.
     pub cluster: ClusterView,
@@ -71,13 +73,18 @@ pub enum ClusterView {
     LookupFailed(String),
 }
 
+/// The active job: its row and what Flink says of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedJob {
+    /// The Job resource's id.
     pub id: String,
+    /// Its state on its row.
     pub state: JobState,
     /// The fingerprint of the spec the job was started with.
     pub fingerprint: String,
+    /// When it was created for submission (ms since the epoch).
     pub started_at_ms: i64,
+    /// What Flink says of it.
     pub flink: FlinkView,
     /// The newest checkpoint already recorded on the job.
     pub recorded_checkpoint: Option<CheckpointRecord>,
@@ -94,13 +101,18 @@ pub enum FlinkView {
     Unreachable(String),
     /// Flink does not know the job id.
     Missing,
+    /// Flink knows the job, in this state.
     Job(FlinkState),
 }
 
+/// The savepoint under way: its row and where Flink is with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedSavepoint {
+    /// The Savepoint resource's id.
     pub id: String,
+    /// Why it is taken; a stop's savepoint is not retried like others.
     pub origin: SavepointOrigin,
+    /// Where Flink is with it.
     pub progress: Progress,
     /// How often Flink was asked for this savepoint and answered that the job was not ready.
     pub not_ready_attempts: u32,
@@ -123,11 +135,16 @@ pub fn job_not_ready(cause: &str) -> bool {
 pub enum Progress {
     /// Asked for (by a person, through the API), not yet triggered in Flink.
     NotTriggered,
+    /// Flink is taking it.
     InProgress,
+    /// Flink wrote it.
     Completed {
+        /// Where.
         location: String,
     },
+    /// Flink could not take it.
     Failed {
+        /// Flink's reason.
         cause: String,
     },
     /// Flink could not be asked (transient).
@@ -137,16 +154,22 @@ pub enum Progress {
 /// A completed savepoint or retained checkpoint a job could start from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Restorable {
+    /// The Savepoint resource's id.
     pub savepoint_id: String,
+    /// Where the state is (`file:/…`).
     pub location: String,
+    /// Why it exists; LATEST_SAVEPOINT skips retained checkpoints, retention keeps some origins.
     pub origin: SavepointOrigin,
+    /// When it was recorded (ms since the epoch); the newest is restored first.
     pub created_ms: i64,
 }
 
 /// The state a job starts from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestoreFrom {
+    /// The Savepoint resource's id, recorded on the job.
     pub savepoint_id: String,
+    /// Where the state is, passed to Flink as the savepoint path.
     pub location: String,
 }
 
@@ -187,13 +210,27 @@ pub enum Step {
     /// Flink's statistics have caught up.
     JobEndSeen,
     /// The active job has ended; its retained checkpoint (if any) becomes restorable state.
-    JobEnded { outcome: JobOutcome, checkpoint: Option<CheckpointRecord> },
+    JobEnded {
+        /// How it ended.
+        outcome: JobOutcome,
+        /// Its newest completed checkpoint, once Flink's statistics caught up.
+        checkpoint: Option<CheckpointRecord>,
+    },
     /// The savepoint under way completed at `location`.
-    SavepointCompleted { location: String },
+    SavepointCompleted {
+        /// Where Flink wrote it.
+        location: String,
+    },
     /// The savepoint under way failed.
-    SavepointFailed { cause: String },
+    SavepointFailed {
+        /// Flink's reason.
+        cause: String,
+    },
     /// Flink refused the savepoint because the job has just started: ask again a little later.
-    RetrySavepoint { cause: String },
+    RetrySavepoint {
+        /// Flink's reason ("not all required tasks are currently running").
+        cause: String,
+    },
     /// The running job completed a newer checkpoint.
     CheckpointSeen(CheckpointRecord),
     /// No job runs and none should: the deployment rests in `state`.
@@ -202,24 +239,54 @@ pub enum Step {
     /// was taken back, or a restart of the console): status RUNNING again.
     AdoptRunningJob,
     /// The engine cannot reach the desired state without a change from a person: status FAILED.
-    GiveUp { event: EventName, reason: &'static str, message: String },
+    GiveUp {
+        /// The event that says so.
+        event: EventName,
+        /// `status.failure.reason` (e.g. `TooManyFailedJobCreationAttempts`).
+        reason: &'static str,
+        /// `status.failure.message` and the event's: what a person has to change.
+        message: String,
+    },
     /// Upgrade strategy NONE: the changed spec is not applied (said once, in an event).
     IgnoreUpgrade,
     /// A recorded operation no longer matches any active job.
     ForgetOperation,
 
     /// Create a job (intent: a STARTING job row with a chosen Flink job id), then submit it.
-    StartJob { restore: Option<RestoreFrom>, allow_non_restored_state: bool },
+    StartJob {
+        /// The state to restore; `None`: start without state.
+        restore: Option<RestoreFrom>,
+        /// Whether Flink may skip restored state that maps to no operator.
+        allow_non_restored_state: bool,
+    },
     /// Submit the STARTING job again under its chosen id (Flink does not know it yet).
     SubmitJob,
     /// Stop the job with a savepoint (intent: a STARTED savepoint row with a chosen trigger id).
-    StopJob { purpose: StopPurpose, attempt: u32 },
+    StopJob {
+        /// Suspend, or a STATEFUL upgrade.
+        purpose: StopPurpose,
+        /// Which savepoint attempt this is (1 for the first), against `maxSavepointCreationAttempts`.
+        attempt: u32,
+    },
     /// Cancel the job (intent: the job is TERMINATING).
-    CancelJob { purpose: CancelPurpose },
+    CancelJob {
+        /// Why it is cancelled, which decides what the deployment does once the job ended.
+        purpose: CancelPurpose,
+    },
     /// Take a savepoint of the running job; `requested` is the row a person already created.
-    TriggerSavepoint { origin: SavepointOrigin, requested: Option<String> },
+    TriggerSavepoint {
+        /// USER_REQUEST or PERIODIC.
+        origin: SavepointOrigin,
+        /// The id of the Savepoint row a person created through the API; `None`: a new row.
+        requested: Option<String>,
+    },
     /// Retention: forget a savepoint the policy no longer keeps and dispose its files in Flink.
-    DisposeSavepoint { savepoint_id: String, location: String },
+    DisposeSavepoint {
+        /// The Savepoint resource to delete.
+        savepoint_id: String,
+        /// Where its files are.
+        location: String,
+    },
 }
 
 /// The fingerprint of what a job runs: its template and the restart nonce. A running job whose

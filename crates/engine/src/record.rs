@@ -54,17 +54,28 @@ pub struct EngineRecord {
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum InFlight {
     /// The job row `job_id` (STARTING, with its Flink job id chosen) is being submitted.
-    Start { job_id: String },
+    Start {
+        /// The Job resource's id.
+        job_id: String,
+    },
     /// The job `job_id` is being stopped with a savepoint (the savepoint row carries the trigger).
     Stop {
+        /// The Job resource's id.
         job_id: String,
+        /// The STARTED Savepoint resource the stop writes.
         savepoint_id: String,
+        /// Suspend, or a STATEFUL upgrade.
         purpose: StopPurpose,
         /// 1 for the first savepoint attempt.
         attempt: u32,
     },
     /// The job `job_id` is being cancelled.
-    Cancel { job_id: String, purpose: CancelPurpose },
+    Cancel {
+        /// The Job resource's id.
+        job_id: String,
+        /// What the deployment does once the job ended.
+        purpose: CancelPurpose,
+    },
 }
 
 /// Why a job is stopped with a savepoint.
@@ -94,6 +105,7 @@ pub enum CancelPurpose {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartRequest {
+    /// Which state the job restores.
     pub restore: RestoreChoice,
     /// Overrides `restoreStrategy.allowNonRestoredState` for this start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,7 +121,12 @@ pub enum RestoreChoice {
     /// No state (initial mode, or a STATELESS upgrade).
     Nothing,
     /// This savepoint (of this deployment or another one).
-    Savepoint { savepoint_id: String, location: String },
+    Savepoint {
+        /// The Savepoint resource's id.
+        savepoint_id: String,
+        /// Where its state is.
+        location: String,
+    },
 }
 
 impl EngineRecord {
@@ -119,6 +136,7 @@ impl EngineRecord {
         stored.map_or_else(|| Ok(Self::default()), serde_json::from_str)
     }
 
+    /// The record as stored (JSON).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self)
     }

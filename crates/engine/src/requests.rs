@@ -13,12 +13,16 @@ use crate::record::{EngineRecord, StartRequest};
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
+    /// No deployment has this id in the namespace.
     #[error("deployment {0} does not exist")]
     NoSuchDeployment(String),
+    /// The deployment cannot do this now; the message says why.
     #[error("{0}")]
     NotPossible(String),
+    /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The stored engine record is not valid JSON of an `EngineRecord`.
     #[error("the engine's record of the deployment is not readable: {0}")]
     Record(#[from] serde_json::Error),
 }

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// Where the engine reads the time.
 pub trait Clock: Send + Sync {
+    /// Now, in milliseconds since the epoch.
     fn now_ms(&self) -> i64;
 }
 
@@ -25,10 +27,12 @@ impl Clock for SystemClock {
 pub struct ManualClock(AtomicI64);
 
 impl ManualClock {
+    /// A clock that reads `ms` until advanced.
     pub fn starting_at(ms: i64) -> Self {
         Self(AtomicI64::new(ms))
     }
 
+    /// Moves the clock forward by `by`.
     pub fn advance(&self, by: std::time::Duration) {
         self.0.fetch_add(i64::try_from(by.as_millis()).unwrap_or(i64::MAX), Ordering::SeqCst);
     }

@@ -74,6 +74,7 @@ impl FlinkClient {
         Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned() })
     }
 
+    /// The JobManager's REST URL this client talks to, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

@@ -18,14 +18,21 @@ pub struct Submission {
     /// find the job it may have started; a second submission with the same id is refused
     /// (`FlinkError::is_duplicate_job`) instead of starting a twin. `None`: Flink picks one.
     pub job_id: Option<JobId>,
+    /// The JAR on local disk; uploaded if the cluster lacks it.
     pub jar: PathBuf,
+    /// The class whose `main` builds the job; `None`: the JAR manifest's `Main-Class`.
     pub entry_class: Option<String>,
+    /// The program's arguments.
     pub args: Vec<String>,
+    /// The job's default parallelism; `None`: the cluster's.
     pub parallelism: Option<u32>,
     /// A savepoint or retained checkpoint to restore from.
     pub restore_from: Option<String>,
+    /// Start even if some restored state maps to no operator.
     pub allow_non_restored_state: bool,
+    /// Whether the job takes ownership of the snapshot it restores; `None`: Flink's default (NO_CLAIM).
     pub claim_mode: Option<ClaimMode>,
+    /// Flink configuration options for this job only.
     pub flink_configuration: BTreeMap<String, String>,
 }
 
@@ -40,22 +47,30 @@ pub struct SavepointRequest {
     pub trigger_id: Option<TriggerId>,
 }
 
+/// One Flink cluster as the engine uses it: the real REST client, or a fake in tests.
 #[async_trait]
 pub trait FlinkCluster: Send + Sync {
+    /// The cluster at a glance: TaskManagers, slots, Flink version.
     async fn overview(&self) -> Result<ClusterOverview, FlinkError>;
     /// Uploads the artifact if the cluster lacks it, then starts the job.
     async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError>;
     /// The job's state, or `None` if the cluster does not know the job (it vanished).
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError>;
+    /// Cancels the job (no savepoint); a job Flink does not know is a 404 refusal.
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError>;
     /// Stop-with-savepoint (no drain): the job ends FINISHED once the savepoint is taken.
     async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
     /// A savepoint that leaves the job running.
     async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
+    /// Where the savepoint (or stop-with-savepoint) `trigger` of `job` stands.
     async fn savepoint_operation(&self, job: &JobId, trigger: &TriggerId) -> Result<Operation, FlinkError>;
+    /// The job's newest completed checkpoint and savepoint, and what it restored from.
     async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError>;
+    /// The job's exception history, newest first (why it failed or restarted).
     async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError>;
+    /// Asks Flink to delete the savepoint's files at `location`; poll `disposal_operation` for the outcome.
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError>;
+    /// Where the disposal `trigger` stands.
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError>;
 }
 

@@ -18,6 +18,7 @@ pub enum ErrorClass {
 pub struct Marker {
     /// Matched as a substring of the error text Flink returned (its `errors`, without stack frames).
     pub text: &'static str,
+    /// Whether an answer containing `text` is worth asking again.
     pub class: ErrorClass,
     /// Why the marker means what it does, for the next reader of this table.
     pub why: &'static str,

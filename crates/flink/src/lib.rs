@@ -2,6 +2,8 @@
 //! supervisor of a local session cluster started from FLINK_HOME. It must never learn what a
 //! deployment is; the engine translates.
 
+#![warn(missing_docs)]
+
 mod client;
 mod cluster;
 mod error;

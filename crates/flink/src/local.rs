@@ -23,20 +23,26 @@ pub struct LocalClusterConfig {
     pub flink_home: PathBuf,
     /// Holds the generated conf/, logs, pid files, checkpoints and savepoints.
     pub work_dir: PathBuf,
+    /// The JobManager's REST port (on 127.0.0.1).
     pub rest_port: u16,
+    /// The JobManager's RPC port, for the TaskManager to register.
     pub rpc_port: u16,
+    /// Task slots of the one TaskManager: how many jobs (of parallelism 1) can run at once.
     pub task_slots: u32,
 }
 
 impl LocalClusterConfig {
+    /// The JobManager's REST URL.
     pub fn rest_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.rest_port)
     }
 
+    /// Where savepoints go unless a job says otherwise (`execution.checkpointing.savepoint-dir`).
     pub fn savepoint_dir(&self) -> PathBuf {
         self.work_dir.join("savepoints")
     }
 
+    /// Where jobs' checkpoints go (`execution.checkpointing.dir`).
     pub fn checkpoint_dir(&self) -> PathBuf {
         self.work_dir.join("checkpoints")
     }
@@ -45,9 +51,23 @@ impl LocalClusterConfig {
 /// What the supervisor last saw of the cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Health {
+    /// The processes are starting; no TaskManager has registered yet.
     Starting,
-    Healthy { taskmanagers: u32, slots_available: u32, flink_version: String },
-    Unhealthy { reason: String },
+    /// The cluster answers and a TaskManager has registered: jobs can run.
+    Healthy {
+        /// Registered TaskManagers.
+        taskmanagers: u32,
+        /// Task slots no job holds.
+        slots_available: u32,
+        /// The cluster's Flink version.
+        flink_version: String,
+    },
+    /// The cluster failed to start or stopped answering; the supervisor restarts it if it stays so.
+    Unhealthy {
+        /// What went wrong, for a person to read.
+        reason: String,
+    },
+    /// Not running: not started yet, or shut down.
     Stopped,
 }
 
@@ -71,24 +91,29 @@ const UNHEALTHY_LIMIT: u32 = 5;
 const WATCH_PERIOD: Duration = Duration::from_secs(2);
 
 impl LocalCluster {
+    /// A supervisor for the cluster `config` describes; nothing starts until `start`.
     pub fn new(config: LocalClusterConfig) -> Result<Arc<Self>, FlinkError> {
         let client = FlinkClient::new(&config.rest_url())?;
         let (health, _) = watch::channel(Health::Stopped);
         Ok(Arc::new(Self { config, client, processes: Mutex::new(None), health }))
     }
 
+    /// How the cluster is set up.
     pub fn config(&self) -> &LocalClusterConfig {
         &self.config
     }
 
+    /// A REST client for the cluster.
     pub fn client(&self) -> &FlinkClient {
         &self.client
     }
 
+    /// What the supervisor last saw of the cluster.
     pub fn health(&self) -> Health {
         self.health.borrow().clone()
     }
 
+    /// Every change of the cluster's health, as it is seen.
     pub fn watch_health(&self) -> watch::Receiver<Health> {
         self.health.subscribe()
     }

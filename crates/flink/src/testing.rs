@@ -33,7 +33,9 @@ pub struct Faults {
 /// them (exception chain, no stack frames).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    /// The HTTP status Flink answered with.
     pub status: u16,
+    /// Flink's `errors`, as `FlinkClient` reports them.
     pub message: String,
 }
 
@@ -72,22 +74,34 @@ impl Refusal {
 /// How often each call was made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calls {
+    /// Submissions, accepted or not.
     pub submit: u32,
+    /// Questions about a job's state.
     pub job_state: u32,
+    /// Cancellations.
     pub cancel: u32,
+    /// Stop-with-savepoint requests.
     pub stop_with_savepoint: u32,
+    /// Savepoint requests that leave the job running.
     pub trigger_savepoint: u32,
+    /// Questions about a savepoint operation.
     pub savepoint_polls: u32,
+    /// Questions about a job's checkpoints.
     pub checkpoints: u32,
+    /// Savepoint disposals.
     pub dispose: u32,
 }
 
 /// A job as the fake knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeJob {
+    /// How it was submitted.
     pub submission: Submission,
+    /// Its state, as Flink would report it.
     pub state: JobState,
+    /// The snapshot it restored, if any.
     pub restored_from: Option<String>,
+    /// Its completed checkpoints and savepoints, oldest first.
     pub checkpoints: Vec<CompletedCheckpoint>,
 }
 
@@ -147,6 +161,8 @@ impl Inner {
     }
 }
 
+/// An in-process Flink cluster for tests: jobs, savepoints and checkpoints in memory, with fault
+/// switches (`set_faults`) and call counters (`calls`). Tests move its jobs themselves.
 #[derive(Debug, Default)]
 pub struct FakeFlink {
     inner: Mutex<Inner>,
@@ -183,6 +199,7 @@ fn fake_id(sequence: u64) -> String {
 }
 
 impl FakeFlink {
+    /// A cluster that knows no job and answers everything.
     pub fn new() -> Self {
         Self::default()
     }
@@ -192,14 +209,17 @@ impl FakeFlink {
         f(&mut inner)
     }
 
+    /// Changes which faults the cluster shows from now on.
     pub fn set_faults(&self, change: impl FnOnce(&mut Faults)) {
         self.with(|inner| change(&mut inner.faults));
     }
 
+    /// How often each call was made so far.
     pub fn calls(&self) -> Calls {
         self.with(|inner| inner.calls.clone())
     }
 
+    /// The job as the fake knows it, or `None` if it does not.
     pub fn job(&self, job: &JobId) -> Option<FakeJob> {
         self.with(|inner| inner.jobs.get(job).cloned())
     }

@@ -32,16 +32,27 @@ pub struct JarId(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobState {
+    /// Submitted; the JobManager is setting the job up.
     Initializing,
+    /// Set up; waiting for resources to run.
     Created,
+    /// Running (some tasks may still be deploying).
     Running,
+    /// Failed and being torn down; it ends FAILED or restarts.
     Failing,
+    /// Ended by a failure its restart strategy did not recover from.
     Failed,
+    /// Being cancelled.
     Cancelling,
+    /// Ended by a cancellation.
     Canceled,
+    /// Ended normally: its input was exhausted, or it was stopped with a savepoint.
     Finished,
+    /// Recovering from a failure under its restart strategy; it cannot take a savepoint now.
     Restarting,
+    /// Suspended by a JobManager that lost leadership; another one will take it over.
     Suspended,
+    /// Being recovered by a new JobManager leader.
     Reconciling,
 }
 
@@ -59,16 +70,23 @@ pub struct RunJar {
     /// The job id to use instead of one Flink picks; Flink refuses a second job with the same id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<JobId>,
+    /// The class whose `main` builds the job; absent: the JAR manifest's `Main-Class`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry_class: Option<String>,
+    /// The program's arguments, one per element.
     pub program_args_list: Vec<String>,
+    /// The job's default parallelism.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+    /// The savepoint or retained checkpoint to restore from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub savepoint_path: Option<String>,
+    /// Start even if some restored state maps to no operator.
     pub allow_non_restored_state: bool,
+    /// Whether the job takes ownership of the snapshot it restores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_mode: Option<ClaimMode>,
+    /// Flink configuration options for this job only.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub flink_configuration: BTreeMap<String, String>,
 }
@@ -77,18 +95,25 @@ pub struct RunJar {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClaimMode {
+    /// The job owns the snapshot's files and deletes them when no longer needed.
     Claim,
+    /// The job never touches the snapshot's files; its first checkpoint is a full one.
     NoClaim,
 }
 
 /// One row of `GET /jobs/overview`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct JobOverview {
+    /// The job's id.
     pub jid: JobId,
+    /// The job's name (what its program called it).
     pub name: String,
+    /// Where it is in its life.
     pub state: JobState,
+    /// When it started (ms since the epoch).
     #[serde(rename = "start-time")]
     pub start_time: i64,
+    /// When it ended (ms since the epoch); -1 while it has not.
     #[serde(rename = "end-time")]
     pub end_time: i64,
 }
@@ -97,10 +122,15 @@ pub struct JobOverview {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct ClusterOverview {
+    /// Registered TaskManagers; 0 means no job can run.
     pub taskmanagers: u32,
+    /// Task slots of all TaskManagers.
     pub slots_total: u32,
+    /// Task slots no job holds.
     pub slots_available: u32,
+    /// Jobs in state RUNNING.
     pub jobs_running: u32,
+    /// The cluster's Flink version (e.g. `2.3.0`).
     pub flink_version: String,
 }
 
@@ -127,12 +157,16 @@ impl std::fmt::Display for TriggerId {
 /// `failure-cause`; that is `Failed` here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
+    /// Flink is still working on it.
     InProgress,
     /// Done; for savepoints, `location` is the savepoint's path.
     Completed {
+        /// The savepoint's path, for savepoints; absent for other operations.
         location: Option<String>,
     },
+    /// Done without success; `cause` is Flink's reason.
     Failed {
+        /// Flink's `failure-cause`, without stack frames.
         cause: String,
     },
 }
@@ -140,9 +174,13 @@ pub enum Operation {
 /// The newest completed checkpoint (or savepoint) of a job, from `GET /jobs/:id/checkpoints`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletedCheckpoint {
+    /// Flink's number for it, counting up per job.
     pub id: u64,
+    /// Where it is (`file:/…/chk-7`); a job can be started from it.
     pub external_path: String,
+    /// When Flink completed it (ms since the epoch).
     pub completed_at_ms: i64,
+    /// Whether it is a savepoint rather than a checkpoint.
     pub is_savepoint: bool,
 }
 
@@ -161,25 +199,36 @@ pub struct CheckpointSummary {
 /// One vertex (a chain of operators) of a running job.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Vertex {
+    /// The vertex's id, for its metrics.
     pub id: String,
+    /// The vertex's name (its operators', chained).
     pub name: String,
+    /// How many subtasks run it.
     pub parallelism: u32,
 }
 
 /// One aggregated metric of a vertex's subtasks (`?agg=min,max,avg,sum`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct AggregatedMetric {
+    /// The metric's name (e.g. `busyTimeMsPerSecond`).
     pub id: String,
+    /// The smallest subtask's value.
     pub min: Option<f64>,
+    /// The largest subtask's value.
     pub max: Option<f64>,
+    /// The subtasks' mean.
     pub avg: Option<f64>,
+    /// The subtasks' sum.
     pub sum: Option<f64>,
 }
 
 /// One entry of a job's exception history, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobException {
+    /// The exception's class (e.g. `java.lang.RuntimeException`).
     pub name: String,
+    /// Its stack trace, causes included, as Flink recorded it.
     pub stacktrace: String,
+    /// When it happened (ms since the epoch).
     pub timestamp_ms: i64,
 }
