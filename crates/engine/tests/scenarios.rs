@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use domain::*;
 use engine::plan::Step;
-use engine::requests::{request_savepoint, set_next_start};
+use engine::requests::{savepoint_request, set_next_start};
 use engine::{RestoreChoice, StartRequest};
 use flink::testing::Refusal;
 use flink::JobState as F;
@@ -382,9 +382,10 @@ async fn savepoint_nonce_request_and_period_take_savepoints_of_the_running_job()
     h.settle().await;
     assert_eq!(completed(&h.savepoints().await, SavepointOrigin::UserRequest).len(), 1);
 
-    let requested = request_savepoint(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await.expect("request");
+    let requested = savepoint_request(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await.expect("request");
     assert_eq!(requested.status.state, SavepointState::Started);
-    let refused = request_savepoint(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await;
+    h.store.insert_savepoint(&requested).await.expect("the caller inserts it");
+    let refused = savepoint_request(&h.store, &h.deployment().await, "2026-01-01T00:00:10Z").await;
     assert!(refused.is_err(), "one savepoint at a time");
     h.settle().await;
     let stored = h.store.get_savepoint(&namespace(), &requested.metadata.id).await.expect("read").expect("exists");

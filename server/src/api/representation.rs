@@ -17,6 +17,13 @@ use super::ApiError;
 /// The largest request body the API reads (a deployment with a long SQL script fits many times).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// The largest YAML body: reading YAML costs up to ~150 bytes of memory per byte of body (the
+/// checking parser buffers a flow collection whole), so YAML gets a quarter of JSON's limit.
+pub const MAX_YAML_BYTES: usize = 512 * 1024;
+
+/// How many YAML bodies are read at once, off the async workers.
+const YAML_AT_ONCE: usize = 2;
+
 /// The deepest a YAML body may nest lists and maps: serde_json's limit for JSON bodies (a
 /// deployment nests about eight deep).
 const MAX_YAML_DEPTH: usize = 128;
@@ -75,13 +82,33 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Value, ApiErro
         serde_json::from_slice(&bytes)
             .map_err(|err| ServiceError::BadRequest(format!("the body is not valid JSON: {err}")))?
     } else {
+        if bytes.len() > MAX_YAML_BYTES {
+            return Err(ServiceError::PayloadTooLarge(format!(
+                "a YAML body may have at most {} KiB; send larger documents as JSON",
+                MAX_YAML_BYTES / 1024
+            ))
+            .into());
+        }
+        read_yaml(bytes.to_vec()).await?
+    };
+    Ok(value)
+}
+
+/// Reads a YAML body off the async workers, at most `YAML_AT_ONCE` at a time.
+async fn read_yaml(bytes: Vec<u8>) -> Result<Value, ServiceError> {
+    static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(YAML_AT_ONCE);
+    let _permit = READING.acquire().await.map_err(|_| ServiceError::Internal)?;
+    let reading = tokio::task::spawn_blocking(move || {
         let text = std::str::from_utf8(&bytes)
             .map_err(|err| ServiceError::BadRequest(format!("the body is not UTF-8 text: {err}")))?;
         refuse_costly_yaml(text)?;
         serde_yaml_ng::from_str(text)
-            .map_err(|err| ServiceError::BadRequest(format!("the body is not valid YAML: {err}")))?
-    };
-    Ok(value)
+            .map_err(|err| ServiceError::BadRequest(format!("the body is not valid YAML: {err}")))
+    });
+    reading.await.map_err(|err| {
+        tracing::error!(error = %err, "reading a YAML body stopped");
+        ServiceError::Internal
+    })?
 }
 
 /// Reads a YAML text's events (without building anything) and refuses what would make building it

@@ -125,11 +125,21 @@ async fn yaml_nested_100_000_deep_is_a_bad_request() {
 #[tokio::test]
 async fn a_yaml_body_of_more_than_100_000_values_is_refused_as_it_is_read() {
     let console = console().await;
-    let many = "- 1\n".repeat(200_000);
+    let many = "- 1\n".repeat(130_000);
     let (reply, cost) = measured(&console, "POST", DEPLOYMENTS, &YAML, many).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(reply.body.contains("the YAML body holds more than 100000 values (at line 100000"), "{}", reply.body);
     assert!(cost.peak_growth_kib < 4 * 1024, "peak RSS grew by {} KiB", cost.peak_growth_kib);
+}
+
+#[tokio::test]
+async fn a_yaml_body_larger_than_the_yaml_limit_is_refused_unread() {
+    let console = console().await;
+    let flat = format!("[{}1]", "1,".repeat(300_000));
+    let (reply, cost) = measured(&console, "POST", DEPLOYMENTS, &YAML, flat).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.body);
+    assert!(reply.body.contains("a YAML body may have at most 512 KiB"), "{}", reply.body);
+    assert!(cost.peak_growth_kib < 8 * 1024, "peak RSS grew by {} KiB", cost.peak_growth_kib);
 }
 
 /// A sign-in form posted with `headers` (and no cookie): the status and the cookie it sets.
