@@ -34,9 +34,14 @@ pub struct ServeArgs {
     /// Directory with the built site (pkg/console.js, pkg/console.wasm, pkg/console.css, favicon).
     #[arg(long, env = "CONSOLE_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
-    /// Directory with the example job jars, referenced by the example deployments.
+    /// Directory with the example job jars, referenced by the example deployments (JARs here may be
+    /// run, like those of the artifact directory).
     #[arg(long, env = "CONSOLE_JOBS_DIR", default_value = "jobs/build")]
     pub jobs_dir: PathBuf,
+    /// The artifact directory: the JARs deployments may run (besides the example jobs). Defaults to
+    /// `artifacts/` in the data directory. A `jarUri` naming any other file is refused.
+    #[arg(long, env = "CONSOLE_ARTIFACTS_DIR")]
+    pub artifacts_dir: Option<PathBuf>,
     /// The password of the `admin` user created on first start; when not given, one is generated
     /// and printed once. Never logged.
     #[arg(long, env = "CONSOLE_ADMIN_PASSWORD", hide_env_values = true)]

@@ -84,17 +84,23 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let health = HealthBoard::default();
     tokio::spawn(server::targets::probe_forever(store.clone(), health.clone(), flink.clone(), shutdown_rx.clone()));
     tokio::spawn(server::auth::sweep_expired_sessions(store.clone(), shutdown_rx.clone()));
+    let artifacts_dir = args.artifacts_dir.clone().unwrap_or_else(|| args.data_dir.join("artifacts"));
+    std::fs::create_dir_all(&artifacts_dir)
+        .map_err(|err| format!("cannot create the artifact directory {}: {err}", artifacts_dir.display()))?;
+    let artifacts = engine::artifact::ArtifactStore::new([artifacts_dir, args.jobs_dir.clone()]);
+    let mut settings = engine::Settings::new(
+        std::path::absolute(args.jobs_dir.join("sql-runner.jar"))
+            .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
+    );
+    settings.artifacts = artifacts.clone();
     let engine = Arc::new(engine::Engine::new(
         store.clone(),
         Arc::new(server::clusters::TargetClusters::new(store.clone())),
         Arc::new(engine::SystemClock),
-        engine::Settings::new(
-            std::path::absolute(args.jobs_dir.join("sql-runner.jar"))
-                .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
-        ),
+        settings,
     ));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    let services = Services::new(store, health, nudger);
+    let services = Services::new(store, health, nudger).with_artifacts(artifacts);
     match services.ensure_admin(args.admin_password.as_deref()).await {
         Ok(Some(generated)) => println!(
             "First start: sign in as `admin` with the password {}  (shown once; set CONSOLE_ADMIN_PASSWORD to choose it)",

@@ -18,6 +18,7 @@ pub fn submission(
     mode: ExecutionMode,
     flink_job_id: &JobId,
     sql_runner_jar: &Path,
+    artifacts: &ArtifactStore,
 ) -> Result<Submission, String> {
     let artifact =
         job.template.artifact.as_ref().ok_or("the deployment has no artifact (spec.template.spec.artifact)")?;
@@ -25,7 +26,7 @@ pub fn submission(
         ArtifactKind::Jar => {
             let uri = artifact.jar_uri.as_deref().ok_or("a JAR artifact needs spec.template.spec.artifact.jarUri")?;
             let args = split_args(artifact.main_args.as_deref().unwrap_or(""))?;
-            (local_jar(uri)?, artifact.entry_class.clone(), args)
+            (artifacts.runnable(uri)?, artifact.entry_class.clone(), args)
         }
         ArtifactKind::Sqlscript => {
             let script = artifact
@@ -64,15 +65,117 @@ pub fn savepoint_directory(job: &JobSpec) -> Option<String> {
     config.get("execution.checkpointing.savepoint-dir").or_else(|| config.get("state.savepoints.dir")).cloned()
 }
 
-/// A `file:` URI or a plain absolute path of a JAR on the console's machine.
-fn local_jar(uri: &str) -> Result<PathBuf, String> {
-    let path = uri.strip_prefix("file://").or_else(|| uri.strip_prefix("file:")).unwrap_or(uri);
-    if !path.starts_with('/') {
-        return Err(format!(
-            "jarUri {uri:?}: only JARs on the console's machine can be run (a file:// URI or an absolute path)"
-        ));
+/// Where the JARs a deployment may run live: the console's artifact directories. A person names a
+/// JAR by `jarUri`; nothing outside these directories may ever be read for them (not the console's
+/// database, not `/proc/self/environ`), however the path is spelled (`..`, symbolic links).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArtifactStore {
+    roots: Vec<PathBuf>,
+}
+
+/// What a `jarUri` names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JarLocation {
+    /// A JAR file in the artifact store (its canonical path).
+    Stored(PathBuf),
+    /// A JAR the console downloads (`http(s)://`, as in Ververica Platform's examples).
+    Remote(String),
+}
+
+impl ArtifactStore {
+    /// A store of the JARs under `roots` (directories; made absolute, and canonical if they exist).
+    pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> Self {
+        let roots = roots
+            .into_iter()
+            .map(|root| std::fs::canonicalize(&root).or_else(|_| std::path::absolute(&root)).unwrap_or(root))
+            .collect();
+        Self { roots }
     }
-    Ok(PathBuf::from(path))
+
+    /// The directories JARs may come from.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
+    /// Checks a `jarUri` as a person wrote it, when the deployment is written: a `file:` URI or an
+    /// absolute path of an existing regular `.jar` file inside the store, or an `http(s)://` URL.
+    /// The error says what is wrong, for the field `jarUri`.
+    pub fn check(&self, uri: &str) -> Result<JarLocation, String> {
+        let uri = uri.trim();
+        if let Some(rest) = uri.strip_prefix("https://").or_else(|| uri.strip_prefix("http://")) {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            if authority.is_empty() || authority.contains('@') {
+                return Err(format!("{uri:?} must name a host and no user name or password (http(s)://host/path.jar)"));
+            }
+            return Ok(JarLocation::Remote(uri.to_owned()));
+        }
+        let path = self.lexical(uri)?;
+        let canonical = std::fs::canonicalize(&path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => format!("there is no JAR at {}", path.display()),
+            _ => format!("{} cannot be read: {err}", path.display()),
+        })?;
+        self.inside(&canonical, uri)?;
+        let metadata =
+            std::fs::metadata(&canonical).map_err(|err| format!("{} cannot be read: {err}", path.display()))?;
+        if !metadata.is_file() {
+            return Err(format!("{} is not a file", path.display()));
+        }
+        Ok(JarLocation::Stored(canonical))
+    }
+
+    /// The local file to upload for a `jarUri`, when a job starts: the same rules as `check`, again
+    /// (the file system may have changed since the deployment was written). A missing file is left
+    /// for the upload to report.
+    pub fn runnable(&self, uri: &str) -> Result<PathBuf, String> {
+        if uri.trim().starts_with("http://") || uri.trim().starts_with("https://") {
+            return Err(format!(
+                "jarUri {uri:?}: the console does not download JARs yet; upload the JAR to the console's artifact \
+                 directory and name it by its path"
+            ));
+        }
+        let path = self.lexical(uri).map_err(|why| format!("jarUri {uri:?}: {why}"))?;
+        match std::fs::canonicalize(&path) {
+            Ok(canonical) => {
+                self.inside(&canonical, uri).map_err(|why| format!("jarUri {uri:?}: {why}"))?;
+                if !canonical.is_file() {
+                    return Err(format!("jarUri {uri:?}: {} is not a file", path.display()));
+                }
+                Ok(canonical)
+            }
+            Err(_) => Ok(path),
+        }
+    }
+
+    /// The path a `file:` URI or absolute path names, if it is one of a `.jar` inside a root as
+    /// written (no `..`).
+    fn lexical(&self, uri: &str) -> Result<PathBuf, String> {
+        let raw = uri.strip_prefix("file://").or_else(|| uri.strip_prefix("file:")).unwrap_or(uri);
+        let path = Path::new(raw);
+        if !path.is_absolute() {
+            return Err(format!(
+                "{uri:?} is neither a file: URI of a JAR in the console's artifact store nor an http(s):// URL"
+            ));
+        }
+        if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(format!("{uri:?} must not contain `..`"));
+        }
+        if path.extension().and_then(|e| e.to_str()) != Some("jar") {
+            return Err(format!("{uri:?} is not a .jar file"));
+        }
+        self.inside(path, uri)?;
+        Ok(path.to_path_buf())
+    }
+
+    fn inside(&self, path: &Path, uri: &str) -> Result<(), String> {
+        if self.roots.iter().any(|root| path.starts_with(root)) {
+            return Ok(());
+        }
+        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+        Err(format!(
+            "{uri:?} is outside the console's artifact store; JARs must be under {}",
+            if roots.is_empty() { "an artifact directory (none is configured)".to_owned() } else { roots.join(" or ") }
+        ))
+    }
 }
 
 /// Splits `mainArgs` like a shell would for plain words, single and double quotes.
@@ -112,7 +215,46 @@ pub fn split_args(raw: &str) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_args;
+    use super::{split_args, ArtifactStore, JarLocation};
+
+    #[test]
+    fn only_jars_inside_the_artifact_store_may_be_named() {
+        let store_dir = tempfile::tempdir().expect("a directory");
+        let outside = tempfile::tempdir().expect("another directory");
+        let jar = store_dir.path().join("job.jar");
+        std::fs::write(&jar, b"PK").expect("a jar");
+        std::fs::write(outside.path().join("secret.jar"), b"PK").expect("a file outside");
+        std::fs::write(store_dir.path().join("notes.txt"), b"x").expect("not a jar");
+        std::os::unix::fs::symlink(outside.path().join("secret.jar"), store_dir.path().join("link.jar")).expect("link");
+        std::os::unix::fs::symlink("/proc/self/environ", store_dir.path().join("environ.jar")).expect("link");
+        let store = ArtifactStore::new([store_dir.path().to_path_buf()]);
+        let root = store.roots()[0].display().to_string();
+
+        assert_eq!(
+            store.check(&format!("file://{root}/job.jar")),
+            Ok(JarLocation::Stored(store.roots()[0].join("job.jar")))
+        );
+        assert!(store.check(&format!("{root}/job.jar")).is_ok(), "a plain absolute path");
+        assert!(store.check("https://repo1.maven.org/x.jar").is_ok(), "downloads are named by URL");
+        for hostile in [
+            "file:///proc/self/environ".to_owned(),
+            "/etc/passwd".to_owned(),
+            format!("file://{root}/../{}/secret.jar", outside.path().display()),
+            format!("{root}/link.jar"),
+            format!("{root}/environ.jar"),
+            format!("{root}/notes.txt"),
+            format!("{root}/missing.jar"),
+            format!("{}/secret.jar", outside.path().display()),
+            "job.jar".to_owned(),
+            "s3://bucket/job.jar".to_owned(),
+            "https://user:pw@host/x.jar".to_owned(),
+        ] {
+            assert!(store.check(&hostile).is_err(), "{hostile} must be refused");
+        }
+        assert!(store.runnable(&format!("{root}/link.jar")).is_err(), "checked again when a job starts");
+        assert!(store.runnable("/etc/passwd").is_err());
+        assert_eq!(store.runnable(&format!("{root}/job.jar")), Ok(store.roots()[0].join("job.jar")));
+    }
 
     #[test]
     fn main_args_split_on_whitespace_outside_quotes() {

@@ -74,6 +74,8 @@ pub struct Settings {
     pub checkpoint_stats_lag: Duration,
     /// The SQL runner jar that runs SQLSCRIPT deployments.
     pub sql_runner_jar: PathBuf,
+    /// Where the JARs of JAR deployments may come from.
+    pub artifacts: artifact::ArtifactStore,
 }
 
 impl Settings {
@@ -85,6 +87,8 @@ impl Settings {
             max_backoff: Duration::from_secs(30),
             job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
             checkpoint_stats_lag: Duration::from_millis(3_500),
+            // The bundled jobs' directory, until the console names its artifact directories.
+            artifacts: artifact::ArtifactStore::new(sql_runner_jar.parent().map(std::path::Path::to_path_buf)),
             sql_runner_jar,
         }
     }

@@ -174,11 +174,16 @@ impl Pass<'_> {
         let Some(flink_id) = flink_job_id(job) else {
             return self.creation_failed(job, "the job has no Flink job id").await;
         };
-        let submission =
-            match submission(&job.spec, self.deployment.spec.execution_mode, &flink_id, &settings.sql_runner_jar) {
-                Ok(submission) => submission,
-                Err(why) => return self.creation_failed(job, &why).await,
-            };
+        let submission = match submission(
+            &job.spec,
+            self.deployment.spec.execution_mode,
+            &flink_id,
+            &settings.sql_runner_jar,
+            &settings.artifacts,
+        ) {
+            Ok(submission) => submission,
+            Err(why) => return self.creation_failed(job, &why).await,
+        };
         let Some(cluster) = cluster else {
             return Ok(self.requeue(Look::Poll));
         };

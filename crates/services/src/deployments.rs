@@ -4,8 +4,8 @@
 
 use domain::input::{self, check_defaults, merge_patch};
 use domain::{
-    DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState,
-    InvalidInput, NamespaceName, ResourceMetadata, Savepoint, SavepointRequest, API_VERSION,
+    ArtifactKind, DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus,
+    DesiredState, InvalidInput, NamespaceName, ResourceMetadata, Savepoint, SavepointRequest, API_VERSION,
 };
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
@@ -31,6 +31,7 @@ impl Services {
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
+        self.check_jar(&spec, None)?;
         let now = now_rfc3339();
         let deployment = Deployment {
             api_version: API_VERSION.into(),
@@ -78,6 +79,7 @@ impl Services {
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(&document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
+        self.check_jar(&spec, Some(&current.spec))?;
         let mut updated = current.clone();
         updated.metadata.name = draft.name.as_str().to_owned();
         updated.metadata.display_name = draft.display_name;
@@ -223,6 +225,23 @@ impl Services {
         let global = self.deployment_defaults(&DefaultsScope::Global).await?;
         let own = self.deployment_defaults(&DefaultsScope::Namespace(namespace.clone())).await?;
         Ok(vec![global.spec, own.spec])
+    }
+
+    /// A JAR deployment's `jarUri` names a JAR of the artifact store (or a URL to download), checked
+    /// when it is written (on create, and when a change names another JAR): the console never
+    /// reads a file of its host for anyone but from its artifact store.
+    fn check_jar(&self, spec: &DeploymentSpec, before: Option<&DeploymentSpec>) -> Result<(), ServiceError> {
+        let jar_uri = |spec: &DeploymentSpec| {
+            spec.template.spec.artifact.as_ref().filter(|a| a.kind == ArtifactKind::Jar).and_then(|a| a.jar_uri.clone())
+        };
+        let Some(uri) = jar_uri(spec) else { return Ok(()) };
+        if before.and_then(jar_uri).as_deref() == Some(uri.as_str()) {
+            return Ok(());
+        }
+        self.artifacts
+            .check(&uri)
+            .map(|_| ())
+            .map_err(|why| InvalidInput::one("spec.template.spec.artifact.jarUri", why).into())
     }
 
     /// Points the spec at an existing target of the namespace: by VVP's `deploymentTargetId` if

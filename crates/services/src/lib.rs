@@ -33,12 +33,20 @@ pub struct Services {
     nudger: engine::Nudger,
     /// Sign-in limits and the password-hashing pool.
     guard: guard::Guard,
+    /// Where the JARs deployments name may come from.
+    artifacts: engine::artifact::ArtifactStore,
 }
 
 impl Services {
     /// The services over `store`, telling the engine of changes through `nudger`.
     pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
-        Self { store, health, nudger, guard: guard::Guard::default() }
+        Self { store, health, nudger, guard: guard::Guard::default(), artifacts: Default::default() }
+    }
+
+    /// The same services, taking JARs only from `artifacts` (none at all without this).
+    pub fn with_artifacts(mut self, artifacts: engine::artifact::ArtifactStore) -> Self {
+        self.artifacts = artifacts;
+        self
     }
 }
 

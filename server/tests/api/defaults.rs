@@ -9,7 +9,7 @@ const DEFAULTS: &str = "/api/v1/namespaces/default/deployment-defaults";
 
 fn minimal(name: &str) -> serde_json::Value {
     json!({"metadata": {"name": name},
-           "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///x.jar"}}}}})
+           "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}})
 }
 
 #[tokio::test]

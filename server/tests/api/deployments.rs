@@ -55,7 +55,7 @@ const DEPLOYMENTS: &str = "/api/v1/namespaces/default/deployments";
 fn minimal(name: &str) -> Value {
     json!({
         "metadata": {"name": name, "labels": {"team": "orders"}},
-        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///jobs/x.jar"}}}}
+        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}
     })
 }
 
@@ -361,7 +361,7 @@ async fn bad_bodies_get_a_field_level_error_in_one_shape_and_change_nothing() {
 fn minimal_with(template_field: &str) -> String {
     format!(
         r#"{{"metadata": {{"name": "x"}}, "spec": {{"template": {{"spec": {{{template_field},
-           "artifact": {{"kind": "JAR", "jarUri": "file:///x.jar"}}}}}}}}}}"#
+           "artifact": {{"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}}}}}}}"#
     )
 }
 

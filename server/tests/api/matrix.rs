@@ -235,7 +235,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
     const NS: &str = "/api/v1/namespaces/default";
     let deployment = format!("{NS}/deployments/{}", f.stopped);
     let new_deployment = json!({"metadata": {"name": "matrix"},
-        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///jobs/x.jar"}}}}});
+        "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}});
     let new_target = json!({"metadata": {"name": "matrix"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}});
     let defaults_patch = json!({"spec": {"template": {"spec": {"parallelism": 3}}}});
     let copied =

@@ -46,7 +46,8 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    let services = Services::new(store.clone(), health, engine::Nudger::disconnected());
+    let artifacts = engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]);
+    let services = Services::new(store.clone(), health, engine::Nudger::disconnected()).with_artifacts(artifacts);
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
     let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
     let admin_session = secret.expose().to_owned();
@@ -56,6 +57,16 @@ pub async fn console() -> Console {
         store,
         _database: database,
         _dir: dir,
+    }
+}
+
+impl Console {
+    /// A `file:` URI of a JAR in the console's artifact store (an empty file called `name`).
+    pub fn jar(&self, name: &str) -> String {
+        let path = self._dir.path().join(name);
+        std::fs::write(&path, b"PK").expect("a jar in the artifact store");
+        let path = std::fs::canonicalize(&path).expect("a canonical path");
+        format!("file://{}", path.display())
     }
 }
 

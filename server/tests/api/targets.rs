@@ -94,7 +94,7 @@ async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
     assert_eq!(reply.json()["message"], "spec.flinkSession.url: \"flink:8081\" must start with http:// or https://");
 
     let deployment = json!({"metadata": {"name": "on-staging"}, "spec": {"deploymentTargetName": "staging",
-        "template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///x.jar"}}}}});
+        "template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}});
     let created = console.send_json("POST", "/api/v1/namespaces/default/deployments", &deployment).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let refused = console.send("DELETE", &format!("{targets}/staging"), &[], Body::empty()).await;
