@@ -29,7 +29,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CONSOLE_DATA_DIR", default_value = ".console")]
     pub data_dir: PathBuf,
     /// Database URL; defaults to a SQLite file in the data directory.
-    #[arg(long, env = "DATABASE_URL")]
+    /// Never printed: `--help` hides its value, messages hide its password.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Directory with the built site (pkg/console.js, pkg/console.wasm, pkg/console.css, favicon).
     #[arg(long, env = "CONSOLE_SITE_ROOT", default_value = "target/site")]

@@ -39,7 +39,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/console.db", args.data_dir.display()));
     let store = storage::Store::connect(&database_url)
         .await
-        .map_err(|err| format!("cannot open the database {database_url}: {err}"))?;
+        .map_err(|err| storage::redacted(&database_url, &format!("cannot open the database {database_url}: {err}")))?;
     seed::first_start(&store, &args.jobs_dir)
         .await
         .map_err(|err| format!("cannot prepare the default namespace: {err}"))?;

@@ -50,8 +50,7 @@ pub async fn set_desired_state(
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::EditDeployments, &namespace).await?;
-        let patch = serde_json::json!({"spec": {"state": state}});
-        let deployment = services.patch_deployment(&caller(), &namespace, &deployment_id, &patch).await?;
+        let deployment = services.set_desired_state(&caller(), &namespace, &deployment_id, state).await?;
         Ok(DeploymentRow::from(&deployment))
     })
     .await

@@ -101,6 +101,33 @@ impl Services {
         Ok(updated)
     }
 
+    /// Asks for a deployment to run, be suspended or be cancelled (`spec.state`); the engine carries
+    /// it out. Nothing else of the deployment changes, so nothing else is checked again.
+    pub async fn set_desired_state(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        id: &str,
+        state: DesiredState,
+    ) -> Result<Deployment, ServiceError> {
+        let current = self.deployment(namespace, id).await?;
+        if current.spec.state == state {
+            return Ok(current);
+        }
+        let mut updated = current.clone();
+        updated.spec.state = state;
+        updated.metadata.resource_version = current.metadata.resource_version + 1;
+        updated.metadata.modified_at = now_rfc3339();
+        let mut tx = self.store.begin().await?;
+        tx.update_deployment(&updated, current.metadata.resource_version).await?;
+        let (before, after) = (json!({"spec": {"state": current.spec.state}}), json!({"spec": {"state": state}}));
+        let kind_name = ("Deployment", updated.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "update", kind_name, Some(before), Some(after))).await?;
+        self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
+        tracing::info!(%namespace, name = %updated.metadata.name, %state, "desired state changed");
+        Ok(updated)
+    }
+
     /// Deletes a deployment that is not running (nor asked to run, nor between states).
     pub async fn delete_deployment(
         &self,

@@ -161,6 +161,22 @@ async fn create_sqlite_file_if_missing(url: &str) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// A database URL fit for a message or a log: its password (and anything carrying it in `text`)
+/// replaced by `***`. `postgres://console:s3cret@db/console` → `postgres://console:***@db/console`.
+pub fn redacted(url: &str, text: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .and_then(|authority| authority.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|password| !password.is_empty());
+    match password {
+        Some(password) => text.replace(password, "***"),
+        None => text.to_owned(),
+    }
+}
+
 /// The store's clock, in the wire format (RFC 3339, UTC).
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
@@ -283,6 +299,16 @@ pub mod testing {
 
     #[cfg(test)]
     mod tests {
+        #[test]
+        fn a_database_password_never_reaches_a_message() {
+            let url = "postgres://console:s3cr%40t@db:5432/console?sslmode=require";
+            let message = format!("cannot open the database {url}: password authentication failed for s3cr%40t");
+            let shown = crate::redacted(url, &message);
+            assert!(!shown.contains("s3cr"), "{shown}");
+            assert!(shown.contains("postgres://console:***@db:5432/console"), "{shown}");
+            assert_eq!(crate::redacted("sqlite://.console/console.db", "as is"), "as is");
+        }
+
         #[test]
         fn the_database_of_a_postgres_url_is_replaced() {
             assert_eq!(
