@@ -35,13 +35,44 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     if caller == Caller::Anonymous && is_page(&request) {
         return Redirect::to("/login").into_response();
     }
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(address)| address.ip().to_string());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(address)| address.ip());
+    let address = client_address(peer, request.headers(), trusted_proxies());
     request.extensions_mut().insert(ClientAddress(address));
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The proxies whose `X-Forwarded-For` the console believes, set once at start
+/// (`--trusted-proxy`); none by default.
+static TRUSTED_PROXIES: std::sync::OnceLock<Vec<std::net::IpAddr>> = std::sync::OnceLock::new();
+
+/// Believes the `X-Forwarded-For` of requests from these addresses (call once, at start).
+pub fn trust_proxies(proxies: Vec<std::net::IpAddr>) {
+    if TRUSTED_PROXIES.set(proxies).is_err() {
+        tracing::warn!("the trusted proxies were set twice; the first setting stays");
+    }
+}
+
+fn trusted_proxies() -> &'static [std::net::IpAddr] {
+    TRUSTED_PROXIES.get().map_or(&[], Vec::as_slice)
+}
+
+/// Who sent a request, for sign-in limits: the peer, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not a trusted proxy (the ones further left were
+/// written by the client and prove nothing).
+fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap, trusted: &[std::net::IpAddr]) -> String {
+    let Some(peer) = peer else { return "unknown".to_owned() };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer).to_string()
 }
 
 /// The secret of an `Authorization: Bearer <secret>` header.
@@ -117,6 +148,25 @@ pub async fn sweep_expired_sessions(store: storage::Store, mut shutdown: tokio::
         if *shutdown.borrow() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().expect("an address");
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.9"));
+        let peer = Some("198.51.100.1".parse().expect("an address"));
+        assert_eq!(client_address(peer, &headers, &[proxy]), "198.51.100.1", "an untrusted peer's header is ignored");
+        assert_eq!(client_address(Some(proxy), &headers, &[proxy]), "203.0.113.9", "the hop the proxy saw");
+        assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &[proxy]), "10.0.0.2");
+        assert_eq!(client_address(None, &headers, &[]), "unknown");
     }
 }
 

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// run, like those of the artifact directory).
     #[arg(long, env = "CONSOLE_JOBS_DIR", default_value = "jobs/build")]
     pub jobs_dir: PathBuf,
+    /// Reverse proxies in front of the console (IP addresses, comma-separated): for requests from
+    /// them, the client is the address they add to `X-Forwarded-For`. Without this, every request
+    /// through a proxy counts as the proxy's for sign-in limits.
+    #[arg(long = "trusted-proxy", env = "CONSOLE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The artifact directory: the JARs deployments may run (besides the example jobs). Defaults to
     /// `artifacts/` in the data directory. A `jarUri` naming any other file is refused.
     #[arg(long, env = "CONSOLE_ARTIFACTS_DIR")]

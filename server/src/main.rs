@@ -33,6 +33,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    server::auth::trust_proxies(args.trusted_proxies.clone());
     std::fs::create_dir_all(&args.data_dir)
         .map_err(|err| format!("cannot create the data directory {}: {err}", args.data_dir.display()))?;
     let database_url =

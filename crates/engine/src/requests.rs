@@ -28,6 +28,7 @@ pub enum RequestError {
 }
 
 /// Records how the deployment's next job starts; it is used by the next start and then forgotten.
+/// A deployment that gave up (FAILED) tries again with it, its failed attempts forgotten.
 pub async fn set_next_start(
     store: &Store,
     namespace: &NamespaceName,
@@ -43,6 +44,11 @@ pub async fn set_next_start(
             .ok_or_else(|| RequestError::NoSuchDeployment(deployment_id.to_owned()))?;
         let mut record = EngineRecord::read(row.engine.as_deref())?;
         record.next_start = Some(request.clone());
+        // A person asked to start again: a deployment that gave up tries afresh, its count of
+        // failed job creations starting from zero.
+        record.gave_up_at_version = None;
+        record.failures_at_version = None;
+        record.job_failures_ms.clear();
         let saved = store
             .save_engine_state(namespace, deployment_id, &row.deployment.status, &record.to_json()?, row.status_version)
             .await;

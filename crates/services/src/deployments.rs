@@ -122,7 +122,8 @@ impl Services {
         tx.update_deployment(&updated, current.metadata.resource_version).await?;
         let (before, after) = (json!({"spec": {"state": current.spec.state}}), json!({"spec": {"state": state}}));
         let kind_name = ("Deployment", updated.metadata.name.as_str());
-        commit_audited(tx, audit_entry(caller, Some(namespace), "update", kind_name, Some(before), Some(after))).await?;
+        commit_audited(tx, audit_entry(caller, Some(namespace), "update", kind_name, Some(before), Some(after)))
+            .await?;
         self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
         tracing::info!(%namespace, name = %updated.metadata.name, %state, "desired state changed");
         Ok(updated)
