@@ -53,7 +53,7 @@ test('an admin creates a user and a namespace owned by them; the owner manages m
   await access.createToken('ci', 'EDITOR');
   await expect(access.secret).toHaveText(/^[0-9a-f]{64}$/);
   const secret = (await access.secret.textContent())?.trim() ?? '';
-  await expect(access.token('ci')).toContainText('active');
+  await expect(access.token('ci')).toContainText('active until');
   await ownerPage.screenshot({ path: 'end2end/screenshots/access.png', fullPage: true });
 
   const bearer = await playwright.request.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });

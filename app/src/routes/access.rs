@@ -180,8 +180,8 @@ fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<Rev
                     let revoked = token.revoked_at.clone();
                     let state = match (&revoked, &token.expires_at) {
                         (Some(at), _) => view! { <span class="text-rose-700">{format!("revoked {}", short_time(at))}</span> }.into_any(),
-                        (None, Some(until)) => view! { <span class="text-emerald-700">{format!("valid until {}", short_time(until))}</span> }.into_any(),
-                        (None, None) => view! { <span class="text-emerald-700">"active, no expiry"</span> }.into_any(),
+                        (None, Some(until)) => view! { <span class="text-emerald-700">{format!("active until {}", short_time(until))}</span> }.into_any(),
+                        (None, None) => view! { <span class="text-emerald-700">"active, never expires"</span> }.into_any(),
                     };
                     let revoke = revoked.is_none().then(|| {
                         let (namespace, id, label) = (namespace.clone(), token.id.clone(), format!("Revoke {}", token.name));
