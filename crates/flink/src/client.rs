@@ -84,6 +84,8 @@ impl FlinkClient {
         let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
         let http = Self::builder()
             .dns_resolver(policy.resolver())
+            // A kept connection would skip the resolver, and with it a policy changed since.
+            .pool_max_idle_per_host(0)
             .build()
             .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
         Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: Some((policy.clone(), literal)) })
