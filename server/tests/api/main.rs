@@ -9,6 +9,7 @@ mod events;
 mod hostile_input;
 mod jobs;
 mod matrix;
+mod network;
 mod openapi;
 mod savepoints;
 mod support;
