@@ -51,6 +51,8 @@ test('an unknown address is a 404 page', async ({ page }) => {
 });
 
 test('a session cluster registered through the API appears with its health without a reload', async ({ page, request }) => {
+  // The session clusters here listen on loopback, inside the console's network: an admin allows it.
+  expect((await request.put('/api/v1/settings/network', { data: { allowedSessionClusterHosts: ['127.0.0.0/8'] } })).status()).toBe(200);
   const deployments = new DeploymentsPage(page);
   await deployments.goto();
   await deployments.expectHydrated();
@@ -68,6 +70,8 @@ test('a session cluster registered through the API appears with its health witho
 });
 
 test('an owner registers a session cluster from the page and sees its health', async ({ page, request }) => {
+  // The session clusters here listen on loopback, inside the console's network: an admin allows it.
+  expect((await request.put('/api/v1/settings/network', { data: { allowedSessionClusterHosts: ['127.0.0.0/8'] } })).status()).toBe(200);
   const deployments = new DeploymentsPage(page);
   await deployments.goto();
   await deployments.expectHydrated();

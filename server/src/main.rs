@@ -83,7 +83,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|err| format!("cannot register the local deployment target: {err}"))?;
     let health = HealthBoard::default();
-    tokio::spawn(server::targets::probe_forever(store.clone(), health.clone(), flink.clone(), shutdown_rx.clone()));
+    // One policy for registration and every connection to a session cluster; the admin's stored
+    // setting is loaded before anything connects.
+    let network = services::stored_network_policy(&store)
+        .await
+        .map_err(|err| format!("cannot read the network settings: {err}"))?;
+    let clusters = Arc::new(server::clusters::TargetClusters::new(store.clone(), network.clone()));
     tokio::spawn(server::auth::sweep_expired_sessions(store.clone(), shutdown_rx.clone()));
     let artifacts_dir = args.artifacts_dir.clone().unwrap_or_else(|| args.data_dir.join("artifacts"));
     std::fs::create_dir_all(&artifacts_dir)
@@ -94,14 +99,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
     );
     settings.artifacts = artifacts.clone();
-    let engine = Arc::new(engine::Engine::new(
-        store.clone(),
-        Arc::new(server::clusters::TargetClusters::new(store.clone())),
-        Arc::new(engine::SystemClock),
-        settings,
-    ));
+    let engine =
+        Arc::new(engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    let services = Services::new(store, health, nudger).with_artifacts(artifacts);
+    let services =
+        Services::new(store.clone(), health.clone(), nudger).with_network_policy(network).with_artifacts(artifacts);
+    tokio::spawn(server::targets::probe_forever(store, health, flink.clone(), clusters, shutdown_rx.clone()));
     match services.ensure_admin(args.admin_password.as_deref()).await {
         Ok(Some(generated)) => println!(
             "First start: sign in as `admin` with the password {}  (shown once; set CONSOLE_ADMIN_PASSWORD to choose it)",

@@ -1,8 +1,8 @@
 //! Deployment targets on the server side: registers the console's own cluster as the `local`
 //! target of the default namespace, and probes every target's cluster so the UI and API can show
-//! its health.
+//! its health. A probe's message says what happened (a status, a refused connection), never what
+//! the other side answered: a session cluster's URL may lead anywhere.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +10,8 @@ use domain::*;
 use flink::local::Health;
 use flink::FlinkClient;
 use services::HealthBoard;
+
+use crate::clusters::TargetClusters;
 use storage::{now_rfc3339, StorageError, Store};
 use tokio::sync::watch;
 
@@ -19,7 +21,9 @@ use crate::seed::DEFAULT_NAMESPACE;
 pub const LOCAL_TARGET: &str = "local";
 const PROBE_EVERY: Duration = Duration::from_secs(3);
 
-/// Registers (or updates) the `local` target for the cluster this console uses.
+/// Registers (or updates) the `local` target for the cluster this console uses. It is `spec.local`
+/// also when the cluster is remote (`--flink-url`): the console's own configuration chose it, so the
+/// network policy for URLs people type does not apply to it.
 pub async fn register_console_cluster(
     store: &Store,
     flink: &FlinkSupervision,
@@ -27,7 +31,7 @@ pub async fn register_console_cluster(
 ) -> Result<(), StorageError> {
     let spec = match flink {
         FlinkSupervision::Remote(client) => DeploymentTargetSpec {
-            flink_session: Some(SessionTarget { url: client.base_url().to_owned() }),
+            local: Some(LocalTarget { rest_url: client.base_url().to_owned() }),
             ..Default::default()
         },
         FlinkSupervision::Local(cluster) => DeploymentTargetSpec {
@@ -94,39 +98,31 @@ async fn probe(client: &FlinkClient) -> TargetHealth {
             slots_total: Some(overview.slots_total),
         },
         Ok(Err(err)) => {
-            TargetHealth { state: TargetHealthState::Unhealthy, ..TargetHealth::unknown(err.user_message()) }
+            TargetHealth { state: TargetHealthState::Unhealthy, ..TargetHealth::unknown(err.summary("/overview")) }
         }
         Err(_) => TargetHealth { state: TargetHealthState::Unhealthy, ..TargetHealth::unknown("no answer within 3 s") },
     }
 }
 
-/// Probes every target until `shutdown` turns true, writing what it sees to `board`.
+/// Probes every target until `shutdown` turns true, writing what it sees to `board`, through the
+/// console's one cache of Flink clients.
 pub async fn probe_forever(
     store: Store,
     board: HealthBoard,
     flink: Arc<FlinkSupervision>,
+    clusters: Arc<TargetClusters>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut clients: HashMap<String, FlinkClient> = HashMap::new();
     loop {
         match store.all_deployment_targets().await {
             Ok(targets) => {
                 for target in targets {
                     let (namespace, name) = (&target.metadata.namespace, &target.metadata.name);
                     let own = target.spec.local.is_some().then(|| supervised_health(&flink)).flatten();
-                    let health = match (own, target.spec.rest_url()) {
+                    let health = match (own, clusters.client_for(&target)) {
                         (Some(health), _) => health,
-                        (None, Some(url)) => match clients.get(url) {
-                            Some(client) => probe(client).await,
-                            None => match FlinkClient::new(url) {
-                                Ok(client) => {
-                                    let health = probe(&client).await;
-                                    clients.insert(url.to_owned(), client);
-                                    health
-                                }
-                                Err(err) => TargetHealth::unknown(err.to_string()),
-                            },
-                        },
+                        (None, Some(Ok(client))) => probe(&client).await,
+                        (None, Some(Err(err))) => TargetHealth::unknown(err.summary("/overview")),
                         (None, None) => TargetHealth::unknown("the console cannot reach this kind of target yet"),
                     };
                     board.set(namespace, name, health);

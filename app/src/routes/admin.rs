@@ -1,5 +1,6 @@
-//! The Admin page (system admins): users, namespaces and the whole console's audit log. Every
-//! control is a form, so it works before hydration; the server authorises each one.
+//! The Admin page (system admins): users, namespaces, the network session clusters may reach and
+//! the whole console's audit log. Every control is a form, so it works before hydration; the
+//! server authorises each one.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,6 +8,7 @@ use leptos_meta::Title;
 use crate::api::access::{
     list_audit, list_namespaces, list_users, CreateNamespace, CreateUser, DeleteUser, ResetPassword,
 };
+use crate::api::settings::{get_network_settings, SetNetworkSettings};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
@@ -26,6 +28,7 @@ pub fn AdminPage() -> impl IntoView {
     let delete_user = ServerAction::<DeleteUser>::new();
     let create_namespace = ServerAction::<CreateNamespace>::new();
     let reset_password = ServerAction::<ResetPassword>::new();
+    let save_network = ServerAction::<SetNetworkSettings>::new();
     let (user_form, namespace_form) = (NodeRef::new(), NodeRef::new());
     clear_after_success(create_user, user_form);
     clear_after_success(create_namespace, namespace_form);
@@ -35,8 +38,16 @@ pub fn AdminPage() -> impl IntoView {
     );
     let namespaces =
         Resource::new(move || (create_namespace.version().get(), delete_user.version().get()), |_| list_namespaces());
+    let network = Resource::new(move || save_network.version().get(), |_| get_network_settings());
     let audit = Resource::new(
-        move || (create_user.version().get(), delete_user.version().get(), create_namespace.version().get()),
+        move || {
+            (
+                create_user.version().get(),
+                delete_user.version().get(),
+                create_namespace.version().get(),
+                save_network.version().get(),
+            )
+        },
         |_| list_audit(None),
     );
 
@@ -97,6 +108,17 @@ pub fn AdminPage() -> impl IntoView {
             </ActionForm>
             {move || create_namespace.value().get().map(|result| match result {
                 Ok(name) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created namespace {name}.")}</p> }.into_any(),
+                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
+
+            <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading network settings…"</p> }>
+                {move || network.get().map(|result| match result {
+                    Ok(hosts) => view! { <Network hosts save_network/> }.into_any(),
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Transition>
+            {move || save_network.value().get().map(|result| match result {
+                Ok(hosts) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Saved {} allowed host pattern(s).", hosts.len())}</p> }.into_any(),
                 Err(err) => view! { <ErrorPanel err/> }.into_any(),
             })}
 
@@ -181,6 +203,28 @@ fn SetPassword(name: String, reset_password: ServerAction<ResetPassword>) -> imp
                 </ActionForm>
             </div>
         </details>
+    }
+}
+
+/// Which hosts inside the console's network session clusters may be registered at: a textarea,
+/// one pattern per line, saved whole.
+#[component]
+fn Network(hosts: Vec<String>, save_network: ServerAction<SetNetworkSettings>) -> impl IntoView {
+    let rows = hosts.len().clamp(3, 12).to_string();
+    view! {
+        <h2 class="mt-8 text-lg font-semibold tracking-tight">"Network"</h2>
+        <p class="mt-1 text-sm text-slate-600">
+            "Session clusters cannot be registered at, or reached on, addresses inside the console's own network \
+             (loopback, link-local, private ranges) unless they are allowed here: host names (flink.internal), \
+             wildcards (*.example.com), IP addresses (10.0.0.5) or CIDR ranges (10.0.0.0/8)."
+        </p>
+        <ActionForm action=save_network attr:class="mt-3 max-w-xl" attr:aria-label="Network">
+            <label class="block text-xs font-medium text-slate-600">
+                "Allowed session-cluster hosts (one per line)"
+                <textarea name="hosts" rows=rows spellcheck="false" class=format!("{FIELD} font-mono")>{hosts.join("\n")}</textarea>
+            </label>
+            <button type="submit" class=format!("mt-2 {PRIMARY}")>"Save"</button>
+        </ActionForm>
     }
 }
 

@@ -177,19 +177,10 @@ pub fn target_draft(document: &Value, namespace: &NamespaceName) -> Result<Targe
     }
 }
 
-/// An `http://` or `https://` URL with a host and no spaces, without a trailing `/`.
+/// `scheme://host:port` (see `SessionUrl`), written back in that form: what the console may
+/// connect to is decided on the host and port alone, so nothing else may ride along.
 fn check_rest_url(raw: &str) -> Result<String, String> {
-    let given = raw.trim();
-    let rest = given.strip_prefix("http://").or_else(|| given.strip_prefix("https://"));
-    let Some(rest) = rest else {
-        return Err(format!("{raw:?} must start with http:// or https://"));
-    };
-    let trimmed = given.trim_end_matches('/');
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.starts_with(':') || trimmed.chars().any(char::is_whitespace) {
-        return Err(format!("{raw:?} is not a URL with a host"));
-    }
-    Ok(trimmed.to_owned())
+    crate::network::SessionUrl::parse(raw).map(|url| url.to_string())
 }
 
 /// The defaults, lowest first, with `spec` merged on top: what a stored deployment's spec is.

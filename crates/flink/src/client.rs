@@ -1,5 +1,6 @@
 //! A typed client for one Flink JobManager's REST API, built once with timeouts and a base URL.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use sha2::{Digest, Sha256};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::network::{NetworkPolicy, NetworkRefusal};
 use crate::{
     AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobException, JobId,
     JobOverview, JobState, Operation, RunJar, SavepointRequest, TriggerId, Vertex,
@@ -20,6 +22,9 @@ use crate::{
 pub struct FlinkClient {
     http: reqwest::Client,
     base_url: String,
+    /// For a URL a person typed: the policy every connection is checked against, and the address
+    /// of an IP-literal URL (reqwest resolves no name for it, so the resolver never sees it).
+    policy: Option<(NetworkPolicy, Option<IpAddr>)>,
 }
 
 #[derive(Deserialize)]
@@ -61,17 +66,38 @@ fn jars_to_evict<'a>(jars: &'a [UploadedJar], max: usize, keep: &str) -> Vec<&'a
 
 impl FlinkClient {
     /// A client with a connect timeout of 2 s and a request timeout of 60 s (uploads of large jars
-    /// and job submission can take tens of seconds on a busy cluster).
+    /// and job submission can take tens of seconds on a busy cluster), for a cluster the console
+    /// itself was configured with: no network policy applies.
     pub fn new(base_url: &str) -> Result<Self, FlinkError> {
-        let http = reqwest::Client::builder()
+        let http =
+            Self::builder().build().map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
+        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: None })
+    }
+
+    /// A client for a session cluster whose URL a person typed: every connection goes only to
+    /// addresses `policy` permits, checked when it is made (names through the resolver, an
+    /// IP-literal URL before each request).
+    pub fn for_session_cluster(base_url: &str, policy: &NetworkPolicy) -> Result<Self, FlinkError> {
+        let refused = |reason: String| FlinkError::Refused { url: base_url.to_owned(), reason };
+        let parsed = reqwest::Url::parse(base_url).map_err(|err| refused(format!("not a URL: {err}")))?;
+        let host = parsed.host_str().ok_or_else(|| refused("the URL has no host".into()))?;
+        let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        let http = Self::builder()
+            .dns_resolver(policy.resolver())
+            // A kept connection would skip the resolver, and with it a policy changed since.
+            .pool_max_idle_per_host(0)
+            .build()
+            .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
+        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: Some((policy.clone(), literal)) })
+    }
+
+    fn builder() -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(60))
             // A session cluster's URL is typed by a person: an answer must not send the console
             // (and a jar upload) on to another host.
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned() })
     }
 
     /// The JobManager's REST URL this client talks to, without a trailing `/`.
@@ -161,9 +187,9 @@ impl FlinkClient {
         };
         for id in jars_to_evict(&jars, MAX_UPLOADED_JARS, just_uploaded) {
             let what = format!("deletion of uploaded jar {id}");
-            let deleted = match self.http.delete(self.url(&format!("/jars/{id}"))).send().await {
+            let deleted = match self.execute(self.http.delete(self.url(&format!("/jars/{id}")))).await {
                 Ok(response) => Self::check(&what, response).await.map(|_| ()),
-                Err(source) => Err(self.unreachable(source)),
+                Err(err) => Err(err),
             };
             if let Err(err) = deleted {
                 tracing::warn!(error = %err, jar = %id, "cannot delete an old uploaded jar");
@@ -186,12 +212,7 @@ impl FlinkClient {
     /// reaches CANCELED shortly after.
     pub async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {
         let what = format!("cancellation of job {job}");
-        let response = self
-            .http
-            .patch(self.url(&format!("/jobs/{job}?mode=cancel")))
-            .send()
-            .await
-            .map_err(|source| self.unreachable(source))?;
+        let response = self.execute(self.http.patch(self.url(&format!("/jobs/{job}?mode=cancel")))).await?;
         Self::check(&what, response).await.map(|_| ())
     }
 
@@ -437,12 +458,30 @@ impl FlinkClient {
         format!("{}{path}", self.base_url)
     }
 
+    /// Sends `request` if the network policy permits its address: the one way a request leaves.
+    async fn execute(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, FlinkError> {
+        if let Some((policy, Some(address))) = &self.policy {
+            policy
+                .check(&address.to_string(), *address)
+                .map_err(|refusal| FlinkError::Refused { url: self.base_url.clone(), reason: refusal.to_string() })?;
+        }
+        request.send().await.map_err(|source| self.unreachable(source))
+    }
+
     fn unreachable(&self, source: reqwest::Error) -> FlinkError {
+        // The resolver's refusal is the policy's answer, not the network's.
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
+        while let Some(err) = cause {
+            if let Some(refusal) = err.downcast_ref::<NetworkRefusal>() {
+                return FlinkError::Refused { url: self.base_url.clone(), reason: refusal.to_string() };
+            }
+            cause = err.source();
+        }
         FlinkError::Unreachable { url: self.base_url.clone(), source }
     }
 
     async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
-        let response = request.send().await.map_err(|source| self.unreachable(source))?;
+        let response = self.execute(request).await?;
         let body = Self::check(what, response).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {
             what: what.to_owned(),
@@ -571,5 +610,40 @@ mod tests {
             visits.fetch_add(1, Ordering::SeqCst);
         }
         assert_eq!(visits.load(Ordering::SeqCst), 0, "the other host was never asked");
+    }
+
+    #[tokio::test]
+    async fn a_session_clusters_client_never_connects_to_an_address_the_policy_refuses() {
+        use crate::network::NetworkPolicy;
+        use domain::network::AllowedHosts;
+        use domain::NetworkSettings;
+
+        let listening = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listening.local_addr().expect("address").port();
+        listening.set_nonblocking(true).expect("non-blocking");
+        let policy = NetworkPolicy::default();
+        for url in [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")] {
+            let client = FlinkClient::for_session_cluster(&url, &policy).expect("a client");
+            let err = client.overview().await.expect_err("refused");
+            assert!(matches!(err, FlinkError::Refused { .. }), "{url}: {err}");
+            assert!(err.to_string().contains("loopback"), "{err}");
+            assert_eq!(err.class(), crate::ErrorClass::Permanent);
+        }
+        assert!(listening.accept().is_err(), "nothing connected");
+
+        let loopback = NetworkSettings { allowed_session_cluster_hosts: vec!["127.0.0.0/8".into()] };
+        policy.allow(AllowedHosts::parse(&loopback).expect("a pattern"));
+        let client = FlinkClient::for_session_cluster(&format!("http://127.0.0.1:{port}"), &policy).expect("a client");
+        let asked = tokio::spawn(async move { client.overview().await });
+        let mut connected = false;
+        for _ in 0..100 {
+            if listening.accept().is_ok() {
+                connected = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        asked.abort();
+        assert!(connected, "allowed, the client connects");
     }
 }

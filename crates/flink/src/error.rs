@@ -205,6 +205,33 @@ pub enum FlinkError {
     /// Flink cannot be asked now (the local cluster is starting or stopped).
     #[error("{0}")]
     Unavailable(String),
+    /// The console's network policy forbids connecting there (see `network::NetworkPolicy`).
+    #[error("the console may not connect to {url}: {reason}")]
+    Refused {
+        /// The JobManager's base URL.
+        url: String,
+        /// Why, in the console's words.
+        reason: String,
+    },
+}
+
+/// The innermost cause of a failed connection (e.g. "connection refused", a name that does not
+/// resolve): the local system's words, as none of it comes from the other side.
+fn network_failure(source: &reqwest::Error) -> String {
+    let mut cause: &(dyn std::error::Error + 'static) = source;
+    while let Some(next) = cause.source() {
+        if let Some(io) = next.downcast_ref::<std::io::Error>() {
+            // An OS error reads best as its kind ("connection refused"); others carry their own
+            // words ("failed to lookup address information: …").
+            return if io.raw_os_error().is_some() { io.kind().to_string() } else { io.to_string() };
+        }
+        cause = next;
+    }
+    if source.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        format!("no usable answer: {cause}")
+    }
 }
 
 /// The class of a refusal with this HTTP status and error text: the innermost marker, else the status.
@@ -226,7 +253,8 @@ impl FlinkError {
         match self {
             Self::Unreachable { .. } | Self::Unavailable(_) => ErrorClass::Transient,
             Self::Rejected { status, message, .. } => classify_refusal(*status, message),
-            Self::BadResponse { .. } | Self::Artifact { .. } => ErrorClass::Permanent,
+            // A refused address stays refused until an admin allows it or the target changes.
+            Self::BadResponse { .. } | Self::Artifact { .. } | Self::Refused { .. } => ErrorClass::Permanent,
         }
     }
 
@@ -250,6 +278,21 @@ impl FlinkError {
         ["DuplicateApplicationSubmissionException", "DuplicateJobSubmissionException", "has already been submitted"]
             .iter()
             .any(|marker| message.contains(marker))
+    }
+
+    /// What happened to the request for `path`, in the console's words only: the status, the
+    /// network's failure or the policy's refusal, never text the other side sent (a URL a person
+    /// typed may lead to anything, and its answer is not theirs to read).
+    pub fn summary(&self, path: &str) -> String {
+        match self {
+            Self::Rejected { status, .. } => format!("HTTP {status} from {path}"),
+            Self::BadResponse { .. } => format!("not a Flink JobManager: its answer to {path} is not Flink's"),
+            Self::Unreachable { source, .. } if source.is_timeout() => format!("no answer from {path} in time"),
+            Self::Unreachable { source, .. } => network_failure(source),
+            Self::Refused { reason, .. } => reason.clone(),
+            Self::Unavailable(reason) => reason.clone(),
+            Self::Artifact { .. } => self.to_string(),
+        }
     }
 
     /// Flink's own words, for the user: the `errors` it returned, or our description.

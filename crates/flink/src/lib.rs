@@ -8,6 +8,7 @@ mod client;
 mod cluster;
 mod error;
 pub mod local;
+pub mod network;
 #[cfg(any(test, feature = "test-double"))]
 pub mod testing;
 mod types;

@@ -10,8 +10,12 @@ pub mod auth;
 mod deployments;
 mod error;
 mod guard;
+mod network;
 mod reads;
 mod targets;
+
+pub use network::stored_network_policy;
+pub use targets::MAX_TARGETS;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,6 +24,7 @@ pub use auth::{Caller, Scope, Secret};
 pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 pub use error::ServiceError;
+use flink::network::NetworkPolicy;
 use storage::Store;
 
 /// The services of the console; cheap to clone, one per process.
@@ -35,17 +40,34 @@ pub struct Services {
     guard: guard::Guard,
     /// Where the JARs deployments name may come from.
     artifacts: engine::artifact::ArtifactStore,
+    /// Which session-cluster addresses the console may reach; shared with the Flink clients.
+    network: NetworkPolicy,
 }
 
 impl Services {
-    /// The services over `store`, telling the engine of changes through `nudger`.
+    /// The services over `store`, telling the engine of changes through `nudger`. Nothing inside
+    /// the console's network may be registered unless `with_network_policy` says otherwise.
     pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
-        Self { store, health, nudger, guard: guard::Guard::default(), artifacts: Default::default() }
+        Self {
+            store,
+            health,
+            nudger,
+            guard: guard::Guard::default(),
+            artifacts: Default::default(),
+            network: NetworkPolicy::default(),
+        }
     }
 
     /// The same services, taking JARs only from `artifacts` (none at all without this).
     pub fn with_artifacts(mut self, artifacts: engine::artifact::ArtifactStore) -> Self {
         self.artifacts = artifacts;
+        self
+    }
+
+    /// The same services, checking session clusters against `policy` (the one the Flink clients
+    /// use, so an admin's change reaches both).
+    pub fn with_network_policy(mut self, policy: NetworkPolicy) -> Self {
+        self.network = policy;
         self
     }
 }

@@ -5,9 +5,14 @@ use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, Resou
 use serde_json::Value;
 use storage::now_rfc3339;
 
+use domain::network::SessionUrl;
+
 use crate::access::{audit_entry, commit_audited};
 use crate::ServiceError;
 use crate::{Caller, Services};
+
+/// The most targets a namespace may have: each is probed every few seconds and keeps a client.
+pub const MAX_TARGETS: usize = 50;
 
 impl Services {
     /// The namespace's target called `name`, with its observed health.
@@ -16,13 +21,15 @@ impl Services {
         namespace: &NamespaceName,
         name: &str,
     ) -> Result<DeploymentTarget, ServiceError> {
-        let target = self.store.list_deployment_targets(namespace).await?.into_iter().find(|t| t.metadata.name == name);
+        let target = self.store.deployment_target(namespace, name).await?;
         let target = target.ok_or_else(|| ServiceError::NotFound(format!("deployment target {name}")))?;
         Ok(self.health.with_status(target))
     }
 
     /// Registers a Flink session cluster as a target of the namespace; its health is probed from
-    /// then on. A taken name is a conflict.
+    /// then on. A URL whose host is, or resolves to, an address inside the console's network is
+    /// refused unless an admin allows it. A taken name, or a namespace with `MAX_TARGETS` already,
+    /// is a conflict.
     pub async fn create_deployment_target(
         &self,
         caller: &Caller,
@@ -30,13 +37,24 @@ impl Services {
         document: &Value,
     ) -> Result<DeploymentTarget, ServiceError> {
         let draft = input::target_draft(document, namespace)?;
-        let existing = self.store.list_deployment_targets(namespace).await?;
-        if existing.iter().any(|t| t.metadata.name == draft.name.as_str()) {
+        if self.store.deployment_target(namespace, draft.name.as_str()).await?.is_some() {
             return Err(ServiceError::Conflict(format!(
                 "deployment target {:?} already exists in namespace {namespace}",
                 draft.name.as_str()
             )));
         }
+        let count = self.store.list_deployment_targets(namespace).await?.len();
+        if count >= MAX_TARGETS {
+            return Err(ServiceError::Conflict(format!(
+                "namespace {namespace} has {count} deployment targets, the most it may have; delete one first"
+            )));
+        }
+        let url = SessionUrl::parse(&draft.session.url)
+            .map_err(|why| ServiceError::BadRequest(format!("spec.flinkSession.url: {why}")))?;
+        self.network
+            .check_host(&url.host, url.port)
+            .await
+            .map_err(|refusal| ServiceError::BadRequest(format!("spec.flinkSession.url: {refusal}")))?;
         let now = now_rfc3339();
         let target = DeploymentTarget {
             api_version: API_VERSION.into(),

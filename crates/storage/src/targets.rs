@@ -18,6 +18,21 @@ impl Store {
         rows.into_iter().map(|(document,)| Ok(serde_json::from_str(&document)?)).collect()
     }
 
+    /// The namespace's target called `name`, if there is one.
+    pub async fn deployment_target(
+        &self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<Option<DeploymentTarget>, StorageError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM deployment_targets WHERE namespace = $1 AND name = $2")
+                .bind(namespace.as_str())
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(document,)| Ok(serde_json::from_str(&document)?)).transpose()
+    }
+
     /// Every target of every namespace (for health probing).
     pub async fn all_deployment_targets(&self) -> Result<Vec<DeploymentTarget>, StorageError> {
         let rows: Vec<(String,)> = sqlx::query_as("SELECT document FROM deployment_targets ORDER BY namespace, name")
@@ -135,6 +150,9 @@ mod tests {
         assert_eq!(second.metadata.resource_version, 2);
         let listed = store.list_deployment_targets(&ns).await.expect("list");
         assert_eq!(listed.len(), 1);
+        let one = store.deployment_target(&ns, "local").await.expect("read").expect("the target");
+        assert_eq!(one, listed[0]);
+        assert_eq!(store.deployment_target(&ns, "other").await.expect("read"), None);
         assert_eq!(listed[0].spec.rest_url(), Some("http://127.0.0.1:9081"));
         assert!(store.delete_deployment_target(&ns, "local").await.expect("delete"));
         assert!(!store.delete_deployment_target(&ns, "local").await.expect("delete again"));

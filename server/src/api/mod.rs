@@ -11,6 +11,7 @@ mod namespaces;
 pub mod openapi;
 mod representation;
 mod savepoints;
+mod settings;
 mod status;
 mod targets;
 
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/audit-log", get(access::audit_log))
         .route("/api/v1/namespaces/{namespace}", get(namespaces::get))
         .route("/api/v1/status/system-info", get(status::system_info))
+        .route("/api/v1/settings/network", get(settings::get_network).put(settings::put_network))
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))
         .route("/api/v1/namespaces/{namespace}/deployment-defaults", get(defaults::get).patch(defaults::patch))
         .route("/api/v1/namespaces/{namespace}/deployments", get(deployments::list).post(deployments::create))

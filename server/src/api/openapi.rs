@@ -6,7 +6,7 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::representation::represent;
-use super::{access, defaults, deployments, events, jobs, namespaces, savepoints, status, targets};
+use super::{access, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,8 @@ use super::{access, defaults, deployments, events, jobs, namespaces, savepoints,
         defaults::patch,
         defaults::get_global,
         defaults::patch_global,
+        settings::get_network,
+        settings::put_network,
         jobs::list,
         jobs::get,
         savepoints::list,

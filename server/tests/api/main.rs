@@ -10,6 +10,7 @@ mod events;
 mod hostile_input;
 mod jobs;
 mod matrix;
+mod network;
 mod openapi;
 mod savepoints;
 mod support;

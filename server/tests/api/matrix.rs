@@ -124,7 +124,7 @@ fn namespace(name: &str) -> NamespaceName {
 const PASSWORD: &str = "fixture-password";
 
 /// A user with `PASSWORD` (as `hash`), signed in by a session made here.
-async fn person(store: &Store, hash: &str, name: &str, membership: Option<(&str, Role)>) -> String {
+pub(crate) async fn person(store: &Store, hash: &str, name: &str, membership: Option<(&str, Role)>) -> String {
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
         name: name.into(),
@@ -208,6 +208,8 @@ async fn fixture() -> Fixture {
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let savepoint = reply.json()["metadata"]["id"].as_str().expect("an id").to_owned();
+    // The session clusters registered here listen on loopback (port 9: nobody).
+    console.allow_hosts(&["127.0.0.0/8"]).await;
     let reply = console
         .send_json(
             "POST",
@@ -268,6 +270,14 @@ fn calls(f: &Fixture) -> Vec<Call> {
             "PUT",
             "/api/v1/users/vera/password".into(),
             Some(json!({"password": "a new password"})),
+            System,
+        ),
+        rest("/api/v1/settings/network", "GET", "/api/v1/settings/network".into(), None, System),
+        rest(
+            "/api/v1/settings/network",
+            "PUT",
+            "/api/v1/settings/network".into(),
+            Some(json!({"allowedSessionClusterHosts": ["127.0.0.0/8", "10.0.0.0/8"]})),
             System,
         ),
         rest("/api/v1/deployment-defaults", "GET", "/api/v1/deployment-defaults".into(), None, SignedIn),
@@ -395,6 +405,8 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Manage,
             true,
         ),
+        server_fn("/api/get_network_settings", &[], System, false),
+        server_fn("/api/set_network_settings", &[("hosts", "127.0.0.0/8\n10.0.0.0/8")], System, true),
         server_fn("/api/list_users", &[], System, false),
         server_fn("/api/create_user", &[("name", "newcomer"), ("password", "long enough")], System, true),
         server_fn("/api/delete_user", &[("name", "vera")], System, true),
@@ -436,6 +448,7 @@ async fn fingerprint(store: &Store) -> String {
         add(serde_json::to_string(&store.memberships(&user.id).await.expect("memberships")));
     }
     add(serde_json::to_string(&store.get_deployment_defaults(&DefaultsScope::Global).await.expect("defaults")));
+    add(serde_json::to_string(&store.setting(domain::network::NETWORK_SETTING).await.expect("settings")));
     add(serde_json::to_string(&store.list_audit(None, 100_000).await.expect("audit")));
     for ns in store.list_namespaces().await.expect("namespaces") {
         let ns = namespace(&ns.metadata.name);
@@ -467,7 +480,9 @@ async fn make(f: &Fixture, call: &Call, who: Who) -> (u16, String) {
             headers.push(("content-type", "application/x-www-form-urlencoded"));
             let encoded: Vec<String> = fields
                 .iter()
-                .map(|(k, v)| format!("{k}={}", v.replace(' ', "+").replace(':', "%3A").replace('/', "%2F")))
+                .map(|(k, v)| {
+                    format!("{k}={}", v.replace(' ', "+").replace(':', "%3A").replace('/', "%2F").replace('\n', "%0A"))
+                })
                 .collect();
             Body::from(encoded.join("&"))
         }
@@ -562,6 +577,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
         "/api/v1/openapi.json",
         "/api/v1/status",
         "/api/v1/users",
+        "/api/v1/settings",
         "/api/v1/deployment-defaults",
     ])
     .await;

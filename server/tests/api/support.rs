@@ -15,6 +15,8 @@ use tower::ServiceExt;
 
 pub struct Console {
     pub state: AppState,
+    /// The console's one cache of Flink clients, built with its network policy.
+    pub clusters: Arc<server::clusters::TargetClusters>,
     /// The console's database, for fixtures the engine would write (jobs, events) and for
     /// fingerprints; the console itself writes only through its services.
     pub store: storage::Store,
@@ -34,8 +36,11 @@ pub async fn console() -> Console {
     let flink = Arc::new(FlinkSupervision::Unavailable("Java was not found on PATH".into()));
     targets::register_console_cluster(&store, &flink, "http://127.0.0.1:8081").await.expect("local target");
     let health = HealthBoard::default();
+    let network = flink::network::NetworkPolicy::default();
+    let clusters = Arc::new(server::clusters::TargetClusters::new(store.clone(), network.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let prober = tokio::spawn(targets::probe_forever(store.clone(), health.clone(), flink.clone(), stopped));
+    let prober =
+        tokio::spawn(targets::probe_forever(store.clone(), health.clone(), flink.clone(), clusters.clone(), stopped));
     for _ in 0..100 {
         if health.get("default", "local").message.as_deref() != Some("not checked yet") {
             break;
@@ -47,11 +52,14 @@ pub async fn console() -> Console {
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
     let artifacts = engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]);
-    let services = Services::new(store.clone(), health, engine::Nudger::disconnected()).with_artifacts(artifacts);
+    let services = Services::new(store.clone(), health, engine::Nudger::disconnected())
+        .with_network_policy(network)
+        .with_artifacts(artifacts);
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
     let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
     let admin_session = secret.expose().to_owned();
     Console {
+        clusters,
         admin_session,
         state: AppState { leptos_options, services, flink },
         store,
@@ -85,6 +93,36 @@ impl Reply {
 }
 
 impl Console {
+    /// An admin allows session clusters at `patterns` inside the console's network (e.g.
+    /// `127.0.0.0/8` for a test's own listener).
+    pub async fn allow_hosts(&self, patterns: &[&str]) {
+        let settings = serde_json::json!({ "allowedSessionClusterHosts": patterns });
+        let reply = self.send_json("PUT", "/api/v1/settings/network", &settings).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+
+    /// Runs the health prober until it has looked at `namespace`'s target `name`.
+    pub async fn probe(&self, namespace: &str, name: &str) -> Value {
+        let health = self.state.services.health.clone();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let prober = tokio::spawn(targets::probe_forever(
+            self.store.clone(),
+            health.clone(),
+            self.state.flink.clone(),
+            self.clusters.clone(),
+            stopped,
+        ));
+        for _ in 0..250 {
+            if health.get(namespace, name).message.as_deref() != Some("not checked yet") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.send(true).expect("stop the prober");
+        prober.await.expect("prober ends");
+        serde_json::to_value(health.get(namespace, name)).expect("health as JSON")
+    }
+
     /// Sends one request: `method uri`, with `headers` and `body`.
     pub async fn send(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);

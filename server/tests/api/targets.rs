@@ -65,6 +65,7 @@ async fn the_api_status_answers() {
 #[tokio::test]
 async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
     let console = console().await;
+    console.allow_hosts(&["127.0.0.0/8"]).await;
     let targets = "/api/v1/namespaces/default/deployment-targets";
     let session = json!({"metadata": {"name": "staging"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9/"}}});
     let reply = console.send_json("POST", targets, &session).await;
@@ -72,18 +73,7 @@ async fn owners_register_a_flink_session_cluster_whose_health_is_probed() {
     assert_eq!(reply.json()["spec"]["flinkSession"]["url"], "http://127.0.0.1:9");
     assert_eq!(console.send_json("POST", targets, &session).await.status, StatusCode::CONFLICT);
 
-    let health = console.state.services.health.clone();
-    let flink = console.state.flink.clone();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let prober = tokio::spawn(server::targets::probe_forever(console.store.clone(), health.clone(), flink, stopped));
-    for _ in 0..200 {
-        if health.get("default", "staging").message.as_deref() != Some("not checked yet") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    stop.send(true).expect("stop the prober");
-    prober.await.expect("prober ends");
+    console.probe("default", "staging").await;
     let (status, one) = console.get(&format!("{targets}/staging")).await;
     assert_eq!(status, StatusCode::OK, "{one}");
     assert_eq!(one["status"]["health"]["state"], "UNHEALTHY", "nothing listens on port 9: {one}");
