@@ -36,8 +36,11 @@ impl TargetClusters {
 impl engine::Clusters for TargetClusters {
     async fn cluster(&self, namespace: &NamespaceName, target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
         // A store that fails says nothing about the target: the engine retries, it does not fail the deployment.
-        let targets =
-            self.store.list_deployment_targets(namespace).await.map_err(|err| ClusterError::Lookup(err.to_string()))?;
+        let targets = self
+            .store
+            .all_deployment_targets_of_namespace(namespace)
+            .await
+            .map_err(|err| ClusterError::Lookup(err.to_string()))?;
         let found = targets.iter().find(|t| t.metadata.name == target).ok_or_else(|| {
             ClusterError::NoTarget(format!(
                 "no deployment target {target:?} in namespace {namespace}; the deployment cannot run until it names one"

@@ -16,7 +16,12 @@ impl Services {
         namespace: &NamespaceName,
         name: &str,
     ) -> Result<DeploymentTarget, ServiceError> {
-        let target = self.store.list_deployment_targets(namespace).await?.into_iter().find(|t| t.metadata.name == name);
+        let target = self
+            .store
+            .all_deployment_targets_of_namespace(namespace)
+            .await?
+            .into_iter()
+            .find(|t| t.metadata.name == name);
         let target = target.ok_or_else(|| ServiceError::NotFound(format!("deployment target {name}")))?;
         Ok(self.health.with_status(target))
     }
@@ -30,7 +35,7 @@ impl Services {
         document: &Value,
     ) -> Result<DeploymentTarget, ServiceError> {
         let draft = input::target_draft(document, namespace)?;
-        let existing = self.store.list_deployment_targets(namespace).await?;
+        let existing = self.store.all_deployment_targets_of_namespace(namespace).await?;
         if existing.iter().any(|t| t.metadata.name == draft.name.as_str()) {
             return Err(ServiceError::Conflict(format!(
                 "deployment target {:?} already exists in namespace {namespace}",
@@ -74,7 +79,7 @@ impl Services {
         let target = self.deployment_target(namespace, name).await?;
         let users: Vec<String> = self
             .store
-            .list_deployments(namespace, None)
+            .all_deployments_of_namespace(namespace)
             .await?
             .into_iter()
             .filter(|d| d.spec.deployment_target_name.as_deref() == Some(name))

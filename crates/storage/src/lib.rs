@@ -152,6 +152,15 @@ impl Store {
         .await
     }
 
+    /// The namespace called `name`, if it exists.
+    pub async fn namespace(&self, name: &domain::NamespaceName) -> Result<Option<domain::Namespace>, StorageError> {
+        let row: Option<(String, String)> = sqlx::query_as("SELECT name, created_at FROM namespaces WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(name, created_at)| domain::Namespace::new(&name, &created_at)))
+    }
+
     pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
             .bind(name.as_str())
