@@ -45,7 +45,8 @@ pub async fn get_deployment(
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let history = crate::view_model::HistoryPages { jobs: jobs_after, savepoints: savepoints_after, events: events_after };
+        let history =
+            crate::view_model::HistoryPages { jobs: jobs_after, savepoints: savepoints_after, events: events_after };
         crate::ssr::deployment_detail(&services, &namespace, &deployment_id, &history).await
     })
     .await

@@ -10,6 +10,7 @@ mod hostile_input;
 mod jobs;
 mod matrix;
 mod openapi;
+mod paging;
 mod savepoints;
 mod support;
 mod targets;

@@ -181,7 +181,8 @@ async fn fixture() -> Fixture {
     credentials.insert(Who::RevokedToken, bearer(revoked_secret.expose()));
     let (spare, _) = token("spare", Role::Viewer).await;
 
-    let deployments = store.list_deployments(&default, None, &storage::Page::first(100_000)).await.expect("deployments").items;
+    let deployments =
+        store.list_deployments(&default, None, &storage::Page::first(100_000)).await.expect("deployments").items;
     let id_of = |name: &str| {
         deployments
             .iter()
@@ -441,13 +442,25 @@ async fn fingerprint(store: &Store) -> String {
     for ns in store.list_namespaces(&storage::Page::first(100_000)).await.expect("namespaces").items {
         let ns = namespace(&ns.metadata.name);
         add(Ok(ns.as_str().to_owned()));
-        add(serde_json::to_string(&store.list_deployments(&ns, None, &storage::Page::first(100_000)).await.expect("deployments").items));
-        add(serde_json::to_string(&store.list_deployment_targets(&ns, &storage::Page::first(100_000)).await.expect("targets").items));
-        add(serde_json::to_string(&store.list_jobs(&ns, None, &storage::Page::first(100_000)).await.expect("jobs").items));
-        add(serde_json::to_string(&store.list_savepoints(&ns, None, None, &storage::Page::first(100_000)).await.expect("savepoints").items));
-        add(serde_json::to_string(&store.list_events(&ns, None, None, &storage::Page::first(100_000)).await.expect("events").items));
+        add(serde_json::to_string(
+            &store.list_deployments(&ns, None, &storage::Page::first(100_000)).await.expect("deployments").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_deployment_targets(&ns, &storage::Page::first(100_000)).await.expect("targets").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_jobs(&ns, None, &storage::Page::first(100_000)).await.expect("jobs").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_savepoints(&ns, None, None, &storage::Page::first(100_000)).await.expect("savepoints").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_events(&ns, None, None, &storage::Page::first(100_000)).await.expect("events").items,
+        ));
         add(serde_json::to_string(&store.members(&ns, &storage::Page::first(100_000)).await.expect("members").items));
-        add(serde_json::to_string(&store.list_api_tokens(&ns, &storage::Page::first(100_000)).await.expect("tokens").items));
+        add(serde_json::to_string(
+            &store.list_api_tokens(&ns, &storage::Page::first(100_000)).await.expect("tokens").items,
+        ));
         let scope = DefaultsScope::Namespace(ns.clone());
         add(serde_json::to_string(&store.get_deployment_defaults(&scope).await.expect("defaults")));
     }
