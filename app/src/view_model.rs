@@ -215,12 +215,79 @@ pub struct DeploymentDetail {
     pub jobs: Vec<JobRow>,
     pub savepoints: Vec<SavepointRow>,
     pub events: Vec<EventRow>,
+    /// Whether a savepoint is under way (read apart from the page of savepoints shown).
+    pub savepoint_under_way: bool,
+    /// The tokens of the pages after the ones shown, where more follow.
+    pub next: HistoryPages,
+}
+
+/// How many deployments the Deployments page shows at once.
+pub const DEPLOYMENTS_PAGE: u32 = 100;
+
+/// How many audit entries the audit page shows at once.
+pub const AUDIT_PAGE: u32 = 100;
+
+/// Which page of each history the deployment page shows: the newest without a token, else the
+/// page after it (the `jobs`, `savepoints` and `events` query parameters).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPages {
+    pub jobs: Option<String>,
+    pub savepoints: Option<String>,
+    pub events: Option<String>,
+}
+
+impl HistoryPages {
+    /// The pages named by a URL's query parameters (`query` reads one).
+    pub fn from_query(query: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            jobs: page_token_from_query(query("jobs").as_deref()),
+            savepoints: page_token_from_query(query("savepoints").as_deref()),
+            events: page_token_from_query(query("events").as_deref()),
+        }
+    }
+
+    /// The link to `path` showing these pages.
+    pub fn href(&self, path: &str) -> String {
+        link_with_query(
+            path,
+            &[
+                ("jobs", self.jobs.as_deref()),
+                ("savepoints", self.savepoints.as_deref()),
+                ("events", self.events.as_deref()),
+            ],
+        )
+    }
+}
+
+/// A page token from a query parameter (`after=`, `jobs=`, …): absent or empty is the first page.
+pub fn page_token_from_query(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim).filter(|token| !token.is_empty()).map(str::to_owned)
+}
+
+/// `path` with the query parameters that have a value, percent-encoded.
+pub fn link_with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
+    let mut link = path.to_owned();
+    let mut separator = '?';
+    for (name, value) in params {
+        let Some(value) = value else { continue };
+        link.push(separator);
+        link.push_str(name);
+        link.push('=');
+        for byte in value.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                link.push(char::from(byte));
+            } else {
+                link.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        separator = '&';
+    }
+    link
 }
 
 /// Whether a savepoint can be asked for now: the deployment runs and none is under way.
 pub fn can_take_savepoint(detail: &DeploymentDetail) -> bool {
-    detail.row.status == DeploymentState::Running
-        && !detail.savepoints.iter().any(|s| s.state == SavepointState::Started)
+    detail.row.status == DeploymentState::Running && !detail.savepoint_under_way
 }
 
 /// A deployment target as the console shows it: name, kind, where, and how its cluster is doing.
@@ -394,6 +461,21 @@ mod tests {
         assert_eq!(mode_from_query(Some("batch")), ExecutionMode::Batch);
         assert_eq!(mode_from_query(Some("BATCH")), ExecutionMode::Batch);
         assert_eq!(mode_from_query(Some("nonsense")), ExecutionMode::Streaming);
+    }
+
+    #[test]
+    fn a_page_link_keeps_the_other_pages_and_encodes_what_it_carries() {
+        let query = |name: &str| match name {
+            "jobs" => Some("t.3230.6964".to_owned()),
+            "events" => Some(" ".to_owned()),
+            _ => None,
+        };
+        let pages = HistoryPages::from_query(query);
+        assert_eq!(pages, HistoryPages { jobs: Some("t.3230.6964".into()), savepoints: None, events: None });
+        let older_events = HistoryPages { events: Some("a b&c".into()), ..pages.clone() };
+        assert_eq!(older_events.href("/d"), "/d?jobs=t.3230.6964&events=a%20b%26c");
+        assert_eq!(HistoryPages::default().href("/d"), "/d", "the newest of everything");
+        assert_eq!(link_with_query("/x", &[("mode", Some("batch")), ("after", None)]), "/x?mode=batch");
     }
 
     #[test]

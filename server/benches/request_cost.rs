@@ -87,7 +87,7 @@ async fn main() {
         let store = store.clone();
         let namespace = namespace.clone();
         async move {
-            let deployments = store.list_deployments(&namespace, None).await.expect("deployments");
+            let deployments = store.all_deployments_of_namespace(&namespace).await.expect("deployments");
             serde_json::to_vec(&deployments).expect("JSON");
         }
     })

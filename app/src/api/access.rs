@@ -2,7 +2,7 @@
 //! tokens (a namespace's owners), and the audit log (owners for their namespace, admins for the
 //! console). Each authorises first; the services write the audit log.
 
-use domain::{ApiToken, AuditEntry, Role};
+use domain::{ApiToken, AuditEntry, ListPage, Role};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -115,7 +115,7 @@ pub async fn create_namespace(name: String, owner: Option<String>) -> Result<Str
     .await
 }
 
-/// The members of a namespace and their roles (owners).
+/// The members of a namespace and their roles, by name: the first `Services::MAX_PAGE_SIZE` (owners).
 #[server(endpoint = "list_members")]
 pub async fn list_members(namespace: String) -> Result<Vec<MemberRow>, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
@@ -124,7 +124,8 @@ pub async fn list_members(namespace: String) -> Result<Vec<MemberRow>, AppError>
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        Ok(services.members(&namespace).await?)
+        let first = domain::PageRequest::first(crate::ssr::Services::MAX_PAGE_SIZE);
+        Ok(services.members(&namespace, &first).await?.items)
     })
     .await
 }
@@ -160,7 +161,8 @@ pub async fn remove_member(namespace: String, user: String) -> Result<String, Ap
     .await
 }
 
-/// The namespace's API tokens, revoked ones included, never their secrets (owners) — but right
+/// The namespace's API tokens, newest first, revoked ones included, never their secrets: the first
+/// `Services::MAX_PAGE_SIZE` (owners) — but right
 /// after a token was made by a plain form post (no JavaScript), that token with its secret, once.
 #[server(endpoint = "list_api_tokens")]
 pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
@@ -171,7 +173,8 @@ pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let just_created = crate::ssr::take_new_token(&services, &namespace).await?;
-        Ok(TokenList { tokens: services.api_tokens(&namespace).await?, just_created })
+        let first = domain::PageRequest::first(crate::ssr::Services::MAX_PAGE_SIZE);
+        Ok(TokenList { tokens: services.api_tokens(&namespace, &first).await?.items, just_created })
     })
     .await
 }
@@ -245,6 +248,22 @@ pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, Ap
             }
         };
         Ok(services.audit_log(namespace.as_ref()).await?)
+    })
+    .await
+}
+
+/// A page of a namespace's audit log, newest first: the first, or the one after the `after` token of
+/// the page before (owners).
+#[server(endpoint = "list_audit_page")]
+pub async fn list_audit_page(namespace: String, after: Option<String>) -> Result<ListPage<AuditEntry>, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::view_model::AUDIT_PAGE;
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        Ok(services.audit(Some(&namespace), &domain::PageRequest::after(AUDIT_PAGE, after)).await?)
     })
     .await
 }

@@ -1,37 +1,53 @@
 //! Server functions for deployments: list them, read one with its history, change its desired
 //! state, ask for a savepoint. Each authorises first; the engine does the rest.
 
-use domain::{DesiredState, ExecutionMode};
+use domain::{DesiredState, ExecutionMode, ListPage};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::view_model::{DeploymentDetail, DeploymentRow};
 
-/// The deployments of `namespace` in one execution mode, by name.
+/// A page of the deployments of `namespace` in one execution mode, by name: the first, or the one
+/// after the `after` token of the page before.
 #[server(endpoint = "list_deployments")]
-pub async fn list_deployments(namespace: String, mode: ExecutionMode) -> Result<Vec<DeploymentRow>, AppError> {
+pub async fn list_deployments(
+    namespace: String,
+    mode: ExecutionMode,
+    after: Option<String>,
+) -> Result<ListPage<DeploymentRow>, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::view_model::DEPLOYMENTS_PAGE;
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let deployments = services.deployments(&namespace, Some(mode)).await?;
-        Ok(deployments.iter().map(DeploymentRow::from).collect())
+        let page = domain::PageRequest::after(DEPLOYMENTS_PAGE, after);
+        let deployments = services.deployments(&namespace, Some(mode), None, &page).await?;
+        Ok(deployments.map(|deployment| DeploymentRow::from(&deployment)))
     })
     .await
 }
 
-/// One deployment with its job history, savepoints and newest events.
+/// One deployment with a page of its job history, of its savepoints and of its events: the newest,
+/// or the ones after the tokens given (each the `next` token of the page before).
 #[server(endpoint = "get_deployment")]
-pub async fn get_deployment(namespace: String, deployment_id: String) -> Result<DeploymentDetail, AppError> {
+pub async fn get_deployment(
+    namespace: String,
+    deployment_id: String,
+    jobs_after: Option<String>,
+    savepoints_after: Option<String>,
+    events_after: Option<String>,
+) -> Result<DeploymentDetail, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        crate::ssr::deployment_detail(&services, &namespace, &deployment_id).await
+        let history =
+            crate::view_model::HistoryPages { jobs: jobs_after, savepoints: savepoints_after, events: events_after };
+        crate::ssr::deployment_detail(&services, &namespace, &deployment_id, &history).await
     })
     .await
 }

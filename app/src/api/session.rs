@@ -51,7 +51,9 @@ pub async fn current_session() -> Result<Option<SessionView>, AppError> {
         let services = services()?;
         let Caller::User(user) = caller() else { return Ok(None) };
         let namespaces = if user.admin {
-            let all = services.namespaces().await?;
+            // The picker offers the first page of namespaces by name.
+            let first = domain::PageRequest::first(crate::ssr::Services::MAX_PAGE_SIZE);
+            let all = services.namespaces(&first).await?.items;
             all.into_iter().map(|ns| NamespaceChoice { name: ns.metadata.name, role: None }).collect()
         } else {
             let mine = services.memberships(&user).await?;

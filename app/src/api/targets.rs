@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::view_model::TargetRow;
 
-/// The deployment targets of `namespace` with their cluster's health.
+/// The deployment targets of `namespace` with their cluster's health: the first
+/// `Services::MAX_PAGE_SIZE` by name (a namespace has a few).
 #[server(endpoint = "list_deployment_targets")]
 pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
@@ -14,8 +15,9 @@ pub async fn list_deployment_targets(namespace: String) -> Result<Vec<TargetRow>
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let targets = services.deployment_targets(&namespace).await?;
-        Ok(targets.iter().map(TargetRow::from).collect())
+        let first = domain::PageRequest::first(crate::ssr::Services::MAX_PAGE_SIZE);
+        let targets = services.deployment_targets(&namespace, &first).await?;
+        Ok(targets.items.iter().map(TargetRow::from).collect())
     })
     .await
 }

@@ -5,5 +5,6 @@ pub mod deployment_actions;
 pub mod error_panel;
 pub mod form;
 pub mod layout;
+pub mod pager;
 pub mod status_badge;
 pub mod table;

@@ -1,22 +1,24 @@
 //! The page of one deployment: its status and actions, its job history, savepoints and event log.
 //! Rendered on the server, then refreshed in the browser every few seconds so the engine's
-//! progress shows without a reload.
+//! progress shows without a reload. Each history shows a page at a time: the newest, or the one
+//! its query parameter (`jobs`, `savepoints`, `events`) names.
 
 use std::time::Duration;
 
 use domain::{JobState, Permission, SavepointState};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::deployments::{get_deployment, SetDesiredState, TakeSavepoint};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
+use crate::components::pager::Pager;
 use crate::components::status_badge::StatusBadge;
 use crate::components::table::{empty, section_title, Table};
 use crate::providers::session::use_session;
 use crate::view_model::{
-    available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, JobRow, SavepointRow,
+    available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, HistoryPages, JobRow, SavepointRow,
 };
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
@@ -39,6 +41,8 @@ pub fn DeploymentPage() -> impl IntoView {
     let params = use_params_map();
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
+    let query = use_query_map();
+    let shown = Signal::derive(move || HistoryPages::from_query(|name| query.read().get(name)));
 
     let refresh = RwSignal::new(0u64);
     Effect::new(move |_| {
@@ -54,8 +58,17 @@ pub fn DeploymentPage() -> impl IntoView {
     let set_state = ServerAction::<SetDesiredState>::new();
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let detail = Resource::new(
-        move || (namespace.get(), id.get(), refresh.get(), set_state.version().get(), take_savepoint.version().get()),
-        |(namespace, id, _, _, _)| get_deployment(namespace, id),
+        move || {
+            (
+                namespace.get(),
+                id.get(),
+                shown.get(),
+                refresh.get(),
+                set_state.version().get(),
+                take_savepoint.version().get(),
+            )
+        },
+        |(namespace, id, shown, _, _, _)| get_deployment(namespace, id, shown.jobs, shown.savepoints, shown.events),
     );
 
     view! {
@@ -67,13 +80,40 @@ pub fn DeploymentPage() -> impl IntoView {
             {move || take_savepoint.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
                 {move || detail.get().map(|result| match result {
-                    Ok(detail) => view! {
-                        <Overview detail=detail.clone() namespace=namespace.get_untracked() may_edit=may_edit() set_state take_savepoint/>
-                        <Jobs jobs=detail.jobs.clone()/>
-                        <Savepoints savepoints=detail.savepoints.clone()/>
-                        <Events events=detail.events/>
+                    Ok(detail) => {
+                        let path = format!("/namespaces/{}/deployments/{}", namespace.get_untracked(), id.get_untracked());
+                        let shown = shown.get_untracked();
+                        // Each history's links change its own page and keep the others'.
+                        let links = |first: HistoryPages, older: Option<HistoryPages>, is_first: bool| {
+                            let first = (!is_first).then(|| first.href(&path));
+                            (first, older.map(|older| older.href(&path)))
+                        };
+                        let jobs = links(
+                            HistoryPages { jobs: None, ..shown.clone() },
+                            detail.next.jobs.clone().map(|jobs| HistoryPages { jobs: Some(jobs), ..shown.clone() }),
+                            shown.jobs.is_none(),
+                        );
+                        let savepoints = links(
+                            HistoryPages { savepoints: None, ..shown.clone() },
+                            detail.next.savepoints.clone().map(|s| HistoryPages { savepoints: Some(s), ..shown.clone() }),
+                            shown.savepoints.is_none(),
+                        );
+                        let events = links(
+                            HistoryPages { events: None, ..shown.clone() },
+                            detail.next.events.clone().map(|events| HistoryPages { events: Some(events), ..shown.clone() }),
+                            shown.events.is_none(),
+                        );
+                        view! {
+                            <Overview detail=detail.clone() namespace=namespace.get_untracked() may_edit=may_edit() set_state take_savepoint/>
+                            <Jobs jobs=detail.jobs.clone()/>
+                            <Pager label="Job history pages" first=jobs.0 next=jobs.1 first_text="Newest jobs" next_text="Older jobs"/>
+                            <Savepoints savepoints=detail.savepoints.clone()/>
+                            <Pager label="Savepoint pages" first=savepoints.0 next=savepoints.1 first_text="Newest savepoints" next_text="Older savepoints"/>
+                            <Events events=detail.events/>
+                            <Pager label="Event log pages" first=events.0 next=events.1 first_text="Newest events" next_text="Older events"/>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>

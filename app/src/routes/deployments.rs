@@ -1,4 +1,5 @@
-//! The Deployments page: the deployments of a namespace, streaming or batch, with their status.
+//! The Deployments page: the deployments of a namespace, streaming or batch, with their status, a
+//! page at a time (`?after=` names the page).
 //! Rendered on the server from the store, then refreshed in the browser every few seconds so
 //! status changes appear without a reload.
 
@@ -13,10 +14,12 @@ use crate::api::targets::{list_deployment_targets, RegisterSessionTarget};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
+use crate::components::pager::Pager;
 use crate::components::status_badge::StatusBadge;
 use crate::providers::session::use_session;
 use crate::view_model::{
-    available_actions, mode_from_query, short_time, target_health_summary, DeploymentRow, TargetRow,
+    available_actions, link_with_query, mode_from_query, page_token_from_query, short_time, target_health_summary,
+    DeploymentRow, TargetRow,
 };
 
 /// How often the page asks for fresh status while it is open.
@@ -28,6 +31,7 @@ pub fn DeploymentsPage() -> impl IntoView {
     let query = use_query_map();
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
     let mode = Signal::derive(move || mode_from_query(query.read().get("mode").as_deref()));
+    let after = Signal::derive(move || page_token_from_query(query.read().get("after").as_deref()));
 
     let refresh = RwSignal::new(0u64);
     let live = RwSignal::new(false);
@@ -44,8 +48,8 @@ pub fn DeploymentsPage() -> impl IntoView {
 
     let set_state = ServerAction::<SetDesiredState>::new();
     let deployments = Resource::new(
-        move || (namespace.get(), mode.get(), refresh.get(), set_state.version().get()),
-        |(namespace, mode, _, _)| list_deployments(namespace, mode),
+        move || (namespace.get(), mode.get(), after.get(), refresh.get(), set_state.version().get()),
+        |(namespace, mode, after, _, _)| list_deployments(namespace, mode, after),
     );
 
     let session = use_session();
@@ -85,9 +89,19 @@ pub fn DeploymentsPage() -> impl IntoView {
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
-                    Ok(rows) => {
+                    Ok(page) => {
                         let may_edit = may(Permission::EditDeployments);
-                        view! { <DeploymentTable rows mode=mode.get_untracked() namespace=namespace.get_untracked() may_edit set_state/> }.into_any()
+                        let path = format!("/namespaces/{}/deployments", namespace.get_untracked());
+                        let mode_query = mode.get_untracked().as_str().to_ascii_lowercase();
+                        let first = after.get_untracked().map(|_| link_with_query(&path, &[("mode", Some(&mode_query))]));
+                        let next = page.continue_token.as_deref().map(|token| {
+                            link_with_query(&path, &[("mode", Some(&mode_query)), ("after", Some(token))])
+                        });
+                        view! {
+                            <DeploymentTable rows=page.items mode=mode.get_untracked() namespace=namespace.get_untracked() may_edit set_state/>
+                            <Pager label="Deployment pages" first next first_text="First page" next_text="Next page"/>
+                        }
+                        .into_any()
                     }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}

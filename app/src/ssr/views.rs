@@ -1,64 +1,90 @@
 //! The view models of pages, built from the services' reads, and the one-time hand-over of a new
 //! API token's secret to the page a plain form post returns to.
 
-use domain::{ApiToken, NamespaceName, Role};
+use domain::{ApiToken, NamespaceName, PageRequest, Role, SavepointState};
 use services::{Secret, Services};
 
 use super::{request_cookie, set_cookie};
 use crate::error::AppError;
 use crate::view_model::{
-    CreatedToken, DeploymentDetail, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow,
+    CreatedToken, DeploymentDetail, DeploymentRow, EventRow, HistoryPages, JobRow, NamespaceRow, SavepointRow, UserRow,
 };
 
-/// How much history the deployment page shows.
-const DETAIL_JOBS: usize = 20;
-const DETAIL_SAVEPOINTS: usize = 30;
+/// How much of each history the deployment page shows at once.
+const DETAIL_JOBS: u32 = 20;
+const DETAIL_SAVEPOINTS: u32 = 30;
 const DETAIL_EVENTS: u32 = 60;
+
+/// How many users and namespaces the admin page lists (the first page of each; see `user_rows`).
+const ADMIN_LIST: u32 = Services::MAX_PAGE_SIZE;
 
 /// The cookie that carries a new token's secret to the page after a plain form post.
 const NEW_TOKEN_COOKIE: &str = "console_new_token";
 
-/// A deployment with its newest jobs, savepoints and events, as the deployment page shows it.
+/// A deployment with a page of its jobs, savepoints and events (the newest, or those `history`
+/// names), as the deployment page shows it.
 pub async fn deployment_detail(
     services: &Services,
     namespace: &NamespaceName,
     id: &str,
+    history: &HistoryPages,
 ) -> Result<DeploymentDetail, AppError> {
     let deployment = services.deployment(namespace, id).await?;
-    let jobs = services.jobs(namespace, Some(id)).await?;
-    let savepoints = services.savepoints(namespace, Some(id), None).await?;
-    let events = services.events(namespace, Some(id), None, Some(DETAIL_EVENTS)).await?;
+    let jobs = services.jobs(namespace, Some(id), &PageRequest::after(DETAIL_JOBS, history.jobs.clone())).await?;
+    let savepoints_page = PageRequest::after(DETAIL_SAVEPOINTS, history.savepoints.clone());
+    let savepoints = services.savepoints(namespace, Some(id), None, &savepoints_page).await?;
+    let events_page = PageRequest::after(DETAIL_EVENTS, history.events.clone());
+    let events = services.events(namespace, Some(id), None, &events_page).await?;
+    // A savepoint under way is among the newest: look there when an older page is shown.
+    let under_way = |page: &[domain::Savepoint]| page.iter().any(|s| s.status.state == SavepointState::Started);
+    let savepoint_under_way = match history.savepoints {
+        None => under_way(&savepoints.items),
+        Some(_) => {
+            let newest = services.savepoints(namespace, Some(id), None, &PageRequest::first(DETAIL_SAVEPOINTS)).await?;
+            under_way(&newest.items)
+        }
+    };
     Ok(DeploymentDetail {
         row: DeploymentRow::from(&deployment),
         upgrade_strategy: deployment.spec.upgrade_strategy.kind.as_str().to_owned(),
         restore_strategy: deployment.spec.restore_strategy.kind.as_str().to_owned(),
         running_job: deployment.status.running.as_ref().map(|r| r.job_id.clone()),
-        jobs: jobs.iter().take(DETAIL_JOBS).map(JobRow::from).collect(),
-        savepoints: savepoints.iter().take(DETAIL_SAVEPOINTS).map(SavepointRow::from).collect(),
-        events: events.iter().map(EventRow::from).collect(),
+        jobs: jobs.items.iter().map(JobRow::from).collect(),
+        savepoints: savepoints.items.iter().map(SavepointRow::from).collect(),
+        events: events.items.iter().map(EventRow::from).collect(),
+        savepoint_under_way,
+        next: HistoryPages {
+            jobs: jobs.continue_token,
+            savepoints: savepoints.continue_token,
+            events: events.continue_token,
+        },
     })
 }
 
-/// Every user with the namespaces they belong to (for the admin page).
+/// The users with the namespaces they belong to (for the admin page): the first `ADMIN_LIST` by
+/// name; the admin page has no further pages yet.
 pub async fn user_rows(services: &Services) -> Result<Vec<UserRow>, AppError> {
     let mut rows = Vec::new();
-    for user in services.users().await? {
+    for user in services.users(&PageRequest::first(ADMIN_LIST)).await?.items {
         let memberships = services.memberships(&user).await?;
         rows.push(UserRow { name: user.name, admin: user.admin, created_at: user.created_at, memberships });
     }
     Ok(rows)
 }
 
-/// Every namespace with how many deployments and members it has, and its owners.
+/// The namespaces with how many deployments and members they have, and their owners (for the admin
+/// page): the first `ADMIN_LIST` by name, counting at most `ADMIN_LIST` deployments and members of
+/// each; the admin page has no further pages yet.
 pub async fn namespace_rows(services: &Services) -> Result<Vec<NamespaceRow>, AppError> {
     let mut rows = Vec::new();
-    for namespace in services.namespaces().await? {
+    let first = PageRequest::first(ADMIN_LIST);
+    for namespace in services.namespaces(&first).await?.items {
         let name = NamespaceName::parse(&namespace.metadata.name).map_err(|err| {
             tracing::error!(error = %err, "a stored namespace name does not parse");
             AppError::Internal
         })?;
-        let deployments = services.deployments(&name, None).await?.len();
-        let members = services.members(&name).await?;
+        let deployments = services.deployments(&name, None, None, &first).await?.items.len();
+        let members = services.members(&name, &first).await?.items;
         let owners = members.iter().filter(|m| m.role == Role::Owner).map(|m| m.user.clone()).collect();
         rows.push(NamespaceRow {
             name: namespace.metadata.name,

@@ -197,8 +197,8 @@ async fn bare_read(store: &Store, flink: &FakeFlink, id: &str, job: &JobId) {
 /// without planning or decoding the engine's record.
 async fn all_reads(store: &Store, flink: &FakeFlink, id: &str, job: &JobId) {
     store.engine_row(&namespace(), id).await.expect("engine row").expect("exists");
-    store.list_jobs(&namespace(), Some(id)).await.expect("jobs");
-    store.list_savepoints(&namespace(), Some(id), None).await.expect("savepoints");
+    store.all_jobs_of_deployment(&namespace(), id).await.expect("jobs");
+    store.all_savepoints_of_deployment(&namespace(), id).await.expect("savepoints");
     FlinkCluster::job_state(flink, job).await.expect("state").expect("known");
     FlinkCluster::checkpoints(flink, job).await.expect("checkpoints");
 }
@@ -244,7 +244,7 @@ async fn history(store: &Store, engine: &Arc<Engine>, ids: &Arc<Vec<String>>) {
     );
     let started = Instant::now();
     for id in &ids[..HISTORY_DEPLOYMENTS] {
-        let jobs = store.list_jobs(&namespace(), Some(id)).await.expect("jobs");
+        let jobs = store.all_jobs_of_deployment(&namespace(), id).await.expect("jobs");
         let running = jobs.first().expect("the running job").clone();
         for k in 0..HISTORY {
             let at = format!("2025-01-01T00:{:02}:{:02}Z", k / 60, k % 60);
@@ -385,7 +385,7 @@ async fn main() {
         passes as f64 / started.as_secs_f64(),
         failures.describe()
     );
-    let running = store.list_deployments(&namespace(), None).await.expect("list");
+    let running = store.all_deployments_of_namespace(&namespace()).await.expect("list");
     let running = running.iter().filter(|d| d.status.state == DeploymentState::Running).count();
     println!("        {running} deployments RUNNING, {} Flink jobs running", flink.active_jobs().len());
     let (rss, hwm) = memory();

@@ -73,7 +73,7 @@ pub async fn savepoint_request(store: &Store, deployment: &Deployment, now: &str
     let namespace = NamespaceName::parse(&deployment.metadata.namespace)
         .map_err(|err| RequestError::NotPossible(format!("namespace {:?}: {err}", deployment.metadata.namespace)))?;
     let under_way = store
-        .list_savepoints(&namespace, Some(&deployment.metadata.id), None)
+        .all_savepoints_of_deployment(&namespace, &deployment.metadata.id)
         .await?
         .into_iter()
         .any(|s| s.status.state == SavepointState::Started);

@@ -553,7 +553,7 @@ async fn job_creation_stops_after_max_job_creation_attempts_with_an_event_each()
     let failure = deployment.status.failure.expect("a failure");
     assert_eq!(failure.reason, "TooManyFailedJobCreationAttempts");
     assert!(failure.message.contains("NoResourceAvailableException"), "Flink's reason: {}", failure.message);
-    let events = h.store.list_events(&namespace(), Some(&h.id), None, None).await.expect("events");
+    let events = h.store.all_events_of_deployment(&namespace(), &h.id).await.expect("events");
     let failed: Vec<&str> = events
         .iter()
         .filter(|e| e.metadata.name == EventName::FailedCreatingANewJob)

@@ -80,7 +80,7 @@ fn roles_above(role: Role) -> Vec<Role> {
 impl Services {
     /// The newest `AUDIT_PAGE` lines of the audit log: of one namespace, or of the whole console.
     pub async fn audit_log(&self, namespace: Option<&NamespaceName>) -> Result<Vec<AuditEntry>, ServiceError> {
-        Ok(self.store.list_audit(namespace, AUDIT_PAGE).await?)
+        Ok(self.store.list_audit(namespace, &storage::Page::first(AUDIT_PAGE)).await?.items)
     }
 
     /// Creates a user who can sign in (admins only).

@@ -279,7 +279,7 @@ impl Services {
         namespace: &NamespaceName,
         mut spec: DeploymentSpec,
     ) -> Result<DeploymentSpec, ServiceError> {
-        let targets = self.store.list_deployment_targets(namespace).await?;
+        let targets = self.store.all_deployment_targets_of_namespace(namespace).await?;
         let known: Vec<&str> = targets.iter().map(|t| t.metadata.name.as_str()).collect();
         let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
         let by_id = spec.extra.get("deploymentTargetId").filter(|id| !id.is_null()).cloned();

@@ -56,6 +56,7 @@ impl From<storage::StorageError> for ServiceError {
         match err {
             AlreadyExists { .. } | Conflict { .. } => Self::Conflict(err.to_string()),
             NoSuchNamespace(name) => Self::NotFound(format!("namespace {name}")),
+            WrongCursor => crate::reads::bad_token(),
             Database(_) | Migration(_) | CorruptDocument(_) => {
                 tracing::error!(error = %err, "storage failed");
                 Self::Internal

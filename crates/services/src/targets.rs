@@ -43,7 +43,7 @@ impl Services {
                 draft.name.as_str()
             )));
         }
-        let count = self.store.list_deployment_targets(namespace).await?.len();
+        let count = self.store.all_deployment_targets_of_namespace(namespace).await?.len();
         if count >= MAX_TARGETS {
             return Err(ServiceError::Conflict(format!(
                 "namespace {namespace} has {count} deployment targets, the most it may have; delete one first"
@@ -92,7 +92,7 @@ impl Services {
         let target = self.deployment_target(namespace, name).await?;
         let users: Vec<String> = self
             .store
-            .list_deployments(namespace, None)
+            .all_deployments_of_namespace(namespace)
             .await?
             .into_iter()
             .filter(|d| d.spec.deployment_target_name.as_deref() == Some(name))

@@ -2,12 +2,13 @@
 //! tokens and the append-only audit log. No secret is stored: the server hashes passwords, session
 //! cookies and API tokens, and only those hashes reach this module.
 //!
-//! Lists by name are sorted here rather than by the database, so that both backends order them
-//! the same whatever PostgreSQL's collation.
+//! Lists by name compare names byte by byte on both backends (see `page`), so that both order
+//! them the same whatever PostgreSQL's collation.
 
 use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 
-use crate::{is_unique_violation, sortable_time, StorageError, Store, Tx};
+use crate::page::{Listing, Order};
+use crate::{is_unique_violation, sortable_time, Cursor, Page, Paged, StorageError, Store, Tx};
 
 /// The columns of a user, in the order `USER_COLUMNS` selects them.
 type UserRow = (String, String, i64, String, i64);
@@ -65,13 +66,11 @@ impl Store {
         Ok(row.map(user_from_row))
     }
 
-    /// Every user, by name.
-    pub async fn list_users(&self) -> Result<Vec<User>, StorageError> {
-        let rows: Vec<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users")).fetch_all(&self.pool).await?;
-        let mut users: Vec<User> = rows.into_iter().map(user_from_row).collect();
-        users.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(users)
+    /// One page of the users, by name.
+    pub async fn list_users(&self, page: &Page) -> Result<Paged<User>, StorageError> {
+        let select = format!("SELECT {USER_COLUMNS} FROM users");
+        let listing = Listing { select: &select, filters: &[], order: Order::ByName("users.name") };
+        self.page_of(listing, page, |row: UserRow| Ok(user_from_row(row)), |user| Cursor::Name(user.name.clone())).await
     }
 
     /// How many users are system admins.
@@ -150,23 +149,25 @@ impl Store {
 
     // Memberships.
 
-    /// The members of a namespace with their roles, by user name.
-    pub async fn members(&self, namespace: &NamespaceName) -> Result<Vec<(User, Role)>, StorageError> {
-        let rows: Vec<(String, String, i64, String, i64, String)> = sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS}, memberships.role FROM memberships JOIN users ON users.id = memberships.user_id
-             WHERE memberships.namespace = $1"
-        ))
-        .bind(namespace.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut members = rows
-            .into_iter()
-            .map(|(id, name, admin, created_at, must_change, role)| {
+    /// One page of the members of a namespace with their roles, by user name.
+    pub async fn members(&self, namespace: &NamespaceName, page: &Page) -> Result<Paged<(User, Role)>, StorageError> {
+        let select = format!(
+            "SELECT {USER_COLUMNS}, memberships.role FROM memberships JOIN users ON users.id = memberships.user_id"
+        );
+        let listing = Listing {
+            select: &select,
+            filters: &[("memberships.namespace", Some(namespace.as_str()))],
+            order: Order::ByName("users.name"),
+        };
+        self.page_of(
+            listing,
+            page,
+            |(id, name, admin, created_at, must_change, role): (String, String, i64, String, i64, String)| {
                 Ok((user_from_row((id, name, admin, created_at, must_change)), role_from_column(&role)?))
-            })
-            .collect::<Result<Vec<_>, StorageError>>()?;
-        members.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
-        Ok(members)
+            },
+            |(user, _)| Cursor::Name(user.name.clone()),
+        )
+        .await
     }
 
     /// In one read, what authorising a request in a namespace needs: whether the namespace exists,
@@ -225,42 +226,42 @@ impl Store {
         row.map(token_from_row).transpose()
     }
 
-    /// The API tokens of a namespace, revoked ones included, newest first.
-    pub async fn list_api_tokens(&self, namespace: &NamespaceName) -> Result<Vec<ApiToken>, StorageError> {
-        let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 ORDER BY created_order DESC, id DESC"
-        ))
-        .bind(namespace.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter().map(token_from_row).collect()
+    /// One page of the API tokens of a namespace, revoked ones included, newest first.
+    pub async fn list_api_tokens(
+        &self,
+        namespace: &NamespaceName,
+        page: &Page,
+    ) -> Result<Paged<ApiToken>, StorageError> {
+        let select = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens");
+        let listing = Listing {
+            select: &select,
+            filters: &[("namespace", Some(namespace.as_str()))],
+            order: Order::NewestFirst { time: "created_order", id: "id" },
+        };
+        self.page_of(listing, page, token_from_row, |token| Cursor::newest(&token.created_at, &token.id)).await
     }
 
     // The audit log.
 
-    /// The newest `limit` entries of the audit log, newest first: of one namespace, or with `None`
-    /// of all of them and the system-wide ones.
+    /// One page of the audit log, newest first: of one namespace, or with `None` of all of them and
+    /// the system-wide ones.
     pub async fn list_audit(
         &self,
         namespace: Option<&NamespaceName>,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, StorageError> {
-        let rows: Vec<(String,)> = match namespace {
-            Some(namespace) => {
-                sqlx::query_as(&format!(
-                    "SELECT document FROM audit_log WHERE namespace = $1 ORDER BY at DESC, id DESC LIMIT {limit}"
-                ))
-                .bind(namespace.as_str())
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query_as(&format!("SELECT document FROM audit_log ORDER BY at DESC, id DESC LIMIT {limit}"))
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+        page: &Page,
+    ) -> Result<Paged<AuditEntry>, StorageError> {
+        let listing = Listing {
+            select: "SELECT document FROM audit_log",
+            filters: &[("namespace", namespace.map(NamespaceName::as_str))],
+            order: Order::NewestFirst { time: "at", id: "id" },
         };
-        rows.iter().map(|(document,)| Ok(serde_json::from_str(document)?)).collect()
+        self.page_of(
+            listing,
+            page,
+            |(document,): (String,)| Ok(serde_json::from_str(&document)?),
+            |entry: &AuditEntry| Cursor::newest(&entry.at, &entry.id),
+        )
+        .await
     }
 }
 
@@ -625,7 +626,7 @@ mod tests {
         assert_eq!(store.user_by_name("Carol").await.expect("by name"), None, "names are case-sensitive");
         assert_eq!(store.user(&alice.id).await.expect("by id"), Some(alice.clone()));
         assert_eq!(store.user("no-such-id").await.expect("by id"), None);
-        let all = store.list_users().await.expect("list");
+        let all = store.list_users(&crate::Page::first(100)).await.expect("list").items;
         assert_eq!(names(&all), ["alice", "bob", "carol"]);
         assert_eq!(all, [alice, bob, carol], "users are stored whole, admin flag included");
     }
@@ -703,7 +704,10 @@ mod tests {
         assert_eq!(store.memberships(&alice.id).await.expect("memberships"), []);
         assert_eq!(store.role_of(&namespace("default"), &alice.id).await.expect("role"), None);
         assert_eq!(store.session_user("s-bob", now).await.expect("session"), Some(bob.clone()), "others keep theirs");
-        assert_eq!(store.members(&namespace("default")).await.expect("members"), [(bob, Role::Viewer)]);
+        assert_eq!(
+            store.members(&namespace("default"), &crate::Page::first(100)).await.expect("members").items,
+            [(bob, Role::Viewer)]
+        );
         assert!(!store.delete_user(&alice.id).await.expect("delete again"), "nothing left to delete");
         store.create_user(&user("alice", false), "h").await.expect("the name is free again");
     }
@@ -789,7 +793,11 @@ mod tests {
         assert_eq!(store.role_of(&default, &alice.id).await.expect("role"), Some(Role::Viewer));
         store.set_member(&default, &alice.id, Role::Owner).await.expect("promote");
         assert_eq!(store.role_of(&default, &alice.id).await.expect("role"), Some(Role::Owner));
-        assert_eq!(store.members(&default).await.expect("members"), [(alice.clone(), Role::Owner)], "one row");
+        assert_eq!(
+            store.members(&default, &crate::Page::first(100)).await.expect("members").items,
+            [(alice.clone(), Role::Owner)],
+            "one row"
+        );
         assert_eq!(store.memberships(&alice.id).await.expect("memberships"), [("default".to_owned(), Role::Owner)]);
     }
 
@@ -806,7 +814,7 @@ mod tests {
         store.set_member(&namespace("team-b"), &zoe.id, Role::Viewer).await.expect("member");
         store.set_member(&namespace("solo"), &zoe.id, Role::Owner).await.expect("member");
 
-        let members = store.members(&team_a).await.expect("members");
+        let members = store.members(&team_a, &crate::Page::first(100)).await.expect("members").items;
         assert_eq!(members, [(adam, Role::Owner), (mia, Role::Viewer), (zoe.clone(), Role::Editor)]);
         assert_eq!(
             store.memberships(&zoe.id).await.expect("memberships"),
@@ -816,7 +824,7 @@ mod tests {
                 ("team-b".to_owned(), Role::Viewer)
             ]
         );
-        assert_eq!(store.members(&namespace("other")).await.expect("members"), []);
+        assert_eq!(store.members(&namespace("other"), &crate::Page::first(100)).await.expect("members").items, []);
         assert_eq!(store.role_of(&namespace("solo"), "no-such-id").await.expect("role"), None);
     }
 
@@ -840,7 +848,7 @@ mod tests {
         assert!(matches!(&err, StorageError::NoSuchNamespace(name) if name == "nowhere"), "{err}");
         let err = store.set_member(&namespace("default"), "no-such-id", Role::Viewer).await.expect_err("no user");
         assert!(matches!(&err, StorageError::Conflict { kind: "user", .. }), "{err}");
-        assert_eq!(store.members(&namespace("default")).await.expect("members"), []);
+        assert_eq!(store.members(&namespace("default"), &crate::Page::first(100)).await.expect("members").items, []);
     }
 
     // API tokens.
@@ -859,9 +867,9 @@ mod tests {
         assert_eq!(store.api_token_by_hash("h-oldest").await.expect("by hash"), Some(oldest.clone()));
         assert_eq!(store.api_token_by_hash("h-x").await.expect("by hash"), Some(elsewhere));
         assert_eq!(store.api_token_by_hash("no-such-hash").await.expect("by hash"), None);
-        let listed = store.list_api_tokens(&namespace("default")).await.expect("list");
+        let listed = store.list_api_tokens(&namespace("default"), &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(listed, [newest, middle, oldest], "stored whole, newest first, one namespace only");
-        assert_eq!(store.list_api_tokens(&namespace("empty")).await.expect("list"), []);
+        assert_eq!(store.list_api_tokens(&namespace("empty"), &crate::Page::first(100)).await.expect("list").items, []);
     }
 
     #[tokio::test]
@@ -880,7 +888,10 @@ mod tests {
             .create_api_token(&token("other", "ci", Role::Viewer, "2024-05-01T11:00:00Z"), "h2")
             .await
             .expect("the same name in another namespace");
-        assert_eq!(store.list_api_tokens(&namespace("default")).await.expect("list").len(), 1);
+        assert_eq!(
+            store.list_api_tokens(&namespace("default"), &crate::Page::first(100)).await.expect("list").items.len(),
+            1
+        );
     }
 
     #[tokio::test]
@@ -917,7 +928,7 @@ mod tests {
             "the first revocation's time stays"
         );
         assert_eq!(store.api_token_by_hash("h-ci").await.expect("by hash"), Some(revoked.clone()));
-        assert_eq!(store.list_api_tokens(&default).await.expect("list"), [revoked]);
+        assert_eq!(store.list_api_tokens(&default, &crate::Page::first(100)).await.expect("list").items, [revoked]);
     }
 
     // The audit log.
@@ -939,18 +950,22 @@ mod tests {
             store.append_audit(entry).await.expect("append");
         }
 
-        let default = store.list_audit(Some(&namespace("default")), 100).await.expect("list");
+        let default =
+            store.list_audit(Some(&namespace("default")), &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(actions(&default), ["delete", "update", "create"]);
         assert_eq!(default[1], update, "stored whole, before and after included");
         assert_eq!(
-            actions(&store.list_audit(Some(&namespace("default")), 2).await.expect("list")),
+            actions(&store.list_audit(Some(&namespace("default")), &crate::Page::first(2)).await.expect("list").items),
             ["delete", "update"]
         );
-        let all = store.list_audit(None, 100).await.expect("list");
+        let all = store.list_audit(None, &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(actions(&all), ["delete", "start", "create-user", "update", "create"], "system-wide ones included");
         assert_eq!(all[2].namespace, None);
-        assert_eq!(actions(&store.list_audit(None, 1).await.expect("list")), ["delete"]);
-        assert_eq!(store.list_audit(Some(&namespace("empty")), 100).await.expect("list"), []);
+        assert_eq!(actions(&store.list_audit(None, &crate::Page::first(1)).await.expect("list").items), ["delete"]);
+        assert_eq!(
+            store.list_audit(Some(&namespace("empty")), &crate::Page::first(100)).await.expect("list").items,
+            []
+        );
 
         let err = store.append_audit(&entries[0]).await.expect_err("same id");
         assert!(matches!(&err, StorageError::AlreadyExists { kind: "audit entry", .. }), "{err}");

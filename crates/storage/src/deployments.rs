@@ -2,7 +2,8 @@
 
 use domain::{Deployment, DeploymentStatus, ExecutionMode, NamespaceName};
 
-use crate::{StorageError, Store, Tx};
+use crate::page::{Listing, Order};
+use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
 
 /// A deployment as the engine reads it: the resource (status included), the engine's own record
 /// (opaque JSON, absent until the engine first writes), and the version both are written under.
@@ -47,30 +48,38 @@ fn with_engine_status(document: &str, status: Option<&str>) -> Result<Deployment
 }
 
 impl Store {
-    /// The deployments of a namespace, by name, optionally only streaming or batch ones.
+    /// One page of the deployments of a namespace, by name, optionally only streaming or batch ones.
     pub async fn list_deployments(
         &self,
         namespace: &NamespaceName,
         mode: Option<ExecutionMode>,
-    ) -> Result<Vec<Deployment>, StorageError> {
-        let rows: Vec<(String, Option<String>)> = match mode {
-            Some(mode) => {
-                sqlx::query_as(
-                    "SELECT document, status FROM deployments WHERE namespace = $1 AND execution_mode = $2
-                     ORDER BY name",
-                )
-                .bind(namespace.as_str())
-                .bind(mode.as_str())
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query_as("SELECT document, status FROM deployments WHERE namespace = $1 ORDER BY name")
-                    .bind(namespace.as_str())
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+        page: &Page,
+    ) -> Result<Paged<Deployment>, StorageError> {
+        let listing = Listing {
+            select: "SELECT document, status FROM deployments",
+            filters: &[("namespace", Some(namespace.as_str())), ("execution_mode", mode.map(|mode| mode.as_str()))],
+            order: Order::ByName("name"),
         };
+        self.page_of(
+            listing,
+            page,
+            |(document, status): (String, Option<String>)| with_engine_status(&document, status.as_deref()),
+            |deployment| Cursor::Name(deployment.metadata.name.clone()),
+        )
+        .await
+    }
+
+    /// Every deployment of a namespace, by name (unpaged: for the services' checks across a
+    /// namespace and for benchmarks, never for a list a client asked for).
+    pub async fn all_deployments_of_namespace(
+        &self,
+        namespace: &NamespaceName,
+    ) -> Result<Vec<Deployment>, StorageError> {
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT document, status FROM deployments WHERE namespace = $1 ORDER BY name")
+                .bind(namespace.as_str())
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(|(document, status)| with_engine_status(document, status.as_deref())).collect()
     }
 
@@ -279,16 +288,51 @@ mod tests {
         store.insert_deployment(&deployment("other", "elsewhere", ExecutionMode::Streaming)).await.expect("insert");
 
         let default = NamespaceName::parse("default").expect("name");
-        let all = store.list_deployments(&default, None).await.expect("list");
+        let all = store.list_deployments(&default, None, &crate::Page::first(100)).await.expect("list").items;
         let names: Vec<_> = all.iter().map(|d| d.metadata.name.as_str()).collect();
         assert_eq!(names, ["a-batch", "b-stream"]);
-        let streaming = store.list_deployments(&default, Some(ExecutionMode::Streaming)).await.expect("list");
+        let streaming = store
+            .list_deployments(&default, Some(ExecutionMode::Streaming), &crate::Page::first(100))
+            .await
+            .expect("list")
+            .items;
         assert_eq!(streaming.len(), 1);
         assert_eq!(streaming[0].metadata.name, "b-stream");
         let id = &streaming[0].metadata.id;
         assert_eq!(store.get_deployment(&default, id).await.expect("get").as_ref(), Some(&streaming[0]));
         let other = NamespaceName::parse("other").expect("name");
         assert_eq!(store.get_deployment(&other, id).await.expect("get"), None, "ids are looked up within a namespace");
+    }
+
+    #[tokio::test]
+    async fn deployments_are_paged_by_name_byte_by_byte_within_a_mode() {
+        let (store, _dir) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        for name in ["c", "ab", "b", "a-b"] {
+            store.insert_deployment(&deployment("default", name, ExecutionMode::Streaming)).await.expect("insert");
+        }
+        store.insert_deployment(&deployment("default", "aa", ExecutionMode::Batch)).await.expect("insert");
+        let names = |paged: &crate::Paged<Deployment>| -> Vec<String> {
+            paged.items.iter().map(|d| d.metadata.name.clone()).collect()
+        };
+        let streaming = Some(ExecutionMode::Streaming);
+        let first = store.list_deployments(&default, streaming, &crate::Page::first(2)).await.expect("page");
+        assert_eq!(names(&first), ["a-b", "ab"], "`-` sorts before letters on both backends");
+        assert_eq!(first.next, Some(crate::Cursor::Name("ab".into())));
+        let second = crate::Page { limit: 2, after: first.next.clone() };
+        let second = store.list_deployments(&default, streaming, &second).await.expect("page");
+        assert_eq!((names(&second), second.next), (vec!["b".to_owned(), "c".to_owned()], None));
+        let all = store.list_deployments(&default, None, &crate::Page::first(3)).await.expect("page");
+        assert_eq!(names(&all), ["a-b", "aa", "ab"], "without a mode, every deployment");
+        let past_the_end = crate::Page { limit: 2, after: Some(crate::Cursor::Name("z".into())) };
+        let empty = store.list_deployments(&default, None, &past_the_end).await.expect("page");
+        assert_eq!((empty.items.len(), empty.next), (0, None));
+        let wrong = crate::Page { limit: 2, after: Some(crate::Cursor::newest("2024-05-01T10:00:00Z", "x")) };
+        let err = store.list_deployments(&default, None, &wrong).await.expect_err("a time cursor");
+        assert!(matches!(err, crate::StorageError::WrongCursor), "{err}");
+        let every = store.all_deployments_of_namespace(&default).await.expect("all");
+        assert_eq!(every.len(), 5);
     }
 
     #[tokio::test]
@@ -302,7 +346,11 @@ mod tests {
             .await
             .expect_err("duplicate name");
         assert!(matches!(err, crate::StorageError::AlreadyExists { .. }), "{err}");
-        let kept = store.list_deployments(&NamespaceName::parse("default").expect("name"), None).await.expect("list");
+        let kept = store
+            .list_deployments(&NamespaceName::parse("default").expect("name"), None, &crate::Page::first(100))
+            .await
+            .expect("list")
+            .items;
         assert_eq!(kept, vec![first]);
     }
 
@@ -324,7 +372,11 @@ mod tests {
         assert!(matches!(err, crate::StorageError::Conflict { .. }), "{err}");
         let stored = store.get_deployment(&default, &original.metadata.id).await.expect("get");
         assert_eq!(stored, Some(first.clone()));
-        let listed = store.list_deployments(&default, Some(ExecutionMode::Streaming)).await.expect("list");
+        let listed = store
+            .list_deployments(&default, Some(ExecutionMode::Streaming), &crate::Page::first(100))
+            .await
+            .expect("list")
+            .items;
         assert_eq!(listed, vec![first.clone()]);
 
         let other = deployment("default", "taken", ExecutionMode::Batch);

@@ -14,4 +14,7 @@ pub enum StorageError {
     Conflict { kind: &'static str, name: String },
     #[error("namespace {0:?} does not exist")]
     NoSuchNamespace(String),
+    /// A page asked to start after a cursor of another list's order.
+    #[error("the cursor is not a position in this list")]
+    WrongCursor,
 }

@@ -3,22 +3,31 @@
 use domain::{Event, NamespaceName};
 
 use crate::{is_unique_violation, sortable_time};
-use crate::{StorageError, Store};
+use crate::{Cursor, Page, Paged, StorageError, Store};
 
 impl Store {
-    /// The events of a namespace, of one deployment and one job if given, newest first, at most
-    /// `limit` of them.
+    /// One page of the events of a namespace, of one deployment and one job if given, newest first.
     pub async fn list_events(
         &self,
         namespace: &NamespaceName,
         deployment_id: Option<&str>,
         job_id: Option<&str>,
-        limit: Option<u32>,
+        page: &Page,
+    ) -> Result<Paged<Event>, StorageError> {
+        let filters = [("deployment_id", deployment_id), ("job_id", job_id)];
+        self.newest_first("events", namespace, &filters, page, |event: &Event| {
+            Cursor::newest(&event.metadata.created_at, &event.metadata.id)
+        })
+        .await
+    }
+
+    /// Every event of one deployment, newest first (unpaged: for the engine's tests and tools).
+    pub async fn all_events_of_deployment(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
     ) -> Result<Vec<Event>, StorageError> {
-        let documents = self
-            .newest_first("events", namespace, &[("deployment_id", deployment_id), ("job_id", job_id)], limit)
-            .await?;
-        documents.iter().map(|document| Ok(serde_json::from_str(document)?)).collect()
+        self.all_of_deployment("events", namespace, deployment_id).await
     }
 
     /// Appends an event to its deployment's log; its id must be free.
@@ -90,19 +99,78 @@ mod tests {
         for event in &log {
             store.append_event(event).await.expect("append");
         }
-        let of_d1 = store.list_events(&default, Some("d1"), None, None).await.expect("list");
+        let of_d1 = store.list_events(&default, Some("d1"), None, &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(
             names(&of_d1),
             [EventName::JobSuccessfullyStarted, EventName::CreatingANewJob, EventName::StateTransitionIsNeeded]
         );
         assert_eq!(of_d1[0], log[3], "the document is stored whole");
-        let of_j1 = store.list_events(&default, Some("d1"), Some("j1"), None).await.expect("list");
+        let of_j1 =
+            store.list_events(&default, Some("d1"), Some("j1"), &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(names(&of_j1), [EventName::JobSuccessfullyStarted, EventName::CreatingANewJob]);
-        let latest = store.list_events(&default, None, None, Some(2)).await.expect("list");
+        let latest = store.list_events(&default, None, None, &crate::Page::first(2)).await.expect("list").items;
         assert_eq!(latest, [log[3].clone(), log[2].clone()]);
-        assert_eq!(store.list_events(&other, None, None, None).await.expect("list"), [log[4].clone()]);
+        assert_eq!(
+            store.list_events(&other, None, None, &crate::Page::first(100)).await.expect("list").items,
+            [log[4].clone()]
+        );
         let err = store.append_event(&log[0]).await.expect_err("same id");
         assert!(matches!(err, crate::StorageError::AlreadyExists { kind: "event", .. }), "{err}");
+    }
+
+    /// Reads every page of a deployment's events `limit` at a time; the sizes of the pages too.
+    async fn page_through(
+        store: &crate::Store,
+        namespace: &NamespaceName,
+        deployment_id: &str,
+        limit: u32,
+    ) -> (Vec<Event>, Vec<usize>) {
+        let (mut all, mut sizes) = (Vec::new(), Vec::new());
+        let mut page = crate::Page::first(limit);
+        loop {
+            let paged = store.list_events(namespace, Some(deployment_id), None, &page).await.expect("page");
+            sizes.push(paged.items.len());
+            all.extend(paged.items);
+            match paged.next {
+                Some(cursor) => page.after = Some(cursor),
+                None => return (all, sizes),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn events_are_paged_newest_first_within_their_filters_to_the_last_page() {
+        let (store, _db) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        // Three at the same instant: the id breaks the tie, on every page alike.
+        let times = ["2024-05-01T10:00:00Z", "2024-05-01T10:00:01Z", "2024-05-01T10:00:01Z", "2024-05-01T10:00:01Z"];
+        for (i, at) in times.iter().chain(["2024-05-01T11:00:00+02:00"].iter()).enumerate() {
+            store.append_event(&event("default", "d1", None, EventName::GeneralFailure, at)).await.expect("append");
+            if i % 2 == 0 {
+                store.append_event(&event("default", "d2", None, EventName::GeneralFailure, at)).await.expect("append");
+            }
+        }
+        let whole = store.list_events(&default, Some("d1"), None, &crate::Page::first(100)).await.expect("list");
+        assert_eq!((whole.items.len(), &whole.next), (5, &None));
+        for limit in 1..=5 {
+            let (paged, sizes) = page_through(&store, &default, "d1", limit).await;
+            assert_eq!(paged, whole.items, "limit {limit}: the same rows in the same order");
+            assert!(sizes.iter().all(|size| *size <= limit as usize), "limit {limit}: {sizes:?}");
+        }
+        let (_, sizes) = page_through(&store, &default, "d1", 2).await;
+        assert_eq!(sizes, [2, 2, 1], "the last page is short and says nothing follows");
+        let (_, sizes) = page_through(&store, &default, "d1", 5).await;
+        assert_eq!(sizes, [5], "a page exactly as long as the rest says nothing follows");
+        let (of_d2, _) = page_through(&store, &default, "d2", 1).await;
+        assert_eq!(of_d2.len(), 3, "the filter holds on every page");
+        assert!(of_d2.iter().all(|event| event.metadata.deployment_id == "d2"));
+
+        let none = store.list_events(&default, Some("d3"), None, &crate::Page::first(10)).await.expect("empty");
+        assert_eq!((none.items, none.next), (vec![], None), "an empty list is one empty page");
+        let wrong = crate::Page { limit: 2, after: Some(crate::Cursor::Name("d1".into())) };
+        let err = store.list_events(&default, None, None, &wrong).await.expect_err("a cursor by name");
+        assert!(matches!(err, crate::StorageError::WrongCursor), "{err}");
     }
 
     #[tokio::test]

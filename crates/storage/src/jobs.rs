@@ -1,20 +1,31 @@
 //! Job rows: the whole resource as a JSON document plus the columns we filter on, with at most one
-//! job per deployment that has not ended (enforced by the database). Also what the history tables
-//! (jobs, savepoints, events) share: newest-first lists and their sortable time.
+//! job per deployment that has not ended (enforced by the database).
 
 use domain::{Job, NamespaceName};
 
-use crate::{is_unique_violation, sortable_time, StorageError, Store};
+use crate::{is_unique_violation, sortable_time, Cursor, Page, Paged, StorageError, Store};
 
 impl Store {
-    /// The jobs of a namespace, of one deployment if given, newest first.
+    /// One page of the jobs of a namespace, of one deployment if given, newest first.
     pub async fn list_jobs(
         &self,
         namespace: &NamespaceName,
         deployment_id: Option<&str>,
+        page: &Page,
+    ) -> Result<Paged<Job>, StorageError> {
+        self.newest_first("jobs", namespace, &[("deployment_id", deployment_id)], page, |job: &Job| {
+            Cursor::newest(&job.metadata.created_at, &job.metadata.id)
+        })
+        .await
+    }
+
+    /// Every job of one deployment, newest first (unpaged: for the engine and its tests).
+    pub async fn all_jobs_of_deployment(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
     ) -> Result<Vec<Job>, StorageError> {
-        let documents = self.newest_first("jobs", namespace, &[("deployment_id", deployment_id)], None).await?;
-        documents.iter().map(|document| Ok(serde_json::from_str(document)?)).collect()
+        self.all_of_deployment("jobs", namespace, deployment_id).await
     }
 
     /// The job of a deployment that has not ended, if any (the database allows at most one).
@@ -199,12 +210,12 @@ mod tests {
             store.insert_job(job).await.expect("insert");
         }
         let default = namespace("default");
-        let all = store.list_jobs(&default, None).await.expect("list");
+        let all = store.list_jobs(&default, None, &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(ids(&all), [&newest.metadata.id, &middle.metadata.id, &oldest.metadata.id]);
         assert_eq!(all[1], middle, "the document is stored whole");
-        let of_d1 = store.list_jobs(&default, Some("d1")).await.expect("list");
+        let of_d1 = store.list_jobs(&default, Some("d1"), &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(ids(&of_d1), [&newest.metadata.id, &oldest.metadata.id]);
-        assert_eq!(store.list_jobs(&default, Some("d3")).await.expect("list"), []);
+        assert_eq!(store.list_jobs(&default, Some("d3"), &crate::Page::first(100)).await.expect("list").items, []);
 
         assert_eq!(store.get_job(&default, &oldest.metadata.id).await.expect("get"), Some(oldest.clone()));
         let other = namespace("other");

@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod events;
 mod jobs;
+mod page;
 mod savepoints;
 mod settings;
 mod targets;
@@ -23,6 +24,7 @@ use sqlx::AnyPool;
 pub use deployments::EngineRow;
 pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
+pub use page::{Cursor, Page, Paged};
 pub use tx::Tx;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -31,6 +33,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// PostgreSQL rather than SQLite (the few statements that differ ask).
+    is_postgres: bool,
 }
 
 impl Store {
@@ -58,7 +62,7 @@ impl Store {
             sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
         }
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, is_postgres: !is_sqlite })
     }
 
     // What the resource tables share (`table` is always one of ours, never input).
@@ -76,33 +80,41 @@ impl Store {
         }
     }
 
-    /// The JSON documents of `table` in a namespace whose columns equal the given values (filters
-    /// without a value are left out), newest first (by creation time, then id), at most `limit`.
-    pub(crate) async fn newest_first(
+    /// One page of the JSON documents of `table` in a namespace whose columns equal the given values
+    /// (filters without a value are left out), newest first (by creation time, then id).
+    pub(crate) async fn newest_first<T: serde::de::DeserializeOwned>(
         &self,
         table: &'static str,
         namespace: &domain::NamespaceName,
         filters: &[(&'static str, Option<&str>)],
-        limit: Option<u32>,
-    ) -> Result<Vec<String>, StorageError> {
-        let mut sql = format!("SELECT document FROM {table} WHERE namespace = $1");
-        let mut values = vec![namespace.as_str()];
-        for (column, value) in filters {
-            if let Some(value) = value {
-                values.push(value);
-                sql.push_str(&format!(" AND {column} = ${}", values.len()));
-            }
-        }
-        sql.push_str(" ORDER BY created_at DESC, id DESC");
-        if let Some(limit) = limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let mut query = sqlx::query_as::<_, (String,)>(&sql);
-        for value in values {
-            query = query.bind(value);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|(document,)| document).collect())
+        page: &Page,
+        key: impl Fn(&T) -> Cursor,
+    ) -> Result<Paged<T>, StorageError> {
+        let select = format!("SELECT document FROM {table}");
+        let mut all_filters = vec![("namespace", Some(namespace.as_str()))];
+        all_filters.extend_from_slice(filters);
+        let listing = page::Listing {
+            select: &select,
+            filters: &all_filters,
+            order: page::Order::NewestFirst { time: "created_at", id: "id" },
+        };
+        self.page_of(listing, page, |(document,): (String,)| Ok(serde_json::from_str(&document)?), key).await
+    }
+
+    /// Every JSON document of `table` of one deployment, newest first: for the engine and tests,
+    /// never for a list a client asked for.
+    pub(crate) async fn all_of_deployment<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        namespace: &domain::NamespaceName,
+        deployment_id: &str,
+    ) -> Result<Vec<T>, StorageError> {
+        let sql = format!(
+            "SELECT document FROM {table} WHERE namespace = $1 AND deployment_id = $2 ORDER BY created_at DESC, id DESC"
+        );
+        let rows: Vec<(String,)> =
+            sqlx::query_as(&sql).bind(namespace.as_str()).bind(deployment_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|(document,)| Ok(serde_json::from_str(document)?)).collect()
     }
 
     /// The resource of `table` with `id` in a namespace, read from its JSON document.
@@ -124,11 +136,29 @@ impl Store {
         Ok(())
     }
 
-    /// Every namespace, by name.
-    pub async fn list_namespaces(&self) -> Result<Vec<domain::Namespace>, StorageError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, created_at FROM namespaces ORDER BY name").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|(name, created_at)| domain::Namespace::new(name, created_at)).collect())
+    /// One page of the namespaces, by name.
+    pub async fn list_namespaces(&self, page: &Page) -> Result<Paged<domain::Namespace>, StorageError> {
+        let listing = page::Listing {
+            select: "SELECT name, created_at FROM namespaces",
+            filters: &[],
+            order: page::Order::ByName("name"),
+        };
+        self.page_of(
+            listing,
+            page,
+            |(name, created_at): (String, String)| Ok(domain::Namespace::new(&name, &created_at)),
+            |namespace| Cursor::Name(namespace.metadata.name.clone()),
+        )
+        .await
+    }
+
+    /// The namespace called `name`, if it exists.
+    pub async fn namespace(&self, name: &domain::NamespaceName) -> Result<Option<domain::Namespace>, StorageError> {
+        let row: Option<(String, String)> = sqlx::query_as("SELECT name, created_at FROM namespaces WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(name, created_at)| domain::Namespace::new(&name, &created_at)))
     }
 
     pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {

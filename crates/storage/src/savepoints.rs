@@ -3,20 +3,32 @@
 use domain::{NamespaceName, Savepoint};
 
 use crate::{is_unique_violation, sortable_time};
-use crate::{StorageError, Store, Tx};
+use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
 
 impl Store {
-    /// The savepoints of a namespace, of one deployment and one job if given, newest first.
+    /// One page of the savepoints of a namespace, of one deployment and one job if given, newest
+    /// first.
     pub async fn list_savepoints(
         &self,
         namespace: &NamespaceName,
         deployment_id: Option<&str>,
         job_id: Option<&str>,
+        page: &Page,
+    ) -> Result<Paged<Savepoint>, StorageError> {
+        let filters = [("deployment_id", deployment_id), ("job_id", job_id)];
+        self.newest_first("savepoints", namespace, &filters, page, |savepoint: &Savepoint| {
+            Cursor::newest(&savepoint.metadata.created_at, &savepoint.metadata.id)
+        })
+        .await
+    }
+
+    /// Every savepoint of one deployment, newest first (unpaged: for the engine and its tests).
+    pub async fn all_savepoints_of_deployment(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: &str,
     ) -> Result<Vec<Savepoint>, StorageError> {
-        let documents = self
-            .newest_first("savepoints", namespace, &[("deployment_id", deployment_id), ("job_id", job_id)], None)
-            .await?;
-        documents.iter().map(|document| Ok(serde_json::from_str(document)?)).collect()
+        self.all_of_deployment("savepoints", namespace, deployment_id).await
     }
 
     /// A deployment's savepoints that are under way or completed (not the failed ones), newest
@@ -170,16 +182,24 @@ mod tests {
             store.insert_savepoint(savepoint).await.expect("insert");
         }
         let default = namespace("default");
-        let all = store.list_savepoints(&default, None, None).await.expect("list");
+        let all = store.list_savepoints(&default, None, None, &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(
             ids(&all),
             [&other_deployment.metadata.id, &second.metadata.id, &copied.metadata.id, &first.metadata.id]
         );
-        let of_d1 = store.list_savepoints(&default, Some("d1"), None).await.expect("list");
+        let of_d1 =
+            store.list_savepoints(&default, Some("d1"), None, &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(ids(&of_d1), [&second.metadata.id, &copied.metadata.id, &first.metadata.id]);
-        let of_j1 = store.list_savepoints(&default, Some("d1"), Some("j1")).await.expect("list");
+        let of_j1 = store
+            .list_savepoints(&default, Some("d1"), Some("j1"), &crate::Page::first(100))
+            .await
+            .expect("list")
+            .items;
         assert_eq!(of_j1, std::slice::from_ref(&first));
-        assert_eq!(store.list_savepoints(&default, None, Some("j3")).await.expect("list"), [other_deployment]);
+        assert_eq!(
+            store.list_savepoints(&default, None, Some("j3"), &crate::Page::first(100)).await.expect("list").items,
+            [other_deployment]
+        );
         assert_eq!(store.get_savepoint(&default, &copied.metadata.id).await.expect("get"), Some(copied.clone()));
         let other = namespace("other");
         assert_eq!(store.get_savepoint(&other, &copied.metadata.id).await.expect("get"), None);

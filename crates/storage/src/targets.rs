@@ -2,11 +2,33 @@
 
 use domain::{DeploymentTarget, NamespaceName};
 
-use crate::{StorageError, Store, Tx};
+use crate::page::{Listing, Order};
+use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
 
 impl Store {
-    /// The targets of a namespace, by name.
+    /// One page of the targets of a namespace, by name.
     pub async fn list_deployment_targets(
+        &self,
+        namespace: &NamespaceName,
+        page: &Page,
+    ) -> Result<Paged<DeploymentTarget>, StorageError> {
+        let listing = Listing {
+            select: "SELECT document FROM deployment_targets",
+            filters: &[("namespace", Some(namespace.as_str()))],
+            order: Order::ByName("name"),
+        };
+        self.page_of(
+            listing,
+            page,
+            |(document,): (String,)| Ok(serde_json::from_str(&document)?),
+            |target: &DeploymentTarget| Cursor::Name(target.metadata.name.clone()),
+        )
+        .await
+    }
+
+    /// Every target of a namespace, by name (unpaged: for looking one up by name or id; a namespace
+    /// has a few, registered by its owners).
+    pub async fn all_deployment_targets_of_namespace(
         &self,
         namespace: &NamespaceName,
     ) -> Result<Vec<DeploymentTarget>, StorageError> {
@@ -118,6 +140,7 @@ mod tests {
     use domain::*;
 
     use crate::testing::fresh_store;
+    use crate::Page;
 
     fn target(url: &str) -> DeploymentTarget {
         DeploymentTarget {
@@ -148,7 +171,7 @@ mod tests {
         let second = store.upsert_deployment_target(&target("http://127.0.0.1:9081")).await.expect("update");
         assert_eq!(first.metadata.id, second.metadata.id);
         assert_eq!(second.metadata.resource_version, 2);
-        let listed = store.list_deployment_targets(&ns).await.expect("list");
+        let listed = store.list_deployment_targets(&ns, &Page::first(10)).await.expect("list").items;
         assert_eq!(listed.len(), 1);
         let one = store.deployment_target(&ns, "local").await.expect("read").expect("the target");
         assert_eq!(one, listed[0]);
@@ -156,6 +179,6 @@ mod tests {
         assert_eq!(listed[0].spec.rest_url(), Some("http://127.0.0.1:9081"));
         assert!(store.delete_deployment_target(&ns, "local").await.expect("delete"));
         assert!(!store.delete_deployment_target(&ns, "local").await.expect("delete again"));
-        assert!(store.list_deployment_targets(&ns).await.expect("list").is_empty());
+        assert!(store.list_deployment_targets(&ns, &Page::first(10)).await.expect("list").items.is_empty());
     }
 }

@@ -2,7 +2,7 @@
 //! tokens (a namespace's owners), and the audit log. Same error shape and authorisation as the rest.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -13,7 +13,7 @@ use services::{parse_namespace, Caller, Permission, Scope};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
-use super::ApiError;
+use super::{list_of, ApiError, PageQuery};
 use crate::AppState;
 
 fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, ServiceError> {
@@ -29,17 +29,18 @@ fn role(body: &Value) -> Result<Role, ServiceError> {
     })
 }
 
-/// Lists the users who can sign in (admins).
-#[utoipa::path(get, path = "/api/v1/users", tag = "access",
-    responses((status = 200, body = ResourceList<User>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// Lists the users who can sign in, by name (admins); one page at a time (`limit`, `continue`).
+#[utoipa::path(get, path = "/api/v1/users", tag = "access", params(PageQuery),
+    responses((status = 200, body = ResourceList<User>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Query(page): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.services.require(&caller, Permission::ManageSystem, Scope::Console).await?;
-    let users = state.services.users().await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("UserList", users)))
+    let users = state.services.users(&page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("UserList", users)))
 }
 
 /// Creates a user from `{name, password, admin?}` (admins).
@@ -118,20 +119,22 @@ pub async fn create_namespace(
     ))
 }
 
-/// Lists the namespace's members as `{user, role}` (owners).
+/// Lists the namespace's members as `{user, role}` by name (owners); one page at a time (`limit`,
+/// `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/members", tag = "access",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
-    responses((status = 200, body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), PageQuery),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
+    Query(page): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let members = state.services.members(&namespace).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("MemberList", members)))
+    let members = state.services.members(&namespace, &page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("MemberList", members)))
 }
 
 /// Gives a user a role in the namespace, or changes it, from `{role}` (owners).
@@ -170,20 +173,22 @@ pub async fn remove_member(
     Ok(represent(&headers, StatusCode::OK, &json!({"user": user})))
 }
 
-/// Lists the namespace's API tokens, revoked ones included, never their secrets (owners).
+/// Lists the namespace's API tokens, newest first, revoked ones included, never their secrets
+/// (owners); one page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/api-tokens", tag = "access",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
-    responses((status = 200, body = ResourceList<ApiToken>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), PageQuery),
+    responses((status = 200, body = ResourceList<ApiToken>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
+    Query(page): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let tokens = state.services.api_tokens(&namespace).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("ApiTokenList", tokens)))
+    let tokens = state.services.api_tokens(&namespace, &page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("ApiTokenList", tokens)))
 }
 
 /// Creates an API token from `{name, role, expiresAt?}` (owners; `expiresAt` in RFC 3339, absent:
@@ -235,18 +240,19 @@ pub async fn revoke_token(
     Ok(represent(&headers, StatusCode::OK, &token))
 }
 
-/// The namespace's audit log, newest first (owners).
+/// The namespace's audit log, newest first (owners); one page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/audit-log", tag = "access",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
-    responses((status = 200, body = ResourceList<AuditEntry>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), PageQuery),
+    responses((status = 200, body = ResourceList<AuditEntry>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
+    Query(page): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
-    let entries = state.services.audit_log(Some(&namespace)).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("AuditLog", entries)))
+    let entries = state.services.audit(Some(&namespace), &page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("AuditLog", entries)))
 }

@@ -12,18 +12,22 @@ use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
-use super::{parse_uuid, ApiError};
+use super::{list_of, parse_uuid, ApiError, PageQuery};
 use crate::AppState;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     label_selector: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
-/// Lists a namespace's deployments, those matching `labelSelector` if one is given.
+/// Lists a namespace's deployments by name, those matching `labelSelector` if one is given; one page
+/// at a time (`limit`, `continue`). With a selector a page may hold fewer than `limit`, even none,
+/// while `metadata.continue` says more may follow.
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments", tag = "deployments",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("labelSelector" = Option<String>, Query, description = "Equality-based: `k=v`, `k!=v`, `k`, `!k`, comma-separated")),
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("labelSelector" = Option<String>, Query, description = "Equality-based: `k=v`, `k!=v`, `k`, `!k`, comma-separated"), PageQuery),
     responses((status = 200, body = ResourceList<Deployment>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -36,9 +40,9 @@ pub async fn list(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let selector =
         LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(ServiceError::BadRequest)?;
-    let deployments = state.services.deployments(&namespace, None).await?;
-    let items: Vec<_> = deployments.into_iter().filter(|d| selector.matches(&d.metadata.labels)).collect();
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentList", items)))
+    let selector = query.label_selector.is_some().then_some(&selector);
+    let deployments = state.services.deployments(&namespace, None, selector, &query.page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("DeploymentList", deployments)))
 }
 
 /// Creates a deployment from a Deployment document (JSON or YAML), defaults expanded: 201.

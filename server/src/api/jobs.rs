@@ -10,19 +10,22 @@ use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::represent;
-use super::{parse_optional_uuid, parse_uuid, ApiError};
+use super::{list_of, parse_optional_uuid, parse_uuid, ApiError, PageQuery};
 use crate::AppState;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     deployment_id: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
-/// Lists a namespace's jobs, newest first, those of one deployment if `deploymentId` is given.
+/// Lists a namespace's jobs, newest first, those of one deployment if `deploymentId` is given; one
+/// page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/jobs", tag = "jobs",
     params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
-           ("deploymentId" = Option<String>, Query, description = "Only this deployment's jobs (a UUID)")),
+           ("deploymentId" = Option<String>, Query, description = "Only this deployment's jobs (a UUID)"), PageQuery),
     responses((status = 200, body = ResourceList<Job>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -34,8 +37,8 @@ pub async fn list(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
-    let jobs = state.services.jobs(&namespace, deployment_id.as_deref()).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("JobList", jobs)))
+    let jobs = state.services.jobs(&namespace, deployment_id.as_deref(), &query.page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("JobList", jobs)))
 }
 
 /// One job by its id.

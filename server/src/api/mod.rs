@@ -18,8 +18,9 @@ mod targets;
 use axum::middleware;
 use axum::routing::{any, delete, get, put};
 use axum::Router;
-
-use services::ServiceError;
+use domain::{ListPage, PageRequest, ResourceList};
+use serde::Deserialize;
+use services::{ServiceError, Services};
 
 use crate::AppState;
 
@@ -57,6 +58,38 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
+}
+
+/// The paging parameters every list takes (Kubernetes' `limit` and `continue`). A list answers at
+/// most `limit` items; while more follow, its `metadata.continue` asks for the next page.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// At most this many items, from 1 to 1000 (the default: a namespace of ordinary size fits on
+    /// one page). A page may hold fewer while more follow: read on while `metadata.continue` is set.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// The `metadata.continue` of the page before, to read the page after it (with the same
+    /// filters); an opaque token.
+    #[serde(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; a `limit` that is not a number is 400 (its range and the token are
+    /// checked by the read).
+    pub fn request(&self) -> Result<PageRequest, ServiceError> {
+        Services::page_request(self.limit.as_deref(), self.continue_token.as_deref())
+    }
+}
+
+/// A page as the API answers it: a list called `kind` with `metadata.continue` while more follow.
+pub(crate) fn list_of<T>(kind: &str, page: ListPage<T>) -> ResourceList<T> {
+    let mut list = ResourceList::new(kind, page.items);
+    if let Some(token) = page.continue_token {
+        list.metadata.insert("continue".into(), token);
+    }
+    list
 }
 
 /// An id from a path or query parameter named `parameter`: a UUID, in its canonical text.

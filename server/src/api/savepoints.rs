@@ -13,7 +13,7 @@ use services::{parse_namespace, Caller, Permission};
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
 use super::ApiError;
-use super::{parse_optional_uuid, parse_uuid};
+use super::{list_of, parse_optional_uuid, parse_uuid, PageQuery};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -21,13 +21,16 @@ use crate::AppState;
 pub struct ListQuery {
     deployment_id: Option<String>,
     job_id: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
-/// Lists a namespace's savepoints, newest first, narrowed to a deployment and a job if given.
+/// Lists a namespace's savepoints, newest first, narrowed to a deployment and a job if given; one
+/// page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/savepoints", tag = "savepoints",
     params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
            ("deploymentId" = Option<String>, Query, description = "Only this deployment's savepoints (a UUID)"),
-           ("jobId" = Option<String>, Query, description = "Only the savepoints this job wrote (a UUID)")),
+           ("jobId" = Option<String>, Query, description = "Only the savepoints this job wrote (a UUID)"), PageQuery),
     responses((status = 200, body = ResourceList<Savepoint>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -40,8 +43,9 @@ pub async fn list(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
-    let savepoints = state.services.savepoints(&namespace, deployment_id.as_deref(), job_id.as_deref()).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("SavepointList", savepoints)))
+    let page = query.page.request()?;
+    let savepoints = state.services.savepoints(&namespace, deployment_id.as_deref(), job_id.as_deref(), &page).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("SavepointList", savepoints)))
 }
 
 /// One savepoint by its id.

@@ -1,7 +1,7 @@
 //! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get, delete.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
@@ -10,23 +10,25 @@ use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
-use super::ApiError;
+use super::{list_of, ApiError, PageQuery};
 use crate::AppState;
 
-/// Lists the namespace's targets, each with its cluster's observed health as `status.health`.
+/// Lists the namespace's targets by name, each with its cluster's observed health as
+/// `status.health`; one page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployment-targets", tag = "deployment-targets",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)")),
-    responses((status = 200, body = ResourceList<DeploymentTarget>), (status = 404, body = ErrorBody)))]
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), PageQuery),
+    responses((status = 200, body = ResourceList<DeploymentTarget>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(namespace): Path<String>,
+    Query(page): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
-    let items = state.services.deployment_targets(&namespace).await?;
-    Ok(represent(&headers, StatusCode::OK, &ResourceList::new("DeploymentTargetList", items)))
+    let items = state.services.deployment_targets(&namespace, &page.request()?).await?;
+    Ok(represent(&headers, StatusCode::OK, &list_of("DeploymentTargetList", items)))
 }
 
 /// Registers a Flink session cluster (`spec.flinkSession.url`) as a target (owners).

@@ -197,7 +197,7 @@ async fn seed_004s_worked_example_merges_through_the_namespace_defaults() {
     let console = console().await;
     let store = &console.store;
     let local = store
-        .list_deployment_targets(&domain::NamespaceName::parse("default").expect("name"))
+        .all_deployment_targets_of_namespace(&domain::NamespaceName::parse("default").expect("name"))
         .await
         .expect("targets")
         .remove(0);

@@ -12,6 +12,7 @@ mod jobs;
 mod matrix;
 mod network;
 mod openapi;
+mod paging;
 mod savepoints;
 mod support;
 mod targets;

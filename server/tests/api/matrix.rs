@@ -181,7 +181,8 @@ async fn fixture() -> Fixture {
     credentials.insert(Who::RevokedToken, bearer(revoked_secret.expose()));
     let (spare, _) = token("spare", Role::Viewer).await;
 
-    let deployments = store.list_deployments(&default, None).await.expect("deployments");
+    let deployments =
+        store.list_deployments(&default, None, &storage::Page::first(100_000)).await.expect("deployments").items;
     let id_of = |name: &str| {
         deployments
             .iter()
@@ -436,6 +437,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
         server_fn("/api/revoke_api_token", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
         server_fn("/api/list_audit", &[("namespace", "default")], Manage, false),
         server_fn("/api/list_audit", &[], System, false),
+        server_fn("/api/list_audit_page", &[("namespace", "default")], Manage, false),
     ]
 }
 
@@ -443,23 +445,35 @@ fn calls(f: &Fixture) -> Vec<Call> {
 async fn fingerprint(store: &Store) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut add = |part: Result<String, serde_json::Error>| parts.push(part.expect("serialisable"));
-    for user in store.list_users().await.expect("users") {
+    for user in store.list_users(&storage::Page::first(100_000)).await.expect("users").items {
         add(serde_json::to_string(&user));
         add(serde_json::to_string(&store.memberships(&user.id).await.expect("memberships")));
     }
     add(serde_json::to_string(&store.get_deployment_defaults(&DefaultsScope::Global).await.expect("defaults")));
     add(serde_json::to_string(&store.setting(domain::network::NETWORK_SETTING).await.expect("settings")));
-    add(serde_json::to_string(&store.list_audit(None, 100_000).await.expect("audit")));
-    for ns in store.list_namespaces().await.expect("namespaces") {
+    add(serde_json::to_string(&store.list_audit(None, &storage::Page::first(100_000)).await.expect("audit").items));
+    for ns in store.list_namespaces(&storage::Page::first(100_000)).await.expect("namespaces").items {
         let ns = namespace(&ns.metadata.name);
         add(Ok(ns.as_str().to_owned()));
-        add(serde_json::to_string(&store.list_deployments(&ns, None).await.expect("deployments")));
-        add(serde_json::to_string(&store.list_deployment_targets(&ns).await.expect("targets")));
-        add(serde_json::to_string(&store.list_jobs(&ns, None).await.expect("jobs")));
-        add(serde_json::to_string(&store.list_savepoints(&ns, None, None).await.expect("savepoints")));
-        add(serde_json::to_string(&store.list_events(&ns, None, None, None).await.expect("events")));
-        add(serde_json::to_string(&store.members(&ns).await.expect("members")));
-        add(serde_json::to_string(&store.list_api_tokens(&ns).await.expect("tokens")));
+        add(serde_json::to_string(
+            &store.list_deployments(&ns, None, &storage::Page::first(100_000)).await.expect("deployments").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_deployment_targets(&ns, &storage::Page::first(100_000)).await.expect("targets").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_jobs(&ns, None, &storage::Page::first(100_000)).await.expect("jobs").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_savepoints(&ns, None, None, &storage::Page::first(100_000)).await.expect("savepoints").items,
+        ));
+        add(serde_json::to_string(
+            &store.list_events(&ns, None, None, &storage::Page::first(100_000)).await.expect("events").items,
+        ));
+        add(serde_json::to_string(&store.members(&ns, &storage::Page::first(100_000)).await.expect("members").items));
+        add(serde_json::to_string(
+            &store.list_api_tokens(&ns, &storage::Page::first(100_000)).await.expect("tokens").items,
+        ));
         let scope = DefaultsScope::Namespace(ns.clone());
         add(serde_json::to_string(&store.get_deployment_defaults(&scope).await.expect("defaults")));
     }

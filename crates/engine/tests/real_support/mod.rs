@@ -168,9 +168,9 @@ impl Harness {
     pub async fn snapshot(&self) -> Snapshot {
         let ns = namespace();
         let deployment = self.deployment().await;
-        let jobs = self.store.list_jobs(&ns, Some(&self.id)).await.expect("the jobs are readable");
-        let savepoints = self.store.list_savepoints(&ns, Some(&self.id), None).await.expect("savepoints readable");
-        let mut events = self.store.list_events(&ns, Some(&self.id), None, None).await.expect("events readable");
+        let jobs = self.store.all_jobs_of_deployment(&ns, &self.id).await.expect("the jobs are readable");
+        let savepoints = self.store.all_savepoints_of_deployment(&ns, &self.id).await.expect("savepoints readable");
+        let mut events = self.store.all_events_of_deployment(&ns, &self.id).await.expect("events readable");
         events.reverse();
         Snapshot { deployment, jobs, savepoints, events }
     }
@@ -287,7 +287,7 @@ impl Harness {
     /// Cancels every job of the deployment that Flink still runs (the test's own clean-up, also
     /// after a failed assertion), so the shared cluster's slots are free for the next test.
     pub async fn cancel_flink_jobs(&self) {
-        let jobs = self.store.list_jobs(&namespace(), Some(&self.id)).await.unwrap_or_default();
+        let jobs = self.store.all_jobs_of_deployment(&namespace(), &self.id).await.unwrap_or_default();
         for job in jobs {
             let Some(started) = job.status.started else { continue };
             let id = JobId(started.flink_job_id);

@@ -121,15 +121,15 @@ impl Harness {
     }
 
     pub async fn jobs(&self) -> Vec<Job> {
-        self.store.list_jobs(&namespace(), Some(&self.id)).await.expect("jobs")
+        self.store.all_jobs_of_deployment(&namespace(), &self.id).await.expect("jobs")
     }
 
     pub async fn savepoints(&self) -> Vec<Savepoint> {
-        self.store.list_savepoints(&namespace(), Some(&self.id), None).await.expect("savepoints")
+        self.store.all_savepoints_of_deployment(&namespace(), &self.id).await.expect("savepoints")
     }
 
     pub async fn events(&self) -> Vec<EventName> {
-        let mut events = self.store.list_events(&namespace(), Some(&self.id), None, None).await.expect("events");
+        let mut events = self.store.all_events_of_deployment(&namespace(), &self.id).await.expect("events");
         events.reverse();
         events.into_iter().map(|e| e.metadata.name).collect()
     }
