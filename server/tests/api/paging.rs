@@ -130,7 +130,7 @@ async fn a_label_selector_holds_on_every_page_of_deployments() {
         let team = if i % 2 == 0 { "orders" } else { "billing" };
         let body = json!({
             "metadata": {"name": format!("paged-{i}"), "labels": {"team": team}},
-            "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "file:///jobs/x.jar"}}}}
+            "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}
         });
         let reply = console.send_json("POST", DEPLOYMENTS, &body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
