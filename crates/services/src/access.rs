@@ -185,14 +185,7 @@ impl Services {
         role: Role,
     ) -> Result<(), ServiceError> {
         let (user, _) = user_named(self, name).await?;
-        let mut tx = self.store.begin().await?;
-        if !tx.lock_namespace(namespace).await? {
-            return Err(ServiceError::NotFound(format!("namespace {namespace}")));
-        }
-        let before = tx.role_of(namespace, &user.id).await?;
-        if before == Some(Role::Owner) && role != Role::Owner && tx.count_owners(namespace).await? <= 1 {
-            return Err(last_owner(name, namespace));
-        }
+        let (mut tx, before) = self.change_membership(namespace, &user, Some(role)).await?;
         tx.set_member(namespace, &user.id, role).await?;
         let revoked = tx.revoke_tokens_of(&user.id, Some(namespace), &roles_above(role), &now_rfc3339()).await?;
         let mut after = json!({"role": role});
@@ -212,14 +205,7 @@ impl Services {
         name: &str,
     ) -> Result<(), ServiceError> {
         let (user, _) = user_named(self, name).await?;
-        let mut tx = self.store.begin().await?;
-        if !tx.lock_namespace(namespace).await? {
-            return Err(ServiceError::NotFound(format!("namespace {namespace}")));
-        }
-        let before = tx.role_of(namespace, &user.id).await?;
-        if before == Some(Role::Owner) && tx.count_owners(namespace).await? <= 1 {
-            return Err(last_owner(name, namespace));
-        }
+        let (mut tx, before) = self.change_membership(namespace, &user, None).await?;
         if !tx.remove_member(namespace, &user.id).await? {
             return Err(ServiceError::NotFound(format!("member {name} of namespace {namespace}")));
         }
@@ -319,10 +305,30 @@ impl Services {
     }
 }
 
-fn last_owner(name: &str, namespace: &NamespaceName) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "{name} is the last owner of namespace {namespace}; make another member an owner first"
-    ))
+impl Services {
+    /// Opens the transaction that changes `user`'s role in `namespace` to `role` (`None`: removes
+    /// it), with the namespace locked, and answers their role before; refuses to leave the
+    /// namespace without an owner.
+    async fn change_membership(
+        &self,
+        namespace: &NamespaceName,
+        user: &User,
+        role: Option<Role>,
+    ) -> Result<(Tx, Option<Role>), ServiceError> {
+        let mut tx = self.store.begin().await?;
+        if !tx.lock_namespace(namespace).await? {
+            return Err(ServiceError::NotFound(format!("namespace {namespace}")));
+        }
+        let before = tx.role_of(namespace, &user.id).await?;
+        let demoted = before == Some(Role::Owner) && role != Some(Role::Owner);
+        if demoted && tx.count_owners(namespace).await? <= 1 {
+            return Err(ServiceError::Conflict(format!(
+                "{} is the last owner of namespace {namespace}; make another member an owner first",
+                user.name
+            )));
+        }
+        Ok((tx, before))
+    }
 }
 
 /// A token's expiry as given: RFC 3339, in the future, at most `MAX_TOKEN_DAYS` away; answered in

@@ -9,8 +9,11 @@ use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
 /// (opaque JSON, absent until the engine first writes), and the version both are written under.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineRow {
+    /// The deployment with its status.
     pub deployment: Deployment,
+    /// The engine's record, as it last wrote it.
     pub engine: Option<String>,
+    /// Bumped by every status write: the next write must name it.
     pub status_version: i64,
 }
 

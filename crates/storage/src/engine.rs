@@ -13,22 +13,33 @@ use crate::{is_unique_violation, StorageError, Store};
 /// A new row, or a changed one that must still be at `expected_version`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowWrite<T> {
+    /// A row that does not exist yet.
     Insert(T),
-    Update { row: T, expected_version: i64 },
+    /// A stored row, replaced if nobody changed it since it was read.
+    Update {
+        /// The row as it is to be.
+        row: T,
+        /// The version it was read at.
+        expected_version: i64,
+    },
 }
 
 /// One engine step's changes to a deployment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineWrite {
+    /// The deployment's status after the step.
     pub status: DeploymentStatus,
     /// The engine's record (opaque JSON).
     pub engine: String,
     /// The status version the step was planned on; a concurrent writer makes this a `Conflict`.
     pub expected_status_version: i64,
+    /// Job rows the step creates or changes.
     pub jobs: Vec<RowWrite<Job>>,
+    /// Savepoint rows the step creates or changes.
     pub savepoints: Vec<RowWrite<Savepoint>>,
     /// Savepoints retention no longer keeps: (id, expected version).
     pub deleted_savepoints: Vec<(String, i64)>,
+    /// Events the step appends to the deployment's log.
     pub events: Vec<Event>,
 }
 

@@ -2,6 +2,8 @@
 //! (embedded, the default) or PostgreSQL through one code path (`sqlx::Any`, portable SQL, `$n`
 //! placeholders) and must never know about HTTP, Leptos or Flink.
 
+#![warn(missing_docs)]
+
 mod access;
 mod defaults;
 mod deployments;
@@ -67,17 +69,9 @@ impl Store {
 
     // What the resource tables share (`table` is always one of ours, never input).
 
-    /// Refuses a row for a namespace that does not exist.
+    /// Refuses a row for a namespace that does not exist (`Tx::require_namespace`, alone).
     pub(crate) async fn require_namespace(&self, namespace: &str) -> Result<(), StorageError> {
-        let exists = match domain::NamespaceName::parse(namespace) {
-            Ok(name) => self.namespace_exists(&name).await?,
-            Err(_) => false,
-        };
-        if exists {
-            Ok(())
-        } else {
-            Err(StorageError::NoSuchNamespace(namespace.to_owned()))
-        }
+        self.begin().await?.require_namespace(namespace).await
     }
 
     /// One page of the JSON documents of `table` in a namespace whose columns equal the given values
@@ -161,6 +155,7 @@ impl Store {
         Ok(row.map(|(name, created_at)| domain::Namespace::new(&name, &created_at)))
     }
 
+    /// Whether the namespace exists.
     pub async fn namespace_exists(&self, name: &domain::NamespaceName) -> Result<bool, StorageError> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM namespaces WHERE name = $1")
             .bind(name.as_str())
