@@ -178,3 +178,20 @@ test('a token made without JavaScript shows its secret once, on the page the for
   expect((await bearer.get('/api/v1/namespaces/default/deployments')).status()).toBe(200);
   await bearer.dispose();
 });
+
+test('an admin allows hosts inside the network for session clusters, and a bad pattern is refused with its line', async ({ page }) => {
+  const admin = new AdminPage(page);
+  await admin.goto();
+  // The deployments tests register session clusters on loopback: keep 127.0.0.0/8 allowed.
+  await admin.saveAllowedHosts(['127.0.0.0/8', '*.flink.internal']);
+  await page.reload();
+  await expectHydrated(page);
+  await expect(admin.allowedHosts).toHaveValue('127.0.0.0/8\n*.flink.internal');
+  await page.getByRole('form', { name: 'Network' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'end2end/screenshots/admin-network.png', fullPage: true });
+
+  await admin.saveAllowedHosts(['127.0.0.0/8', '10.0.0.1/8']);
+  await expect(page.getByRole('alert')).toContainText('allowedSessionClusterHosts[1]');
+  await page.reload();
+  await expect(admin.allowedHosts).toHaveValue('127.0.0.0/8\n*.flink.internal');
+});

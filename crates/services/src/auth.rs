@@ -278,7 +278,8 @@ pub fn check_user_name(field: &str, name: &str) -> Result<(), ServiceError> {
 
 /// The time `days` days from now, in the wire format (a token's expiry chosen as a duration).
 pub fn days_from_now(days: u32) -> String {
-    rfc3339(time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)))
+    let at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
+    rfc3339(at.replace_nanosecond(0).unwrap_or(at))
 }
 
 /// A time in the wire format.
