@@ -43,12 +43,6 @@ impl Services {
                 draft.name.as_str()
             )));
         }
-        let count = self.store.all_deployment_targets_of_namespace(namespace).await?.len();
-        if count >= MAX_TARGETS {
-            return Err(ServiceError::Conflict(format!(
-                "namespace {namespace} has {count} deployment targets, the most it may have; delete one first"
-            )));
-        }
         let url = SessionUrl::parse(&draft.session.url)
             .map_err(|why| ServiceError::BadRequest(format!("spec.flinkSession.url: {why}")))?;
         self.network
@@ -73,7 +67,23 @@ impl Services {
             spec: DeploymentTargetSpec { flink_session: Some(draft.session), ..Default::default() },
             status: None,
         };
+        // The cap and the name are checked again where they hold: with the namespace locked.
         let mut tx = self.store.begin().await?;
+        if !tx.lock_namespace(namespace).await? {
+            return Err(ServiceError::NotFound(format!("namespace {namespace}")));
+        }
+        let (count, taken) = tx.deployment_target_count(namespace, &target.metadata.name).await?;
+        if taken {
+            return Err(ServiceError::Conflict(format!(
+                "deployment target {:?} already exists in namespace {namespace}",
+                target.metadata.name
+            )));
+        }
+        if count >= i64::try_from(MAX_TARGETS).unwrap_or(i64::MAX) {
+            return Err(ServiceError::Conflict(format!(
+                "namespace {namespace} has {count} deployment targets, the most it may have; delete one first"
+            )));
+        }
         let stored = tx.upsert_deployment_target(&target).await?;
         let after = Some(serde_json::json!({"spec": stored.spec}));
         let kind_name = ("DeploymentTarget", stored.metadata.name.as_str());

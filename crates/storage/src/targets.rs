@@ -65,6 +65,23 @@ impl Store {
 }
 
 impl Tx {
+    /// How many targets the namespace has, and whether one is called `name` (lock the namespace
+    /// first to act on the answer).
+    pub async fn deployment_target_count(
+        &mut self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<(i64, bool), StorageError> {
+        let (count, named): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(CASE WHEN name = $2 THEN 1 END) FROM deployment_targets WHERE namespace = $1",
+        )
+        .bind(namespace.as_str())
+        .bind(name)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok((count, named > 0))
+    }
+
     /// Creates the target, or replaces the spec of the one with the same name (a new resourceVersion).
     pub async fn upsert_deployment_target(
         &mut self,
