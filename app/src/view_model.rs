@@ -259,6 +259,41 @@ impl HistoryPages {
     }
 }
 
+/// How many users, namespaces or audit entries the Admin page shows at once.
+pub const ADMIN_PAGE: u32 = 100;
+
+/// Which page of each list the Admin page shows (the `users`, `namespaces` and `audit` query
+/// parameters): the first without a token, else the page after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminPages {
+    pub users: Option<String>,
+    pub namespaces: Option<String>,
+    pub audit: Option<String>,
+}
+
+impl AdminPages {
+    /// The pages named by a URL's query parameters (`query` reads one).
+    pub fn from_query(query: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            users: page_token_from_query(query("users").as_deref()),
+            namespaces: page_token_from_query(query("namespaces").as_deref()),
+            audit: page_token_from_query(query("audit").as_deref()),
+        }
+    }
+
+    /// The link to the Admin page showing these pages.
+    pub fn href(&self) -> String {
+        link_with_query(
+            "/admin",
+            &[
+                ("users", self.users.as_deref()),
+                ("namespaces", self.namespaces.as_deref()),
+                ("audit", self.audit.as_deref()),
+            ],
+        )
+    }
+}
+
 /// A page token from a query parameter (`after=`, `jobs=`, …): absent or empty is the first page.
 pub fn page_token_from_query(raw: Option<&str>) -> Option<String> {
     raw.map(str::trim).filter(|token| !token.is_empty()).map(str::to_owned)

@@ -8,15 +8,16 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, TokenList, UserRow};
 
-/// Every user and the namespaces they belong to (admins).
+/// A page of users, by name, and the namespaces they belong to: the first, or the one after the
+/// `after` token of the page before (admins).
 #[server(endpoint = "list_users")]
-pub async fn list_users() -> Result<Vec<UserRow>, AppError> {
+pub async fn list_users(after: Option<String>) -> Result<ListPage<UserRow>, AppError> {
     use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        crate::ssr::user_rows(&services).await
+        crate::ssr::user_rows(&services, after).await
     })
     .await
 }
@@ -86,15 +87,16 @@ pub async fn delete_user(name: String) -> Result<String, AppError> {
     .await
 }
 
-/// Every namespace with its deployments, members and owners (admins).
+/// A page of namespaces, by name, with their deployments, members and owners: the first, or the
+/// one after the `after` token of the page before (admins).
 #[server(endpoint = "list_namespaces")]
-pub async fn list_namespaces() -> Result<Vec<NamespaceRow>, AppError> {
+pub async fn list_namespaces(after: Option<String>) -> Result<ListPage<NamespaceRow>, AppError> {
     use crate::ssr::{answer, caller, services, Permission, Scope};
 
     answer(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        crate::ssr::namespace_rows(&services).await
+        crate::ssr::namespace_rows(&services, after).await
     })
     .await
 }
@@ -228,10 +230,11 @@ pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken,
     .await
 }
 
-/// The audit log, newest first: of one namespace (its owners), or without a namespace, of the
-/// whole console (admins).
+/// A page of the audit log, newest first (the first, or the one after the `after` token of the
+/// page before): of one namespace (its owners), or without a namespace, of the whole console
+/// (admins).
 #[server(endpoint = "list_audit")]
-pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn list_audit(namespace: Option<String>, after: Option<String>) -> Result<ListPage<AuditEntry>, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, services, Permission, Scope};
 
     answer(async {
@@ -247,7 +250,8 @@ pub async fn list_audit(namespace: Option<String>) -> Result<Vec<AuditEntry>, Ap
                 None
             }
         };
-        Ok(services.audit_log(namespace.as_ref()).await?)
+        let page = domain::PageRequest::after(crate::view_model::ADMIN_PAGE, after);
+        Ok(services.audit(namespace.as_ref(), &page).await?)
     })
     .await
 }

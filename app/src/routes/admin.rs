@@ -13,9 +13,10 @@ use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
+use crate::components::pager::Pager;
 use crate::components::table::{section_title, Table};
 use crate::providers::session::use_home_namespace;
-use crate::view_model::{short_time, NamespaceRow, UserRow};
+use crate::view_model::{short_time, AdminPages, NamespaceRow, UserRow};
 
 const USER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Namespaces", false), ("Created (UTC)", false), ("", true)];
 const NAMESPACE_COLUMNS: &[(&str, bool)] =
@@ -24,6 +25,8 @@ const NAMESPACE_COLUMNS: &[(&str, bool)] =
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let namespace = use_home_namespace();
+    let query = leptos_router::hooks::use_query_map();
+    let shown = Signal::derive(move || AdminPages::from_query(|name| query.read().get(name)));
     let create_user = ServerAction::<CreateUser>::new();
     let delete_user = ServerAction::<DeleteUser>::new();
     let create_namespace = ServerAction::<CreateNamespace>::new();
@@ -33,11 +36,20 @@ pub fn AdminPage() -> impl IntoView {
     clear_after_success(create_user, user_form);
     clear_after_success(create_namespace, namespace_form);
     let users = Resource::new(
-        move || (create_user.version().get(), delete_user.version().get(), create_namespace.version().get()),
-        |_| list_users(),
+        move || {
+            (
+                create_user.version().get(),
+                delete_user.version().get(),
+                create_namespace.version().get(),
+                shown.get().users,
+            )
+        },
+        |(_, _, _, after)| list_users(after),
     );
-    let namespaces =
-        Resource::new(move || (create_namespace.version().get(), delete_user.version().get()), |_| list_namespaces());
+    let namespaces = Resource::new(
+        move || (create_namespace.version().get(), delete_user.version().get(), shown.get().namespaces),
+        |(_, _, after)| list_namespaces(after),
+    );
     let network = Resource::new(move || save_network.version().get(), |_| get_network_settings());
     let audit = Resource::new(
         move || {
@@ -46,10 +58,15 @@ pub fn AdminPage() -> impl IntoView {
                 delete_user.version().get(),
                 create_namespace.version().get(),
                 save_network.version().get(),
+                shown.get().audit,
             )
         },
-        |_| list_audit(None),
+        |(_, _, _, _, after)| list_audit(None, after),
     );
+    // The links to the first and the next page of one list, keeping the pages of the others.
+    let links = move |first: AdminPages, next: Option<AdminPages>, on_first: bool| {
+        ((!on_first).then(|| first.href()), next.map(|next| next.href()))
+    };
 
     view! {
         <Title text="Admin · Flink Console"/>
@@ -65,7 +82,19 @@ pub fn AdminPage() -> impl IntoView {
             })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
-                    Ok(rows) => view! { <Users rows delete_user reset_password/> }.into_any(),
+                    Ok(page) => {
+                        let shown = shown.get();
+                        let (first, next) = links(
+                            AdminPages { users: None, ..shown.clone() },
+                            page.continue_token.map(|users| AdminPages { users: Some(users), ..shown.clone() }),
+                            shown.users.is_none(),
+                        );
+                        view! {
+                            <Users rows=page.items delete_user reset_password/>
+                            <Pager label="User pages" first next first_text="First users" next_text="More users"/>
+                        }
+                        .into_any()
+                    }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -91,7 +120,19 @@ pub fn AdminPage() -> impl IntoView {
 
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading namespaces…"</p> }>
                 {move || namespaces.get().map(|result| match result {
-                    Ok(rows) => view! { <Namespaces rows/> }.into_any(),
+                    Ok(page) => {
+                        let shown = shown.get();
+                        let (first, next) = links(
+                            AdminPages { namespaces: None, ..shown.clone() },
+                            page.continue_token.map(|ns| AdminPages { namespaces: Some(ns), ..shown.clone() }),
+                            shown.namespaces.is_none(),
+                        );
+                        view! {
+                            <Namespaces rows=page.items/>
+                            <Pager label="Namespace pages" first next first_text="First namespaces" next_text="More namespaces"/>
+                        }
+                        .into_any()
+                    }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
@@ -124,9 +165,20 @@ pub fn AdminPage() -> impl IntoView {
 
             <Transition fallback=|| ()>
                 {move || audit.get().map(|result| match result {
-                    Ok(entries) => {
-                        let count = entries.len();
-                        view! { {section_title("Recent changes", count)} <AuditTable entries show_namespace=true/> }.into_any()
+                    Ok(page) => {
+                        let shown = shown.get();
+                        let (first, next) = links(
+                            AdminPages { audit: None, ..shown.clone() },
+                            page.continue_token.map(|audit| AdminPages { audit: Some(audit), ..shown.clone() }),
+                            shown.audit.is_none(),
+                        );
+                        let count = page.items.len();
+                        view! {
+                            {section_title("Recent changes", count)}
+                            <AuditTable entries=page.items show_namespace=true/>
+                            <Pager label="Audit log pages" first next first_text="Newest changes" next_text="Older changes"/>
+                        }
+                        .into_any()
                     }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}

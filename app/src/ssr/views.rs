@@ -1,13 +1,14 @@
 //! The view models of pages, built from the services' reads, and the one-time hand-over of a new
 //! API token's secret to the page a plain form post returns to.
 
-use domain::{ApiToken, NamespaceName, PageRequest, Role, SavepointState};
+use domain::{ApiToken, ListPage, NamespaceName, PageRequest, Role, SavepointState};
 use services::{Secret, Services};
 
 use super::{request_cookie, set_cookie};
 use crate::error::AppError;
 use crate::view_model::{
     CreatedToken, DeploymentDetail, DeploymentRow, EventRow, HistoryPages, JobRow, NamespaceRow, SavepointRow, UserRow,
+    ADMIN_PAGE,
 };
 
 /// How much of each history the deployment page shows at once.
@@ -61,24 +62,24 @@ pub async fn deployment_detail(
     })
 }
 
-/// The users with the namespaces they belong to (for the admin page): the first `ADMIN_LIST` by
-/// name; the admin page has no further pages yet.
-pub async fn user_rows(services: &Services) -> Result<Vec<UserRow>, AppError> {
+/// A page of users, by name, with the namespaces they belong to (for the admin page).
+pub async fn user_rows(services: &Services, after: Option<String>) -> Result<ListPage<UserRow>, AppError> {
+    let page = services.users(&PageRequest::after(ADMIN_PAGE, after)).await?;
     let mut rows = Vec::new();
-    for user in services.users(&PageRequest::first(ADMIN_LIST)).await?.items {
+    for user in page.items {
         let memberships = services.memberships(&user).await?;
         rows.push(UserRow { name: user.name, admin: user.admin, created_at: user.created_at, memberships });
     }
-    Ok(rows)
+    Ok(ListPage { items: rows, continue_token: page.continue_token })
 }
 
-/// The namespaces with how many deployments and members they have, and their owners (for the admin
-/// page): the first `ADMIN_LIST` by name, counting at most `ADMIN_LIST` deployments and members of
-/// each; the admin page has no further pages yet.
-pub async fn namespace_rows(services: &Services) -> Result<Vec<NamespaceRow>, AppError> {
-    let mut rows = Vec::new();
+/// A page of namespaces, by name, with how many deployments and members each has and its owners
+/// (for the admin page); the counts go up to `ADMIN_LIST`.
+pub async fn namespace_rows(services: &Services, after: Option<String>) -> Result<ListPage<NamespaceRow>, AppError> {
+    let page = services.namespaces(&PageRequest::after(ADMIN_PAGE, after)).await?;
     let first = PageRequest::first(ADMIN_LIST);
-    for namespace in services.namespaces(&first).await?.items {
+    let mut rows = Vec::new();
+    for namespace in page.items {
         let name = NamespaceName::parse(&namespace.metadata.name).map_err(|err| {
             tracing::error!(error = %err, "a stored namespace name does not parse");
             AppError::Internal
@@ -94,7 +95,7 @@ pub async fn namespace_rows(services: &Services) -> Result<Vec<NamespaceRow>, Ap
             members: members.len(),
         });
     }
-    Ok(rows)
+    Ok(ListPage { items: rows, continue_token: page.continue_token })
 }
 
 /// Keeps a new token's secret for the page a plain form post goes back to: a cookie only that

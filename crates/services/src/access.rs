@@ -10,9 +10,6 @@ use storage::{now_rfc3339, Tx};
 use crate::auth::{check_user_name, secret_hash, Caller, Secret};
 use crate::{ServiceError, Services};
 
-/// How many audit lines the console and the API answer with at once, newest first.
-const AUDIT_PAGE: u32 = 200;
-
 /// The shortest password the console accepts.
 const MIN_PASSWORD: usize = 8;
 /// The longest password the console hashes (argon2 reads all of it).
@@ -78,11 +75,6 @@ fn roles_above(role: Role) -> Vec<Role> {
 }
 
 impl Services {
-    /// The newest `AUDIT_PAGE` lines of the audit log: of one namespace, or of the whole console.
-    pub async fn audit_log(&self, namespace: Option<&NamespaceName>) -> Result<Vec<AuditEntry>, ServiceError> {
-        Ok(self.store.list_audit(namespace, &storage::Page::first(AUDIT_PAGE)).await?.items)
-    }
-
     /// Creates a user who can sign in (admins only).
     pub async fn create_user(
         &self,

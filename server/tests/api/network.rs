@@ -87,8 +87,8 @@ async fn a_loopback_session_cluster_registers_once_an_admin_allows_loopback() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let still = console.send_json("POST", TARGETS, &session("metadata", "http://169.254.169.254:80")).await;
     assert_eq!(still.status, StatusCode::BAD_REQUEST, "only what is allowed: {}", still.body);
-    let audit = console.state.services.audit_log(None).await.expect("the audit log");
-    let change = audit.iter().find(|e| e.resource_kind == "Settings" && e.resource_name == "network");
+    let audit = console.state.services.audit(None, &domain::PageRequest::first(100)).await.expect("the audit log");
+    let change = audit.items.iter().find(|e| e.resource_kind == "Settings" && e.resource_name == "network");
     let change = change.expect("an audit line for the change");
     assert_eq!(change.after.as_ref().map(|a| a["allowedSessionClusterHosts"][0].clone()), Some(json!("127.0.0.0/8")));
 }

@@ -152,3 +152,35 @@ async fn a_label_selector_holds_on_every_page_of_deployments() {
     let (_, everything) = console.get(DEPLOYMENTS).await;
     assert_eq!(all, ids(&everything), "without a selector too");
 }
+
+/// `POST /api/<endpoint>` as the Admin page's server functions are called, with form `fields`.
+async fn server_fn(console: &Console, endpoint: &str, fields: &[(&str, &str)]) -> Value {
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let headers = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
+    let reply = console.send("POST", &format!("/api/{endpoint}"), &headers, body.join("&")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()
+}
+
+#[tokio::test]
+async fn the_admin_page_reads_users_a_page_at_a_time_and_goes_on_from_the_token() {
+    let console = console().await;
+    for n in 0..105 {
+        let user = domain::User {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: format!("user-{n:03}"),
+            admin: false,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            must_change_password: false,
+        };
+        console.store.create_user(&user, "not-a-hash").await.expect("a user");
+    }
+    let first = server_fn(&console, "list_users", &[]).await;
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(100), "{first}");
+    let token = first["continue_token"].as_str().expect("more follow").to_owned();
+    let second = server_fn(&console, "list_users", &[("after", &token)]).await;
+    let names: Vec<&str> =
+        second["items"].as_array().expect("items").iter().filter_map(|u| u["name"].as_str()).collect();
+    assert_eq!(names, ["user-099", "user-100", "user-101", "user-102", "user-103", "user-104"], "admin sorts first");
+    assert!(second["continue_token"].is_null(), "{second}");
+}
