@@ -152,25 +152,6 @@ pub async fn sweep_expired_sessions(store: storage::Store, mut shutdown: tokio::
 }
 
 #[cfg(test)]
-mod client_address_tests {
-    use axum::http::HeaderValue;
-
-    use super::*;
-
-    #[test]
-    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
-        let proxy: std::net::IpAddr = "10.0.0.2".parse().expect("an address");
-        let mut headers = HeaderMap::new();
-        headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.9"));
-        let peer = Some("198.51.100.1".parse().expect("an address"));
-        assert_eq!(client_address(peer, &headers, &[proxy]), "198.51.100.1", "an untrusted peer's header is ignored");
-        assert_eq!(client_address(Some(proxy), &headers, &[proxy]), "203.0.113.9", "the hop the proxy saw");
-        assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &[proxy]), "10.0.0.2");
-        assert_eq!(client_address(None, &headers, &[]), "unknown");
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
 
@@ -242,5 +223,17 @@ mod tests {
         headers.insert(header::HOST, unreadable);
         headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
         assert!(is_refused_cross_site(&Method::POST, &Uri::from_static("/api/x"), &headers), "Host");
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().expect("an address");
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.9"));
+        let peer = Some("198.51.100.1".parse().expect("an address"));
+        assert_eq!(client_address(peer, &headers, &[proxy]), "198.51.100.1", "an untrusted peer's header is ignored");
+        assert_eq!(client_address(Some(proxy), &headers, &[proxy]), "203.0.113.9", "the hop the proxy saw");
+        assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &[proxy]), "10.0.0.2");
+        assert_eq!(client_address(None, &headers, &[]), "unknown");
     }
 }

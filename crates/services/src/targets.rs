@@ -1,15 +1,13 @@
 //! Deployment targets registered by a namespace's owners (Flink session clusters), for the REST
 //! API and the server functions alike. Callers authorise first (`Services::require`).
 
+use domain::network::SessionUrl;
 use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, ResourceMetadata, API_VERSION};
 use serde_json::Value;
 use storage::now_rfc3339;
 
-use domain::network::SessionUrl;
-
 use crate::access::{audit_entry, commit_audited};
-use crate::ServiceError;
-use crate::{Caller, Services};
+use crate::{Caller, ServiceError, Services};
 
 /// The most targets a namespace may have: each is probed every few seconds and keeps a client.
 pub const MAX_TARGETS: usize = 50;
