@@ -89,6 +89,10 @@ pub struct JobSpec {
     /// Whether Flink may skip restored state that maps to no operator.
     #[serde(default)]
     pub allow_non_restored_state: bool,
+    /// Our addition: where the job's sources start reading (ms since the epoch), chosen in the
+    /// Start dialog's initial mode; absent when the job restored state or none was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_start_time_ms: Option<i64>,
 }
 
 /// Present once the job has been submitted to Flink (VVP's `JobStatusStarted`).

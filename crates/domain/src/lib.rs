@@ -18,6 +18,7 @@ pub mod namespace;
 pub mod network;
 pub mod page;
 pub mod savepoint;
+pub mod start;
 pub mod target;
 mod wire;
 
@@ -35,4 +36,5 @@ pub use namespace::{Namespace, NamespaceMetadata};
 pub use network::NetworkSettings;
 pub use page::{ListPage, PageRequest};
 pub use savepoint::*;
+pub use start::*;
 pub use target::*;

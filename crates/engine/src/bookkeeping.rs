@@ -542,8 +542,7 @@ impl<'a> Book<'a> {
                         );
                     }
                     CancelPurpose::StatelessUpgrade => {
-                        self.record.next_start =
-                            Some(StartRequest { restore: RestoreChoice::Nothing, allow_non_restored_state: None });
+                        self.record.next_start = Some(StartRequest::restoring(RestoreChoice::Nothing));
                         self.event(
                             EventName::UsingAnUpgradeStrategy,
                             Some(&job_id),
@@ -641,6 +640,7 @@ impl<'a> Book<'a> {
                 savepoint_location: restore.map(|r| r.location.clone()),
                 savepoint_id: restore.map(|r| r.savepoint_id.clone()),
                 allow_non_restored_state,
+                source_start_time_ms: None,
             },
             status: JobStatus {
                 state: JobState::Starting,
@@ -842,7 +842,7 @@ fn restore_from_savepoint(savepoint: &Savepoint) -> StartRequest {
         }
         None => RestoreChoice::ByStrategy,
     };
-    StartRequest { restore, allow_non_restored_state: None }
+    StartRequest::restoring(restore)
 }
 
 fn active(rows: &Rows) -> Result<&Job, EngineError> {

@@ -812,13 +812,15 @@ mod tests {
             next_start: Some(StartRequest {
                 restore: RestoreChoice::Savepoint { savepoint_id: "other".into(), location: "file:/other".into() },
                 allow_non_restored_state: Some(true),
+                source_start_time_ms: None,
+                checked: None,
             }),
             ..EngineRecord::default()
         };
         assert_eq!(picked(&spec, &chosen).as_deref(), Some("other"), "a start's own choice wins");
         assert!(choose_restore(&spec, &chosen, &restorable).1, "and its allowNonRestoredState");
         let fresh = EngineRecord {
-            next_start: Some(StartRequest { restore: RestoreChoice::Nothing, allow_non_restored_state: None }),
+            next_start: Some(StartRequest::restoring(RestoreChoice::Nothing)),
             ..EngineRecord::default()
         };
         spec.restore_strategy.kind = RestoreStrategyKind::LatestState;
@@ -1251,6 +1253,8 @@ mod tests {
             next_start: Some(StartRequest {
                 restore: RestoreChoice::Savepoint { savepoint_id: "s2".into(), location: "file:/s2".into() },
                 allow_non_restored_state: None,
+                source_start_time_ms: None,
+                checked: None,
             }),
             ..Default::default()
         };

@@ -110,6 +110,33 @@ pub struct StartRequest {
     /// Overrides `restoreStrategy.allowNonRestoredState` for this start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_non_restored_state: Option<bool>,
+    /// Initial mode: where the job's sources start reading (ms since the epoch). Ignored, with an
+    /// event saying so, when the start restores state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_start_time_ms: Option<i64>,
+    /// The compatibility check run for the chosen savepoint when the start was asked for. The
+    /// engine refuses to start on INCOMPATIBLE unless the person confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<CheckedStart>,
+}
+
+impl StartRequest {
+    /// A start restoring `restore`, with nothing else asked.
+    pub fn restoring(restore: RestoreChoice) -> Self {
+        Self { restore, allow_non_restored_state: None, source_start_time_ms: None, checked: None }
+    }
+}
+
+/// The compatibility verdict a start was accepted with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckedStart {
+    /// The check's verdict for the chosen savepoint and the spec at `deploymentVersion`.
+    pub compatibility: domain::Compatibility,
+    /// The person confirmed starting although the verdict is INCOMPATIBLE ("Start anyway").
+    pub confirmed: bool,
+    /// The deployment version whose spec was checked.
+    pub deployment_version: i64,
 }
 
 /// Which state a start restores.

@@ -304,7 +304,7 @@ async fn resuming_with_a_changed_operator_uid_fails_with_flinks_reason_until_non
             &h.store,
             &namespace(),
             &h.id,
-            StartRequest { restore: RestoreChoice::ByStrategy, allow_non_restored_state: Some(true) },
+            StartRequest { allow_non_restored_state: Some(true), ..StartRequest::restoring(RestoreChoice::ByStrategy) },
         )
         .await
         .expect("the next start is recorded");

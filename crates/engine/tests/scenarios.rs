@@ -413,14 +413,9 @@ async fn a_start_can_restore_a_chosen_savepoint_or_no_state() {
     let chosen = completed(&h.savepoints().await, SavepointOrigin::Suspend)[0].clone();
     let location = chosen.spec.savepoint_location.clone().expect("location");
 
-    set_next_start(
-        &h.store,
-        &namespace(),
-        &h.id,
-        StartRequest { restore: RestoreChoice::Nothing, allow_non_restored_state: None },
-    )
-    .await
-    .expect("initial mode");
+    set_next_start(&h.store, &namespace(), &h.id, StartRequest::restoring(RestoreChoice::Nothing))
+        .await
+        .expect("initial mode");
     h.desire(DesiredState::Running).await;
     h.settle().await;
     assert_eq!(h.flink.job(&h.flink_job().await).expect("job").restored_from, None, "initial mode");
@@ -432,8 +427,11 @@ async fn a_start_can_restore_a_chosen_savepoint_or_no_state() {
         &namespace(),
         &h.id,
         StartRequest {
-            restore: RestoreChoice::Savepoint { savepoint_id: chosen.metadata.id.clone(), location: location.clone() },
             allow_non_restored_state: Some(true),
+            ..StartRequest::restoring(RestoreChoice::Savepoint {
+                savepoint_id: chosen.metadata.id.clone(),
+                location: location.clone(),
+            })
         },
     )
     .await

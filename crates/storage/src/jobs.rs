@@ -183,6 +183,7 @@ mod tests {
                 savepoint_location: None,
                 savepoint_id: None,
                 allow_non_restored_state: false,
+                source_start_time_ms: None,
             },
             status: JobStatus { state, started: None, failure: None, latest_checkpoint: None },
         }

@@ -44,6 +44,7 @@ pub fn job(deployment_id: &str, created_at: &str, state: JobState) -> Job {
             savepoint_location: None,
             savepoint_id: None,
             allow_non_restored_state: false,
+            source_start_time_ms: None,
         },
         status: JobStatus { state, started: None, failure: None, latest_checkpoint: None },
     }
