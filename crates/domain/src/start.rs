@@ -178,3 +178,59 @@ pub struct AcceptedStart {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility: Option<CompatibilityReport>,
 }
+
+impl StartOptions {
+    /// Reads a start request (JSON already parsed); an error names the field (`restore.kind: …`).
+    pub fn parse(document: &serde_json::Value) -> Result<Self, crate::InvalidInput> {
+        serde_path_to_error::deserialize(document).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            // A missing field is reported at its parent: name the field itself.
+            let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+            let field = match (path.as_str(), missing) {
+                (".", Some(name)) => name.to_owned(),
+                (parent, Some(name)) => format!("{parent}.{name}"),
+                (".", None) => "body".to_owned(),
+                (path, None) => path.to_owned(),
+            };
+            crate::InvalidInput::one(field, message)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_start_request_reads_as_the_api_documents_it() {
+        let options = StartOptions::parse(&json!({
+            "mode": "RESUME", "restore": {"kind": "SAVEPOINT", "savepointId": "s1"},
+            "allowNonRestoredState": true, "confirmIncompatible": true
+        }))
+        .expect("valid");
+        assert_eq!(options.mode, StartMode::Resume);
+        assert_eq!(options.restore.and_then(|r| r.savepoint_id).as_deref(), Some("s1"));
+        assert!(options.allow_non_restored_state && options.confirm_incompatible);
+        let initial = StartOptions::parse(&json!({"mode": "initial", "sourceStartTimeMs": 1_700_000_000_000_i64}))
+            .expect("valid");
+        assert_eq!(initial.source_start_time_ms, Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn a_bad_start_request_names_its_field() {
+        let cases = [
+            (json!({}), "mode"),
+            (json!({"mode": "LATER"}), "mode"),
+            (json!({"mode": "RESUME", "restore": {"kind": "NEWEST"}}), "restore.kind"),
+            (json!({"mode": "INITIAL", "sourceStartTimeMs": "yesterday"}), "sourceStartTimeMs"),
+            (json!({"mode": "INITIAL", "allowNonRestored": true}), "allowNonRestored"),
+        ];
+        for (body, field) in cases {
+            let err = StartOptions::parse(&body).expect_err("refused");
+            assert!(err.to_string().starts_with(&format!("{field}: ")), "{body}: {err}");
+        }
+    }
+}

@@ -33,7 +33,7 @@ pub use backoff::Backoff;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
 pub use reconcile::{PassReport, Requeue};
-pub use record::{EngineRecord, RestoreChoice, StartRequest};
+pub use record::{CheckedStart, EngineRecord, RestoreChoice, StartRequest};
 pub use time::{Clock, ManualClock, SystemClock};
 
 /// Finds the Flink cluster of a deployment target.

@@ -7,14 +7,17 @@
 
 mod access;
 pub mod auth;
+mod compatibility;
 mod deployments;
 mod error;
 mod guard;
 mod network;
 mod reads;
+mod start;
 mod targets;
 
 pub use network::stored_network_policy;
+pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
 
 use std::collections::HashMap;

@@ -137,6 +137,38 @@ impl Store {
 }
 
 impl Tx {
+    /// `Store::engine_row`, read inside the transaction.
+    pub async fn engine_row(&mut self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {
+        let row: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+            "SELECT document, status, engine, status_version FROM deployments WHERE namespace = $1 AND id = $2",
+        )
+        .bind(namespace.as_str())
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|(document, status, engine, status_version)| {
+            Ok(EngineRow { deployment: with_engine_status(&document, status.as_deref())?, engine, status_version })
+        })
+        .transpose()
+    }
+
+    /// `Store::save_engine_state` inside the transaction: a stale status version is a `Conflict`.
+    pub async fn save_engine_state(
+        &mut self,
+        namespace: &NamespaceName,
+        id: &str,
+        status: &DeploymentStatus,
+        engine: &str,
+        expected_status_version: i64,
+    ) -> Result<(), StorageError> {
+        let updated =
+            update_engine_state_row(&mut *self.tx, namespace, id, status, engine, expected_status_version).await?;
+        if updated.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
+        }
+        Ok(())
+    }
+
     /// Stores a new deployment; its name must be free in its namespace.
     pub async fn insert_deployment(&mut self, deployment: &Deployment) -> Result<(), StorageError> {
         let namespace = &deployment.metadata.namespace;

@@ -3,7 +3,7 @@
 use domain::{Event, NamespaceName};
 
 use crate::{is_unique_violation, sortable_time};
-use crate::{Cursor, Page, Paged, StorageError, Store};
+use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
 
 impl Store {
     /// One page of the events of a namespace, of one deployment and one job if given, newest first.
@@ -44,6 +44,14 @@ impl Store {
             }),
             Err(err) => Err(err.into()),
         }
+    }
+}
+
+impl Tx {
+    /// Appends an event to its deployment's log inside the transaction (with the change it reports).
+    pub async fn append_event(&mut self, event: &Event) -> Result<(), StorageError> {
+        insert_event_row(&mut *self.tx, event).await?;
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use domain::{Deployment, LabelSelector, ResourceList};
+use domain::{AcceptedStart, CompatibilityReport, Deployment, LabelSelector, ResourceList, StartOptions};
 use serde::Deserialize;
 use services::ServiceError;
 use services::{parse_namespace, Caller, Permission};
@@ -116,4 +116,69 @@ pub async fn delete(
     state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let deployment = state.services.delete_deployment(&caller, &namespace, &parse_uuid("deploymentId", &id)?).await?;
     Ok(represent(&headers, StatusCode::OK, &deployment))
+}
+
+/// `POST …/deployments/{deploymentId}:start` and `…:check-compatibility`: the custom methods on a
+/// deployment (Google's API style, as Alibaba's `jobs:start`). Anything else is 404.
+pub async fn action(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    Path((namespace, id_and_action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    match id_and_action.rsplit_once(':') {
+        Some((id, "start")) => start(state, caller, Path((namespace, id.to_owned())), headers, body).await,
+        Some((id, "check-compatibility")) => {
+            check_compatibility(state, caller, Path((namespace, id.to_owned())), headers, body).await
+        }
+        _ => Err(ServiceError::NotFound(format!("the operation POST {id_and_action:?}")).into()),
+    }
+}
+
+/// Starts a deployment with the Start dialog's choice: initial mode (no state, an optional source
+/// start time) or resume mode (the latest state or a chosen savepoint, of this deployment or another
+/// of the namespace). A resume runs the state compatibility check first; INCOMPATIBLE is refused
+/// (409) unless `confirmIncompatible` is true. Answers the accepted choice; the engine carries it out.
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}:start", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    request_body(content = StartOptions, content_type = "application/json"),
+    responses((status = 200, body = AcceptedStart), (status = 400, body = ErrorBody, description = "A field of the request is wrong; the message names it"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "Already asked to run, or the check answered INCOMPATIBLE without `confirmIncompatible`")))]
+pub async fn start(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
+    let id = parse_uuid("deploymentId", &id)?;
+    let options = StartOptions::parse(&read_body(&headers, body).await?).map_err(ServiceError::from)?;
+    let accepted = state.services.start_deployment(&caller, &namespace, &id, &options).await?;
+    Ok(represent(&headers, StatusCode::OK, &accepted))
+}
+
+/// The state compatibility check for a resume, without starting: does the deployment's current
+/// spec restore the chosen state? FULLY_COMPATIBLE, PARTIALLY_COMPATIBLE, INCOMPATIBLE or UNKNOWN,
+/// with the reasons and the suggested actions. The body is the same as for `:start` (mode RESUME).
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}:check-compatibility", tag = "deployments",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    request_body(content = StartOptions, content_type = "application/json"),
+    responses((status = 200, body = CompatibilityReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn check_compatibility(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    // Building the job's graph runs its main(): only those who may start it may ask.
+    state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
+    let id = parse_uuid("deploymentId", &id)?;
+    let options = StartOptions::parse(&read_body(&headers, body).await?).map_err(ServiceError::from)?;
+    let report = state.services.check_compatibility(&namespace, &id, &options).await?;
+    Ok(represent(&headers, StatusCode::OK, &report))
 }

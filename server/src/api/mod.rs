@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/deployments", get(deployments::list).post(deployments::create))
         .route(
             "/api/v1/namespaces/{namespace}/deployments/{deployment_id}",
-            get(deployments::get).patch(deployments::patch).delete(deployments::delete),
+            get(deployments::get).patch(deployments::patch).delete(deployments::delete).post(deployments::action),
         )
         .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
         .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).delete(targets::delete))

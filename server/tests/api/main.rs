@@ -14,5 +14,6 @@ mod network;
 mod openapi;
 mod paging;
 mod savepoints;
+mod start;
 mod support;
 mod targets;

@@ -345,7 +345,24 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Some(json!({"spec": {"state": "RUNNING"}})),
             Edit,
         ),
-        rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "DELETE", deployment, None, Edit),
+        rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "DELETE", deployment.clone(), None, Edit),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}:start",
+            "POST",
+            format!("{deployment}:start"),
+            Some(json!({"mode": "INITIAL"})),
+            Edit,
+        ),
+        Call {
+            writes: false,
+            ..rest(
+                "/api/v1/namespaces/{namespace}/deployments/{deploymentId}:check-compatibility",
+                "POST",
+                format!("{deployment}:check-compatibility"),
+                Some(json!({"mode": "RESUME", "restore": {"kind": "SAVEPOINT", "savepointId": f.savepoint}})),
+                Edit,
+            )
+        },
         rest(
             "/api/v1/namespaces/{namespace}/deployment-targets",
             "GET",
