@@ -27,6 +27,7 @@ use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::login::LoginPage;
 use crate::routes::not_found::NotFound;
+use crate::routes::start::StartPage;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                 // Async: the HTML waits for the data, so the page is complete even without JavaScript.
                 <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/deployments/:id/start") view=StartPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

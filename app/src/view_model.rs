@@ -8,6 +8,8 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod start;
+
 /// The signed-in person, as the top bar shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionView {

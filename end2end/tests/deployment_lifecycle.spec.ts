@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { DeploymentsPage } from './fixtures/deployments_page';
 import { DeploymentPage } from './fixtures/deployment_page';
+import { StartDialog } from './fixtures/start_dialog';
 
 // These run a real job on the local Flink cluster the test command started.
 
@@ -33,6 +34,12 @@ test('a deployment started from the console runs in Flink, takes a savepoint and
   await deployments.expectHydrated();
   await expect(deployments.action(name, 'Suspend')).toHaveCount(0);
   await deployments.action(name, 'Start').click();
+  // A new deployment has no state: the Start dialog opens in initial mode.
+  const dialog = new StartDialog(page);
+  await dialog.expectOpen();
+  await expect(dialog.initialMode).toBeChecked();
+  await dialog.start.click();
+  await expect(dialog.dialog).toHaveCount(0);
   await expect(deployments.row(name)).toContainText('RUNNING', { timeout: 60_000 });
   await expect(deployments.action(name, 'Suspend')).toBeVisible();
 
@@ -54,8 +61,13 @@ test('a deployment started from the console runs in Flink, takes a savepoint and
   await expect(detail.events).toContainText('CREATING_A_SAVEPOINT_BEFORE_SUSPENSION');
   await page.screenshot({ path: 'end2end/screenshots/deployment-suspended.png', fullPage: true });
 
-  // Resume: the new job restores the suspend savepoint.
+  // Resume: the dialog offers the latest state, the suspend savepoint, and the new job restores it.
   await detail.action(name, 'Start').click();
+  await dialog.expectOpen();
+  await expect(dialog.resumeMode).toBeChecked();
+  await expect(dialog.latestState).toBeChecked();
+  await expect(dialog.latestStateNote).toContainText('SUSPEND');
+  await dialog.start.click();
   await detail.expectStatus('RUNNING');
   await expect(detail.jobs.locator('tbody tr').first()).toContainText('savepoint');
   await page.screenshot({ path: 'end2end/screenshots/deployment-resumed.png', fullPage: true });
@@ -69,9 +81,13 @@ test('the deployment page and its actions work before any script runs @ssr', asy
   await detail.goto(id);
   await expect(detail.status).toHaveText('CANCELLED');
   await expect(page.getByRole('heading', { name: 'Job history' })).toBeVisible();
-  // A plain form post: the server answers with a redirect back to this page.
+  // Start leads to the Start page; its plain form post is answered with a redirect to the deployment.
   await detail.action(name, 'Start').click();
-  await expect(page).toHaveURL(new RegExp(`/deployments/${id}`));
+  await expect(page).toHaveURL(new RegExp(`/deployments/${id}/start$`));
+  const dialog = new StartDialog(page);
+  await expect(dialog.initialMode).toBeChecked();
+  await dialog.start.click();
+  await expect(page).toHaveURL(new RegExp(`/deployments/${id}$`));
   await expect(detail.action(name, 'Start')).toHaveCount(0);
   await expect(detail.action(name, 'Cancel')).toBeVisible();
   await remove(request, id);

@@ -5,4 +5,5 @@ pub mod access;
 pub mod deployments;
 pub mod session;
 pub mod settings;
+pub mod start;
 pub mod targets;

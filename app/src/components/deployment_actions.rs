@@ -1,11 +1,14 @@
-//! Start, Suspend and Cancel buttons for one deployment. Each is a form posting to the
-//! `set_desired_state` server function, so it works before hydration too; which buttons show is
-//! decided by `view_model::available_actions` (hiding a button is a convenience: the server
-//! authorises every call).
+//! Start, Suspend and Cancel buttons for one deployment. Suspend, Cancel and a batch deployment's
+//! Start are forms posting to the `set_desired_state` server function; a streaming deployment's
+//! Start links to its Start page (the Start dialog), which the hydrated page opens as a modal
+//! instead. All work before hydration; which buttons show is decided by
+//! `view_model::available_actions` (hiding a button is a convenience: the server authorises every
+//! call).
 
 use leptos::prelude::*;
 
 use crate::api::deployments::SetDesiredState;
+use crate::components::start_dialog::{start_page, StartModalState};
 use crate::view_model::Action;
 
 #[component]
@@ -15,9 +18,12 @@ pub fn DeploymentActions(
     /// Whose actions these are, for screen readers ("Start stateful-counter").
     name: String,
     actions: Vec<Action>,
+    /// A streaming deployment: its Start opens the Start dialog.
+    streaming: bool,
     set_state: ServerAction<SetDesiredState>,
 ) -> impl IntoView {
     let pending = set_state.pending();
+    let modal = use_context::<StartModalState>();
     view! {
         <div class="flex justify-end gap-2">
             {actions
@@ -30,6 +36,26 @@ pub fn DeploymentActions(
                     };
                     let (namespace, deployment_id) = (namespace.clone(), deployment_id.clone());
                     let label = format!("{} {name}", action.label());
+                    if action == Action::Start && streaming {
+                        let href = start_page(&namespace, &deployment_id);
+                        return view! {
+                            <a
+                                href=href
+                                class=format!("rounded-md px-2.5 py-1 text-xs font-semibold shadow-sm {style}")
+                                aria-label=label
+                                aria-haspopup="dialog"
+                                on:click=move |ev| {
+                                    if let Some(modal) = modal {
+                                        ev.prevent_default();
+                                        modal.open.set(Some((namespace.clone(), deployment_id.clone())));
+                                    }
+                                }
+                            >
+                                {action.label()}
+                            </a>
+                        }
+                        .into_any();
+                    }
                     view! {
                         <ActionForm action=set_state>
                             <input type="hidden" name="namespace" value=namespace/>
@@ -45,6 +71,7 @@ pub fn DeploymentActions(
                             </button>
                         </ActionForm>
                     }
+                    .into_any()
                 })
                 .collect_view()}
         </div>

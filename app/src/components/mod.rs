@@ -6,5 +6,6 @@ pub mod error_panel;
 pub mod form;
 pub mod layout;
 pub mod pager;
+pub mod start_dialog;
 pub mod status_badge;
 pub mod table;

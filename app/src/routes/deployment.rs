@@ -14,6 +14,7 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
+use crate::components::start_dialog::{StartModal, StartModalState};
 use crate::components::status_badge::StatusBadge;
 use crate::components::table::{empty, section_title, Table};
 use crate::providers::session::use_session;
@@ -56,6 +57,7 @@ pub fn DeploymentPage() -> impl IntoView {
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let set_state = ServerAction::<SetDesiredState>::new();
+    let start = StartModalState::provide();
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let detail = Resource::new(
         move || {
@@ -65,14 +67,16 @@ pub fn DeploymentPage() -> impl IntoView {
                 shown.get(),
                 refresh.get(),
                 set_state.version().get(),
+                start.started.get(),
                 take_savepoint.version().get(),
             )
         },
-        |(namespace, id, shown, _, _, _)| get_deployment(namespace, id, shown.jobs, shown.savepoints, shown.events),
+        |(namespace, id, shown, _, _, _, _)| get_deployment(namespace, id, shown.jobs, shown.savepoints, shown.events),
     );
 
     view! {
         <Layout namespace>
+            <StartModal/>
             <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-sm text-indigo-700 hover:underline">
                 "← Deployments"
             </a>
@@ -156,6 +160,7 @@ fn Overview(
                         deployment_id=row.id.clone()
                         name=row.name.clone()
                         actions
+                        streaming=row.mode == domain::ExecutionMode::Streaming
                         set_state
                     />
                     {savepoint_allowed.then(|| view! {

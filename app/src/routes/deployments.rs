@@ -15,6 +15,7 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
+use crate::components::start_dialog::{StartModal, StartModalState};
 use crate::components::status_badge::StatusBadge;
 use crate::providers::session::use_session;
 use crate::view_model::{
@@ -47,9 +48,12 @@ pub fn DeploymentsPage() -> impl IntoView {
     });
 
     let set_state = ServerAction::<SetDesiredState>::new();
+    let start = StartModalState::provide();
     let deployments = Resource::new(
-        move || (namespace.get(), mode.get(), after.get(), refresh.get(), set_state.version().get()),
-        |(namespace, mode, after, _, _)| list_deployments(namespace, mode, after),
+        move || {
+            (namespace.get(), mode.get(), after.get(), refresh.get(), set_state.version().get(), start.started.get())
+        },
+        |(namespace, mode, after, _, _, _)| list_deployments(namespace, mode, after),
     );
 
     let session = use_session();
@@ -62,6 +66,7 @@ pub fn DeploymentsPage() -> impl IntoView {
 
     view! {
         <Layout namespace>
+            <StartModal/>
             <div class="flex items-end justify-between">
                 <div>
                     <h1 class="text-2xl font-semibold tracking-tight">"Deployments"</h1>
@@ -271,7 +276,7 @@ fn DeploymentLine(
             <td class="px-4 py-3 text-right tabular-nums">{row.parallelism.map(|p| p.to_string()).unwrap_or_else(|| "—".into())}</td>
             <td class="px-4 py-3 tabular-nums text-slate-600">{short_time(&row.modified_at)}</td>
             <td class="px-4 py-3">
-                <DeploymentActions namespace deployment_id=row.id.clone() name=row.name.clone() actions set_state/>
+                <DeploymentActions namespace deployment_id=row.id.clone() name=row.name.clone() actions streaming=row.mode == ExecutionMode::Streaming set_state/>
             </td>
         </tr>
     }

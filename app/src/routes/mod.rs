@@ -8,3 +8,4 @@ pub mod deployment;
 pub mod deployments;
 pub mod login;
 pub mod not_found;
+pub mod start;

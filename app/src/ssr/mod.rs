@@ -8,7 +8,9 @@ use domain::NamespaceName;
 use leptos::prelude::*;
 pub use services::auth::{self, ClientAddress};
 pub use services::{Caller, HealthBoard, Permission, Scope, Services};
-pub use views::{deployment_detail, hand_over_new_token, namespace_rows, take_new_token, user_rows};
+pub use views::{
+    deployment_detail, hand_over_new_token, namespace_rows, start_dialog_data, start_options, take_new_token, user_rows,
+};
 
 use crate::error::AppError;
 

@@ -6,6 +6,7 @@ use services::{Secret, Services};
 
 use super::{request_cookie, set_cookie};
 use crate::error::AppError;
+use crate::view_model::start::{OtherDeployment, StartDialogData, StartForm, StateChoice};
 use crate::view_model::{
     CreatedToken, DeploymentDetail, DeploymentRow, EventRow, HistoryPages, JobRow, NamespaceRow, SavepointRow, UserRow,
     ADMIN_PAGE,
@@ -115,4 +116,65 @@ pub async fn take_new_token(services: &Services, namespace: &NamespaceName) -> R
     Ok(token
         .filter(|t| t.id == id && t.namespace == namespace.as_str())
         .map(|token| CreatedToken { token, secret: secret.to_owned() }))
+}
+
+/// How many other deployments' states the Start dialog offers (the newest states of the namespace).
+const OTHER_STATES_READ: u32 = 500;
+
+/// What the Start dialog offers for deployment `id`.
+pub async fn start_dialog_data(
+    services: &Services,
+    namespace: &NamespaceName,
+    id: &str,
+) -> Result<StartDialogData, AppError> {
+    let deployment = services.deployment(namespace, id).await?;
+    let states = services.restorable_states(namespace, id).await?;
+    // The namespace's newest states, grouped by their deployment (one read, however many deployments).
+    let newest = services.savepoints(namespace, None, None, &PageRequest::first(OTHER_STATES_READ)).await?;
+    let mut others: Vec<OtherDeployment> = Vec::new();
+    for savepoint in newest.items.iter().filter(|s| {
+        s.metadata.deployment_id != id
+            && s.status.state == SavepointState::Completed
+            && s.spec.savepoint_location.is_some()
+    }) {
+        match others.iter_mut().find(|o| o.id == savepoint.metadata.deployment_id) {
+            Some(other) => other.states.push(StateChoice::from(savepoint)),
+            None => {
+                let Ok(other) = services.deployment(namespace, &savepoint.metadata.deployment_id).await else {
+                    continue;
+                };
+                others.push(OtherDeployment {
+                    id: other.metadata.id,
+                    name: other.metadata.name,
+                    states: vec![StateChoice::from(savepoint)],
+                });
+            }
+        }
+    }
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(StartDialogData::new(&deployment, &states, others))
+}
+
+/// The API's start request for the dialog's fields; a state of another deployment must belong to
+/// the deployment chosen with it.
+pub async fn start_options(
+    services: &Services,
+    namespace: &NamespaceName,
+    form: &StartForm,
+) -> Result<domain::StartOptions, AppError> {
+    let options = form.to_options().map_err(|(field, why)| AppError::BadRequest(format!("{field}: {why}")))?;
+    if form.is_resume() && form.strategy() == "OTHER" {
+        let (Some(deployment), Some(savepoint)) = (form.other_deployment.as_deref(), form.other_savepoint.as_deref())
+        else {
+            return Err(AppError::BadRequest("other_savepoint: choose a deployment and one of its states".into()));
+        };
+        let belongs =
+            services.savepoint(namespace, savepoint).await.is_ok_and(|s| s.metadata.deployment_id == deployment);
+        if !belongs {
+            return Err(AppError::BadRequest(
+                "other_savepoint: that state is not one of the chosen deployment's".into(),
+            ));
+        }
+    }
+    Ok(options)
 }

@@ -416,6 +416,25 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
+        server_fn("/api/start_dialog", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, false),
+        server_fn(
+            "/api/check_start_compatibility",
+            &[
+                ("namespace", "default"),
+                ("deployment_id", &f.stopped),
+                ("mode", "RESUME"),
+                ("strategy", "SPECIFIC"),
+                ("savepoint_id", &f.savepoint),
+            ],
+            Edit,
+            false,
+        ),
+        server_fn(
+            "/api/start_deployment",
+            &[("namespace", "default"), ("deployment_id", &f.stopped), ("mode", "INITIAL")],
+            Edit,
+            true,
+        ),
         server_fn("/api/list_deployment_targets", &[("namespace", "default")], View, false),
         server_fn(
             "/api/register_session_target",
@@ -621,6 +640,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
 async fn server_functions_answer_exactly_their_roles() {
     check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
         .await;
+    check(&["/api/start_", "/api/check_"]).await;
     check(&[
         "/api/register_",
         "/api/create_",
