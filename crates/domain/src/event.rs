@@ -94,6 +94,13 @@ wire_enum!(
         FailedToCreateClusterForJob = "FAILED_TO_CREATE_CLUSTER_FOR_JOB",
         /// Ours: retention forgot a savepoint and disposed its files.
         SavepointDisposed = "SAVEPOINT_DISPOSED",
+        /// Ours: where a new job's sources start reading (the Start dialog's source start time), or
+        /// why the time chosen is ignored (the job restores state).
+        SourceStartTime = "SOURCE_START_TIME",
+        /// Ours: the engine refused a start as asked, because the state compatibility check answered
+        /// INCOMPATIBLE without a person's confirmation, or the deployment changed after the check;
+        /// the deployment FAILED until it is started again.
+        StartRefused = "START_REFUSED",
     }
 );
 
@@ -206,7 +213,7 @@ mod tests {
 
     #[test]
     fn every_vvp_event_name_is_known() {
-        assert_eq!(EventName::ALL.len(), 41, "the reference's EventMetadata.name enum has 40 values, plus ours");
+        assert_eq!(EventName::ALL.len(), 43, "the reference's EventMetadata.name enum has 40 values, plus ours");
         for name in EventName::ALL {
             assert_eq!(EventName::parse(name.as_str()), Some(*name));
         }

@@ -1,6 +1,6 @@
 //! What Flink is asked to run for a job: its artifact (a JAR on this machine, or a SQL script run by
-//! the bundled SQL runner), arguments, parallelism and configuration. Pure, apart from nothing: the
-//! caller checks the files.
+//! the bundled SQL runner), arguments, parallelism and configuration, with the job's source start
+//! time (`start_time`) applied. Pure, apart from nothing: the caller checks the files.
 
 use std::path::{Path, PathBuf};
 
@@ -8,11 +8,15 @@ use base64::Engine as _;
 use domain::{ArtifactKind, ExecutionMode, JobSpec};
 use flink::{JobId, Submission};
 
+use crate::start_time::{rewrite_sql, CONFIGURATION_KEY};
+
 /// The entry class of the bundled SQL runner (`jobs/src/console/examples/SqlRunner.java`).
 pub const SQL_RUNNER_CLASS: &str = "console.examples.SqlRunner";
 
 /// The submission of a job as recorded on its row, or why it cannot be run (a permanent failure
-/// the person must fix in the deployment).
+/// the person must fix in the deployment). A job with a source start time gets it as the Flink
+/// configuration entry `start_time::CONFIGURATION_KEY`, and a SQL script's tables start there
+/// (`start_time::rewrite_sql`).
 pub fn submission(
     job: &JobSpec,
     mode: ExecutionMode,
@@ -29,10 +33,18 @@ pub fn submission(
             (artifacts.runnable(uri)?, artifact.entry_class.clone(), args)
         }
         ArtifactKind::Sqlscript => {
-            let script = artifact
+            let written = artifact
                 .sql_script
                 .as_deref()
                 .ok_or("a SQLSCRIPT artifact needs spec.template.spec.artifact.sqlScript")?;
+            let script = match job.source_start_time_ms {
+                Some(start_ms) => {
+                    rewrite_sql(written, start_ms)
+                        .map_err(|why| format!("the SQL script cannot be read to set its source start time: {why}"))?
+                        .script
+                }
+                None => written.to_owned(),
+            };
             let mut args =
                 vec!["--script-base64".to_owned(), base64::engine::general_purpose::STANDARD.encode(script.as_bytes())];
             if mode == ExecutionMode::Batch {
@@ -44,6 +56,9 @@ pub fn submission(
     let mut flink_configuration = job.template.flink_configuration.clone();
     if mode == ExecutionMode::Batch {
         flink_configuration.entry("execution.runtime-mode".into()).or_insert_with(|| "BATCH".into());
+    }
+    if let Some(start_ms) = job.source_start_time_ms {
+        flink_configuration.insert(CONFIGURATION_KEY.to_owned(), start_ms.to_string());
     }
     Ok(Submission {
         jar,
@@ -215,7 +230,69 @@ pub fn split_args(raw: &str) -> Result<Vec<String>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{split_args, ArtifactStore, JarLocation};
+    use base64::Engine as _;
+    use domain::{ExecutionMode, JobSpec};
+    use flink::JobId;
+
+    use super::{split_args, submission, ArtifactStore, JarLocation};
+    use crate::start_time::CONFIGURATION_KEY;
+
+    fn job(artifact: serde_json::Value, source_start_time_ms: Option<i64>) -> JobSpec {
+        serde_json::from_value(serde_json::json!({
+            "artifact": artifact,
+            "parallelism": 1,
+            "flinkConfiguration": {CONFIGURATION_KEY: "1"},
+            "sourceStartTimeMs": source_start_time_ms,
+        }))
+        .expect("a job spec")
+    }
+
+    #[test]
+    fn a_source_start_time_reaches_the_job_in_its_configuration_and_its_sql_tables() {
+        let store = ArtifactStore::new([std::path::PathBuf::from("/jobs")]);
+        let run = |job: &JobSpec| {
+            submission(job, ExecutionMode::Streaming, &JobId::random(), std::path::Path::new("/jobs/sql.jar"), &store)
+                .expect("a submission")
+        };
+        let jar = serde_json::json!({"kind": "JAR", "jarUri": "file:///jobs/job.jar", "mainArgs": "--rate 5"});
+        let submitted = run(&job(jar.clone(), Some(1_767_225_600_000)));
+        assert_eq!(
+            submitted.flink_configuration.get(CONFIGURATION_KEY).map(String::as_str),
+            Some("1767225600000"),
+            "the console's entry wins over one the deployment wrote"
+        );
+        assert_eq!(submitted.args, ["--rate", "5"], "the program's arguments stay as written");
+        let without = run(&job(jar, None));
+        assert_eq!(without.flink_configuration.get(CONFIGURATION_KEY).map(String::as_str), Some("1"), "as written");
+
+        let script = "CREATE TABLE t (x INT) WITH ('connector' = 'kafka');\nINSERT INTO s SELECT x FROM t;";
+        let sql = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": script});
+        let submitted = run(&job(sql.clone(), Some(1_767_225_600_000)));
+        let decoded = base64::engine::general_purpose::STANDARD.decode(&submitted.args[1]).expect("base64");
+        assert_eq!(
+            String::from_utf8(decoded).expect("UTF-8"),
+            "CREATE TABLE t (x INT) WITH ('connector' = 'kafka', 'scan.startup.mode' = 'timestamp', \
+             'scan.startup.timestamp-millis' = '1767225600000');\nINSERT INTO s SELECT x FROM t;"
+        );
+        let unchanged = run(&job(sql, None));
+        let decoded = base64::engine::general_purpose::STANDARD.decode(&unchanged.args[1]).expect("base64");
+        assert_eq!(String::from_utf8(decoded).expect("UTF-8"), script);
+
+        let broken = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": "SELECT 'open"});
+        let refused = submission(
+            &job(broken, Some(0)),
+            ExecutionMode::Streaming,
+            &JobId::random(),
+            std::path::Path::new("/jobs/sql.jar"),
+            &store,
+        );
+        assert_eq!(
+            refused.map(|_| ()),
+            Err("the SQL script cannot be read to set its source start time: the string that starts on line 1 is \
+                 never closed"
+                .into())
+        );
+    }
 
     #[test]
     fn only_jars_inside_the_artifact_store_may_be_named() {

@@ -18,9 +18,9 @@
 use std::time::Duration;
 
 use domain::{
-    CheckpointRecord, Deployment, DeploymentState, DeploymentStatus, DesiredState, Event, EventName, Failure, Job,
-    JobMetadata, JobSpec, JobStarted, JobState, JobStatus, NamespaceName, RunningStatus, Savepoint, SavepointMetadata,
-    SavepointOrigin, SavepointSpec, SavepointState, SavepointStatus, API_VERSION,
+    ArtifactKind, CheckpointRecord, Deployment, DeploymentState, DeploymentStatus, DesiredState, Event, EventName,
+    Failure, Job, JobMetadata, JobSpec, JobStarted, JobState, JobStatus, NamespaceName, RunningStatus, Savepoint,
+    SavepointMetadata, SavepointOrigin, SavepointSpec, SavepointState, SavepointStatus, API_VERSION,
 };
 use flink::{JobId, TriggerId};
 use storage::{EngineWrite, RowWrite};
@@ -28,7 +28,8 @@ use storage::{EngineWrite, RowWrite};
 use crate::observe::{not_ready_attempts, Rows, FINGERPRINT_ANNOTATION, NOT_READY_ANNOTATION};
 use crate::plan::{JobOutcome, RestoreFrom, Step};
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StartRequest, StopPurpose};
-use crate::time::rfc3339;
+use crate::start_time::{rewrite_sql, CONFIGURATION_KEY};
+use crate::time::{rfc3339, rfc3339_millis};
 use crate::EngineError;
 
 /// What the pass does once a step's writes are committed.
@@ -232,6 +233,12 @@ impl<'a> Book<'a> {
             }
             Step::GiveUp { event, reason, message } => {
                 self.give_up(rows.active_job.as_ref(), *event, reason, message);
+                Ok(Then::Look(Look::Observe))
+            }
+            Step::RefuseStart { reason, message } => {
+                // Forgotten, so that no later change runs the start on the check it may not rely on.
+                self.record.next_start = None;
+                self.give_up(rows.active_job.as_ref(), EventName::StartRefused, reason, message);
                 Ok(Then::Look(Look::Observe))
             }
             Step::IgnoreUpgrade => {
@@ -615,11 +622,14 @@ impl<'a> Book<'a> {
         self.status = DeploymentStatus { state: next_status, running: None, failure: None };
     }
 
-    /// The STARTING job row (intent), with its Flink job id chosen; returns it for submission.
+    /// The STARTING job row (intent), with its Flink job id chosen; returns it for submission. A
+    /// source start time asked for with the start is recorded on the job if it starts without
+    /// state, and said to be ignored if it restores state.
     fn start_job(&mut self, restore: Option<&RestoreFrom>, allow_non_restored_state: bool) -> Job {
         let job_id = uuid::Uuid::new_v4().to_string();
         let now = rfc3339(self.now_ms);
         let spec = &self.deployment.spec;
+        let asked_start_ms = self.record.next_start.as_ref().and_then(|r| r.source_start_time_ms);
         let job = Job {
             api_version: API_VERSION.into(),
             kind: Job::KIND.into(),
@@ -640,7 +650,9 @@ impl<'a> Book<'a> {
                 savepoint_location: restore.map(|r| r.location.clone()),
                 savepoint_id: restore.map(|r| r.savepoint_id.clone()),
                 allow_non_restored_state,
-                source_start_time_ms: None,
+                // Only a start without state reads from a time: restored sources continue from the
+                // positions in their state.
+                source_start_time_ms: asked_start_ms.filter(|_| restore.is_none()),
             },
             status: JobStatus {
                 state: JobState::Starting,
@@ -658,8 +670,24 @@ impl<'a> Book<'a> {
         self.jobs.push(RowWrite::Insert(job.clone()));
         self.record.operation = Some(InFlight::Start { job_id: job_id.clone() });
         self.status = DeploymentStatus { state: DeploymentState::Transitioning, running: None, failure: None };
-        let from = restore.map_or_else(|| "without state".to_owned(), |r| format!("from {}", r.location));
-        self.event(EventName::CreatingANewJob, Some(&job_id), format!("Creating job {} {from}", short(&job_id)));
+        let from = restore.map_or_else(
+            || "starting without state".to_owned(),
+            |r| format!("starting from savepoint {} ({})", short(&r.savepoint_id), r.location),
+        );
+        self.event(EventName::CreatingANewJob, Some(&job_id), format!("Creating job {}: {from}", short(&job_id)));
+        if let Some(start_ms) = asked_start_ms {
+            let time = format!("Source start time {} ({start_ms} ms)", rfc3339_millis(start_ms));
+            let message = match restore {
+                Some(r) => format!(
+                    "{time} is ignored: the job restores state from savepoint {} ({}), and its sources continue \
+                     from the positions in that state",
+                    short(&r.savepoint_id),
+                    r.location
+                ),
+                None => format!("{time}: sources start reading there. {}", source_start_detail(&job.spec, start_ms)),
+            };
+            self.event(EventName::SourceStartTime, Some(&job_id), message);
+        }
         job
     }
 
@@ -832,6 +860,23 @@ impl<'a> Book<'a> {
             message,
             &at,
         ));
+    }
+}
+
+/// How a job's sources learn the source start time: a SQL script's tables (which start there, which
+/// cannot), a JAR's program through its Flink configuration.
+fn source_start_detail(job: &JobSpec, start_ms: i64) -> String {
+    let script = job
+        .template
+        .artifact
+        .as_ref()
+        .filter(|a| a.kind == ArtifactKind::Sqlscript)
+        .and_then(|a| a.sql_script.as_deref());
+    match script.map(|script| rewrite_sql(script, start_ms)) {
+        Some(Ok(rewritten)) => rewritten.describe(),
+        // The submission fails with the same reason and says so.
+        Some(Err(why)) => format!("The SQL script cannot be read to set it: {why}."),
+        None => format!("The job's program reads it from its Flink configuration entry {CONFIGURATION_KEY}."),
     }
 }
 
@@ -1027,6 +1072,34 @@ mod tests {
 
     fn checkpoint() -> CheckpointRecord {
         CheckpointRecord { location: "file:/chk-7".into(), completed_at: rfc3339(NOW - 1_000) }
+    }
+
+    /// 2026-01-01T00:00:00.250Z.
+    const START_MS: i64 = 1_767_225_600_250;
+
+    /// A record whose next start restores `restore` and asks sources to start at `START_MS`.
+    fn at_start_time(restore: RestoreChoice) -> EngineRecord {
+        EngineRecord {
+            next_start: Some(StartRequest { source_start_time_ms: Some(START_MS), ..StartRequest::restoring(restore) }),
+            ..EngineRecord::default()
+        }
+    }
+
+    fn restored() -> RestoreFrom {
+        RestoreFrom { savepoint_id: "0f1e2d3c-savepoint".into(), location: "file:/savepoints/sp-1".into() }
+    }
+
+    /// The job a start wrote and its events' messages.
+    fn started(deployment: &Deployment, record: EngineRecord, restore: Option<RestoreFrom>) -> (Job, Vec<String>) {
+        let namespace = namespace();
+        let mut book = Book::new(&namespace, deployment, record, FINGERPRINT, NOW);
+        let step = Step::StartJob { restore, allow_non_restored_state: false };
+        let no_rows = Rows { active_job: None, savepoint_under_way: None, savepoints: vec![] };
+        let Then::Submit(job) = book.write(&step, &no_rows).expect("written") else {
+            panic!("a start submits");
+        };
+        let write = book.take_write(7).expect("serialises").expect("the intent");
+        (job, write.events.iter().map(|e| e.spec.message.clone()).collect())
     }
 
     #[test]
@@ -1301,6 +1374,24 @@ mod tests {
                 Step::StartJob { restore: None, allow_non_restored_state: false },
                 commit("submit", Transitioning, &[E::CreatingANewJob], &["insert STARTING"], &[]),
             ),
+            (
+                "start a job without state at a source start time",
+                Given { record: at_start_time(RestoreChoice::Nothing), ..no_job.clone() },
+                Step::StartJob { restore: None, allow_non_restored_state: false },
+                commit("submit", Transitioning, &[E::CreatingANewJob, E::SourceStartTime], &["insert STARTING"], &[]),
+            ),
+            (
+                "start a job restoring state: the source start time is ignored, and said so",
+                Given { record: at_start_time(RestoreChoice::ByStrategy), ..no_job.clone() },
+                Step::StartJob { restore: Some(restored()), allow_non_restored_state: false },
+                commit("submit", Transitioning, &[E::CreatingANewJob, E::SourceStartTime], &["insert STARTING"], &[]),
+            ),
+            (
+                "refuse a start: FAILED until started again",
+                no_job.clone(),
+                Step::RefuseStart { reason: "IncompatibleStateNotConfirmed", message: "INCOMPATIBLE".into() },
+                commit("look", Failed, &[E::StartRefused], &[], &[]),
+            ),
             ("submit the STARTING job again", starting.clone(), Step::SubmitJob, nothing("submit")),
             (
                 "stop to suspend",
@@ -1366,6 +1457,78 @@ mod tests {
         for (name, given, step, expected) in table {
             assert_eq!(write(&given, &step), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_start_says_where_it_starts_from_and_where_its_sources_start_reading() {
+        let deployment = deployment(DesiredState::Running, DeploymentState::Cancelled);
+        let (job, said) = started(&deployment, at_start_time(RestoreChoice::Nothing), None);
+        assert_eq!(job.spec.source_start_time_ms, Some(START_MS), "recorded on the job");
+        let id = &job.metadata.id[..8];
+        assert_eq!(
+            said,
+            [
+                format!("Creating job {id}: starting without state"),
+                "Source start time 2026-01-01T00:00:00.250Z (1767225600250 ms): sources start reading there. The \
+                 job's program reads it from its Flink configuration entry console.source-start-time-ms."
+                    .to_owned()
+            ]
+        );
+
+        let (job, said) = started(&deployment, at_start_time(RestoreChoice::ByStrategy), Some(restored()));
+        assert_eq!(job.spec.source_start_time_ms, None, "not recorded: the job restores state");
+        assert_eq!(job.spec.savepoint_id.as_deref(), Some("0f1e2d3c-savepoint"));
+        let id = &job.metadata.id[..8];
+        assert_eq!(
+            said,
+            [
+                format!("Creating job {id}: starting from savepoint 0f1e2d3c (file:/savepoints/sp-1)"),
+                "Source start time 2026-01-01T00:00:00.250Z (1767225600250 ms) is ignored: the job restores state from \
+                 savepoint 0f1e2d3c (file:/savepoints/sp-1), and its sources continue from the positions in that state"
+                    .to_owned()
+            ]
+        );
+
+        let (job, said) = started(&deployment, EngineRecord::default(), None);
+        assert_eq!(job.spec.source_start_time_ms, None);
+        assert_eq!(said.len(), 1, "no start time, nothing said of one: {said:?}");
+
+        let mut sql = deployment.clone();
+        sql.spec.template.spec.artifact = Some(
+            serde_json::from_value(serde_json::json!({
+                "kind": "SQLSCRIPT",
+                "sqlScript": "CREATE TEMPORARY TABLE clicks (id BIGINT) WITH ('connector' = 'kafka', 'topic' = 'c');\n\
+                              CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen');\n\
+                              INSERT INTO clicks SELECT id FROM gen;"
+            }))
+            .expect("an artifact"),
+        );
+        let (_, said) = started(&sql, at_start_time(RestoreChoice::Nothing), None);
+        assert_eq!(
+            said[1],
+            "Source start time 2026-01-01T00:00:00.250Z (1767225600250 ms): sources start reading there. Tables that \
+             start there: clicks (kafka). Tables whose connector has no start position, read as their DDL says: gen \
+             (datagen)."
+        );
+    }
+
+    #[test]
+    fn a_refused_start_fails_the_deployment_and_forgets_the_start_request() {
+        let namespace = namespace();
+        let deployment = deployment(DesiredState::Running, DeploymentState::Suspended);
+        let mut book = Book::new(&namespace, &deployment, at_start_time(RestoreChoice::Nothing), FINGERPRINT, NOW);
+        let message = "The state compatibility check answered INCOMPATIBLE for savepoint sp-1 (file:/sp-1); start \
+                       again and confirm 'Start anyway', or choose another state";
+        let step = Step::RefuseStart { reason: "IncompatibleStateNotConfirmed", message: message.into() };
+        let no_rows = Rows { active_job: None, savepoint_under_way: None, savepoints: vec![] };
+        assert_eq!(book.write(&step, &no_rows).expect("written"), Then::Look(Look::Observe));
+        assert_eq!(book.record().next_start, None, "a later change does not start on that check");
+        assert_eq!(book.record().gave_up_at_version, Some(3), "it waits for a person");
+        let failure = book.status().failure.clone().expect("the status says why");
+        assert_eq!((failure.reason.as_str(), failure.message.as_str()), ("IncompatibleStateNotConfirmed", message));
+        let write = book.take_write(7).expect("serialises").expect("written");
+        assert_eq!(write.events[0].metadata.name, EventName::StartRefused);
+        assert_eq!(write.events[0].spec.message, message);
     }
 
     #[test]

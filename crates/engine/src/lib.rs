@@ -18,6 +18,7 @@ pub mod plan;
 pub mod reconcile;
 pub mod record;
 pub mod requests;
+pub mod start_time;
 pub mod time;
 
 use std::path::PathBuf;

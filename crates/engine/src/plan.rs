@@ -15,12 +15,14 @@
 //!   strategy is STATELESS, or the job cannot take a savepoint and a retained checkpoint (not older
 //!   than `restoreStrategy.maxCheckpointAge`) holds its state (`CheckpointFallback`).
 //! - A start is planned only when the deployment has no active job.
+//! - A start that restores state on a compatibility check of another version of the deployment, or
+//!   on an INCOMPATIBLE verdict nobody confirmed, is refused (`RefuseStart`), never submitted.
 //! - Every variant of every input is matched explicitly (no `_ =>` on states), so a new state is a
 //!   compile error here first.
 
 use domain::{
-    CheckpointRecord, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState, EventName, JobState,
-    RestoreStrategyKind, SavepointOrigin, UpgradeStrategyKind,
+    CheckpointRecord, Compatibility, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState, EventName,
+    JobState, RestoreStrategyKind, SavepointOrigin, UpgradeStrategyKind,
 };
 use std::time::Duration;
 
@@ -245,6 +247,16 @@ pub enum Step {
         /// `status.failure.reason` (e.g. `TooManyFailedJobCreationAttempts`).
         reason: &'static str,
         /// `status.failure.message` and the event's: what a person has to change.
+        message: String,
+    },
+    /// The start asked for must not happen: it restores state the compatibility check found
+    /// INCOMPATIBLE and nobody confirmed, or the deployment changed after the check. Status FAILED as
+    /// for `GiveUp`, and the start request is forgotten: only a new start (with a new check) runs
+    /// the deployment again.
+    RefuseStart {
+        /// `status.failure.reason`: `IncompatibleStateNotConfirmed` or `CompatibilityCheckOutdated`.
+        reason: &'static str,
+        /// `status.failure.message` and the event's: what a person has to do.
         message: String,
     },
     /// Upgrade strategy NONE: the changed spec is not applied (said once, in an event).
@@ -508,6 +520,9 @@ fn plan_without_job(
                 ClusterView::LookupFailed(why) => return Step::Unreachable(why.clone()),
             }
             let (restore, allow_non_restored_state) = choose_restore(desired.spec, record, &seen.restorable);
+            if let Some(refusal) = unconfirmed_start(desired, record, restore.as_ref()) {
+                return refusal;
+            }
             creation_attempt(desired, record, seen, Step::StartJob { restore, allow_non_restored_state })
         }
         DesiredState::Suspended => match status.state {
@@ -700,6 +715,39 @@ pub fn choose_restore(
     (restore, allow)
 }
 
+/// The refusal of a start that restores `restore` on a compatibility check the start may not rely
+/// on: one of an older version of the deployment (its spec may have changed since), or one that
+/// answered INCOMPATIBLE without the person's "Start anyway". A start without state, or one the
+/// services did not check (an upgrade, a restart after a failure), is never refused here.
+fn unconfirmed_start(desired: Desired<'_>, record: &EngineRecord, restore: Option<&RestoreFrom>) -> Option<Step> {
+    let restore = restore?;
+    let checked = record.next_start.as_ref()?.checked.as_ref()?;
+    if checked.deployment_version != desired.version {
+        return Some(Step::RefuseStart {
+            reason: "CompatibilityCheckOutdated",
+            message: format!(
+                "The deployment changed after the state compatibility check (version {} was checked, it is now at \
+                 version {}); start it again",
+                checked.deployment_version, desired.version
+            ),
+        });
+    }
+    match checked.compatibility {
+        Compatibility::Incompatible if !checked.confirmed => Some(Step::RefuseStart {
+            reason: "IncompatibleStateNotConfirmed",
+            message: format!(
+                "The state compatibility check answered INCOMPATIBLE for savepoint {} ({}); start again and confirm \
+                 'Start anyway', or choose another state",
+                restore.savepoint_id, restore.location
+            ),
+        }),
+        Compatibility::Incompatible
+        | Compatibility::FullyCompatible
+        | Compatibility::PartiallyCompatible
+        | Compatibility::Unknown => None,
+    }
+}
+
 fn periodic_savepoint_due(spec: &DeploymentSpec, record: &EngineRecord, job: &ObservedJob, now_ms: i64) -> bool {
     let Some(interval) = spec.savepoint_policy.as_ref().and_then(|p| p.interval.as_ref()).filter(|i| !i.is_zero())
     else {
@@ -717,7 +765,7 @@ mod tests {
     use flink::JobState as F;
 
     use super::*;
-    use crate::record::StartRequest;
+    use crate::record::{CheckedStart, StartRequest};
 
     const NOW: i64 = 1_000_000_000;
 
@@ -825,6 +873,95 @@ mod tests {
         };
         spec.restore_strategy.kind = RestoreStrategyKind::LatestState;
         assert_eq!(picked(&spec, &fresh), None, "initial mode starts without state");
+    }
+
+    #[test]
+    fn a_start_on_a_compatibility_check_it_may_not_rely_on_is_refused() {
+        let spec = spec(DesiredState::Running);
+        let suspended = status(DeploymentState::Suspended);
+        let chosen = RestoreChoice::Savepoint { savepoint_id: "sp-1".into(), location: "file:/sp-1".into() };
+        let start = |restore: RestoreChoice, compatibility, confirmed, deployment_version| EngineRecord {
+            next_start: Some(StartRequest {
+                checked: Some(CheckedStart { compatibility, confirmed, deployment_version }),
+                ..StartRequest::restoring(restore)
+            }),
+            ..EngineRecord::default()
+        };
+        let starts = Step::StartJob {
+            restore: Some(RestoreFrom { savepoint_id: "sp-1".into(), location: "file:/sp-1".into() }),
+            allow_non_restored_state: false,
+        };
+        let table: Vec<(&str, EngineRecord, Result<Step, &str>)> = vec![
+            ("fully compatible", start(chosen.clone(), Compatibility::FullyCompatible, false, 1), Ok(starts.clone())),
+            (
+                "partially compatible",
+                start(chosen.clone(), Compatibility::PartiallyCompatible, false, 1),
+                Ok(starts.clone()),
+            ),
+            ("unknown", start(chosen.clone(), Compatibility::Unknown, false, 1), Ok(starts.clone())),
+            (
+                "incompatible, confirmed",
+                start(chosen.clone(), Compatibility::Incompatible, true, 1),
+                Ok(starts.clone()),
+            ),
+            (
+                "incompatible, not confirmed",
+                start(chosen.clone(), Compatibility::Incompatible, false, 1),
+                Err("IncompatibleStateNotConfirmed"),
+            ),
+            (
+                "the spec changed after the check",
+                start(chosen.clone(), Compatibility::FullyCompatible, false, 0),
+                Err("CompatibilityCheckOutdated"),
+            ),
+            (
+                "even a confirmed one",
+                start(chosen.clone(), Compatibility::Incompatible, true, 0),
+                Err("CompatibilityCheckOutdated"),
+            ),
+            (
+                "a start without state has no state to check",
+                start(RestoreChoice::Nothing, Compatibility::Incompatible, false, 0),
+                Ok(Step::StartJob { restore: None, allow_non_restored_state: false }),
+            ),
+            (
+                "no check: an upgrade's or a restart's start",
+                EngineRecord::default(),
+                Ok(Step::StartJob { restore: None, allow_non_restored_state: false }),
+            ),
+        ];
+        for (name, record, expected) in table {
+            let planned = step(&spec, &suspended, &record, &seen(None));
+            match expected {
+                Ok(expected) => assert_eq!(planned, expected, "{name}"),
+                Err(reason) => {
+                    let Step::RefuseStart { reason: refused, .. } = &planned else {
+                        panic!("{name}: expected a refusal, got {planned:?}");
+                    };
+                    assert_eq!(*refused, reason, "{name}");
+                }
+            }
+        }
+        let Step::RefuseStart { message, .. } =
+            step(&spec, &suspended, &start(chosen.clone(), Compatibility::Incompatible, false, 1), &seen(None))
+        else {
+            panic!("refused");
+        };
+        assert_eq!(
+            message,
+            "The state compatibility check answered INCOMPATIBLE for savepoint sp-1 (file:/sp-1); start again and \
+             confirm 'Start anyway', or choose another state"
+        );
+        let Step::RefuseStart { message, .. } =
+            step(&spec, &suspended, &start(chosen, Compatibility::FullyCompatible, false, 0), &seen(None))
+        else {
+            panic!("refused");
+        };
+        assert_eq!(
+            message,
+            "The deployment changed after the state compatibility check (version 0 was checked, it is now at version \
+             1); start it again"
+        );
     }
 
     #[test]

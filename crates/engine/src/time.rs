@@ -61,6 +61,24 @@ pub fn rfc3339_nanos(ms: i64, nanos: usize) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// `ms` since the epoch as RFC 3339 (UTC) with exactly three decimals (`2026-01-01T00:00:00.250Z`),
+/// for messages that name a time to the millisecond.
+pub fn rfc3339_millis(ms: i64) -> String {
+    match OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        ),
+        Err(_) => rfc3339(ms),
+    }
+}
+
 /// An RFC 3339 time as ms since the epoch, if it is one.
 pub fn parse_ms(rfc3339: &str) -> Option<i64> {
     let time = OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
@@ -74,5 +92,8 @@ mod tests {
         let ms = 1_732_950_000_123;
         assert_eq!(super::parse_ms(&super::rfc3339(ms)), Some(ms));
         assert_eq!(super::parse_ms("yesterday"), None);
+        assert_eq!(super::rfc3339_millis(1_767_225_600_250), "2026-01-01T00:00:00.250Z");
+        assert_eq!(super::rfc3339_millis(1_767_225_600_000), "2026-01-01T00:00:00.000Z");
+        assert_eq!(super::parse_ms(&super::rfc3339_millis(ms)), Some(ms));
     }
 }

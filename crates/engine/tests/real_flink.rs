@@ -265,6 +265,35 @@ async fn a_sql_script_deployment_runs_through_the_sql_runner() {
 }
 
 #[tokio::test]
+async fn a_sql_deployment_at_a_source_start_time_runs_and_names_its_tables_without_a_start_position() {
+    let mut spec = counter_spec("");
+    spec["template"]["spec"]["artifact"] = serde_json::json!({
+        "kind": "SQLSCRIPT",
+        "sqlScript": "CREATE TEMPORARY TABLE orders (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '10');\n\
+                      CREATE TEMPORARY TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');\n\
+                      INSERT INTO sink SELECT id FROM orders;"
+    });
+    with_deployment("sql-start-time", spec, |h| async move {
+        let request = StartRequest {
+            source_start_time_ms: Some(1_767_225_600_000),
+            ..StartRequest::restoring(RestoreChoice::Nothing)
+        };
+        set_next_start(&h.store, &namespace(), &h.id, request).await.expect("the next start is recorded");
+        let (snapshot, job, flink_job) = h.start().await;
+        assert_eq!(h.flink_state(&flink_job).await, Some(F::Running), "Flink runs the script with the time set");
+        assert_eq!(job.spec.source_start_time_ms, Some(1_767_225_600_000));
+        let said: Vec<_> = snapshot.events.iter().filter(|e| e.metadata.name == EventName::SourceStartTime).collect();
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].spec.message.ends_with("read as their DDL says: orders (datagen)."),
+            "{}",
+            said[0].spec.message
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn resuming_with_a_changed_operator_uid_fails_with_flinks_reason_until_non_restored_state_is_allowed() {
     with_deployment("changed-uid", counter_spec(COUNTER_ARGS), |h| async move {
         let (_, _, flink_job) = h.start().await;
@@ -331,6 +360,45 @@ async fn a_job_cancelled_in_flink_behind_the_consoles_back_is_reported_and_resta
         assert_eq!(old.status.state, JobState::Terminated);
         let new = running_job_row(&restarted);
         assert!(new.spec.savepoint_location.is_some(), "restarted from its latest state, not from zero");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_job_started_at_a_source_start_time_uses_it_and_a_resume_from_state_ignores_it() {
+    with_deployment("source-start-time", counter_spec(COUNTER_ARGS), |h| async move {
+        let start_ms: i64 = 1_767_225_600_250;
+        let at_start_time =
+            |restore| StartRequest { source_start_time_ms: Some(start_ms), ..StartRequest::restoring(restore) };
+        set_next_start(&h.store, &namespace(), &h.id, at_start_time(RestoreChoice::Nothing))
+            .await
+            .expect("the next start is recorded");
+        let (started, job, flink_job) = h.start().await;
+        assert_eq!(job.spec.source_start_time_ms, Some(start_ms), "recorded on the job");
+        assert!(started.has_event(EventName::SourceStartTime));
+        let used = h.counter_gauge_reported(&flink_job, "sourceStartTimeMs").await;
+        assert_eq!(used, start_ms as f64, "the job's program read the time the start asked for");
+        h.count_at_least(&flink_job, 1.0).await;
+
+        h.desire(DesiredState::Suspended).await;
+        let (_, suspended) = h.drive_to(DeploymentState::Suspended).await;
+        let location = completed(&suspended.savepoints, SavepointOrigin::Suspend)[0].spec.savepoint_location.clone();
+        set_next_start(&h.store, &namespace(), &h.id, at_start_time(RestoreChoice::ByStrategy))
+            .await
+            .expect("the next start is recorded");
+        h.desire(DesiredState::Running).await;
+        let (_, resumed) = h.drive_to_new_running_job(&job.metadata.id).await;
+        let second = running_job_row(&resumed);
+        assert_eq!(second.spec.savepoint_location, location, "it restored the suspension's savepoint");
+        assert_eq!(second.spec.source_start_time_ms, None, "not recorded: the job restored state");
+        let ignored = resumed
+            .events
+            .iter()
+            .filter(|e| e.metadata.name == EventName::SourceStartTime)
+            .any(|e| e.spec.message.contains("is ignored: the job restores state"));
+        assert!(ignored, "the event log says the time is ignored");
+        let used = h.counter_gauge_reported(&flink_id(&second), "sourceStartTimeMs").await;
+        assert_eq!(used, -1.0, "the restored job got no start time");
     })
     .await;
 }

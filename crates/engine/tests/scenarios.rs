@@ -690,3 +690,176 @@ async fn the_controller_backs_off_longer_after_each_failed_pass_and_resets_after
     assert!(ms(&again[0]) < 300, "a success started the wait afresh: {again:?}");
     let _ = shutdown.send(true);
 }
+
+/// 2026-01-01T00:00:00.250Z.
+const SOURCE_START_MS: i64 = 1_767_225_600_250;
+
+async fn messages(h: &Harness, name: EventName) -> Vec<String> {
+    let events = h.store.all_events_of_deployment(&namespace(), &h.id).await.expect("events");
+    events.into_iter().filter(|e| e.metadata.name == name).map(|e| e.spec.message).collect()
+}
+
+#[tokio::test]
+async fn a_source_start_time_reaches_a_job_started_without_state_and_is_ignored_when_restoring() {
+    let h = running().await;
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    let at_start_time =
+        |restore| StartRequest { source_start_time_ms: Some(SOURCE_START_MS), ..StartRequest::restoring(restore) };
+
+    set_next_start(&h.store, &namespace(), &h.id, at_start_time(RestoreChoice::Nothing)).await.expect("initial mode");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let fresh = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(fresh.restored_from, None);
+    assert_eq!(
+        fresh.submission.flink_configuration.get(engine::start_time::CONFIGURATION_KEY).map(String::as_str),
+        Some("1767225600250"),
+        "the program reads it from its configuration"
+    );
+    assert_eq!(h.jobs().await[0].spec.source_start_time_ms, Some(SOURCE_START_MS), "recorded on the job");
+    let said = messages(&h, EventName::SourceStartTime).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0]
+            .starts_with("Source start time 2026-01-01T00:00:00.250Z (1767225600250 ms): sources start reading there"),
+        "{}",
+        said[0]
+    );
+    assert!(messages(&h, EventName::CreatingANewJob).await.iter().any(|m| m.ends_with("starting without state")));
+
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    let suspend = completed(&h.savepoints().await, SavepointOrigin::Suspend)[0].clone();
+    let location = suspend.spec.savepoint_location.clone().expect("a location");
+    set_next_start(&h.store, &namespace(), &h.id, at_start_time(RestoreChoice::ByStrategy)).await.expect("resume");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let resumed = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(resumed.restored_from, Some(location.clone()));
+    assert_eq!(resumed.submission.flink_configuration.get(engine::start_time::CONFIGURATION_KEY), None);
+    assert_eq!(h.jobs().await[0].spec.source_start_time_ms, None, "not recorded: the job restored state");
+    let said = messages(&h, EventName::SourceStartTime).await;
+    let short = &suspend.metadata.id[..8];
+    assert!(
+        said.iter().any(|m| m.contains(&format!(
+            "(1767225600250 ms) is ignored: the job restores state from savepoint {short} ({location})"
+        ))),
+        "{said:?}"
+    );
+    assert!(
+        messages(&h, EventName::CreatingANewJob)
+            .await
+            .iter()
+            .any(|m| m.ends_with(&format!("starting from savepoint {short} ({location})"))),
+        "the start says where it starts from"
+    );
+}
+
+#[tokio::test]
+async fn a_sql_deployment_at_a_source_start_time_submits_its_script_with_its_tables_set_to_start_there() {
+    let script = "-- clicks, as in Flink's Kafka connector documentation
+CREATE TEMPORARY TABLE clicks (
+  `user_id` BIGINT,
+  `url` STRING
+) WITH (
+  'connector' = 'kafka',
+  'topic' = 'clicks',
+  'properties.bootstrap.servers' = 'localhost:9092',
+  'scan.startup.mode' = 'earliest-offset',
+  'format' = 'json'
+);
+CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen');
+CREATE TEMPORARY TABLE sink (user_id BIGINT, url STRING) WITH ('connector' = 'blackhole');
+INSERT INTO sink SELECT user_id, url FROM clicks;";
+    let mut spec = support::spec_json();
+    spec["template"]["spec"]["artifact"] = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": script});
+    let h = Harness::with_spec(spec).await;
+    let request =
+        StartRequest { source_start_time_ms: Some(SOURCE_START_MS), ..StartRequest::restoring(RestoreChoice::Nothing) };
+    set_next_start(&h.store, &namespace(), &h.id, request).await.expect("initial mode");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running);
+    let job = h.flink.job(&h.flink_job().await).expect("job");
+    assert_eq!(job.submission.args[0], "--script-base64");
+    let submitted =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &job.submission.args[1]).expect("base64");
+    assert_eq!(
+        String::from_utf8(submitted).expect("UTF-8"),
+        script.replace(
+            "  'properties.bootstrap.servers' = 'localhost:9092',\n  'scan.startup.mode' = 'earliest-offset',\n  'format' = 'json'\n",
+            "  'properties.bootstrap.servers' = 'localhost:9092',\n  'format' = 'json', 'scan.startup.mode' = 'timestamp', \
+             'scan.startup.timestamp-millis' = '1767225600250'\n"
+        ),
+        "the rewritten script is what Flink runs"
+    );
+    assert_eq!(
+        h.jobs().await[0].spec.template.artifact.as_ref().and_then(|a| a.sql_script.as_deref()),
+        Some(script),
+        "the job records the script as the deployment wrote it"
+    );
+    let said = messages(&h, EventName::SourceStartTime).await;
+    assert!(
+        said[0].ends_with(
+            "Tables that start there: clicks (kafka). Tables whose connector has no start position, read as their DDL \
+             says: gen (datagen)."
+        ),
+        "{said:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_start_on_an_unconfirmed_incompatible_or_outdated_check_is_refused_until_started_again() {
+    let h = running().await;
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    let chosen = completed(&h.savepoints().await, SavepointOrigin::Suspend)[0].clone();
+    let location = chosen.spec.savepoint_location.clone().expect("a location");
+    let restore = RestoreChoice::Savepoint { savepoint_id: chosen.metadata.id.clone(), location: location.clone() };
+    let checked = |compatibility, confirmed, deployment_version| StartRequest {
+        checked: Some(engine::record::CheckedStart { compatibility, confirmed, deployment_version }),
+        ..StartRequest::restoring(restore.clone())
+    };
+    let submitted = h.flink.calls().submit;
+
+    // The services check the spec the start runs: the version the deployment has once it is asked to run.
+    let running_version = h.deployment().await.metadata.resource_version + 1;
+    set_next_start(&h.store, &namespace(), &h.id, checked(Compatibility::Incompatible, false, running_version))
+        .await
+        .expect("a start");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let deployment = h.deployment().await;
+    assert_eq!(deployment.status.state, DeploymentState::Failed);
+    let failure = deployment.status.failure.expect("the status says why");
+    assert_eq!(failure.reason, "IncompatibleStateNotConfirmed");
+    assert!(failure.message.contains(&format!("INCOMPATIBLE for savepoint {} ({location})", chosen.metadata.id)));
+    assert_eq!(h.flink.calls().submit, submitted, "nothing was submitted");
+    assert_eq!(messages(&h, EventName::StartRefused).await, [failure.message]);
+    let record = h.store.engine_row(&namespace(), &h.id).await.expect("read").expect("row").engine.unwrap_or_default();
+    assert!(!record.contains("nextStart"), "the start request is forgotten: {record}");
+
+    h.change(|spec| spec.template.spec.parallelism = Some(2)).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running, "a person's change starts by the restore strategy");
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+
+    let stale = h.deployment().await.metadata.resource_version;
+    set_next_start(&h.store, &namespace(), &h.id, checked(Compatibility::FullyCompatible, false, stale))
+        .await
+        .expect("a start");
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    let failure = h.deployment().await.status.failure.expect("refused");
+    assert_eq!(failure.reason, "CompatibilityCheckOutdated", "the spec changed after the check");
+
+    let now = h.deployment().await.metadata.resource_version;
+    set_next_start(&h.store, &namespace(), &h.id, checked(Compatibility::Incompatible, true, now))
+        .await
+        .expect("start anyway");
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Running, "confirmed: it starts");
+    assert_eq!(h.flink.job(&h.flink_job().await).expect("job").restored_from, Some(location));
+}

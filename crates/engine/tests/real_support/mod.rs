@@ -323,13 +323,31 @@ impl Harness {
     /// The `maxCount` gauge of the counter operator (the largest per-key count, over all
     /// subtasks), once Flink reports it.
     pub async fn max_count(&self, job: &JobId) -> Option<f64> {
+        self.counter_gauge(job, "maxCount").await
+    }
+
+    /// The gauge `name` of the counter operator (its largest value over all subtasks), once Flink
+    /// reports it.
+    pub async fn counter_gauge(&self, job: &JobId, name: &str) -> Option<f64> {
         let client = &self.client;
         let vertices = client.vertices(job).await.ok()?;
         let vertex = vertices.iter().find(|v| v.name.contains("counter"))?;
         let names = client.vertex_metric_names(job, &vertex.id).await.ok()?;
-        let name = names.iter().find(|n| n.ends_with("maxCount"))?;
-        let metrics = client.vertex_metrics(job, &vertex.id, &[name]).await.ok()?;
+        let metric = names.iter().find(|n| n.ends_with(&format!(".{name}")) || *n == name)?;
+        let metrics = client.vertex_metrics(job, &vertex.id, &[metric]).await.ok()?;
         metrics.first()?.max
+    }
+
+    /// Waits until Flink reports the counter operator's gauge `name`; returns the reading.
+    pub async fn counter_gauge_reported(&self, job: &JobId, name: &str) -> f64 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while tokio::time::Instant::now() < deadline {
+            if let Some(value) = self.counter_gauge(job, name).await {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("Flink did not report the gauge {name} of job {job} within a minute");
     }
 
     /// Waits until the counter of `job` reads at least `at_least`; returns the reading.

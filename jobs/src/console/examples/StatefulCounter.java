@@ -7,6 +7,8 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -25,10 +27,19 @@ import org.apache.flink.util.ParameterTool;
  * keys, {@code --work} microseconds of busy work per record (creates back-pressure),
  * {@code --uid-suffix} changes the operator uids (a state-incompatible change), {@code --fail-at}
  * throws when a key's count reaches that value, {@code --count} makes the source bounded so the
- * job FINISHES, {@code --checkpoint-interval} in milliseconds, {@code --start-time} the source start
- * time chosen in the Start dialog (recorded in the job's configuration).
+ * job FINISHES, {@code --checkpoint-interval} in milliseconds.
+ *
+ * <p>The source start time chosen in the console's Start dialog arrives as the Flink configuration
+ * entry {@code console.source-start-time-ms} of the job (ms since the epoch; absent when the job
+ * restores state or none was chosen). The generated records' timestamps then start there and
+ * advance at the generation rate, as if the source read from that time; the {@code counter}
+ * operator exposes the time used as the gauge {@code sourceStartTimeMs} (-1 when none).
  */
 public final class StatefulCounter {
+
+    /** Where the console puts the source start time (see docs/engine.md, "Source start time"). */
+    static final ConfigOption<Long> SOURCE_START_TIME_MS =
+            ConfigOptions.key("console.source-start-time-ms").longType().defaultValue(-1L);
 
     public static void main(String[] args) throws Exception {
         ParameterTool params = ParameterTool.fromArgs(args);
@@ -42,6 +53,7 @@ public final class StatefulCounter {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.getConfig().setGlobalJobParameters(params);
         env.enableCheckpointing(params.getLong("checkpoint-interval", 2000));
+        long startTimeMs = env.getConfiguration().get(SOURCE_START_TIME_MS);
 
         DataGeneratorSource<Long> source = new DataGeneratorSource<>(
                 index -> index,
@@ -49,10 +61,17 @@ public final class StatefulCounter {
                 rate > 0 ? RateLimiterStrategy.perSecond(rate) : RateLimiterStrategy.noOp(),
                 Types.LONG);
 
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers")
+        WatermarkStrategy<Long> timestamps = WatermarkStrategy.noWatermarks();
+        if (startTimeMs >= 0) {
+            double millisPerRecord = rate > 0 ? 1000.0 / rate : 0.0;
+            timestamps = WatermarkStrategy.<Long>noWatermarks()
+                    .withTimestampAssigner((index, ignored) -> startTimeMs + (long) (index * millisPerRecord));
+        }
+
+        env.fromSource(source, timestamps, "numbers")
                 .uid("numbers" + uidSuffix)
                 .keyBy(index -> index % keys)
-                .process(new CountPerKey(work, failAt))
+                .process(new CountPerKey(work, failAt, startTimeMs))
                 .name("counter")
                 .uid("counter" + uidSuffix)
                 .sinkTo(new DiscardingSink<>())
@@ -66,18 +85,21 @@ public final class StatefulCounter {
     static final class CountPerKey extends KeyedProcessFunction<Long, Long, Tuple2<Long, Long>> {
         private final long workMicros;
         private final long failAt;
+        private final long sourceStartTimeMs;
         private transient ValueState<Long> counter;
         private transient long maxCount;
 
-        CountPerKey(long workMicros, long failAt) {
+        CountPerKey(long workMicros, long failAt, long sourceStartTimeMs) {
             this.workMicros = workMicros;
             this.failAt = failAt;
+            this.sourceStartTimeMs = sourceStartTimeMs;
         }
 
         @Override
         public void open(OpenContext context) {
             counter = getRuntimeContext().getState(new ValueStateDescriptor<>("count", Types.LONG));
             getRuntimeContext().getMetricGroup().gauge("maxCount", (Gauge<Long>) () -> maxCount);
+            getRuntimeContext().getMetricGroup().gauge("sourceStartTimeMs", (Gauge<Long>) () -> sourceStartTimeMs);
         }
 
         @Override
