@@ -107,6 +107,9 @@ struct Helper {
     stderr_drain: tokio::task::JoinHandle<()>,
     last_used: Instant,
     generation: u64,
+    /// A request was sent and its answer not read: the caller gave up waiting (its future was
+    /// dropped), so the next line on stdout is not the next request's answer.
+    in_flight: bool,
 }
 
 #[derive(Serialize)]
@@ -170,15 +173,19 @@ impl Inspector {
         let timeout = self.inner.config.request_timeout;
         let mut slot = self.inner.helper.lock().await;
         let reusable = match slot.as_mut() {
-            Some(helper) => matches!(helper.child.try_wait(), Ok(None)),
+            Some(helper) => !helper.in_flight && matches!(helper.child.try_wait(), Ok(None)),
             None => false,
         };
         if !reusable {
+            if let Some(stale) = slot.take() {
+                stale.kill().await;
+            }
             *slot = Some(self.inner.spawn().await?);
         }
         let Some(helper) = slot.as_mut() else {
             return Err(InspectorError::Protocol("the helper vanished".into()));
         };
+        helper.in_flight = true;
         let answer = tokio::time::timeout(timeout, helper.exchange(&line)).await;
         let answer = match answer {
             Ok(Ok(answer)) => answer,
@@ -196,6 +203,7 @@ impl Inspector {
                 return Err(InspectorError::Timeout(timeout));
             }
         };
+        helper.in_flight = false;
         helper.last_used = Instant::now();
         drop(slot);
         decode(&answer)
@@ -266,6 +274,7 @@ impl Inner {
             stderr_drain,
             last_used: Instant::now(),
             generation,
+            in_flight: false,
         })
     }
 }
@@ -392,62 +401,5 @@ fn with_stderr(err: InspectorError, stderr: &str) -> InspectorError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn an_answer_longer_than_the_cap_is_an_error_not_an_allocation() {
-        let long = vec![b'x'; 5000];
-        let mut reader = BufReader::with_capacity(1024, &long[..]);
-        let err = read_line_capped(&mut reader, 4096).await.expect_err("too long");
-        assert!(matches!(err, InspectorError::Protocol(_)), "{err}");
-
-        let mut reader = BufReader::with_capacity(16, &b"{\"ok\":true}\nnext\n"[..]);
-        assert_eq!(read_line_capped(&mut reader, 4096).await.expect("a line"), b"{\"ok\":true}");
-        assert_eq!(read_line_capped(&mut reader, 4096).await.expect("the next"), b"next");
-        assert!(matches!(read_line_capped(&mut reader, 4096).await, Err(InspectorError::Exited(_))));
-    }
-
-    #[test]
-    fn answers_are_facts_or_flinks_refusal() {
-        let refused = decode::<SavepointFacts>(br#"{"ok":false,"error":"Cannot find checkpoint or savepoint"}"#);
-        assert!(matches!(refused, Err(InspectorError::Refused(ref m)) if m == "Cannot find checkpoint or savepoint"));
-        let facts: SavepointFacts = decode(
-            br#"{"ok":true,"checkpointId":5,"location":"file:/s","operators":[{"id":"ab","uid":null,"name":"x",
-            "parallelism":1,"maxParallelism":128,"hasState":true,"hasCoordinatorState":false,"stateSize":9}]}"#,
-        )
-        .expect("facts");
-        assert_eq!(facts.operators[0].max_parallelism, 128);
-        assert!(matches!(decode::<SavepointFacts>(b"[1]"), Err(InspectorError::Protocol(_))));
-        assert!(matches!(decode::<SavepointFacts>(b"oops"), Err(InspectorError::Protocol(_))));
-    }
-
-    #[test]
-    fn requests_are_the_helpers_json() {
-        let configuration = [("pipeline.max-parallelism".to_owned(), "256".to_owned())].into();
-        let args = vec!["--rate".to_owned(), "20".to_owned()];
-        let graph = Request::Graph {
-            jar: "/jobs/x.jar".into(),
-            entry_class: None,
-            args: &args,
-            parallelism: Some(2),
-            configuration: &configuration,
-        };
-        assert_eq!(
-            serde_json::to_string(&graph).expect("json"),
-            r#"{"op":"graph","jar":"/jobs/x.jar","entryClass":null,"args":["--rate","20"],"parallelism":2,"configuration":{"pipeline.max-parallelism":"256"}}"#
-        );
-        assert_eq!(
-            serde_json::to_string(&Request::Savepoint { location: "file:/s" }).expect("json"),
-            r#"{"op":"savepoint","location":"file:/s"}"#
-        );
-    }
-
-    #[tokio::test]
-    async fn a_missing_helper_jar_or_flink_is_unavailable_not_a_crash() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let inspector = Inspector::new(InspectorConfig::new(dir.path(), dir.path().join("none.jar"), dir.path()));
-        let err = inspector.savepoint("file:/nowhere").await.expect_err("no Flink here");
-        assert!(matches!(err, InspectorError::Unavailable(_)), "{err}");
-    }
-}
+#[path = "inspector_tests.rs"]
+mod tests;
