@@ -81,7 +81,8 @@ pub enum InspectorError {
     /// The request took longer than allowed; the helper was stopped.
     #[error("the state compatibility check took longer than {} s and was stopped", .0.as_secs())]
     Timeout(Duration),
-    /// The helper exited while answering (a program's `main()` may have called `System.exit`).
+    /// The helper exited while answering (the JVM crashed or ran out of memory, or a program's
+    /// `main()` called `System.exit` on a Java that refuses Flink's interception, 18 and later).
     #[error("the state compatibility helper exited while answering ({0})")]
     Exited(String),
     /// The helper answered something that is not the protocol (a bug, or an answer too long).
@@ -239,6 +240,8 @@ impl Inner {
         let mut child = Command::new(&config.java)
             .arg(format!("-Xmx{}", config.max_heap))
             .arg(format!("-Djava.io.tmpdir={}", config.work_dir.display()))
+            // As Flink's scripts start its JVMs: its flags for newer Java pass on older ones.
+            .arg("-XX:+IgnoreUnrecognizedVMOptions")
             .args(java_opts.split_whitespace())
             .arg("-cp")
             .arg(class_path)

@@ -86,7 +86,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         .iter()
         .any(|f| f.reason.compatibility.severity() >= Compatibility::Unknown.severity());
     if !undecided {
-        findings.push(summary(input, &mapped));
+        findings.extend(summary(input, &mapped));
     }
     conclude(findings)
 }
@@ -159,11 +159,14 @@ fn state_mapping<'a>(input: &JudgeInput<'a>, findings: &mut Vec<Finding>) -> Vec
             findings.push(Finding::new(
                 Compatibility::Incompatible,
                 format!(
-                    "Flink refuses the restore: the state of {label} was written with max parallelism {}, and the \
-                     new job sets max parallelism {} for it (`pipeline.max-parallelism` or `setMaxParallelism`). \
-                     Flink: \"Max parallelism mismatch between checkpoint/savepoint state and new program\". \
-                     Set the max parallelism back to {}, or start without state.",
-                    state.max_parallelism, vertex.max_parallelism, state.max_parallelism
+                    "Flink refuses the restore: {} {label} was written with max parallelism {}, and the new job \
+                     sets max parallelism {} for it (`pipeline.max-parallelism` or `setMaxParallelism`). Flink: \
+                     \"Max parallelism mismatch between checkpoint/savepoint state and new program\". Set the max \
+                     parallelism back to {}, or start without state.",
+                    if state.holds_state() { "the state of" } else { "the savepoint's (empty) entry for" },
+                    state.max_parallelism,
+                    vertex.max_parallelism,
+                    state.max_parallelism
                 ),
                 Some(label.clone()),
                 &[ChooseAnotherState, StartWithoutState],
@@ -327,40 +330,45 @@ fn sql_meaning(input: &JudgeInput<'_>, mapped: &[Mapped<'_>], findings: &mut Vec
 }
 
 /// Rule 5: what was compared, when nothing is wrong with the mapping.
-fn summary(input: &JudgeInput<'_>, mapped: &[Mapped<'_>]) -> Finding {
+fn summary(input: &JudgeInput<'_>, mapped: &[Mapped<'_>]) -> Option<Finding> {
     let total = input.savepoint.operators.len();
     let holding = input.savepoint.operators.iter().filter(|state| state.holds_state()).count();
     if holding == 0 {
-        return Finding::new(
+        return Some(Finding::new(
             Compatibility::FullyCompatible,
             format!("The savepoint holds no state ({total} operators, all empty): there is nothing to restore."),
             None,
             &[Start],
-        );
+        ));
+    }
+    if mapped.is_empty() {
+        // All of it is dropped; the reasons that say so are the summary.
+        return None;
     }
     let max_parallelisms: BTreeSet<u32> = mapped.iter().map(|m| m.state.max_parallelism).collect();
     let max_parallelisms: Vec<String> = max_parallelisms.iter().map(u32::to_string).collect();
-    let meaning = match (input.kind, input.old_graph) {
-        (ArtifactKind::Sqlscript, Some(_)) => " Each of them still has the planner text it was written by.",
+    let which = match (holding, mapped.len()) {
+        (1, 1) => "its state maps".to_owned(),
+        (all, mapped) if all == mapped => "the state of each maps".to_owned(),
+        (_, mapped) => format!("the state of {mapped} of them maps"),
+    };
+    let meaning = match (input.kind, input.old_graph, mapped.len()) {
+        (ArtifactKind::Sqlscript, Some(_), 1) => " The operator still has the planner text its state was written by.",
+        (ArtifactKind::Sqlscript, Some(_), _) => " Each still has the planner text its state was written by.",
         _ => "",
     };
-    Finding::new(
+    Some(Finding::new(
         Compatibility::FullyCompatible,
         format!(
-            "Compared operator ids and max parallelism: {holding} of the savepoint's {total} operators {} state, \
-             and the state of {} maps to an operator of the new job whose max parallelism ({}) and parallelism \
-             fit it.{meaning} Flink checks state types and serializers only when the tasks restore.",
+            "Compared operator ids and max parallelism: {holding} of the savepoint's {total} operators {} state, and \
+             {which} to an operator of the new job whose max parallelism ({}) and parallelism fit it.{meaning} \
+             Flink checks state types and serializers only when the tasks restore.",
             if holding == 1 { "holds" } else { "hold" },
-            match (holding, mapped.len()) {
-                (1, 1) => "it".to_owned(),
-                (all, mapped) if all == mapped => "all of them".to_owned(),
-                (_, mapped) => mapped.to_string(),
-            },
             max_parallelisms.join(", "),
         ),
         None,
         &[Start],
-    )
+    ))
 }
 
 fn conclude(mut findings: Vec<Finding>) -> Judgement {

@@ -256,7 +256,7 @@ fn the_verdict_of_each_scenario_is_flinks_or_stricter() {
             Case::sql(sql_graph(6, "Calc(select=[k])", COUNT_STAR), Some(sql_graph(1, "Calc(select=[k])", COUNT_STAR))),
             FullyCompatible,
             &[Start],
-            "planner text it was written by",
+            "The operator still has the planner text its state was written by",
         ),
         (
             "SQL with another aggregate under the same ids",
@@ -303,6 +303,23 @@ fn state_that_maps_nowhere_is_named_with_uid_and_id_and_empty_entries_are_only_n
         judgement.reasons.iter().find(|r| r.message.contains("`discard`")).expect("the empty writer is noted");
     assert_eq!(discard.compatibility, FullyCompatible);
     assert!(discard.message.contains("Flink skips it"), "{}", discard.message);
+
+    let mut allowed = Case::jar(counter_graph("_v2", 1, -1));
+    allowed.allow_non_restored_state = true;
+    let judgement = allowed.judge();
+    assert!(
+        !messages(&judgement).contains("Compared operator ids"),
+        "no summary of nothing:\n{}",
+        messages(&judgement)
+    );
+}
+
+#[test]
+fn an_empty_entry_under_another_max_parallelism_is_refused_too() {
+    let judgement = Case::jar(counter_graph("", 1, 256)).judge();
+    let discard = judgement.reasons.iter().find(|r| r.message.contains("`discard`")).expect("named");
+    assert_eq!(discard.compatibility, Incompatible);
+    assert!(discard.message.contains("the savepoint's (empty) entry for operator `discard`"), "{}", discard.message);
 }
 
 #[test]

@@ -18,7 +18,9 @@ import org.apache.flink.api.dag.Pipeline;
 import org.apache.flink.client.FlinkPipelineTranslationUtil;
 import org.apache.flink.client.program.PackagedProgram;
 import org.apache.flink.client.program.PackagedProgramUtils;
+import org.apache.flink.configuration.ClusterOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.security.FlinkSecurityManager;
 import org.apache.flink.runtime.OperatorIDPair;
 import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
@@ -59,6 +61,16 @@ public final class StateInspector {
     public static void main(String[] args) throws Exception {
         PrintStream protocol = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         System.setOut(System.err);
+        // A program's System.exit() in main() throws instead of ending this process, as on a
+        // JobManager with cluster.intercept-user-system-exit: THROW. Java 18+ refuses a security
+        // manager unless started with -Djava.security.manager=allow; the caller then sees the exit.
+        Configuration intercept = new Configuration();
+        intercept.set(ClusterOptions.INTERCEPT_USER_SYSTEM_EXIT, ClusterOptions.UserSystemExitMode.THROW);
+        try {
+            FlinkSecurityManager.setFromConfiguration(intercept);
+        } catch (RuntimeException unsupported) {
+            System.err.println("System.exit() of programs is not intercepted: " + unsupported.getMessage());
+        }
         BufferedReader requests = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = requests.readLine()) != null) {
@@ -191,6 +203,7 @@ public final class StateInspector {
         if (entryClass != null) {
             builder.setEntryPointClassName(entryClass);
         }
+        FlinkSecurityManager.monitorUserSystemExitForCurrentThread();
         try (PackagedProgram program = builder.build()) {
             // What PackagedProgramUtils.createJobGraph does, keeping the StreamGraph so that every
             // operator's description is at hand, and main() runs once.
@@ -234,6 +247,8 @@ public final class StateInspector {
                 }
             }
             return response;
+        } finally {
+            FlinkSecurityManager.unmonitorUserSystemExitForCurrentThread();
         }
     }
 
