@@ -53,7 +53,7 @@ fi
 
 if have java && have javac; then
   newest_source="$(find "$ROOT/jobs/src" -name '*.java' -newer "$JOBS_BUILD/.stamp" 2>/dev/null | head -1 || true)"
-  if [ ! -f "$JOBS_BUILD/.stamp" ] || [ -n "$newest_source" ]; then
+  if [ ! -f "$JOBS_BUILD/.stamp" ] || [ -n "$newest_source" ] || [ ! -f "$JOBS_BUILD/state-inspector.jar" ]; then
     say "Compiling the example jobs and the state inspector with javac"
     classes="$JOBS_BUILD/classes"
     rm -rf "$JOBS_BUILD" && mkdir -p "$classes"

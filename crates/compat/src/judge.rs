@@ -55,6 +55,22 @@ pub struct Judgement {
     pub suggested_actions: Vec<SuggestedAction>,
 }
 
+impl Judgement {
+    /// The answer when the check could not run to a verdict (the savepoint cannot be read, the
+    /// helper is not available, …): UNKNOWN, saying why, leaving the choice to the person.
+    pub fn unknown(why: impl Into<String>) -> Self {
+        Self {
+            compatibility: Compatibility::Unknown,
+            reasons: vec![CompatibilityReason {
+                compatibility: Compatibility::Unknown,
+                message: why.into(),
+                operator: None,
+            }],
+            suggested_actions: vec![Start, ChooseAnotherState, StartWithoutState],
+        }
+    }
+}
+
 use SuggestedAction::{AllowNonRestoredState, ChooseAnotherState, Start, StartWithoutState};
 
 struct Finding {
