@@ -90,7 +90,8 @@ pub enum InspectorError {
     Protocol(String),
 }
 
-/// The helper JVM, shared: `savepoint` and `graph` wait for one another.
+/// The helper JVM, shared: `savepoint` and `graph` wait for one another, and clones share one JVM.
+#[derive(Clone)]
 pub struct Inspector {
     inner: Arc<Inner>,
 }
