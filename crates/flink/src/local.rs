@@ -257,14 +257,21 @@ impl LocalCluster {
 /// `DATABASE_URL`, cloud credentials) must never reach Flink, whose jobs run arbitrary code.
 const INHERITED: &[&str] = &["PATH", "JAVA_HOME", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR"];
 
-/// The whole environment of a local Flink process: the inherited variables of `parent` (see
-/// `INHERITED`, plus `LC_*`) and the `FLINK_*` ones the console sets for its cluster.
+/// The variables of `parent` a JVM running Flink's code may inherit (see `INHERITED`, plus
+/// `LC_*`): for every process that runs a job's code on the console's behalf (the cluster, the
+/// state compatibility check), started with an emptied environment.
+pub fn inherited_environment(parent: impl IntoIterator<Item = (OsString, OsString)>) -> Vec<(OsString, OsString)> {
+    let inherited =
+        |name: &OsString| name.to_str().is_some_and(|name| INHERITED.contains(&name) || name.starts_with("LC_"));
+    parent.into_iter().filter(|(name, _)| inherited(name)).collect()
+}
+
+/// The whole environment of a local Flink process: the inherited variables of `parent` and the
+/// `FLINK_*` ones the console sets for its cluster.
 fn flink_environment(
     config: &LocalClusterConfig,
     parent: impl IntoIterator<Item = (OsString, OsString)>,
 ) -> Vec<(OsString, OsString)> {
-    let inherited =
-        |name: &OsString| name.to_str().is_some_and(|name| INHERITED.contains(&name) || name.starts_with("LC_"));
     let work = &config.work_dir;
     let ours: [(&str, OsString); 5] = [
         ("FLINK_CONF_DIR", work.join("conf").into()),
@@ -274,9 +281,8 @@ fn flink_environment(
         ("FLINK_IDENT_STRING", "console".into()),
         ("STD_REDIRECT_TO_FILE", "true".into()),
     ];
-    parent
+    inherited_environment(parent)
         .into_iter()
-        .filter(|(name, _)| inherited(name))
         .chain(ours.into_iter().map(|(name, value)| (OsString::from(name), value)))
         .collect()
 }
@@ -344,8 +350,9 @@ pub fn write_configuration(config: &LocalClusterConfig) -> Result<(), FlinkError
     Ok(())
 }
 
-/// The JVM flags Flink ships (`env.java.opts.all`, the `--add-opens` list Java 17 needs).
-fn shipped_java_opts(path: &Path) -> Result<String, FlinkError> {
+/// The JVM flags Flink ships (`env.java.opts.all`, the `--add-opens` list Java 17 needs), read
+/// from a distribution's `conf/config.yaml`.
+pub fn shipped_java_opts(path: &Path) -> Result<String, FlinkError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| FlinkError::Unavailable(format!("cannot read {}: {err}", path.display())))?;
     let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
