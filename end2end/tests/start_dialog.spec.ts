@@ -201,6 +201,7 @@ test('a viewer is offered no Start, and the Start page refuses them', async ({ b
   const login = new LoginPage(viewer);
   await login.goto();
   await login.signIn(name, password);
+  await expect(viewer).not.toHaveURL(/\/login/);
   const deployments = new DeploymentsPage(viewer);
   await deployments.goto();
   await expect(deployments.row('stateful-counter')).toBeVisible();

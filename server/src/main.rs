@@ -17,7 +17,8 @@ use tracing_subscriber::EnvFilter;
 const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 fn main() -> std::process::ExitCode {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(THREAD_STACK_BYTES).build();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(THREAD_STACK_BYTES).build();
     match runtime {
         Ok(runtime) => runtime.block_on(run()),
         Err(err) => {
@@ -113,11 +114,26 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
     );
     settings.artifacts = artifacts.clone();
+    let sql_runner_jar = settings.sql_runner_jar.clone();
     let engine =
         Arc::new(engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    let services =
+    let mut services =
         Services::new(store.clone(), health.clone(), nudger).with_network_policy(network).with_artifacts(artifacts);
+    // The state compatibility check reads savepoints and job graphs with the local Flink
+    // distribution's classes; without one every check answers UNKNOWN and says why.
+    match &args.flink.flink_home {
+        Some(flink_home) => {
+            let inspector_jar = std::path::absolute(args.jobs_dir.join("state-inspector.jar"))
+                .unwrap_or_else(|_| args.jobs_dir.join("state-inspector.jar"));
+            let config = compat::InspectorConfig::new(flink_home, inspector_jar, args.data_dir.join("compat"));
+            services = services.with_compatibility_checker(services::CompatibilityChecker {
+                inspector: compat::Inspector::new(config),
+                sql_runner_jar,
+            });
+        }
+        None => tracing::warn!("no Flink distribution (FLINK_HOME): state compatibility checks answer UNKNOWN"),
+    }
     tokio::spawn(server::targets::probe_forever(store, health, flink.clone(), clusters, shutdown_rx.clone()));
     match services.ensure_admin(args.admin_password.as_deref()).await {
         Ok(Some(generated)) => println!(

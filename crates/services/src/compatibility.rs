@@ -1,33 +1,134 @@
-//! The state compatibility check behind the Start dialog: builds the programs of the deployment's
-//! spec and of the job that wrote the savepoint, and asks the `compat` crate for the verdict.
+//! The state compatibility check behind the Start dialog: builds the program of the deployment's
+//! current spec and, for SQL, of the job that took the savepoint, reads both graphs and the
+//! savepoint through the `compat` crate's helper JVM, and lets `compat::judge` decide.
 
-use domain::{Compatibility, CompatibilityReason, CompatibilityReport, Deployment, Savepoint, SuggestedAction};
+use std::path::PathBuf;
+
+use compat::{Inspector, JudgeInput, Judgement, Program};
+use domain::{
+    ArtifactKind, CompatibilityReport, Deployment, ExecutionMode, JobSpec, NamespaceName, Savepoint, TemplateSpec,
+};
+use flink::JobId;
 use storage::now_rfc3339;
 
 use crate::Services;
 
+/// What the check needs besides the services: the helper JVM and the bundled SQL runner.
+#[derive(Clone)]
+pub struct CompatibilityChecker {
+    /// Reads savepoints and job graphs with Flink's classes (one warm helper JVM).
+    pub inspector: Inspector,
+    /// The SQL runner jar SQLSCRIPT deployments run with (their graph is built through it).
+    pub sql_runner_jar: PathBuf,
+}
+
 /// Checks `savepoint` against the current spec of `deployment`. Never fails: what cannot be
 /// decided is UNKNOWN with the reason.
 pub(crate) async fn check(
-    _services: &Services,
+    services: &Services,
     deployment: &Deployment,
     savepoint: &Savepoint,
-    _allow_non_restored_state: bool,
+    allow_non_restored_state: bool,
 ) -> CompatibilityReport {
     let started = std::time::Instant::now();
-    let reasons = vec![CompatibilityReason {
-        compatibility: Compatibility::Unknown,
-        message: "the state inspector is not available on this console".into(),
-        operator: None,
-    }];
+    let location = savepoint.spec.savepoint_location.clone().unwrap_or_default();
+    let judgement = match &services.compat {
+        None => Judgement::unknown(
+            "the state inspector is not available on this console (it needs Java and a Flink distribution, FLINK_HOME)",
+        ),
+        Some(checker) => judge(services, checker, deployment, savepoint, &location, allow_non_restored_state).await,
+    };
+    let took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        namespace = %deployment.metadata.namespace, deployment = %deployment.metadata.name,
+        savepoint = %savepoint.metadata.id, verdict = %judgement.compatibility, took_ms, "state compatibility checked"
+    );
     CompatibilityReport {
-        compatibility: CompatibilityReport::verdict_of(&reasons),
-        reasons,
-        suggested_actions: vec![SuggestedAction::Start, SuggestedAction::ChooseAnotherState],
+        compatibility: judgement.compatibility,
+        reasons: judgement.reasons,
+        suggested_actions: judgement.suggested_actions,
         savepoint_id: Some(savepoint.metadata.id.clone()),
-        savepoint_location: savepoint.spec.savepoint_location.clone().unwrap_or_default(),
+        savepoint_location: location,
         deployment_version: deployment.metadata.resource_version,
         checked_at: now_rfc3339(),
-        took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        took_ms,
     }
+}
+
+async fn judge(
+    services: &Services,
+    checker: &CompatibilityChecker,
+    deployment: &Deployment,
+    savepoint: &Savepoint,
+    location: &str,
+    allow_non_restored_state: bool,
+) -> Judgement {
+    let template = &deployment.spec.template.spec;
+    let Some(kind) = template.artifact.as_ref().map(|a| a.kind) else {
+        return Judgement::unknown("the deployment has no artifact to build a job from");
+    };
+    let facts = match checker.inspector.savepoint(location).await {
+        Ok(facts) => facts,
+        Err(err) => return Judgement::unknown(format!("the state at {location} could not be read: {err}")),
+    };
+    let mode = deployment.spec.execution_mode;
+    let new_program = match program_of(services, checker, template, mode) {
+        Ok(program) => program,
+        Err(why) => return Judgement::unknown(format!("the deployment's job cannot be built: {why}")),
+    };
+    let graph = match checker.inspector.graph(&new_program).await {
+        Ok(graph) => graph,
+        Err(err) => return Judgement::unknown(format!("the deployment's job graph could not be built: {err}")),
+    };
+    // The job that took the savepoint: its Flink version, and for SQL its graph (an id match alone
+    // does not prove a SQL operator computes the same).
+    let old_job = match (&savepoint.metadata.job_id, NamespaceName::parse(&savepoint.metadata.namespace)) {
+        (Some(job_id), Ok(namespace)) => services.store.get_job(&namespace, job_id).await.ok().flatten(),
+        _ => None,
+    };
+    let old_template = old_job.as_ref().map(|job| &job.spec.template);
+    let old_graph = match (kind, old_template) {
+        (ArtifactKind::Sqlscript, Some(old)) => match program_of(services, checker, old, mode) {
+            Ok(old_program) => checker.inspector.graph(&old_program).await.ok(),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let savepoint_flink_version = old_template.and_then(|t| t.artifact.as_ref()).and_then(|a| a.flink_version.clone());
+    let target = deployment.spec.deployment_target_name.as_deref().unwrap_or_default();
+    let flink_version = services
+        .health
+        .get(&deployment.metadata.namespace, target)
+        .flink_version
+        .or_else(|| template.artifact.as_ref().and_then(|a| a.flink_version.clone()));
+    compat::judge(&JudgeInput {
+        savepoint: &facts,
+        graph: &graph,
+        old_graph: old_graph.as_ref(),
+        kind,
+        allow_non_restored_state,
+        savepoint_flink_version: savepoint_flink_version.as_deref(),
+        flink_version: flink_version.as_deref(),
+        parallelism: template.parallelism,
+    })
+}
+
+/// The program a job of `template` runs, as the engine would submit it.
+fn program_of(
+    services: &Services,
+    checker: &CompatibilityChecker,
+    template: &TemplateSpec,
+    mode: ExecutionMode,
+) -> Result<Program, String> {
+    let spec = JobSpec {
+        template: template.clone(),
+        deployment_target_name: None,
+        savepoint_location: None,
+        savepoint_id: None,
+        allow_non_restored_state: false,
+        source_start_time_ms: None,
+    };
+    let submission =
+        engine::artifact::submission(&spec, mode, &JobId::random(), &checker.sql_runner_jar, &services.artifacts)?;
+    Ok(Program::from(&submission))
 }

@@ -16,6 +16,7 @@ mod reads;
 mod start;
 mod targets;
 
+pub use compatibility::CompatibilityChecker;
 pub use network::stored_network_policy;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
@@ -45,6 +46,8 @@ pub struct Services {
     artifacts: engine::artifact::ArtifactStore,
     /// Which session-cluster addresses the console may reach; shared with the Flink clients.
     network: NetworkPolicy,
+    /// The state compatibility check's helper; without it every check answers UNKNOWN.
+    compat: Option<CompatibilityChecker>,
 }
 
 impl Services {
@@ -58,7 +61,14 @@ impl Services {
             guard: guard::Guard::default(),
             artifacts: Default::default(),
             network: NetworkPolicy::default(),
+            compat: None,
         }
+    }
+
+    /// The same services, checking state compatibility with `checker`.
+    pub fn with_compatibility_checker(mut self, checker: CompatibilityChecker) -> Self {
+        self.compat = Some(checker);
+        self
     }
 
     /// The same services, taking JARs only from `artifacts` (none at all without this).
