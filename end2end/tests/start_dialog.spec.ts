@@ -113,6 +113,7 @@ test('resume from the latest state and from a specific state restores exactly th
   await page.screenshot({ path: 'end2end/screenshots/start-dialog-resume-latest.png' });
   await dialog.check.click();
   await expect(dialog.verdict).toHaveText('Fully compatible', { timeout: 60_000 });
+  await dialog.start.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'end2end/screenshots/start-dialog-compatible.png' });
   await dialog.start.click();
   await detail.expectStatus('RUNNING');
@@ -155,6 +156,7 @@ test("deployment B starts from deployment A's savepoint; a changed uid is Incomp
   await dialog.stateOfOtherDeployment.selectOption(suspend);
   await dialog.check.click();
   await expect(dialog.verdict).toHaveText('Fully compatible', { timeout: 60_000 });
+  await dialog.otherState.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'end2end/screenshots/start-dialog-other-deployment.png' });
   await dialog.start.click();
   await detail.expectStatus('RUNNING');
@@ -174,6 +176,7 @@ test("deployment B starts from deployment A's savepoint; a changed uid is Incomp
   await expect(dialog.verdict).toHaveText('Incompatible', { timeout: 60_000 });
   await expect(dialog.report).toContainText('numbers');
   await expect(dialog.start).toBeDisabled();
+  await dialog.start.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'end2end/screenshots/start-dialog-incompatible.png' });
   await dialog.startAnyway.check();
   await expect(dialog.start).toBeEnabled();

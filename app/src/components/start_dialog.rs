@@ -232,7 +232,7 @@ pub fn StartDialog(
     };
 
     view! {
-        <div class="mt-8 w-full max-w-2xl rounded-lg border border-slate-200 bg-white p-6 shadow-xl"
+        <div class="mt-4 w-full max-w-2xl rounded-lg border border-slate-200 bg-white p-6 shadow-xl"
             role="dialog" aria-modal=on_close.is_some().then_some("true") aria-labelledby="start-dialog-title">
             <h2 id="start-dialog-title" node_ref=heading tabindex="-1" class="text-lg font-semibold outline-none">"Start deployment"</h2>
             <p class="mt-1 font-mono text-xs text-slate-500">{name.clone()}</p>
@@ -264,7 +264,7 @@ pub fn StartDialog(
                                     "Initial mode"
                                 </label>
                                 <p class=note>"No state: the job starts afresh."</p>
-                                <fieldset class="mt-2 pl-6" prop:disabled=move || resume.get()>
+                                <fieldset class="mt-2 pl-6 disabled:opacity-50" prop:disabled=move || resume.get()>
                                     <label class="flex items-center gap-2 text-sm">
                                         <input type="checkbox" name="specify_start_time" class="h-4 w-4 rounded border-slate-300"
                                             checked=initial.specifies_start_time() prop:checked=move || specify_time.get()
@@ -279,7 +279,7 @@ pub fn StartDialog(
                                             on:input=move |ev| start_time.set(event_target_value(&ev))
                                             prop:disabled=move || !specify_time.get()/>
                                     </label>
-                                    <p class=note>"Sources that support a start position read from this time (SQL: Kafka, MySQL CDC, Paimon, …; JAR jobs that opt in get it as an argument). Ignored when resuming."</p>
+                                    <p class=note>"SQL sources that support a start position (Kafka, MySQL CDC, MongoDB CDC, Paimon) read from this time; JAR jobs read it from their Flink configuration (console.source-start-time-ms). Ignored when resuming."</p>
                                 </fieldset>
                             </div>
                             // Resume mode.
@@ -291,7 +291,7 @@ pub fn StartDialog(
                                     "Resume mode"
                                 </label>
                                 {resume_disabled.clone().map(|why| view! { <p class=note>{why}</p> })}
-                                <fieldset class="mt-2 space-y-2 pl-6" prop:disabled=move || !resume.get()>
+                                <fieldset class="mt-2 space-y-2 pl-6 disabled:opacity-50" prop:disabled=move || !resume.get()>
                                     <legend class="sr-only">"Which state"</legend>
                                     <div>
                                         <label class="flex items-center gap-2 text-sm">
