@@ -4,83 +4,17 @@
 //! (`crates/engine/tests/crash.rs` kills at every step precisely, in process; this is the real thing
 //! at a spread of moments.)
 
-use std::net::TcpListener;
+mod real_console;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use real_console::{free_port, get, signed_in, status, until, Console};
 use serde_json::{json, Value};
-
-struct Console {
-    child: Child,
-    base: String,
-}
-
-impl Console {
-    fn start(data_dir: &Path, port: u16) -> Self {
-        let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL is not set: run through `make test`");
-        let jobs = std::env::var("CONSOLE_JOBS_DIR").expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data_dir.join("console.log"))
-            .expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_flink-console"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--flink-url", &flink, "--jobs-dir", &jobs])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--site-root")
-            .arg(data_dir)
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("CONSOLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("the console starts");
-        Self { child, base: format!("http://127.0.0.1:{port}/api/v1/namespaces/default") }
-    }
-
-    /// SIGKILL: no shutdown, no flush, nothing.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("its address").port()
-}
-
-async fn until<T>(what: &str, within: Duration, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn get(http: &reqwest::Client, url: &str) -> Option<Value> {
-    http.get(url).send().await.ok()?.json().await.ok()
-}
 
 async fn patch(http: &reqwest::Client, url: &str, body: Value) {
     let reply = http.patch(url).json(&body).send().await.expect("PATCH");
     assert!(reply.status().is_success(), "PATCH {url}: {}", reply.text().await.unwrap_or_default());
-}
-
-async fn status(http: &reqwest::Client, console: &str, id: &str) -> Option<String> {
-    let deployment = get(http, &format!("{console}/deployments/{id}")).await?;
-    deployment["status"]["state"].as_str().map(str::to_owned)
 }
 
 /// How Flink sees each of the deployment's jobs: (flink job id, state).
@@ -133,36 +67,6 @@ async fn running_counter(dir: &Path, port: u16) -> (Console, reqwest::Client, St
     // Let the job's tasks run and checkpoint once, so a savepoint can be taken at once.
     tokio::time::sleep(Duration::from_secs(2)).await;
     (console, http.clone(), id)
-}
-
-const ADMIN_PASSWORD: &str = "killed-console-admin";
-
-/// Signs in as the admin and returns a client that sends the session cookie (sessions live in the
-/// database, so the same client works after a restart).
-async fn signed_in(port: u16) -> reqwest::Client {
-    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
-    let login = format!("http://127.0.0.1:{port}/api/login");
-    let reply = until("the console to answer", Duration::from_secs(60), async || {
-        plain
-            .post(&login)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("name=admin&password={ADMIN_PASSWORD}"))
-            .send()
-            .await
-            .ok()
-    })
-    .await;
-    let cookie = reply
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.split(';').next().filter(|pair| pair.starts_with("console_session=")))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("signing in gave no session cookie: {}", reply.status()));
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("cookie", cookie.parse().expect("a header value"));
-    reqwest::Client::builder().default_headers(headers).build().expect("a client")
 }
 
 const KILL_AFTER_MS: [u64; 5] = [0, 40, 120, 300, 700];

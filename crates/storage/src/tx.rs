@@ -18,7 +18,12 @@ impl Store {
     /// Opens a transaction. Do not use the `Store` for writes while it is open: on SQLite the
     /// other connection would wait for this one.
     pub async fn begin(&self) -> Result<Tx, StorageError> {
-        Ok(Tx { tx: self.pool.begin().await? })
+        // SQLite: take the write lock at BEGIN. A deferred transaction that reads, then writes after
+        // another connection wrote, is refused at once ("database is locked") instead of waiting
+        // out the busy timeout; an immediate one waits its turn.
+        let tx =
+            if self.is_postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
+        Ok(Tx { tx })
     }
 }
 
