@@ -181,6 +181,25 @@ async fn the_checks_prediction_agrees_with_what_flink_does_on_the_start() {
     });
     api.cancel(&a).await;
 
+    // Deployment B starts from A's savepoint: the same job, so its counter continues from A's.
+    let b = api
+        .deployment("compat-b", "stateful-counter", |s| {
+            s["template"]["spec"]["artifact"]["mainArgs"] = json!(FAST_COUNTER)
+        })
+        .await;
+    let report = check(&api, &b, &savepoint, false).await;
+    let (ran, flink) = start_and_observe(&api, &b, &savepoint, false).await;
+    let b_job = api.flink_job(&b).await.expect("b's job");
+    let b_count = until("b's counter", Duration::from_secs(60), async || max_count(&http, &b_job).await).await;
+    assert!(b_count >= before, "B continued A's counter: {before} in A, {b_count} in B");
+    table.push(Row {
+        scenario: "deployment B from A's savepoint",
+        predicted: report["compatibility"].as_str().unwrap_or_default().into(),
+        flink: format!("{flink}, counter {before} → {b_count}"),
+        agrees: report["compatibility"] == "FULLY_COMPATIBLE" && ran,
+    });
+    api.cancel(&b).await;
+
     // Changed operator uids: incompatible; Flink refuses without allowNonRestoredState.
     let uid = |name: &'static str| {
         let api = &api;
