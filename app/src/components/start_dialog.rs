@@ -438,11 +438,15 @@ fn ReportView(report: CompatibilityReport) -> impl IntoView {
                 <span class="ml-2 text-xs font-normal opacity-75">{format!("checked in {} ms", report.took_ms)}</span>
             </p>
             <ul class="mt-2 list-disc space-y-1 pl-5">
-                {report.reasons.into_iter().map(|reason| view! {
-                    <li>
-                        {reason.operator.map(|op| view! { <span class="font-mono text-xs">{op}": "</span> })}
-                        {reason.message}
-                    </li>
+                {report.reasons.into_iter().map(|reason| {
+                    // The operator is named once: before the message only when the message does not.
+                    let operator = reason.operator.filter(|op| !reason.message.contains(op.as_str()));
+                    view! {
+                        <li>
+                            {operator.map(|op| view! { <span class="font-mono text-xs">{op}": "</span> })}
+                            {reason.message}
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
             {(!actions.is_empty()).then(|| view! { <p class="mt-2">"Suggested: "{actions.join("; ")}</p> })}
