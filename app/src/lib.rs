@@ -24,6 +24,7 @@ use crate::routes::account::AccountPage;
 use crate::routes::admin::AdminPage;
 use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
+use crate::routes::deployment_form::{EditDeploymentPage, NewDeploymentPage};
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::login::LoginPage;
 use crate::routes::not_found::NotFound;
@@ -62,7 +63,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 // Async: the HTML waits for the data, so the page is complete even without JavaScript.
                 <Route path=path!("/namespaces/:namespace/deployments") view=DeploymentsPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/deployments/new") view=NewDeploymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/deployments/:id/edit") view=EditDeploymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id/start") view=StartPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@ use domain::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod deployment_form;
 pub mod start;
 
 /// The signed-in person, as the top bar shows them.

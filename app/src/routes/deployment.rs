@@ -163,6 +163,13 @@ fn Overview(
                         streaming=row.mode == domain::ExecutionMode::Streaming
                         set_state
                     />
+                    {may_edit.then(|| view! {
+                        <a href=format!("/namespaces/{namespace}/deployments/{}/edit", row.id)
+                            aria-label=format!("Edit {}", row.name)
+                            class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                            "Edit"
+                        </a>
+                    })}
                     {savepoint_allowed.then(|| view! {
                         <ActionForm action=take_savepoint>
                             <input type="hidden" name="namespace" value=namespace.clone()/>

@@ -74,13 +74,23 @@ pub fn DeploymentsPage() -> impl IntoView {
                         "Each deployment runs one Flink job at a time and is driven towards its desired state."
                     </p>
                 </div>
-                <span
-                    data-testid="live"
-                    class=move || if live.get() { "text-xs text-emerald-700" } else { "text-xs text-slate-400" }
-                    title="The table refreshes by itself while this page is open"
-                >
-                    {move || if live.get() { "● Live" } else { "○ Static" }}
-                </span>
+                <div class="flex items-center gap-4">
+                    <span
+                        data-testid="live"
+                        class=move || if live.get() { "text-xs text-emerald-700" } else { "text-xs text-slate-400" }
+                        title="The table refreshes by itself while this page is open"
+                    >
+                        {move || if live.get() { "● Live" } else { "○ Static" }}
+                    </span>
+                    <Transition fallback=|| ()>
+                        {move || may(Permission::EditDeployments).then(|| view! {
+                            <a href=format!("/namespaces/{}/deployments/new", namespace.get())
+                                class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+                                "New deployment"
+                            </a>
+                        })}
+                    </Transition>
+                </div>
             </div>
             <div class="mt-4 flex flex-wrap items-start gap-3">
                 <Transition fallback=|| ()>

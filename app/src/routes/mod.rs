@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod deployment;
+pub mod deployment_form;
 pub mod deployments;
 pub mod login;
 pub mod not_found;

@@ -2,9 +2,11 @@
 //! request, cookies and response statuses, and the view models pages show, built from the
 //! services' reads. Compiled only with `ssr`; every rule lives in the services.
 
+mod forms;
 mod views;
 
 use domain::NamespaceName;
+pub use forms::{deployment_form_data, save_deployment_form};
 use leptos::prelude::*;
 pub use services::auth::{self, ClientAddress};
 pub use services::{Caller, HealthBoard, Permission, Scope, Services};

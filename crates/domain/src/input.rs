@@ -118,6 +118,12 @@ pub fn draft(
     }
 }
 
+/// The defaults alone, merged as they would be beneath a deployment that sets nothing: what each
+/// field a person leaves empty becomes (a partial DeploymentSpec).
+pub fn effective_defaults(defaults: &[&Value]) -> Value {
+    expanded(&Value::Object(serde_json::Map::new()), defaults)
+}
+
 /// A deployment target as a person registers it: a name and a Flink session cluster's REST URL.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetDraft {

@@ -112,6 +112,22 @@ impl ArtifactStore {
         &self.roots
     }
 
+    /// The `.jar` files directly in the store's directories, as `file://` URIs, sorted.
+    pub fn jar_uris(&self) -> Vec<String> {
+        let mut uris: Vec<String> = self
+            .roots
+            .iter()
+            .filter_map(|root| std::fs::read_dir(root).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|e| e == "jar") && path.is_file())
+            .map(|path| format!("file://{}", path.display()))
+            .collect();
+        uris.sort();
+        uris
+    }
+
     /// Checks a `jarUri` as a person wrote it, when the deployment is written: a `file:` URI or an
     /// absolute path of an existing regular `.jar` file inside the store, or an `http(s)://` URL.
     /// The error says what is wrong, for the field `jarUri`.

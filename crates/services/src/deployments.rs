@@ -249,7 +249,7 @@ impl Services {
     }
 
     /// The defaults beneath a namespace's deployments, lowest first: global, then the namespace's.
-    async fn defaults_layers(&self, namespace: &NamespaceName) -> Result<Vec<Value>, ServiceError> {
+    pub(crate) async fn defaults_layers(&self, namespace: &NamespaceName) -> Result<Vec<Value>, ServiceError> {
         let global = self.deployment_defaults(&DefaultsScope::Global).await?;
         let own = self.deployment_defaults(&DefaultsScope::Namespace(namespace.clone())).await?;
         Ok(vec![global.spec, own.spec])

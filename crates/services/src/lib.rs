@@ -10,6 +10,7 @@ pub mod auth;
 mod compatibility;
 mod deployments;
 mod error;
+mod forms;
 mod guard;
 mod network;
 mod reads;

@@ -114,6 +114,8 @@ struct Fixture {
     job: String,
     /// A token of `default` for the revoke call.
     spare_token: String,
+    /// The `jarUri` of `stopped`.
+    jar: String,
 }
 
 fn namespace(name: &str) -> NamespaceName {
@@ -191,6 +193,12 @@ async fn fixture() -> Fixture {
             .expect("a seeded deployment")
     };
     let (stopped, running) = (id_of("stateful-counter"), id_of("orders-sql"));
+    let jar = deployments
+        .iter()
+        .find(|d| d.metadata.id == stopped)
+        .and_then(|d| d.spec.template.spec.artifact.as_ref())
+        .and_then(|a| a.jar_uri.clone())
+        .expect("the counter's jar");
     let row = store.engine_row(&default, &running).await.expect("read").expect("seeded");
     let status = DeploymentStatus {
         state: DeploymentState::Running,
@@ -219,7 +227,7 @@ async fn fixture() -> Fixture {
         )
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    Fixture { console, credentials, stopped, running, savepoint, job: past.metadata.id, spare_token: spare.id }
+    Fixture { console, credentials, stopped, running, savepoint, job: past.metadata.id, spare_token: spare.id, jar }
 }
 
 fn rest(template: &'static str, method: &'static str, uri: String, body: Option<Value>, needs: Needs) -> Call {
@@ -416,6 +424,19 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
+        server_fn("/api/get_deployment_form", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, false),
+        server_fn(
+            "/api/save_deployment",
+            &[
+                ("namespace", "default"),
+                ("deployment_id", &f.stopped),
+                ("name", "renamed-by-form"),
+                ("jar_uri", &f.jar),
+                ("resource_version", "1"),
+            ],
+            Edit,
+            true,
+        ),
         server_fn("/api/start_dialog", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, false),
         server_fn(
             "/api/check_start_compatibility",
@@ -640,7 +661,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
 async fn server_functions_answer_exactly_their_roles() {
     check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
         .await;
-    check(&["/api/start_", "/api/check_"]).await;
+    check(&["/api/start_", "/api/check_", "/api/save_"]).await;
     check(&[
         "/api/register_",
         "/api/create_",

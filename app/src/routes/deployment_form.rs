@@ -1,0 +1,258 @@
+//! Creating and editing a deployment: `/namespaces/:ns/deployments/new` and
+//! `/namespaces/:ns/deployments/:id/edit`. One form for the common fields, the namespace's defaults
+//! as placeholders, errors next to the field they concern. Works without JavaScript (a plain form
+//! post; a refusal comes back with its reason and the fields as they were).
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::deployment_form::{get_deployment_form, SaveDeployment};
+use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{FIELD, PRIMARY};
+use crate::components::layout::Layout;
+use crate::error::AppError;
+use crate::view_model::deployment_form::{field_of_error, DeploymentForm, DeploymentFormData};
+
+/// `/namespaces/:ns/deployments/new`.
+#[component]
+pub fn NewDeploymentPage() -> impl IntoView {
+    view! { <FormPage editing=false/> }
+}
+
+/// `/namespaces/:ns/deployments/:id/edit`.
+#[component]
+pub fn EditDeploymentPage() -> impl IntoView {
+    view! { <FormPage editing=true/> }
+}
+
+#[component]
+fn FormPage(editing: bool) -> impl IntoView {
+    let params = use_params_map();
+    let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
+    let id = Signal::derive(move || if editing { params.read().get("id") } else { None });
+    let query = use_query_map();
+    let sent = Signal::derive(move || DeploymentForm::from_query(|key| query.read().get(key)));
+    let error = Signal::derive(move || query.read().get("error"));
+    let data = Resource::new(move || (namespace.get(), id.get()), |(namespace, id)| get_deployment_form(namespace, id));
+    view! {
+        <Layout namespace>
+            <a href=move || match id.get() {
+                    Some(id) => format!("/namespaces/{}/deployments/{id}", namespace.get()),
+                    None => format!("/namespaces/{}/deployments", namespace.get()),
+                }
+                class="text-sm text-indigo-700 hover:underline">
+                {if editing { "← Deployment" } else { "← Deployments" }}
+            </a>
+            <Suspense fallback=|| view! { <p class="py-8 text-slate-500">"Loading the form…"</p> }>
+                {move || data.get().map(|result| match result {
+                    Ok(data) => {
+                        let sent = sent.get_untracked();
+                        let form = if sent.is_empty() {
+                            data.editing.as_ref().map(|e| e.form.clone()).unwrap_or_default()
+                        } else {
+                            sent
+                        };
+                        view! { <DeploymentFormView data form error=error.get_untracked()/> }.into_any()
+                    }
+                    Err(err) => view! { <ErrorPanel err/> }.into_any(),
+                })}
+            </Suspense>
+        </Layout>
+    }
+}
+
+/// The form itself.
+#[component]
+fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Option<String>) -> impl IntoView {
+    let save = ServerAction::<SaveDeployment>::new();
+    let navigate_to = RwSignal::new(None::<String>);
+    let namespace = data.namespace.clone();
+    Effect::new({
+        let namespace = namespace.clone();
+        move |_| {
+            if let Some(Ok(id)) = save.value().get() {
+                let navigate = leptos_router::hooks::use_navigate();
+                navigate(&format!("/namespaces/{namespace}/deployments/{id}"), Default::default());
+                navigate_to.set(Some(id));
+            }
+        }
+    });
+    // The message shown: the server's answer once the person saved, else the one the page came back with.
+    let message = Signal::derive(move || match save.value().get() {
+        Some(Err(err)) => Some(err.to_string()),
+        Some(Ok(_)) => None,
+        None => error.clone(),
+    });
+    let field_error = move |field: &'static str| {
+        move || {
+            message.get().filter(|m| field_of_error(m) == Some(field)).map(|m| {
+                let text = m.split_once(": ").map_or(m.clone(), |(_, why)| why.to_owned());
+                view! { <p class="mt-1 text-xs font-medium text-rose-700" role="alert">{text}</p> }
+            })
+        }
+    };
+    let general_error = move || {
+        message
+            .get()
+            .filter(|m| field_of_error(m).is_none())
+            .map(|m| view! { <ErrorPanel err=AppError::BadRequest(m)/> })
+    };
+    let editing = data.editing.clone();
+    let defaults = data.defaults.clone();
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let is_sql = RwSignal::new(form.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("SQLSCRIPT")));
+    let script = RwSignal::new(value(&form.sql_script));
+    let line_numbers = move || {
+        let lines = script.get().lines().count().max(1) + 1;
+        (1..=lines).map(|n| n.to_string()).collect::<Vec<_>>().join("\n")
+    };
+    let rows = move || (script.get().lines().count() + 2).clamp(6, 40).to_string();
+    let label = "block text-sm font-medium text-slate-800";
+    let hint = "mt-1 text-xs text-slate-500";
+    let section = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm space-y-4";
+    let select_of = |name: &'static str, current: Option<String>, options: &[&'static str], default: Option<String>| {
+        let placeholder = match default {
+            Some(d) => format!("Namespace default ({d})"),
+            None => "Namespace default".to_owned(),
+        };
+        view! {
+            <select name=name id=name class=FIELD>
+                <option value="" selected=current.is_none()>{placeholder}</option>
+                {options.iter().map(|option| view! {
+                    <option value=*option selected=current.as_deref() == Some(*option)>{*option}</option>
+                }).collect_view()}
+            </select>
+        }
+    };
+    let title = match &editing {
+        Some(e) => format!("Edit {}", e.name),
+        None => "New deployment".to_owned(),
+    };
+    view! {
+        <h1 class="mt-4 text-2xl font-semibold tracking-tight">{title}</h1>
+        {editing.as_ref().filter(|e| e.running).map(|e| view! {
+            <p class="mt-3 rounded-md bg-amber-50 p-3 text-sm text-amber-800" role="status">
+                {format!("{} is running: saving a change to its job restarts it with upgrade strategy {}{}.",
+                    e.name, e.upgrade_strategy,
+                    if e.upgrade_strategy == "STATEFUL" { " (a savepoint first, then the new job restores it)" } else { "" })}
+            </p>
+        })}
+        {general_error}
+        <ActionForm action=save attr:aria-label="Deployment" attr:class="mt-4 space-y-5 max-w-3xl">
+            <input type="hidden" name="namespace" value=namespace.clone()/>
+            <input type="hidden" name="deployment_id" value=editing.as_ref().map(|e| e.id.clone()).unwrap_or_default()/>
+            <input type="hidden" name="resource_version" value=value(&form.resource_version)/>
+            <fieldset class=section>
+                <legend class="sr-only">"Basics"</legend>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <label class=label>"Name"
+                        <input name="name" class=FIELD required value=value(&form.name) placeholder="orders-per-minute"/>
+                        {field_error("name")}
+                        <span class=hint>"Lower case letters, digits and dashes; unique in the namespace."</span>
+                    </label>
+                    <label class=label>"Display name"
+                        <input name="display_name" class=FIELD value=value(&form.display_name) placeholder="Orders per minute"/>
+                    </label>
+                </div>
+                <div class="flex gap-6 text-sm" role="radiogroup" aria-label="Execution mode">
+                    {["STREAMING", "BATCH"].into_iter().map(|mode| {
+                        let checked = form.mode.as_deref().map_or(defaults.mode.as_deref() == Some(mode) || (defaults.mode.is_none() && mode == "STREAMING"), |m| m == mode);
+                        view! {
+                            <label class="flex items-center gap-2">
+                                <input type="radio" name="mode" value=mode checked=checked/>
+                                {if mode == "STREAMING" { "Streaming" } else { "Batch" }}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            <fieldset class=section>
+                <legend class="px-1 text-sm font-semibold text-slate-800">"What it runs"</legend>
+                <div class="flex gap-6 text-sm" role="radiogroup" aria-label="Artifact">
+                    <label class="flex items-center gap-2">
+                        <input type="radio" name="kind" value="JAR" checked=!is_sql.get_untracked()
+                            on:change=move |_| is_sql.set(false)/>
+                        "JAR"
+                    </label>
+                    <label class="flex items-center gap-2">
+                        <input type="radio" name="kind" value="SQLSCRIPT" checked=is_sql.get_untracked()
+                            on:change=move |_| is_sql.set(true)/>
+                        "SQL script"
+                    </label>
+                </div>
+                {field_error("kind")}
+                <fieldset class="space-y-4 disabled:opacity-50" prop:disabled=move || is_sql.get()>
+                    <label class=label>"JAR URI"
+                        <input name="jar_uri" class=FIELD list="known-jars" value=value(&form.jar_uri) placeholder="file:///… or https://…/job.jar"/>
+                        <datalist id="known-jars">
+                            {data.jars.iter().map(|jar| view! { <option value=jar.clone()/> }).collect_view()}
+                        </datalist>
+                        {field_error("jar_uri")}
+                    </label>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <label class=label>"Entry class"
+                            <input name="entry_class" class=FIELD value=value(&form.entry_class) placeholder="from the JAR's manifest"/>
+                            {field_error("entry_class")}
+                        </label>
+                        <label class=label>"Arguments"
+                            <input name="main_args" class=FIELD value=value(&form.main_args) placeholder="--rate 50"/>
+                            {field_error("main_args")}
+                        </label>
+                    </div>
+                </fieldset>
+                <fieldset class="disabled:opacity-50" prop:disabled=move || !is_sql.get()>
+                    <label class=label for="sql_script">"SQL script"</label>
+                    <div class="mt-1 flex overflow-hidden rounded-md border border-slate-300 font-mono text-sm">
+                        <pre class="select-none bg-slate-50 px-2 py-1 text-right text-slate-400" aria-hidden="true">{line_numbers}</pre>
+                        <textarea id="sql_script" name="sql_script" class="w-full resize-y px-2 py-1 leading-5 outline-none" spellcheck="false"
+                            rows=rows placeholder="CREATE TEMPORARY TABLE …;\nINSERT INTO … SELECT …;"
+                            on:input=move |ev| script.set(event_target_value(&ev))>{value(&form.sql_script)}</textarea>
+                    </div>
+                    {field_error("sql_script")}
+                </fieldset>
+            </fieldset>
+            <fieldset class=section>
+                <legend class="px-1 text-sm font-semibold text-slate-800">"How it runs"</legend>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <label class=label>"Parallelism"
+                        <input name="parallelism" class=FIELD inputmode="numeric" value=value(&form.parallelism)
+                            placeholder=defaults.parallelism.clone().map_or("Namespace default".to_owned(), |p| format!("Namespace default ({p})"))/>
+                        {field_error("parallelism")}
+                    </label>
+                    <label class=label>"Deployment target"
+                        <select name="target" class=FIELD>
+                            <option value="" selected=form.target.is_none()>{defaults.target.clone().map_or("Namespace default".to_owned(), |t| format!("Namespace default ({t})"))}</option>
+                            {data.targets.iter().map(|t| view! { <option value=t.clone() selected=form.target.as_deref() == Some(t.as_str())>{t.clone()}</option> }).collect_view()}
+                        </select>
+                        {field_error("target")}
+                    </label>
+                    <label class=label>"Upgrade strategy"
+                        {select_of("upgrade_strategy", form.upgrade_strategy.clone(), &["STATEFUL", "STATELESS", "NONE"], defaults.upgrade_strategy.clone())}
+                        {field_error("upgrade_strategy")}
+                        <span class=hint>"STATEFUL: a change stops the job with a savepoint and the new job restores it."</span>
+                    </label>
+                    <label class=label>"Restore strategy"
+                        {select_of("restore_strategy", form.restore_strategy.clone(), &["LATEST_STATE", "LATEST_SAVEPOINT", "NONE"], defaults.restore_strategy.clone())}
+                        {field_error("restore_strategy")}
+                    </label>
+                </div>
+                <label class=label>"Flink configuration"
+                    <textarea name="flink_configuration" class=format!("{FIELD} font-mono") rows="4"
+                        placeholder=defaults.flink_configuration.clone().unwrap_or_else(|| "execution.checkpointing.interval: 10s".to_owned())>{value(&form.flink_configuration)}</textarea>
+                    <span class=hint>"One key: value per line."</span>
+                    {field_error("flink_configuration")}
+                </label>
+                <label class=label>"Labels"
+                    <textarea name="labels" class=format!("{FIELD} font-mono") rows="2" placeholder="team=data">{value(&form.labels)}</textarea>
+                    <span class=hint>"One key=value per line."</span>
+                    {field_error("labels")}
+                </label>
+            </fieldset>
+            <div class="flex justify-end gap-2">
+                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50") prop:disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else if editing.is_some() { "Save" } else { "Create deployment" }}
+                </button>
+            </div>
+        </ActionForm>
+    }
+}

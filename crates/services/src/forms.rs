@@ -1,0 +1,36 @@
+//! Reads the deployment form needs: the defaults an empty field becomes, the JARs a person may
+//! pick, and who last changed a deployment (for "changed by X at T — reload").
+
+use domain::{NamespaceName, PageRequest};
+use serde_json::Value;
+
+use crate::{ServiceError, Services};
+
+/// How many audit lines are searched for a deployment's last change.
+const AUDIT_SEARCHED: u32 = 200;
+
+impl Services {
+    /// The global and namespace defaults merged over the console's own, as a partial
+    /// DeploymentSpec: what a field a person leaves empty becomes.
+    pub async fn effective_defaults(&self, namespace: &NamespaceName) -> Result<Value, ServiceError> {
+        let layers = self.defaults_layers(namespace).await?;
+        let layers: Vec<&Value> = layers.iter().collect();
+        Ok(domain::input::effective_defaults(&layers))
+    }
+
+    /// The JARs a deployment of `namespace` may name, as `jarUri`s: those in the artifact store.
+    pub async fn known_jars(&self, _namespace: &NamespaceName) -> Result<Vec<String>, ServiceError> {
+        Ok(self.artifacts.jar_uris())
+    }
+
+    /// Who made the newest audited change to deployment `name` of `namespace`, if the recent audit
+    /// log has it.
+    pub async fn last_change_by(&self, namespace: &NamespaceName, name: &str) -> Result<Option<String>, ServiceError> {
+        let page = self.audit(Some(namespace), &PageRequest::first(AUDIT_SEARCHED)).await?;
+        Ok(page
+            .items
+            .into_iter()
+            .find(|entry| entry.resource_kind == "Deployment" && entry.resource_name == name)
+            .map(|entry| entry.actor))
+    }
+}
