@@ -87,14 +87,14 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
         move || {
             message.get().filter(|m| field_of_error(m) == Some(field)).map(|m| {
                 let text = m.split_once(": ").map_or(m.clone(), |(_, why)| why.to_owned());
-                view! { <p class="mt-1 text-xs font-medium text-rose-700" role="alert">{text}</p> }
+                view! { <p id=format!("{field}-error") class="mt-1 text-xs font-medium text-rose-700" role="alert">{text}</p> }
             })
         }
     };
     let general_error = move || {
         message
             .get()
-            .filter(|m| field_of_error(m).is_none())
+            .filter(|m| matches!(field_of_error(m), None | Some("resource_version")))
             .map(|m| view! { <ErrorPanel err=AppError::BadRequest(m)/> })
     };
     let editing = data.editing.clone();
@@ -145,14 +145,14 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
             <fieldset class=section>
                 <legend class="sr-only">"Basics"</legend>
                 <div class="grid gap-4 sm:grid-cols-2">
-                    <label class=label>"Name"
-                        <input name="name" class=FIELD required value=value(&form.name) placeholder="orders-per-minute"/>
+                    <div><label for="name" class=label>"Name"</label>
+                        <input id="name" name="name" class=FIELD required value=value(&form.name) placeholder="orders-per-minute"/>
                         {field_error("name")}
-                        <span class=hint>"Lower case letters, digits and dashes; unique in the namespace."</span>
-                    </label>
-                    <label class=label>"Display name"
-                        <input name="display_name" class=FIELD value=value(&form.display_name) placeholder="Orders per minute"/>
-                    </label>
+                        <p class=hint>"Lower case letters, digits and dashes; unique in the namespace."</p>
+                    </div>
+                    <div><label for="display_name" class=label>"Display name"</label>
+                        <input id="display_name" name="display_name" class=FIELD value=value(&form.display_name) placeholder="Orders per minute"/>
+                    </div>
                 </div>
                 <div class="flex gap-6 text-sm" role="radiogroup" aria-label="Execution mode">
                     {["STREAMING", "BATCH"].into_iter().map(|mode| {
@@ -177,27 +177,27 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                     <label class="flex items-center gap-2">
                         <input type="radio" name="kind" value="SQLSCRIPT" checked=is_sql.get_untracked()
                             on:change=move |_| is_sql.set(true)/>
-                        "SQL script"
+                        "SQL"
                     </label>
                 </div>
                 {field_error("kind")}
                 <fieldset class="space-y-4 disabled:opacity-50" prop:disabled=move || is_sql.get()>
-                    <label class=label>"JAR URI"
-                        <input name="jar_uri" class=FIELD list="known-jars" value=value(&form.jar_uri) placeholder="file:///… or https://…/job.jar"/>
+                    <div><label for="jar_uri" class=label>"JAR URI"</label>
+                        <input id="jar_uri" name="jar_uri" class=FIELD list="known-jars" value=value(&form.jar_uri) placeholder="file:///… or https://…/job.jar"/>
                         <datalist id="known-jars">
                             {data.jars.iter().map(|jar| view! { <option value=jar.clone()/> }).collect_view()}
                         </datalist>
                         {field_error("jar_uri")}
-                    </label>
+                    </div>
                     <div class="grid gap-4 sm:grid-cols-2">
-                        <label class=label>"Entry class"
-                            <input name="entry_class" class=FIELD value=value(&form.entry_class) placeholder="from the JAR's manifest"/>
+                        <div><label for="entry_class" class=label>"Entry class"</label>
+                            <input id="entry_class" name="entry_class" class=FIELD value=value(&form.entry_class) placeholder="from the JAR's manifest"/>
                             {field_error("entry_class")}
-                        </label>
-                        <label class=label>"Arguments"
-                            <input name="main_args" class=FIELD value=value(&form.main_args) placeholder="--rate 50"/>
+                        </div>
+                        <div><label for="main_args" class=label>"Arguments"</label>
+                            <input id="main_args" name="main_args" class=FIELD value=value(&form.main_args) placeholder="--rate 50"/>
                             {field_error("main_args")}
-                        </label>
+                        </div>
                     </div>
                 </fieldset>
                 <fieldset class="disabled:opacity-50" prop:disabled=move || !is_sql.get()>
@@ -214,39 +214,39 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
             <fieldset class=section>
                 <legend class="px-1 text-sm font-semibold text-slate-800">"How it runs"</legend>
                 <div class="grid gap-4 sm:grid-cols-2">
-                    <label class=label>"Parallelism"
-                        <input name="parallelism" class=FIELD inputmode="numeric" value=value(&form.parallelism)
+                    <div><label for="parallelism" class=label>"Parallelism"</label>
+                        <input id="parallelism" name="parallelism" class=FIELD inputmode="numeric" value=value(&form.parallelism)
                             placeholder=defaults.parallelism.clone().map_or("Namespace default".to_owned(), |p| format!("Namespace default ({p})"))/>
                         {field_error("parallelism")}
-                    </label>
-                    <label class=label>"Deployment target"
-                        <select name="target" class=FIELD>
+                    </div>
+                    <div><label for="target" class=label>"Deployment target"</label>
+                        <select id="target" name="target" class=FIELD>
                             <option value="" selected=form.target.is_none()>{defaults.target.clone().map_or("Namespace default".to_owned(), |t| format!("Namespace default ({t})"))}</option>
                             {data.targets.iter().map(|t| view! { <option value=t.clone() selected=form.target.as_deref() == Some(t.as_str())>{t.clone()}</option> }).collect_view()}
                         </select>
                         {field_error("target")}
-                    </label>
-                    <label class=label>"Upgrade strategy"
+                    </div>
+                    <div><label for="upgrade_strategy" class=label>"Upgrade strategy"</label>
                         {select_of("upgrade_strategy", form.upgrade_strategy.clone(), &["STATEFUL", "STATELESS", "NONE"], defaults.upgrade_strategy.clone())}
                         {field_error("upgrade_strategy")}
-                        <span class=hint>"STATEFUL: a change stops the job with a savepoint and the new job restores it."</span>
-                    </label>
-                    <label class=label>"Restore strategy"
+                        <p class=hint>"STATEFUL: a change stops the job with a savepoint and the new job restores it."</p>
+                    </div>
+                    <div><label for="restore_strategy" class=label>"Restore strategy"</label>
                         {select_of("restore_strategy", form.restore_strategy.clone(), &["LATEST_STATE", "LATEST_SAVEPOINT", "NONE"], defaults.restore_strategy.clone())}
                         {field_error("restore_strategy")}
-                    </label>
+                    </div>
                 </div>
-                <label class=label>"Flink configuration"
-                    <textarea name="flink_configuration" class=format!("{FIELD} font-mono") rows="4"
+                <div><label for="flink_configuration" class=label>"Flink configuration"</label>
+                    <textarea id="flink_configuration" name="flink_configuration" class=format!("{FIELD} font-mono") rows="4"
                         placeholder=defaults.flink_configuration.clone().unwrap_or_else(|| "execution.checkpointing.interval: 10s".to_owned())>{value(&form.flink_configuration)}</textarea>
-                    <span class=hint>"One key: value per line."</span>
+                    <p class=hint>"One key: value per line."</p>
                     {field_error("flink_configuration")}
-                </label>
-                <label class=label>"Labels"
-                    <textarea name="labels" class=format!("{FIELD} font-mono") rows="2" placeholder="team=data">{value(&form.labels)}</textarea>
-                    <span class=hint>"One key=value per line."</span>
+                </div>
+                <div><label for="labels" class=label>"Labels"</label>
+                    <textarea id="labels" name="labels" class=format!("{FIELD} font-mono") rows="2" placeholder="team=data">{value(&form.labels)}</textarea>
+                    <p class=hint>"One key=value per line."</p>
                     {field_error("labels")}
-                </label>
+                </div>
             </fieldset>
             <div class="flex justify-end gap-2">
                 <button type="submit" class=format!("{PRIMARY} disabled:opacity-50") prop:disabled=move || save.pending().get()>
