@@ -89,7 +89,17 @@ test('a deployment created from the form runs, and an edit of a running one upgr
     return jobs.items.length >= 2 && jobs.items[0].spec.parallelism === 2 && Boolean(jobs.items[0].spec.savepointLocation);
   }, { timeout: 60_000 }).toBe(true);
   await expect(detail.events).toContainText('USING_AN_UPGRADE_STRATEGY');
-  await remove(request, id);
+
+  // Delete: refused while it runs, with the reason; done once it is cancelled.
+  await page.getByText('Delete this deployment…').click();
+  const confirm = page.getByRole('group', { name: 'Confirm deletion' });
+  await confirm.getByRole('button', { name: 'Delete deployment' }).click();
+  await expect(confirm.getByRole('alert')).toContainText('cancel it');
+  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } })).status()).toBe(200);
+  await detail.expectStatus('CANCELLED');
+  await confirm.getByRole('button', { name: 'Delete deployment' }).click();
+  await expect(page).toHaveURL(/\/namespaces\/default\/deployments$/);
+  expect((await request.get(`${API}/deployments/${id}`)).status()).toBe(404);
 });
 
 test('a wrong field is shown next to it; a SQL deployment is created with its script', async ({ page, request }) => {

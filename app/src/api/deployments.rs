@@ -87,3 +87,23 @@ pub async fn take_savepoint(namespace: String, deployment_id: String) -> Result<
     })
     .await
 }
+
+/// Deletes a deployment that is not running (the services refuse a running one, saying why). A
+/// plain form post is sent on to the Deployments page when it is deleted.
+#[server(endpoint = "delete_deployment")]
+pub async fn delete_deployment(namespace: String, deployment_id: String) -> Result<String, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
+
+    let result = answer(async {
+        let services = services()?;
+        let ns = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::EditDeployments, &ns).await?;
+        let deleted = services.delete_deployment(&caller(), &ns, &deployment_id).await?;
+        Ok(deleted.metadata.name)
+    })
+    .await;
+    if plain_form_post() && result.is_ok() {
+        leptos_axum::redirect(&format!("/namespaces/{}/deployments", crate::view_model::start::encode(&namespace)));
+    }
+    result
+}

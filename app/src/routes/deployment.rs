@@ -9,7 +9,7 @@ use domain::{JobState, Permission, SavepointState};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::deployments::{get_deployment, SetDesiredState, TakeSavepoint};
+use crate::api::deployments::{get_deployment, DeleteDeployment, SetDesiredState, TakeSavepoint};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
@@ -120,6 +120,10 @@ pub fn DeploymentPage() -> impl IntoView {
                     }
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
+            </Transition>
+            // Outside the refreshing part: the confirmation stays open while the page updates.
+            <Transition fallback=|| ()>
+                {move || may_edit().then(|| view! { <DeleteControl namespace=namespace.get() id=id.get()/> })}
             </Transition>
         </Layout>
     }
@@ -293,4 +297,33 @@ fn Events(events: Vec<EventRow>) -> impl IntoView {
         .into_any()
     };
     view! { <section aria-label="Event log">{section_title("Event log", count)}{body}</section> }
+}
+
+/// "Delete…": a confirmation that works without JavaScript (a disclosure with a form); a running
+/// deployment is refused by the server with the reason, shown here.
+#[component]
+fn DeleteControl(namespace: String, id: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteDeployment>::new();
+    let list = format!("/namespaces/{namespace}/deployments");
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(_))) {
+            leptos_router::hooks::use_navigate()(&list, Default::default());
+        }
+    });
+    view! {
+        <details class="mt-10 rounded-lg border border-rose-200 bg-white p-4 text-sm">
+            <summary class="cursor-pointer font-semibold text-rose-700">"Delete this deployment…"</summary>
+            <div role="group" aria-label="Confirm deletion" class="mt-2">
+                <p>"Its job history and savepoints are kept. A running deployment must be cancelled first."</p>
+                {move || delete.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+                <ActionForm action=delete attr:class="mt-3 flex justify-end">
+                    <input type="hidden" name="namespace" value=namespace.clone()/>
+                    <input type="hidden" name="deployment_id" value=id.clone()/>
+                    <button type="submit" class="rounded-md bg-rose-600 px-3 py-1.5 text-xs font-semibold text-white hover:bg-rose-500">
+                        "Delete deployment"
+                    </button>
+                </ActionForm>
+            </div>
+        </details>
+    }
 }

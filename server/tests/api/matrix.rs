@@ -424,6 +424,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
+        server_fn("/api/delete_deployment", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, true),
         server_fn("/api/get_deployment_form", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, false),
         server_fn(
             "/api/save_deployment",
