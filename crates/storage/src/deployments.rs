@@ -41,6 +41,42 @@ pub(crate) async fn update_engine_state_row<'e, E: sqlx::Executor<'e, Database =
     .await
 }
 
+/// A deployment with the engine's record and status version, read with `executor` (the pool or a
+/// transaction).
+async fn read_engine_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    namespace: &NamespaceName,
+    id: &str,
+) -> Result<Option<EngineRow>, StorageError> {
+    let row: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT document, status, engine, status_version FROM deployments WHERE namespace = $1 AND id = $2",
+    )
+    .bind(namespace.as_str())
+    .bind(id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|(document, status, engine, status_version)| {
+        Ok(EngineRow { deployment: with_engine_status(&document, status.as_deref())?, engine, status_version })
+    })
+    .transpose()
+}
+
+/// `update_engine_state_row`, with a stale version or a vanished deployment as a `Conflict`.
+async fn write_engine_state<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    namespace: &NamespaceName,
+    id: &str,
+    status: &DeploymentStatus,
+    engine: &str,
+    expected_status_version: i64,
+) -> Result<(), StorageError> {
+    let updated = update_engine_state_row(executor, namespace, id, status, engine, expected_status_version).await?;
+    if updated.rows_affected() == 0 {
+        return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
+    }
+    Ok(())
+}
+
 /// The stored document with the engine's status in place of the one written with the spec.
 fn with_engine_status(document: &str, status: Option<&str>) -> Result<Deployment, StorageError> {
     let mut deployment: Deployment = serde_json::from_str(document)?;
@@ -103,17 +139,7 @@ impl Store {
     /// A deployment with the engine's record of it and the version of both (for
     /// `save_engine_state`).
     pub async fn engine_row(&self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {
-        let row: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
-            "SELECT document, status, engine, status_version FROM deployments WHERE namespace = $1 AND id = $2",
-        )
-        .bind(namespace.as_str())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(document, status, engine, status_version)| {
-            Ok(EngineRow { deployment: with_engine_status(&document, status.as_deref())?, engine, status_version })
-        })
-        .transpose()
+        read_engine_row(&self.pool, namespace, id).await
     }
 
     /// Writes the engine's side of a deployment — its status and the engine's record — if the
@@ -127,29 +153,14 @@ impl Store {
         engine: &str,
         expected_status_version: i64,
     ) -> Result<(), StorageError> {
-        let updated =
-            update_engine_state_row(&self.pool, namespace, id, status, engine, expected_status_version).await?;
-        if updated.rows_affected() == 0 {
-            return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
-        }
-        Ok(())
+        write_engine_state(&self.pool, namespace, id, status, engine, expected_status_version).await
     }
 }
 
 impl Tx {
     /// `Store::engine_row`, read inside the transaction.
     pub async fn engine_row(&mut self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {
-        let row: Option<(String, Option<String>, Option<String>, i64)> = sqlx::query_as(
-            "SELECT document, status, engine, status_version FROM deployments WHERE namespace = $1 AND id = $2",
-        )
-        .bind(namespace.as_str())
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.map(|(document, status, engine, status_version)| {
-            Ok(EngineRow { deployment: with_engine_status(&document, status.as_deref())?, engine, status_version })
-        })
-        .transpose()
+        read_engine_row(&mut *self.tx, namespace, id).await
     }
 
     /// `Store::save_engine_state` inside the transaction: a stale status version is a `Conflict`.
@@ -161,12 +172,7 @@ impl Tx {
         engine: &str,
         expected_status_version: i64,
     ) -> Result<(), StorageError> {
-        let updated =
-            update_engine_state_row(&mut *self.tx, namespace, id, status, engine, expected_status_version).await?;
-        if updated.rows_affected() == 0 {
-            return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
-        }
-        Ok(())
+        write_engine_state(&mut *self.tx, namespace, id, status, engine, expected_status_version).await
     }
 
     /// Stores a new deployment; its name must be free in its namespace.
