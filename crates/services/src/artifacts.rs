@@ -147,17 +147,12 @@ impl Services {
 
     /// Starts an upload of the artifact `name` (a plain file name ending in `.jar`) to the
     /// namespace: its bytes follow through `ArtifactUpload::write`, then `finish_artifact_upload`.
-    /// A declared length over the limit (`declared_bytes`, e.g. a Content-Length) is 413 at once.
     pub async fn begin_artifact_upload(
         &self,
         namespace: &NamespaceName,
         name: &str,
-        declared_bytes: Option<u64>,
     ) -> Result<ArtifactUpload, ServiceError> {
         let name = parse_artifact_name("file", name)?;
-        if declared_bytes.is_some_and(|declared| declared > self.max_artifact_bytes) {
-            return Err(too_large(self.max_artifact_bytes));
-        }
         if !self.store.namespace_exists(namespace).await? {
             return Err(ServiceError::NotFound(format!("namespace {namespace}")));
         }

@@ -6,7 +6,9 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::representation::represent;
-use super::{access, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets};
+use super::{
+    access, artifacts, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +42,10 @@ use super::{access, defaults, deployments, events, jobs, namespaces, savepoints,
         targets::create,
         targets::get,
         targets::delete,
+        artifacts::list,
+        artifacts::upload,
+        artifacts::get,
+        artifacts::delete,
         status::status,
         status::system_info,
         access::list_users,
