@@ -145,7 +145,16 @@ impl Downloader {
 
     async fn fetch_into(&self, url: reqwest::Url, partial: &Path) -> Result<Downloaded, DownloadError> {
         let max = self.limits.max_bytes;
-        let mut response = self.http.get(url).send().await.map_err(|err| self.failed(&err))?;
+        let https = url.scheme() == "https";
+        let mut response = self.http.get(url).send().await.map_err(|err| match self.failed(&err) {
+            // reqwest is built without a TLS backend here: its connector refuses https URLs.
+            DownloadError::Unreachable(why) if https && why.contains("scheme is not http") => DownloadError::BadUrl(
+                "this console is built without TLS, so it cannot download https:// URLs; use http:// or upload the \
+                 JAR to the namespace's artifacts"
+                    .into(),
+            ),
+            other => other,
+        })?;
         if !response.status().is_success() {
             return Err(DownloadError::Status(response.status().as_u16()));
         }
@@ -299,6 +308,9 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
         let away = downloader.download(&format!("{base}/away.jar"), &target).await;
         assert!(matches!(away, Err(DownloadError::Redirected(_))), "{away:?}");
+
+        let https = downloader.download(&base.replace("http://", "https://"), &target).await;
+        assert!(matches!(&https, Err(DownloadError::BadUrl(why)) if why.contains("without TLS")), "{https:?}");
 
         let policed = Downloader::new(NetworkPolicy::default(), limits(1024)).expect("a downloader");
         for url in

@@ -319,9 +319,33 @@ async fn the_pages_form_post_is_answered_with_a_redirect_and_a_cross_site_one_is
     let console = console().await;
     let (content_type, body) = multipart(&[("file", Some("job.jar"), &jar_bytes("form"))]);
     let browser = [("accept", "text/html,application/xhtml+xml"), ("content-type", content_type.as_str())];
+    let page = "/namespaces/default/artifacts";
+    let empty = console.send("GET", page, &[("accept", "text/html")], "").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(empty.body.contains("No artifacts yet — upload a JAR"), "the empty state: {}", empty.body);
+    assert!(empty.body.contains(r#"enctype="multipart/form-data""#), "the upload form works without JavaScript");
+
     let reply = console.send("POST", ARTIFACTS, &browser, body.clone()).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.headers.get("location").and_then(|v| v.to_str().ok()), Some(page));
     assert_eq!(listed(&console, "default").await, ["job.jar"]);
+    // The outcome reaches only the page, in a short-lived HttpOnly cookie, and shows there once.
+    let cookie = reply.headers.get("set-cookie").and_then(|v| v.to_str().ok()).expect("a cookie").to_owned();
+    assert!(cookie.contains("Path=/namespaces/default/artifacts") && cookie.contains("HttpOnly"), "{cookie}");
+    let handed = cookie.split(';').next().expect("name=value").to_owned();
+    let session = format!("console_session={}; {handed}", console.admin_session);
+    let shown = console.send("GET", page, &[("accept", "text/html"), ("cookie", &session)], "").await;
+    assert!(shown.body.contains("Uploaded job.jar ("), "{}", shown.body);
+    assert!(shown.body.contains("artifact:///job.jar"), "listed: {}", shown.body);
+    let cleared = shown
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("console_upload_result=;") && c.contains("Max-Age=0"));
+    assert!(cleared, "read once: {:?}", shown.headers);
+    let refused = console.send("POST", ARTIFACTS, &browser, body.clone()).await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "a refusal returns to the page too");
 
     let cross_site = [
         ("accept", "text/html"),

@@ -86,6 +86,7 @@ impl Console {
 /// A response: status, content type and body text.
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: String,
 }
@@ -143,10 +144,11 @@ impl Console {
         let request = request.body(body.into()).expect("request");
         let response = router(self.state.clone()).oneshot(request).await.expect("a response");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// `method uri` with a JSON body, asking for JSON.
