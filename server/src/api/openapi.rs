@@ -60,6 +60,11 @@ use super::{
         access::create_token,
         access::revoke_token,
         access::audit_log,
+    ),
+    tags(
+        (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
+            Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
+            `:list`, `:delete`); this console keeps them under the namespace like its other resources.")
     )
 )]
 pub struct ApiDoc;
