@@ -359,3 +359,23 @@ async fn the_pages_form_post_is_answered_with_a_redirect_and_a_cross_site_one_is
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
     assert_eq!(listed(&console, "default").await, ["job.jar"]);
 }
+
+#[tokio::test]
+async fn the_deployment_form_offers_the_namespaces_own_artifacts() {
+    let console = console().await;
+    let other = domain::NamespaceName::parse("other").expect("a name");
+    console.store.ensure_namespace(&other).await.expect("namespace other");
+    assert_eq!(console.upload("default", "mine.jar", &jar_bytes("mine")).await.status, StatusCode::CREATED);
+    assert_eq!(console.upload("other", "theirs.jar", &jar_bytes("theirs")).await.status, StatusCode::CREATED);
+    let headers = [("accept", "application/json"), ("content-type", "application/x-www-form-urlencoded")];
+    let reply = console.send("POST", "/api/get_deployment_form", &headers, "namespace=default").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let jars: Vec<String> = reply.json()["jars"]
+        .as_array()
+        .expect("jars")
+        .iter()
+        .filter_map(|jar| jar.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(jars.first().map(String::as_str), Some("artifact:///mine.jar"), "{jars:?}");
+    assert!(!jars.iter().any(|jar| jar.contains("theirs")), "another namespace's is not offered: {jars:?}");
+}
