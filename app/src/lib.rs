@@ -22,6 +22,7 @@ use crate::providers::session::SessionProvider;
 use crate::routes::access::AccessPage;
 use crate::routes::account::AccountPage;
 use crate::routes::admin::AdminPage;
+use crate::routes::artifacts::ArtifactsPage;
 use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployment_form::{EditDeploymentPage, NewDeploymentPage};
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/namespaces/:namespace/deployments/:id") view=DeploymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id/edit") view=EditDeploymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id/start") view=StartPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/artifacts") view=ArtifactsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

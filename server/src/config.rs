@@ -46,8 +46,13 @@ pub struct ServeArgs {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The artifact directory: the JARs deployments may run (besides the example jobs). Defaults to
     /// `artifacts/` in the data directory. A `jarUri` naming any other file is refused.
+    /// Uploaded artifacts are kept here too, one directory per namespace (`<dir>/<namespace>/`).
     #[arg(long, env = "CONSOLE_ARTIFACTS_DIR")]
     pub artifacts_dir: Option<PathBuf>,
+    /// The largest JAR the console accepts, in bytes: an upload (answered 413 beyond it) or a
+    /// download of an `http(s)://` jarUri.
+    #[arg(long, env = "CONSOLE_MAX_ARTIFACT_BYTES", default_value_t = services::DEFAULT_MAX_ARTIFACT_BYTES)]
+    pub max_artifact_bytes: u64,
     /// The password of the `admin` user created on first start; when not given, one is generated
     /// and printed once. Never logged.
     #[arg(long, env = "CONSOLE_ADMIN_PASSWORD", hide_env_values = true)]

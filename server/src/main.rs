@@ -108,7 +108,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let artifacts_dir = args.artifacts_dir.clone().unwrap_or_else(|| args.data_dir.join("artifacts"));
     std::fs::create_dir_all(&artifacts_dir)
         .map_err(|err| format!("cannot create the artifact directory {}: {err}", artifacts_dir.display()))?;
-    let artifacts = engine::artifact::ArtifactStore::new([artifacts_dir, args.jobs_dir.clone()]);
+    // Downloads of `http(s)://` jarUris go only where the admin's network policy lets session
+    // clusters go, and are cached under the data directory.
+    let limits = flink::download::DownloadLimits { max_bytes: args.max_artifact_bytes, ..Default::default() };
+    let downloader = flink::download::Downloader::new(network.clone(), limits).map_err(|err| err.to_string())?;
+    let artifacts = engine::artifact::ArtifactStore::new([artifacts_dir.clone(), args.jobs_dir.clone()])
+        .with_uploads(artifacts_dir)
+        .with_downloads(args.data_dir.join("downloads"), downloader);
     let mut settings = engine::Settings::new(
         std::path::absolute(args.jobs_dir.join("sql-runner.jar"))
             .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),
@@ -118,8 +124,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let engine =
         Arc::new(engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    let mut services =
-        Services::new(store.clone(), health.clone(), nudger).with_network_policy(network).with_artifacts(artifacts);
+    let mut services = Services::new(store.clone(), health.clone(), nudger)
+        .with_network_policy(network)
+        .with_artifacts(artifacts)
+        .with_max_artifact_bytes(args.max_artifact_bytes);
     // The state compatibility check reads savepoints and job graphs with the local Flink
     // distribution's classes; without one every check answers UNKNOWN and says why.
     match &args.flink.flink_home {

@@ -2,6 +2,7 @@
 //! (`Services::require`), makes one call into the store, and returns a DTO.
 
 pub mod access;
+pub mod artifacts;
 pub mod deployment_form;
 pub mod deployments;
 pub mod session;

@@ -33,7 +33,9 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                     {move || session.get().map(|s| {
                         let ns = namespace.get();
                         let manage = s.may(&ns, Permission::ManageNamespace);
+                        let member = s.may(&ns, Permission::ViewDeployments);
                         view! {
+                            {member.then(|| nav_link(format!("/namespaces/{ns}/artifacts"), "Artifacts", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/access"), "Access", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/audit"), "Audit log", pathname))}
                             {s.admin.then(|| nav_link("/admin".to_owned(), "Admin", pathname))}

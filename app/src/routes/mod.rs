@@ -3,6 +3,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod artifacts;
 pub mod audit;
 pub mod deployment;
 pub mod deployment_form;

@@ -3,6 +3,7 @@
 //! services' reads. Compiled only with `ssr`; every rule lives in the services.
 
 mod forms;
+mod upload_result;
 mod views;
 
 use domain::NamespaceName;
@@ -10,6 +11,7 @@ pub use forms::{deployment_form_data, save_deployment_form};
 use leptos::prelude::*;
 pub use services::auth::{self, ClientAddress};
 pub use services::{Caller, HealthBoard, Permission, Scope, Services};
+pub use upload_result::{take_upload_result, upload_result_cookie};
 pub use views::{
     deployment_detail, hand_over_new_token, namespace_rows, start_dialog_data, start_options, take_new_token, user_rows,
 };

@@ -122,7 +122,9 @@ pub struct RestoreStrategy {
 pub struct Artifact {
     /// JAR or SQLSCRIPT.
     pub kind: ArtifactKind,
-    /// Where the job's JAR is (`file://` or an absolute path on the console's machine); JAR artifacts only.
+    /// Where the job's JAR is: `artifact:///<name>` (an artifact uploaded to the deployment's
+    /// namespace), `file://` or an absolute path inside the console's artifact directories, or an
+    /// `http(s)://` URL the console downloads when a job starts; JAR artifacts only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jar_uri: Option<String>,
     /// The class whose `main` runs the job; absent: the JAR manifest's `Main-Class`.

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod artifact;
 pub mod defaults;
 pub mod deployment;
 pub mod duration;
@@ -23,6 +24,7 @@ pub mod target;
 mod wire;
 
 pub use access::{permits, ApiToken, AuditEntry, Member, Permission, Role, User};
+pub use artifact::{ArtifactName, UploadedArtifact};
 pub use defaults::{DefaultsScope, DeploymentDefaults};
 pub use deployment::*;
 pub use duration::FlinkDuration;

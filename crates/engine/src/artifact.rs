@@ -1,12 +1,17 @@
-//! What Flink is asked to run for a job: its artifact (a JAR on this machine, or a SQL script run by
+//! What Flink is asked to run for a job: its artifact (a JAR of the console's artifact store, an
+//! artifact uploaded to the deployment's namespace, a JAR downloaded by URL, or a SQL script run by
 //! the bundled SQL runner), arguments, parallelism and configuration, with the job's source start
-//! time (`start_time`) applied. Pure, apart from nothing: the caller checks the files.
+//! time (`start_time`) applied. It must never hand Flink a file outside the artifact store, nor
+//! another namespace's artifact.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use domain::{ArtifactKind, ExecutionMode, JobSpec};
+use domain::artifact::artifact_of;
+use domain::{ArtifactKind, ArtifactName, ExecutionMode, JobSpec, NamespaceName};
+use flink::download::Downloader;
 use flink::{JobId, Submission};
+use sha2::{Digest, Sha256};
 
 use crate::start_time::{rewrite_sql, CONFIGURATION_KEY};
 
@@ -17,12 +22,13 @@ pub const SQL_RUNNER_CLASS: &str = "console.examples.SqlRunner";
 /// the person must fix in the deployment). A job with a source start time gets it as the Flink
 /// configuration entry `start_time::CONFIGURATION_KEY`, and a SQL script's tables start there
 /// (`start_time::rewrite_sql`).
-pub fn submission(
+pub async fn submission(
     job: &JobSpec,
     mode: ExecutionMode,
     flink_job_id: &JobId,
     sql_runner_jar: &Path,
     artifacts: &ArtifactStore,
+    namespace: &NamespaceName,
 ) -> Result<Submission, String> {
     let artifact =
         job.template.artifact.as_ref().ok_or("the deployment has no artifact (spec.template.spec.artifact)")?;
@@ -30,7 +36,7 @@ pub fn submission(
         ArtifactKind::Jar => {
             let uri = artifact.jar_uri.as_deref().ok_or("a JAR artifact needs spec.template.spec.artifact.jarUri")?;
             let args = split_args(artifact.main_args.as_deref().unwrap_or(""))?;
-            (artifacts.runnable(uri)?, artifact.entry_class.clone(), args)
+            (artifacts.fetch(namespace, uri).await?, artifact.entry_class.clone(), args)
         }
         ArtifactKind::Sqlscript => {
             let written = artifact
@@ -80,31 +86,67 @@ pub fn savepoint_directory(job: &JobSpec) -> Option<String> {
     config.get("execution.checkpointing.savepoint-dir").or_else(|| config.get("state.savepoints.dir")).cloned()
 }
 
-/// Where the JARs a deployment may run live: the console's artifact directories. A person names a
-/// JAR by `jarUri`; nothing outside these directories may ever be read for them (not the console's
-/// database, not `/proc/self/environ`), however the path is spelled (`..`, symbolic links).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Where the JARs a deployment may run come from: the console's artifact directories (`file:`
+/// URIs, for JARs an operator put there), the artifacts uploaded to the deployment's own namespace
+/// (`artifact:///<name>`, kept under `<uploads>/<namespace>/<name>`), and `http(s)://` URLs the
+/// console downloads when a job starts. Nothing outside these may ever be read for a person (not
+/// the console's database, not `/proc/self/environ`), however the path is spelled (`..`, symbolic
+/// links), and no namespace may run another namespace's uploads.
+#[derive(Clone, Default)]
 pub struct ArtifactStore {
     roots: Vec<PathBuf>,
+    /// The directory of the uploaded artifacts, one subdirectory per namespace.
+    uploads: Option<PathBuf>,
+    /// Where downloads are cached, and the downloader (absent: URLs are refused at start).
+    downloads: Option<(PathBuf, Downloader)>,
+}
+
+impl std::fmt::Debug for ArtifactStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArtifactStore")
+            .field("roots", &self.roots)
+            .field("uploads", &self.uploads)
+            .field("downloads", &self.downloads.as_ref().map(|(dir, _)| dir))
+            .finish()
+    }
 }
 
 /// What a `jarUri` names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JarLocation {
-    /// A JAR file in the artifact store (its canonical path).
+    /// A JAR file in an artifact directory (its canonical path).
     Stored(PathBuf),
+    /// An artifact uploaded to the deployment's namespace.
+    Uploaded(ArtifactName),
     /// A JAR the console downloads (`http(s)://`, as in Ververica Platform's examples).
     Remote(String),
+}
+
+/// The most downloads kept in the cache; beyond it the least recently downloaded go.
+const MAX_CACHED_DOWNLOADS: usize = 64;
+
+/// A directory made absolute, and canonical if it exists.
+fn absolute(dir: PathBuf) -> PathBuf {
+    std::fs::canonicalize(&dir).or_else(|_| std::path::absolute(&dir)).unwrap_or(dir)
 }
 
 impl ArtifactStore {
     /// A store of the JARs under `roots` (directories; made absolute, and canonical if they exist).
     pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> Self {
-        let roots = roots
-            .into_iter()
-            .map(|root| std::fs::canonicalize(&root).or_else(|_| std::path::absolute(&root)).unwrap_or(root))
-            .collect();
-        Self { roots }
+        Self { roots: roots.into_iter().map(absolute).collect(), uploads: None, downloads: None }
+    }
+
+    /// The same store, keeping uploaded artifacts under `dir` (`<dir>/<namespace>/<name>`). A
+    /// `file:` URI may not name a file there: only `artifact:///<name>` does, from its namespace.
+    pub fn with_uploads(mut self, dir: PathBuf) -> Self {
+        self.uploads = Some(absolute(dir));
+        self
+    }
+
+    /// The same store, downloading `http(s)://` JARs with `downloader` into the cache `dir`.
+    pub fn with_downloads(mut self, dir: PathBuf, downloader: Downloader) -> Self {
+        self.downloads = Some((absolute(dir), downloader));
+        self
     }
 
     /// The directories JARs may come from.
@@ -128,11 +170,23 @@ impl ArtifactStore {
         uris
     }
 
-    /// Checks a `jarUri` as a person wrote it, when the deployment is written: a `file:` URI or an
-    /// absolute path of an existing regular `.jar` file inside the store, or an `http(s)://` URL.
-    /// The error says what is wrong, for the field `jarUri`.
+    /// The directory of a namespace's uploaded artifacts, if the store keeps uploads.
+    pub fn namespace_dir(&self, namespace: &NamespaceName) -> Option<PathBuf> {
+        self.uploads.as_ref().map(|uploads| uploads.join(namespace.as_str()))
+    }
+
+    /// Checks a `jarUri` as a person wrote it, when a deployment is written: an
+    /// `artifact:///<name>` (whether the deployment's namespace has it is the caller's to check), a `file:` URI
+    /// or an absolute path of an existing regular `.jar` file inside the store, or an `http(s)://`
+    /// URL. The error says what is wrong, for the field `jarUri`.
     pub fn check(&self, uri: &str) -> Result<JarLocation, String> {
         let uri = uri.trim();
+        if let Some(name) = artifact_of(uri) {
+            if self.uploads.is_none() {
+                return Err(format!("{uri:?}: this console keeps no uploaded artifacts"));
+            }
+            return name.map(JarLocation::Uploaded);
+        }
         if let Some(rest) = uri.strip_prefix("https://").or_else(|| uri.strip_prefix("http://")) {
             let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
             if authority.is_empty() || authority.contains('@') {
@@ -154,27 +208,72 @@ impl ArtifactStore {
         Ok(JarLocation::Stored(canonical))
     }
 
-    /// The local file to upload for a `jarUri`, when a job starts: the same rules as `check`, again
-    /// (the file system may have changed since the deployment was written). A missing file is left
-    /// for the upload to report.
-    pub fn runnable(&self, uri: &str) -> Result<PathBuf, String> {
-        if uri.trim().starts_with("http://") || uri.trim().starts_with("https://") {
-            return Err(format!(
-                "jarUri {uri:?}: the console does not download JARs yet; upload the JAR to the console's artifact \
-                 directory and name it by its path"
-            ));
+    /// The local file to upload to Flink for a `jarUri` of a deployment of `namespace`, when a job
+    /// starts: the same rules as `check`, again (the file system may have changed since the
+    /// deployment was written); an uploaded artifact only from the namespace's own directory; a
+    /// URL downloaded now unless the cache has it. A missing `file:` JAR is left for the upload to
+    /// report. The error is the reason the job cannot be created.
+    pub async fn fetch(&self, namespace: &NamespaceName, uri: &str) -> Result<PathBuf, String> {
+        match self.check_at_start(uri)? {
+            JarLocation::Stored(path) => Ok(path),
+            JarLocation::Uploaded(name) => self.uploaded(namespace, &name),
+            JarLocation::Remote(url) => self.downloaded(&url).await,
         }
-        let path = self.lexical(uri).map_err(|why| format!("jarUri {uri:?}: {why}"))?;
+    }
+
+    /// `check` without requiring a `file:` JAR to exist.
+    fn check_at_start(&self, uri: &str) -> Result<JarLocation, String> {
+        let trimmed = uri.trim();
+        if artifact_of(trimmed).is_some() || trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+            return self.check(trimmed).map_err(|why| format!("jarUri {uri:?}: {why}"));
+        }
+        let path = self.lexical(trimmed).map_err(|why| format!("jarUri {uri:?}: {why}"))?;
         match std::fs::canonicalize(&path) {
             Ok(canonical) => {
                 self.inside(&canonical, uri).map_err(|why| format!("jarUri {uri:?}: {why}"))?;
                 if !canonical.is_file() {
                     return Err(format!("jarUri {uri:?}: {} is not a file", path.display()));
                 }
-                Ok(canonical)
+                Ok(JarLocation::Stored(canonical))
             }
-            Err(_) => Ok(path),
+            Err(_) => Ok(JarLocation::Stored(path)),
         }
+    }
+
+    /// The file of `namespace`'s artifact `name`: a regular file (not a link) in the namespace's
+    /// own directory.
+    fn uploaded(&self, namespace: &NamespaceName, name: &ArtifactName) -> Result<PathBuf, String> {
+        let dir = self.namespace_dir(namespace).ok_or("this console keeps no uploaded artifacts")?;
+        let path = dir.join(name.as_str());
+        let missing = || format!("namespace {namespace} has no artifact {name} (was it deleted?); upload it again");
+        let metadata = std::fs::symlink_metadata(&path).map_err(|_| missing())?;
+        if !metadata.is_file() {
+            return Err(format!("the artifact {name} of namespace {namespace} is not a regular file"));
+        }
+        Ok(path)
+    }
+
+    /// The cached download of `url`, downloading it first if the cache lacks it.
+    async fn downloaded(&self, url: &str) -> Result<PathBuf, String> {
+        let (cache, downloader) = self.downloads.as_ref().ok_or_else(|| {
+            format!("jarUri {url:?}: this console does not download JARs; upload the JAR to the namespace's artifacts")
+        })?;
+        let key = hex::encode(Sha256::digest(url.as_bytes()));
+        let dir = cache.join(&key[..32]);
+        let path = dir.join(download_file_name(url));
+        if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file()) {
+            return Ok(path);
+        }
+        tokio::fs::create_dir_all(&dir).await.map_err(|err| {
+            format!("jarUri {url:?}: the download cache {} cannot be written: {err}", cache.display())
+        })?;
+        let downloaded = downloader
+            .download(url, &path)
+            .await
+            .map_err(|err| format!("jarUri {url:?}: downloading it failed: {err}"))?;
+        tracing::info!(%url, size = downloaded.size_bytes, sha256 = %downloaded.sha256, "JAR downloaded");
+        evict_old_downloads(cache, &dir).await;
+        Ok(path)
     }
 
     /// The path a `file:` URI or absolute path names, if it is one of a `.jar` inside a root as
@@ -184,7 +283,8 @@ impl ArtifactStore {
         let path = Path::new(raw);
         if !path.is_absolute() {
             return Err(format!(
-                "{uri:?} is neither a file: URI of a JAR in the console's artifact store nor an http(s):// URL"
+                "{uri:?} is neither artifact:///<name> (an artifact of this namespace), a file: URI of a JAR in the \
+                 console's artifact directory, nor an http(s):// URL"
             ));
         }
         if path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
@@ -197,7 +297,17 @@ impl ArtifactStore {
         Ok(path.to_path_buf())
     }
 
+    /// Whether `path` may be named by `file:`: inside a root, and not an uploaded artifact's file
+    /// (those belong to one namespace and are named `artifact:///<name>` from there).
     fn inside(&self, path: &Path, uri: &str) -> Result<(), String> {
+        if let Some(below) = self.uploads.as_ref().and_then(|uploads| path.strip_prefix(uploads).ok()) {
+            if below.components().count() > 1 {
+                return Err(format!(
+                    "{uri:?} is a file of the uploaded artifacts; a deployment names its namespace's artifact as \
+                     artifact:///<name>"
+                ));
+            }
+        }
         if self.roots.iter().any(|root| path.starts_with(root)) {
             return Ok(());
         }
@@ -206,6 +316,34 @@ impl ArtifactStore {
             "{uri:?} is outside the console's artifact store; JARs must be under {}",
             if roots.is_empty() { "an artifact directory (none is configured)".to_owned() } else { roots.join(" or ") }
         ))
+    }
+}
+
+/// The file name a download is cached as: the URL's last path segment if it is a plain `.jar`
+/// name, else `download.jar` (Flink shows it in its list of uploaded JARs).
+fn download_file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let last = path.rsplit('/').next().unwrap_or_default();
+    ArtifactName::parse(last).map(String::from).unwrap_or_else(|_| "download.jar".to_owned())
+}
+
+/// Keeps the download cache at `MAX_CACHED_DOWNLOADS` entries, the newest ones; never `keep`.
+async fn evict_old_downloads(cache: &Path, keep: &Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(cache).await else { return };
+    let mut dirs = Vec::new();
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let modified = entry.metadata().await.and_then(|m| m.modified()).ok();
+        dirs.push((modified, entry.path()));
+    }
+    if dirs.len() <= MAX_CACHED_DOWNLOADS {
+        return;
+    }
+    dirs.sort();
+    let excess = dirs.len() - MAX_CACHED_DOWNLOADS;
+    for (_, dir) in dirs.into_iter().filter(|(_, dir)| dir != keep).take(excess) {
+        if let Err(err) = tokio::fs::remove_dir_all(&dir).await {
+            tracing::warn!(dir = %dir.display(), error = %err, "an old download cannot be removed");
+        }
     }
 }
 
@@ -247,7 +385,7 @@ pub fn split_args(raw: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
-    use domain::{ExecutionMode, JobSpec};
+    use domain::{ExecutionMode, JobSpec, NamespaceName};
     use flink::JobId;
 
     use super::{split_args, submission, ArtifactStore, JarLocation};
@@ -263,45 +401,44 @@ mod tests {
         .expect("a job spec")
     }
 
-    #[test]
-    fn a_source_start_time_reaches_the_job_in_its_configuration_and_its_sql_tables() {
+    fn namespace(name: &str) -> NamespaceName {
+        NamespaceName::parse(name).expect("a namespace")
+    }
+
+    async fn run(job: &JobSpec, store: &ArtifactStore) -> Result<flink::Submission, String> {
+        let sql_runner = std::path::Path::new("/jobs/sql.jar");
+        submission(job, ExecutionMode::Streaming, &JobId::random(), sql_runner, store, &namespace("default")).await
+    }
+
+    #[tokio::test]
+    async fn a_source_start_time_reaches_the_job_in_its_configuration_and_its_sql_tables() {
         let store = ArtifactStore::new([std::path::PathBuf::from("/jobs")]);
-        let run = |job: &JobSpec| {
-            submission(job, ExecutionMode::Streaming, &JobId::random(), std::path::Path::new("/jobs/sql.jar"), &store)
-                .expect("a submission")
-        };
         let jar = serde_json::json!({"kind": "JAR", "jarUri": "file:///jobs/job.jar", "mainArgs": "--rate 5"});
-        let submitted = run(&job(jar.clone(), Some(1_767_225_600_000)));
+        let submitted = run(&job(jar.clone(), Some(1_767_225_600_000)), &store).await.expect("a submission");
         assert_eq!(
             submitted.flink_configuration.get(CONFIGURATION_KEY).map(String::as_str),
             Some("1767225600000"),
             "the console's entry wins over one the deployment wrote"
         );
         assert_eq!(submitted.args, ["--rate", "5"], "the program's arguments stay as written");
-        let without = run(&job(jar, None));
+        let without = run(&job(jar, None), &store).await.expect("a submission");
         assert_eq!(without.flink_configuration.get(CONFIGURATION_KEY).map(String::as_str), Some("1"), "as written");
 
         let script = "CREATE TABLE t (x INT) WITH ('connector' = 'kafka');\nINSERT INTO s SELECT x FROM t;";
         let sql = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": script});
-        let submitted = run(&job(sql.clone(), Some(1_767_225_600_000)));
+        let submitted = run(&job(sql.clone(), Some(1_767_225_600_000)), &store).await.expect("a submission");
         let decoded = base64::engine::general_purpose::STANDARD.decode(&submitted.args[1]).expect("base64");
         assert_eq!(
             String::from_utf8(decoded).expect("UTF-8"),
             "CREATE TABLE t (x INT) WITH ('connector' = 'kafka', 'scan.startup.mode' = 'timestamp', \
              'scan.startup.timestamp-millis' = '1767225600000');\nINSERT INTO s SELECT x FROM t;"
         );
-        let unchanged = run(&job(sql, None));
+        let unchanged = run(&job(sql, None), &store).await.expect("a submission");
         let decoded = base64::engine::general_purpose::STANDARD.decode(&unchanged.args[1]).expect("base64");
         assert_eq!(String::from_utf8(decoded).expect("UTF-8"), script);
 
         let broken = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": "SELECT 'open"});
-        let refused = submission(
-            &job(broken, Some(0)),
-            ExecutionMode::Streaming,
-            &JobId::random(),
-            std::path::Path::new("/jobs/sql.jar"),
-            &store,
-        );
+        let refused = run(&job(broken, Some(0)), &store).await;
         assert_eq!(
             refused.map(|_| ()),
             Err("the SQL script cannot be read to set its source start time: the string that starts on line 1 is \
@@ -310,8 +447,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn only_jars_inside_the_artifact_store_may_be_named() {
+    #[tokio::test]
+    async fn only_jars_inside_the_artifact_store_may_be_named() {
         let store_dir = tempfile::tempdir().expect("a directory");
         let outside = tempfile::tempdir().expect("another directory");
         let jar = store_dir.path().join("job.jar");
@@ -341,12 +478,98 @@ mod tests {
             "job.jar".to_owned(),
             "s3://bucket/job.jar".to_owned(),
             "https://user:pw@host/x.jar".to_owned(),
+            "artifact:///job.jar".to_owned(),
         ] {
             assert!(store.check(&hostile).is_err(), "{hostile} must be refused");
         }
-        assert!(store.runnable(&format!("{root}/link.jar")).is_err(), "checked again when a job starts");
-        assert!(store.runnable("/etc/passwd").is_err());
-        assert_eq!(store.runnable(&format!("{root}/job.jar")), Ok(store.roots()[0].join("job.jar")));
+        let default = namespace("default");
+        assert!(store.fetch(&default, &format!("{root}/link.jar")).await.is_err(), "checked again when a job starts");
+        assert!(store.fetch(&default, "/etc/passwd").await.is_err());
+        assert_eq!(store.fetch(&default, &format!("{root}/job.jar")).await, Ok(store.roots()[0].join("job.jar")));
+        let refused = store.fetch(&default, "https://repo1.maven.org/x.jar").await.expect_err("no downloader");
+        assert!(refused.contains("does not download"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_namespace_runs_its_own_uploads_and_nobody_names_them_by_path() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = ArtifactStore::new([dir.path().to_path_buf()]).with_uploads(dir.path().to_path_buf());
+        let (default, other) = (namespace("default"), namespace("other"));
+        for ns in [&default, &other] {
+            let own = store.namespace_dir(ns).expect("uploads");
+            std::fs::create_dir_all(&own).expect("a namespace directory");
+        }
+        let mine = store.namespace_dir(&default).expect("uploads").join("mine.jar");
+        std::fs::write(&mine, b"PK mine").expect("an upload");
+        let theirs = store.namespace_dir(&other).expect("uploads").join("theirs.jar");
+        std::fs::write(&theirs, b"PK theirs").expect("an upload");
+        std::os::unix::fs::symlink(&theirs, store.namespace_dir(&default).expect("uploads").join("link.jar"))
+            .expect("a link");
+        std::fs::write(dir.path().join("top.jar"), b"PK").expect("an operator's jar");
+
+        assert_eq!(store.fetch(&default, "artifact:///mine.jar").await, Ok(mine.clone()));
+        let err = store.fetch(&default, "artifact:///theirs.jar").await.expect_err("another namespace's");
+        assert!(err.contains("namespace default has no artifact theirs.jar"), "{err}");
+        assert!(store.fetch(&default, "artifact:///link.jar").await.is_err(), "a link is no artifact");
+        assert!(store.fetch(&default, "artifact:///../other/theirs.jar").await.is_err());
+        for by_path in [theirs.display().to_string(), format!("file://{}", mine.display())] {
+            let refused = store.check(&by_path).expect_err("an upload by path");
+            assert!(refused.contains("artifact:///<name>"), "{refused}");
+            assert!(store.fetch(&other, &by_path).await.is_err(), "{by_path} at start");
+        }
+        assert!(store.check(&format!("{}/top.jar", store.roots()[0].display())).is_ok(), "top-level JARs stay");
+    }
+
+    #[tokio::test]
+    async fn a_url_is_downloaded_once_and_a_silent_server_fails_the_start_quickly() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = served.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut request = vec![0u8; 2048];
+                    let read = stream.read(&mut request).await.unwrap_or(0);
+                    if String::from_utf8_lossy(&request[..read]).starts_with("GET /job.jar ") {
+                        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: close\r\n\r\nPK job!";
+                        let _ = stream.write_all(answer.as_bytes()).await;
+                    }
+                    // Anything else is never answered.
+                    let _ = stream.read(&mut [0u8; 1]).await;
+                });
+            }
+        });
+        let settings = domain::NetworkSettings { allowed_session_cluster_hosts: vec!["127.0.0.1".into()] };
+        let policy = flink::network::NetworkPolicy::new(domain::network::AllowedHosts::parse(&settings).expect("ok"));
+        let limits = flink::download::DownloadLimits {
+            connect: std::time::Duration::from_millis(300),
+            total: std::time::Duration::from_millis(500),
+            max_bytes: 1024,
+        };
+        let downloader = flink::download::Downloader::new(policy, limits).expect("a downloader");
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = ArtifactStore::new([]).with_downloads(dir.path().join("downloads"), downloader);
+
+        let jar = serde_json::json!({"kind": "JAR", "jarUri": format!("{base}/job.jar")});
+        let submitted = run(&job(jar.clone(), None), &store).await.expect("downloaded");
+        assert_eq!(std::fs::read(&submitted.jar).expect("the download"), b"PK job!");
+        assert_eq!(submitted.jar.file_name().and_then(|n| n.to_str()), Some("job.jar"));
+        run(&job(jar, None), &store).await.expect("from the cache");
+        assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1, "downloaded once");
+
+        let started = std::time::Instant::now();
+        let silent = serde_json::json!({"kind": "JAR", "jarUri": format!("{base}/silent.jar")});
+        let failed = run(&job(silent, None), &store).await.expect_err("never answered");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(failed.contains("silent.jar") && failed.contains("did not finish within 0.5 s"), "{failed}");
+        let metadata = serde_json::json!({"kind": "JAR", "jarUri": "http://169.254.169.254/latest/x.jar"});
+        let refused = run(&job(metadata, None), &store).await.expect_err("inside the console's network");
+        assert!(refused.contains("link-local"), "{refused}");
     }
 
     #[test]

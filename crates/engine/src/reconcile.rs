@@ -180,7 +180,10 @@ impl Pass<'_> {
             &flink_id,
             &settings.sql_runner_jar,
             &settings.artifacts,
-        ) {
+            self.namespace,
+        )
+        .await
+        {
             Ok(submission) => submission,
             Err(why) => return self.creation_failed(job, &why).await,
         };

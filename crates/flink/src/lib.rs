@@ -6,6 +6,7 @@
 
 mod client;
 mod cluster;
+pub mod download;
 mod error;
 pub mod local;
 pub mod network;

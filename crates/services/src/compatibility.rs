@@ -72,7 +72,10 @@ async fn judge(
         Err(err) => return Judgement::unknown(format!("the state at {location} could not be read: {err}")),
     };
     let mode = deployment.spec.execution_mode;
-    let new_program = match program_of(services, checker, template, mode) {
+    let Ok(namespace) = NamespaceName::parse(&deployment.metadata.namespace) else {
+        return Judgement::unknown("the deployment's namespace is not a valid name");
+    };
+    let new_program = match program_of(services, checker, template, mode, &namespace).await {
         Ok(program) => program,
         Err(why) => return Judgement::unknown(format!("the deployment's job cannot be built: {why}")),
     };
@@ -88,7 +91,7 @@ async fn judge(
     };
     let old_template = old_job.as_ref().map(|job| &job.spec.template);
     let old_graph = match (kind, old_template) {
-        (ArtifactKind::Sqlscript, Some(old)) => match program_of(services, checker, old, mode) {
+        (ArtifactKind::Sqlscript, Some(old)) => match program_of(services, checker, old, mode, &namespace).await {
             Ok(old_program) => checker.inspector.graph(&old_program).await.ok(),
             Err(_) => None,
         },
@@ -114,11 +117,12 @@ async fn judge(
 }
 
 /// The program a job of `template` runs, as the engine would submit it.
-fn program_of(
+async fn program_of(
     services: &Services,
     checker: &CompatibilityChecker,
     template: &TemplateSpec,
     mode: ExecutionMode,
+    namespace: &NamespaceName,
 ) -> Result<Program, String> {
     let spec = JobSpec {
         template: template.clone(),
@@ -128,7 +132,14 @@ fn program_of(
         allow_non_restored_state: false,
         source_start_time_ms: None,
     };
-    let submission =
-        engine::artifact::submission(&spec, mode, &JobId::random(), &checker.sql_runner_jar, &services.artifacts)?;
+    let submission = engine::artifact::submission(
+        &spec,
+        mode,
+        &JobId::random(),
+        &checker.sql_runner_jar,
+        &services.artifacts,
+        namespace,
+    )
+    .await?;
     Ok(Program::from(&submission))
 }

@@ -7,6 +7,7 @@ use domain::{
     ArtifactKind, DefaultsScope, Deployment, DeploymentDefaults, DeploymentSpec, DeploymentState, DeploymentStatus,
     DesiredState, InvalidInput, NamespaceName, ResourceMetadata, Savepoint, SavepointRequest, API_VERSION,
 };
+use engine::artifact::JarLocation;
 use serde_json::{json, Map, Value};
 use storage::now_rfc3339;
 
@@ -31,7 +32,7 @@ impl Services {
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
-        self.check_jar(&spec, None)?;
+        self.check_jar(&spec, None).await?;
         let now = now_rfc3339();
         let deployment = Deployment {
             api_version: API_VERSION.into(),
@@ -51,6 +52,7 @@ impl Services {
             status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         };
         let mut tx = self.store.begin().await?;
+        self.check_artifact_in(&mut tx, namespace, jar_uri(&deployment.spec).as_deref(), None).await?;
         tx.insert_deployment(&deployment).await?;
         let after = Some(json!({"spec": deployment.spec}));
         let kind_name = ("Deployment", deployment.metadata.name.as_str());
@@ -79,7 +81,7 @@ impl Services {
         let layers: Vec<&Value> = layers.iter().collect();
         let draft = input::draft(&document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
-        self.check_jar(&spec, Some(&current.spec))?;
+        self.check_jar(&spec, Some(&current.spec)).await?;
         let mut updated = current.clone();
         updated.metadata.name = draft.name.as_str().to_owned();
         updated.metadata.display_name = draft.display_name;
@@ -92,6 +94,8 @@ impl Services {
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
         let mut tx = self.store.begin().await?;
+        let (new_jar, old_jar) = (jar_uri(&updated.spec), jar_uri(&current.spec));
+        self.check_artifact_in(&mut tx, namespace, new_jar.as_deref(), old_jar.as_deref()).await?;
         tx.update_deployment(&updated, current.metadata.resource_version).await?;
         let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
         let kind_name = ("Deployment", updated.metadata.name.as_str());
@@ -255,21 +259,26 @@ impl Services {
         Ok(vec![global.spec, own.spec])
     }
 
-    /// A JAR deployment's `jarUri` names a JAR of the artifact store (or a URL to download), checked
-    /// when it is written (on create, and when a change names another JAR): the console never
-    /// reads a file of its host for anyone but from its artifact store.
-    fn check_jar(&self, spec: &DeploymentSpec, before: Option<&DeploymentSpec>) -> Result<(), ServiceError> {
-        let jar_uri = |spec: &DeploymentSpec| {
-            spec.template.spec.artifact.as_ref().filter(|a| a.kind == ArtifactKind::Jar).and_then(|a| a.jar_uri.clone())
-        };
+    /// A JAR deployment's `jarUri` names an artifact of its namespace (`artifact:///<name>`; that it
+    /// exists is checked in the write's transaction), a JAR of the artifact store, or a URL to
+    /// download whose host the network policy permits. Checked when it is written (on create, and
+    /// when a change names another JAR): the console never reads a file of its host for anyone but
+    /// from its artifact store, and never lets a person point it into its own network.
+    async fn check_jar(&self, spec: &DeploymentSpec, before: Option<&DeploymentSpec>) -> Result<(), ServiceError> {
         let Some(uri) = jar_uri(spec) else { return Ok(()) };
         if before.and_then(jar_uri).as_deref() == Some(uri.as_str()) {
             return Ok(());
         }
-        self.artifacts
-            .check(&uri)
-            .map(|_| ())
-            .map_err(|why| InvalidInput::one("spec.template.spec.artifact.jarUri", why).into())
+        let field = "spec.template.spec.artifact.jarUri";
+        let location = self.artifacts.check(&uri).map_err(|why| InvalidInput::one(field, why))?;
+        if let JarLocation::Remote(url) = location {
+            let (host, port) = url_host_port(&url).map_err(|why| InvalidInput::one(field, why))?;
+            self.network
+                .check_host(&host, port)
+                .await
+                .map_err(|refusal| InvalidInput::one(field, format!("{url:?}: {refusal}")))?;
+        }
+        Ok(())
     }
 
     /// Points the spec at an existing target of the namespace: by VVP's `deploymentTargetId` if
@@ -371,6 +380,36 @@ fn empty_defaults(scope: &DefaultsScope) -> DeploymentDefaults {
         },
         spec: Value::Object(Map::new()),
     }
+}
+
+/// The `jarUri` of a JAR deployment.
+fn jar_uri(spec: &DeploymentSpec) -> Option<String> {
+    spec.template.spec.artifact.as_ref().filter(|a| a.kind == ArtifactKind::Jar).and_then(|a| a.jar_uri.clone())
+}
+
+/// The host and port of an `http(s)://` URL (`[v6]` without its brackets; the scheme's port if none).
+fn url_host_port(url: &str) -> Result<(String, u16), String> {
+    let (rest, default_port) = match (url.strip_prefix("http://"), url.strip_prefix("https://")) {
+        (Some(rest), _) => (rest, 80),
+        (None, Some(rest)) => (rest, 443),
+        (None, None) => return Err(format!("{url:?} is not an http(s) URL")),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed.split_once(']').ok_or_else(|| format!("{url:?}: an unclosed ["))?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        None | Some("") => default_port,
+        Some(digits) => digits.parse().map_err(|_| format!("{url:?}: the port {digits:?} is not a number"))?,
+    };
+    Ok((host.to_ascii_lowercase(), port))
 }
 
 fn new_id() -> String {

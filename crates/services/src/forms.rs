@@ -18,9 +18,14 @@ impl Services {
         Ok(domain::input::effective_defaults(&layers))
     }
 
-    /// The JARs a deployment of `namespace` may name, as `jarUri`s: those in the artifact store.
-    pub async fn known_jars(&self, _namespace: &NamespaceName) -> Result<Vec<String>, ServiceError> {
-        Ok(self.artifacts.jar_uris())
+    /// The JARs a deployment of `namespace` may name, as `jarUri`s: the namespace's uploaded
+    /// artifacts (`artifact:///<name>`, the first `MAX_PAGE_SIZE` by name), then those in the
+    /// artifact store.
+    pub async fn known_jars(&self, namespace: &NamespaceName) -> Result<Vec<String>, ServiceError> {
+        let uploaded = self.artifacts(namespace, &PageRequest::first(Self::MAX_PAGE_SIZE)).await?;
+        let mut jars: Vec<String> = uploaded.items.into_iter().map(|artifact| artifact.uri).collect();
+        jars.extend(self.artifacts.jar_uris());
+        Ok(jars)
     }
 
     /// Who made the newest audited change to deployment `name` of `namespace`, if the recent audit

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod artifacts;
 pub mod auth;
 mod compatibility;
 mod deployments;
@@ -17,6 +18,9 @@ mod reads;
 mod start;
 mod targets;
 
+pub use artifacts::{
+    human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
+};
 pub use compatibility::CompatibilityChecker;
 pub use network::stored_network_policy;
 pub use start::RESTORABLE_LISTED;
@@ -43,8 +47,10 @@ pub struct Services {
     nudger: engine::Nudger,
     /// Sign-in limits and the password-hashing pool.
     guard: guard::Guard,
-    /// Where the JARs deployments name may come from.
+    /// Where the JARs deployments name may come from, uploads included.
     artifacts: engine::artifact::ArtifactStore,
+    /// The largest artifact an upload may have, in bytes.
+    max_artifact_bytes: u64,
     /// Which session-cluster addresses the console may reach; shared with the Flink clients.
     network: NetworkPolicy,
     /// The state compatibility check's helper; without it every check answers UNKNOWN.
@@ -61,6 +67,7 @@ impl Services {
             nudger,
             guard: guard::Guard::default(),
             artifacts: Default::default(),
+            max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
             network: NetworkPolicy::default(),
             compat: None,
         }

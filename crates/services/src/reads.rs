@@ -198,7 +198,7 @@ impl Services {
 
 /// The store's page for a request: a limit from 1 to `MAX_PAGE_SIZE` and a token one of our lists
 /// gave out, or BadRequest naming the parameter.
-fn store_page(request: &PageRequest) -> Result<Page, ServiceError> {
+pub(crate) fn store_page(request: &PageRequest) -> Result<Page, ServiceError> {
     let max = Services::MAX_PAGE_SIZE;
     match request.limit {
         0 => return Err(ServiceError::BadRequest(format!("limit: must be at least 1 (and at most {max})"))),
@@ -217,7 +217,7 @@ pub(crate) fn bad_token() -> ServiceError {
 }
 
 /// A page of the store as the services hand it out, its cursor as a token.
-fn list_page<T>(paged: Paged<T>) -> ListPage<T> {
+pub(crate) fn list_page<T>(paged: Paged<T>) -> ListPage<T> {
     ListPage { items: paged.items, continue_token: paged.next.map(|cursor| cursor.token()) }
 }
 

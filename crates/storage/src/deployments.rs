@@ -158,6 +158,20 @@ impl Store {
 }
 
 impl Tx {
+    /// `Store::all_deployments_of_namespace`, read inside the transaction (lock the namespace first
+    /// to act on the answer).
+    pub async fn all_deployments_of_namespace(
+        &mut self,
+        namespace: &NamespaceName,
+    ) -> Result<Vec<Deployment>, StorageError> {
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT document, status FROM deployments WHERE namespace = $1 ORDER BY name")
+                .bind(namespace.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?;
+        rows.iter().map(|(document, status)| with_engine_status(document, status.as_deref())).collect()
+    }
+
     /// `Store::engine_row`, read inside the transaction.
     pub async fn engine_row(&mut self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {
         read_engine_row(&mut *self.tx, namespace, id).await

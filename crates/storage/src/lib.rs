@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod artifacts;
 mod defaults;
 mod deployments;
 mod engine;

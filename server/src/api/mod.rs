@@ -2,6 +2,7 @@
 //! authorises through `Services::require` before it reads or writes anything.
 
 mod access;
+mod artifacts;
 mod defaults;
 mod deployments;
 mod error;
@@ -15,6 +16,7 @@ mod settings;
 mod status;
 mod targets;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{any, delete, get, put};
 use axum::Router;
@@ -51,6 +53,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
         .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).delete(targets::delete))
+        .route(
+            "/api/v1/namespaces/{namespace}/artifacts",
+            // An upload is streamed and counted against the console's own limit, not axum's 2 MB.
+            get(artifacts::list).post(artifacts::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/namespaces/{namespace}/artifacts/{name}", get(artifacts::get).delete(artifacts::delete))
         .route("/api/v1/namespaces/{namespace}/jobs", get(jobs::list))
         .route("/api/v1/namespaces/{namespace}/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/namespaces/{namespace}/savepoints", get(savepoints::list).post(savepoints::create))

@@ -6,7 +6,9 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::representation::represent;
-use super::{access, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets};
+use super::{
+    access, artifacts, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +42,10 @@ use super::{access, defaults, deployments, events, jobs, namespaces, savepoints,
         targets::create,
         targets::get,
         targets::delete,
+        artifacts::list,
+        artifacts::upload,
+        artifacts::get,
+        artifacts::delete,
         status::status,
         status::system_info,
         access::list_users,
@@ -54,6 +60,11 @@ use super::{access, defaults, deployments, events, jobs, namespaces, savepoints,
         access::create_token,
         access::revoke_token,
         access::audit_log,
+    ),
+    tags(
+        (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
+            Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
+            `:list`, `:delete`); this console keeps them under the namespace like its other resources.")
     )
 )]
 pub struct ApiDoc;

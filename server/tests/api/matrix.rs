@@ -100,6 +100,8 @@ enum Payload {
     Json(Value),
     /// A server function's form fields.
     Form(Vec<(&'static str, String)>),
+    /// An upload: a file's name and bytes as `multipart/form-data` field `file`.
+    File(&'static str, Vec<u8>),
 }
 
 /// What the calls refer to, made in each fixture.
@@ -226,6 +228,8 @@ async fn fixture() -> Fixture {
             &json!({"metadata": {"name": "spare"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}}),
         )
         .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = console.upload("default", "spare.jar", b"PK\x03\x04 spare").await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     Fixture { console, credentials, stopped, running, savepoint, job: past.metadata.id, spare_token: spare.id, jar }
 }
@@ -399,6 +403,19 @@ fn calls(f: &Fixture) -> Vec<Call> {
             None,
             Manage,
         ),
+        rest("/api/v1/namespaces/{namespace}/artifacts", "GET", format!("{NS}/artifacts"), None, View),
+        Call {
+            body: Payload::File("matrix.jar", b"PK\x03\x04 matrix".to_vec()),
+            ..rest("/api/v1/namespaces/{namespace}/artifacts", "POST", format!("{NS}/artifacts"), None, Edit)
+        },
+        rest("/api/v1/namespaces/{namespace}/artifacts/{name}", "GET", format!("{NS}/artifacts/spare.jar"), None, View),
+        rest(
+            "/api/v1/namespaces/{namespace}/artifacts/{name}",
+            "DELETE",
+            format!("{NS}/artifacts/spare.jar"),
+            None,
+            Edit,
+        ),
         rest("/api/v1/namespaces/{namespace}/jobs", "GET", format!("{NS}/jobs"), None, View),
         rest("/api/v1/namespaces/{namespace}/jobs/{jobId}", "GET", format!("{NS}/jobs/{}", f.job), None, View),
         rest("/api/v1/namespaces/{namespace}/savepoints", "GET", format!("{NS}/savepoints"), None, View),
@@ -458,6 +475,8 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/list_deployment_targets", &[("namespace", "default")], View, false),
+        server_fn("/api/list_artifacts", &[("namespace", "default")], View, false),
+        server_fn("/api/delete_artifact", &[("namespace", "default"), ("name", "spare.jar")], Edit, true),
         server_fn(
             "/api/register_session_target",
             &[("namespace", "default"), ("name", "matrix"), ("url", "http://127.0.0.1:9")],
@@ -530,6 +549,9 @@ async fn fingerprint(store: &Store) -> String {
         ));
         add(serde_json::to_string(&store.members(&ns, &storage::Page::first(100_000)).await.expect("members").items));
         add(serde_json::to_string(
+            &store.list_artifacts(&ns, &storage::Page::first(100_000)).await.expect("artifacts").items,
+        ));
+        add(serde_json::to_string(
             &store.list_api_tokens(&ns, &storage::Page::first(100_000)).await.expect("tokens").items,
         ));
         let scope = DefaultsScope::Namespace(ns.clone());
@@ -541,24 +563,27 @@ async fn fingerprint(store: &Store) -> String {
 /// Makes `call` as `who`: the status and body.
 async fn make(f: &Fixture, call: &Call, who: Who) -> (u16, String) {
     let (name, value) = &f.credentials[&who];
-    let mut headers = vec![(*name, value.as_str()), ("accept", "application/json")];
-    let body = match &call.body {
-        Payload::None => Body::empty(),
-        Payload::Json(value) => {
-            headers.push(("content-type", "application/json"));
-            Body::from(value.to_string())
+    let (content_type, body) = match &call.body {
+        Payload::None => (None, Body::empty()),
+        Payload::Json(value) => (Some("application/json".to_owned()), Body::from(value.to_string())),
+        Payload::File(name, bytes) => {
+            let (content_type, body) = crate::support::multipart(&[("file", Some(name), bytes)]);
+            (Some(content_type), Body::from(body))
         }
         Payload::Form(fields) => {
-            headers.push(("content-type", "application/x-www-form-urlencoded"));
             let encoded: Vec<String> = fields
                 .iter()
                 .map(|(k, v)| {
                     format!("{k}={}", v.replace(' ', "+").replace(':', "%3A").replace('/', "%2F").replace('\n', "%0A"))
                 })
                 .collect();
-            Body::from(encoded.join("&"))
+            (Some("application/x-www-form-urlencoded".to_owned()), Body::from(encoded.join("&")))
         }
     };
+    let mut headers = vec![(*name, value.as_str()), ("accept", "application/json")];
+    if let Some(content_type) = &content_type {
+        headers.push(("content-type", content_type));
+    }
     let reply = f.console.send(call.method, &call.uri, &headers, body).await;
     (reply.status.as_u16(), reply.body)
 }
@@ -625,6 +650,7 @@ async fn namespace_resources_answer_exactly_their_roles() {
         "/api/v1/namespaces/{namespace}/jobs",
         "/api/v1/namespaces/{namespace}/savepoints",
         "/api/v1/namespaces/{namespace}/events",
+        "/api/v1/namespaces/{namespace}/artifacts",
     ])
     .await;
 }

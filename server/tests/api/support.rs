@@ -13,6 +13,9 @@ use server::{router, seed, targets, AppState};
 use services::{HealthBoard, Services};
 use tower::ServiceExt;
 
+/// The largest artifact the test console accepts (small, so a test can exceed it cheaply).
+pub const MAX_ARTIFACT_BYTES: u64 = 64 * 1024;
+
 pub struct Console {
     pub state: AppState,
     /// The console's one cache of Flink clients, built with its network policy.
@@ -51,10 +54,12 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    let artifacts = engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]);
+    let artifacts =
+        engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]).with_uploads(dir.path().to_path_buf());
     let services = Services::new(store.clone(), health, engine::Nudger::disconnected())
         .with_network_policy(network)
-        .with_artifacts(artifacts);
+        .with_artifacts(artifacts)
+        .with_max_artifact_bytes(MAX_ARTIFACT_BYTES);
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
     let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
     let admin_session = secret.expose().to_owned();
@@ -81,6 +86,7 @@ impl Console {
 /// A response: status, content type and body text.
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: String,
 }
@@ -138,10 +144,11 @@ impl Console {
         let request = request.body(body.into()).expect("request");
         let response = router(self.state.clone()).oneshot(request).await.expect("a response");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type =
             response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// `method uri` with a JSON body, asking for JSON.
@@ -161,4 +168,48 @@ impl Console {
 /// another checkout that shares the target folder would carry that checkout's path in `env!`.
 pub fn manifest_dir() -> String {
     std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+}
+
+/// A `multipart/form-data` body of `parts` (field name, file name if a file, bytes): its
+/// `Content-Type` and bytes.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "console-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (field, file_name, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file_name {
+            Some(file_name) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/java-archive\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{field}\"\r\n\r\n").as_bytes())
+            }
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Console {
+    /// Uploads `bytes` as the artifact `file_name` of `namespace` (as the admin, asking for JSON).
+    pub async fn upload(&self, namespace: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        self.upload_to(&format!("/api/v1/namespaces/{namespace}/artifacts"), file_name, bytes).await
+    }
+
+    /// Uploads `bytes` as `file_name` to `uri` (the upload's path, with a query if any).
+    pub async fn upload_to(&self, uri: &str, file_name: &str, bytes: &[u8]) -> Reply {
+        let (content_type, body) = multipart(&[("file", Some(file_name), bytes)]);
+        self.send("POST", uri, &[("accept", "application/json"), ("content-type", &content_type)], body).await
+    }
+
+    /// The directory the test console keeps uploaded artifacts in (one subdirectory per namespace).
+    pub fn uploads_dir(&self) -> std::path::PathBuf {
+        std::fs::canonicalize(self._dir.path()).expect("the console's directory")
+    }
 }
