@@ -14,7 +14,7 @@ pub mod ssr;
 pub mod view_model;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -40,6 +40,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                // `pkg/console.<hash>.css` when the build hashed the bundle (server/src/static_files.rs).
+                <HashedStylesheet options=options.clone() id="console"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -55,7 +57,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="console" href="/pkg/console.css"/>
         <Title text="Flink Console"/>
         <Router>
             <SessionProvider>

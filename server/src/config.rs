@@ -32,7 +32,7 @@ pub struct ServeArgs {
     /// Never printed: `--help` hides its value, messages hide its password.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Directory with the built site (pkg/console.js, pkg/console.wasm, pkg/console.css, favicon).
+    /// Directory with the built site (the bundle in pkg/ with the hash.txt naming it, the favicon).
     #[arg(long, env = "CONSOLE_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
     /// Directory with the example job jars, referenced by the example deployments (JARs here may be

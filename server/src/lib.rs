@@ -9,11 +9,13 @@ pub mod config;
 pub mod health;
 pub mod local_flink;
 pub mod seed;
+pub mod static_files;
 pub mod targets;
 
 use std::sync::Arc;
 
 use axum::extract::FromRef;
+use axum::handler::Handler;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -39,6 +41,14 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let services = state.services.clone();
     let provide_services = move || provide_context(services.clone());
+    // The built site's files with their cache headers; a path that names none gets the app's
+    // not-found page.
+    let not_found =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services.clone(), app::shell)
+            .with_state(state.clone());
+    let site_files = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(static_files::cache_files))
+        .service(static_files::files(&state.leptos_options.site_root, not_found));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -47,7 +57,8 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, app::shell))
+        .fallback_service(site_files)
+        .layer(axum::middleware::from_fn(static_files::revalidate_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

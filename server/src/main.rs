@@ -87,12 +87,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let flink = Arc::new(flink);
 
-    let leptos_options = LeptosOptions::builder()
+    let mut leptos_options = LeptosOptions::builder()
         .output_name("console")
         .site_root(args.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(args.listen)
         .build();
+    server::static_files::use_hashed_names(&mut leptos_options);
     let local_url = format!("http://127.0.0.1:{}", args.flink.flink_rest_port);
     server::targets::register_console_cluster(&store, &flink, &local_url)
         .await

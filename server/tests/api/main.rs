@@ -14,6 +14,7 @@ mod network;
 mod openapi;
 mod paging;
 mod savepoints;
+mod site_files;
 mod start;
 mod support;
 mod targets;
