@@ -100,7 +100,10 @@ test('a viewer has no Access, Audit log or Admin in the top bar, and those pages
   await expect(viewer.getByTestId('user')).toContainText('viewer');
   const sections = viewer.getByRole('navigation', { name: 'Sections' });
   await expect(sections.getByRole('link', { name: 'Deployments' })).toBeVisible();
-  await expect(sections.getByRole('link')).toHaveCount(1);
+  await expect(sections.getByRole('link', { name: 'Artifacts' })).toBeVisible();
+  for (const owners of ['Access', 'Audit log', 'Admin']) {
+    await expect(sections.getByRole('link', { name: owners })).toHaveCount(0);
+  }
 
   await viewer.goto('/namespaces/default/access');
   await expect(viewer.getByRole('alert').first()).toContainText('you may not manage the namespace');
