@@ -23,6 +23,7 @@ use crate::routes::access::AccessPage;
 use crate::routes::account::AccountPage;
 use crate::routes::admin::AdminPage;
 use crate::routes::artifacts::ArtifactsPage;
+use crate::routes::settings::SettingsPage;
 use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployment_form::{EditDeploymentPage, NewDeploymentPage};
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/namespaces/:namespace/deployments/:id/edit") view=EditDeploymentPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/deployments/:id/start") view=StartPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/artifacts") view=ArtifactsPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

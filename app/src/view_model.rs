@@ -332,15 +332,42 @@ pub fn can_take_savepoint(detail: &DeploymentDetail) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetRow {
     pub name: String,
+    pub display_name: Option<String>,
     pub kind: String,
     pub url: Option<String>,
     pub health: TargetHealth,
+    /// The version a change of the target is based on.
+    pub resource_version: i64,
+}
+
+impl TargetRow {
+    /// Whether people may change or delete it: session clusters; the console's own cluster comes
+    /// from its configuration.
+    pub fn editable(&self) -> bool {
+        self.kind == "session"
+    }
+}
+
+/// A namespace's settings page: its deployment defaults as YAML, the global ones beneath them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamespaceSettings {
+    /// The namespace's defaults (a partial deployment spec) as YAML; empty when it has none.
+    pub defaults_yaml: String,
+    /// Their version (0: never saved); saving sends it back.
+    pub resource_version: i64,
+    /// When they were last saved.
+    pub modified_at: Option<String>,
+    /// The global defaults beneath them (set by admins), as YAML.
+    pub global_yaml: String,
+    /// Whether the caller may change them (owners).
+    pub may_manage: bool,
 }
 
 impl From<&DeploymentTarget> for TargetRow {
     fn from(target: &DeploymentTarget) -> Self {
         Self {
             name: target.metadata.name.clone(),
+            display_name: target.metadata.display_name.clone(),
             kind: target.spec.kind().to_owned(),
             url: target.spec.rest_url().map(str::to_owned),
             health: target
@@ -348,6 +375,7 @@ impl From<&DeploymentTarget> for TargetRow {
                 .as_ref()
                 .map(|s| s.health.clone())
                 .unwrap_or_else(|| TargetHealth::unknown("not checked yet")),
+            resource_version: target.metadata.resource_version,
         }
     }
 }

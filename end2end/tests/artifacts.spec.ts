@@ -53,3 +53,25 @@ test('the Artifacts page uploads and deletes without JavaScript @ssr', async ({ 
   await artifacts.delete(name);
   await expect(artifacts.artifact(name)).toHaveCount(0);
 });
+
+test('an upload shows its progress while it is sent, then what the console made of it', async ({ page }) => {
+  const artifacts = new ArtifactsPage(page, 'default');
+  await artifacts.goto();
+  await expectHydrated(page);
+  // A slow uplink (about 400 KiB/s), so the upload takes a few seconds to send.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 400 * 1024,
+  });
+  const bytes = Buffer.alloc(2 * 1024 * 1024, 7);
+  await artifacts.upload({ name: 'big-notes.jar', mimeType: 'application/java-archive', buffer: bytes });
+  const progress = page.getByTestId('upload-progress');
+  await expect(progress).toContainText(/of 2\.0 MiB, \d+ %/);
+  await expect(artifacts.uploadForm.getByRole('button', { name: 'Uploading…' })).toBeDisabled();
+  await page.screenshot({ path: 'end2end/screenshots/artifacts-upload-progress.png', fullPage: true });
+  await expect(artifacts.result).toContainText('is not a JAR', { timeout: 30_000 });
+  await expect(progress).toHaveCount(0);
+  await expect(artifacts.artifact('big-notes.jar')).toHaveCount(0);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+});

@@ -39,3 +39,49 @@ pub async fn register_session_target(namespace: String, name: String, url: Strin
     })
     .await
 }
+
+/// Points the session-cluster target `name` at `url` (and gives it `display_name`), if it is still
+/// at `resource_version` (owners). Refused while a deployment on it runs.
+#[server(endpoint = "update_session_target")]
+pub async fn update_session_target(
+    namespace: String,
+    name: String,
+    url: String,
+    display_name: Option<String>,
+    resource_version: String,
+) -> Result<TargetRow, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        let version = resource_version.trim().parse::<i64>().map_err(|_| {
+            AppError::BadRequest(format!("resourceVersion: must be a whole number, got {resource_version:?}"))
+        })?;
+        let display_name = display_name.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty());
+        let document = serde_json::json!({
+            "metadata": {"name": name.trim(), "displayName": display_name},
+            "spec": {"flinkSession": {"url": url.trim()}},
+        });
+        let target =
+            services.update_deployment_target(&caller(), &namespace, name.trim(), &document, Some(version)).await?;
+        Ok(TargetRow::from(&target))
+    })
+    .await
+}
+
+/// Removes the session-cluster target `name` (owners); refused while a deployment names it.
+#[server(endpoint = "delete_session_target")]
+pub async fn delete_session_target(namespace: String, name: String) -> Result<(), AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        services.delete_deployment_target(&caller(), &namespace, name.trim()).await?;
+        Ok(())
+    })
+    .await
+}

@@ -38,6 +38,7 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                             {member.then(|| nav_link(format!("/namespaces/{ns}/artifacts"), "Artifacts", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/access"), "Access", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/audit"), "Audit log", pathname))}
+                            {member.then(|| nav_link(format!("/namespaces/{ns}/settings"), "Settings", pathname))}
                             {s.admin.then(|| nav_link("/admin".to_owned(), "Admin", pathname))}
                         }
                     })}

@@ -10,4 +10,5 @@ pub mod deployment_form;
 pub mod deployments;
 pub mod login;
 pub mod not_found;
+pub mod settings;
 pub mod start;

@@ -408,6 +408,31 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The RFC 7386 merge patch that turns `from` into `to`: changed keys with their new value
+/// (objects compared key by key), removed keys as `null`. `merge_patch(from, diff)` gives `to`
+/// whenever `to` holds no `null` (a merge patch cannot set one).
+pub fn merge_patch_between(from: &Value, to: &Value) -> Value {
+    let (Value::Object(from), Value::Object(to)) = (from, to) else {
+        return to.clone();
+    };
+    let mut patch = Map::new();
+    for key in from.keys().filter(|key| !to.contains_key(*key)) {
+        patch.insert(key.clone(), Value::Null);
+    }
+    for (key, value) in to {
+        match from.get(key) {
+            Some(old) if old == value => {}
+            Some(old @ Value::Object(_)) if value.is_object() => {
+                patch.insert(key.clone(), merge_patch_between(old, value));
+            }
+            _ => {
+                patch.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(patch)
+}
+
 /// How a JSON value is called in an error message.
 pub fn kind_of(value: &Value) -> &'static str {
     match value {
@@ -542,5 +567,26 @@ mod tests {
         let mut scalar = json!("text");
         merge_patch(&mut scalar, &json!({"a": 1}));
         assert_eq!(scalar, json!({"a": 1}));
+    }
+
+    #[test]
+    fn the_patch_between_two_documents_turns_one_into_the_other() {
+        let cases = [
+            (json!({}), json!({"a": 1})),
+            (json!({"a": 1, "b": {"c": 2, "d": [1]}}), json!({"b": {"c": 3, "d": [2]}, "e": "x"})),
+            (json!({"a": {"b": {"c": 1}}}), json!({"a": {"b": {}}})),
+            (json!({"a": {"b": 1}}), json!({"a": "scalar now"})),
+            (json!({"a": 1}), json!({})),
+        ];
+        for (from, to) in cases {
+            let patch = merge_patch_between(&from, &to);
+            let mut patched = from.clone();
+            merge_patch(&mut patched, &patch);
+            assert_eq!(patched, to, "patch {patch} from {from}");
+        }
+        assert_eq!(
+            merge_patch_between(&json!({"keep": 1, "gone": 2, "o": {"x": 1, "y": 2}}), &json!({"keep": 1, "o": {"x": 1}})),
+            json!({"gone": null, "o": {"y": null}})
+        );
     }
 }

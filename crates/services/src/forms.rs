@@ -1,10 +1,13 @@
-//! Reads the deployment form needs: the defaults an empty field becomes, the JARs a person may
-//! pick, and who last changed a deployment (for "changed by X at T — reload").
+//! What the console's forms need beyond the resources themselves: the defaults an empty field
+//! becomes, the JARs a person may pick, who last changed a deployment (for "changed by X at T —
+//! reload"), and the namespace settings' defaults editor (replace them with a whole document;
+//! preview how they merge into a deployment).
 
-use domain::{NamespaceName, PageRequest};
-use serde_json::Value;
+use domain::input::{self, check_defaults, merge_patch_between};
+use domain::{DefaultsScope, DeploymentDefaults, InvalidInput, NamespaceName, PageRequest};
+use serde_json::{json, Value};
 
-use crate::{ServiceError, Services};
+use crate::{Caller, ServiceError, Services};
 
 /// How many audit lines are searched for a deployment's last change.
 const AUDIT_SEARCHED: u32 = 200;
@@ -37,5 +40,58 @@ impl Services {
             .into_iter()
             .find(|entry| entry.resource_kind == "Deployment" && entry.resource_name == name)
             .map(|entry| entry.actor))
+    }
+
+    /// Replaces the namespace's defaults with `spec`, a whole partial DeploymentSpec as the
+    /// settings page's YAML holds it (empty: no defaults), if the stored ones are still at
+    /// `resource_version`. Goes through the same merge patch, checks and audit line as the API's
+    /// PATCH: the patch is the difference between the stored spec and `spec`.
+    pub async fn replace_namespace_defaults(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        spec: &Value,
+        resource_version: i64,
+    ) -> Result<DeploymentDefaults, ServiceError> {
+        let spec = match spec {
+            Value::Null => json!({}),
+            Value::Object(_) => spec.clone(),
+            other => {
+                return Err(InvalidInput::one(
+                    "spec",
+                    format!("must be a map of deployment spec fields, got {}", input::kind_of(other)),
+                )
+                .into())
+            }
+        };
+        let scope = DefaultsScope::Namespace(namespace.clone());
+        let current = self.deployment_defaults(&scope).await?;
+        let patch = json!({
+            "metadata": {"resourceVersion": resource_version},
+            "spec": merge_patch_between(&current.spec, &spec),
+        });
+        self.patch_deployment_defaults(caller, &scope, &patch).await
+    }
+
+    /// What a deployment spec `deployment` becomes beneath `namespace_defaults` (and the global
+    /// defaults beneath those), without saving anything: the settings page's merge preview. The
+    /// defaults are checked as saving them would check them.
+    pub async fn preview_defaults(
+        &self,
+        namespace_defaults: &Value,
+        deployment: &Value,
+    ) -> Result<Value, ServiceError> {
+        let namespace_defaults = if namespace_defaults.is_null() { json!({}) } else { namespace_defaults.clone() };
+        let deployment = if deployment.is_null() { json!({}) } else { deployment.clone() };
+        if !deployment.is_object() {
+            return Err(InvalidInput::one(
+                "deployment",
+                format!("must be a map of deployment spec fields, got {}", input::kind_of(&deployment)),
+            )
+            .into());
+        }
+        let global = self.deployment_defaults(&DefaultsScope::Global).await?.spec;
+        check_defaults(&[&global, &namespace_defaults])?;
+        Ok(input::expanded(&deployment, &[&global, &namespace_defaults]))
     }
 }

@@ -17,6 +17,7 @@ mod network;
 mod reads;
 mod start;
 mod targets;
+pub mod yaml;
 
 pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,

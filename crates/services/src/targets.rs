@@ -2,7 +2,10 @@
 //! API and the server functions alike. Callers authorise first (`Services::require`).
 
 use domain::network::SessionUrl;
-use domain::{input, DeploymentTarget, DeploymentTargetSpec, NamespaceName, ResourceMetadata, API_VERSION};
+use domain::{
+    input, Deployment, DeploymentTarget, DeploymentTargetSpec, DesiredState, InvalidInput, NamespaceName, ResourceMetadata,
+    API_VERSION,
+};
 use serde_json::Value;
 use storage::now_rfc3339;
 
@@ -90,6 +93,94 @@ impl Services {
         Ok(self.health.with_status(stored))
     }
 
+    /// Points the session-cluster target `name` at another URL (and display name and labels, as
+    /// `document` gives them — a DeploymentTarget like the one registering it). `resource_version`,
+    /// when given, must be the stored one (a change made meanwhile is a conflict naming it). Refused
+    /// while a deployment on the target has a job or is asked to run: its job lives on the old
+    /// cluster, and the engine would look for it on the new one. The console's own cluster
+    /// (`local`) is not changed this way.
+    pub async fn update_deployment_target(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        name: &str,
+        document: &Value,
+        resource_version: Option<i64>,
+    ) -> Result<DeploymentTarget, ServiceError> {
+        let mut document = document.clone();
+        if let Some(object) = document.as_object_mut() {
+            let metadata = object.entry("metadata").or_insert_with(|| serde_json::json!({}));
+            match metadata.get("name") {
+                Some(Value::String(given)) if given != name => {
+                    return Err(InvalidInput::one(
+                        "metadata.name",
+                        format!("is {given:?} but the target being changed is {name:?}; a target cannot be renamed"),
+                    )
+                    .into());
+                }
+                _ => {
+                    if let Some(metadata) = metadata.as_object_mut() {
+                        metadata.insert("name".into(), Value::String(name.to_owned()));
+                    }
+                }
+            }
+        }
+        let draft = input::target_draft(&document, namespace)?;
+        let url = SessionUrl::parse(&draft.session.url)
+            .map_err(|why| ServiceError::BadRequest(format!("spec.flinkSession.url: {why}")))?;
+        let mut tx = self.store.begin().await?;
+        if !tx.lock_namespace(namespace).await? {
+            return Err(ServiceError::NotFound(format!("namespace {namespace}")));
+        }
+        let current = self.deployment_target(namespace, name).await?;
+        if current.spec.flink_session.is_none() {
+            return Err(ServiceError::BadRequest(format!(
+                "deployment target {name} is the console's own cluster; it is set by the console's configuration"
+            )));
+        }
+        if let Some(given) = resource_version.filter(|given| *given != current.metadata.resource_version) {
+            return Err(ServiceError::Conflict(format!(
+                "deployment target {name} was changed at {} since you read it (your version {given}, now {}); reload \
+                 and apply your change again",
+                current.metadata.modified_at, current.metadata.resource_version
+            )));
+        }
+        let moves = current.spec.flink_session.as_ref().map(|s| s.url.as_str()) != Some(draft.session.url.as_str());
+        if moves {
+            let busy: Vec<String> = self
+                .store
+                .all_deployments_of_namespace(namespace)
+                .await?
+                .into_iter()
+                .filter(|d| d.spec.deployment_target_name.as_deref() == Some(name))
+                .filter(|d| d.spec.state == DesiredState::Running || has_job(d))
+                .map(|d| d.metadata.name)
+                .collect();
+            if !busy.is_empty() {
+                return Err(ServiceError::Conflict(format!(
+                    "deployment target {name} runs {}; suspend or cancel them before pointing it at another cluster",
+                    busy.join(", ")
+                )));
+            }
+            self.network
+                .check_host(&url.host, url.port)
+                .await
+                .map_err(|refusal| ServiceError::BadRequest(format!("spec.flinkSession.url: {refusal}")))?;
+        }
+        let mut changed = current.clone();
+        changed.status = None;
+        changed.metadata.display_name = draft.display_name;
+        changed.metadata.labels = draft.labels;
+        changed.spec.flink_session = Some(draft.session);
+        let stored = tx.upsert_deployment_target(&changed).await?;
+        let before = Some(serde_json::json!({"spec": current.spec}));
+        let after = Some(serde_json::json!({"spec": stored.spec}));
+        commit_audited(tx, audit_entry(caller, Some(namespace), "update", ("DeploymentTarget", name), before, after))
+            .await?;
+        tracing::info!(%namespace, %name, url = ?stored.spec.rest_url(), "deployment target changed");
+        Ok(self.health.with_status(stored))
+    }
+
     /// Removes a target no deployment of the namespace runs on.
     pub async fn delete_deployment_target(
         &self,
@@ -120,4 +211,10 @@ impl Services {
         tracing::info!(%namespace, %name, "deployment target deleted");
         Ok(target)
     }
+}
+
+/// Whether the deployment's last known state has a job on its cluster (or may have: a transition).
+fn has_job(deployment: &Deployment) -> bool {
+    use domain::DeploymentState as S;
+    matches!(deployment.status.state, S::Running | S::Transitioning | S::Failed)
 }

@@ -88,11 +88,15 @@ pub async fn upload(
         return Ok(back_to_page(&namespace, &headers, &outcome));
     }
     let outcome = outcome?;
-    let status = match outcome {
-        UploadOutcome::Created(_) => StatusCode::CREATED,
-        UploadOutcome::Unchanged(_) | UploadOutcome::Replaced(_) => StatusCode::OK,
+    let (status, what) = match outcome {
+        UploadOutcome::Created(_) => (StatusCode::CREATED, "created"),
+        UploadOutcome::Unchanged(_) => (StatusCode::OK, "unchanged"),
+        UploadOutcome::Replaced(_) => (StatusCode::OK, "replaced"),
     };
-    Ok(represent(&headers, status, outcome.artifact()))
+    let mut response = represent(&headers, status, outcome.artifact());
+    // Which of the two 200s it was, for the page's own upload (it shows the outcome in words).
+    response.headers_mut().insert("x-upload-outcome", HeaderValue::from_static(what));
+    Ok(response)
 }
 
 /// Authorises, then streams the multipart body's `file` into an upload and finishes it.

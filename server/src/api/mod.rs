@@ -52,7 +52,7 @@ pub fn routes() -> Router<AppState> {
             get(deployments::get).patch(deployments::patch).delete(deployments::delete).post(deployments::action),
         )
         .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
-        .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).delete(targets::delete))
+        .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).put(targets::put).delete(targets::delete))
         .route(
             "/api/v1/namespaces/{namespace}/artifacts",
             // An upload is streamed and counted against the console's own limit, not axum's 2 MB.

@@ -41,6 +41,7 @@ use super::{
         targets::list,
         targets::create,
         targets::get,
+        targets::put,
         targets::delete,
         artifacts::list,
         artifacts::upload,

@@ -1,4 +1,5 @@
-//! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get, delete.
+//! `/api/v1/namespaces/{ns}/deployment-targets`: list, register a Flink session cluster, get,
+//! change (ours: VVP 2.1 has no PUT), delete.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -63,6 +64,34 @@ pub async fn get(
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let target = state.services.deployment_target(&namespace, &name).await?;
+    Ok(represent(&headers, StatusCode::OK, &target))
+}
+
+/// Changes a session-cluster target (owners): its URL, display name and labels, as a whole
+/// DeploymentTarget document like the one that registered it. `metadata.resourceVersion`, when
+/// given, must be the stored one (409 otherwise). A new URL is refused (409) while a deployment on
+/// the target runs, and checked against the network policy like a new target's.
+#[utoipa::path(put, path = "/api/v1/namespaces/{namespace}/deployment-targets/{name}", tag = "deployment-targets",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("name" = String, Path, description = "The target's name")),
+    request_body(content = DeploymentTarget, content_type = "application/json", description = "The target with `spec.flinkSession.url`, as JSON or YAML"),
+    responses((status = 200, body = DeploymentTarget), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
+    let document = read_body(&headers, body).await?;
+    let version = match document.pointer("/metadata/resourceVersion") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(given) => Some(given.as_i64().ok_or_else(|| {
+            services::ServiceError::BadRequest(format!("metadata.resourceVersion: must be a whole number, got {given}"))
+        })?),
+    };
+    let target = state.services.update_deployment_target(&caller, &namespace, &name, &document, version).await?;
     Ok(represent(&headers, StatusCode::OK, &target))
 }
 

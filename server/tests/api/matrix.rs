@@ -398,6 +398,16 @@ fn calls(f: &Fixture) -> Vec<Call> {
         ),
         rest(
             "/api/v1/namespaces/{namespace}/deployment-targets/{name}",
+            "PUT",
+            format!("{NS}/deployment-targets/spare"),
+            Some(json!({
+                "metadata": {"name": "spare", "displayName": "The spare cluster"},
+                "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}
+            })),
+            Manage,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployment-targets/{name}",
             "DELETE",
             format!("{NS}/deployment-targets/spare"),
             None,
@@ -482,6 +492,40 @@ fn calls(f: &Fixture) -> Vec<Call> {
             &[("namespace", "default"), ("name", "matrix"), ("url", "http://127.0.0.1:9")],
             Manage,
             true,
+        ),
+        server_fn(
+            "/api/update_session_target",
+            &[
+                ("namespace", "default"),
+                ("name", "spare"),
+                ("url", "http://127.0.0.1:9"),
+                ("display_name", "The spare cluster"),
+                ("resource_version", "1"),
+            ],
+            Manage,
+            true,
+        ),
+        server_fn("/api/delete_session_target", &[("namespace", "default"), ("name", "spare")], Manage, true),
+        server_fn("/api/get_namespace_settings", &[("namespace", "default")], View, false),
+        server_fn(
+            "/api/save_namespace_defaults",
+            &[
+                ("namespace", "default"),
+                ("yaml", "deploymentTargetName: local\ntemplate:\n  spec:\n    parallelism: 3\n"),
+                ("resource_version", "1"),
+            ],
+            Manage,
+            true,
+        ),
+        server_fn(
+            "/api/preview_namespace_defaults",
+            &[
+                ("namespace", "default"),
+                ("defaults_yaml", "template:\n  spec:\n    parallelism: 3\n"),
+                ("deployment_yaml", "state: RUNNING\n"),
+            ],
+            View,
+            false,
         ),
         server_fn("/api/get_network_settings", &[], System, false),
         server_fn("/api/set_network_settings", &[("hosts", "127.0.0.0/8\n10.0.0.0/8")], System, true),

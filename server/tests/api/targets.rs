@@ -111,3 +111,59 @@ async fn namespaces_are_listed_and_read_one_by_one() {
     assert_eq!(one["kind"], "Namespace");
     assert_eq!(console.get("/api/v1/namespaces/elsewhere").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn owners_change_a_session_target_unless_a_deployment_runs_on_it() {
+    let console = console().await;
+    console.allow_hosts(&["127.0.0.0/8"]).await;
+    let targets = "/api/v1/namespaces/default/deployment-targets";
+    let session = json!({"metadata": {"name": "staging"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:9"}}});
+    assert_eq!(console.send_json("POST", targets, &session).await.status, StatusCode::CREATED);
+    let staging = format!("{targets}/staging");
+
+    let moved = json!({"metadata": {"name": "staging", "displayName": "Staging", "resourceVersion": 1},
+        "spec": {"flinkSession": {"url": "http://127.0.0.1:10/"}}});
+    let reply = console.send_json("PUT", &staging, &moved).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let changed = reply.json();
+    assert_eq!(changed["spec"]["flinkSession"]["url"], "http://127.0.0.1:10");
+    assert_eq!(changed["metadata"]["displayName"], "Staging");
+    assert_eq!(changed["metadata"]["resourceVersion"], 2);
+
+    let stale = console.send_json("PUT", &staging, &moved).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("since you read it (your version 1, now 2)"), "{}", stale.body);
+
+    let renamed = json!({"metadata": {"name": "prod"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:10"}}});
+    let reply = console.send_json("PUT", &staging, &renamed).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("metadata.name: is \\\"prod\\\" but the target being changed is"), "{}", reply.body);
+
+    let inside = json!({"metadata": {"name": "staging"}, "spec": {"flinkSession": {"url": "http://10.1.2.3:8081"}}});
+    let reply = console.send_json("PUT", &staging, &inside).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "the network policy holds for a new URL: {}", reply.body);
+    assert!(reply.body.contains("spec.flinkSession.url"), "{}", reply.body);
+
+    let local = json!({"metadata": {"name": "local"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:11"}}});
+    let reply = console.send_json("PUT", &format!("{targets}/local"), &local).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("the console's own cluster"), "{}", reply.body);
+
+    let deployment = json!({"metadata": {"name": "on-staging"}, "spec": {"deploymentTargetName": "staging",
+        "state": "RUNNING",
+        "template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}});
+    let created = console.send_json("POST", "/api/v1/namespaces/default/deployments", &deployment).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let elsewhere = json!({"metadata": {"name": "staging"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:12"}}});
+    let refused = console.send_json("PUT", &staging, &elsewhere).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("runs on-staging; suspend or cancel them"), "{}", refused.body);
+    let (_, unchanged) = console.get(&staging).await;
+    assert_eq!(unchanged["spec"]["flinkSession"]["url"], "http://127.0.0.1:10", "a refusal changes nothing");
+
+    let renamed_for_people =
+        json!({"metadata": {"name": "staging", "displayName": "Staging (EU)"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:10"}}});
+    let reply = console.send_json("PUT", &staging, &renamed_for_people).await;
+    assert_eq!(reply.status, StatusCode::OK, "the same URL may be kept while it runs: {}", reply.body);
+    assert_eq!(reply.json()["metadata"]["displayName"], "Staging (EU)");
+}
