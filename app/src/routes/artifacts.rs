@@ -155,7 +155,7 @@ fn UploadForm(namespace: String, max: String, uploaded: RwSignal<u32>, outcome: 
                 let (value, max, words) = progress_words(sent, total);
                 view! {
                     <div class="flex basis-full items-center gap-3" data-testid="upload-progress">
-                        <progress class="h-2 w-64" max=max value=value aria-label="Upload progress"></progress>
+                        <progress class="h-2 w-64 accent-indigo-600" max=max value=value aria-label="Upload progress"></progress>
                         <span class="text-xs tabular-nums text-slate-600">{words}</span>
                     </div>
                 }

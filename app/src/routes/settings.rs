@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::settings::{get_namespace_settings, preview_namespace_defaults, SaveNamespaceDefaults};
 use crate::api::targets::{list_deployment_targets, DeleteSessionTarget, RegisterSessionTarget, UpdateSessionTarget};
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
+use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
 use crate::view_model::{short_time, target_health_summary, NamespaceSettings, TargetRow};
@@ -127,7 +127,7 @@ fn Defaults(
         |at| format!("Version {}, saved {} UTC.", settings.resource_version, short_time(at)),
     );
     view! {
-        {section_title("Deployment defaults", usize::from(!settings.defaults_yaml.is_empty()))}
+        <h2 class="mt-8 text-lg font-semibold tracking-tight">"Deployment defaults"</h2>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">
             "A partial deployment spec merged beneath every deployment of this namespace when it is created or changed: "
             "objects merge key by key and the deployment's values win; a list in the deployment replaces the default list "
@@ -301,8 +301,10 @@ fn TargetActions(
 /// Registers a Flink session cluster (owners).
 #[component]
 fn RegisterForm(namespace: String, register: ServerAction<RegisterSessionTarget>) -> impl IntoView {
+    let form = NodeRef::new();
+    clear_after_success(register, form);
     view! {
-        <ActionForm action=register attr:class=ROW_FORM attr:aria-label="Register a session cluster">
+        <ActionForm action=register node_ref=form attr:class=ROW_FORM attr:aria-label="Register a session cluster">
             <input type="hidden" name="namespace" value=namespace/>
             <label class="block text-xs font-medium text-slate-600">
                 "Name"
