@@ -12,6 +12,7 @@ pub mod duration;
 pub mod event;
 pub mod input;
 pub mod job;
+pub mod job_metrics;
 pub mod labels;
 pub mod metadata;
 pub mod names;
