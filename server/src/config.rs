@@ -79,4 +79,8 @@ pub struct LocalFlinkArgs {
     pub flink_rpc_port: u16,
     #[arg(long, env = "FLINK_TASK_SLOTS", default_value_t = 4)]
     pub flink_task_slots: u32,
+    /// Run the local cluster's jobs under Flink's adaptive scheduler, which can rescale a running
+    /// job in place (the Autopilot's fast path); the default scheduler otherwise.
+    #[arg(long, env = "FLINK_ADAPTIVE_SCHEDULER")]
+    pub flink_adaptive_scheduler: bool,
 }

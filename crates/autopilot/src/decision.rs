@@ -468,6 +468,10 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             }
         }
     };
+    for vertex in &mut vertices {
+        vertex.reason =
+            format!("{}; parallelism {} → {}", vertex.reason, vertex.current_parallelism, vertex.recommended_parallelism);
+    }
     Decision { evaluated_at_ms: now_ms, action, window, processing_backlog, vertices, next_state }
 }
 
@@ -545,10 +549,11 @@ fn recommendation(
     let tpr = scaling.true_processing_rate.map_or("unbounded (idle)".to_owned(), rate);
     let reason = match verdict {
         Verdict::Saturated => format!(
-            "busy {:.0} %: it manages {tpr} at most, below the {} it must sustain at {} utilisation",
+            "busy {:.0} %: it manages {tpr} at most, below the scale-up threshold {} (target {} + catch-up {})",
             scaling.busy * 100.0,
             rate(scaling.scale_up_threshold),
-            "full"
+            rate(demand.target_rate),
+            rate(demand.catch_up_rate)
         ),
         Verdict::Underused => format!(
             "busy {:.0} %: it manages {tpr}, above the scale-down threshold {}",
@@ -578,6 +583,7 @@ fn recommendation(
         current_parallelism: current,
         wanted_parallelism: scaling.wanted,
         recommended_parallelism: recommended,
-        reason: format!("{reason}; parallelism {current} → {recommended}"),
+        // The parallelism is added once the job-level rules have settled it.
+        reason,
     }
 }

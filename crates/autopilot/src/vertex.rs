@@ -130,7 +130,7 @@ pub(crate) fn scale(
 /// failing that the next one downward. `None` when the only aligned value undoes the change's
 /// direction (a scale-up that would end at or below `current`, a scale-down at or above it).
 pub(crate) fn align_to_key_groups(current: u32, wanted: u32, max_parallelism: u32, lower: u32, upper: u32) -> Option<u32> {
-    let divides = |p: u32| p > 0 && max_parallelism % p == 0;
+    let divides = |p: u32| p > 0 && max_parallelism.is_multiple_of(p);
     let scaling_up = wanted > current;
     let ceiling = if scaling_up { upper.min(max_parallelism) } else { current.min(max_parallelism) };
     if let Some(up) = (wanted..=ceiling).find(|p| divides(*p)) {

@@ -39,8 +39,11 @@ pub(crate) fn select<'a>(history: &'a [JobMetricsSample], tuning: &Tuning, now_m
     if now_ms < full_at {
         return Selection::Collecting { until_ms: full_at };
     }
+    // The window reaches back to the newest sample at or before its start, so that it spans at
+    // least the whole window even when samples are sparse.
     let window_start = now_ms.saturating_sub(window_ms);
-    let in_window: Vec<&JobMetricsSample> = usable.into_iter().filter(|s| s.taken_at_ms >= window_start).collect();
+    let anchor = usable.iter().rposition(|s| s.taken_at_ms <= window_start).unwrap_or(0);
+    let in_window: Vec<&JobMetricsSample> = usable.split_off(anchor);
     if in_window.len() < 2 {
         // The window holds at most one sample (sampling paused): wait until a second arrives.
         return Selection::Collecting { until_ms: now_ms };

@@ -20,7 +20,7 @@ use crate::{
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
 #[derive(Clone)]
 pub struct FlinkClient {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     base_url: String,
     /// For a URL a person typed: the policy every connection is checked against, and the address
     /// of an IP-literal URL (reqwest resolves no name for it, so the resolver never sees it).
@@ -454,7 +454,7 @@ impl FlinkClient {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
@@ -480,7 +480,7 @@ impl FlinkClient {
         FlinkError::Unreachable { url: self.base_url.clone(), source }
     }
 
-    async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
+    pub(crate) async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
         let response = self.execute(request).await?;
         let body = Self::check(what, response).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {

@@ -8,6 +8,7 @@ mod client;
 mod cluster;
 pub mod download;
 mod error;
+mod job_metrics;
 pub mod local;
 pub mod network;
 #[cfg(any(test, feature = "test-double"))]
@@ -16,5 +17,6 @@ mod types;
 
 pub use client::FlinkClient;
 pub use cluster::{FlinkCluster, SavepointRequest, Submission};
+pub use job_metrics::{GatheredSample, SourceMetricNames};
 pub use error::{classify_refusal, ErrorClass, FlinkError, Marker, MARKERS};
 pub use types::*;

@@ -29,6 +29,10 @@ pub struct LocalClusterConfig {
     pub rpc_port: u16,
     /// Task slots of the one TaskManager: how many jobs (of parallelism 1) can run at once.
     pub task_slots: u32,
+    /// Run jobs under Flink's adaptive scheduler (`jobmanager.scheduler: adaptive`), which can
+    /// rescale a running job in place (`PUT /jobs/:id/resource-requirements`); otherwise Flink's
+    /// default scheduler.
+    pub adaptive_scheduler: bool,
 }
 
 impl LocalClusterConfig {
@@ -376,6 +380,7 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("taskmanager.numberOfTaskSlots", config.task_slots.to_string()),
         ("taskmanager.memory.process.size", "1536m".into()),
         ("parallelism.default", "1".into()),
+        ("jobmanager.scheduler", if config.adaptive_scheduler { "adaptive".into() } else { String::new() }),
         // Fresh metrics through REST every second (the default is 10 s).
         ("metrics.fetcher.update-interval", "1000".into()),
         ("rest.address", "127.0.0.1".into()),
@@ -424,6 +429,7 @@ mod tests {
             rest_port: 8081,
             rpc_port: 6123,
             task_slots: 4,
+            adaptive_scheduler: false,
         };
         let parent = [
             ("PATH", "/usr/bin:/bin"),
@@ -467,12 +473,18 @@ mod tests {
             rest_port: 18081,
             rpc_port: 16123,
             task_slots: 4,
+            adaptive_scheduler: false,
         };
         write_configuration(&config).expect("written");
         let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
         let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
         assert_eq!(parsed["env.java.opts.all"], "--add-opens=java.base/java.lang=ALL-UNNAMED");
         assert_eq!(parsed["rest.bind-address"], "127.0.0.1");
+        assert!(parsed.get("jobmanager.scheduler").is_none(), "Flink's default scheduler unless asked");
+        write_configuration(&LocalClusterConfig { adaptive_scheduler: true, ..config.clone() }).expect("written");
+        let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
+        let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
+        assert_eq!(parsed["jobmanager.scheduler"], "adaptive");
         assert_eq!(parsed["rest.port"], "18081");
         assert!(work.path().join("conf/log4j-console.properties").exists());
     }

@@ -43,6 +43,7 @@ async fn the_local_cluster_starts_is_restarted_after_its_jobmanager_dies_and_sto
         rest_port: 28081,
         rpc_port: 26123,
         task_slots: 1,
+        adaptive_scheduler: false,
     })
     .expect("cluster");
 

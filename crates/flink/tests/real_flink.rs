@@ -390,3 +390,78 @@ async fn a_submission_refused_after_the_job_was_created_leaves_a_failed_job_unde
     let retried = client.submit(&Submission { restore_from: None, ..missing }).await.expect_err("the id is taken");
     assert!(retried.is_duplicate_job(), "{retried}");
 }
+
+fn epoch_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    i64::try_from(since.as_millis()).expect("in range")
+}
+
+#[tokio::test]
+async fn two_samples_of_a_back_pressured_job_feed_the_autopilot_with_sane_numbers() {
+    use autopilot::{Action, AutopilotPolicy, AutopilotState, DecisionInput, Mode, NoChangeReason, Tuning};
+    use flink::SourceMetricNames;
+
+    let client = cluster();
+    // 2 ms of work per record caps the counter near 500 records/s, far below the 2000/s asked.
+    let job = client.submit(&counter(&["--rate", "2000", "--keys", "100", "--work", "2000"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let mut names = SourceMetricNames::default();
+    // The source fills the network buffers at full speed first (tens of thousands of small
+    // records); once they are full it waits on the counter, and its back-pressure climbs.
+    let mut first = None;
+    for _ in 0..90 {
+        let gathered = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a sample");
+        let source_back_pressure =
+            gathered.sample.vertices.iter().find(|v| v.is_source).and_then(|v| v.back_pressured_time_ms_per_second_avg);
+        if source_back_pressure.is_some_and(|ms| ms > 300.0) {
+            first = Some(gathered);
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let first = first.expect("with 2 ms of work per record the source is back-pressured within 90 s");
+    // A back-pressured source emits a network buffer's worth (thousands of records) at a time:
+    // only a window of tens of seconds sees its rate.
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let second = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a second sample");
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
+
+    let vertices = second.sample.vertices.len() as u32;
+    assert_eq!(vertices, 2, "source, then counter chained with the sink: {:?}", second.sample.vertices);
+    assert_eq!(second.requests, 1 + vertices, "job details and one call per vertex once the source's names are known");
+    assert!(second.sample.edges.iter().any(|e| e.ship_strategy == autopilot::ShipStrategy::Hash), "{:?}", second.sample.edges);
+
+    let policy = AutopilotPolicy {
+        mode: Mode::Monitoring,
+        tuning: Tuning { stabilization_seconds: 0, metrics_window_seconds: 30, ..Tuning::default() },
+        ..AutopilotPolicy::default()
+    };
+    let history = [first.sample, second.sample.clone()];
+    let decision = autopilot::decide(&DecisionInput {
+        policy: &policy,
+        history: &history,
+        state: &AutopilotState::default(),
+        resources: None,
+        now_ms: second.sample.taken_at_ms,
+    });
+    assert!(
+        !matches!(
+            decision.action,
+            Action::NoChange { reason: NoChangeReason::Stabilizing { .. } | NoChangeReason::CollectingMetrics { .. } }
+        ),
+        "{decision:#?}"
+    );
+    assert_eq!(decision.vertices.len(), 2, "{decision:#?}");
+    for vertex in &decision.vertices {
+        assert!((0.0..=100.0).contains(&vertex.busy_percent), "{vertex:#?}");
+        assert!(vertex.input_rate > 0.0, "{vertex:#?}");
+        assert!(vertex.target_rate > 0.0, "{vertex:#?}");
+        assert!(vertex.true_processing_rate.is_none_or(|rate| rate >= vertex.input_rate), "{vertex:#?}");
+        assert_eq!(vertex.current_parallelism, 1);
+    }
+    let source = &decision.vertices[0];
+    assert!(source.name.starts_with("Source"), "sources first: {decision:#?}");
+    let back_pressure = source.back_pressured_percent.expect("reported");
+    assert!(back_pressure > 30.0, "the source waits on the busy counter: {back_pressure} % back-pressured: {decision:#?}");
+    assert!(decision.vertices[1].busy_percent > 50.0, "{decision:#?}");
+}
