@@ -469,8 +469,10 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
         }
     };
     for vertex in &mut vertices {
-        vertex.reason =
-            format!("{}; parallelism {} → {}", vertex.reason, vertex.current_parallelism, vertex.recommended_parallelism);
+        vertex.reason = format!(
+            "{}; parallelism {} → {}",
+            vertex.reason, vertex.current_parallelism, vertex.recommended_parallelism
+        );
     }
     Decision { evaluated_at_ms: now_ms, action, window, processing_backlog, vertices, next_state }
 }
@@ -504,7 +506,8 @@ fn gate(policy: &AutopilotPolicy, state: &AutopilotState, now_ms: i64) -> Option
 /// CPU or memory limit cannot be turned into one for want of the job's sizes.
 fn job_cap(policy: &AutopilotPolicy, resources: Option<&JobResources>) -> Option<JobCap> {
     let limits = &policy.limits;
-    let mut max: Option<(u32, Limit)> = limits.job_max_parallelism.map(|value| (value, Limit::JobMaxParallelism { value }));
+    let mut max: Option<(u32, Limit)> =
+        limits.job_max_parallelism.map(|value| (value, Limit::JobMaxParallelism { value }));
     let mut tighten = |candidate: (u32, Limit)| {
         if max.is_none_or(|(current, _)| candidate.0 < current) {
             max = Some(candidate);

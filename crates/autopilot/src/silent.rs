@@ -63,11 +63,9 @@ impl SilentPeriods {
             SilentPeriod::Day { begin_minute, end_minute } => {
                 within(minute_of_day, i64::from(begin_minute), i64::from(end_minute))
             }
-            SilentPeriod::Week { begin_day, begin_minute, end_day, end_minute } => within(
-                minute_of_week,
-                week_minute(begin_day, begin_minute),
-                week_minute(end_day, end_minute),
-            ),
+            SilentPeriod::Week { begin_day, begin_minute, end_day, end_minute } => {
+                within(minute_of_week, week_minute(begin_day, begin_minute), week_minute(end_day, end_minute))
+            }
         })
     }
 

@@ -58,7 +58,10 @@ pub(crate) fn scale(
     let (upper, lower) = if backlog {
         (1.0, 0.0)
     } else {
-        (tuning.target_utilization + tuning.utilization_boundary, (tuning.target_utilization - tuning.utilization_boundary).max(0.0))
+        (
+            tuning.target_utilization + tuning.utilization_boundary,
+            (tuning.target_utilization - tuning.utilization_boundary).max(0.0),
+        )
     };
     let restart_term = match tuning.catch_up_duration_seconds {
         0 => 0.0,
@@ -129,7 +132,13 @@ pub(crate) fn scale(
 /// key groups (`max_parallelism`) evenly, up to `upper` (for a scale-down, up to `current`);
 /// failing that the next one downward. `None` when the only aligned value undoes the change's
 /// direction (a scale-up that would end at or below `current`, a scale-down at or above it).
-pub(crate) fn align_to_key_groups(current: u32, wanted: u32, max_parallelism: u32, lower: u32, upper: u32) -> Option<u32> {
+pub(crate) fn align_to_key_groups(
+    current: u32,
+    wanted: u32,
+    max_parallelism: u32,
+    lower: u32,
+    upper: u32,
+) -> Option<u32> {
     let divides = |p: u32| p > 0 && max_parallelism.is_multiple_of(p);
     let scaling_up = wanted > current;
     let ceiling = if scaling_up { upper.min(max_parallelism) } else { current.min(max_parallelism) };

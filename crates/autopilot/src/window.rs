@@ -80,7 +80,8 @@ pub(crate) fn vertex_window<'a>(samples: &[&'a JobMetricsSample], id: &str) -> O
         samples.iter().filter_map(|s| s.vertices.iter().find(|v| v.id == id)).collect();
     let (first, newest) = (*series.first()?, *series.last()?);
     let (first_at, newest_at) = {
-        let times: Vec<i64> = samples.iter().filter(|s| s.vertices.iter().any(|v| v.id == id)).map(|s| s.taken_at_ms).collect();
+        let times: Vec<i64> =
+            samples.iter().filter(|s| s.vertices.iter().any(|v| v.id == id)).map(|s| s.taken_at_ms).collect();
         (*times.first()?, *times.last()?)
     };
     let seconds = (newest_at - first_at) as f64 / 1000.0;

@@ -61,7 +61,8 @@ fn a_saturated_vertex_without_a_backlog_metric_is_not_scaled_with_the_default_bo
 fn busy_above_target_plus_a_narrow_boundary_scales_up() {
     let mut policy = quick_policy();
     policy.tuning.utilization_boundary = 0.1;
-    let job = Job::source_and_keyed_counter(Vertex::new("source", 1, 50.0, 100.0), Vertex::new("counter", 2, 900.0, 100.0));
+    let job =
+        Job::source_and_keyed_counter(Vertex::new("source", 1, 50.0, 100.0), Vertex::new("counter", 2, 900.0, 100.0));
     let decision = decide_at(&policy, &job, &AutopilotState::default(), ready());
     assert_eq!(decision.action, Action::ScaleUp, "{decision:#?}");
     let counter = vertex(&decision, "counter");
@@ -270,7 +271,10 @@ fn the_cool_down_holds_the_next_change_until_it_ends() {
     let decision = decide_at(&policy, &backlogged(), &state, ready());
     assert_eq!(
         decision.action,
-        Action::NotApplied { direction: Direction::Up, why: NotAppliedReason::CoolDown { until_ms: MONDAY + 14 * MINUTE } },
+        Action::NotApplied {
+            direction: Direction::Up,
+            why: NotAppliedReason::CoolDown { until_ms: MONDAY + 14 * MINUTE }
+        },
         "{decision:#?}"
     );
     let decision = decide_at(&policy, &backlogged(), &state, MONDAY + 14 * MINUTE);
@@ -283,7 +287,10 @@ fn nothing_is_decided_while_the_job_stabilises_or_the_window_fills() {
     let job = backlogged();
     let state = AutopilotState::default();
     let at = |now| decide_at(&policy, &job, &state, now).action;
-    assert_eq!(at(MONDAY + 30 * SECOND), Action::NoChange { reason: NoChangeReason::Stabilizing { until_ms: MONDAY + MINUTE } });
+    assert_eq!(
+        at(MONDAY + 30 * SECOND),
+        Action::NoChange { reason: NoChangeReason::Stabilizing { until_ms: MONDAY + MINUTE } }
+    );
     assert_eq!(
         at(MONDAY + 3 * MINUTE),
         Action::NoChange { reason: NoChangeReason::CollectingMetrics { until_ms: MONDAY + 6 * MINUTE } }
@@ -342,7 +349,8 @@ fn stable_stops_after_its_quiet_period_and_a_restart_by_a_person_resets_it() {
     let mut policy = AutopilotPolicy { strategy: Strategy::Stable, ..quick_policy() };
     policy.tuning.stable_quiet_period_seconds = 3600;
     policy.tuning.stable_max_duration_seconds = 3 * 3600;
-    let quiet_for_two_hours = AutopilotState { stable_since_ms: Some(MONDAY - 120 * MINUTE), ..AutopilotState::default() };
+    let quiet_for_two_hours =
+        AutopilotState { stable_since_ms: Some(MONDAY - 120 * MINUTE), ..AutopilotState::default() };
     let decision = decide_at(&policy, &backlogged(), &quiet_for_two_hours, ready());
     assert_eq!(
         decision.action,
@@ -353,11 +361,15 @@ fn stable_stops_after_its_quiet_period_and_a_restart_by_a_person_resets_it() {
         "{decision:#?}"
     );
 
-    let recently_changed = AutopilotState { last_change_at_ms: Some(MONDAY - 20 * MINUTE), ..quiet_for_two_hours.clone() };
+    let recently_changed =
+        AutopilotState { last_change_at_ms: Some(MONDAY - 20 * MINUTE), ..quiet_for_two_hours.clone() };
     assert_eq!(decide_at(&policy, &backlogged(), &recently_changed, ready()).action, Action::ScaleUp);
 
-    let past_its_maximum =
-        AutopilotState { stable_since_ms: Some(MONDAY - 180 * MINUTE), last_change_at_ms: Some(MONDAY - 10 * MINUTE), ..AutopilotState::default() };
+    let past_its_maximum = AutopilotState {
+        stable_since_ms: Some(MONDAY - 180 * MINUTE),
+        last_change_at_ms: Some(MONDAY - 10 * MINUTE),
+        ..AutopilotState::default()
+    };
     assert!(matches!(
         decide_at(&policy, &backlogged(), &past_its_maximum, ready()).action,
         Action::NotApplied { why: NotAppliedReason::StableFinished { .. }, .. }
@@ -417,7 +429,8 @@ fn target_rates_flow_downstream_through_edge_ratios_and_every_changed_vertex_mov
     };
     let decision = decide_at(&quick_policy(), &job, &AutopilotState::default(), ready());
     let lag = 20.0 * 600.0;
-    for (id, target, catch_up) in [("source", 120.0, lag / 1800.0), ("map", 240.0, 2.0 * lag / 1800.0), ("sink", 60.0, 0.5 * lag / 1800.0)]
+    for (id, target, catch_up) in
+        [("source", 120.0, lag / 1800.0), ("map", 240.0, 2.0 * lag / 1800.0), ("sink", 60.0, 0.5 * lag / 1800.0)]
     {
         assert_close(vertex(&decision, id).target_rate, target, &format!("{id} target rate"));
         assert_close(vertex(&decision, id).catch_up_rate, catch_up, &format!("{id} catch-up rate"));
@@ -425,7 +438,10 @@ fn target_rates_flow_downstream_through_edge_ratios_and_every_changed_vertex_mov
     let order: Vec<&str> = decision.vertices.iter().map(|v| v.vertex_id.as_str()).collect();
     assert_eq!(order, ["source", "map", "sink"], "graph order, sources first");
     assert_eq!(decision.action, Action::ScaleUp, "{decision:#?}");
-    assert_eq!((parallelism(&decision, "source"), parallelism(&decision, "map"), parallelism(&decision, "sink")), (1, 2, 2));
+    assert_eq!(
+        (parallelism(&decision, "source"), parallelism(&decision, "map"), parallelism(&decision, "sink")),
+        (1, 2, 2)
+    );
     assert_eq!(decision.parallelism_by_vertex().len(), 3, "every vertex, for the overrides");
 }
 

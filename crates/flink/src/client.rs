@@ -480,7 +480,11 @@ impl FlinkClient {
         FlinkError::Unreachable { url: self.base_url.clone(), source }
     }
 
-    pub(crate) async fn send<T: DeserializeOwned>(&self, what: &str, request: reqwest::RequestBuilder) -> Result<T, FlinkError> {
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, FlinkError> {
         let response = self.execute(request).await?;
         let body = Self::check(what, response).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {

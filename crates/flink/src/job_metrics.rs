@@ -51,9 +51,15 @@ impl SourceNames {
     }
 
     fn all(&self) -> impl Iterator<Item = &str> {
-        [&self.records_in, &self.records_in_per_second, &self.records_out, &self.records_out_per_second, &self.pending_records]
-            .into_iter()
-            .filter_map(|n| n.as_deref())
+        [
+            &self.records_in,
+            &self.records_in_per_second,
+            &self.records_out,
+            &self.records_out_per_second,
+            &self.pending_records,
+        ]
+        .into_iter()
+        .filter_map(|n| n.as_deref())
     }
 }
 
@@ -146,9 +152,11 @@ impl FlinkClient {
             if is_source && !names.by_vertex.contains_key(&vertex.id) {
                 let listed = self.vertex_metric_names(job, &vertex.id).await?;
                 requests += 1;
-                // Nothing listed yet (just started): ask again next time.
-                if !listed.is_empty() {
-                    names.by_vertex.insert(vertex.id.clone(), SourceNames::from_listing(&listed));
+                // Right after a start the listing can hold only task metrics (the operator's are
+                // registered later): keep it only once it names the source's record counters.
+                let found = SourceNames::from_listing(&listed);
+                if found.records_in.is_some() || found.records_out.is_some() {
+                    names.by_vertex.insert(vertex.id.clone(), found);
                 }
             }
             let source_names = names.by_vertex.get(&vertex.id).filter(|_| is_source);
@@ -158,7 +166,8 @@ impl FlinkClient {
             requests += 1;
             vertices.push(vertex_metrics(vertex, is_source, source_names, &metrics));
         }
-        let running_since_ms = details.timestamps.get("RUNNING").copied().filter(|t| *t > 0).unwrap_or(details.start_time);
+        let running_since_ms =
+            details.timestamps.get("RUNNING").copied().filter(|t| *t > 0).unwrap_or(details.start_time);
         Ok(GatheredSample { sample: JobMetricsSample { taken_at_ms, running_since_ms, vertices, edges }, requests })
     }
 }
@@ -183,7 +192,8 @@ fn vertex_metrics(
                 None => (counter(names.records_out.as_deref()), sum(names.records_out_per_second.as_deref())),
             }
         }
-        None if is_source => (None, None),
+        // Names not known yet: what the source's task emits is what it read.
+        None if is_source => (counter(Some("numRecordsOut")), None),
         None => (
             counter(Some("numRecordsIn")).or_else(|| io.and_then(|m| m.read_records)),
             sum(Some("numRecordsInPerSecond")),
@@ -228,6 +238,12 @@ mod tests {
     }
 
     #[test]
+    fn a_listing_without_the_sources_counters_is_not_kept() {
+        let early = SourceNames::from_listing(&["busyTimeMsPerSecond", "numRecordsOut"].map(String::from));
+        assert_eq!(early, SourceNames::default(), "only task metrics: list again next time");
+    }
+
+    #[test]
     fn a_source_that_counts_only_its_output_is_read_by_it() {
         let vertex = DetailVertex {
             id: "s".into(),
@@ -237,10 +253,20 @@ mod tests {
             metrics: None,
         };
         let names = SourceNames::from_listing(
-            &["Source__numbers.numRecordsIn", "Source__numbers.numRecordsOut", "Source__numbers.numRecordsOutPerSecond"]
-                .map(String::from),
+            &[
+                "Source__numbers.numRecordsIn",
+                "Source__numbers.numRecordsOut",
+                "Source__numbers.numRecordsOutPerSecond",
+            ]
+            .map(String::from),
         );
-        let metric = |id: &str, sum: f64| AggregatedMetric { id: id.into(), min: None, max: Some(sum), avg: Some(sum), sum: Some(sum) };
+        let metric = |id: &str, sum: f64| AggregatedMetric {
+            id: id.into(),
+            min: None,
+            max: Some(sum),
+            avg: Some(sum),
+            sum: Some(sum),
+        };
         let metrics = [
             metric("busyTimeMsPerSecond", 40.0),
             metric("backPressuredTimeMsPerSecond", 750.0),

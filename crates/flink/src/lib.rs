@@ -17,6 +17,6 @@ mod types;
 
 pub use client::FlinkClient;
 pub use cluster::{FlinkCluster, SavepointRequest, Submission};
-pub use job_metrics::{GatheredSample, SourceMetricNames};
 pub use error::{classify_refusal, ErrorClass, FlinkError, Marker, MARKERS};
+pub use job_metrics::{GatheredSample, SourceMetricNames};
 pub use types::*;

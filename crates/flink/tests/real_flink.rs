@@ -397,7 +397,7 @@ fn epoch_ms() -> i64 {
 }
 
 #[tokio::test]
-async fn two_samples_of_a_back_pressured_job_feed_the_autopilot_with_sane_numbers() {
+async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_narrow_boundary_scales_its_counter_up() {
     use autopilot::{Action, AutopilotPolicy, AutopilotState, DecisionInput, Mode, NoChangeReason, Tuning};
     use flink::SourceMetricNames;
 
@@ -420,23 +420,35 @@ async fn two_samples_of_a_back_pressured_job_feed_the_autopilot_with_sane_number
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let first = first.expect("with 2 ms of work per record the source is back-pressured within 90 s");
-    // A back-pressured source emits a network buffer's worth (thousands of records) at a time:
-    // only a window of tens of seconds sees its rate.
-    tokio::time::sleep(Duration::from_secs(30)).await;
-    let second = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a second sample");
+    // Flink refreshes its metric store lazily (a request triggers the next fetch and is answered
+    // from the last one), so sample at a steady cadence, as the engine will: each sample is then
+    // at most one period old. A back-pressured source emits a network buffer's worth (thousands
+    // of records) at a time: only a window of tens of seconds sees its rate.
+    let mut history = vec![first.sample];
+    let mut second = None;
+    for _ in 0..15 {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let gathered = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a sample");
+        history.push(gathered.sample.clone());
+        second = Some(gathered);
+    }
+    let second = second.expect("samples");
     FlinkClient::cancel(&client, &job).await.expect("cancel");
 
     let vertices = second.sample.vertices.len() as u32;
     assert_eq!(vertices, 2, "source, then counter chained with the sink: {:?}", second.sample.vertices);
     assert_eq!(second.requests, 1 + vertices, "job details and one call per vertex once the source's names are known");
-    assert!(second.sample.edges.iter().any(|e| e.ship_strategy == autopilot::ShipStrategy::Hash), "{:?}", second.sample.edges);
+    assert!(
+        second.sample.edges.iter().any(|e| e.ship_strategy == autopilot::ShipStrategy::Hash),
+        "{:?}",
+        second.sample.edges
+    );
 
     let policy = AutopilotPolicy {
         mode: Mode::Monitoring,
-        tuning: Tuning { stabilization_seconds: 0, metrics_window_seconds: 30, ..Tuning::default() },
+        tuning: Tuning { stabilization_seconds: 0, metrics_window_seconds: 25, ..Tuning::default() },
         ..AutopilotPolicy::default()
     };
-    let history = [first.sample, second.sample.clone()];
     let decision = autopilot::decide(&DecisionInput {
         policy: &policy,
         history: &history,
@@ -462,6 +474,31 @@ async fn two_samples_of_a_back_pressured_job_feed_the_autopilot_with_sane_number
     let source = &decision.vertices[0];
     assert!(source.name.starts_with("Source"), "sources first: {decision:#?}");
     let back_pressure = source.back_pressured_percent.expect("reported");
-    assert!(back_pressure > 30.0, "the source waits on the busy counter: {back_pressure} % back-pressured: {decision:#?}");
-    assert!(decision.vertices[1].busy_percent > 50.0, "{decision:#?}");
+    assert!(
+        back_pressure > 30.0,
+        "the source waits on the busy counter: {back_pressure} % back-pressured: {decision:#?}"
+    );
+    let counter = &decision.vertices[1];
+    assert!(counter.busy_percent > 80.0, "the counter is saturated: {decision:#?}");
+    // The operator's defaults (target 0.7 + boundary 0.3 = 1.0) see no reason to scale without a
+    // backlog metric: the counter manages what the source sends, which is all the target asks.
+    assert_eq!(decision.action, Action::NoChange { reason: NoChangeReason::WithinBounds }, "{decision:#?}");
+
+    // A narrower boundary (scale up above 80 % busy) recommends the saturated counter more subtasks.
+    let narrow =
+        AutopilotPolicy { tuning: Tuning { utilization_boundary: 0.1, ..policy.tuning.clone() }, ..policy.clone() };
+    let decision = autopilot::decide(&DecisionInput {
+        policy: &narrow,
+        history: &history,
+        state: &AutopilotState::default(),
+        resources: None,
+        now_ms: second.sample.taken_at_ms,
+    });
+    assert_eq!(
+        decision.action,
+        Action::NotApplied { direction: autopilot::Direction::Up, why: autopilot::NotAppliedReason::Monitoring },
+        "{decision:#?}"
+    );
+    assert!(decision.vertices[1].recommended_parallelism >= 2, "{decision:#?}");
+    assert_eq!(decision.vertices[0].recommended_parallelism, 1, "the source is not the bottleneck: {decision:#?}");
 }
