@@ -93,14 +93,21 @@ pub(crate) fn vertex_window<'a>(samples: &[&'a JobMetricsSample], id: &str) -> O
         let values: Vec<f64> = series.iter().filter_map(|v| read(v)).filter(|x| x.is_finite()).collect();
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
+    // Without per-subtask figures: the subtasks' average from the accumulated times.
+    let per_subtask_rate = |read: fn(&VertexMetrics) -> Option<f64>| -> Option<f64> {
+        let (from, to) = (read(first)?, read(newest)?);
+        let subtasks = f64::from(newest.parallelism.max(1));
+        (seconds > 0.0 && to >= from).then(|| ((to - from) / seconds / subtasks).min(1000.0))
+    };
     let lag_rate = match (first.pending_records, newest.pending_records) {
         (Some(from), Some(to)) if seconds > 0.0 => Some((to - from) / seconds),
         _ => None,
     };
     Some(VertexWindow {
         newest,
-        busy_ms: mean(|v| v.busy_time_ms_per_second_max),
-        back_pressured_ms: mean(|v| v.back_pressured_time_ms_per_second_avg),
+        busy_ms: mean(|v| v.busy_time_ms_per_second_max).or_else(|| per_subtask_rate(|v| v.accumulated_busy_ms)),
+        back_pressured_ms: mean(|v| v.back_pressured_time_ms_per_second_avg)
+            .or_else(|| per_subtask_rate(|v| v.accumulated_back_pressured_ms)),
         // Counters are exact over the window; Flink's per-second values are 60 s averages.
         input_rate: counter_rate(|v| v.records_in_total).or_else(|| mean(|v| v.records_in_per_second)),
         output_rate: counter_rate(|v| v.records_out_total),

@@ -456,6 +456,29 @@ fn a_long_backlog_forbids_scaling_anything_down() {
     assert!(!matches!(decision.action, Action::ScaleDown), "{decision:#?}");
 }
 
+#[test]
+fn without_per_subtask_figures_the_accumulated_times_decide_the_same() {
+    // What `SampleDepth::JobDetails` gathers: no busiest-subtask busy time, no back-pressure gauge.
+    let job = backlogged();
+    let mut history = job.recorded_until(ready(), 20);
+    for vertex in history.iter_mut().flat_map(|s| s.vertices.iter_mut()) {
+        vertex.busy_time_ms_per_second_max = None;
+        vertex.back_pressured_time_ms_per_second_avg = None;
+        vertex.records_in_per_second = None;
+    }
+    let decision = autopilot::decide(&autopilot::DecisionInput {
+        policy: &quick_policy(),
+        history: &history,
+        state: &AutopilotState::default(),
+        resources: None,
+        now_ms: ready(),
+    });
+    assert_eq!(decision.action, Action::ScaleUp, "{decision:#?}");
+    assert_close(vertex(&decision, "counter").busy_percent, 100.0, "busy from accumulated time");
+    assert_close(vertex(&decision, "source").back_pressured_percent.expect("averaged"), 80.0, "back-pressure");
+    assert_eq!(parallelism(&decision, "counter"), 4);
+}
+
 // --- the wire shape ----------------------------------------------------------------------------
 
 #[test]

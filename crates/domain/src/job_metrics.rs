@@ -49,6 +49,14 @@ pub struct VertexMetrics {
     pub records_out_total: Option<u64>,
     /// A source's backlog (`pendingRecords` summed over subtasks), where the connector reports one.
     pub pending_records: Option<f64>,
+    /// Busy time since the job started, ms summed over subtasks (Flink's `accumulated-busy-time`):
+    /// with two samples, the subtasks' average busy time per second.
+    #[serde(default)]
+    pub accumulated_busy_ms: Option<f64>,
+    /// Back-pressured time since the job started, ms summed over subtasks
+    /// (`accumulated-backpressured-time`).
+    #[serde(default)]
+    pub accumulated_back_pressured_ms: Option<f64>,
 }
 
 /// How records travel over an edge; only HASH matters to the autopilot (key groups).

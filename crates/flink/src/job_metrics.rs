@@ -63,6 +63,19 @@ impl SourceNames {
     }
 }
 
+/// How much a sample asks of Flink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleDepth {
+    /// `GET /jobs/:id` and one metrics call per vertex (`1 + V`, plus a listing per source once
+    /// per job): the busiest subtask's busy time (the operator's default MAX aggregation),
+    /// back-pressure, Flink's per-second rates and a source's `pendingRecords`.
+    PerVertex,
+    /// `GET /jobs/:id` alone (1 call): busy and back-pressured time as the subtasks' average (from
+    /// the accumulated times, so over two samples), record counters from `read-records` /
+    /// `write-records`; no `pendingRecords`, so no backlog is seen.
+    JobDetails,
+}
+
 /// A sample and what it cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GatheredSample {
@@ -98,6 +111,10 @@ struct IoMetrics {
     read_records: Option<u64>,
     #[serde(rename = "write-records")]
     write_records: Option<u64>,
+    #[serde(rename = "accumulated-busy-time")]
+    accumulated_busy_time: Option<f64>,
+    #[serde(rename = "accumulated-backpressured-time")]
+    accumulated_backpressured_time: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -120,13 +137,16 @@ struct PlanInput {
 
 impl FlinkClient {
     /// One sample of `job` for the autopilot, stamped `taken_at_ms` (the caller's clock): `GET
-    /// /jobs/:id`, then per vertex `GET /jobs/:id/vertices/:vid/subtasks/metrics` with every name
-    /// at once (aggregated max, avg, sum), plus a listing per source the first time `names` meets
-    /// the job. Metrics Flink has not reported yet (≈10 s after a start) are `None`.
+    /// /jobs/:id`, then for `SampleDepth::PerVertex` per vertex `GET
+    /// /jobs/:id/vertices/:vid/subtasks/metrics` with every name at once (aggregated max, avg,
+    /// sum), plus a listing per source the first time `names` meets the job. Metrics Flink has not
+    /// reported yet (≈10 s after a start) are `None`. Flink refreshes its metric store lazily (a
+    /// request is answered from the last fetch and triggers the next): sample at a steady cadence.
     pub async fn job_metrics_sample(
         &self,
         job: &JobId,
         taken_at_ms: i64,
+        depth: SampleDepth,
         names: &mut SourceMetricNames,
     ) -> Result<GatheredSample, FlinkError> {
         if names.job.as_ref() != Some(job) {
@@ -149,6 +169,10 @@ impl FlinkClient {
         let mut vertices = Vec::with_capacity(details.vertices.len());
         for vertex in &details.vertices {
             let is_source = !edges.iter().any(|e| e.to == vertex.id);
+            if depth == SampleDepth::JobDetails {
+                vertices.push(vertex_metrics(vertex, is_source, None, &[]));
+                continue;
+            }
             if is_source && !names.by_vertex.contains_key(&vertex.id) {
                 let listed = self.vertex_metric_names(job, &vertex.id).await?;
                 requests += 1;
@@ -193,7 +217,7 @@ fn vertex_metrics(
             }
         }
         // Names not known yet: what the source's task emits is what it read.
-        None if is_source => (counter(Some("numRecordsOut")), None),
+        None if is_source => (counter(Some("numRecordsOut")).or_else(|| io.and_then(|m| m.write_records)), None),
         None => (
             counter(Some("numRecordsIn")).or_else(|| io.and_then(|m| m.read_records)),
             sum(Some("numRecordsInPerSecond")),
@@ -211,6 +235,8 @@ fn vertex_metrics(
         records_in_total,
         records_out_total: counter(Some("numRecordsOut")).or_else(|| io.and_then(|m| m.write_records)),
         pending_records: source_names.and_then(|n| sum(n.pending_records.as_deref())),
+        accumulated_busy_ms: io.and_then(|m| m.accumulated_busy_time),
+        accumulated_back_pressured_ms: io.and_then(|m| m.accumulated_backpressured_time),
     }
 }
 
@@ -235,6 +261,23 @@ mod tests {
         assert_eq!(names.records_out_per_second.as_deref(), Some("Source__numbers.numRecordsOutPerSecond"));
         assert_eq!(names.pending_records, None, "asked for only when listed: an unknown name empties the answer");
         assert_eq!(names.all().count(), 4);
+    }
+
+    #[test]
+    fn job_details_alone_give_counters_and_accumulated_times() {
+        let details: JobDetails = serde_json::from_str(
+            r#"{"start-time": 5, "timestamps": {"RUNNING": 7},
+                "vertices": [{"id": "s", "name": "Source: numbers", "parallelism": 1, "maxParallelism": 128,
+                              "metrics": {"read-records": 0, "write-records": 21092,
+                                          "accumulated-backpressured-time": 12937, "accumulated-busy-time": 1517.0}}],
+                "plan": {"nodes": [{"id": "s"}]}}"#,
+        )
+        .expect("Flink 2.3's shape");
+        let source = vertex_metrics(&details.vertices[0], true, None, &[]);
+        assert_eq!(source.records_in_total, Some(21092), "a source's output is what it read");
+        assert_eq!(source.accumulated_busy_ms, Some(1517.0));
+        assert_eq!(source.accumulated_back_pressured_ms, Some(12937.0));
+        assert_eq!(source.busy_time_ms_per_second_max, None, "no per-subtask figures from job details");
     }
 
     #[test]

@@ -18,5 +18,5 @@ mod types;
 pub use client::FlinkClient;
 pub use cluster::{FlinkCluster, SavepointRequest, Submission};
 pub use error::{classify_refusal, ErrorClass, FlinkError, Marker, MARKERS};
-pub use job_metrics::{GatheredSample, SourceMetricNames};
+pub use job_metrics::{GatheredSample, SampleDepth, SourceMetricNames};
 pub use types::*;

@@ -399,7 +399,7 @@ fn epoch_ms() -> i64 {
 #[tokio::test]
 async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_narrow_boundary_scales_its_counter_up() {
     use autopilot::{Action, AutopilotPolicy, AutopilotState, DecisionInput, Mode, NoChangeReason, Tuning};
-    use flink::SourceMetricNames;
+    use flink::{SampleDepth, SourceMetricNames};
 
     let client = cluster();
     // 2 ms of work per record caps the counter near 500 records/s, far below the 2000/s asked.
@@ -410,7 +410,8 @@ async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_n
     // records); once they are full it waits on the counter, and its back-pressure climbs.
     let mut first = None;
     for _ in 0..90 {
-        let gathered = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a sample");
+        let gathered =
+            client.job_metrics_sample(&job, epoch_ms(), SampleDepth::PerVertex, &mut names).await.expect("a sample");
         let source_back_pressure =
             gathered.sample.vertices.iter().find(|v| v.is_source).and_then(|v| v.back_pressured_time_ms_per_second_avg);
         if source_back_pressure.is_some_and(|ms| ms > 300.0) {
@@ -425,12 +426,18 @@ async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_n
     // at most one period old. A back-pressured source emits a network buffer's worth (thousands
     // of records) at a time: only a window of tens of seconds sees its rate.
     let mut history = vec![first.sample];
+    let mut averaged = Vec::new();
     let mut second = None;
     for _ in 0..15 {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let gathered = client.job_metrics_sample(&job, epoch_ms(), &mut names).await.expect("a sample");
+        let gathered =
+            client.job_metrics_sample(&job, epoch_ms(), SampleDepth::PerVertex, &mut names).await.expect("a sample");
         history.push(gathered.sample.clone());
         second = Some(gathered);
+        let cheap =
+            client.job_metrics_sample(&job, epoch_ms(), SampleDepth::JobDetails, &mut names).await.expect("a sample");
+        assert_eq!(cheap.requests, 1, "job details alone");
+        averaged.push(cheap.sample);
     }
     let second = second.expect("samples");
     FlinkClient::cancel(&client, &job).await.expect("cancel");
@@ -501,4 +508,19 @@ async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_n
     );
     assert!(decision.vertices[1].recommended_parallelism >= 2, "{decision:#?}");
     assert_eq!(decision.vertices[0].recommended_parallelism, 1, "the source is not the bottleneck: {decision:#?}");
+
+    // One call per sample: averages from the accumulated times tell the same story.
+    let newest = averaged.last().map_or(0, |s| s.taken_at_ms);
+    let decision = autopilot::decide(&DecisionInput {
+        policy: &narrow,
+        history: &averaged,
+        state: &AutopilotState::default(),
+        resources: None,
+        now_ms: newest,
+    });
+    let (source, counter) = (&decision.vertices[0], &decision.vertices[1]);
+    assert!(source.back_pressured_percent.is_some_and(|p| p > 30.0), "{decision:#?}");
+    assert!(source.input_rate > 0.0 && counter.input_rate > 0.0, "{decision:#?}");
+    assert!((80.0..=100.0).contains(&counter.busy_percent), "{decision:#?}");
+    assert!(counter.recommended_parallelism >= 2, "{decision:#?}");
 }
