@@ -529,9 +529,14 @@ fn job_cap(policy: &AutopilotPolicy, resources: Option<&JobResources>) -> Option
 }
 
 fn verdict(scaling: &VertexScaling) -> Verdict {
+    // A saturated vertex's rate equals its target rate at utilisation 1.0 (target = what it
+    // receives); float error from the edge ratios must not tip that equality either way.
+    const TOLERANCE: f64 = 1e-9;
     match scaling.true_processing_rate {
-        Some(rate) if rate < scaling.scale_up_threshold => Verdict::Saturated,
-        Some(rate) if scaling.scale_down_threshold.is_some_and(|down| rate > down) => Verdict::Underused,
+        Some(rate) if rate < scaling.scale_up_threshold * (1.0 - TOLERANCE) => Verdict::Saturated,
+        Some(rate) if scaling.scale_down_threshold.is_some_and(|down| rate > down * (1.0 + TOLERANCE)) => {
+            Verdict::Underused
+        }
         Some(_) => Verdict::WithinBounds,
         // Idle: unbounded capacity, above any finite scale-down threshold.
         None if scaling.scale_down_threshold.is_some() => Verdict::Underused,

@@ -58,6 +58,18 @@ fn a_saturated_vertex_without_a_backlog_metric_is_not_scaled_with_the_default_bo
 }
 
 #[test]
+fn a_saturated_vertex_at_exactly_its_target_rate_is_not_tipped_by_float_error() {
+    // The counter receives 7 of every 25 records the source reads: its target rate is
+    // 25 × (7 / 25) = 7.000000000000001 in floating point, its true processing rate 7.
+    let mut source = Vertex::new("source", 1, 100.0, 25.0);
+    source.back_pressured = 900.0;
+    let job = Job::source_and_keyed_counter(source, Vertex::new("counter", 1, 1000.0, 7.0));
+    let decision = decide_at(&quick_policy(), &job, &AutopilotState::default(), ready());
+    assert_eq!(vertex(&decision, "counter").verdict, Verdict::WithinBounds, "{decision:#?}");
+    assert_eq!(decision.action, Action::NoChange { reason: NoChangeReason::WithinBounds });
+}
+
+#[test]
 fn busy_above_target_plus_a_narrow_boundary_scales_up() {
     let mut policy = quick_policy();
     policy.tuning.utilization_boundary = 0.1;

@@ -396,14 +396,23 @@ fn epoch_ms() -> i64 {
     i64::try_from(since.as_millis()).expect("in range")
 }
 
+/// Decides on `history` as of its newest sample.
+fn decide_on(policy: &autopilot::AutopilotPolicy, history: &[autopilot::JobMetricsSample]) -> autopilot::Decision {
+    let now_ms = history.iter().map(|s| s.taken_at_ms).max().unwrap_or_default();
+    let state = autopilot::AutopilotState::default();
+    autopilot::decide(&autopilot::DecisionInput { policy, history, state: &state, resources: None, now_ms })
+}
+
 #[tokio::test]
-async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_narrow_boundary_scales_its_counter_up() {
-    use autopilot::{Action, AutopilotPolicy, AutopilotState, DecisionInput, Mode, NoChangeReason, Tuning};
+async fn a_back_pressured_job_with_a_backlog_gets_a_scale_up_recommendation_from_either_sample_depth() {
+    use autopilot::{Action, AutopilotPolicy, Direction, Mode, NoChangeReason, NotAppliedReason, Tuning};
     use flink::{SampleDepth, SourceMetricNames};
 
     let client = cluster();
-    // 2 ms of work per record caps the counter near 500 records/s, far below the 2000/s asked.
-    let job = client.submit(&counter(&["--rate", "2000", "--keys", "100", "--work", "2000"])).await.expect("submitted");
+    // 2 ms of work per record caps the counter near 500 records/s, far below the 2000/s asked; the
+    // source reports what it falls behind as `pendingRecords`.
+    let args = ["--rate", "2000", "--keys", "100", "--work", "2000", "--lag-metric"];
+    let job = client.submit(&counter(&args)).await.expect("submitted");
     wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
     let mut names = SourceMetricNames::default();
     // The source fills the network buffers at full speed first (tens of thousands of small
@@ -425,102 +434,69 @@ async fn samples_of_a_back_pressured_job_give_the_autopilot_sane_numbers_and_a_n
     // from the last one), so sample at a steady cadence, as the engine will: each sample is then
     // at most one period old. A back-pressured source emits a network buffer's worth (thousands
     // of records) at a time: only a window of tens of seconds sees its rate.
-    let mut history = vec![first.sample];
-    let mut averaged = Vec::new();
-    let mut second = None;
+    let mut per_vertex = vec![first.sample];
+    let mut job_details = Vec::new();
+    let mut last = None;
     for _ in 0..15 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let gathered =
             client.job_metrics_sample(&job, epoch_ms(), SampleDepth::PerVertex, &mut names).await.expect("a sample");
-        history.push(gathered.sample.clone());
-        second = Some(gathered);
+        per_vertex.push(gathered.sample.clone());
+        last = Some(gathered);
         let cheap =
             client.job_metrics_sample(&job, epoch_ms(), SampleDepth::JobDetails, &mut names).await.expect("a sample");
         assert_eq!(cheap.requests, 1, "job details alone");
-        averaged.push(cheap.sample);
+        job_details.push(cheap.sample);
     }
-    let second = second.expect("samples");
+    let last = last.expect("samples");
     FlinkClient::cancel(&client, &job).await.expect("cancel");
 
-    let vertices = second.sample.vertices.len() as u32;
-    assert_eq!(vertices, 2, "source, then counter chained with the sink: {:?}", second.sample.vertices);
-    assert_eq!(second.requests, 1 + vertices, "job details and one call per vertex once the source's names are known");
+    let vertices = last.sample.vertices.len() as u32;
+    assert_eq!(vertices, 2, "source, then counter chained with the sink: {:?}", last.sample.vertices);
+    assert_eq!(last.requests, 1 + vertices, "job details and one call per vertex once the source's names are known");
     assert!(
-        second.sample.edges.iter().any(|e| e.ship_strategy == autopilot::ShipStrategy::Hash),
+        last.sample.edges.iter().any(|e| e.ship_strategy == autopilot::ShipStrategy::Hash),
         "{:?}",
-        second.sample.edges
+        last.sample.edges
     );
 
-    let policy = AutopilotPolicy {
+    let defaults = AutopilotPolicy {
         mode: Mode::Monitoring,
         tuning: Tuning { stabilization_seconds: 0, metrics_window_seconds: 25, ..Tuning::default() },
         ..AutopilotPolicy::default()
     };
-    let decision = autopilot::decide(&DecisionInput {
-        policy: &policy,
-        history: &history,
-        state: &AutopilotState::default(),
-        resources: None,
-        now_ms: second.sample.taken_at_ms,
-    });
-    assert!(
-        !matches!(
-            decision.action,
-            Action::NoChange { reason: NoChangeReason::Stabilizing { .. } | NoChangeReason::CollectingMetrics { .. } }
-        ),
-        "{decision:#?}"
-    );
-    assert_eq!(decision.vertices.len(), 2, "{decision:#?}");
+    let narrow =
+        AutopilotPolicy { tuning: Tuning { utilization_boundary: 0.1, ..defaults.tuning.clone() }, ..defaults.clone() };
+    let recommended_up = Action::NotApplied { direction: Direction::Up, why: NotAppliedReason::Monitoring };
+
+    // Per vertex, with the backlog: the operator's defaults scale the saturated counter up.
+    let decision = decide_on(&defaults, &per_vertex);
+    assert_eq!(decision.action, recommended_up, "{decision:#?}");
     for vertex in &decision.vertices {
         assert!((0.0..=100.0).contains(&vertex.busy_percent), "{vertex:#?}");
         assert!(vertex.input_rate > 0.0, "{vertex:#?}");
-        assert!(vertex.target_rate > 0.0, "{vertex:#?}");
+        assert!(vertex.target_rate > vertex.input_rate, "the backlog grows: {vertex:#?}");
         assert!(vertex.true_processing_rate.is_none_or(|rate| rate >= vertex.input_rate), "{vertex:#?}");
         assert_eq!(vertex.current_parallelism, 1);
     }
-    let source = &decision.vertices[0];
+    let (source, counter) = (&decision.vertices[0], &decision.vertices[1]);
     assert!(source.name.starts_with("Source"), "sources first: {decision:#?}");
-    let back_pressure = source.back_pressured_percent.expect("reported");
-    assert!(
-        back_pressure > 30.0,
-        "the source waits on the busy counter: {back_pressure} % back-pressured: {decision:#?}"
-    );
-    let counter = &decision.vertices[1];
+    assert!(source.pending_records.is_some_and(|lag| lag > 0.0), "{decision:#?}");
+    assert!(source.back_pressured_percent.is_some_and(|p| p > 30.0), "the source waits on the counter: {decision:#?}");
+    assert_eq!(source.recommended_parallelism, 1, "the source is not the bottleneck: {decision:#?}");
     assert!(counter.busy_percent > 80.0, "the counter is saturated: {decision:#?}");
-    // The operator's defaults (target 0.7 + boundary 0.3 = 1.0) see no reason to scale without a
-    // backlog metric: the counter manages what the source sends, which is all the target asks.
+    assert!(counter.recommended_parallelism >= 2, "{decision:#?}");
+
+    // From job details alone (one call, no backlog seen): the defaults see nothing to do, since the
+    // counter manages what the source sends; a narrower boundary (up above 80 % busy) scales it up.
+    let decision = decide_on(&defaults, &job_details);
     assert_eq!(decision.action, Action::NoChange { reason: NoChangeReason::WithinBounds }, "{decision:#?}");
-
-    // A narrower boundary (scale up above 80 % busy) recommends the saturated counter more subtasks.
-    let narrow =
-        AutopilotPolicy { tuning: Tuning { utilization_boundary: 0.1, ..policy.tuning.clone() }, ..policy.clone() };
-    let decision = autopilot::decide(&DecisionInput {
-        policy: &narrow,
-        history: &history,
-        state: &AutopilotState::default(),
-        resources: None,
-        now_ms: second.sample.taken_at_ms,
-    });
-    assert_eq!(
-        decision.action,
-        Action::NotApplied { direction: autopilot::Direction::Up, why: autopilot::NotAppliedReason::Monitoring },
-        "{decision:#?}"
-    );
-    assert!(decision.vertices[1].recommended_parallelism >= 2, "{decision:#?}");
-    assert_eq!(decision.vertices[0].recommended_parallelism, 1, "the source is not the bottleneck: {decision:#?}");
-
-    // One call per sample: averages from the accumulated times tell the same story.
-    let newest = averaged.last().map_or(0, |s| s.taken_at_ms);
-    let decision = autopilot::decide(&DecisionInput {
-        policy: &narrow,
-        history: &averaged,
-        state: &AutopilotState::default(),
-        resources: None,
-        now_ms: newest,
-    });
+    let decision = decide_on(&narrow, &job_details);
+    assert_eq!(decision.action, recommended_up, "{decision:#?}");
     let (source, counter) = (&decision.vertices[0], &decision.vertices[1]);
     assert!(source.back_pressured_percent.is_some_and(|p| p > 30.0), "{decision:#?}");
     assert!(source.input_rate > 0.0 && counter.input_rate > 0.0, "{decision:#?}");
     assert!((80.0..=100.0).contains(&counter.busy_percent), "{decision:#?}");
     assert!(counter.recommended_parallelism >= 2, "{decision:#?}");
+    assert_eq!(source.recommended_parallelism, 1, "{decision:#?}");
 }

@@ -4,12 +4,23 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SourceSplit;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -27,7 +38,9 @@ import org.apache.flink.util.ParameterTool;
  * keys, {@code --work} microseconds of busy work per record (creates back-pressure),
  * {@code --uid-suffix} changes the operator uids (a state-incompatible change), {@code --fail-at}
  * throws when a key's count reaches that value, {@code --count} makes the source bounded so the
- * job FINISHES, {@code --checkpoint-interval} in milliseconds.
+ * job FINISHES, {@code --checkpoint-interval} in milliseconds, {@code --lag-metric} makes the
+ * source report {@code pendingRecords} (the records {@code --rate} asked for since the source
+ * started, minus those it emitted), as a Kafka source reports its backlog, for the Autopilot.
  *
  * <p>The source start time chosen in the console's Start dialog arrives as the Flink configuration
  * entry {@code console.source-start-time-ms} of the job (ms since the epoch; absent when the job
@@ -68,7 +81,9 @@ public final class StatefulCounter {
                     .withTimestampAssigner((index, ignored) -> startTimeMs + (long) (index * millisPerRecord));
         }
 
-        env.fromSource(source, timestamps, "numbers")
+        Source<Long, ?, ?> numbers =
+                params.has("lag-metric") && rate > 0 ? new WithLagMetric<>(source, Types.LONG, rate) : source;
+        env.fromSource(numbers, timestamps, "numbers")
                 .uid("numbers" + uidSuffix)
                 .keyBy(index -> index % keys)
                 .process(new CountPerKey(work, failAt, startTimeMs))
@@ -79,6 +94,66 @@ public final class StatefulCounter {
                 .uid("discard" + uidSuffix);
 
         env.execute("stateful-counter");
+    }
+
+    /**
+     * A source whose readers report {@code pendingRecords}: what the rate asked of this reader since
+     * it started minus what it emitted. Behind a busy operator it grows, as a real backlog does.
+     */
+    static final class WithLagMetric<T, S extends SourceSplit, E> implements Source<T, S, E>, ResultTypeQueryable<T> {
+        private final Source<T, S, E> inner;
+        private final TypeInformation<T> type;
+        private final double recordsPerSecond;
+
+        WithLagMetric(Source<T, S, E> inner, TypeInformation<T> type, double recordsPerSecond) {
+            this.inner = inner;
+            this.type = type;
+            this.recordsPerSecond = recordsPerSecond;
+        }
+
+        @Override
+        public Boundedness getBoundedness() {
+            return inner.getBoundedness();
+        }
+
+        @Override
+        public SourceReader<T, S> createReader(SourceReaderContext context) throws Exception {
+            SourceReader<T, S> reader = inner.createReader(context);
+            Counter emitted = context.metricGroup().getIOMetricGroup().getNumRecordsOutCounter();
+            double perReader = recordsPerSecond / Math.max(1, context.currentParallelism());
+            long startedNanos = System.nanoTime();
+            context.metricGroup().setPendingRecordsGauge(() -> {
+                long due = (long) ((System.nanoTime() - startedNanos) / 1e9 * perReader);
+                return Math.max(0L, due - emitted.getCount());
+            });
+            return reader;
+        }
+
+        @Override
+        public SplitEnumerator<S, E> createEnumerator(SplitEnumeratorContext<S> context) throws Exception {
+            return inner.createEnumerator(context);
+        }
+
+        @Override
+        public SplitEnumerator<S, E> restoreEnumerator(SplitEnumeratorContext<S> context, E checkpoint)
+                throws Exception {
+            return inner.restoreEnumerator(context, checkpoint);
+        }
+
+        @Override
+        public SimpleVersionedSerializer<S> getSplitSerializer() {
+            return inner.getSplitSerializer();
+        }
+
+        @Override
+        public SimpleVersionedSerializer<E> getEnumeratorCheckpointSerializer() {
+            return inner.getEnumeratorCheckpointSerializer();
+        }
+
+        @Override
+        public TypeInformation<T> getProducedType() {
+            return type;
+        }
     }
 
     /** Counts records per key in {@link ValueState}; emits (key, count). */
