@@ -149,6 +149,15 @@ pub enum NoChangeReason {
     },
     /// Every vertex is within its thresholds.
     WithinBounds,
+    /// A saturated vertex is already at the algorithm's upper bound (its max parallelism or
+    /// `vertexMaxParallelism`).
+    #[serde(rename_all = "camelCase")]
+    ParallelismBound {
+        /// The vertex's name.
+        vertex: String,
+        /// Its parallelism, which stays.
+        parallelism: u32,
+    },
     /// A scale-down is recommended but waits out the scale-down interval.
     #[serde(rename_all = "camelCase")]
     ScaleDownDelayed {
@@ -383,6 +392,7 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
     let mut delayed_until: Option<i64> = None;
     let mut limit_hit: Option<Limit> = None;
     let mut alignment_block: Option<BlockedReason> = None;
+    let mut at_bound: Option<NoChangeReason> = None;
     let interval_ms = seconds_to_ms(tuning.scale_down_interval_seconds);
     for &v in &order {
         let window = &windows[v];
@@ -420,6 +430,17 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             if let Some(limit) = scaling.limited_by.filter(|_| recommended == current) {
                 limit_hit.get_or_insert(limit);
             }
+            // Only upward is worth saying: an underused vertex at its minimum is the normal case.
+            if verdict == Verdict::Saturated
+                && scaling.wanted == current
+                && scaling.limited_by.is_none()
+                && !scaling.alignment_blocked
+            {
+                at_bound.get_or_insert(NoChangeReason::ParallelismBound {
+                    vertex: vertex.name.clone(),
+                    parallelism: current,
+                });
+            }
             if scaling.alignment_blocked {
                 alignment_block.get_or_insert(BlockedReason::KeyGroupAlignment {
                     vertex: vertex.name.clone(),
@@ -447,6 +468,8 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             Action::NotApplied { direction, why: NotAppliedReason::LimitReached { limit } }
         } else if let Some(until_ms) = delayed_until {
             Action::NoChange { reason: NoChangeReason::ScaleDownDelayed { until_ms } }
+        } else if let Some(reason) = at_bound {
+            Action::NoChange { reason }
         } else {
             Action::NoChange { reason: NoChangeReason::WithinBounds }
         }

@@ -151,6 +151,19 @@ fn utilisation_wandering_inside_the_boundary_changes_nothing_for_two_hours() {
     }
 }
 
+#[test]
+fn a_saturated_vertex_at_its_max_parallelism_says_so() {
+    let mut job = backlogged();
+    job.vertex("counter").parallelism = 128;
+    let decision = decide_at(&quick_policy(), &job, &AutopilotState::default(), ready());
+    assert_eq!(
+        decision.action,
+        Action::NoChange { reason: NoChangeReason::ParallelismBound { vertex: "counter".into(), parallelism: 128 } },
+        "{decision:#?}"
+    );
+    assert_eq!(vertex(&decision, "counter").verdict, Verdict::Saturated);
+}
+
 // --- limits ------------------------------------------------------------------------------------
 
 #[test]
