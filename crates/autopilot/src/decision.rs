@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::job_metrics::{JobMetricsSample, ShipStrategy};
+use domain::job_metrics::{JobMetricsSample, ShipStrategy, VertexMetrics};
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{demands, topological_order};
@@ -387,12 +387,7 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
         (None, _) => false,
     });
 
-    let mut vertices = Vec::with_capacity(windows.len());
-    let mut triggers = Vec::new();
-    let mut delayed_until: Option<i64> = None;
-    let mut limit_hit: Option<Limit> = None;
-    let mut alignment_block: Option<BlockedReason> = None;
-    let mut at_bound: Option<NoChangeReason> = None;
+    let mut findings = Findings::default();
     let interval_ms = seconds_to_ms(tuning.scale_down_interval_seconds);
     for &v in &order {
         let window = &windows[v];
@@ -415,7 +410,7 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
                 pending.highest_parallelism
             } else {
                 if verdict != Verdict::WithinBounds {
-                    delayed_until = Some(delayed_until.map_or(due, |d| d.min(due)));
+                    findings.delayed_until = Some(findings.delayed_until.map_or(due, |d| d.min(due)));
                 }
                 current
             }
@@ -424,57 +419,15 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             scaling.aligned
         };
         if verdict != Verdict::WithinBounds {
-            if recommended != current {
-                triggers.push(vertex.id.clone());
-            }
-            if let Some(limit) = scaling.limited_by.filter(|_| recommended == current) {
-                limit_hit.get_or_insert(limit);
-            }
-            // Only upward is worth saying: an underused vertex at its minimum is the normal case.
-            if verdict == Verdict::Saturated
-                && scaling.wanted == current
-                && scaling.limited_by.is_none()
-                && !scaling.alignment_blocked
-            {
-                at_bound.get_or_insert(NoChangeReason::ParallelismBound {
-                    vertex: vertex.name.clone(),
-                    parallelism: current,
-                });
-            }
-            if scaling.alignment_blocked {
-                alignment_block.get_or_insert(BlockedReason::KeyGroupAlignment {
-                    vertex: vertex.name.clone(),
-                    max_parallelism: vertex.max_parallelism,
-                    wanted: scaling.wanted,
-                });
-            }
+            findings.note(vertex, &scaling, verdict, current, recommended);
         }
-        vertices.push(recommendation(window, &scaling, demand[v], verdict, current, recommended));
+        findings.vertices.push(recommendation(window, &scaling, demand[v], verdict, current, recommended));
     }
 
-    let action = if triggers.is_empty() {
-        // Nothing to apply: keep only what is really recommended, and say why.
-        for vertex in &mut vertices {
-            vertex.recommended_parallelism = vertex.current_parallelism;
-        }
-        if let Some(reason) = alignment_block {
-            Action::Blocked { reason }
-        } else if let Some(limit) = limit_hit {
-            let direction = if vertices.iter().any(|v| v.wanted_parallelism > v.current_parallelism) {
-                Direction::Up
-            } else {
-                Direction::Down
-            };
-            Action::NotApplied { direction, why: NotAppliedReason::LimitReached { limit } }
-        } else if let Some(until_ms) = delayed_until {
-            Action::NoChange { reason: NoChangeReason::ScaleDownDelayed { until_ms } }
-        } else if let Some(reason) = at_bound {
-            Action::NoChange { reason }
-        } else {
-            Action::NoChange { reason: NoChangeReason::WithinBounds }
-        }
+    let action = if findings.triggers == 0 {
+        findings.nothing_to_apply()
     } else {
-        let direction = if vertices.iter().any(|v| v.recommended_parallelism > v.current_parallelism) {
+        let direction = if findings.vertices.iter().any(|v| v.recommended_parallelism > v.current_parallelism) {
             Direction::Up
         } else {
             Direction::Down
@@ -491,6 +444,7 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
             }
         }
     };
+    let mut vertices = findings.vertices;
     for vertex in &mut vertices {
         vertex.reason = format!(
             "{}; parallelism {} → {}",
@@ -498,6 +452,78 @@ pub fn decide(input: &DecisionInput<'_>) -> Decision {
         );
     }
     Decision { evaluated_at_ms: now_ms, action, window, processing_backlog, vertices, next_state }
+}
+
+/// What the vertices outside their thresholds say, as the evaluation goes.
+#[derive(Default)]
+struct Findings {
+    vertices: Vec<VertexRecommendation>,
+    /// Vertices outside their thresholds with a change to make now.
+    triggers: usize,
+    /// When the first waiting scale-down of a vertex outside its thresholds is due.
+    delayed_until: Option<i64>,
+    /// A job limit that left a vertex outside its thresholds unchanged.
+    limit_hit: Option<Limit>,
+    /// Key-group alignment that blocked a vertex outside its thresholds.
+    alignment_block: Option<BlockedReason>,
+    /// A saturated vertex already at the algorithm's upper bound.
+    at_bound: Option<NoChangeReason>,
+}
+
+impl Findings {
+    fn note(
+        &mut self,
+        vertex: &VertexMetrics,
+        scaling: &VertexScaling,
+        verdict: Verdict,
+        current: u32,
+        recommended: u32,
+    ) {
+        if recommended != current {
+            self.triggers += 1;
+        }
+        if let Some(limit) = scaling.limited_by.filter(|_| recommended == current) {
+            self.limit_hit.get_or_insert(limit);
+        }
+        // Only upward is worth saying: an underused vertex at its minimum is the normal case.
+        if verdict == Verdict::Saturated
+            && scaling.wanted == current
+            && scaling.limited_by.is_none()
+            && !scaling.alignment_blocked
+        {
+            self.at_bound
+                .get_or_insert(NoChangeReason::ParallelismBound { vertex: vertex.name.clone(), parallelism: current });
+        }
+        if scaling.alignment_blocked {
+            self.alignment_block.get_or_insert(BlockedReason::KeyGroupAlignment {
+                vertex: vertex.name.clone(),
+                max_parallelism: vertex.max_parallelism,
+                wanted: scaling.wanted,
+            });
+        }
+    }
+
+    /// No vertex triggers a rescale: every vertex keeps its parallelism, and the action says why.
+    fn nothing_to_apply(&mut self) -> Action {
+        for vertex in &mut self.vertices {
+            vertex.recommended_parallelism = vertex.current_parallelism;
+        }
+        if let Some(reason) = self.alignment_block.take() {
+            return Action::Blocked { reason };
+        }
+        if let Some(limit) = self.limit_hit {
+            let direction = if self.vertices.iter().any(|v| v.wanted_parallelism > v.current_parallelism) {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            return Action::NotApplied { direction, why: NotAppliedReason::LimitReached { limit } };
+        }
+        if let Some(until_ms) = self.delayed_until {
+            return Action::NoChange { reason: NoChangeReason::ScaleDownDelayed { until_ms } };
+        }
+        Action::NoChange { reason: self.at_bound.take().unwrap_or(NoChangeReason::WithinBounds) }
+    }
 }
 
 /// Why a wanted change must not be applied now, in the order a person would want to hear it.
