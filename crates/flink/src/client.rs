@@ -1,5 +1,6 @@
 //! A typed client for one Flink JobManager's REST API, built once with timeouts and a base URL.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use serde_json::json;
 use crate::network::{NetworkPolicy, NetworkRefusal};
 use crate::{
     AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobException, JobId,
-    JobOverview, JobState, Operation, RunJar, SavepointRequest, TriggerId, Vertex,
+    JobOverview, JobState, Operation, ParallelismBounds, RunJar, SavepointRequest, TriggerId, Vertex,
 };
 
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
@@ -25,6 +26,12 @@ pub struct FlinkClient {
     /// For a URL a person typed: the policy every connection is checked against, and the address
     /// of an IP-literal URL (reqwest resolves no name for it, so the resolver never sees it).
     policy: Option<(NetworkPolicy, Option<IpAddr>)>,
+}
+
+/// One vertex's entry of `/jobs/:id/resource-requirements`.
+#[derive(Serialize, Deserialize)]
+struct VertexRequirements {
+    parallelism: ParallelismBounds,
 }
 
 #[derive(Deserialize)]
@@ -390,6 +397,34 @@ impl FlinkClient {
         let what = format!("graph of job {job}");
         let answer: Job = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}")))).await?;
         Ok(answer.vertices)
+    }
+
+    /// `GET /jobs/:id/resource-requirements`: each vertex's parallelism bounds under the adaptive
+    /// scheduler. The default scheduler refuses it (HTTP 500, a permanent error).
+    pub async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError> {
+        let what = format!("resource requirements of job {job}");
+        let url = self.url(&format!("/jobs/{job}/resource-requirements"));
+        let answer: BTreeMap<String, VertexRequirements> = self.send(&what, self.http.get(url)).await?;
+        Ok(answer.into_iter().map(|(vertex, requirements)| (vertex, requirements.parallelism)).collect())
+    }
+
+    /// `PUT /jobs/:id/resource-requirements`: rescales a running job in place, vertex by vertex
+    /// (adaptive scheduler only; every vertex must be named). Flink answers at once; on 2.3 the
+    /// rescale happens after the next completed checkpoint and restarts the tasks from it
+    /// (docs/autopilot.md has the measurements).
+    pub async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &BTreeMap<String, ParallelismBounds>,
+    ) -> Result<(), FlinkError> {
+        let body: BTreeMap<&str, VertexRequirements> = bounds
+            .iter()
+            .map(|(vertex, parallelism)| (vertex.as_str(), VertexRequirements { parallelism: *parallelism }))
+            .collect();
+        let what = format!("rescale of job {job}");
+        let url = self.url(&format!("/jobs/{job}/resource-requirements"));
+        let response = self.execute(self.http.put(url).json(&body)).await?;
+        Self::check(&what, response).await.map(|_| ())
     }
 
     /// Metrics of one vertex, aggregated over its subtasks (min, max, avg, sum). Flink answers an

@@ -163,6 +163,17 @@ pub const MARKERS: &[Marker] = &[
         class: ErrorClass::Transient,
         why: "an RPC endpoint (dispatcher, resource manager) is not reachable yet",
     },
+    // In-place rescale (`/jobs/:id/resource-requirements`), as observed on Flink 2.3.
+    Marker {
+        text: "does not support changing the parallelism without a job restart",
+        class: ErrorClass::Permanent,
+        why: "the cluster runs the default scheduler (HTTP 500): rescale with a stateful upgrade instead",
+    },
+    Marker {
+        text: "missing job vertex",
+        class: ErrorClass::Permanent,
+        why: "a resource-requirements request must name every vertex of the job (HTTP 400)",
+    },
 ];
 
 /// What went wrong talking to Flink.

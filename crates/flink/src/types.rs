@@ -232,3 +232,13 @@ pub struct JobException {
     /// When it happened (ms since the epoch).
     pub timestamp_ms: i64,
 }
+
+/// The parallelism Flink's adaptive scheduler may give one vertex (`/jobs/:id/resource-requirements`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParallelismBounds {
+    /// It runs with at least this many subtasks (or waits for slots).
+    pub lower_bound: u32,
+    /// It runs with at most this many subtasks.
+    pub upper_bound: u32,
+}

@@ -500,3 +500,32 @@ async fn a_back_pressured_job_with_a_backlog_gets_a_scale_up_recommendation_from
     assert!(counter.recommended_parallelism >= 2, "{decision:#?}");
     assert_eq!(source.recommended_parallelism, 1, "{decision:#?}");
 }
+
+#[tokio::test]
+async fn the_default_scheduler_refuses_an_in_place_rescale_for_good() {
+    use std::collections::BTreeMap;
+
+    use flink::ParallelismBounds;
+
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let vertices = client.vertices(&job).await.expect("the graph");
+    let one = ParallelismBounds { lower_bound: 1, upper_bound: 1 };
+    let two = ParallelismBounds { lower_bound: 1, upper_bound: 2 };
+
+    let partial: BTreeMap<String, ParallelismBounds> = vertices.iter().skip(1).map(|v| (v.id.clone(), two)).collect();
+    let incomplete = client.set_resource_requirements(&job, &partial).await.expect_err("every vertex must be named");
+    assert!(incomplete.user_message().contains("missing job vertex"), "{}", incomplete.user_message());
+    assert_eq!(incomplete.class(), ErrorClass::Permanent);
+
+    let all: BTreeMap<String, ParallelismBounds> =
+        vertices.iter().enumerate().map(|(i, v)| (v.id.clone(), if i == 0 { one } else { two })).collect();
+    let refused = client.set_resource_requirements(&job, &all).await.expect_err("only the adaptive scheduler rescales");
+    let read = client.resource_requirements(&job).await.expect_err("nor reports requirements");
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
+    for err in [refused, read] {
+        assert!(err.user_message().contains("does not support changing the parallelism"), "{}", err.user_message());
+        assert_eq!(err.class(), ErrorClass::Permanent, "{err}");
+    }
+}
