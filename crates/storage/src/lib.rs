@@ -59,11 +59,17 @@ impl Store {
             } else {
                 16
             })
+            // Pragmas hold per connection: every SQLite connection the pool opens enforces foreign keys.
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(connection).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
-        if is_sqlite {
-            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
-        }
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, is_postgres: !is_sqlite })
     }
@@ -325,6 +331,24 @@ pub mod testing {
 
     #[cfg(test)]
     mod tests {
+        #[tokio::test]
+        async fn every_pooled_sqlite_connection_enforces_foreign_keys() {
+            if super::backend() == "postgres" {
+                return;
+            }
+            let (store, _database) = super::fresh_store().await;
+            // Hold several connections at once, so the pool opens more than one.
+            let mut held = Vec::new();
+            for _ in 0..4 {
+                held.push(store.pool.acquire().await.expect("a pooled connection"));
+            }
+            for connection in &mut held {
+                let (on,): (i64,) =
+                    sqlx::query_as("PRAGMA foreign_keys").fetch_one(&mut **connection).await.expect("the pragma");
+                assert_eq!(on, 1, "each connection enforces foreign keys");
+            }
+        }
+
         #[test]
         fn a_database_password_never_reaches_a_message() {
             let url = "postgres://console:s3cr%40t@db:5432/console?sslmode=require";
