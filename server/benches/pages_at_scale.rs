@@ -60,9 +60,11 @@ async fn seed(store: &Store, count: usize) -> String {
                 ("team".to_owned(), teams[i % teams.len()].to_owned()),
                 ("env".to_owned(), if i % 3 == 0 { "staging" } else { "prod" }.to_owned()),
             ]);
-            d.metadata.created_at = format!("2026-01-{:02}T{:02}:{:02}:{:02}Z", 1 + i / 86_400 % 28, i / 3600 % 24, i / 60 % 60, i % 60);
+            d.metadata.created_at =
+                format!("2026-01-{:02}T{:02}:{:02}:{:02}Z", 1 + i / 86_400 % 28, i / 3600 % 24, i / 60 % 60, i % 60);
             let j = (i * 7919) % count;
-            d.metadata.modified_at = format!("2026-02-{:02}T{:02}:{:02}:{:02}Z", 1 + j / 86_400 % 28, j / 3600 % 24, j / 60 % 60, j % 60);
+            d.metadata.modified_at =
+                format!("2026-02-{:02}T{:02}:{:02}:{:02}Z", 1 + j / 86_400 % 28, j / 3600 % 24, j / 60 % 60, j % 60);
             if i % 10 < 3 {
                 d.spec.state = DesiredState::Suspended;
                 suspended.push(d.metadata.id.clone());

@@ -52,7 +52,9 @@ impl LiveStatus {
             LiveStatus::Static => "This page shows what was true when it was loaded; reload it to see changes",
             LiveStatus::Connecting => "Connecting to the console's change stream",
             LiveStatus::Live => "Changes appear as they happen: the console pushes them to this page",
-            LiveStatus::Reconnecting => "The connection to the console dropped; reconnecting (what changed meanwhile follows)",
+            LiveStatus::Reconnecting => {
+                "The connection to the console dropped; reconnecting (what changed meanwhile follows)"
+            }
         }
     }
 }
@@ -219,7 +221,8 @@ mod browser {
         source: StoredValue<Option<EventSource>, LocalStorage>,
     ) -> Option<futures::stream::SelectAll<gloo_net::eventsource::futures::EventSourceSubscription>> {
         let mut events = EventSource::new(url).ok()?;
-        let names = [live::EVENT_READY, live::EVENT_DEPLOYMENT, live::EVENT_TARGET, live::EVENT_RESYNC, live::EVENT_END];
+        let names =
+            [live::EVENT_READY, live::EVENT_DEPLOYMENT, live::EVENT_TARGET, live::EVENT_RESYNC, live::EVENT_END];
         let subscriptions: Result<Vec<_>, _> = names.iter().map(|name| events.subscribe(*name)).collect();
         let subscriptions = subscriptions.ok()?;
         source.try_set_value(Some(events));

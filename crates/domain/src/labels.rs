@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn the_requirements_are_read_as_written() {
-        let selector = LabelSelector::parse(" app.kubernetes.io/name==orders ,tier!=db,canary,!legacy,env=").expect("parses");
+        let selector =
+            LabelSelector::parse(" app.kubernetes.io/name==orders ,tier!=db,canary,!legacy,env=").expect("parses");
         assert_eq!(
             selector.requirements(),
             [

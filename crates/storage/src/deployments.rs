@@ -84,12 +84,7 @@ fn column<T>(name: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>) -
 }
 
 /// The change of `deployment` as written (its status state and version as given).
-fn change_of(
-    deployment: &Deployment,
-    change: ChangeKind,
-    state: DeploymentState,
-    status_version: i64,
-) -> Change {
+fn change_of(deployment: &Deployment, change: ChangeKind, state: DeploymentState, status_version: i64) -> Change {
     Change::Deployment(DeploymentChange {
         change,
         namespace: deployment.metadata.namespace.clone(),
@@ -346,7 +341,9 @@ impl Store {
     /// is (and logged): it is listed, but no label selector matches it.
     pub(crate) async fn fill_in_search_columns(&self) -> Result<(), StorageError> {
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, document FROM deployments WHERE search_version = 0").fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT id, document FROM deployments WHERE search_version = 0")
+                .fetch_all(&self.pool)
+                .await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -354,7 +351,9 @@ impl Store {
         for (id, document) in &rows {
             match serde_json::from_str::<Deployment>(document) {
                 Ok(deployment) => tx.write_search_columns(&deployment).await?,
-                Err(err) => tracing::warn!(%id, error = %err, "a stored deployment cannot be read; its labels are not searchable"),
+                Err(err) => {
+                    tracing::warn!(%id, error = %err, "a stored deployment cannot be read; its labels are not searchable")
+                }
             }
         }
         tx.commit().await?;
@@ -820,7 +819,8 @@ mod tests {
                 }
             }
         }
-        let by_created = DeploymentQuery { sort: DeploymentSort::parse("created").expect("sort"), ..Default::default() };
+        let by_created =
+            DeploymentQuery { sort: DeploymentSort::parse("created").expect("sort"), ..Default::default() };
         assert_eq!(read_all(&store, &by_created, 100).await[0], "d19", "created first");
     }
 
@@ -882,7 +882,10 @@ mod tests {
             ..Default::default()
         };
         let batch = store.count_deployments_by_state(&default, &query).await.expect("counts");
-        assert_eq!((batch.of(DeploymentState::Cancelled), batch.of(DeploymentState::Running), batch.total()), (6, 0, 6));
+        assert_eq!(
+            (batch.of(DeploymentState::Cancelled), batch.of(DeploymentState::Running), batch.total()),
+            (6, 0, 6)
+        );
         let other = NamespaceName::parse("other").expect("name");
         assert_eq!(store.count_deployments_by_state(&other, &query).await.expect("counts").total(), 0);
     }

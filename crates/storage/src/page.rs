@@ -208,11 +208,24 @@ mod tests {
 
     #[test]
     fn a_cursor_survives_its_token_and_a_forged_token_is_not_a_cursor() {
-        let sorted = Cursor::Sorted { by: "-modified".into(), key: "2024-05-01T10:00:00.000000000Z".into(), name: "a".into() };
+        let sorted =
+            Cursor::Sorted { by: "-modified".into(), key: "2024-05-01T10:00:00.000000000Z".into(), name: "a".into() };
         for cursor in [Cursor::Name("orders-eu".into()), Cursor::newest("2024-05-01T10:00:00Z", "a-b"), sorted] {
             assert_eq!(Cursor::from_token(&cursor.token()), Some(cursor));
         }
-        for forged in ["", "n", "n.zz", "x.00", "t.00", "t.00.00.00", "n.ff", "n.00", "s.00.00", "s.61.62.63.64", &"n.".repeat(600)] {
+        for forged in [
+            "",
+            "n",
+            "n.zz",
+            "x.00",
+            "t.00",
+            "t.00.00.00",
+            "n.ff",
+            "n.00",
+            "s.00.00",
+            "s.61.62.63.64",
+            &"n.".repeat(600),
+        ] {
             assert_eq!(Cursor::from_token(forged), None, "{forged:?}");
         }
     }

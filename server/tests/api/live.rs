@@ -153,7 +153,12 @@ async fn changes_of_other_namespaces_and_refused_callers_get_nothing() {
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     // A deployment of `elsewhere`, written as the engine's fixtures are: straight to the store.
     let default = domain::NamespaceName::parse("default").expect("a name");
-    let mut far_away = console.store.list_deployments(&default, None, &storage::Page::first(1)).await.expect("list").items
+    let mut far_away = console
+        .store
+        .list_deployments(&default, None, &storage::Page::first(1))
+        .await
+        .expect("list")
+        .items
         .pop()
         .expect("a seeded deployment");
     far_away.metadata.id = uuid::Uuid::new_v4().to_string();
@@ -193,7 +198,8 @@ async fn an_open_stream_learns_that_its_session_ended_or_its_access_was_revoked(
 
 /// `POST /api/list_deployments` as the Deployments page calls it.
 async fn page(console: &Console, fields: &[(&str, &str)]) -> (StatusCode, Value) {
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", v.replace('=', "%3D").replace(',', "%2C"))).collect();
+    let body: Vec<String> =
+        fields.iter().map(|(k, v)| format!("{k}={}", v.replace('=', "%3D").replace(',', "%2C"))).collect();
     let headers = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
     let reply = console.send("POST", "/api/list_deployments", &headers, body.join("&")).await;
     (reply.status, reply.json())
