@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod deployment_form;
+pub mod deployments;
 pub mod start;
 
 /// The signed-in person, as the top bar shows them.
@@ -443,7 +444,7 @@ pub struct UserRow {
 pub struct NamespaceRow {
     pub name: String,
     pub created_at: String,
-    pub deployments: usize,
+    pub deployments: u64,
     /// (user, role) of its owners, by name.
     pub owners: Vec<String>,
     pub members: usize,

@@ -1,30 +1,54 @@
 //! Server functions for deployments: list them, read one with its history, change its desired
 //! state, ask for a savepoint. Each authorises first; the engine does the rest.
 
-use domain::{DesiredState, ExecutionMode, ListPage};
+use domain::{DesiredState, ExecutionMode};
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::view_model::deployments::DeploymentsPageData;
 use crate::view_model::{DeploymentDetail, DeploymentRow};
 
-/// A page of the deployments of `namespace` in one execution mode, by name: the first, or the one
-/// after the `after` token of the page before.
+/// A page of the deployments of `namespace` in one execution mode that the search selects (a name
+/// search `q`, a label selector `labels`, a `state`), in the order `sort` names: the first page, or
+/// the one after the `after` token of the page before; with the counts by state above the table
+/// and the live stream's position. A bad selector, state or order is a 400 saying which and why.
 #[server(endpoint = "list_deployments")]
 pub async fn list_deployments(
     namespace: String,
     mode: ExecutionMode,
     after: Option<String>,
-) -> Result<ListPage<DeploymentRow>, AppError> {
+    q: Option<String>,
+    labels: Option<String>,
+    state: Option<String>,
+    sort: Option<String>,
+) -> Result<DeploymentsPageData, AppError> {
+    use domain::{DeploymentQuery, DeploymentSort, LabelSelector};
+
     use crate::ssr::{answer, caller, parse_namespace, services, Permission};
+    use crate::view_model::deployments::every_state;
     use crate::view_model::DEPLOYMENTS_PAGE;
 
     answer(async {
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
+        let query = DeploymentQuery {
+            mode: Some(mode),
+            state: DeploymentQuery::state_filter(state.as_deref()).map_err(AppError::BadRequest)?,
+            name_contains: DeploymentQuery::name_search(q.as_deref()).map_err(AppError::BadRequest)?,
+            labels: LabelSelector::parse(labels.as_deref().unwrap_or_default()).map_err(AppError::BadRequest)?,
+            sort: DeploymentSort::parse(sort.as_deref().unwrap_or_default()).map_err(AppError::BadRequest)?,
+        };
+        // Read before the lists: whatever changes after it reaches the page through the stream.
+        let live_from = services.live_position();
         let page = domain::PageRequest::after(DEPLOYMENTS_PAGE, after);
-        let deployments = services.deployments(&namespace, Some(mode), None, &page).await?;
-        Ok(deployments.map(|deployment| DeploymentRow::from(&deployment)))
+        let deployments = services.deployments(&namespace, &query, &page).await?;
+        let counts = services.deployment_counts(&namespace, &query).await?;
+        Ok(DeploymentsPageData {
+            page: deployments.map(|deployment| DeploymentRow::from(&deployment)),
+            counts: every_state(&counts.0),
+            live_from,
+        })
     })
     .await
 }

@@ -85,7 +85,7 @@ pub async fn namespace_rows(services: &Services, after: Option<String>) -> Resul
             tracing::error!(error = %err, "a stored namespace name does not parse");
             AppError::Internal
         })?;
-        let deployments = services.deployments(&name, None, None, &first).await?.items.len();
+        let deployments = services.deployment_counts(&name, &domain::DeploymentQuery::default()).await?.total();
         let members = services.members(&name, &first).await?.items;
         let owners = members.iter().filter(|m| m.role == Role::Owner).map(|m| m.user.clone()).collect();
         rows.push(NamespaceRow {

@@ -13,6 +13,7 @@ mod deployments;
 mod error;
 mod forms;
 mod guard;
+pub mod live;
 mod network;
 mod reads;
 mod start;
@@ -34,6 +35,7 @@ pub use auth::{Caller, Scope, Secret};
 pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 pub use error::ServiceError;
+pub use storage::StateCounts;
 use flink::network::NetworkPolicy;
 use storage::Store;
 
@@ -62,6 +64,7 @@ impl Services {
     /// The services over `store`, telling the engine of changes through `nudger`. Nothing inside
     /// the console's network may be registered unless `with_network_policy` says otherwise.
     pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
+        health.publish_to(store.changes().clone());
         Self {
             store,
             health,
@@ -94,20 +97,38 @@ impl Services {
     }
 }
 
-/// The last observed health of every deployment target, written by the server's prober.
+/// The last observed health of every deployment target, written by the server's prober. A change
+/// of a target's health is published on the store's change feed (once `Services::new` connected
+/// the board to it), so live pages show it without asking.
 #[derive(Clone, Default)]
-pub struct HealthBoard(Arc<RwLock<HashMap<(String, String), TargetHealth>>>);
+pub struct HealthBoard {
+    board: Arc<RwLock<HashMap<(String, String), TargetHealth>>>,
+    feed: Arc<std::sync::OnceLock<storage::changes::ChangeFeed>>,
+}
 
 impl HealthBoard {
+    /// Publishes health changes on `feed` from now on (the first feed given stays).
+    fn publish_to(&self, feed: storage::changes::ChangeFeed) {
+        let _ = self.feed.set(feed);
+    }
+
     /// Records what was just observed of a target.
     pub fn set(&self, namespace: &str, target: &str, health: TargetHealth) {
-        let mut board = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        board.insert((namespace.to_owned(), target.to_owned()), health);
+        let mut board = self.board.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (namespace.to_owned(), target.to_owned());
+        let changed = board.get(&key) != Some(&health);
+        board.insert(key, health);
+        drop(board);
+        if let (true, Some(feed)) = (changed, self.feed.get()) {
+            use domain::live::{Change, ChangeKind, TargetChange};
+            let change = TargetChange { change: ChangeKind::Updated, namespace: namespace.into(), name: target.into() };
+            feed.publish(vec![Change::Target(change)]);
+        }
     }
 
     /// The last observation of a target, or "not checked yet".
     pub fn get(&self, namespace: &str, target: &str) -> TargetHealth {
-        let board = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let board = self.board.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         board
             .get(&(namespace.to_owned(), target.to_owned()))
             .cloned()

@@ -6,6 +6,7 @@
 
 mod access;
 mod artifacts;
+pub mod changes;
 mod defaults;
 mod deployments;
 mod engine;
@@ -24,7 +25,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
-pub use deployments::EngineRow;
+pub use deployments::{EngineRow, StateCounts};
 pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
 pub use page::{Cursor, Page, Paged};
@@ -38,6 +39,8 @@ pub struct Store {
     pool: AnyPool,
     /// PostgreSQL rather than SQLite (the few statements that differ ask).
     is_postgres: bool,
+    /// Every committed change of a deployment or target, for live pages.
+    changes: changes::ChangeFeed,
 }
 
 impl Store {
@@ -71,7 +74,14 @@ impl Store {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, is_postgres: !is_sqlite })
+        let store = Self { pool, is_postgres: !is_sqlite, changes: changes::ChangeFeed::default() };
+        store.fill_in_search_columns().await?;
+        Ok(store)
+    }
+
+    /// The feed of committed changes (deployments and targets) of this store.
+    pub fn changes(&self) -> &changes::ChangeFeed {
+        &self.changes
     }
 
     // What the resource tables share (`table` is always one of ours, never input).

@@ -15,6 +15,7 @@ mod savepoints;
 mod settings;
 mod status;
 mod targets;
+mod watch;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))
         .route("/api/v1/namespaces/{namespace}/deployment-defaults", get(defaults::get).patch(defaults::patch))
         .route("/api/v1/namespaces/{namespace}/deployments", get(deployments::list).post(deployments::create))
+        .route("/api/v1/namespaces/{namespace}/deployments:watch", get(watch::watch))
         .route(
             "/api/v1/namespaces/{namespace}/deployments/{deployment_id}",
             get(deployments::get).patch(deployments::patch).delete(deployments::delete).post(deployments::action),

@@ -375,3 +375,50 @@ async fn unknown_api_paths_and_methods_answer_in_the_error_shape() {
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.json()["message"], "PUT is not supported on /api/v1/namespaces/default/deployments");
 }
+
+/// The names of a list's items, in order.
+fn names(list: &Value) -> Vec<String> {
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    items.iter().filter_map(|item| item["metadata"]["name"].as_str().map(str::to_owned)).collect()
+}
+
+#[tokio::test]
+async fn the_list_searches_by_name_and_sorts_on_every_page_and_keeps_its_default_shape() {
+    let console = console().await;
+    for name in ["orders-eu", "orders-us", "billing", "orders-x"] {
+        let reply = console.send_json("POST", DEPLOYMENTS, &minimal(name)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let (_, default) = console.get(DEPLOYMENTS).await;
+    let mut by_name = names(&default);
+    let sorted = {
+        let mut sorted = by_name.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(by_name, sorted, "by name without a sort, as before");
+    assert!(default["metadata"].get("continue").is_none());
+
+    let (status, orders) = console.get(&format!("{DEPLOYMENTS}?name=ORDERS")).await;
+    assert_eq!(status, StatusCode::OK, "{orders}");
+    assert_eq!(names(&orders), ["orders-eu", "orders-sql", "orders-us", "orders-x"], "case-insensitive substring");
+    let (_, orders_us) = console.get(&format!("{DEPLOYMENTS}?name=s-u&labelSelector=team%3Dorders")).await;
+    assert_eq!(names(&orders_us), ["orders-us"]);
+
+    // Newest first, two at a time: the continue token carries the order.
+    let mut newest_first = Vec::new();
+    let mut uri = format!("{DEPLOYMENTS}?sort=-created&limit=2");
+    loop {
+        let (status, page) = console.get(&uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+        newest_first.extend(names(&page));
+        match page["metadata"]["continue"].as_str() {
+            Some(token) => uri = format!("{DEPLOYMENTS}?sort=-created&limit=2&continue={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(&newest_first[..4], ["orders-x", "billing", "orders-us", "orders-eu"], "created last, listed first");
+    by_name.sort_by(|a, b| b.cmp(a));
+    let (_, descending) = console.get(&format!("{DEPLOYMENTS}?sort=-name")).await;
+    assert_eq!(names(&descending), by_name);
+}

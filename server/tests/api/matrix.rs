@@ -349,6 +349,14 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Some(new_deployment),
             Edit,
         ),
+        // Ends after catching up (`timeoutSeconds=0`), so the call returns.
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments:watch",
+            "GET",
+            format!("{NS}/deployments:watch?timeoutSeconds=0"),
+            None,
+            View,
+        ),
         rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "GET", deployment.clone(), None, View),
         rest(
             "/api/v1/namespaces/{namespace}/deployments/{deploymentId}",
