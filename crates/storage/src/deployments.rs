@@ -97,6 +97,7 @@ impl Store {
         let listing = Listing {
             select: "SELECT document, status FROM deployments",
             filters: &[("namespace", Some(namespace.as_str())), ("execution_mode", mode.map(|mode| mode.as_str()))],
+            one_of: None,
             order: Order::ByName("name"),
         };
         self.page_of(
