@@ -1,7 +1,8 @@
-//! Reads the deployment form needs: the defaults an empty field becomes, the JARs a person may
-//! pick, and who last changed a deployment (for "changed by X at T — reload").
+//! Reads the deployment form and page need: the defaults an empty field becomes, the effective
+//! spec, the JARs a person may pick, and who last changed a deployment (for "changed by X at T —
+//! reload").
 
-use domain::{NamespaceName, PageRequest};
+use domain::{Deployment, NamespaceName, PageRequest};
 use serde_json::Value;
 
 use crate::{ServiceError, Services};
@@ -16,6 +17,22 @@ impl Services {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
         Ok(domain::input::effective_defaults(&layers))
+    }
+
+    /// A deployment's spec with the namespace's current defaults merged beneath it, as saving it
+    /// again would store it (the stored spec was expanded with the defaults of its last write).
+    pub async fn effective_spec(
+        &self,
+        namespace: &NamespaceName,
+        deployment: &Deployment,
+    ) -> Result<Value, ServiceError> {
+        let layers = self.defaults_layers(namespace).await?;
+        let layers: Vec<&Value> = layers.iter().collect();
+        let spec = serde_json::to_value(&deployment.spec).map_err(|err| {
+            tracing::error!(error = %err, "a stored deployment spec does not serialise");
+            ServiceError::Internal
+        })?;
+        Ok(domain::input::expanded(&spec, &layers))
     }
 
     /// The JARs a deployment of `namespace` may name, as `jarUri`s: the namespace's uploaded
