@@ -379,8 +379,7 @@ async fn unknown_api_paths_and_methods_answer_in_the_error_shape() {
 #[tokio::test]
 async fn a_downloaded_yaml_file_imports_again_under_another_name() {
     let console = console().await;
-    let (_, list) = console.get(DEPLOYMENTS).await;
-    let original = list["items"][0].clone();
+    let original = create(&console, &minimal("exported")).await;
     let (id, name) = (original["metadata"]["id"].as_str().expect("an id"), original["metadata"]["name"].clone());
     let reply = console.send("GET", &format!("{DEPLOYMENTS}/{id}?download=yaml"), &[], Body::empty()).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -422,7 +421,7 @@ async fn a_yaml_import_is_refused_with_the_apis_field_messages_and_changes_nothi
         ("a: &x 1\nb: *x\n", "YAML aliases (*name) are not accepted"),
         ("metadata:\n  name: x\n  namespace: elsewhere\nspec: {}\n", "metadata.namespace: "),
         ("metadata:\n  name: Not_A_Name\nspec:\n  template:\n    spec:\n      parallelism: -1\n", "metadata.name: "),
-        ("metadata:\n  name: ok\nspec:\n  bogusField: 1\n", "spec.bogusField"),
+        ("metadata:\n  name: ok\nspec:\n  state: FLYING\n", "spec.state: unknown value"),
     ];
     for (yaml, expected) in cases {
         let reply = crate::savepoints::server_fn(
