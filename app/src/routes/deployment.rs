@@ -235,7 +235,7 @@ const CARD_TITLE: &str = "text-sm font-semibold uppercase tracking-wide text-sla
 fn Overview(detail: DeploymentDetail, facts: OverviewFacts) -> impl IntoView {
     let row = detail.row;
     view! {
-        <div class="grid gap-4 lg:grid-cols-2">
+        <div class="grid items-start gap-4 lg:grid-cols-2">
             <section class=CARD aria-label="Deployment facts">
                 <h2 class=CARD_TITLE>"Deployment"</h2>
                 <dl class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3">
@@ -308,7 +308,7 @@ fn Configuration(facts: ConfigurationFacts) -> impl IntoView {
     let block =
         "mt-3 max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-4 font-mono text-xs leading-relaxed text-slate-100";
     view! {
-        <div class="grid gap-4 lg:grid-cols-2">
+        <div class="grid items-start gap-4 lg:grid-cols-2">
             <section class=CARD aria-label="Deployment YAML">
                 <div class="flex items-center justify-between gap-4">
                     <h2 class=CARD_TITLE>"Deployment"</h2>
@@ -436,9 +436,9 @@ fn Savepoints(
                                         }
                                     })}
                                     {(restorable && may_edit && !copy_targets.with_value(Vec::is_empty)).then(|| view! {
-                                        <details class="text-left">
-                                            <summary class=format!("{QUIET} cursor-pointer list-none")>"Copy to…"</summary>
-                                            <ActionForm action=copy attr:class="mt-2 flex w-64 flex-col gap-2 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
+                                        <details class="relative text-left">
+                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")>"Copy to…"</summary>
+                                            <ActionForm action=copy attr:class="absolute right-0 z-10 mt-2 flex w-64 flex-col gap-2 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                                                 <input type="hidden" name="namespace" value=ns.clone()/>
                                                 <input type="hidden" name="deployment_id" value=id.clone()/>
                                                 <input type="hidden" name="savepoint_id" value=sid.clone()/>

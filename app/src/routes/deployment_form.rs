@@ -115,7 +115,7 @@ fn YamlImport(namespace: String, yaml: String, error: Option<String>) -> impl In
     let placeholder = "apiVersion: v1\nkind: Deployment\nmetadata:\n  name: orders-per-minute\nspec:\n  state: CANCELLED\n  template:\n    spec:\n      artifact:\n        kind: JAR\n        jarUri: artifact:///orders.jar";
     view! {
         <h1 class="mt-4 text-2xl font-semibold tracking-tight">"New deployment from YAML"</h1>
-        <ActionForm action=import attr:aria-label="Deployment YAML" attr:class="mt-4 max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+        <ActionForm action=import attr:aria-label="Import YAML" attr:class="mt-4 max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
             <input type="hidden" name="namespace" value=namespace/>
             <label for="yaml" class="block text-sm font-medium text-slate-800">"Deployment YAML"</label>
             <p class="text-xs text-slate-500">
