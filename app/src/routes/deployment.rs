@@ -68,6 +68,14 @@ pub fn DeploymentPage() -> impl IntoView {
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let register = ServerAction::<RegisterSavepoint>::new();
     let copy = ServerAction::<CopySavepoint>::new();
+    // Which savepoint's "Copy to…" is open: kept here, as the tab's rows are redrawn on every
+    // refresh; closed once a copy succeeds.
+    let copy_open = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if matches!(copy.value().get(), Some(Ok(_))) {
+            copy_open.set(None);
+        }
+    });
     let detail = Resource::new(
         move || {
             (
@@ -112,7 +120,7 @@ pub fn DeploymentPage() -> impl IntoView {
                             TabContent::Savepoints { rows, next, copy_targets } => view! {
                                 <Savepoints
                                     savepoints=rows namespace=ns.clone() deployment_id=detail.row.id.clone()
-                                    may_edit startable copy_targets register copy posted_error=posted_error.get_untracked()
+                                    may_edit startable copy_targets register copy copy_open posted_error=posted_error.get_untracked()
                                 />
                                 <Pager label="Savepoint pages" first=shown.after.is_some().then(|| PageQuery::tab_href(&path, Tab::Savepoints))
                                     next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest savepoints" next_text="Older savepoints"/>
@@ -384,6 +392,8 @@ fn Savepoints(
     copy_targets: Vec<CopyTarget>,
     register: ServerAction<RegisterSavepoint>,
     copy: ServerAction<CopySavepoint>,
+    /// The savepoint whose "Copy to…" is open (with JavaScript; without, the disclosure keeps its own state).
+    copy_open: RwSignal<Option<String>>,
     /// The refusal a plain form post came back with.
     posted_error: Option<String>,
 ) -> impl IntoView {
@@ -435,9 +445,18 @@ fn Savepoints(
                                             >"Start from this"</a>
                                         }
                                     })}
-                                    {(restorable && may_edit && !copy_targets.with_value(Vec::is_empty)).then(|| view! {
-                                        <details class="relative text-left">
-                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")>"Copy to…"</summary>
+                                    {(restorable && may_edit && !copy_targets.with_value(Vec::is_empty)).then(|| {
+                                        let (sid_open, sid_click) = (sid.clone(), sid.clone());
+                                        view! {
+                                        <details class="relative text-left" prop:open=move || copy_open.get().as_deref() == Some(sid_open.as_str())>
+                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")
+                                                on:click=move |ev| {
+                                                    ev.prevent_default();
+                                                    copy_open.update(|open| {
+                                                        *open = if open.as_deref() == Some(sid_click.as_str()) { None } else { Some(sid_click.clone()) };
+                                                    });
+                                                }
+                                            >"Copy to…"</summary>
                                             <ActionForm action=copy attr:class="absolute right-0 z-10 mt-2 flex w-64 flex-col gap-2 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                                                 <input type="hidden" name="namespace" value=ns.clone()/>
                                                 <input type="hidden" name="deployment_id" value=id.clone()/>
@@ -453,6 +472,7 @@ fn Savepoints(
                                                 <button type="submit" class=PRIMARY>"Copy savepoint"</button>
                                             </ActionForm>
                                         </details>
+                                        }
                                     })}
                                 </div>
                             </td>
