@@ -9,6 +9,7 @@ mod access;
 mod artifacts;
 pub mod auth;
 mod compatibility;
+mod current_job;
 mod deployments;
 mod error;
 mod forms;
@@ -16,6 +17,7 @@ mod guard;
 pub mod live;
 mod network;
 mod reads;
+mod savepoints;
 mod start;
 mod targets;
 pub mod yaml;
@@ -24,7 +26,9 @@ pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
 };
 pub use compatibility::CompatibilityChecker;
+pub use current_job::{CurrentJob, JobExceptions, LiveJob};
 pub use network::stored_network_policy;
+pub use savepoints::COPIED_FROM;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
 
@@ -58,6 +62,12 @@ pub struct Services {
     network: NetworkPolicy,
     /// The state compatibility check's helper; without it every check answers UNKNOWN.
     compat: Option<CompatibilityChecker>,
+    /// Where the console's clusters keep savepoints and checkpoints (absolute directories): the
+    /// only places a registered `file:` savepoint location may name.
+    savepoint_roots: Vec<String>,
+    /// The clusters of the deployment targets, for the pages' read-only views of running jobs;
+    /// without them those views say Flink is not read.
+    clusters: Option<Arc<dyn engine::Clusters>>,
 }
 
 impl Services {
@@ -74,7 +84,22 @@ impl Services {
             max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
             network: NetworkPolicy::default(),
             compat: None,
+            savepoint_roots: Vec::new(),
+            clusters: None,
         }
+    }
+
+    /// The same services, accepting registered `file:` savepoint locations inside `roots`
+    /// (absolute directories; none are accepted without this).
+    pub fn with_savepoint_roots(mut self, roots: Vec<String>) -> Self {
+        self.savepoint_roots = roots;
+        self
+    }
+
+    /// The same services, reading running jobs from Flink through `clusters` (the engine's).
+    pub fn with_clusters(mut self, clusters: Arc<dyn engine::Clusters>) -> Self {
+        self.clusters = Some(clusters);
+        self
     }
 
     /// The same services, checking state compatibility with `checker`.

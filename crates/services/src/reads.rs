@@ -4,8 +4,8 @@
 //! whole table at once.
 
 use domain::{
-    ApiToken, AuditEntry, Deployment, DeploymentQuery, DeploymentTarget, Event, Job, ListPage, Member, Namespace,
-    NamespaceName, PageRequest, Savepoint, User,
+    ApiToken, AuditEntry, Deployment, DeploymentQuery, DeploymentTarget, Event, EventLevel, Job, ListPage, Member,
+    Namespace, NamespaceName, PageRequest, Savepoint, User,
 };
 use storage::{Cursor, Page, Paged, StateCounts};
 
@@ -96,15 +96,19 @@ impl Services {
         self.store.get_savepoint(namespace, id).await?.ok_or_else(|| ServiceError::NotFound(format!("savepoint {id}")))
     }
 
-    /// A page of the events of a namespace (of one deployment or job if given), newest first.
+    /// A page of the events of a namespace (of one deployment or job, and of one level, if given),
+    /// newest first.
     pub async fn events(
         &self,
         namespace: &NamespaceName,
         deployment: Option<&str>,
         job: Option<&str>,
+        level: Option<EventLevel>,
         request: &PageRequest,
     ) -> Result<ListPage<Event>, ServiceError> {
-        Ok(list_page(self.store.list_events(namespace, deployment, job, &store_page(request)?).await?))
+        let names: Option<Vec<&str>> = level.map(|level| level.names().iter().map(|n| n.as_str()).collect());
+        let page = store_page(request)?;
+        Ok(list_page(self.store.list_events_named(namespace, deployment, job, names.as_deref(), &page).await?))
     }
 
     /// A page of the namespaces of the console, by name.

@@ -101,12 +101,26 @@ impl Store {
         page: &Page,
         key: impl Fn(&T) -> Cursor,
     ) -> Result<Paged<T>, StorageError> {
+        self.newest_first_where(table, namespace, filters, None, page, key).await
+    }
+
+    /// `newest_first`, further narrowed to the rows whose `one_of.0` column holds one of `one_of.1`.
+    pub(crate) async fn newest_first_where<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        namespace: &domain::NamespaceName,
+        filters: &[(&'static str, Option<&str>)],
+        one_of: Option<(&'static str, &[&str])>,
+        page: &Page,
+        key: impl Fn(&T) -> Cursor,
+    ) -> Result<Paged<T>, StorageError> {
         let select = format!("SELECT document FROM {table}");
         let mut all_filters = vec![("namespace", Some(namespace.as_str()))];
         all_filters.extend_from_slice(filters);
         let listing = page::Listing {
             select: &select,
             filters: &all_filters,
+            one_of,
             order: page::Order::NewestFirst { time: "created_at", id: "id" },
         };
         self.page_of(listing, page, |(document,): (String,)| Ok(serde_json::from_str(&document)?), key).await
@@ -152,6 +166,7 @@ impl Store {
         let listing = page::Listing {
             select: "SELECT name, created_at FROM namespaces",
             filters: &[],
+            one_of: None,
             order: page::Order::ByName("name"),
         };
         self.page_of(

@@ -118,10 +118,12 @@ pub(crate) enum Order {
 }
 
 /// The rows of a list: `select` (`SELECT … FROM … [JOIN …]`, no `WHERE`) narrowed by `filters`
-/// (`column = value`; a filter without a value is left out), in `order`.
+/// (`column = value`; a filter without a value is left out) and by `one_of` (`column` is one of the
+/// values; none at all selects nothing), in `order`.
 pub(crate) struct Listing<'a> {
     pub select: &'a str,
     pub filters: &'a [(&'static str, Option<&'a str>)],
+    pub one_of: Option<(&'static str, &'a [&'a str])>,
     pub order: Order,
 }
 
@@ -144,6 +146,18 @@ impl Store {
             if let Some(value) = value {
                 values.push(value);
                 conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        if let Some((column, allowed)) = listing.one_of {
+            if allowed.is_empty() {
+                conditions.push("1 = 0".to_owned());
+            } else {
+                let mut placeholders = Vec::new();
+                for value in allowed {
+                    values.push(value);
+                    placeholders.push(format!("${}", values.len()));
+                }
+                conditions.push(format!("{column} IN ({})", placeholders.join(", ")));
             }
         }
         let order = match (listing.order, &page.after) {

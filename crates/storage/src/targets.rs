@@ -16,6 +16,7 @@ impl Store {
         let listing = Listing {
             select: "SELECT document FROM deployment_targets",
             filters: &[("namespace", Some(namespace.as_str()))],
+            one_of: None,
             order: Order::ByName("name"),
         };
         self.page_of(

@@ -14,7 +14,7 @@ use services::ServiceError;
 use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
-use super::representation::{read_body, represent};
+use super::representation::{read_body, represent, yaml_file};
 use super::{list_of, parse_uuid, ApiError, PageQuery};
 use crate::AppState;
 
@@ -83,20 +83,34 @@ pub async fn create(
     Ok(represent(&headers, StatusCode::CREATED, &deployment))
 }
 
-/// One deployment by its id.
+#[derive(Deserialize)]
+pub struct GetQuery {
+    download: Option<String>,
+}
+
+/// One deployment by its id; with `download=yaml`, as a YAML file to save (`<name>.yaml`) that
+/// `POST …/deployments` (or the console's YAML import) takes back.
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}", tag = "deployments",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)"),
+           ("download" = Option<String>, Query, description = "`yaml`: answer `application/yaml` as an attachment named after the deployment")),
     responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
+    Query(query): Query<GetQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment = state.services.deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
-    Ok(represent(&headers, StatusCode::OK, &deployment))
+    match query.download.as_deref() {
+        None => Ok(represent(&headers, StatusCode::OK, &deployment)),
+        Some("yaml") => Ok(yaml_file(&format!("{}.yaml", deployment.metadata.name), &deployment)),
+        Some(other) => {
+            Err(ServiceError::BadRequest(format!("download {other:?}: the only download is \"yaml\"")).into())
+        }
+    }
 }
 
 /// Changes a deployment with a JSON merge patch; a stale `metadata.resourceVersion` is 409.

@@ -64,7 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/jobs", get(jobs::list))
         .route("/api/v1/namespaces/{namespace}/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/namespaces/{namespace}/savepoints", get(savepoints::list).post(savepoints::create))
-        .route("/api/v1/namespaces/{namespace}/savepoints/{savepoint_id}", get(savepoints::get))
+        .route(
+            "/api/v1/namespaces/{namespace}/savepoints/{savepoint_id}",
+            get(savepoints::get).post(savepoints::action),
+        )
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))

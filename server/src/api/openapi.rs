@@ -38,6 +38,7 @@ use super::{
         savepoints::list,
         savepoints::get,
         savepoints::create,
+        savepoints::copy,
         events::list,
         targets::list,
         targets::create,
