@@ -33,6 +33,8 @@ async function maxCount(request: APIRequestContext, deploymentId: string): Promi
 }
 
 test('a new user uploads their JAR, creates a deployment from it, runs and upgrades it with its state, and moves it as YAML', async ({ page, request }) => {
+  // The whole walk-through, with a real start and a stateful upgrade, takes longer than one step.
+  test.setTimeout(240_000);
   const name = `journey-${Date.now().toString(36)}`;
   // 1. Their JAR, as an artifact of the namespace.
   const artifacts = new ArtifactsPage(page, 'default');
@@ -75,7 +77,7 @@ test('a new user uploads their JAR, creates a deployment from it, runs and upgra
   await expect(page).toHaveURL(new RegExp(`/deployments/${id}$`));
   await expect.poll(async () => {
     const jobs = await (await request.get(`${API}/jobs?deploymentId=${id}`)).json();
-    return jobs.items.length >= 2 && jobs.items[0].spec.parallelism === 2 && jobs.items[0].status?.state === 'RUNNING';
+    return jobs.items.length >= 2 && jobs.items[0].spec.parallelism === 2 && jobs.items[0].status?.state === 'STARTED';
   }, { timeout: 90_000 }).toBe(true);
   await expect.poll(() => maxCount(request, id), { timeout: 60_000 }).toBeGreaterThanOrEqual(before);
   await detail.goto(id, 'default', 'Events');
@@ -98,9 +100,16 @@ test('a new user uploads their JAR, creates a deployment from it, runs and upgra
   expect(copied.spec.template.spec.parallelism).toBe(2);
   expect(copied.spec.template.spec.artifact.jarUri).toBe(`artifact:///${name}.jar`);
 
-  // 6. Clean up as a user would: cancel, then delete from the page; the artifact is free again.
-  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } })).status()).toBe(200);
-  await expect.poll(() => state(request, id), { timeout: 60_000 }).toBe('CANCELLED');
+  // The copy asks to run, as the original did when it was exported.
+  expect(copied.spec.state).toBe('RUNNING');
+
+  // 6. Clean up as a user would: cancel both, then delete each from its page; the artifact is free again.
+  for (const each of [id, copy]) {
+    expect((await request.patch(`${API}/deployments/${each}`, { data: { spec: { state: 'CANCELLED' } } })).status()).toBe(200);
+  }
+  for (const each of [id, copy]) {
+    await expect.poll(() => state(request, each), { timeout: 60_000 }).toBe('CANCELLED');
+  }
   for (const each of [id, copy]) {
     await page.goto(`/namespaces/default/deployments/${each}`);
     await expectHydrated(page);
