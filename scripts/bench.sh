@@ -14,3 +14,5 @@ say "Lifecycle engine throughput (10,000 deployments, fake Flink)"
 cargo bench --locked -p engine --bench engine_throughput
 say "What sign-in and authorisation cost per REST request (in-process, SQLite)"
 cargo bench --locked -p server --bench request_cost
+say "The Deployments page at 10,000 deployments: SSR p50/p99, an idle tab polling vs the live stream"
+CONSOLE_SITE_ROOT="$SITE_ROOT" cargo bench --locked -p server --bench pages_at_scale

@@ -6,7 +6,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flink-console/target}"
 FLINK_VERSION="2.3.0"
 FLINK_HOME_DIR="$ROOT/.flink/flink-$FLINK_VERSION"
 JOBS_BUILD="$ROOT/jobs/build"
-SITE_ROOT="$CARGO_TARGET_DIR/site"
+# Where the built site goes; set it to keep two checkouts sharing a target dir from overwriting each other's.
+SITE_ROOT="${SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -23,7 +23,8 @@ CONSOLE_TEST_DATABASE=postgres cargo nextest run --locked --workspace --exclude 
 say "Playwright suite"
 export CONSOLE_PORT=3100 CONSOLE_ADMIN_PASSWORD="e2e-admin-password"
 "$CARGO_TARGET_DIR/debug/flink-console" --listen "127.0.0.1:$CONSOLE_PORT" --data-dir "$work/console" \
-  --site-root "$SITE_ROOT" --jobs-dir "$JOBS_BUILD" --flink-url "$FLINK_REST_URL" >"$work/console.log" 2>&1 &
+  --site-root "$SITE_ROOT" --jobs-dir "$JOBS_BUILD" --flink-url "$FLINK_REST_URL" --savepoint-root "$work/flink" \
+  >"$work/console.log" 2>&1 &
 background+=($!)
 wait_for "http://127.0.0.1:$CONSOLE_PORT/readyz" 60 "$work/console.log" "$!"
 (cd "$ROOT" && npx playwright test --config end2end/playwright.config.ts)

@@ -2,13 +2,15 @@
 //! with a branch live here, not in components.
 
 use domain::{
-    permits, ApiToken, Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, ExecutionMode, Job,
-    JobState, Permission, Role, Savepoint, SavepointState, TargetHealth, TargetHealthState,
+    permits, ApiToken, Deployment, DeploymentState, DeploymentTarget, DesiredState, Event, EventLevel, ExecutionMode,
+    Job, JobState, Permission, Role, Savepoint, SavepointState, TargetHealth, TargetHealthState,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod deployment_form;
+pub mod deployment_page;
+pub mod deployments;
 pub mod start;
 
 /// The signed-in person, as the top bar shows them.
@@ -193,6 +195,7 @@ impl From<&Savepoint> for SavepointRow {
 pub struct EventRow {
     pub id: String,
     pub name: String,
+    pub level: EventLevel,
     pub message: String,
     pub created_at: String,
 }
@@ -202,26 +205,11 @@ impl From<&Event> for EventRow {
         Self {
             id: event.metadata.id.clone(),
             name: event.metadata.name.as_str().to_owned(),
+            level: event.metadata.name.level(),
             message: event.spec.message.clone(),
             created_at: event.metadata.created_at.clone(),
         }
     }
-}
-
-/// Everything the deployment page shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeploymentDetail {
-    pub row: DeploymentRow,
-    pub upgrade_strategy: String,
-    pub restore_strategy: String,
-    pub running_job: Option<String>,
-    pub jobs: Vec<JobRow>,
-    pub savepoints: Vec<SavepointRow>,
-    pub events: Vec<EventRow>,
-    /// Whether a savepoint is under way (read apart from the page of savepoints shown).
-    pub savepoint_under_way: bool,
-    /// The tokens of the pages after the ones shown, where more follow.
-    pub next: HistoryPages,
 }
 
 /// How many deployments the Deployments page shows at once.
@@ -229,38 +217,6 @@ pub const DEPLOYMENTS_PAGE: u32 = 100;
 
 /// How many audit entries the audit page shows at once.
 pub const AUDIT_PAGE: u32 = 100;
-
-/// Which page of each history the deployment page shows: the newest without a token, else the
-/// page after it (the `jobs`, `savepoints` and `events` query parameters).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryPages {
-    pub jobs: Option<String>,
-    pub savepoints: Option<String>,
-    pub events: Option<String>,
-}
-
-impl HistoryPages {
-    /// The pages named by a URL's query parameters (`query` reads one).
-    pub fn from_query(query: impl Fn(&str) -> Option<String>) -> Self {
-        Self {
-            jobs: page_token_from_query(query("jobs").as_deref()),
-            savepoints: page_token_from_query(query("savepoints").as_deref()),
-            events: page_token_from_query(query("events").as_deref()),
-        }
-    }
-
-    /// The link to `path` showing these pages.
-    pub fn href(&self, path: &str) -> String {
-        link_with_query(
-            path,
-            &[
-                ("jobs", self.jobs.as_deref()),
-                ("savepoints", self.savepoints.as_deref()),
-                ("events", self.events.as_deref()),
-            ],
-        )
-    }
-}
 
 /// How many users, namespaces or audit entries the Admin page shows at once.
 pub const ADMIN_PAGE: u32 = 100;
@@ -324,7 +280,7 @@ pub fn link_with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
 }
 
 /// Whether a savepoint can be asked for now: the deployment runs and none is under way.
-pub fn can_take_savepoint(detail: &DeploymentDetail) -> bool {
+pub fn can_take_savepoint(detail: &deployment_page::DeploymentDetail) -> bool {
     detail.row.status == DeploymentState::Running && !detail.savepoint_under_way
 }
 
@@ -443,7 +399,7 @@ pub struct UserRow {
 pub struct NamespaceRow {
     pub name: String,
     pub created_at: String,
-    pub deployments: usize,
+    pub deployments: u64,
     /// (user, role) of its owners, by name.
     pub owners: Vec<String>,
     pub members: usize,
@@ -530,17 +486,18 @@ mod tests {
     }
 
     #[test]
-    fn a_page_link_keeps_the_other_pages_and_encodes_what_it_carries() {
+    fn a_page_link_encodes_what_it_carries_and_blank_tokens_are_the_first_page() {
         let query = |name: &str| match name {
             "jobs" => Some("t.3230.6964".to_owned()),
             "events" => Some(" ".to_owned()),
             _ => None,
         };
-        let pages = HistoryPages::from_query(query);
-        assert_eq!(pages, HistoryPages { jobs: Some("t.3230.6964".into()), savepoints: None, events: None });
-        let older_events = HistoryPages { events: Some("a b&c".into()), ..pages.clone() };
-        assert_eq!(older_events.href("/d"), "/d?jobs=t.3230.6964&events=a%20b%26c");
-        assert_eq!(HistoryPages::default().href("/d"), "/d", "the newest of everything");
+        assert_eq!(page_token_from_query(query("jobs").as_deref()).as_deref(), Some("t.3230.6964"));
+        assert_eq!(page_token_from_query(query("events").as_deref()), None, "blank is the first page");
+        assert_eq!(
+            link_with_query("/d", &[("jobs", Some("t.1")), ("events", Some("a b&c"))]),
+            "/d?jobs=t.1&events=a%20b%26c"
+        );
         assert_eq!(link_with_query("/x", &[("mode", Some("batch")), ("after", None)]), "/x?mode=batch");
     }
 

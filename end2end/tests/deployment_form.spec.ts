@@ -82,12 +82,14 @@ test('a deployment created from the form runs, and an edit of a running one upgr
   await form(page).save.click();
   await expect(page).toHaveURL(new RegExp(`/deployments/${id}$`));
   // The stateful upgrade: a SUSPEND_AND_UPGRADE savepoint, and the new job restores it.
+  await detail.openTab('Savepoints');
   await expect(detail.savepoint('SUSPEND_AND_UPGRADE')).toContainText('COMPLETED', { timeout: 60_000 });
   await detail.expectStatus('RUNNING');
   await expect.poll(async () => {
     const jobs = await (await request.get(`${API}/jobs?deploymentId=${id}`)).json();
     return jobs.items.length >= 2 && jobs.items[0].spec.parallelism === 2 && Boolean(jobs.items[0].spec.savepointLocation);
   }, { timeout: 60_000 }).toBe(true);
+  await detail.openTab('Events');
   await expect(detail.events).toContainText('USING_AN_UPGRADE_STRATEGY');
 
   // Delete: refused while it runs, with the reason; done once it is cancelled.

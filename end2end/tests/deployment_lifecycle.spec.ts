@@ -46,18 +46,23 @@ test('a deployment started from the console runs in Flink, takes a savepoint and
   await deployments.row(name).getByRole('link').click();
   const detail = new DeploymentPage(page);
   await detail.expectStatus('RUNNING');
+  await detail.openTab('Jobs');
   await expect(detail.jobs.locator('tbody tr')).toHaveCount(1);
   await expect(detail.jobs).toContainText('STARTED');
+  await detail.openTab('Events');
   await expect(detail.events).toContainText('JOB_SUCCESSFULLY_STARTED');
 
   await detail.takeSavepoint.click();
+  await detail.openTab('Savepoints');
   await expect(detail.savepoint('USER_REQUEST')).toContainText('COMPLETED', { timeout: 30_000 });
   await expect(detail.savepoint('USER_REQUEST')).toContainText('file:');
 
   await detail.action(name, 'Suspend').click();
   await detail.expectStatus('SUSPENDED');
   await expect(detail.savepoint('SUSPEND')).toContainText('COMPLETED');
+  await detail.openTab('Jobs');
   await expect(detail.jobs).toContainText('TERMINATED');
+  await detail.openTab('Events');
   await expect(detail.events).toContainText('CREATING_A_SAVEPOINT_BEFORE_SUSPENSION');
   await page.screenshot({ path: 'end2end/screenshots/deployment-suspended.png', fullPage: true });
 
@@ -69,6 +74,7 @@ test('a deployment started from the console runs in Flink, takes a savepoint and
   await expect(dialog.latestStateNote).toContainText('SUSPEND');
   await dialog.start.click();
   await detail.expectStatus('RUNNING');
+  await detail.openTab('Jobs');
   await expect(detail.jobs.locator('tbody tr').first()).toContainText('savepoint');
   await page.screenshot({ path: 'end2end/screenshots/deployment-resumed.png', fullPage: true });
   await remove(request, id);
@@ -80,7 +86,7 @@ test('the deployment page and its actions work before any script runs @ssr', asy
   const detail = new DeploymentPage(page);
   await detail.goto(id);
   await expect(detail.status).toHaveText('CANCELLED');
-  await expect(page.getByRole('heading', { name: 'Job history' })).toBeVisible();
+  await expect(detail.tabs).toBeVisible();
   // Start leads to the Start page; its plain form post is answered with a redirect to the deployment.
   await detail.action(name, 'Start').click();
   await expect(page).toHaveURL(new RegExp(`/deployments/${id}/start$`));

@@ -88,7 +88,7 @@ test('initial mode with a source start time starts the job, and the event log sa
   await expect(dialog.dialog).toHaveCount(0);
   await expect(deployments.row(name)).toContainText('RUNNING', { timeout: 60_000 });
   const detail = new DeploymentPage(page);
-  await detail.goto(id);
+  await detail.goto(id, 'default', 'Events');
   await expect(detail.events).toContainText('starting without state');
   await expect(detail.events).toContainText('source start time 2026-11-30T');
   await remove(request, id);
@@ -129,6 +129,7 @@ test('resume from the latest state and from a specific state restores exactly th
   await dialog.start.click();
   await detail.expectStatus('RUNNING');
   expect(await restoredFrom(request, id)).toBe(userRequest);
+  await detail.openTab('Events');
   await expect(detail.events).toContainText(`starting from savepoint ${userRequest}`);
   await remove(request, id);
 });
@@ -161,6 +162,7 @@ test("deployment B starts from deployment A's savepoint; a changed uid is Incomp
   await dialog.start.click();
   await detail.expectStatus('RUNNING');
   expect(await restoredFrom(request, bId)).toBe(suspend);
+  await detail.openTab('Events');
   await expect(detail.events).toContainText(`of deployment ${a}`);
 
   // The same savepoint for a job whose operator uids changed: Incompatible, and Start waits for "Start anyway".

@@ -76,7 +76,7 @@ fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap, trusted: 
 }
 
 /// The secret of an `Authorization: Bearer <secret>` header.
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     Some(value.strip_prefix("Bearer ")?.trim())
 }

@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// download of an `http(s)://` jarUri.
     #[arg(long, env = "CONSOLE_MAX_ARTIFACT_BYTES", default_value_t = services::DEFAULT_MAX_ARTIFACT_BYTES)]
     pub max_artifact_bytes: u64,
+
+    /// A directory where a Flink cluster of the console keeps savepoints or checkpoints (repeat it,
+    /// or separate them with commas): a person may register an existing `file:` savepoint only
+    /// inside one. The supervised local cluster's own directories are always included.
+    #[arg(long = "savepoint-root", env = "CONSOLE_SAVEPOINT_ROOTS", value_delimiter = ',')]
+    pub savepoint_roots: Vec<PathBuf>,
     /// The password of the `admin` user created on first start; when not given, one is generated
     /// and printed once. Never logged.
     #[arg(long, env = "CONSOLE_ADMIN_PASSWORD", hide_env_values = true)]

@@ -125,7 +125,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let engine =
         Arc::new(engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings));
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
+    let mut savepoint_roots = args.savepoint_roots.clone();
+    if let FlinkSupervision::Local(cluster) = flink.as_ref() {
+        savepoint_roots.extend([cluster.config().savepoint_dir(), cluster.config().checkpoint_dir()]);
+    }
+    let savepoint_roots = savepoint_roots
+        .iter()
+        .map(|root| std::path::absolute(root).unwrap_or_else(|_| root.clone()).display().to_string())
+        .collect();
     let mut services = Services::new(store.clone(), health.clone(), nudger)
+        .with_savepoint_roots(savepoint_roots)
+        .with_clusters(clusters.clone())
         .with_network_policy(network)
         .with_artifacts(artifacts)
         .with_max_artifact_bytes(args.max_artifact_bytes);

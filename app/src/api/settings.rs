@@ -81,7 +81,7 @@ pub async fn save_namespace_defaults(
         let version = resource_version.trim().parse::<i64>().map_err(|_| {
             AppError::BadRequest(format!("resourceVersion: must be a whole number, got {resource_version:?}"))
         })?;
-        let spec = services::yaml::read_yaml_text(&yaml, "the defaults").await?;
+        let spec = services::yaml::read_text(&yaml, "defaults").await?;
         let saved = services.replace_namespace_defaults(&caller(), &namespace, &spec, version).await?;
         Ok(saved.metadata.resource_version)
     })
@@ -115,8 +115,8 @@ pub async fn preview_namespace_defaults(
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ViewDeployments, &namespace).await?;
-        let defaults = services::yaml::read_yaml_text(&defaults_yaml, "the defaults").await?;
-        let deployment = services::yaml::read_yaml_text(&deployment_yaml, "the deployment spec").await?;
+        let defaults = services::yaml::read_text(&defaults_yaml, "defaults").await?;
+        let deployment = services::yaml::read_text(&deployment_yaml, "deployment spec").await?;
         let merged = services.preview_defaults(&defaults, &deployment).await?;
         Ok(services::yaml::to_yaml(&merged)?)
     })

@@ -47,7 +47,7 @@ pub fn DeploymentActions(
                                 on:click=move |ev| {
                                     if let Some(modal) = modal {
                                         ev.prevent_default();
-                                        modal.open.set(Some((namespace.clone(), deployment_id.clone())));
+                                        modal.open_with(namespace.clone(), deployment_id.clone(), None);
                                     }
                                 }
                             >

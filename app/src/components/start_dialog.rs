@@ -15,20 +15,28 @@ use crate::error::AppError;
 use crate::view_model::short_time;
 use crate::view_model::start::{StartDialogData, StartForm};
 
-/// Which deployment's Start dialog is open as a modal (namespace, id), and a count of the starts
-/// it accepted (pages refresh on it). Provided by the pages that show Start buttons.
+/// Which deployment's Start dialog is open as a modal (namespace, id), what it opens with chosen
+/// (`preset`; the deployment's default without), and a count of the starts it accepted (pages
+/// refresh on it). Provided by the pages that show Start buttons.
 #[derive(Clone, Copy)]
 pub struct StartModalState {
     pub open: RwSignal<Option<(String, String)>>,
+    pub preset: RwSignal<Option<StartForm>>,
     pub started: RwSignal<u64>,
 }
 
 impl StartModalState {
     /// Provides the state to the page's components and returns it.
     pub fn provide() -> Self {
-        let state = Self { open: RwSignal::new(None), started: RwSignal::new(0) };
+        let state = Self { open: RwSignal::new(None), preset: RwSignal::new(None), started: RwSignal::new(0) };
         provide_context(state);
         state
+    }
+
+    /// Opens the dialog of deployment `id` of `namespace`, with `preset` chosen if given.
+    pub fn open_with(&self, namespace: String, id: String, preset: Option<StartForm>) {
+        self.preset.set(preset);
+        self.open.set(Some((namespace, id)));
     }
 }
 
@@ -79,7 +87,7 @@ pub fn StartModal() -> impl IntoView {
                 }>
                     {move || data.get().flatten().map(|result| match result {
                         Ok(data) => view! {
-                            <StartDialog data form=None report=None error=None on_close=Some(close) on_started=Some(on_started)/>
+                            <StartDialog data form=state.preset.get_untracked() report=None error=None on_close=Some(close) on_started=Some(on_started)/>
                         }.into_any(),
                         Err(err) => view! {
                             <div class="mt-24 w-full max-w-xl rounded-lg bg-white p-6 shadow-xl" role="dialog" aria-modal="true" aria-label="Start deployment">

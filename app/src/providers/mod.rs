@@ -1,3 +1,4 @@
 //! Reactive state shared by the pages.
 
+pub mod live;
 pub mod session;

@@ -1,26 +1,32 @@
-//! The page of one deployment: its status and actions, its job history, savepoints and event log.
-//! Rendered on the server, then refreshed in the browser every few seconds so the engine's
-//! progress shows without a reload. Each history shows a page at a time: the newest, or the one
-//! its query parameter (`jobs`, `savepoints`, `events`) names.
+//! The page of one deployment: its heading with status and actions, and six tabs — Overview (the
+//! current job as Flink reports it), Configuration (the resource and its effective spec as YAML),
+//! Jobs, Savepoints (take, register, start from, copy), Events (filtered by level) and Exceptions.
+//! Every tab, level and page is a link (`?tab=…&level=…`), so it all works without JavaScript;
+//! with it the open tab refreshes every few seconds so the engine's progress shows.
 
 use std::time::Duration;
 
-use domain::{JobState, Permission, SavepointState};
+use domain::{EventLevel, JobState, Permission, SavepointState};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::deployments::{get_deployment, DeleteDeployment, SetDesiredState, TakeSavepoint};
+use crate::api::deployments::{
+    get_deployment, CopySavepoint, DeleteDeployment, RegisterSavepoint, SetDesiredState, TakeSavepoint,
+};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::form::{FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
-use crate::components::start_dialog::{StartModal, StartModalState};
+use crate::components::start_dialog::{start_page, StartModal, StartModalState};
 use crate::components::status_badge::StatusBadge;
-use crate::components::table::{empty, section_title, Table};
+use crate::components::table::{empty, Table};
 use crate::providers::session::use_session;
-use crate::view_model::{
-    available_actions, can_take_savepoint, short_time, DeploymentDetail, EventRow, HistoryPages, JobRow, SavepointRow,
+use crate::view_model::deployment_page::{
+    level_label, resume_from, ConfigurationFacts, CopyTarget, CurrentJobView, DeploymentDetail, ExceptionRow,
+    ExceptionsFacts, OverviewFacts, PageQuery, Tab, TabContent,
 };
+use crate::view_model::{available_actions, can_take_savepoint, short_time, Action, EventRow, JobRow, SavepointRow};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
@@ -35,7 +41,7 @@ const JOB_COLUMNS: &[(&str, bool)] = &[
     ("Ended (UTC)", false),
 ];
 const SAVEPOINT_COLUMNS: &[(&str, bool)] =
-    &[("Origin", false), ("State", false), ("Location", false), ("Created (UTC)", false)];
+    &[("Origin", false), ("State", false), ("Location", false), ("Created (UTC)", false), ("", true)];
 
 #[component]
 pub fn DeploymentPage() -> impl IntoView {
@@ -43,7 +49,8 @@ pub fn DeploymentPage() -> impl IntoView {
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
     let id = Signal::derive(move || params.read().get("id").unwrap_or_default());
     let query = use_query_map();
-    let shown = Signal::derive(move || HistoryPages::from_query(|name| query.read().get(name)));
+    let shown = Signal::derive(move || PageQuery::from_query(|name| query.read().get(name)));
+    let posted_error = Signal::derive(move || query.read().get("error").filter(|e| !e.trim().is_empty()));
 
     let refresh = RwSignal::new(0u64);
     Effect::new(move |_| {
@@ -59,20 +66,27 @@ pub fn DeploymentPage() -> impl IntoView {
     let set_state = ServerAction::<SetDesiredState>::new();
     let start = StartModalState::provide();
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
+    let register = ServerAction::<RegisterSavepoint>::new();
+    let copy = ServerAction::<CopySavepoint>::new();
+    // Which savepoint's "Copy to…" is open: kept here, as the tab's rows are redrawn on every
+    // refresh; closed once a copy succeeds.
+    let copy_open = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if matches!(copy.value().get(), Some(Ok(_))) {
+            copy_open.set(None);
+        }
+    });
     let detail = Resource::new(
         move || {
             (
-                namespace.get(),
-                id.get(),
-                shown.get(),
-                refresh.get(),
-                set_state.version().get(),
-                start.started.get(),
-                take_savepoint.version().get(),
+                (namespace.get(), id.get(), shown.get(), refresh.get()),
+                (set_state.version().get(), start.started.get(), take_savepoint.version().get()),
+                (register.version().get(), copy.version().get()),
             )
         },
-        |(namespace, id, shown, _, _, _, _)| get_deployment(namespace, id, shown.jobs, shown.savepoints, shown.events),
+        |((namespace, id, shown, _), _, _)| get_deployment(namespace, id, Some(shown.tab), shown.level, shown.after),
     );
+    let path = Signal::derive(move || format!("/namespaces/{}/deployments/{}", namespace.get(), id.get()));
 
     view! {
         <Layout namespace>
@@ -85,36 +99,43 @@ pub fn DeploymentPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => {
-                        let path = format!("/namespaces/{}/deployments/{}", namespace.get_untracked(), id.get_untracked());
+                        let ns = namespace.get_untracked();
                         let shown = shown.get_untracked();
-                        // Each history's links change its own page and keep the others'.
-                        let links = |first: HistoryPages, older: Option<HistoryPages>, is_first: bool| {
-                            let first = (!is_first).then(|| first.href(&path));
-                            (first, older.map(|older| older.href(&path)))
+                        let path = path.get_untracked();
+                        let may_edit = may_edit();
+                        let heading = view! {
+                            <Heading detail=detail.clone() namespace=ns.clone() may_edit set_state take_savepoint/>
                         };
-                        let jobs = links(
-                            HistoryPages { jobs: None, ..shown.clone() },
-                            detail.next.jobs.clone().map(|jobs| HistoryPages { jobs: Some(jobs), ..shown.clone() }),
-                            shown.jobs.is_none(),
-                        );
-                        let savepoints = links(
-                            HistoryPages { savepoints: None, ..shown.clone() },
-                            detail.next.savepoints.clone().map(|s| HistoryPages { savepoints: Some(s), ..shown.clone() }),
-                            shown.savepoints.is_none(),
-                        );
-                        let events = links(
-                            HistoryPages { events: None, ..shown.clone() },
-                            detail.next.events.clone().map(|events| HistoryPages { events: Some(events), ..shown.clone() }),
-                            shown.events.is_none(),
-                        );
+                        let startable = may_edit
+                            && available_actions(detail.row.desired, detail.row.status, detail.row.mode).contains(&Action::Start)
+                            && detail.row.mode == domain::ExecutionMode::Streaming;
+                        let panel = match detail.content.clone() {
+                            TabContent::Overview(facts) => view! { <Overview detail=detail.clone() facts=*facts/> }.into_any(),
+                            TabContent::Configuration(facts) => view! { <Configuration facts/> }.into_any(),
+                            TabContent::Jobs { rows, next } => view! {
+                                <Jobs jobs=rows/>
+                                <Pager label="Job history pages" first=shown.after.is_some().then(|| PageQuery::tab_href(&path, Tab::Jobs))
+                                    next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest jobs" next_text="Older jobs"/>
+                            }.into_any(),
+                            TabContent::Savepoints { rows, next, copy_targets } => view! {
+                                <Savepoints
+                                    savepoints=rows namespace=ns.clone() deployment_id=detail.row.id.clone()
+                                    may_edit startable copy_targets register copy copy_open posted_error=posted_error.get_untracked()
+                                />
+                                <Pager label="Savepoint pages" first=shown.after.is_some().then(|| PageQuery::tab_href(&path, Tab::Savepoints))
+                                    next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest savepoints" next_text="Older savepoints"/>
+                            }.into_any(),
+                            TabContent::Events { rows, next } => view! {
+                                <Events events=rows level=shown.level path=path.clone()/>
+                                <Pager label="Event log pages" first=shown.after.is_some().then(|| PageQuery::level_href(&path, shown.level))
+                                    next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest events" next_text="Older events"/>
+                            }.into_any(),
+                            TabContent::Exceptions(facts) => view! { <Exceptions facts/> }.into_any(),
+                        };
                         view! {
-                            <Overview detail=detail.clone() namespace=namespace.get_untracked() may_edit=may_edit() set_state take_savepoint/>
-                            <Jobs jobs=detail.jobs.clone()/>
-                            <Pager label="Job history pages" first=jobs.0 next=jobs.1 first_text="Newest jobs" next_text="Older jobs"/>
-                            <Savepoints savepoints=detail.savepoints.clone()/>
-                            <Pager label="Savepoint pages" first=savepoints.0 next=savepoints.1 first_text="Newest savepoints" next_text="Older savepoints"/>
-                            <Events events=detail.events/>
-                            <Pager label="Event log pages" first=events.0 next=events.1 first_text="Newest events" next_text="Older events"/>
+                            {heading}
+                            <Tabs path=path.clone() current=shown.tab/>
+                            <div role="tabpanel" aria-label=shown.tab.label() class="mt-4">{panel}</div>
                         }
                         .into_any()
                     }
@@ -129,8 +150,9 @@ pub fn DeploymentPage() -> impl IntoView {
     }
 }
 
+/// The deployment's name, status, actions and failure, above every tab.
 #[component]
-fn Overview(
+fn Heading(
     detail: DeploymentDetail,
     namespace: String,
     /// Whether to offer the actions (the server decides each request anyway).
@@ -142,16 +164,8 @@ fn Overview(
     let title = row.display_name.clone().unwrap_or_else(|| row.name.clone());
     let actions = if may_edit { available_actions(row.desired, row.status, row.mode) } else { Vec::new() };
     let savepoint_allowed = may_edit && can_take_savepoint(&detail);
-    let fact = |label: &'static str, value: String| {
-        view! {
-            <div>
-                <dt class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-                <dd class="mt-1 font-mono text-sm text-slate-800">{value}</dd>
-            </div>
-        }
-    };
     view! {
-        <section class="mt-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" aria-label="Overview">
+        <section class="mt-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" aria-label="Deployment">
             <div class="flex flex-wrap items-start justify-between gap-4">
                 <div>
                     <h1 class="text-2xl font-semibold tracking-tight">{title}</h1>
@@ -168,9 +182,7 @@ fn Overview(
                         set_state
                     />
                     {may_edit.then(|| view! {
-                        <a href=format!("/namespaces/{namespace}/deployments/{}/edit", row.id)
-                            aria-label=format!("Edit {}", row.name)
-                            class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                        <a href=format!("/namespaces/{namespace}/deployments/{}/edit", row.id) aria-label=format!("Edit {}", row.name) class=QUIET>
                             "Edit"
                         </a>
                     })}
@@ -178,12 +190,7 @@ fn Overview(
                         <ActionForm action=take_savepoint>
                             <input type="hidden" name="namespace" value=namespace.clone()/>
                             <input type="hidden" name="deployment_id" value=row.id.clone()/>
-                            <button
-                                type="submit"
-                                class="rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
-                            >
-                                "Take savepoint"
-                            </button>
+                            <button type="submit" class=QUIET>"Take savepoint"</button>
                         </ActionForm>
                     })}
                 </div>
@@ -191,112 +198,403 @@ fn Overview(
             {row.failure.clone().map(|failure| view! {
                 <p role="alert" class="mt-4 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{failure}</p>
             })}
-            <dl class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-6">
-                {fact("Desired state", row.desired.as_str().to_owned())}
-                {fact("Mode", row.mode.as_str().to_owned())}
-                {fact("Target", row.target.clone())}
-                {fact("Parallelism", row.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string()))}
-                {fact("Upgrade", detail.upgrade_strategy.clone())}
-                {fact("Restore", detail.restore_strategy.clone())}
-            </dl>
         </section>
+    }
+}
+
+/// The tab bar: plain links, the open tab marked as the current page.
+#[component]
+fn Tabs(path: String, current: Tab) -> impl IntoView {
+    view! {
+        <nav aria-label="Deployment tabs" class="mt-6 border-b border-slate-200">
+            <ul class="-mb-px flex flex-wrap gap-x-6">
+                {Tab::ALL.into_iter().map(|tab| {
+                    let open = tab == current;
+                    let class = if open {
+                        "inline-block border-b-2 border-indigo-600 px-1 pb-2 text-sm font-semibold text-indigo-700"
+                    } else {
+                        "inline-block border-b-2 border-transparent px-1 pb-2 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
+                    };
+                    view! {
+                        <li>
+                            <a href=PageQuery::tab_href(&path, tab) class=class aria-current=open.then_some("page")>{tab.label()}</a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// A labelled fact of a definition list.
+fn fact(label: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div>
+            <dt class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+            <dd class="mt-1 break-all font-mono text-sm text-slate-800">{value}</dd>
+        </div>
+    }
+}
+
+const CARD: &str = "rounded-lg border border-slate-200 bg-white p-6 shadow-sm";
+const CARD_TITLE: &str = "text-sm font-semibold uppercase tracking-wide text-slate-500";
+
+#[component]
+fn Overview(detail: DeploymentDetail, facts: OverviewFacts) -> impl IntoView {
+    let row = detail.row;
+    view! {
+        <div class="grid items-start gap-4 lg:grid-cols-2">
+            <section class=CARD aria-label="Deployment facts">
+                <h2 class=CARD_TITLE>"Deployment"</h2>
+                <dl class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3">
+                    {fact("Status", row.status.as_str().to_owned())}
+                    {fact("Desired state", row.desired.as_str().to_owned())}
+                    {fact("Mode", row.mode.as_str().to_owned())}
+                    {fact("Target", row.target.clone())}
+                    {fact("Parallelism", row.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string()))}
+                    {fact("Upgrade", detail.upgrade_strategy.clone())}
+                    {fact("Restore", detail.restore_strategy.clone())}
+                    {fact("Modified (UTC)", short_time(&row.modified_at))}
+                </dl>
+            </section>
+            <section class=CARD aria-label="Current job">
+                <h2 class=CARD_TITLE>"Current job"</h2>
+                {match facts.job {
+                    None => view! {
+                        <p class="mt-4 text-sm text-slate-500">"No job has run yet. Start the deployment to run one."</p>
+                    }.into_any(),
+                    Some(job) => view! { <CurrentJob job/> }.into_any(),
+                }}
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn CurrentJob(job: CurrentJobView) -> impl IntoView {
+    let live = job.live.clone();
+    view! {
+        <dl class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3">
+            {fact("Job", job.id.get(..8).unwrap_or(&job.id).to_owned())}
+            {fact("State", job.state.as_str().to_owned())}
+            {fact("Created (UTC)", short_time(&job.created_at))}
+            {fact("Flink job id", job.flink_job_id.clone().unwrap_or_else(|| "—".into()))}
+            {match &live {
+                Ok(live) => view! {
+                    {fact("In Flink", live.flink_state.clone())}
+                    {fact(if job.state.is_terminal() { "Ran for" } else { "Uptime" }, live.uptime.clone())}
+                    {fact("Restarts", live.restarts.map_or_else(|| "—".to_owned(), |n| n.to_string()))}
+                }.into_any(),
+                Err(_) => ().into_any(),
+            }}
+        </dl>
+        {match live {
+            Ok(live) => match live.checkpoint {
+                Ok(Some(c)) => view! {
+                    <div class="mt-4 rounded-md bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="last-checkpoint">
+                        <span class="font-medium">{format!("Last completed {} #{}", c.kind, c.id)}</span>
+                        {format!(" at {} UTC, {}", c.completed_at, c.size)}
+                    </div>
+                }.into_any(),
+                Ok(None) => view! {
+                    <p class="mt-4 text-sm text-slate-500" data-testid="last-checkpoint">"No completed checkpoint yet."</p>
+                }.into_any(),
+                Err(why) => view! { <p class="mt-4 text-sm text-amber-700">{format!("Checkpoints: {why}")}</p> }.into_any(),
+            },
+            Err(why) => view! { <p class="mt-4 text-sm text-amber-700" data-testid="flink-unavailable">{why}</p> }.into_any(),
+        }}
+        {job.web_ui.map(|href| view! {
+            <a href=href target="_blank" rel="noopener" class="mt-4 inline-block text-sm font-medium text-indigo-700 hover:underline">
+                "Open in Flink web UI ↗"
+            </a>
+        })}
+    }
+}
+
+#[component]
+fn Configuration(facts: ConfigurationFacts) -> impl IntoView {
+    let block =
+        "mt-3 max-h-[32rem] overflow-auto rounded-md bg-slate-900 p-4 font-mono text-xs leading-relaxed text-slate-100";
+    view! {
+        <div class="grid items-start gap-4 lg:grid-cols-2">
+            <section class=CARD aria-label="Deployment YAML">
+                <div class="flex items-center justify-between gap-4">
+                    <h2 class=CARD_TITLE>"Deployment"</h2>
+                    <a href=facts.download.clone() download class=QUIET>"Download YAML"</a>
+                </div>
+                <p class="mt-1 text-xs text-slate-500">"As the REST API answers it; import it on the New deployment page under another name."</p>
+                <pre class=block data-testid="deployment-yaml">{facts.resource_yaml}</pre>
+            </section>
+            <section class=CARD aria-label="Effective spec">
+                <h2 class=CARD_TITLE>"Effective spec"</h2>
+                <p class="mt-1 text-xs text-slate-500">
+                    {if facts.effective_differs {
+                        "The spec with the namespace's current deployment defaults beneath it. It differs from the stored spec: the defaults changed since the last save, and saving again applies them."
+                    } else {
+                        "The spec with the namespace's current deployment defaults beneath it: the same as the stored spec."
+                    }}
+                </p>
+                <pre class=block data-testid="effective-yaml">{facts.effective_yaml}</pre>
+                <details class="mt-3 text-sm">
+                    <summary class="cursor-pointer font-medium text-slate-700">"Deployment defaults in effect"</summary>
+                    <pre class=block>{facts.defaults_yaml}</pre>
+                </details>
+            </section>
+        </div>
     }
 }
 
 #[component]
 fn Jobs(jobs: Vec<JobRow>) -> impl IntoView {
-    let count = jobs.len();
-    let body = if jobs.is_empty() {
-        empty("No job has run yet. Start the deployment to run one.")
-    } else {
-        view! {
-            <Table label="Jobs" columns=JOB_COLUMNS>
-                        {jobs.into_iter().map(|job| {
-                            let state_class = match job.state {
-                                JobState::Started => "text-emerald-700",
-                                JobState::Failed => "text-rose-700",
-                                JobState::Starting | JobState::Standby | JobState::Terminating => "text-sky-700",
-                                JobState::Terminated | JobState::Finished => "text-slate-600",
-                            };
-                            view! {
-                                <tr data-job=job.id.clone()>
-                                    <td class="px-4 py-2 font-mono text-xs">{job.id.get(..8).unwrap_or(&job.id).to_owned()}</td>
-                                    <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
-                                        {job.state.as_str()}
-                                        {job.failure.clone().map(|f| view! { <div class="font-normal text-rose-700">{f}</div> })}
-                                    </td>
-                                    <td class="px-4 py-2 font-mono text-xs text-slate-600">{job.flink_job_id.clone().unwrap_or_default()}</td>
-                                    <td class="px-4 py-2 text-right tabular-nums">{job.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
-                                    <td class="max-w-xs truncate px-4 py-2 font-mono text-xs text-slate-600" title=job.restored_from.clone().unwrap_or_default()>
-                                        {job.restored_from.clone().unwrap_or_else(|| "no state".into())}
-                                    </td>
-                                    <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&job.created_at)}</td>
-                                    <td class="px-4 py-2 tabular-nums text-slate-600">{job.terminated_at.as_deref().map(short_time).unwrap_or_default()}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-            </Table>
-        }
-        .into_any()
-    };
-    view! { <section aria-label="Job history">{section_title("Job history", count)}{body}</section> }
+    if jobs.is_empty() {
+        return empty("No job has run yet. Start the deployment to run one.");
+    }
+    view! {
+        <Table label="Jobs" columns=JOB_COLUMNS>
+            {jobs.into_iter().map(|job| {
+                let state_class = match job.state {
+                    JobState::Started => "text-emerald-700",
+                    JobState::Failed => "text-rose-700",
+                    JobState::Starting | JobState::Standby | JobState::Terminating => "text-sky-700",
+                    JobState::Terminated | JobState::Finished => "text-slate-600",
+                };
+                view! {
+                    <tr data-job=job.id.clone()>
+                        <td class="px-4 py-2 font-mono text-xs">{job.id.get(..8).unwrap_or(&job.id).to_owned()}</td>
+                        <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
+                            {job.state.as_str()}
+                            {job.failure.clone().map(|f| view! { <div class="font-normal text-rose-700">{f}</div> })}
+                        </td>
+                        <td class="px-4 py-2 font-mono text-xs text-slate-600">{job.flink_job_id.clone().unwrap_or_default()}</td>
+                        <td class="px-4 py-2 text-right tabular-nums">{job.parallelism.map_or_else(|| "—".to_owned(), |p| p.to_string())}</td>
+                        <td class="max-w-xs truncate px-4 py-2 font-mono text-xs text-slate-600" title=job.restored_from.clone().unwrap_or_default()>
+                            {job.restored_from.clone().unwrap_or_else(|| "no state".into())}
+                        </td>
+                        <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&job.created_at)}</td>
+                        <td class="px-4 py-2 tabular-nums text-slate-600">{job.terminated_at.as_deref().map(short_time).unwrap_or_default()}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </Table>
+    }
+    .into_any()
 }
 
 #[component]
-fn Savepoints(savepoints: Vec<SavepointRow>) -> impl IntoView {
-    let count = savepoints.len();
-    let body = if savepoints.is_empty() {
-        empty("No savepoints yet. Suspending a running deployment takes one.")
+#[allow(clippy::too_many_arguments)] // A component's props; each is one thing the tab shows or does.
+fn Savepoints(
+    savepoints: Vec<SavepointRow>,
+    namespace: String,
+    deployment_id: String,
+    may_edit: bool,
+    /// Whether the deployment can be started now (the rows then offer "Start from this").
+    startable: bool,
+    copy_targets: Vec<CopyTarget>,
+    register: ServerAction<RegisterSavepoint>,
+    copy: ServerAction<CopySavepoint>,
+    /// The savepoint whose "Copy to…" is open (with JavaScript; without, the disclosure keeps its own state).
+    copy_open: RwSignal<Option<String>>,
+    /// The refusal a plain form post came back with.
+    posted_error: Option<String>,
+) -> impl IntoView {
+    let modal = use_context::<StartModalState>();
+    let register_error = move || register.value().get().and_then(Result::err).map(|err| err.to_string());
+    let copy_error = move || copy.value().get().and_then(Result::err).map(|err| err.to_string());
+    let copy_done = move || matches!(copy.value().get(), Some(Ok(_)));
+    let table = if savepoints.is_empty() {
+        empty(if may_edit {
+            "No savepoints yet — take one while the deployment runs, or register an existing one below."
+        } else {
+            "No savepoints yet."
+        })
     } else {
+        let copy_targets = StoredValue::new(copy_targets);
+        let (namespace, deployment_id) = (namespace.clone(), deployment_id.clone());
         view! {
             <Table label="Savepoints" columns=SAVEPOINT_COLUMNS>
-                        {savepoints.into_iter().map(|savepoint| {
-                            let state_class = match savepoint.state {
-                                SavepointState::Completed => "text-emerald-700",
-                                SavepointState::Started => "text-sky-700",
-                                SavepointState::Failed => "text-rose-700",
-                            };
-                            view! {
-                                <tr data-savepoint=savepoint.id.clone()>
-                                    <td class="px-4 py-2 text-xs font-medium">{savepoint.origin.clone()}</td>
-                                    <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
-                                        {savepoint.state.as_str()}
-                                        {savepoint.failure.clone().map(|f| view! { <div class="font-normal">{f}</div> })}
-                                    </td>
-                                    <td class="px-4 py-2 font-mono text-xs text-slate-600 break-all">{savepoint.location.clone().unwrap_or_else(|| "—".into())}</td>
-                                    <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&savepoint.created_at)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
+                {savepoints.into_iter().map(|savepoint| {
+                    let state_class = match savepoint.state {
+                        SavepointState::Completed => "text-emerald-700",
+                        SavepointState::Started => "text-sky-700",
+                        SavepointState::Failed => "text-rose-700",
+                    };
+                    let restorable = savepoint.state == SavepointState::Completed && savepoint.location.is_some();
+                    let start_href = format!("{}?{}", start_page(&namespace, &deployment_id), resume_from(&savepoint.id).to_query());
+                    let (ns, id, sid) = (namespace.clone(), deployment_id.clone(), savepoint.id.clone());
+                    view! {
+                        <tr data-savepoint=savepoint.id.clone()>
+                            <td class="px-4 py-2 text-xs font-medium">{savepoint.origin.clone()}</td>
+                            <td class=format!("px-4 py-2 text-xs font-semibold {state_class}")>
+                                {savepoint.state.as_str()}
+                                {savepoint.failure.clone().map(|f| view! { <div class="font-normal">{f}</div> })}
+                            </td>
+                            <td class="break-all px-4 py-2 font-mono text-xs text-slate-600">{savepoint.location.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="whitespace-nowrap px-4 py-2 tabular-nums text-slate-600">{short_time(&savepoint.created_at)}</td>
+                            <td class="px-4 py-2 text-right">
+                                <div class="flex items-start justify-end gap-2">
+                                    {(restorable && startable).then(|| {
+                                        let (ns, id, sid) = (ns.clone(), id.clone(), sid.clone());
+                                        view! {
+                                            <a href=start_href class=QUIET aria-haspopup="dialog"
+                                                on:click=move |ev| {
+                                                    if let Some(modal) = modal {
+                                                        ev.prevent_default();
+                                                        modal.open_with(ns.clone(), id.clone(), Some(resume_from(&sid)));
+                                                    }
+                                                }
+                                            >"Start from this"</a>
+                                        }
+                                    })}
+                                    {(restorable && may_edit && !copy_targets.with_value(Vec::is_empty)).then(|| {
+                                        let (sid_open, sid_click) = (sid.clone(), sid.clone());
+                                        view! {
+                                        <details class="relative text-left" prop:open=move || copy_open.get().as_deref() == Some(sid_open.as_str())>
+                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")
+                                                on:click=move |ev| {
+                                                    ev.prevent_default();
+                                                    copy_open.update(|open| {
+                                                        *open = if open.as_deref() == Some(sid_click.as_str()) { None } else { Some(sid_click.clone()) };
+                                                    });
+                                                }
+                                            >"Copy to…"</summary>
+                                            <ActionForm action=copy attr:class="absolute right-0 z-10 mt-2 flex w-64 flex-col gap-2 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
+                                                <input type="hidden" name="namespace" value=ns.clone()/>
+                                                <input type="hidden" name="deployment_id" value=id.clone()/>
+                                                <input type="hidden" name="savepoint_id" value=sid.clone()/>
+                                                <label class="text-xs font-medium text-slate-700">
+                                                    "Target deployment"
+                                                    <select name="target_deployment_id" class=FIELD required>
+                                                        {copy_targets.with_value(|targets| targets.iter().map(|t| view! {
+                                                            <option value=t.id.clone()>{t.name.clone()}</option>
+                                                        }).collect_view())}
+                                                    </select>
+                                                </label>
+                                                <button type="submit" class=PRIMARY>"Copy savepoint"</button>
+                                            </ActionForm>
+                                        </details>
+                                        }
+                                    })}
+                                </div>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
             </Table>
         }
         .into_any()
     };
-    view! { <section aria-label="Savepoints">{section_title("Savepoints", count)}{body}</section> }
+    view! {
+        <section aria-label="Savepoints">
+            {move || copy_error().map(|e| view! { <p role="alert" class="mb-2 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">{e}</p> })}
+            {move || copy_done().then(|| view! { <p role="status" class="mb-2 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">"Savepoint copied."</p> })}
+            {table}
+            {may_edit.then(|| view! {
+                <ActionForm action=register attr:class="mt-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm" attr:aria-label="Register a savepoint">
+                    <h2 class=CARD_TITLE>"Register an existing savepoint"</h2>
+                    <p class="mt-1 text-xs text-slate-500">
+                        "A savepoint Flink wrote elsewhere (s3://, hdfs://, …), or a file: path inside this console's savepoint directories. It is recorded as COPIED and can be started from."
+                    </p>
+                    <input type="hidden" name="namespace" value=namespace.clone()/>
+                    <input type="hidden" name="deployment_id" value=deployment_id.clone()/>
+                    <div class="mt-3 flex flex-wrap items-end gap-3">
+                        <label class="min-w-[20rem] flex-1 text-sm font-medium text-slate-700">
+                            "Savepoint location"
+                            <input type="text" name="location" required class=format!("{FIELD} font-mono") placeholder="s3://bucket/savepoints/savepoint-1a2b3c"
+                                aria-describedby="location-error"/>
+                        </label>
+                        <button type="submit" class=PRIMARY>"Register"</button>
+                    </div>
+                    <p id="location-error" role="alert" class="mt-2 text-sm text-rose-700 empty:hidden">
+                        {move || register_error().or_else(|| posted_error.clone())}
+                    </p>
+                </ActionForm>
+            })}
+        </section>
+    }
 }
 
 #[component]
-fn Events(events: Vec<EventRow>) -> impl IntoView {
-    let count = events.len();
+fn Events(events: Vec<EventRow>, level: Option<EventLevel>, path: String) -> impl IntoView {
+    let filter = view! {
+        <nav aria-label="Event levels" class="mb-3 flex gap-2">
+            {[None, Some(EventLevel::Info), Some(EventLevel::Warning), Some(EventLevel::Error)].into_iter().map(|choice| {
+                let open = choice == level;
+                let class = if open {
+                    "rounded-full bg-indigo-600 px-3 py-1 text-xs font-semibold text-white"
+                } else {
+                    "rounded-full bg-white px-3 py-1 text-xs font-semibold text-slate-700 ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
+                };
+                view! {
+                    <a href=PageQuery::level_href(&path, choice) class=class aria-current=open.then_some("page")>{level_label(choice)}</a>
+                }
+            }).collect_view()}
+        </nav>
+    };
     let body = if events.is_empty() {
-        empty("Nothing has happened yet.")
+        empty(if level.is_some() { "No events of this level." } else { "No events yet." })
     } else {
         view! {
-            <ol class="mt-2 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Events">
-                {events.into_iter().map(|event| view! {
-                    <li class="flex gap-4 px-4 py-2 text-sm" data-event=event.name.clone()>
-                        <span class="w-40 shrink-0 tabular-nums text-slate-500">{short_time(&event.created_at)}</span>
-                        <div class="min-w-0">
-                            <p class="text-slate-800">{event.message.clone()}</p>
-                            <p class="font-mono text-xs text-slate-400">{event.name.clone()}</p>
-                        </div>
-                    </li>
+            <ol class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Events">
+                {events.into_iter().map(|event| {
+                    let (badge, text) = match event.level {
+                        EventLevel::Info => ("bg-slate-100 text-slate-600", "INFO"),
+                        EventLevel::Warning => ("bg-amber-100 text-amber-800", "WARNING"),
+                        EventLevel::Error => ("bg-rose-100 text-rose-800", "ERROR"),
+                    };
+                    view! {
+                        <li class="flex items-start gap-4 px-4 py-2 text-sm" data-event=event.name.clone() data-level=text>
+                            <span class="w-40 shrink-0 tabular-nums text-slate-500">{short_time(&event.created_at)}</span>
+                            <span class=format!("w-20 shrink-0 rounded px-1.5 py-0.5 text-center text-[10px] font-semibold {badge}")>{text}</span>
+                            <div class="min-w-0">
+                                <p class="break-words text-slate-800">{event.message.clone()}</p>
+                                <p class="font-mono text-xs text-slate-400">{event.name.clone()}</p>
+                            </div>
+                        </li>
+                    }
                 }).collect_view()}
             </ol>
         }
         .into_any()
     };
-    view! { <section aria-label="Event log">{section_title("Event log", count)}{body}</section> }
+    view! { <section aria-label="Event log">{filter}{body}</section> }
+}
+
+#[component]
+fn Exceptions(facts: ExceptionsFacts) -> impl IntoView {
+    let note = |text: String| {
+        view! { <p class="rounded-md border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">{text}</p> }
+            .into_any()
+    };
+    match facts {
+        ExceptionsFacts::NoJob => note("No job has reached Flink yet, so there are no exceptions to show.".into()),
+        ExceptionsFacts::Unavailable { flink_job_id, reason } => view! {
+            <p role="status" class="rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-800" data-testid="exceptions-unavailable">
+                {format!("The exceptions of Flink job {flink_job_id} cannot be shown: {reason}")}
+            </p>
+        }
+        .into_any(),
+        ExceptionsFacts::Listed { rows, .. } if rows.is_empty() => note("No exceptions — the job has not failed.".into()),
+        ExceptionsFacts::Listed { flink_job_id, rows } => view! {
+            <p class="mb-2 text-xs text-slate-500">{format!("Flink's exception history of job {flink_job_id}, newest first.")}</p>
+            <ol class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" aria-label="Exceptions">
+                {rows.into_iter().map(|row: ExceptionRow| view! {
+                    <li class="px-4 py-3 text-sm">
+                        <div class="flex items-start gap-4">
+                            <span class="w-40 shrink-0 tabular-nums text-slate-500">{row.time}</span>
+                            <div class="min-w-0 flex-1">
+                                <p class="break-words font-medium text-rose-800">{row.root_cause}</p>
+                                <details class="mt-1">
+                                    <summary class="cursor-pointer text-xs text-slate-500">{format!("Stack trace ({})", row.name)}</summary>
+                                    <pre class="mt-2 max-h-96 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100">{row.stacktrace}</pre>
+                                </details>
+                            </div>
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ol>
+        }
+        .into_any(),
+    }
 }
 
 /// "Delete…": a confirmation that works without JavaScript (a disclosure with a form); a running

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::deployment_form::{get_deployment_form, SaveDeployment};
+use crate::api::deployments::CreateDeploymentFromYaml;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{FIELD, PRIMARY};
+use crate::components::form::{FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::error::AppError;
 use crate::view_model::deployment_form::{field_of_error, DeploymentForm, DeploymentFormData};
@@ -33,6 +34,9 @@ fn FormPage(editing: bool) -> impl IntoView {
     let query = use_query_map();
     let sent = Signal::derive(move || DeploymentForm::from_query(|key| query.read().get(key)));
     let error = Signal::derive(move || query.read().get("error"));
+    let yaml_tab =
+        Signal::derive(move || !editing && query.read().get("tab").is_some_and(|t| t.eq_ignore_ascii_case("yaml")));
+    let sent_yaml = Signal::derive(move || query.read().get("yaml"));
     let data = Resource::new(move || (namespace.get(), id.get()), |(namespace, id)| get_deployment_form(namespace, id));
     view! {
         <Layout namespace>
@@ -43,8 +47,12 @@ fn FormPage(editing: bool) -> impl IntoView {
                 class="text-sm text-indigo-700 hover:underline">
                 {if editing { "← Deployment" } else { "← Deployments" }}
             </a>
+            {move || (!editing).then(|| view! { <FormTabs namespace=namespace.get() yaml=yaml_tab.get()/> })}
             <Suspense fallback=|| view! { <p class="py-8 text-slate-500">"Loading the form…"</p> }>
                 {move || data.get().map(|result| match result {
+                    Ok(data) if yaml_tab.get() => view! {
+                        <YamlImport namespace=data.namespace.clone() yaml=sent_yaml.get_untracked().unwrap_or_default() error=error.get_untracked()/>
+                    }.into_any(),
                     Ok(data) => {
                         let sent = sent.get_untracked();
                         let form = if sent.is_empty() {
@@ -58,6 +66,70 @@ fn FormPage(editing: bool) -> impl IntoView {
                 })}
             </Suspense>
         </Layout>
+    }
+}
+
+/// "Form" and "YAML": the two ways to create a deployment, each a link (`?tab=yaml`).
+#[component]
+fn FormTabs(namespace: String, yaml: bool) -> impl IntoView {
+    let new = format!("/namespaces/{namespace}/deployments/new");
+    let class = |open: bool| {
+        if open {
+            "inline-block border-b-2 border-indigo-600 px-1 pb-2 text-sm font-semibold text-indigo-700"
+        } else {
+            "inline-block border-b-2 border-transparent px-1 pb-2 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700"
+        }
+    };
+    view! {
+        <nav aria-label="Ways to create" class="mt-4 max-w-3xl border-b border-slate-200">
+            <ul class="-mb-px flex gap-6">
+                <li><a href=new.clone() class=class(!yaml) aria-current=(!yaml).then_some("page")>"Form"</a></li>
+                <li><a href=format!("{new}?tab=yaml") class=class(yaml) aria-current=yaml.then_some("page")>"YAML"</a></li>
+            </ul>
+        </nav>
+    }
+}
+
+/// Creating a deployment from a whole Deployment document in YAML (Ververica Platform's shape, as
+/// the Configuration tab's "Download YAML" writes it): a plain form, read on the server with the
+/// REST API's rules; errors beside the text.
+#[component]
+fn YamlImport(namespace: String, yaml: String, error: Option<String>) -> impl IntoView {
+    let import = ServerAction::<CreateDeploymentFromYaml>::new();
+    Effect::new({
+        let namespace = namespace.clone();
+        move |_| {
+            if let Some(Ok(id)) = import.value().get() {
+                leptos_router::hooks::use_navigate()(
+                    &format!("/namespaces/{namespace}/deployments/{id}"),
+                    Default::default(),
+                );
+            }
+        }
+    });
+    let message = move || match import.value().get() {
+        Some(Err(err)) => Some(err.to_string()),
+        Some(Ok(_)) => None,
+        None => error.clone(),
+    };
+    let placeholder = "apiVersion: v1\nkind: Deployment\nmetadata:\n  name: orders-per-minute\nspec:\n  state: CANCELLED\n  template:\n    spec:\n      artifact:\n        kind: JAR\n        jarUri: artifact:///orders.jar";
+    view! {
+        <h1 class="mt-4 text-2xl font-semibold tracking-tight">"New deployment from YAML"</h1>
+        <ActionForm action=import attr:aria-label="Import YAML" attr:class="mt-4 max-w-3xl space-y-3 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+            <input type="hidden" name="namespace" value=namespace/>
+            <label for="yaml" class="block text-sm font-medium text-slate-800">"Deployment YAML"</label>
+            <p class="text-xs text-slate-500">
+                "A whole Ververica Platform Deployment (apiVersion, kind, metadata, spec). The namespace's defaults fill what it leaves out; its id, resourceVersion and status are ignored, as the REST API does on create. To copy a deployment, paste its downloaded YAML and change metadata.name."
+            </p>
+            <textarea id="yaml" name="yaml" rows="22" spellcheck="false" required aria-describedby="yaml-error"
+                class=format!("{FIELD} font-mono leading-5") placeholder=placeholder>{yaml}</textarea>
+            <p id="yaml-error" role="alert" class="text-sm font-medium text-rose-700 empty:hidden">{message}</p>
+            <div class="flex justify-end">
+                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50") prop:disabled=move || import.pending().get()>
+                    {move || if import.pending().get() { "Creating…" } else { "Create from YAML" }}
+                </button>
+            </div>
+        </ActionForm>
     }
 }
 
@@ -128,8 +200,18 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
         Some(e) => format!("Edit {}", e.name),
         None => "New deployment".to_owned(),
     };
+    let export = editing.as_ref().map(|e| {
+        format!(
+            "/api/v1/namespaces/{}/deployments/{}?download=yaml",
+            crate::view_model::start::encode(&namespace),
+            e.id
+        )
+    });
     view! {
-        <h1 class="mt-4 text-2xl font-semibold tracking-tight">{title}</h1>
+        <div class="mt-4 flex max-w-3xl items-center justify-between gap-4">
+            <h1 class="text-2xl font-semibold tracking-tight">{title}</h1>
+            {export.map(|href| view! { <a href=href download class=QUIET>"Export YAML"</a> })}
+        </div>
         {editing.as_ref().filter(|e| e.running).map(|e| view! {
             <p class="mt-3 rounded-md bg-amber-50 p-3 text-sm text-amber-800" role="status">
                 {format!("{} is running: saving a change to its job restarts it with upgrade strategy {}{}.",
@@ -187,6 +269,13 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                         <datalist id="known-jars">
                             {data.jars.iter().map(|jar| view! { <option value=jar.clone()/> }).collect_view()}
                         </datalist>
+                        {data.jars.is_empty().then(|| view! {
+                            <p class=hint>
+                                "No JARs uploaded to this namespace yet — "
+                                <a href=format!("/namespaces/{namespace}/artifacts") class="text-indigo-700 hover:underline">"upload one"</a>
+                                ", or give an https:// URL."
+                            </p>
+                        })}
                         {field_error("jar_uri")}
                     </div>
                     <div class="grid gap-4 sm:grid-cols-2">
@@ -225,6 +314,9 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                             {data.targets.iter().map(|t| view! { <option value=t.clone() selected=form.target.as_deref() == Some(t.as_str())>{t.clone()}</option> }).collect_view()}
                         </select>
                         {field_error("target")}
+                        {data.targets.is_empty().then(|| view! {
+                            <p class=hint>"This namespace has no deployment targets yet; an owner adds one on the Deployments page (+ Session cluster)."</p>
+                        })}
                     </div>
                     <div><label for="upgrade_strategy" class=label>"Upgrade strategy"</label>
                         {select_of("upgrade_strategy", form.upgrade_strategy.clone(), &["STATEFUL", "STATELESS", "NONE"], defaults.upgrade_strategy.clone())}

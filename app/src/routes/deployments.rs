@@ -1,12 +1,16 @@
-//! The Deployments page: the deployments of a namespace, streaming or batch, with their status, a
-//! page at a time (`?after=` names the page).
-//! Rendered on the server from the store, then refreshed in the browser every few seconds so
-//! status changes appear without a reload.
+//! The Deployments page: the deployments of a namespace, streaming or batch, a page at a time,
+//! searched by name and label selector, filtered by state (with the counts by state above the
+//! table) and sorted — all named by the URL's query (`?mode=&q=&labels=&state=&sort=&after=`), so a
+//! reload or a shared link shows the same view, and all run by the database.
+//! Rendered on the server from the store; in the browser the namespace's change stream
+//! (`providers::live`) tells the page when something it shows changed, and only then does it read
+//! its page again (at most once per `REFETCH_AFTER`). It never polls.
 
 use std::time::Duration;
 
-use domain::{ExecutionMode, Permission};
+use domain::{ExecutionMode, Permission, SortKey};
 use leptos::prelude::*;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::deployments::{list_deployments, SetDesiredState};
@@ -17,50 +21,81 @@ use crate::components::layout::Layout;
 use crate::components::pager::Pager;
 use crate::components::start_dialog::{StartModal, StartModalState};
 use crate::components::status_badge::StatusBadge;
+use crate::providers::live::{use_live_changes, LiveEvent};
 use crate::providers::session::use_session;
-use crate::view_model::{
-    available_actions, link_with_query, mode_from_query, page_token_from_query, short_time, target_health_summary,
-    DeploymentRow, TargetRow,
-};
+use crate::view_model::deployments::{DeploymentsPageData, DeploymentsView};
+use crate::view_model::{available_actions, short_time, status_badge, target_health_summary, DeploymentRow, TargetRow};
 
-/// How often the page asks for fresh status while it is open.
-const REFRESH_EVERY: Duration = Duration::from_secs(3);
+/// How long the page gathers changes before it reads its page again (one read for a burst).
+const REFETCH_AFTER: Duration = Duration::from_millis(400);
 
 #[component]
 pub fn DeploymentsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
-    let mode = Signal::derive(move || mode_from_query(query.read().get("mode").as_deref()));
-    let after = Signal::derive(move || page_token_from_query(query.read().get("after").as_deref()));
-
-    let refresh = RwSignal::new(0u64);
-    let live = RwSignal::new(false);
-    // Effects run only in the browser, after hydration: start polling there.
-    Effect::new(move |_| {
-        live.set(true);
-        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH_EVERY);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
+    let view = Memo::new(move |_| {
+        let query = query.read();
+        DeploymentsView::from_query(|name| query.get(name))
     });
+    let path = Signal::derive(move || format!("/namespaces/{}/deployments", namespace.get()));
 
+    // Bumped when the stream says something the page shows changed.
+    let refresh = RwSignal::new(0u64);
+    let refresh_targets = RwSignal::new(0u64);
     let set_state = ServerAction::<SetDesiredState>::new();
     let start = StartModalState::provide();
     let deployments = Resource::new(
-        move || {
-            (namespace.get(), mode.get(), after.get(), refresh.get(), set_state.version().get(), start.started.get())
+        move || (namespace.get(), view.get(), refresh.get(), set_state.version().get(), start.started.get()),
+        |(namespace, view, _, _, _)| {
+            let state = (!view.state.is_empty()).then_some(view.state);
+            let (q, labels, sort) = (Some(view.q), Some(view.labels), Some(view.sort));
+            list_deployments(namespace, view.mode, view.after, q, labels, state, sort)
         },
-        |(namespace, mode, after, _, _, _)| list_deployments(namespace, mode, after),
+    );
+
+    let refetch_pending = StoredValue::new(false);
+    let refetch_soon = move || {
+        if refetch_pending.get_value() {
+            return;
+        }
+        refetch_pending.set_value(true);
+        set_timeout(
+            move || {
+                refetch_pending.try_set_value(false);
+                refresh.try_update(|n| *n += 1);
+            },
+            REFETCH_AFTER,
+        );
+    };
+    let live = use_live_changes(
+        namespace.into(),
+        move || deployments.get_untracked().and_then(Result::ok).map(|data| data.live_from),
+        move |event| match event {
+            // A change of this tab's mode may change the page's rows or the counts; one of a row
+            // on the page (whatever its mode now) changes the page.
+            LiveEvent::Deployment(change) => {
+                let shown = deployments
+                    .get_untracked()
+                    .and_then(Result::ok)
+                    .is_some_and(|data: DeploymentsPageData| data.shows(&change.id));
+                if shown || change.execution_mode == view.get_untracked().mode {
+                    refetch_soon();
+                }
+            }
+            LiveEvent::Target(_) => refresh_targets.update(|n| *n += 1),
+            LiveEvent::Resync => {
+                refetch_soon();
+                refresh_targets.update(|n| *n += 1);
+            }
+        },
     );
 
     let session = use_session();
     let may = move |permission| session.get().is_some_and(|s| s.may(&namespace.get(), permission));
     let register = ServerAction::<RegisterSessionTarget>::new();
     let targets = Resource::new(
-        move || (namespace.get(), refresh.get(), register.version().get()),
+        move || (namespace.get(), refresh_targets.get(), register.version().get()),
         |(namespace, _, _)| list_deployment_targets(namespace),
     );
 
@@ -75,12 +110,8 @@ pub fn DeploymentsPage() -> impl IntoView {
                     </p>
                 </div>
                 <div class="flex items-center gap-4">
-                    <span
-                        data-testid="live"
-                        class=move || if live.get() { "text-xs text-emerald-700" } else { "text-xs text-slate-400" }
-                        title="The table refreshes by itself while this page is open"
-                    >
-                        {move || if live.get() { "● Live" } else { "○ Static" }}
+                    <span data-testid="live" class=move || live.get().classes() title=move || live.get().title()>
+                        {move || live.get().label()}
                     </span>
                     <Transition fallback=|| ()>
                         {move || may(Permission::EditDeployments).then(|| view! {
@@ -100,20 +131,21 @@ pub fn DeploymentsPage() -> impl IntoView {
                     {move || may(Permission::ManageNamespace).then(|| view! { <RegisterTarget namespace register/> })}
                 </Transition>
             </div>
-            <ModeTabs namespace mode/>
+            <ModeTabs path view/>
+            <SearchForm path view/>
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
-                    Ok(page) => {
+                    Ok(data) => {
                         let may_edit = may(Permission::EditDeployments);
-                        let path = format!("/namespaces/{}/deployments", namespace.get_untracked());
-                        let mode_query = mode.get_untracked().as_str().to_ascii_lowercase();
-                        let first = after.get_untracked().map(|_| link_with_query(&path, &[("mode", Some(&mode_query))]));
-                        let next = page.continue_token.as_deref().map(|token| {
-                            link_with_query(&path, &[("mode", Some(&mode_query)), ("after", Some(token))])
+                        let (path, view) = (path.get_untracked(), view.get_untracked());
+                        let first = view.after.is_some().then(|| view.first_page().href(&path));
+                        let next = data.page.continue_token.clone().map(|token| {
+                            DeploymentsView { after: Some(token), ..view.clone() }.href(&path)
                         });
                         view! {
-                            <DeploymentTable rows=page.items mode=mode.get_untracked() namespace=namespace.get_untracked() may_edit set_state/>
+                            <StateCounts data=data.clone() view=view.clone() path=path.clone()/>
+                            <DeploymentTable data view path namespace=namespace.get_untracked() may_edit set_state/>
                             <Pager label="Deployment pages" first next first_text="First page" next_text="Next page"/>
                         }
                         .into_any()
@@ -122,6 +154,96 @@ pub fn DeploymentsPage() -> impl IntoView {
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+/// The search: a name, a label selector and an order, sent as a GET form so it works without
+/// JavaScript (and navigates in place with it). The tab and the state filter travel along.
+#[component]
+fn SearchForm(path: Signal<String>, view: Memo<DeploymentsView>) -> impl IntoView {
+    let field = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm shadow-sm focus:border-indigo-500 focus:outline-none";
+    let sort_options = [
+        ("", "Name (A–Z)"),
+        ("-name", "Name (Z–A)"),
+        ("state", "Status (A–Z)"),
+        ("-state", "Status (Z–A)"),
+        ("-created", "Newest first"),
+        ("created", "Oldest first"),
+        ("-modified", "Recently modified"),
+        ("modified", "Least recently modified"),
+    ];
+    view! {
+        <Form method="get" action=move || path.get()>
+            <div role="search" aria-label="Search deployments" class="mt-4 flex flex-wrap items-end gap-3">
+                <input type="hidden" name="mode" value=move || view.get().mode.as_str().to_ascii_lowercase()/>
+                <input type="hidden" name="state" value=move || view.get().state/>
+                <label class="block w-56 text-xs font-medium text-slate-600">
+                    "Name contains"
+                    <input type="search" name="q" maxlength="253" placeholder="orders" class=field
+                        value=move || view.get().q prop:value=move || view.get().q/>
+                </label>
+                <label class="block w-72 text-xs font-medium text-slate-600">
+                    "Label selector"
+                    <input type="search" name="labels" placeholder="env=prod,tier!=db" class=format!("{field} font-mono")
+                        value=move || view.get().labels prop:value=move || view.get().labels/>
+                </label>
+                <label class="block w-52 text-xs font-medium text-slate-600">
+                    "Sort by"
+                    <select name="sort" class=field prop:value=move || view.get().sort>
+                        {sort_options
+                            .into_iter()
+                            .map(|(value, label)| view! {
+                                <option value=value selected=move || view.get().sort == value>{label}</option>
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="rounded-md bg-white px-3 py-1.5 text-sm font-semibold text-slate-800 shadow-sm ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+                    "Search"
+                </button>
+                {move || view.get().is_search().then(|| view! {
+                    <a href=view.get().cleared().href(&path.get()) class="py-1.5 text-sm text-indigo-700 hover:underline">
+                        "Clear filters"
+                    </a>
+                })}
+            </div>
+        </Form>
+    }
+}
+
+/// How many deployments the search selects in each state; each count filters by its state.
+#[component]
+fn StateCounts(data: DeploymentsPageData, view: DeploymentsView, path: String) -> impl IntoView {
+    let chip = "inline-flex items-center gap-1.5 rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset";
+    let selected = "bg-indigo-50 text-indigo-800 ring-indigo-300";
+    let plain = "bg-white text-slate-700 ring-slate-200 hover:bg-slate-50";
+    let all_current = view.state.is_empty();
+    view! {
+        <nav class="mt-4 flex flex-wrap gap-2" aria-label="Counts by status">
+            <a href=view.with_state(None).href(&path) data-state="ALL"
+                class=format!("{chip} {}", if all_current { selected } else { plain })
+                aria-current=all_current.then_some("page")>
+                "All" <span class="tabular-nums font-semibold">{data.total()}</span>
+            </a>
+            {data
+                .counts
+                .iter()
+                .map(|(state, count)| {
+                    let current = view.state == state.as_str();
+                    let (_, colours) = status_badge(*state);
+                    let dim = if *count == 0 && !current { " opacity-50" } else { "" };
+                    view! {
+                        <a href=view.with_state(Some(*state)).href(&path) data-state=state.as_str()
+                            class=format!("{chip} {}{dim}", if current { selected } else { plain })
+                            aria-current=current.then_some("page")>
+                            <span class=format!("h-2 w-2 rounded-full ring-1 {colours}")></span>
+                            {state.as_str()}
+                            <span class="tabular-nums font-semibold">{*count}</span>
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
     }
 }
 
@@ -187,10 +309,11 @@ fn RegisterTarget(namespace: Signal<String>, register: ServerAction<RegisterSess
 }
 
 #[component]
-fn ModeTabs(namespace: Signal<String>, mode: Signal<ExecutionMode>) -> impl IntoView {
-    let tab = move |label: &'static str, value: ExecutionMode, query: &'static str| {
+fn ModeTabs(path: Signal<String>, view: Memo<DeploymentsView>) -> impl IntoView {
+    let tab = move |label: &'static str, value: ExecutionMode| {
+        let current = move || view.get().mode == value;
         let classes = move || {
-            if mode.get() == value {
+            if current() {
                 "border-indigo-600 text-indigo-700"
             } else {
                 "border-transparent text-slate-500 hover:text-slate-800"
@@ -198,9 +321,9 @@ fn ModeTabs(namespace: Signal<String>, mode: Signal<ExecutionMode>) -> impl Into
         };
         view! {
             <a
-                href=move || format!("/namespaces/{}/deployments?mode={query}", namespace.get())
+                href=move || view.get().with_mode(value).href(&path.get())
                 class=move || format!("border-b-2 px-1 pb-2 text-sm font-medium {}", classes())
-                aria-current=move || (mode.get() == value).then_some("page")
+                aria-current=move || current().then_some("page")
             >
                 {label}
             </a>
@@ -208,45 +331,100 @@ fn ModeTabs(namespace: Signal<String>, mode: Signal<ExecutionMode>) -> impl Into
     };
     view! {
         <nav class="mt-6 flex gap-6 border-b border-slate-200" aria-label="Execution mode">
-            {tab("Streaming", ExecutionMode::Streaming, "streaming")}
-            {tab("Batch", ExecutionMode::Batch, "batch")}
+            {tab("Streaming", ExecutionMode::Streaming)}
+            {tab("Batch", ExecutionMode::Batch)}
         </nav>
+    }
+}
+
+/// A column header that sorts by `key` (then the other way round), showing the current order.
+#[component]
+fn SortHeader(label: &'static str, key: SortKey, view: DeploymentsView, path: String) -> impl IntoView {
+    let order = view.sorted_on(key);
+    let arrow = match order {
+        Some(false) => " ▲",
+        Some(true) => " ▼",
+        None => "",
+    };
+    let aria = order.map(|descending| if descending { "descending" } else { "ascending" });
+    view! {
+        <th scope="col" class="px-4 py-3" aria-sort=aria>
+            <a href=view.sorted_by(key).href(&path) class="hover:text-slate-800" title=format!("Sort by {}", label.to_lowercase())>
+                {label}{arrow}
+            </a>
+        </th>
     }
 }
 
 #[component]
 fn DeploymentTable(
-    rows: Vec<DeploymentRow>,
-    mode: ExecutionMode,
+    data: DeploymentsPageData,
+    view: DeploymentsView,
+    path: String,
     namespace: String,
     /// Whether to offer Start/Suspend/Cancel (the server decides each request anyway).
     may_edit: bool,
     set_state: ServerAction<SetDesiredState>,
 ) -> impl IntoView {
-    if rows.is_empty() {
-        let kind = match mode {
+    let rows = data.page.items;
+    if rows.is_empty() && view.after.is_none() {
+        let box_classes = "mt-6 rounded-lg border border-dashed border-slate-300 bg-white px-6 py-12 text-center";
+        if view.is_search() {
+            return view! {
+                <div class=box_classes data-testid="empty">
+                    <p class="font-medium">{format!("No deployments match {}.", view.describe_search())}</p>
+                    <p class="mt-1 text-sm text-slate-500">
+                        <a href=view.cleared().href(&path) class="text-indigo-700 hover:underline">"Clear filters"</a>
+                        " to see every deployment of this tab."
+                    </p>
+                </div>
+            }
+            .into_any();
+        }
+        let kind = match view.mode {
             ExecutionMode::Streaming => "streaming",
             ExecutionMode::Batch => "batch",
         };
+        let other = match view.mode {
+            ExecutionMode::Streaming => ExecutionMode::Batch,
+            ExecutionMode::Batch => ExecutionMode::Streaming,
+        };
         return view! {
-            <div class="mt-6 rounded-lg border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
-                <p class="font-medium">{format!("No {kind} deployments in this namespace yet.")}</p>
-                <p class="mt-1 text-sm text-slate-500">"Create one through the REST API or import a YAML file."</p>
+            <div class=box_classes data-testid="empty">
+                <p class="font-medium">
+                    {format!("No {kind} deployments yet — ")}
+                    <a href=format!("/namespaces/{namespace}/deployments/new") class="text-indigo-700 hover:underline">"create one"</a>
+                    " or import YAML."
+                </p>
+                <p class="mt-2 text-sm text-slate-500">
+                    "To import a Ververica Platform Deployment YAML, send it to the REST API: "
+                    <code class="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs">
+                        {format!("POST /api/v1/namespaces/{namespace}/deployments")}
+                    </code>
+                    " with "
+                    <code class="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs">"Content-Type: application/yaml"</code>
+                    "."
+                </p>
+                <p class="mt-2 text-sm text-slate-500">
+                    <a href=view.with_mode(other).href(&path) class="text-indigo-700 hover:underline">
+                        {format!("Show the {} deployments", other.as_str().to_lowercase())}
+                    </a>
+                </p>
             </div>
         }
         .into_any();
     }
     view! {
-        <div class="mt-6 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+        <div class="mt-4 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
             <table class="min-w-full divide-y divide-slate-200 text-sm" aria-label="Deployments">
                 <thead class="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                     <tr>
-                        <th scope="col" class="px-4 py-3">"Name"</th>
-                        <th scope="col" class="px-4 py-3">"Status"</th>
+                        <SortHeader label="Name" key=SortKey::Name view=view.clone() path=path.clone()/>
+                        <SortHeader label="Status" key=SortKey::State view=view.clone() path=path.clone()/>
                         <th scope="col" class="px-4 py-3">"Desired state"</th>
                         <th scope="col" class="px-4 py-3">"Target"</th>
                         <th scope="col" class="px-4 py-3 text-right">"Parallelism"</th>
-                        <th scope="col" class="px-4 py-3">"Modified (UTC)"</th>
+                        <SortHeader label="Modified (UTC)" key=SortKey::Modified view=view.clone() path=path.clone()/>
                         <th scope="col" class="px-4 py-3 text-right">"Actions"</th>
                     </tr>
                 </thead>

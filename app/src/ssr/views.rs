@@ -2,14 +2,18 @@
 //! API token's secret to the page a plain form post returns to.
 
 use domain::{ApiToken, ListPage, NamespaceName, PageRequest, Role, SavepointState};
-use services::{Secret, Services};
+use services::{CurrentJob, JobExceptions, Secret, Services};
 
 use super::{request_cookie, set_cookie};
 use crate::error::AppError;
+use crate::view_model::deployment_page::{
+    flink_job_link, human_duration, human_size, time_of_ms, CheckpointView, ConfigurationFacts, CopyTarget,
+    CurrentJobView, DeploymentDetail, ExceptionRow, ExceptionsFacts, LiveView, OverviewFacts, PageQuery, Tab,
+    TabContent,
+};
 use crate::view_model::start::{OtherDeployment, StartDialogData, StartForm, StateChoice};
 use crate::view_model::{
-    CreatedToken, DeploymentDetail, DeploymentRow, EventRow, HistoryPages, JobRow, NamespaceRow, SavepointRow, UserRow,
-    ADMIN_PAGE,
+    CreatedToken, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow, ADMIN_PAGE,
 };
 
 /// How much of each history the deployment page shows at once.
@@ -23,43 +27,139 @@ const ADMIN_LIST: u32 = Services::MAX_PAGE_SIZE;
 /// The cookie that carries a new token's secret to the page after a plain form post.
 const NEW_TOKEN_COOKIE: &str = "console_new_token";
 
-/// A deployment with a page of its jobs, savepoints and events (the newest, or those `history`
-/// names), as the deployment page shows it.
+/// A deployment as its page shows it: the heading's facts and the content of the tab `query` asks
+/// for (only that tab's reads are made; Overview and Exceptions ask Flink).
 pub async fn deployment_detail(
     services: &Services,
     namespace: &NamespaceName,
     id: &str,
-    history: &HistoryPages,
+    query: &PageQuery,
 ) -> Result<DeploymentDetail, AppError> {
     let deployment = services.deployment(namespace, id).await?;
-    let jobs = services.jobs(namespace, Some(id), &PageRequest::after(DETAIL_JOBS, history.jobs.clone())).await?;
-    let savepoints_page = PageRequest::after(DETAIL_SAVEPOINTS, history.savepoints.clone());
-    let savepoints = services.savepoints(namespace, Some(id), None, &savepoints_page).await?;
-    let events_page = PageRequest::after(DETAIL_EVENTS, history.events.clone());
-    let events = services.events(namespace, Some(id), None, &events_page).await?;
-    // A savepoint under way is among the newest: look there when an older page is shown.
-    let under_way = |page: &[domain::Savepoint]| page.iter().any(|s| s.status.state == SavepointState::Started);
-    let savepoint_under_way = match history.savepoints {
-        None => under_way(&savepoints.items),
-        Some(_) => {
-            let newest = services.savepoints(namespace, Some(id), None, &PageRequest::first(DETAIL_SAVEPOINTS)).await?;
-            under_way(&newest.items)
+    let newest_savepoints =
+        services.savepoints(namespace, Some(id), None, &PageRequest::first(DETAIL_SAVEPOINTS)).await?;
+    let savepoint_under_way = newest_savepoints.items.iter().any(|s| s.status.state == SavepointState::Started);
+    let after = query.after.clone();
+    let content = match query.tab {
+        Tab::Overview => {
+            let job = services.current_job(namespace, &deployment).await?.map(current_job_view);
+            TabContent::Overview(Box::new(OverviewFacts { job }))
         }
+        Tab::Configuration => TabContent::Configuration(configuration(services, namespace, &deployment).await?),
+        Tab::Jobs => {
+            let jobs = services.jobs(namespace, Some(id), &PageRequest::after(DETAIL_JOBS, after)).await?;
+            TabContent::Jobs { rows: jobs.items.iter().map(JobRow::from).collect(), next: jobs.continue_token }
+        }
+        Tab::Savepoints => {
+            let page = match after {
+                None => newest_savepoints,
+                Some(token) => {
+                    let request = PageRequest::after(DETAIL_SAVEPOINTS, Some(token));
+                    services.savepoints(namespace, Some(id), None, &request).await?
+                }
+            };
+            let others =
+                services.deployments(namespace, &domain::DeploymentQuery::default(), &PageRequest::first(Services::MAX_PAGE_SIZE)).await?;
+            let copy_targets = others
+                .items
+                .into_iter()
+                .filter(|d| d.metadata.id != id)
+                .map(|d| CopyTarget { id: d.metadata.id, name: d.metadata.name })
+                .collect();
+            TabContent::Savepoints {
+                rows: page.items.iter().map(SavepointRow::from).collect(),
+                next: page.continue_token,
+                copy_targets,
+            }
+        }
+        Tab::Events => {
+            let request = PageRequest::after(DETAIL_EVENTS, after);
+            let events = services.events(namespace, Some(id), None, query.level, &request).await?;
+            TabContent::Events { rows: events.items.iter().map(EventRow::from).collect(), next: events.continue_token }
+        }
+        Tab::Exceptions => TabContent::Exceptions(match services.job_exceptions(namespace, &deployment).await? {
+            JobExceptions::NoJob => ExceptionsFacts::NoJob,
+            JobExceptions::Unavailable { flink_job_id, reason } => {
+                ExceptionsFacts::Unavailable { flink_job_id, reason }
+            }
+            JobExceptions::Listed { flink_job_id, entries } => ExceptionsFacts::Listed {
+                flink_job_id,
+                rows: entries
+                    .iter()
+                    .map(|e| ExceptionRow {
+                        time: time_of_ms(e.timestamp_ms),
+                        root_cause: e.root_cause(),
+                        name: e.name.clone(),
+                        stacktrace: e.stacktrace.clone(),
+                    })
+                    .collect(),
+            },
+        }),
     };
     Ok(DeploymentDetail {
         row: DeploymentRow::from(&deployment),
         upgrade_strategy: deployment.spec.upgrade_strategy.kind.as_str().to_owned(),
         restore_strategy: deployment.spec.restore_strategy.kind.as_str().to_owned(),
-        running_job: deployment.status.running.as_ref().map(|r| r.job_id.clone()),
-        jobs: jobs.items.iter().map(JobRow::from).collect(),
-        savepoints: savepoints.items.iter().map(SavepointRow::from).collect(),
-        events: events.items.iter().map(EventRow::from).collect(),
         savepoint_under_way,
-        next: HistoryPages {
-            jobs: jobs.continue_token,
-            savepoints: savepoints.continue_token,
-            events: events.continue_token,
-        },
+        content,
+    })
+}
+
+fn current_job_view(current: CurrentJob) -> CurrentJobView {
+    let ended = current.job.status.state.is_terminal();
+    let web_ui = match (&current.cluster_url, &current.flink_job_id) {
+        (Some(url), Some(flink_id)) => Some(flink_job_link(url, flink_id, ended)),
+        _ => None,
+    };
+    let live = current.live.map(|live| LiveView {
+        flink_state: format!("{:?}", live.details.state).to_ascii_uppercase(),
+        uptime: human_duration(live.details.duration_ms),
+        restarts: live.details.restarts,
+        checkpoint: live.checkpoint.map(|checkpoint| {
+            checkpoint.map(|c| CheckpointView {
+                id: c.id,
+                kind: if c.is_savepoint { "savepoint" } else { "checkpoint" }.to_owned(),
+                completed_at: time_of_ms(c.completed_at_ms),
+                size: c.size_bytes.map_or_else(|| "—".to_owned(), human_size),
+            })
+        }),
+    });
+    CurrentJobView {
+        id: current.job.metadata.id.clone(),
+        state: current.job.status.state,
+        flink_job_id: current.flink_job_id,
+        created_at: current.job.metadata.created_at.clone(),
+        web_ui,
+        live,
+    }
+}
+
+/// The Configuration tab: the resource and its effective spec as YAML.
+async fn configuration(
+    services: &Services,
+    namespace: &NamespaceName,
+    deployment: &domain::Deployment,
+) -> Result<ConfigurationFacts, AppError> {
+    let effective = services.effective_spec(namespace, deployment).await?;
+    let stored = serde_json::to_value(&deployment.spec).map_err(|_| AppError::Internal)?;
+    let defaults = services.effective_defaults(namespace).await?;
+    Ok(ConfigurationFacts {
+        resource_yaml: to_yaml(deployment)?,
+        effective_differs: effective != stored,
+        effective_yaml: to_yaml(&effective)?,
+        defaults_yaml: to_yaml(&defaults)?,
+        download: format!(
+            "/api/v1/namespaces/{namespace}/deployments/{}?download=yaml",
+            crate::view_model::start::encode(&deployment.metadata.id)
+        ),
+    })
+}
+
+/// A value as YAML, for a page.
+fn to_yaml<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_yaml_ng::to_string(value).map_err(|err| {
+        tracing::error!(error = %err, "cannot write YAML");
+        AppError::Internal
     })
 }
 
@@ -85,7 +185,7 @@ pub async fn namespace_rows(services: &Services, after: Option<String>) -> Resul
             tracing::error!(error = %err, "a stored namespace name does not parse");
             AppError::Internal
         })?;
-        let deployments = services.deployments(&name, None, None, &first).await?.items.len();
+        let deployments = services.deployment_counts(&name, &domain::DeploymentQuery::default()).await?.total();
         let members = services.members(&name, &first).await?.items;
         let owners = members.iter().filter(|m| m.role == Role::Owner).map(|m| m.user.clone()).collect();
         rows.push(NamespaceRow {

@@ -104,6 +104,78 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// How much an event matters, for filtering a log: VVP's events carry none, so it follows from
+    /// the event's name (`EventName::level`).
+    EventLevel {
+        /// Progress as planned: transitions, jobs started, savepoints taken.
+        Info = "INFO",
+        /// Something went wrong and is being handled: a retry, a fallback, a job stopped outside.
+        Warning = "WARNING",
+        /// Something failed and needs a person: the deployment FAILED, or a request was refused.
+        Error = "ERROR",
+    }
+);
+
+impl EventName {
+    /// How much this event matters (`EventLevel`).
+    pub fn level(self) -> EventLevel {
+        use EventLevel::{Error, Info, Warning};
+        match self {
+            Self::StateTransitionIsNeeded
+            | Self::FoundAJobToTerminate
+            | Self::FoundAJobToWaitForItsTermination
+            | Self::AwaitingSavepointCompletionToTransitionToSuspended
+            | Self::CreatingASavepointBeforeSuspension
+            | Self::FoundACompletedSavepointReadyForSuspension
+            | Self::UsingAnUpgradeStrategy
+            | Self::CreatingANewJob
+            | Self::AwaitingAJobToStart
+            | Self::StateTransitionIsCompleted
+            | Self::TransitionedToFinishedState
+            | Self::AwaitingAJobToTerminate
+            | Self::SpinningUpAClusterForAJob
+            | Self::JobSuccessfullyStarted
+            | Self::JobSuccessfullyFinished
+            | Self::AwaitingForAClusterToSpinUp
+            | Self::AwaitForAClusterToTeardown
+            | Self::TransitionedToCompleted
+            | Self::AwaitingForASavepointToComplete
+            | Self::SuccessfullyTriggeredASavepoint
+            | Self::NeedToTriggerASavepoint
+            | Self::FoundAnOldJobAndWillTerminateIt
+            | Self::SavepointDisposed
+            | Self::SourceStartTime => Info,
+            Self::FoundAStoppedJobAndWillTerminateIt
+            | Self::TerminatingAJobDueToAnUnrecoverableFailure
+            | Self::RecoverableFailureWhileTriggeringASavepoint
+            | Self::RecoverableFailureWhileCheckingASavepointStatus
+            | Self::CouldNotFindAJobToSuspend
+            | Self::JobIsNotConfiguredWithSavepointSupport => Warning,
+            Self::FailedCreatingANewJob
+            | Self::TooManyFailedSuspensionAttempts
+            | Self::TooManyFailedJobCreationAttempts
+            | Self::ResourceQuotaExceeded
+            | Self::TransitioningToFailedStateBecauseOfAMissingJob
+            | Self::TransitioningToFailedStateBecauseJobNotStarted
+            | Self::TransitioningToFailedStateBecauseSavepointFailedInFlink
+            | Self::AnUnRecoverableFailureWhileTriggeringASavepoint
+            | Self::AnUnrecoverableFailureWhileTakingASavepoint
+            | Self::ReferencedDeploymentTargetDoesNotExist
+            | Self::GeneralFailure
+            | Self::FailedToCreateClusterForJob
+            | Self::StartRefused => Error,
+        }
+    }
+}
+
+impl EventLevel {
+    /// The event names of this level.
+    pub fn names(self) -> Vec<EventName> {
+        EventName::ALL.iter().copied().filter(|name| name.level() == self).collect()
+    }
+}
+
 /// An event's `metadata`: what happened, to which deployment (and job), when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -219,6 +291,19 @@ mod tests {
         }
         let err = serde_json::from_str::<EventName>("\"SOMETHING_HAPPENED\"").expect_err("not an event name");
         assert!(err.to_string().starts_with("unknown value \"SOMETHING_HAPPENED\""), "{err}");
+    }
+
+    #[test]
+    fn every_event_name_has_one_level_and_failures_are_errors() {
+        let total: usize = EventLevel::ALL.iter().map(|level| level.names().len()).sum();
+        assert_eq!(total, EventName::ALL.len(), "the levels split the names");
+        assert_eq!(EventName::GeneralFailure.level(), EventLevel::Error);
+        assert_eq!(EventName::TooManyFailedJobCreationAttempts.level(), EventLevel::Error);
+        assert_eq!(EventName::RecoverableFailureWhileTriggeringASavepoint.level(), EventLevel::Warning);
+        assert_eq!(EventName::JobSuccessfullyStarted.level(), EventLevel::Info);
+        assert!(EventLevel::Warning.names().contains(&EventName::FoundAStoppedJobAndWillTerminateIt));
+        assert_eq!(EventLevel::parse("warning"), Some(EventLevel::Warning));
+        assert_eq!(EventLevel::parse("DEBUG"), None);
     }
 
     #[test]

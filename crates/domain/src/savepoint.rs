@@ -303,6 +303,71 @@ fn check_location(raw: &str) -> Result<String, String> {
     Ok(location.to_owned())
 }
 
+/// The file systems Flink restores savepoints from that a registration may name besides `file:`.
+pub const REMOTE_SAVEPOINT_SCHEMES: &[&str] =
+    &["s3", "s3a", "s3p", "hdfs", "viewfs", "gs", "oss", "abfs", "abfss", "wasb", "wasbs", "cos", "obs"];
+
+/// Whether a savepoint location a person registers (`check_location` read it already) may be
+/// restored from and read: a remote file system of `REMOTE_SAVEPOINT_SCHEMES`, or a `file:` path
+/// inside one of `file_roots` (absolute directories where this console's clusters keep their
+/// savepoints and checkpoints). Anything else could make the console (its state inspector, or its
+/// local cluster) read one of its host's own files for the person. Answers why not.
+pub fn check_registrable_location(location: &str, file_roots: &[String]) -> Result<(), String> {
+    let Some((scheme, rest)) = location.split_once(':') else {
+        return Err(format!("{location:?} is not a URI with a scheme"));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if REMOTE_SAVEPOINT_SCHEMES.contains(&scheme.as_str()) {
+        return Ok(());
+    }
+    if scheme != "file" {
+        return Err(format!(
+            "the scheme {scheme:?} is not a file system Flink restores savepoints from; use file: (inside the \
+             console's savepoint directories) or one of {}",
+            REMOTE_SAVEPOINT_SCHEMES.join(", ")
+        ));
+    }
+    let allowed = || {
+        if file_roots.is_empty() {
+            "this console accepts no file: locations (it knows no savepoint directory)".to_owned()
+        } else {
+            format!("a file: location must lie inside one of {}", file_roots.join(", "))
+        }
+    };
+    // `file:/p`, `file:///p` and `file://localhost/p` name the same local path; another host does not.
+    let path = match rest.strip_prefix("//") {
+        None => rest,
+        Some(authority_and_path) => {
+            let (authority, path) =
+                authority_and_path.split_at(authority_and_path.find('/').unwrap_or(authority_and_path.len()));
+            if !authority.is_empty() && !authority.eq_ignore_ascii_case("localhost") {
+                return Err(format!("{location:?} names the host {authority:?}; {}", allowed()));
+            }
+            path
+        }
+    };
+    let odd = !path.starts_with('/')
+        || path.contains('%')
+        || path.contains('\\')
+        || path.chars().any(char::is_control)
+        || path[1..].split('/').any(|segment| matches!(segment, "" | "." | ".."));
+    if odd {
+        return Err(format!(
+            "{location:?} is not a plain absolute path (no `..`, `.`, `//`, `%` or backslash); {}",
+            allowed()
+        ));
+    }
+    let inside = file_roots.iter().any(|root| {
+        let root = root.trim_end_matches('/');
+        !root.is_empty() && path.strip_prefix(root).is_some_and(|below| below.len() > 1 && below.starts_with('/'))
+    });
+    if inside {
+        Ok(())
+    } else {
+        Err(format!("{location:?} is outside the console's savepoint directories; {}", allowed()))
+    }
+}
+
 /// `raw` in the canonical text of a UUID (lowercase, hyphenated), if it is one.
 fn canonical_uuid(raw: &str) -> Option<String> {
     let groups: Vec<&str> = raw.split('-').collect();
@@ -393,6 +458,41 @@ mod tests {
         assert_eq!(savepoint.metadata.annotations["from"], "prod");
         assert_eq!(savepoint.status.state, SavepointState::Completed);
         assert_eq!(savepoint.spec.savepoint_location.as_deref(), Some("file:///savepoints/savepoint-1a2b"));
+    }
+
+    #[test]
+    fn a_registered_location_is_remote_or_inside_a_savepoint_directory() {
+        let roots = vec!["/var/flink/savepoints".to_owned(), "/var/flink/checkpoints/".to_owned()];
+        for good in [
+            "file:/var/flink/savepoints/savepoint-1a2b",
+            "file:///var/flink/savepoints/savepoint-1a2b/_metadata",
+            "file://localhost/var/flink/checkpoints/abc/chk-3",
+            "FILE:///var/flink/savepoints/x",
+            "s3://bucket/savepoints/sp-1",
+            "hdfs://namenode:8020/flink/sp",
+        ] {
+            assert_eq!(check_registrable_location(good, &roots), Ok(()), "{good}");
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "File:/proc/self/environ",
+            "file:///var/flink/savepoints",
+            "file:///var/flink/savepoints/../../../etc/shadow",
+            "file:///var/flink/savepoints/./x",
+            "file:///var/flink/savepoints//x",
+            "file:///var/flink/savepoints/%2e%2e/x",
+            "file:///var/flink/savepoints-other/x",
+            "file://evil.example/var/flink/savepoints/x",
+            "file:var/flink/savepoints/x",
+            "http://169.254.169.254/latest",
+            "jar:file:///var/flink/savepoints/x!/",
+        ] {
+            assert!(check_registrable_location(bad, &roots).is_err(), "{bad} must be refused");
+        }
+        let why = check_registrable_location("file:///etc/passwd", &roots).expect_err("refused");
+        assert!(why.contains("outside the console's savepoint directories"), "{why}");
+        let none = check_registrable_location("file:///var/flink/savepoints/x", &[]).expect_err("no roots");
+        assert!(none.contains("accepts no file: locations"), "{none}");
     }
 
     #[test]

@@ -147,6 +147,10 @@ impl FlinkCluster for Timed {
         self.time("exceptions", FlinkCluster::exceptions(&self.client, job)).await
     }
 
+    async fn job_details(&self, job: &JobId) -> Result<flink::JobDetails, FlinkError> {
+        self.time("job_details", FlinkCluster::job_details(&self.client, job)).await
+    }
+
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError> {
         self.time("dispose", FlinkCluster::dispose_savepoint(&self.client, location)).await
     }

@@ -139,7 +139,7 @@ async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &ClusterError
         }
         if *state == flink::JobState::Failed {
             observed.failure = match cluster.exceptions(&flink_id).await {
-                Ok(exceptions) => exceptions.first().map(|e| root_cause(&e.stacktrace, &e.name)),
+                Ok(exceptions) => exceptions.first().map(flink::JobException::root_cause),
                 Err(_) => None,
             };
         }
@@ -220,33 +220,4 @@ async fn lost_operation(
 fn is_unknown_operation(err: &FlinkError) -> bool {
     matches!(err, FlinkError::Rejected { status: 404, .. })
         || matches!(err, FlinkError::Rejected { message, .. } if message.contains("UnknownOperationKey") || message.contains("Unknown operation"))
-}
-
-/// The innermost `Caused by:` of a Java stack trace (Flink wraps the job's own error in
-/// "Recovery is suppressed by …"), or its first line.
-fn root_cause(stacktrace: &str, name: &str) -> String {
-    let innermost = stacktrace.lines().rev().find_map(|line| line.trim().strip_prefix("Caused by: "));
-    let line = innermost.or_else(|| stacktrace.lines().next()).unwrap_or(name).trim();
-    if line.is_empty() {
-        name.to_owned()
-    } else {
-        line.chars().take(500).collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_reason_of_a_failure_is_its_innermost_cause() {
-        let trace = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\
-                     \tat org.apache.flink.runtime.X.y(X.java:1)\n\
-                     Caused by: java.lang.IllegalStateException: failing on purpose: key 0 reached 300\n\
-                     \tat console.examples.StatefulCounter.z(StatefulCounter.java:9)";
-        assert_eq!(
-            super::root_cause(trace, "JobException"),
-            "java.lang.IllegalStateException: failing on purpose: key 0 reached 300"
-        );
-        assert_eq!(super::root_cause("java.lang.RuntimeException: boom", "x"), "java.lang.RuntimeException: boom");
-        assert_eq!(super::root_cause("", "java.lang.Error"), "java.lang.Error");
-    }
 }

@@ -79,6 +79,9 @@ impl FlinkCluster for Dying {
     async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError> {
         self.flink.exceptions(job).await
     }
+    async fn job_details(&self, job: &JobId) -> Result<flink::JobDetails, FlinkError> {
+        self.flink.job_details(job).await
+    }
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError> {
         self.effect(self.flink.dispose_savepoint(location)).await
     }

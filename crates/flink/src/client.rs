@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::network::{NetworkPolicy, NetworkRefusal};
 use crate::{
-    AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobException, JobId,
-    JobOverview, JobState, Operation, ParallelismBounds, RunJar, SavepointRequest, TriggerId, Vertex,
+    AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobDetails,
+    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, RunJar, SavepointRequest, TriggerId, Vertex,
 };
 
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
@@ -312,6 +312,7 @@ impl FlinkClient {
             latest_ack_timestamp: Option<i64>,
             #[serde(default)]
             is_savepoint: bool,
+            state_size: Option<u64>,
         }
         #[derive(Deserialize)]
         struct Restored {
@@ -343,6 +344,7 @@ impl FlinkClient {
                     .map(|p| normalize_location(&p))?,
                 completed_at_ms: c.latest_ack_timestamp.unwrap_or_default(),
                 is_savepoint: c.is_savepoint,
+                size_bytes: c.state_size,
             })
         };
         let latest_savepoint = latest.savepoint.and_then(restorable);
@@ -386,6 +388,34 @@ impl FlinkClient {
                 timestamp_ms: e.timestamp.unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// `GET /jobs/:id` and its `numRestarts` metric: state, start, duration, restarts.
+    pub async fn job_details(&self, job: &JobId) -> Result<JobDetails, FlinkError> {
+        #[derive(Deserialize)]
+        struct Job {
+            state: JobState,
+            #[serde(rename = "start-time")]
+            start_time: i64,
+            duration: i64,
+        }
+        #[derive(Deserialize)]
+        struct Metric {
+            id: String,
+            value: String,
+        }
+        let what = format!("job {job}");
+        let details: Job = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}")))).await?;
+        let url = self.url(&format!("/jobs/{job}/metrics"));
+        let metrics: Vec<Metric> =
+            self.send(&format!("metrics of job {job}"), self.http.get(url).query(&[("get", "numRestarts")])).await?;
+        let restarts = metrics.iter().find(|m| m.id == "numRestarts").and_then(|m| m.value.parse().ok());
+        Ok(JobDetails {
+            state: details.state,
+            start_time_ms: details.start_time,
+            duration_ms: details.duration,
+            restarts,
+        })
     }
 
     /// `GET /jobs/:id`: the vertices of a job's graph.

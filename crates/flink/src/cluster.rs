@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::{
-    CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, JobException, JobId, JobState, Operation,
-    RunJar, TriggerId,
+    CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, JobDetails, JobException, JobId, JobState,
+    Operation, RunJar, TriggerId,
 };
 
 /// One job to start: an artifact on local disk and how to run it.
@@ -68,6 +68,8 @@ pub trait FlinkCluster: Send + Sync {
     async fn checkpoints(&self, job: &JobId) -> Result<CheckpointSummary, FlinkError>;
     /// The job's exception history, newest first (why it failed or restarted).
     async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError>;
+    /// The job at a glance: state, start, duration, restarts.
+    async fn job_details(&self, job: &JobId) -> Result<JobDetails, FlinkError>;
     /// Asks Flink to delete the savepoint's files at `location`; poll `disposal_operation` for the outcome.
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError>;
     /// Where the disposal `trigger` stands.
@@ -125,6 +127,10 @@ impl FlinkCluster for FlinkClient {
 
     async fn exceptions(&self, job: &JobId) -> Result<Vec<JobException>, FlinkError> {
         FlinkClient::exceptions(self, job).await
+    }
+
+    async fn job_details(&self, job: &JobId) -> Result<JobDetails, FlinkError> {
+        FlinkClient::job_details(self, job).await
     }
 
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError> {

@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::{
-    CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, JobException, JobId, JobState,
-    Operation, SavepointRequest, Submission, TriggerId,
+    CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, JobDetails, JobException, JobId,
+    JobState, Operation, SavepointRequest, Submission, TriggerId,
 };
 
 /// Switches that make the fake misbehave the way real clusters do.
@@ -103,6 +103,10 @@ pub struct FakeJob {
     pub restored_from: Option<String>,
     /// Its completed checkpoints and savepoints, oldest first.
     pub checkpoints: Vec<CompletedCheckpoint>,
+    /// When it was submitted, on the fake's clock (ms).
+    pub started_at_ms: i64,
+    /// How often it restarted (tests set it).
+    pub restarts: u64,
 }
 
 #[derive(Debug)]
@@ -153,6 +157,7 @@ impl Inner {
                 external_path: location,
                 completed_at_ms: now,
                 is_savepoint: true,
+                size_bytes: Some(4096),
             });
             if stops_job && fake.state == JobState::Running {
                 fake.state = JobState::Finished;
@@ -287,6 +292,7 @@ impl FakeFlink {
                 external_path: path.clone(),
                 completed_at_ms: now,
                 is_savepoint: false,
+                size_bytes: Some(1024),
             });
             inner.snapshots.insert(path.clone());
             Some(path)
@@ -450,6 +456,8 @@ impl FlinkCluster for FakeFlink {
                     state,
                     restored_from: submission.restore_from.clone(),
                     checkpoints: Vec::new(),
+                    started_at_ms: inner.clock_ms,
+                    restarts: 0,
                 },
             );
             if let Some(refusal) = refusal {
@@ -505,6 +513,20 @@ impl FlinkCluster for FakeFlink {
                 latest_completed: fake.checkpoints.last().cloned(),
                 latest_savepoint: fake.checkpoints.iter().rfind(|c| c.is_savepoint).cloned(),
                 restored_from: fake.restored_from.clone(),
+            })
+        })
+    }
+
+    async fn job_details(&self, job: &JobId) -> Result<JobDetails, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "job details")?;
+            let fake =
+                inner.jobs.get(job).ok_or_else(|| rejected("job details", 404, format!("Job {job} not found")))?;
+            Ok(JobDetails {
+                state: fake.state,
+                start_time_ms: fake.started_at_ms,
+                duration_ms: inner.clock_ms - fake.started_at_ms,
+                restarts: Some(fake.restarts),
             })
         })
     }

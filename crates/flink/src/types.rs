@@ -182,6 +182,8 @@ pub struct CompletedCheckpoint {
     pub completed_at_ms: i64,
     /// Whether it is a savepoint rather than a checkpoint.
     pub is_savepoint: bool,
+    /// How many bytes of state it holds (Flink's `state_size`), if reported.
+    pub size_bytes: Option<u64>,
 }
 
 /// What `GET /jobs/:id/checkpoints` says about snapshots.
@@ -222,6 +224,19 @@ pub struct AggregatedMetric {
     pub sum: Option<f64>,
 }
 
+/// A job at a glance, as its page shows it: state, since when, how often it restarted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDetails {
+    /// Where the job is in its life.
+    pub state: JobState,
+    /// When it started (ms since the epoch).
+    pub start_time_ms: i64,
+    /// How long it has run, or ran (ms).
+    pub duration_ms: i64,
+    /// How often it restarted after failures (the `numRestarts` metric); `None` until reported.
+    pub restarts: Option<u64>,
+}
+
 /// One entry of a job's exception history, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobException {
@@ -241,4 +256,41 @@ pub struct ParallelismBounds {
     pub lower_bound: u32,
     /// It runs with at most this many subtasks.
     pub upper_bound: u32,
+}
+
+impl JobException {
+    /// The reason worth showing: the innermost `Caused by:` of the stack trace (Flink wraps the
+    /// job's own error in "Recovery is suppressed by …"), or its first line, at most 500 characters.
+    pub fn root_cause(&self) -> String {
+        let innermost = self.stacktrace.lines().rev().find_map(|line| line.trim().strip_prefix("Caused by: "));
+        let line = innermost.or_else(|| self.stacktrace.lines().next()).unwrap_or(&self.name).trim();
+        if line.is_empty() {
+            self.name.clone()
+        } else {
+            line.chars().take(500).collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod root_cause_tests {
+    use super::JobException;
+
+    fn cause(stacktrace: &str, name: &str) -> String {
+        JobException { name: name.into(), stacktrace: stacktrace.into(), timestamp_ms: 0 }.root_cause()
+    }
+
+    #[test]
+    fn the_reason_of_a_failure_is_its_innermost_cause() {
+        let trace = "org.apache.flink.runtime.JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy\n\
+                     \tat org.apache.flink.runtime.X.y(X.java:1)\n\
+                     Caused by: java.lang.IllegalStateException: failing on purpose: key 0 reached 300\n\
+                     \tat console.examples.StatefulCounter.z(StatefulCounter.java:9)";
+        assert_eq!(
+            cause(trace, "JobException"),
+            "java.lang.IllegalStateException: failing on purpose: key 0 reached 300"
+        );
+        assert_eq!(cause("java.lang.RuntimeException: boom", "x"), "java.lang.RuntimeException: boom");
+        assert_eq!(cause("", "java.lang.Error"), "java.lang.Error");
+    }
 }

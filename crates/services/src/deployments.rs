@@ -170,6 +170,8 @@ impl Services {
         let deployment = self.deployment(namespace, request.deployment_id()).await?;
         match request {
             SavepointRequest::Register(registration) => {
+                domain::check_registrable_location(&registration.location, &self.savepoint_roots)
+                    .map_err(|why| InvalidInput::one("spec.savepointLocation", why))?;
                 let savepoint = registration.into_savepoint(new_id(), namespace, &now_rfc3339());
                 let mut tx = self.store.begin().await?;
                 tx.insert_savepoint(&savepoint).await?;

@@ -57,7 +57,7 @@ impl From<storage::StorageError> for ServiceError {
             AlreadyExists { .. } | Conflict { .. } => Self::Conflict(err.to_string()),
             NoSuchNamespace(name) => Self::NotFound(format!("namespace {name}")),
             WrongCursor => crate::reads::bad_token(),
-            Database(_) | Migration(_) | CorruptDocument(_) => {
+            Database(_) | Migration(_) | CorruptDocument(_) | CorruptColumn { .. } => {
                 tracing::error!(error = %err, "storage failed");
                 Self::Internal
             }

@@ -1,10 +1,10 @@
-//! What the console's forms need beyond the resources themselves: the defaults an empty field
-//! becomes, the JARs a person may pick, who last changed a deployment (for "changed by X at T —
-//! reload"), and the namespace settings' defaults editor (replace them with a whole document;
-//! preview how they merge into a deployment).
+//! What the console's forms and pages need beyond the resources themselves: the defaults an empty
+//! field becomes, the effective spec, the JARs a person may pick, who last changed a deployment
+//! (for "changed by X at T — reload"), and the namespace settings' defaults editor (replace them
+//! with a whole document; preview how they merge into a deployment).
 
 use domain::input::{self, check_defaults, merge_patch_between};
-use domain::{DefaultsScope, DeploymentDefaults, InvalidInput, NamespaceName, PageRequest};
+use domain::{DefaultsScope, Deployment, DeploymentDefaults, InvalidInput, NamespaceName, PageRequest};
 use serde_json::{json, Value};
 
 use crate::{Caller, ServiceError, Services};
@@ -19,6 +19,22 @@ impl Services {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
         Ok(domain::input::effective_defaults(&layers))
+    }
+
+    /// A deployment's spec with the namespace's current defaults merged beneath it, as saving it
+    /// again would store it (the stored spec was expanded with the defaults of its last write).
+    pub async fn effective_spec(
+        &self,
+        namespace: &NamespaceName,
+        deployment: &Deployment,
+    ) -> Result<Value, ServiceError> {
+        let layers = self.defaults_layers(namespace).await?;
+        let layers: Vec<&Value> = layers.iter().collect();
+        let spec = serde_json::to_value(&deployment.spec).map_err(|err| {
+            tracing::error!(error = %err, "a stored deployment spec does not serialise");
+            ServiceError::Internal
+        })?;
+        Ok(domain::input::expanded(&spec, &layers))
     }
 
     /// The JARs a deployment of `namespace` may name, as `jarUri`s: the namespace's uploaded

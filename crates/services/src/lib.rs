@@ -9,12 +9,15 @@ mod access;
 mod artifacts;
 pub mod auth;
 mod compatibility;
+mod current_job;
 mod deployments;
 mod error;
 mod forms;
 mod guard;
+pub mod live;
 mod network;
 mod reads;
+mod savepoints;
 mod start;
 mod targets;
 pub mod yaml;
@@ -23,7 +26,9 @@ pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
 };
 pub use compatibility::CompatibilityChecker;
+pub use current_job::{CurrentJob, JobExceptions, LiveJob};
 pub use network::stored_network_policy;
+pub use savepoints::COPIED_FROM;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
 
@@ -34,6 +39,7 @@ pub use auth::{Caller, Scope, Secret};
 pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 pub use error::ServiceError;
+pub use storage::StateCounts;
 use flink::network::NetworkPolicy;
 use storage::Store;
 
@@ -56,12 +62,19 @@ pub struct Services {
     network: NetworkPolicy,
     /// The state compatibility check's helper; without it every check answers UNKNOWN.
     compat: Option<CompatibilityChecker>,
+    /// Where the console's clusters keep savepoints and checkpoints (absolute directories): the
+    /// only places a registered `file:` savepoint location may name.
+    savepoint_roots: Vec<String>,
+    /// The clusters of the deployment targets, for the pages' read-only views of running jobs;
+    /// without them those views say Flink is not read.
+    clusters: Option<Arc<dyn engine::Clusters>>,
 }
 
 impl Services {
     /// The services over `store`, telling the engine of changes through `nudger`. Nothing inside
     /// the console's network may be registered unless `with_network_policy` says otherwise.
     pub fn new(store: Store, health: HealthBoard, nudger: engine::Nudger) -> Self {
+        health.publish_to(store.changes().clone());
         Self {
             store,
             health,
@@ -71,7 +84,22 @@ impl Services {
             max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
             network: NetworkPolicy::default(),
             compat: None,
+            savepoint_roots: Vec::new(),
+            clusters: None,
         }
+    }
+
+    /// The same services, accepting registered `file:` savepoint locations inside `roots`
+    /// (absolute directories; none are accepted without this).
+    pub fn with_savepoint_roots(mut self, roots: Vec<String>) -> Self {
+        self.savepoint_roots = roots;
+        self
+    }
+
+    /// The same services, reading running jobs from Flink through `clusters` (the engine's).
+    pub fn with_clusters(mut self, clusters: Arc<dyn engine::Clusters>) -> Self {
+        self.clusters = Some(clusters);
+        self
     }
 
     /// The same services, checking state compatibility with `checker`.
@@ -94,20 +122,38 @@ impl Services {
     }
 }
 
-/// The last observed health of every deployment target, written by the server's prober.
+/// The last observed health of every deployment target, written by the server's prober. A change
+/// of a target's health is published on the store's change feed (once `Services::new` connected
+/// the board to it), so live pages show it without asking.
 #[derive(Clone, Default)]
-pub struct HealthBoard(Arc<RwLock<HashMap<(String, String), TargetHealth>>>);
+pub struct HealthBoard {
+    board: Arc<RwLock<HashMap<(String, String), TargetHealth>>>,
+    feed: Arc<std::sync::OnceLock<storage::changes::ChangeFeed>>,
+}
 
 impl HealthBoard {
+    /// Publishes health changes on `feed` from now on (the first feed given stays).
+    fn publish_to(&self, feed: storage::changes::ChangeFeed) {
+        let _ = self.feed.set(feed);
+    }
+
     /// Records what was just observed of a target.
     pub fn set(&self, namespace: &str, target: &str, health: TargetHealth) {
-        let mut board = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        board.insert((namespace.to_owned(), target.to_owned()), health);
+        let mut board = self.board.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (namespace.to_owned(), target.to_owned());
+        let changed = board.get(&key) != Some(&health);
+        board.insert(key, health);
+        drop(board);
+        if let (true, Some(feed)) = (changed, self.feed.get()) {
+            use domain::live::{Change, ChangeKind, TargetChange};
+            let change = TargetChange { change: ChangeKind::Updated, namespace: namespace.into(), name: target.into() };
+            feed.publish(vec![Change::Target(change)]);
+        }
     }
 
     /// The last observation of a target, or "not checked yet".
     pub fn get(&self, namespace: &str, target: &str) -> TargetHealth {
-        let board = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let board = self.board.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         board
             .get(&(namespace.to_owned(), target.to_owned()))
             .cloned()

@@ -4,16 +4,12 @@
 //! whole table at once.
 
 use domain::{
-    ApiToken, AuditEntry, Deployment, DeploymentTarget, Event, ExecutionMode, Job, LabelSelector, ListPage, Member,
+    ApiToken, AuditEntry, Deployment, DeploymentQuery, DeploymentTarget, Event, EventLevel, Job, ListPage, Member,
     Namespace, NamespaceName, PageRequest, Savepoint, User,
 };
-use storage::{Cursor, Page, Paged};
+use storage::{Cursor, Page, Paged, StateCounts};
 
 use crate::{ServiceError, Services};
-
-/// How many deployments a filtered list examines for one page at most; a page whose filter matched
-/// fewer than asked for within them ends early, with a token to read on.
-const MAX_EXAMINED: u32 = 10 * Services::MAX_PAGE_SIZE;
 
 impl Services {
     /// The most items one page of a list may have (and the REST API's default).
@@ -40,44 +36,25 @@ impl Services {
         self.store.ping().await.is_ok()
     }
 
-    /// A page of the deployments of a namespace, by name; of one execution mode and matching a
-    /// label selector if given. A selector is applied to the deployments as they are read, so a
-    /// page may hold fewer than asked for (even none) and still be followed by more.
+    /// A page of the deployments of a namespace that `query` selects (a mode, a state, a name
+    /// search, a label selector), in its order. The filters run in the database: every page but
+    /// the last is full.
     pub async fn deployments(
         &self,
         namespace: &NamespaceName,
-        mode: Option<ExecutionMode>,
-        selector: Option<&LabelSelector>,
+        query: &DeploymentQuery,
         request: &PageRequest,
     ) -> Result<ListPage<Deployment>, ServiceError> {
-        let page = store_page(request)?;
-        let Some(selector) = selector else {
-            return Ok(list_page(self.store.list_deployments(namespace, mode, &page).await?));
-        };
-        let wanted = page.limit as usize;
-        let mut items = Vec::new();
-        let mut read = Page { limit: Self::MAX_PAGE_SIZE, after: page.after };
-        let mut examined = 0;
-        loop {
-            let chunk = self.store.list_deployments(namespace, mode, &read).await?;
-            let in_chunk = chunk.items.len();
-            examined += in_chunk as u32;
-            for (i, deployment) in chunk.items.into_iter().enumerate() {
-                if !selector.matches(&deployment.metadata.labels) {
-                    continue;
-                }
-                items.push(deployment);
-                if items.len() == wanted {
-                    let more = i + 1 < in_chunk || chunk.next.is_some();
-                    let next = items.last().filter(|_| more).map(|d| Cursor::Name(d.metadata.name.clone()));
-                    return Ok(ListPage { items, continue_token: next.map(|cursor| cursor.token()) });
-                }
-            }
-            match chunk.next {
-                Some(next) if examined < MAX_EXAMINED => read.after = Some(next),
-                next => return Ok(ListPage { items, continue_token: next.map(|cursor| cursor.token()) }),
-            }
-        }
+        Ok(list_page(self.store.search_deployments(namespace, query, &store_page(request)?).await?))
+    }
+
+    /// How many deployments `query` selects in each state (its state filter left out).
+    pub async fn deployment_counts(
+        &self,
+        namespace: &NamespaceName,
+        query: &DeploymentQuery,
+    ) -> Result<StateCounts, ServiceError> {
+        Ok(self.store.count_deployments_by_state(namespace, query).await?)
     }
 
     /// One deployment of the namespace, or NotFound.
@@ -119,15 +96,19 @@ impl Services {
         self.store.get_savepoint(namespace, id).await?.ok_or_else(|| ServiceError::NotFound(format!("savepoint {id}")))
     }
 
-    /// A page of the events of a namespace (of one deployment or job if given), newest first.
+    /// A page of the events of a namespace (of one deployment or job, and of one level, if given),
+    /// newest first.
     pub async fn events(
         &self,
         namespace: &NamespaceName,
         deployment: Option<&str>,
         job: Option<&str>,
+        level: Option<EventLevel>,
         request: &PageRequest,
     ) -> Result<ListPage<Event>, ServiceError> {
-        Ok(list_page(self.store.list_events(namespace, deployment, job, &store_page(request)?).await?))
+        let names: Option<Vec<&str>> = level.map(|level| level.names().iter().map(|n| n.as_str()).collect());
+        let page = store_page(request)?;
+        Ok(list_page(self.store.list_events_named(namespace, deployment, job, names.as_deref(), &page).await?))
     }
 
     /// A page of the namespaces of the console, by name.

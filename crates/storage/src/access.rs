@@ -69,7 +69,7 @@ impl Store {
     /// One page of the users, by name.
     pub async fn list_users(&self, page: &Page) -> Result<Paged<User>, StorageError> {
         let select = format!("SELECT {USER_COLUMNS} FROM users");
-        let listing = Listing { select: &select, filters: &[], order: Order::ByName("users.name") };
+        let listing = Listing { select: &select, filters: &[], one_of: None, order: Order::ByName("users.name") };
         self.page_of(listing, page, |row: UserRow| Ok(user_from_row(row)), |user| Cursor::Name(user.name.clone())).await
     }
 
@@ -157,6 +157,7 @@ impl Store {
         let listing = Listing {
             select: &select,
             filters: &[("memberships.namespace", Some(namespace.as_str()))],
+            one_of: None,
             order: Order::ByName("users.name"),
         };
         self.page_of(
@@ -236,6 +237,7 @@ impl Store {
         let listing = Listing {
             select: &select,
             filters: &[("namespace", Some(namespace.as_str()))],
+            one_of: None,
             order: Order::NewestFirst { time: "created_order", id: "id" },
         };
         self.page_of(listing, page, token_from_row, |token| Cursor::newest(&token.created_at, &token.id)).await
@@ -253,6 +255,7 @@ impl Store {
         let listing = Listing {
             select: "SELECT document FROM audit_log",
             filters: &[("namespace", namespace.map(NamespaceName::as_str))],
+            one_of: None,
             order: Order::NewestFirst { time: "at", id: "id" },
         };
         self.page_of(

@@ -36,6 +36,7 @@ impl Store {
         let listing = Listing {
             select: &select,
             filters: &[("namespace", Some(namespace.as_str()))],
+            one_of: None,
             order: Order::ByName("name"),
         };
         self.page_of(listing, page, artifact_from_row, |artifact| Cursor::Name(artifact.name.as_str().to_owned())).await

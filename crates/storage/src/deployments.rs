@@ -1,9 +1,14 @@
-//! Deployment rows: the whole resource as a JSON document plus the columns we filter on.
+//! Deployment rows: the whole resource as a JSON document plus the columns we filter, sort and
+//! count on, and one `deployment_labels` row per label for label selectors. Every committed write
+//! of a deployment, people's and the engine's, is published on the store's change feed.
 
-use domain::{Deployment, DeploymentStatus, ExecutionMode, NamespaceName};
+use domain::live::{Change, ChangeKind, DeploymentChange};
+use domain::{
+    Deployment, DeploymentQuery, DeploymentState, DeploymentStatus, DesiredState, ExecutionMode, LabelRequirement,
+    NamespaceName, SortKey,
+};
 
-use crate::page::{Listing, Order};
-use crate::{Cursor, Page, Paged, StorageError, Store, Tx};
+use crate::{sortable_time, Cursor, Page, Paged, StorageError, Store, Tx};
 
 /// A deployment as the engine reads it: the resource (status included), the engine's own record
 /// (opaque JSON, absent until the engine first writes), and the version both are written under.
@@ -17,6 +22,24 @@ pub struct EngineRow {
     pub status_version: i64,
 }
 
+/// How many deployments of a namespace are in each state (states without any are left out).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StateCounts(pub Vec<(DeploymentState, u64)>);
+
+impl StateCounts {
+    /// How many are in `state`.
+    pub fn of(&self, state: DeploymentState) -> u64 {
+        self.0.iter().find(|(s, _)| *s == state).map_or(0, |(_, count)| *count)
+    }
+
+    /// How many in all.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|(_, count)| count).sum()
+    }
+}
+
+/// Writes the engine's side of a deployment if its status version is still the expected one;
+/// answers the change to publish, or `None` when the version moved on or the row is gone.
 pub(crate) async fn update_engine_state_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     namespace: &NamespaceName,
@@ -24,11 +47,12 @@ pub(crate) async fn update_engine_state_row<'e, E: sqlx::Executor<'e, Database =
     status: &DeploymentStatus,
     engine: &str,
     expected_status_version: i64,
-) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
-    let status_json = serde_json::to_string(status).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
-    sqlx::query(
+) -> Result<Option<Change>, StorageError> {
+    let status_json = serde_json::to_string(status)?;
+    let row: Option<(String, String, String, String, i64)> = sqlx::query_as(
         "UPDATE deployments SET status = $1, status_state = $2, engine = $3, status_version = $4
-         WHERE namespace = $5 AND id = $6 AND status_version = $7",
+         WHERE namespace = $5 AND id = $6 AND status_version = $7
+         RETURNING name, execution_mode, desired_state, modified_at, resource_version",
     )
     .bind(status_json)
     .bind(status.state.as_str())
@@ -37,8 +61,42 @@ pub(crate) async fn update_engine_state_row<'e, E: sqlx::Executor<'e, Database =
     .bind(namespace.as_str())
     .bind(id)
     .bind(expected_status_version)
-    .execute(executor)
-    .await
+    .fetch_optional(executor)
+    .await?;
+    let Some((name, mode, desired, modified_at, resource_version)) = row else { return Ok(None) };
+    Ok(Some(Change::Deployment(DeploymentChange {
+        change: ChangeKind::Updated,
+        namespace: namespace.as_str().to_owned(),
+        id: id.to_owned(),
+        name,
+        execution_mode: column("execution_mode", &mode, ExecutionMode::parse)?,
+        state: status.state,
+        desired_state: column("desired_state", &desired, DesiredState::parse)?,
+        modified_at,
+        resource_version,
+        status_version: expected_status_version + 1,
+    })))
+}
+
+/// A stored enum column read back, or `CorruptColumn`.
+fn column<T>(name: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StorageError> {
+    parse(raw).ok_or_else(|| StorageError::CorruptColumn { column: name, value: raw.to_owned() })
+}
+
+/// The change of `deployment` as written (its status state and version as given).
+fn change_of(deployment: &Deployment, change: ChangeKind, state: DeploymentState, status_version: i64) -> Change {
+    Change::Deployment(DeploymentChange {
+        change,
+        namespace: deployment.metadata.namespace.clone(),
+        id: deployment.metadata.id.clone(),
+        name: deployment.metadata.name.clone(),
+        execution_mode: deployment.spec.execution_mode,
+        state,
+        desired_state: deployment.spec.state,
+        modified_at: deployment.metadata.modified_at.clone(),
+        resource_version: deployment.metadata.resource_version,
+        status_version,
+    })
 }
 
 /// A deployment with the engine's record and status version, read with `executor` (the pool or a
@@ -69,12 +127,10 @@ async fn write_engine_state<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     status: &DeploymentStatus,
     engine: &str,
     expected_status_version: i64,
-) -> Result<(), StorageError> {
-    let updated = update_engine_state_row(executor, namespace, id, status, engine, expected_status_version).await?;
-    if updated.rows_affected() == 0 {
-        return Err(StorageError::Conflict { kind: "deployment status", name: id.to_owned() });
-    }
-    Ok(())
+) -> Result<Change, StorageError> {
+    update_engine_state_row(executor, namespace, id, status, engine, expected_status_version)
+        .await?
+        .ok_or_else(|| StorageError::Conflict { kind: "deployment status", name: id.to_owned() })
 }
 
 /// The stored document with the engine's status in place of the one written with the spec.
@@ -86,6 +142,88 @@ fn with_engine_status(document: &str, status: Option<&str>) -> Result<Deployment
     Ok(deployment)
 }
 
+/// A `LIKE` pattern matching `text` anywhere, its wildcards escaped (with `\`).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The `WHERE` of a deployment query (without a page's cursor), with its values in order.
+struct Conditions {
+    sql: Vec<String>,
+    values: Vec<String>,
+}
+
+impl Conditions {
+    fn new(namespace: &NamespaceName, query: &DeploymentQuery) -> Self {
+        let mut conditions = Self { sql: Vec::new(), values: Vec::new() };
+        conditions.equal("namespace", namespace.as_str());
+        if let Some(mode) = query.mode {
+            conditions.equal("execution_mode", mode.as_str());
+        }
+        if let Some(state) = query.state {
+            conditions.equal("status_state", state.as_str());
+        }
+        if let Some(text) = &query.name_contains {
+            // Names are lowercase DNS labels and the search is lowercased: LIKE's case rules
+            // (SQLite ignores ASCII case, PostgreSQL does not) do not matter.
+            let n = conditions.value(contains_pattern(text));
+            conditions.sql.push(format!("name LIKE ${n} ESCAPE '\\'"));
+        }
+        for requirement in query.labels.requirements() {
+            let label = "SELECT 1 FROM deployment_labels l WHERE l.deployment_id = deployments.id AND l.label_key = ";
+            let condition = match requirement {
+                LabelRequirement::Equals(key, value) | LabelRequirement::NotEquals(key, value) => {
+                    let k = conditions.value(key.clone());
+                    let v = conditions.value(value.clone());
+                    let negated = if matches!(requirement, LabelRequirement::NotEquals(..)) { "NOT " } else { "" };
+                    format!("{negated}EXISTS ({label}${k} AND l.label_value = ${v})")
+                }
+                LabelRequirement::Exists(key) => format!("EXISTS ({label}${})", conditions.value(key.clone())),
+                LabelRequirement::Absent(key) => format!("NOT EXISTS ({label}${})", conditions.value(key.clone())),
+            };
+            conditions.sql.push(condition);
+        }
+        conditions
+    }
+
+    /// Adds a value; answers its placeholder number.
+    fn value(&mut self, value: String) -> usize {
+        self.values.push(value);
+        self.values.len()
+    }
+
+    fn equal(&mut self, column: &str, value: &str) {
+        let n = self.value(value.to_owned());
+        self.sql.push(format!("{column} = ${n}"));
+    }
+
+    fn where_clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.sql.join(" AND "))
+        }
+    }
+}
+
+/// The sort key of a deployment in a list sorted by `key`, as its column holds it.
+fn sort_key_of(deployment: &Deployment, key: SortKey) -> String {
+    match key {
+        SortKey::Name => deployment.metadata.name.clone(),
+        SortKey::State => deployment.status.state.as_str().to_owned(),
+        SortKey::Created => sortable_time(&deployment.metadata.created_at),
+        SortKey::Modified => sortable_time(&deployment.metadata.modified_at),
+    }
+}
+
 impl Store {
     /// One page of the deployments of a namespace, by name, optionally only streaming or batch ones.
     pub async fn list_deployments(
@@ -94,18 +232,133 @@ impl Store {
         mode: Option<ExecutionMode>,
         page: &Page,
     ) -> Result<Paged<Deployment>, StorageError> {
-        let listing = Listing {
-            select: "SELECT document, status FROM deployments",
-            filters: &[("namespace", Some(namespace.as_str())), ("execution_mode", mode.map(|mode| mode.as_str()))],
-            order: Order::ByName("name"),
+        self.search_deployments(namespace, &DeploymentQuery { mode, ..DeploymentQuery::default() }, page).await
+    }
+
+    /// One page of the deployments of a namespace that `query` selects, in its order. By name
+    /// ascending the cursors are `Cursor::Name` (as every list by name); in another order they are
+    /// `Cursor::Sorted` of that order, and a cursor of another order is `WrongCursor`.
+    pub async fn search_deployments(
+        &self,
+        namespace: &NamespaceName,
+        query: &DeploymentQuery,
+        page: &Page,
+    ) -> Result<Paged<Deployment>, StorageError> {
+        let mut conditions = Conditions::new(namespace, query);
+        let sort = query.sort;
+        let name = self.binary("name");
+        let (key_column, by_name_only) = match sort.key {
+            SortKey::Name => (name.clone(), true),
+            SortKey::State => ("status_state".to_owned(), false),
+            SortKey::Created => ("created_sort".to_owned(), false),
+            SortKey::Modified => ("modified_sort".to_owned(), false),
         };
-        self.page_of(
-            listing,
-            page,
-            |(document, status): (String, Option<String>)| with_engine_status(&document, status.as_deref()),
-            |deployment| Cursor::Name(deployment.metadata.name.clone()),
-        )
-        .await
+        let (direction, beyond) = if sort.descending { ("DESC", "<") } else { ("ASC", ">") };
+        match (&page.after, sort.is_default()) {
+            (None, _) => {}
+            (Some(Cursor::Name(after)), true) => {
+                let n = conditions.value(after.clone());
+                conditions.sql.push(format!("{name} > ${n}"));
+            }
+            (Some(Cursor::Sorted { by, key, name: after }), false) if *by == sort.as_param() => {
+                if by_name_only {
+                    let n = conditions.value(after.clone());
+                    conditions.sql.push(format!("{name} {beyond} ${n}"));
+                } else {
+                    let k = conditions.value(key.clone());
+                    let n = conditions.value(after.clone());
+                    conditions.sql.push(format!(
+                        "({key_column} {beyond} ${k} OR ({key_column} = ${k} AND {name} {beyond} ${n}))"
+                    ));
+                }
+            }
+            (Some(_), _) => return Err(StorageError::WrongCursor),
+        }
+        let order = if by_name_only {
+            format!("{name} {direction}")
+        } else {
+            format!("{key_column} {direction}, {name} {direction}")
+        };
+        // One row more than asked for tells whether another page follows.
+        let sql = format!(
+            "SELECT document, status FROM deployments{} ORDER BY {order} LIMIT {}",
+            conditions.where_clause(),
+            u64::from(page.limit) + 1
+        );
+        let mut statement = sqlx::query_as::<_, (String, Option<String>)>(&sql);
+        for value in &conditions.values {
+            statement = statement.bind(value.as_str());
+        }
+        let rows = statement.fetch_all(&self.pool).await?;
+        let more = rows.len() as u64 > u64::from(page.limit);
+        let items = rows
+            .iter()
+            .take(page.limit as usize)
+            .map(|(document, status)| with_engine_status(document, status.as_deref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = items.last().filter(|_| more).map(|last| {
+            if sort.is_default() {
+                Cursor::Name(last.metadata.name.clone())
+            } else {
+                Cursor::Sorted {
+                    by: sort.as_param(),
+                    key: sort_key_of(last, sort.key),
+                    name: last.metadata.name.clone(),
+                }
+            }
+        });
+        Ok(Paged { items, next })
+    }
+
+    /// How many deployments `query` selects in each state, its own state filter left out (so the
+    /// counts say what choosing a state would show). Its order does not matter.
+    pub async fn count_deployments_by_state(
+        &self,
+        namespace: &NamespaceName,
+        query: &DeploymentQuery,
+    ) -> Result<StateCounts, StorageError> {
+        let conditions = Conditions::new(namespace, &DeploymentQuery { state: None, ..query.clone() });
+        let sql = format!(
+            "SELECT status_state, COUNT(*) FROM deployments{} GROUP BY status_state",
+            conditions.where_clause()
+        );
+        let mut statement = sqlx::query_as::<_, (String, i64)>(&sql);
+        for value in &conditions.values {
+            statement = statement.bind(value.as_str());
+        }
+        let rows = statement.fetch_all(&self.pool).await?;
+        let mut counts = Vec::new();
+        for (state, count) in rows {
+            let state = column("status_state", &state, DeploymentState::parse)?;
+            counts.push((state, u64::try_from(count).unwrap_or(0)));
+        }
+        counts.sort_by_key(|(state, _)| DeploymentState::ALL.iter().position(|s| s == state));
+        Ok(StateCounts(counts))
+    }
+
+    /// Fills in the search columns and label rows of deployments written before they existed
+    /// (migration 0009), once, when the store opens. A document that cannot be read is left as it
+    /// is (and logged): it is listed, but no label selector matches it.
+    pub(crate) async fn fill_in_search_columns(&self) -> Result<(), StorageError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, document FROM deployments WHERE search_version = 0")
+                .fetch_all(&self.pool)
+                .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for (id, document) in &rows {
+            match serde_json::from_str::<Deployment>(document) {
+                Ok(deployment) => tx.write_search_columns(&deployment).await?,
+                Err(err) => {
+                    tracing::warn!(%id, error = %err, "a stored deployment cannot be read; its labels are not searchable")
+                }
+            }
+        }
+        tx.commit().await?;
+        tracing::info!(count = rows.len(), "deployments made searchable by label and time");
+        Ok(())
     }
 
     /// Every deployment of a namespace, by name (unpaged: for the services' checks across a
@@ -153,7 +406,9 @@ impl Store {
         engine: &str,
         expected_status_version: i64,
     ) -> Result<(), StorageError> {
-        write_engine_state(&self.pool, namespace, id, status, engine, expected_status_version).await
+        let change = write_engine_state(&self.pool, namespace, id, status, engine, expected_status_version).await?;
+        self.changes.publish(vec![change]);
+        Ok(())
     }
 }
 
@@ -186,7 +441,30 @@ impl Tx {
         engine: &str,
         expected_status_version: i64,
     ) -> Result<(), StorageError> {
-        write_engine_state(&mut *self.tx, namespace, id, status, engine, expected_status_version).await
+        let change = write_engine_state(&mut *self.tx, namespace, id, status, engine, expected_status_version).await?;
+        self.changed(change);
+        Ok(())
+    }
+
+    /// The search columns and label rows of a stored deployment, from its metadata.
+    async fn write_search_columns(&mut self, deployment: &Deployment) -> Result<(), StorageError> {
+        let id = &deployment.metadata.id;
+        sqlx::query("UPDATE deployments SET created_sort = $1, modified_sort = $2, search_version = 1 WHERE id = $3")
+            .bind(sortable_time(&deployment.metadata.created_at))
+            .bind(sortable_time(&deployment.metadata.modified_at))
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM deployment_labels WHERE deployment_id = $1").bind(id).execute(&mut *self.tx).await?;
+        for (key, value) in &deployment.metadata.labels {
+            sqlx::query("INSERT INTO deployment_labels (deployment_id, label_key, label_value) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(key)
+                .bind(value)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Stores a new deployment; its name must be free in its namespace.
@@ -219,6 +497,8 @@ impl Tx {
                 name: deployment.metadata.name.clone(),
             });
         }
+        self.write_search_columns(deployment).await?;
+        self.changed(change_of(deployment, ChangeKind::Created, deployment.status.state, 0));
         Ok(())
     }
 
@@ -246,10 +526,11 @@ impl Tx {
                 name: deployment.metadata.name.clone(),
             });
         }
-        let updated = sqlx::query(
+        let updated: Option<(String, i64)> = sqlx::query_as(
             "UPDATE deployments SET name = $1, execution_mode = $2, desired_state = $3,
                  resource_version = $4, document = $5, modified_at = $6
-             WHERE id = $7 AND namespace = $8 AND resource_version = $9",
+             WHERE id = $7 AND namespace = $8 AND resource_version = $9
+             RETURNING status_state, status_version",
         )
         .bind(&deployment.metadata.name)
         .bind(deployment.spec.execution_mode.as_str())
@@ -260,11 +541,14 @@ impl Tx {
         .bind(&deployment.metadata.id)
         .bind(namespace)
         .bind(expected_version)
-        .execute(&mut *self.tx)
+        .fetch_optional(&mut *self.tx)
         .await?;
-        if updated.rows_affected() == 0 {
+        let Some((state, status_version)) = updated else {
             return Err(StorageError::Conflict { kind: "deployment", name: deployment.metadata.name.clone() });
-        }
+        };
+        self.write_search_columns(deployment).await?;
+        let state = column("status_state", &state, DeploymentState::parse)?;
+        self.changed(change_of(deployment, ChangeKind::Updated, state, status_version));
         Ok(())
     }
 
@@ -275,15 +559,22 @@ impl Tx {
         id: &str,
         expected_version: i64,
     ) -> Result<(), StorageError> {
-        let deleted = sqlx::query("DELETE FROM deployments WHERE namespace = $1 AND id = $2 AND resource_version = $3")
-            .bind(namespace.as_str())
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *self.tx)
-            .await?;
-        if deleted.rows_affected() == 0 {
+        let deleted: Option<(String, Option<String>, i64)> = sqlx::query_as(
+            "DELETE FROM deployments WHERE namespace = $1 AND id = $2 AND resource_version = $3
+             RETURNING document, status, status_version",
+        )
+        .bind(namespace.as_str())
+        .bind(id)
+        .bind(expected_version)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some((document, status, status_version)) = deleted else {
             return Err(StorageError::Conflict { kind: "deployment", name: id.to_owned() });
-        }
+        };
+        // Gone with the deployment where foreign keys cascade; said explicitly for where they do not.
+        sqlx::query("DELETE FROM deployment_labels WHERE deployment_id = $1").bind(id).execute(&mut *self.tx).await?;
+        let deployment = with_engine_status(&document, status.as_deref())?;
+        self.changed(change_of(&deployment, ChangeKind::Deleted, deployment.status.state, status_version));
         Ok(())
     }
 }
@@ -456,5 +747,227 @@ mod tests {
             .await
             .expect_err("no namespace");
         assert!(matches!(err, crate::StorageError::NoSuchNamespace(_)), "{err}");
+    }
+
+    /// `count` deployments `d00`, `d01`, … in `default`: every third batch, labels `tier` by
+    /// parity and `canary` on every fourth, created a minute apart in reverse order of name,
+    /// modified in a shuffled order, states cycling through RUNNING, FAILED, CANCELLED.
+    async fn seeded(count: usize) -> (crate::Store, crate::testing::TestDatabase, Vec<Deployment>) {
+        let (store, database) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        let mut all = Vec::new();
+        for i in 0..count {
+            let mode = if i % 3 == 2 { ExecutionMode::Batch } else { ExecutionMode::Streaming };
+            let mut d = deployment("default", &format!("d{i:02}"), mode);
+            d.metadata.labels.insert("tier".into(), if i % 2 == 0 { "even".into() } else { "odd".into() });
+            if i % 4 == 0 {
+                d.metadata.labels.insert("canary".into(), "yes".into());
+            }
+            // Variable-width times on purpose: whole seconds and fractions must still sort as times.
+            d.metadata.created_at = format!("2024-05-01T10:{:02}:00Z", 59 - i);
+            d.metadata.modified_at = format!("2024-05-01T11:00:{:02}.5Z", (i * 7) % count);
+            store.insert_deployment(&d).await.expect("insert");
+            let state = [DeploymentState::Running, DeploymentState::Failed, DeploymentState::Cancelled][i % 3];
+            d.status.state = state;
+            store.save_engine_state(&default, &d.metadata.id, &d.status, "{}", 0).await.expect("status");
+            all.push(d);
+        }
+        (store, database, all)
+    }
+
+    /// Every page of `query` read with `limit`: the names, in order.
+    async fn read_all(store: &crate::Store, query: &DeploymentQuery, limit: u32) -> Vec<String> {
+        let default = NamespaceName::parse("default").expect("name");
+        let (mut names, mut page) = (Vec::new(), crate::Page::first(limit));
+        loop {
+            let paged = store.search_deployments(&default, query, &page).await.expect("a page");
+            assert!(paged.items.len() <= limit as usize);
+            names.extend(paged.items.iter().map(|d| d.metadata.name.clone()));
+            match paged.next {
+                Some(next) => page = crate::Page { limit, after: Some(next) },
+                None => return names,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_order_pages_through_every_deployment_once_and_in_order() {
+        let (store, _db, all) = seeded(20).await;
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let sort = DeploymentSort { key, descending };
+                let mut expected = all.clone();
+                expected.sort_by(|a, b| {
+                    let by_key = match key {
+                        SortKey::Name => std::cmp::Ordering::Equal,
+                        SortKey::State => a.status.state.as_str().cmp(b.status.state.as_str()),
+                        SortKey::Created => crate::sortable_time(&a.metadata.created_at)
+                            .cmp(&crate::sortable_time(&b.metadata.created_at)),
+                        SortKey::Modified => crate::sortable_time(&a.metadata.modified_at)
+                            .cmp(&crate::sortable_time(&b.metadata.modified_at)),
+                    };
+                    by_key.then_with(|| a.metadata.name.cmp(&b.metadata.name))
+                });
+                if descending {
+                    expected.reverse();
+                }
+                let expected: Vec<String> = expected.iter().map(|d| d.metadata.name.clone()).collect();
+                let query = DeploymentQuery { sort, ..DeploymentQuery::default() };
+                for limit in [3, 7, 100] {
+                    assert_eq!(read_all(&store, &query, limit).await, expected, "{} by {limit}", sort.as_param());
+                }
+            }
+        }
+        let by_created =
+            DeploymentQuery { sort: DeploymentSort::parse("created").expect("sort"), ..Default::default() };
+        assert_eq!(read_all(&store, &by_created, 100).await[0], "d19", "created first");
+    }
+
+    #[tokio::test]
+    async fn name_label_mode_and_state_filters_combine_on_every_page() {
+        let (store, _db, all) = seeded(20).await;
+        let selector = |raw: &str| LabelSelector::parse(raw).expect("a selector");
+        let expect = |pick: &dyn Fn(usize, &Deployment) -> bool| -> Vec<String> {
+            all.iter().enumerate().filter(|(i, d)| pick(*i, d)).map(|(_, d)| d.metadata.name.clone()).collect()
+        };
+        let cases: Vec<(DeploymentQuery, Vec<String>)> = vec![
+            (
+                DeploymentQuery { name_contains: Some("1".into()), ..Default::default() },
+                expect(&|_, d| d.metadata.name.contains('1')),
+            ),
+            (DeploymentQuery { name_contains: Some("_".into()), ..Default::default() }, vec![]),
+            (DeploymentQuery { name_contains: Some("%".into()), ..Default::default() }, vec![]),
+            (DeploymentQuery { labels: selector("tier=even"), ..Default::default() }, expect(&|i, _| i % 2 == 0)),
+            (DeploymentQuery { labels: selector("tier!=even"), ..Default::default() }, expect(&|i, _| i % 2 == 1)),
+            (DeploymentQuery { labels: selector("canary"), ..Default::default() }, expect(&|i, _| i % 4 == 0)),
+            (DeploymentQuery { labels: selector("!canary"), ..Default::default() }, expect(&|i, _| i % 4 != 0)),
+            (DeploymentQuery { labels: selector("canary!=no"), ..Default::default() }, expect(&|_, _| true)),
+            (DeploymentQuery { labels: selector("tier=odd,canary"), ..Default::default() }, vec![]),
+            (
+                DeploymentQuery {
+                    mode: Some(ExecutionMode::Streaming),
+                    state: Some(DeploymentState::Failed),
+                    labels: selector("tier=odd"),
+                    sort: DeploymentSort::parse("-modified").expect("sort"),
+                    ..Default::default()
+                },
+                {
+                    let mut picked: Vec<&Deployment> =
+                        all.iter().enumerate().filter(|(i, _)| i % 3 == 1 && i % 2 == 1).map(|(_, d)| d).collect();
+                    picked.sort_by_key(|d| std::cmp::Reverse(crate::sortable_time(&d.metadata.modified_at)));
+                    picked.iter().map(|d| d.metadata.name.clone()).collect()
+                },
+            ),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(read_all(&store, &query, 2).await, expected, "{query:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_by_state_follow_the_search_but_not_the_state_filter() {
+        let (store, _db, _) = seeded(20).await;
+        let default = NamespaceName::parse("default").expect("name");
+        let all = store.count_deployments_by_state(&default, &DeploymentQuery::default()).await.expect("counts");
+        assert_eq!(
+            all.0,
+            [(DeploymentState::Running, 7), (DeploymentState::Cancelled, 6), (DeploymentState::Failed, 7)],
+            "in the order of DeploymentState::ALL"
+        );
+        assert_eq!(all.total(), 20);
+        let query = DeploymentQuery {
+            mode: Some(ExecutionMode::Batch),
+            state: Some(DeploymentState::Running),
+            ..Default::default()
+        };
+        let batch = store.count_deployments_by_state(&default, &query).await.expect("counts");
+        assert_eq!(
+            (batch.of(DeploymentState::Cancelled), batch.of(DeploymentState::Running), batch.total()),
+            (6, 0, 6)
+        );
+        let other = NamespaceName::parse("other").expect("name");
+        assert_eq!(store.count_deployments_by_state(&other, &query).await.expect("counts").total(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_cursor_of_another_order_is_refused() {
+        let (store, _db, _) = seeded(5).await;
+        let default = NamespaceName::parse("default").expect("name");
+        let by = |raw: &str| DeploymentQuery { sort: DeploymentSort::parse(raw).expect("sort"), ..Default::default() };
+        let first = store.search_deployments(&default, &by("-state"), &crate::Page::first(2)).await.expect("page");
+        let token = first.next.expect("more");
+        for other in ["state", "name", "-name", "modified"] {
+            let page = crate::Page { limit: 2, after: Some(token.clone()) };
+            let err = store.search_deployments(&default, &by(other), &page).await.expect_err(other);
+            assert!(matches!(err, crate::StorageError::WrongCursor), "{other}: {err}");
+        }
+        let by_name = store.search_deployments(&default, &by("name"), &crate::Page::first(2)).await.expect("page");
+        assert!(matches!(by_name.next, Some(crate::Cursor::Name(_))), "by name the cursors stay names");
+    }
+
+    #[tokio::test]
+    async fn deployments_written_before_the_search_columns_are_filled_in_at_start() {
+        let (store, database, _) = seeded(4).await;
+        sqlx::query("UPDATE deployments SET search_version = 0, created_sort = '', modified_sort = ''")
+            .execute(&store.pool)
+            .await
+            .expect("as before migration 0009");
+        sqlx::query("DELETE FROM deployment_labels").execute(&store.pool).await.expect("no labels yet");
+        drop(store);
+        let store = crate::Store::connect(database.url()).await.expect("reopened");
+        let query = DeploymentQuery {
+            labels: LabelSelector::parse("canary").expect("selector"),
+            sort: DeploymentSort::parse("created").expect("sort"),
+            ..Default::default()
+        };
+        assert_eq!(read_all(&store, &query, 10).await, ["d00"]);
+    }
+
+    #[tokio::test]
+    async fn committed_writes_are_published_and_rolled_back_ones_are_not() {
+        use domain::live::{Change, ChangeKind};
+
+        let (store, _dir) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        let mut feed = store.changes().subscribe(None);
+        let d = deployment("default", "watched", ExecutionMode::Streaming);
+        let mut dropped = store.begin().await.expect("tx");
+        dropped.insert_deployment(&d).await.expect("insert");
+        drop(dropped);
+        store.insert_deployment(&d).await.expect("insert");
+        let mut updated = d.clone();
+        updated.spec.state = DesiredState::Running;
+        updated.metadata.resource_version = 2;
+        store.update_deployment(&updated, 1).await.expect("update");
+        let running = DeploymentStatus { state: DeploymentState::Running, running: None, failure: None };
+        store.save_engine_state(&default, &d.metadata.id, &running, "{}", 0).await.expect("status");
+        store.delete_deployment(&default, &d.metadata.id, 2).await.expect("delete");
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            match feed.next().await {
+                crate::changes::Next::Change(change) => match &change.change {
+                    Change::Deployment(c) => {
+                        assert_eq!((c.name.as_str(), c.id.as_str()), ("watched", d.metadata.id.as_str()));
+                        seen.push((c.change, c.state, c.desired_state, c.resource_version, c.status_version));
+                    }
+                    Change::Target(t) => panic!("{t:?}"),
+                },
+                other => panic!("{other:?}"),
+            }
+        }
+        use DeploymentState as S;
+        use DesiredState as D;
+        assert_eq!(
+            seen,
+            [
+                (ChangeKind::Created, S::Cancelled, D::Cancelled, 1, 0),
+                (ChangeKind::Updated, S::Cancelled, D::Running, 2, 0),
+                (ChangeKind::Updated, S::Running, D::Running, 2, 1),
+                (ChangeKind::Deleted, S::Running, D::Running, 2, 1),
+            ]
+        );
+        assert_eq!(feed.position(), store.changes().position(), "the rolled-back insert was never published");
     }
 }

@@ -1,6 +1,7 @@
 //! The lifecycle engine's writes: everything one engine step changes — the deployment's status and
 //! the engine's record, its jobs, savepoints and events — committed in one transaction or not at
-//! all, so a crash between two writes of a step cannot happen.
+//! all, so a crash between two writes of a step cannot happen. The status change is published on
+//! the store's change feed once committed.
 
 use domain::{DeploymentStatus, Event, Job, NamespaceName, Savepoint};
 
@@ -54,7 +55,7 @@ impl Store {
     ) -> Result<(), StorageError> {
         let conflict = |kind: &'static str, name: &str| StorageError::Conflict { kind, name: name.to_owned() };
         let mut tx = self.pool.begin().await?;
-        let done = update_engine_state_row(
+        let change = update_engine_state_row(
             &mut *tx,
             namespace,
             deployment_id,
@@ -62,10 +63,8 @@ impl Store {
             &write.engine,
             write.expected_status_version,
         )
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(conflict("deployment status", deployment_id));
-        }
+        .await?
+        .ok_or_else(|| conflict("deployment status", deployment_id))?;
         for job in &write.jobs {
             let (row, result) = match job {
                 RowWrite::Insert(row) => (row, insert_job_row(&mut *tx, row).await),
@@ -112,6 +111,7 @@ impl Store {
             insert_event_row(&mut *tx, event).await?;
         }
         tx.commit().await?;
+        self.changes.publish(vec![change]);
         Ok(())
     }
 }

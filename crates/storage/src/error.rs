@@ -33,6 +33,14 @@ pub enum StorageError {
     /// The row would belong to a namespace that does not exist.
     #[error("namespace {0:?} does not exist")]
     NoSuchNamespace(String),
+    /// A stored column holds a value the console never writes.
+    #[error("stored column {column} holds {value:?}, which is not valid")]
+    CorruptColumn {
+        /// Which column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
     /// A page asked to start after a cursor of another list's order.
     #[error("the cursor is not a position in this list")]
     WrongCursor,

@@ -14,8 +14,21 @@ impl Store {
         job_id: Option<&str>,
         page: &Page,
     ) -> Result<Paged<Event>, StorageError> {
+        self.list_events_named(namespace, deployment_id, job_id, None, page).await
+    }
+
+    /// `list_events`, only the events whose name is one of `names` (when given).
+    pub async fn list_events_named(
+        &self,
+        namespace: &NamespaceName,
+        deployment_id: Option<&str>,
+        job_id: Option<&str>,
+        names: Option<&[&str]>,
+        page: &Page,
+    ) -> Result<Paged<Event>, StorageError> {
         let filters = [("deployment_id", deployment_id), ("job_id", job_id)];
-        self.newest_first("events", namespace, &filters, page, |event: &Event| {
+        let one_of = names.map(|names| ("name", names));
+        self.newest_first_where("events", namespace, &filters, one_of, page, |event: &Event| {
             Cursor::newest(&event.metadata.created_at, &event.metadata.id)
         })
         .await
@@ -124,6 +137,32 @@ mod tests {
         );
         let err = store.append_event(&log[0]).await.expect_err("same id");
         assert!(matches!(err, crate::StorageError::AlreadyExists { kind: "event", .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_log_narrowed_to_some_names_pages_through_only_those() {
+        let (store, _db) = fresh_store().await;
+        let default = NamespaceName::parse("default").expect("name");
+        store.ensure_namespace(&default).await.expect("ns");
+        for i in 0..7 {
+            let name = if i % 2 == 0 { EventName::GeneralFailure } else { EventName::CreatingANewJob };
+            store
+                .append_event(&event("default", "d1", None, name, &format!("2024-05-01T10:00:0{i}Z")))
+                .await
+                .expect("append");
+        }
+        let failures = [EventName::GeneralFailure.as_str()];
+        let first = store
+            .list_events_named(&default, Some("d1"), None, Some(&failures), &crate::Page::first(3))
+            .await
+            .expect("list");
+        assert_eq!(names(&first.items), [EventName::GeneralFailure; 3]);
+        let rest = crate::Page { limit: 3, after: first.next };
+        let rest = store.list_events_named(&default, Some("d1"), None, Some(&failures), &rest).await.expect("list");
+        assert_eq!(names(&rest.items), [EventName::GeneralFailure], "4 of 7 are failures");
+        assert_eq!(rest.next, None);
+        let none = store.list_events_named(&default, Some("d1"), None, Some(&[]), &crate::Page::first(3)).await;
+        assert!(none.expect("list").items.is_empty(), "no name selects nothing");
     }
 
     /// Reads every page of a deployment's events `limit` at a time; the sizes of the pages too.

@@ -6,6 +6,7 @@
 
 mod access;
 mod artifacts;
+pub mod changes;
 mod defaults;
 mod deployments;
 mod engine;
@@ -24,7 +25,7 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::AnyPool;
 
-pub use deployments::EngineRow;
+pub use deployments::{EngineRow, StateCounts};
 pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
 pub use page::{Cursor, Page, Paged};
@@ -38,6 +39,8 @@ pub struct Store {
     pool: AnyPool,
     /// PostgreSQL rather than SQLite (the few statements that differ ask).
     is_postgres: bool,
+    /// Every committed change of a deployment or target, for live pages.
+    changes: changes::ChangeFeed,
 }
 
 impl Store {
@@ -59,13 +62,26 @@ impl Store {
             } else {
                 16
             })
+            // Pragmas hold per connection: every SQLite connection the pool opens enforces foreign keys.
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(connection).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
-        if is_sqlite {
-            sqlx::query("PRAGMA foreign_keys = ON").execute(&pool).await?;
-        }
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, is_postgres: !is_sqlite })
+        let store = Self { pool, is_postgres: !is_sqlite, changes: changes::ChangeFeed::default() };
+        store.fill_in_search_columns().await?;
+        Ok(store)
+    }
+
+    /// The feed of committed changes (deployments and targets) of this store.
+    pub fn changes(&self) -> &changes::ChangeFeed {
+        &self.changes
     }
 
     // What the resource tables share (`table` is always one of ours, never input).
@@ -85,12 +101,26 @@ impl Store {
         page: &Page,
         key: impl Fn(&T) -> Cursor,
     ) -> Result<Paged<T>, StorageError> {
+        self.newest_first_where(table, namespace, filters, None, page, key).await
+    }
+
+    /// `newest_first`, further narrowed to the rows whose `one_of.0` column holds one of `one_of.1`.
+    pub(crate) async fn newest_first_where<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &'static str,
+        namespace: &domain::NamespaceName,
+        filters: &[(&'static str, Option<&str>)],
+        one_of: Option<(&'static str, &[&str])>,
+        page: &Page,
+        key: impl Fn(&T) -> Cursor,
+    ) -> Result<Paged<T>, StorageError> {
         let select = format!("SELECT document FROM {table}");
         let mut all_filters = vec![("namespace", Some(namespace.as_str()))];
         all_filters.extend_from_slice(filters);
         let listing = page::Listing {
             select: &select,
             filters: &all_filters,
+            one_of,
             order: page::Order::NewestFirst { time: "created_at", id: "id" },
         };
         self.page_of(listing, page, |(document,): (String,)| Ok(serde_json::from_str(&document)?), key).await
@@ -136,6 +166,7 @@ impl Store {
         let listing = page::Listing {
             select: "SELECT name, created_at FROM namespaces",
             filters: &[],
+            one_of: None,
             order: page::Order::ByName("name"),
         };
         self.page_of(
@@ -325,6 +356,24 @@ pub mod testing {
 
     #[cfg(test)]
     mod tests {
+        #[tokio::test]
+        async fn every_pooled_sqlite_connection_enforces_foreign_keys() {
+            if super::backend() == "postgres" {
+                return;
+            }
+            let (store, _database) = super::fresh_store().await;
+            // Hold several connections at once, so the pool opens more than one.
+            let mut held = Vec::new();
+            for _ in 0..4 {
+                held.push(store.pool.acquire().await.expect("a pooled connection"));
+            }
+            for connection in &mut held {
+                let (on,): (i64,) =
+                    sqlx::query_as("PRAGMA foreign_keys").fetch_one(&mut **connection).await.expect("the pragma");
+                assert_eq!(on, 1, "each connection enforces foreign keys");
+            }
+        }
+
         #[test]
         fn a_database_password_never_reaches_a_message() {
             let url = "postgres://console:s3cr%40t@db:5432/console?sslmode=require";

@@ -37,6 +37,15 @@ pub enum Cursor {
         /// The row's id, which breaks ties between rows created at the same instant.
         id: String,
     },
+    /// In a list sorted by something else than the name, with the name breaking ties.
+    Sorted {
+        /// The order the cursor belongs to (as its `sort` parameter writes it, e.g. `-modified`).
+        by: String,
+        /// The sort key of the last row (a state, or a time as `sortable_time`).
+        key: String,
+        /// The last row's name.
+        name: String,
+    },
 }
 
 /// The longest continue token read (a cursor holds a name or a time and a UUID: well under this).
@@ -54,6 +63,9 @@ impl Cursor {
         match self {
             Self::Name(name) => format!("n.{}", hex::encode(name)),
             Self::Newest { at, id } => format!("t.{}.{}", hex::encode(at), hex::encode(id)),
+            Self::Sorted { by, key, name } => {
+                format!("s.{}.{}.{}", hex::encode(by), hex::encode(key), hex::encode(name))
+            }
         }
     }
 
@@ -68,9 +80,12 @@ impl Cursor {
             (!text.chars().any(char::is_control)).then_some(text)
         };
         let mut parts = token.split('.');
-        let cursor = match (parts.next(), parts.next(), parts.next()) {
-            (Some("n"), Some(name), None) => Self::Name(text(name)?),
-            (Some("t"), Some(at), Some(id)) => Self::Newest { at: text(at)?, id: text(id)? },
+        let cursor = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("n"), Some(name), None, None) => Self::Name(text(name)?),
+            (Some("t"), Some(at), Some(id), None) => Self::Newest { at: text(at)?, id: text(id)? },
+            (Some("s"), Some(by), Some(key), Some(name)) => {
+                Self::Sorted { by: text(by)?, key: text(key)?, name: text(name)? }
+            }
             _ => return None,
         };
         parts.next().is_none().then_some(cursor)
@@ -103,10 +118,12 @@ pub(crate) enum Order {
 }
 
 /// The rows of a list: `select` (`SELECT … FROM … [JOIN …]`, no `WHERE`) narrowed by `filters`
-/// (`column = value`; a filter without a value is left out), in `order`.
+/// (`column = value`; a filter without a value is left out) and by `one_of` (`column` is one of the
+/// values; none at all selects nothing), in `order`.
 pub(crate) struct Listing<'a> {
     pub select: &'a str,
     pub filters: &'a [(&'static str, Option<&'a str>)],
+    pub one_of: Option<(&'static str, &'a [&'a str])>,
     pub order: Order,
 }
 
@@ -131,6 +148,18 @@ impl Store {
                 conditions.push(format!("{column} = ${}", values.len()));
             }
         }
+        if let Some((column, allowed)) = listing.one_of {
+            if allowed.is_empty() {
+                conditions.push("1 = 0".to_owned());
+            } else {
+                let mut placeholders = Vec::new();
+                for value in allowed {
+                    values.push(value);
+                    placeholders.push(format!("${}", values.len()));
+                }
+                conditions.push(format!("{column} IN ({})", placeholders.join(", ")));
+            }
+        }
         let order = match (listing.order, &page.after) {
             (Order::ByName(column), after) => {
                 let column = self.binary(column);
@@ -140,7 +169,7 @@ impl Store {
                         values.push(name);
                         conditions.push(format!("{column} > ${}", values.len()));
                     }
-                    Some(Cursor::Newest { .. }) => return Err(StorageError::WrongCursor),
+                    Some(Cursor::Newest { .. } | Cursor::Sorted { .. }) => return Err(StorageError::WrongCursor),
                 }
                 column
             }
@@ -153,7 +182,7 @@ impl Store {
                         let (at, after_id) = (values.len() - 1, values.len());
                         conditions.push(format!("({time} < ${at} OR ({time} = ${at} AND {id} < ${after_id}))"));
                     }
-                    Some(Cursor::Name(_)) => return Err(StorageError::WrongCursor),
+                    Some(Cursor::Name(_) | Cursor::Sorted { .. }) => return Err(StorageError::WrongCursor),
                 }
                 format!("{time} DESC, {id} DESC")
             }
@@ -178,7 +207,7 @@ impl Store {
     }
 
     /// `column` compared byte by byte on this backend.
-    fn binary(&self, column: &str) -> String {
+    pub(crate) fn binary(&self, column: &str) -> String {
         if self.is_postgres {
             format!("{column} COLLATE \"C\"")
         } else {
@@ -193,10 +222,24 @@ mod tests {
 
     #[test]
     fn a_cursor_survives_its_token_and_a_forged_token_is_not_a_cursor() {
-        for cursor in [Cursor::Name("orders-eu".into()), Cursor::newest("2024-05-01T10:00:00Z", "a-b")] {
+        let sorted =
+            Cursor::Sorted { by: "-modified".into(), key: "2024-05-01T10:00:00.000000000Z".into(), name: "a".into() };
+        for cursor in [Cursor::Name("orders-eu".into()), Cursor::newest("2024-05-01T10:00:00Z", "a-b"), sorted] {
             assert_eq!(Cursor::from_token(&cursor.token()), Some(cursor));
         }
-        for forged in ["", "n", "n.zz", "x.00", "t.00", "t.00.00.00", "n.ff", "n.00", &"n.".repeat(600)] {
+        for forged in [
+            "",
+            "n",
+            "n.zz",
+            "x.00",
+            "t.00",
+            "t.00.00.00",
+            "n.ff",
+            "n.00",
+            "s.00.00",
+            "s.61.62.63.64",
+            &"n.".repeat(600),
+        ] {
             assert_eq!(Cursor::from_token(forged), None, "{forged:?}");
         }
     }

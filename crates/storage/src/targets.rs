@@ -1,5 +1,6 @@
 //! Deployment target rows.
 
+use domain::live::{Change, ChangeKind, TargetChange};
 use domain::{DeploymentTarget, NamespaceName};
 
 use crate::page::{Listing, Order};
@@ -15,6 +16,7 @@ impl Store {
         let listing = Listing {
             select: "SELECT document FROM deployment_targets",
             filters: &[("namespace", Some(namespace.as_str()))],
+            one_of: None,
             order: Order::ByName("name"),
         };
         self.page_of(
@@ -102,6 +104,7 @@ impl Tx {
             existing.map(|(document,)| serde_json::from_str(&document)).transpose()?;
         let mut stored = target.clone();
         stored.status = None;
+        let kind = if existing.is_some() { ChangeKind::Updated } else { ChangeKind::Created };
         match existing {
             Some(existing) => {
                 stored.metadata.id = existing.metadata.id;
@@ -134,6 +137,7 @@ impl Tx {
                 .await?;
             }
         }
+        self.changed(target_change(kind, namespace.as_str(), &stored.metadata.name));
         Ok(stored)
     }
 
@@ -148,8 +152,16 @@ impl Tx {
             .bind(name)
             .execute(&mut *self.tx)
             .await?;
-        Ok(deleted.rows_affected() == 1)
+        let deleted = deleted.rows_affected() == 1;
+        if deleted {
+            self.changed(target_change(ChangeKind::Deleted, namespace.as_str(), name));
+        }
+        Ok(deleted)
     }
+}
+
+fn target_change(change: ChangeKind, namespace: &str, name: &str) -> Change {
+    Change::Target(TargetChange { change, namespace: namespace.to_owned(), name: name.to_owned() })
 }
 
 #[cfg(test)]

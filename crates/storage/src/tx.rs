@@ -12,6 +12,10 @@ use crate::{StorageError, Store};
 /// An open transaction; dropped without `commit`, nothing it wrote is kept.
 pub struct Tx {
     pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// Where the changes are published once committed.
+    feed: crate::changes::ChangeFeed,
+    /// Changes written so far, published by `commit` (never if the transaction is dropped).
+    pending: Vec<domain::live::Change>,
 }
 
 impl Store {
@@ -23,7 +27,7 @@ impl Store {
         // out the busy timeout; an immediate one waits its turn.
         let tx =
             if self.is_postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
-        Ok(Tx { tx })
+        Ok(Tx { tx, feed: self.changes.clone(), pending: Vec::new() })
     }
 }
 
@@ -31,7 +35,13 @@ impl Tx {
     /// Keeps everything written in the transaction.
     pub async fn commit(self) -> Result<(), StorageError> {
         self.tx.commit().await?;
+        self.feed.publish(self.pending);
         Ok(())
+    }
+
+    /// Remembers a change for the feed, published if the transaction commits.
+    pub(crate) fn changed(&mut self, change: domain::live::Change) {
+        self.pending.push(change);
     }
 
     /// Refuses a row for a namespace that does not exist.

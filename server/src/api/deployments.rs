@@ -5,13 +5,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use domain::{AcceptedStart, CompatibilityReport, Deployment, LabelSelector, ResourceList, StartOptions};
+use domain::{
+    AcceptedStart, CompatibilityReport, Deployment, DeploymentQuery, DeploymentSort, LabelSelector, ResourceList,
+    StartOptions,
+};
 use serde::Deserialize;
 use services::ServiceError;
 use services::{parse_namespace, Caller, Permission};
 
 use super::error::ErrorBody;
-use super::representation::{read_body, represent};
+use super::representation::{read_body, represent, yaml_file};
 use super::{list_of, parse_uuid, ApiError, PageQuery};
 use crate::AppState;
 
@@ -19,15 +22,34 @@ use crate::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     label_selector: Option<String>,
+    name: Option<String>,
+    sort: Option<String>,
     #[serde(flatten)]
     page: PageQuery,
 }
 
-/// Lists a namespace's deployments by name, those matching `labelSelector` if one is given; one page
-/// at a time (`limit`, `continue`). With a selector a page may hold fewer than `limit`, even none,
-/// while `metadata.continue` says more may follow.
+impl ListQuery {
+    /// The deployments asked for; a bad selector, search or order is 400 naming the parameter.
+    fn query(&self) -> Result<DeploymentQuery, ServiceError> {
+        Ok(DeploymentQuery {
+            labels: LabelSelector::parse(self.label_selector.as_deref().unwrap_or_default())
+                .map_err(ServiceError::BadRequest)?,
+            name_contains: DeploymentQuery::name_search(self.name.as_deref()).map_err(ServiceError::BadRequest)?,
+            sort: DeploymentSort::parse(self.sort.as_deref().unwrap_or_default()).map_err(ServiceError::BadRequest)?,
+            ..DeploymentQuery::default()
+        })
+    }
+}
+
+/// Lists a namespace's deployments, by name unless `sort` says otherwise; those matching
+/// `labelSelector` and `name` if given; one page at a time (`limit`, `continue`; a token belongs to
+/// the filters and order it was given with).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments", tag = "deployments",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("labelSelector" = Option<String>, Query, description = "Equality-based: `k=v`, `k!=v`, `k`, `!k`, comma-separated"), PageQuery),
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("labelSelector" = Option<String>, Query, description = "Equality-based: `k=v`, `k!=v`, `k`, `!k`, comma-separated (all must hold)"),
+           ("name" = Option<String>, Query, description = "Only deployments whose name contains this text (case-insensitive)"),
+           ("sort" = Option<String>, Query, description = "`name` (the default), `state`, `created` or `modified`; a leading `-` sorts descending (`-modified`: most recently changed first). Ties are broken by name."),
+           PageQuery),
     responses((status = 200, body = ResourceList<Deployment>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -38,10 +60,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
-    let selector =
-        LabelSelector::parse(query.label_selector.as_deref().unwrap_or_default()).map_err(ServiceError::BadRequest)?;
-    let selector = query.label_selector.is_some().then_some(&selector);
-    let deployments = state.services.deployments(&namespace, None, selector, &query.page.request()?).await?;
+    let deployments = state.services.deployments(&namespace, &query.query()?, &query.page.request()?).await?;
     Ok(represent(&headers, StatusCode::OK, &list_of("DeploymentList", deployments)))
 }
 
@@ -64,20 +83,34 @@ pub async fn create(
     Ok(represent(&headers, StatusCode::CREATED, &deployment))
 }
 
-/// One deployment by its id.
+#[derive(Deserialize)]
+pub struct GetQuery {
+    download: Option<String>,
+}
+
+/// One deployment by its id; with `download=yaml`, as a YAML file to save (`<name>.yaml`) that
+/// `POST …/deployments` (or the console's YAML import) takes back.
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/deployments/{deploymentId}", tag = "deployments",
-    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)")),
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("deploymentId" = String, Path, description = "The deployment's id (a UUID)"),
+           ("download" = Option<String>, Query, description = "`yaml`: answer `application/yaml` as an attachment named after the deployment")),
     responses((status = 200, body = Deployment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path((namespace, id)): Path<(String, String)>,
+    Query(query): Query<GetQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment = state.services.deployment(&namespace, &parse_uuid("deploymentId", &id)?).await?;
-    Ok(represent(&headers, StatusCode::OK, &deployment))
+    match query.download.as_deref() {
+        None => Ok(represent(&headers, StatusCode::OK, &deployment)),
+        Some("yaml") => Ok(yaml_file(&format!("{}.yaml", deployment.metadata.name), &deployment)),
+        Some(other) => {
+            Err(ServiceError::BadRequest(format!("download {other:?}: the only download is \"yaml\"")).into())
+        }
+    }
 }
 
 /// Changes a deployment with a JSON merge patch; a stale `metadata.resourceVersion` is 409.

@@ -5,9 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
-use domain::{Event, ResourceList};
+use domain::{Event, EventLevel, ResourceList};
 use serde::Deserialize;
-use services::{parse_namespace, Caller, Permission};
+use services::{parse_namespace, Caller, Permission, ServiceError};
 
 use super::error::ErrorBody;
 use super::parse_optional_uuid;
@@ -20,16 +20,19 @@ use crate::AppState;
 pub struct ListQuery {
     deployment_id: Option<String>,
     job_id: Option<String>,
+    level: Option<String>,
     #[serde(flatten)]
     page: PageQuery,
 }
 
-/// Lists a namespace's events, newest first, narrowed to a deployment and a job if given; one page
-/// at a time (`limit`, `continue`).
+/// Lists a namespace's events, newest first, narrowed to a deployment, a job and a level
+/// (`INFO`, `WARNING`, `ERROR`, decided by the event's name) if given; one page at a time
+/// (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/events", tag = "events",
     params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
            ("deploymentId" = Option<String>, Query, description = "Only this deployment's events (a UUID)"),
-           ("jobId" = Option<String>, Query, description = "Only this job's events (a UUID)"), PageQuery),
+           ("jobId" = Option<String>, Query, description = "Only this job's events (a UUID)"),
+           ("level" = Option<EventLevel>, Query, description = "Ours: only events of this level (INFO, WARNING or ERROR)"), PageQuery),
     responses((status = 200, body = ResourceList<Event>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -42,7 +45,15 @@ pub async fn list(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let deployment_id = parse_optional_uuid("deploymentId", query.deployment_id.as_deref())?;
     let job_id = parse_optional_uuid("jobId", query.job_id.as_deref())?;
+    let level =
+        match query.level.as_deref() {
+            None => None,
+            Some(raw) => Some(EventLevel::parse(raw).ok_or_else(|| {
+                ServiceError::BadRequest(format!("level {raw:?}: expected one of INFO, WARNING, ERROR"))
+            })?),
+        };
     let page = query.page.request()?;
-    let events = state.services.events(&namespace, deployment_id.as_deref(), job_id.as_deref(), &page).await?;
+    let (deployment_id, job_id) = (deployment_id.as_deref(), job_id.as_deref());
+    let events = state.services.events(&namespace, deployment_id, job_id, level, &page).await?;
     Ok(represent(&headers, StatusCode::OK, &list_of("EventList", events)))
 }

@@ -15,6 +15,7 @@ mod savepoints;
 mod settings;
 mod status;
 mod targets;
+mod watch;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/deployment-defaults", get(defaults::get_global).patch(defaults::patch_global))
         .route("/api/v1/namespaces/{namespace}/deployment-defaults", get(defaults::get).patch(defaults::patch))
         .route("/api/v1/namespaces/{namespace}/deployments", get(deployments::list).post(deployments::create))
+        .route("/api/v1/namespaces/{namespace}/deployments:watch", get(watch::watch))
         .route(
             "/api/v1/namespaces/{namespace}/deployments/{deployment_id}",
             get(deployments::get).patch(deployments::patch).delete(deployments::delete).post(deployments::action),
@@ -62,7 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/jobs", get(jobs::list))
         .route("/api/v1/namespaces/{namespace}/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/namespaces/{namespace}/savepoints", get(savepoints::list).post(savepoints::create))
-        .route("/api/v1/namespaces/{namespace}/savepoints/{savepoint_id}", get(savepoints::get))
+        .route(
+            "/api/v1/namespaces/{namespace}/savepoints/{savepoint_id}",
+            get(savepoints::get).post(savepoints::action),
+        )
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))

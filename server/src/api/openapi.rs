@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 
 use super::representation::represent;
 use super::{
-    access, artifacts, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets,
+    access, artifacts, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets, watch,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use super::{
         deployments::delete,
         deployments::start,
         deployments::check_compatibility,
+        watch::watch,
         defaults::get,
         defaults::patch,
         defaults::get_global,
@@ -37,6 +38,7 @@ use super::{
         savepoints::list,
         savepoints::get,
         savepoints::create,
+        savepoints::copy,
         events::list,
         targets::list,
         targets::create,

@@ -1,15 +1,15 @@
 //! JSON or YAML both ways: a request body is read as its `Content-Type` says (at most
 //! `MAX_BODY_BYTES`), a response is written as the client's `Accept` header asks (JSON unless YAML
-//! is named). A body must never cost more than its size to read: YAML is refused before it is built
-//! if it holds aliases or nests too deep, and JSON is held to serde_json's depth limit.
+//! is named). A body must never cost more than its size to read: YAML goes through
+//! `services::yaml` (aliases, depth and size refused before it is built), and JSON is held to
+//! serde_json's depth limit.
 
 use axum::body::Body;
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
-use services::yaml::{read_yaml, MAX_YAML_BYTES};
 use services::ServiceError;
 
 use super::ApiError;
@@ -33,6 +33,28 @@ pub fn represent(headers: &HeaderMap, status: StatusCode, value: &impl Serialize
         }
     } else {
         (status, axum::Json(value)).into_response()
+    }
+}
+
+/// `value` as a YAML file to save as `file_name` (a name of letters, digits, `-`, `_` and `.`).
+pub fn yaml_file(file_name: &str, value: &impl Serialize) -> Response {
+    match serde_yaml_ng::to_string(value) {
+        Ok(text) => {
+            let disposition = format!("attachment; filename=\"{file_name}\"");
+            match HeaderValue::from_str(&disposition) {
+                Ok(disposition) => (
+                    StatusCode::OK,
+                    [(CONTENT_TYPE, HeaderValue::from_static("application/yaml")), (CONTENT_DISPOSITION, disposition)],
+                    text,
+                )
+                    .into_response(),
+                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "cannot write YAML");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 
@@ -68,14 +90,7 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Value, ApiErro
         serde_json::from_slice(&bytes)
             .map_err(|err| ServiceError::BadRequest(format!("the body is not valid JSON: {err}")))?
     } else {
-        if bytes.len() > MAX_YAML_BYTES {
-            return Err(ServiceError::PayloadTooLarge(format!(
-                "a YAML body may have at most {} KiB; send larger documents as JSON",
-                MAX_YAML_BYTES / 1024
-            ))
-            .into());
-        }
-        read_yaml(bytes.to_vec(), "the body").await?
+        services::yaml::read(bytes.to_vec(), "body").await?
     };
     Ok(value)
 }

@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::Extension;
 use domain::{ResourceList, Savepoint};
 use serde::Deserialize;
-use services::{parse_namespace, Caller, Permission};
+use services::{parse_namespace, Caller, Permission, ServiceError};
 
 use super::error::ErrorBody;
 use super::representation::{read_body, represent};
@@ -64,6 +64,60 @@ pub async fn get(
     let id = parse_uuid("savepointId", &id)?;
     let savepoint = state.services.savepoint(&namespace, &id).await?;
     Ok(represent(&headers, StatusCode::OK, &savepoint))
+}
+
+/// The body of `POST …/savepoints/{savepointId}:copy`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CopyRequest {
+    /// The deployment to copy the savepoint to (a UUID).
+    deployment_id: String,
+    /// Its namespace; the savepoint's own if absent.
+    namespace: Option<String>,
+}
+
+/// `POST …/savepoints/{savepointId}:copy`: the custom method on a savepoint; anything else is 404.
+pub async fn action(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    Path((namespace, id_and_action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    match id_and_action.rsplit_once(':') {
+        Some((id, "copy")) => copy(state, caller, Path((namespace, id.to_owned())), headers, body).await,
+        _ => Err(ServiceError::NotFound(format!("the operation POST {id_and_action:?}")).into()),
+    }
+}
+
+/// Ours (VVP's "copy savepoint"): copies a completed savepoint to another deployment, of this
+/// namespace or another: a new savepoint there, origin COPIED, at the same location. The caller
+/// must be able to read this namespace and change the target's deployments. 201 with the copy.
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/savepoints/{savepointId}:copy", tag = "savepoints",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"),
+           ("savepointId" = String, Path, description = "The savepoint to copy (a UUID)")),
+    request_body(content = CopyRequest, content_type = "application/json"),
+    responses((status = 201, body = Savepoint), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "The savepoint is not completed")))]
+pub async fn copy(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
+    let id = parse_uuid("savepointId", &id)?;
+    let request: CopyRequest = serde_json::from_value(read_body(&headers, body).await?)
+        .map_err(|err| ServiceError::BadRequest(format!("the copy request: {err}")))?;
+    let target_namespace = match request.namespace.as_deref() {
+        None => namespace.clone(),
+        Some(raw) => parse_namespace(raw)?,
+    };
+    let target = parse_uuid("deploymentId", &request.deployment_id)?;
+    let copy = state.services.copy_savepoint(&caller, &namespace, &id, &target_namespace, &target).await?;
+    Ok(represent(&headers, StatusCode::CREATED, &copy))
 }
 
 /// Creates a savepoint of a deployment of the namespace from a Savepoint body (JSON or YAML): with

@@ -375,3 +375,160 @@ async fn unknown_api_paths_and_methods_answer_in_the_error_shape() {
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.json()["message"], "PUT is not supported on /api/v1/namespaces/default/deployments");
 }
+
+/// The names of a list's items, in order.
+fn names(list: &Value) -> Vec<String> {
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    items.iter().filter_map(|item| item["metadata"]["name"].as_str().map(str::to_owned)).collect()
+}
+
+#[tokio::test]
+async fn the_list_searches_by_name_and_sorts_on_every_page_and_keeps_its_default_shape() {
+    let console = console().await;
+    for name in ["orders-eu", "orders-us", "billing", "orders-x"] {
+        let reply = console.send_json("POST", DEPLOYMENTS, &minimal(name)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    }
+    let (_, default) = console.get(DEPLOYMENTS).await;
+    let mut by_name = names(&default);
+    let sorted = {
+        let mut sorted = by_name.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(by_name, sorted, "by name without a sort, as before");
+    assert!(default["metadata"].get("continue").is_none());
+
+    let (status, orders) = console.get(&format!("{DEPLOYMENTS}?name=ORDERS")).await;
+    assert_eq!(status, StatusCode::OK, "{orders}");
+    assert_eq!(names(&orders), ["orders-eu", "orders-sql", "orders-us", "orders-x"], "case-insensitive substring");
+    let (_, orders_us) = console.get(&format!("{DEPLOYMENTS}?name=s-u&labelSelector=team%3Dorders")).await;
+    assert_eq!(names(&orders_us), ["orders-us"]);
+
+    // Newest first, two at a time: the continue token carries the order.
+    let mut newest_first = Vec::new();
+    let mut uri = format!("{DEPLOYMENTS}?sort=-created&limit=2");
+    loop {
+        let (status, page) = console.get(&uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+        newest_first.extend(names(&page));
+        match page["metadata"]["continue"].as_str() {
+            Some(token) => uri = format!("{DEPLOYMENTS}?sort=-created&limit=2&continue={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(&newest_first[..4], ["orders-x", "billing", "orders-us", "orders-eu"], "created last, listed first");
+    by_name.sort_by(|a, b| b.cmp(a));
+    let (_, descending) = console.get(&format!("{DEPLOYMENTS}?sort=-name")).await;
+    assert_eq!(names(&descending), by_name);
+}
+
+#[tokio::test]
+async fn a_downloaded_yaml_file_imports_again_under_another_name() {
+    let console = console().await;
+    let original = create(&console, &minimal("exported")).await;
+    let (id, name) = (original["metadata"]["id"].as_str().expect("an id"), original["metadata"]["name"].clone());
+    let reply = console.send("GET", &format!("{DEPLOYMENTS}/{id}?download=yaml"), &[], Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.content_type, "application/yaml");
+    let disposition = reply.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(disposition, format!("attachment; filename=\"{}.yaml\"", name.as_str().unwrap_or_default()));
+    let downloaded: Value = serde_yaml_ng::from_str(&reply.body).expect("YAML");
+    assert_eq!(downloaded, original, "the file is the resource the API answers");
+    let refused = console.send("GET", &format!("{DEPLOYMENTS}/{id}?download=zip"), &[], Body::empty()).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+
+    // The console's YAML import: the same file with another name creates a new deployment; its id,
+    // resourceVersion and status are the new deployment's own.
+    let renamed =
+        reply.body.replacen(&format!("name: {}", name.as_str().unwrap_or_default()), "name: imported-copy", 1);
+    let fields = [("namespace", "default"), ("yaml", renamed.as_str())];
+    let created = crate::savepoints::server_fn(&console, "create_deployment_from_yaml", &fields).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let new_id: String = serde_json::from_str(&created.body).expect("the new id");
+    assert_ne!(new_id, id);
+    let (_, copy) = console.get(&format!("{DEPLOYMENTS}/{new_id}")).await;
+    assert_eq!(copy["metadata"]["name"], "imported-copy");
+    assert_eq!(copy["metadata"]["resourceVersion"], 1);
+    assert_eq!(copy["spec"], original["spec"], "the same spec");
+    assert_eq!(copy["status"]["state"], "CANCELLED", "a new deployment starts CANCELLED whatever the file says");
+
+    // The same file again: its name is taken now, as the REST API says.
+    let again = crate::savepoints::server_fn(&console, "create_deployment_from_yaml", &fields).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_yaml_import_is_refused_with_the_apis_field_messages_and_changes_nothing() {
+    let console = console().await;
+    let before = count(&console).await;
+    let cases = [
+        ("", "yaml: paste a Deployment"),
+        ("metadata: [unclosed", "the document is not valid YAML"),
+        ("a: &x 1\nb: *x\n", "YAML aliases (*name) are not accepted"),
+        ("metadata:\n  name: x\n  namespace: elsewhere\nspec: {}\n", "metadata.namespace: "),
+        ("metadata:\n  name: Not_A_Name\nspec:\n  template:\n    spec:\n      parallelism: -1\n", "metadata.name: "),
+        ("metadata:\n  name: ok\nspec:\n  state: FLYING\n", "spec.state: unknown value"),
+    ];
+    for (yaml, expected) in cases {
+        let reply = crate::savepoints::server_fn(
+            &console,
+            "create_deployment_from_yaml",
+            &[("namespace", "default"), ("yaml", yaml)],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{yaml:?}: {}", reply.body);
+        assert!(reply.body.contains(expected), "{yaml:?}: expected {expected:?} in {}", reply.body);
+    }
+    assert_eq!(count(&console).await, before, "nothing was created");
+}
+
+#[tokio::test]
+async fn the_deployment_page_shows_each_tab_and_says_when_flink_cannot_answer() {
+    let console = console().await;
+    let (_, list) = console.get(DEPLOYMENTS).await;
+    let id = list["items"][0]["metadata"]["id"].as_str().expect("an id").to_owned();
+    let tab = |name: &'static str| {
+        let id = id.clone();
+        let console = &console;
+        async move {
+            let fields = [("namespace", "default"), ("deployment_id", id.as_str()), ("tab", name)];
+            let reply = crate::savepoints::server_fn(console, "get_deployment", &fields).await;
+            assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.body);
+            reply.json()["content"].clone()
+        }
+    };
+    assert_eq!(tab("Overview").await["Overview"]["job"], Value::Null, "no job has run");
+    assert_eq!(tab("Exceptions").await["Exceptions"], "NoJob");
+    let configuration = tab("Configuration").await;
+    let yaml = configuration["Configuration"]["resource_yaml"].as_str().unwrap_or_default().to_owned();
+    assert!(yaml.starts_with("apiVersion: v1\nkind: Deployment\nmetadata:\n"), "{yaml}");
+    assert_eq!(configuration["Configuration"]["effective_differs"], false);
+    assert!(configuration["Configuration"]["download"].as_str().unwrap_or_default().ends_with("?download=yaml"));
+    assert_eq!(tab("Savepoints").await["Savepoints"]["copy_targets"].as_array().map(Vec::len), Some(2));
+
+    // A job that reached Flink: the test console's local target answers nothing (port 8081 of nobody).
+    let mut job = crate::jobs::job(&id, "2026-01-01T00:00:00.000000Z", domain::JobState::Failed);
+    job.status.started = Some(domain::JobStarted {
+        flink_job_id: "0123456789abcdef0123456789abcdef".into(),
+        started_at: "2026-01-01T00:00:00Z".into(),
+        last_update_time: None,
+        observed_flink_job_status: None,
+        observed_flink_job_restarts: None,
+    });
+    console.store.insert_job(&job).await.expect("a job");
+    let overview = tab("Overview").await;
+    let current = &overview["Overview"]["job"];
+    assert_eq!(current["flink_job_id"], "0123456789abcdef0123456789abcdef");
+    assert!(current["live"]["Err"].as_str().unwrap_or_default().starts_with("Flink could not be reached"), "{current}");
+    assert_eq!(
+        current["web_ui"], "http://127.0.0.1:8081/#/job/completed/0123456789abcdef0123456789abcdef/overview",
+        "an ended job is among Flink's completed jobs"
+    );
+    let exceptions = tab("Exceptions").await;
+    let unavailable = &exceptions["Exceptions"]["Unavailable"];
+    assert!(
+        unavailable["reason"].as_str().unwrap_or_default().starts_with("Flink could not be reached"),
+        "{exceptions}"
+    );
+}

@@ -128,7 +128,7 @@ async fn a_yaml_body_of_more_than_100_000_values_is_refused_as_it_is_read() {
     let many = "- 1\n".repeat(130_000);
     let (reply, cost) = measured(&console, "POST", DEPLOYMENTS, &YAML, many).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
-    assert!(reply.body.contains("the body holds more than 100000 YAML values (at line 100000"), "{}", reply.body);
+    assert!(reply.body.contains("the YAML body holds more than 100000 values (at line 100000"), "{}", reply.body);
     assert!(cost.peak_growth_kib < 4 * 1024, "peak RSS grew by {} KiB", cost.peak_growth_kib);
 }
 

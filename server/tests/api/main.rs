@@ -9,6 +9,7 @@ mod deployments;
 mod events;
 mod hostile_input;
 mod jobs;
+mod live;
 mod matrix;
 mod network;
 mod openapi;

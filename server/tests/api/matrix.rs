@@ -349,6 +349,14 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Some(new_deployment),
             Edit,
         ),
+        // Ends after catching up (`timeoutSeconds=0`), so the call returns.
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments:watch",
+            "GET",
+            format!("{NS}/deployments:watch?timeoutSeconds=0"),
+            None,
+            View,
+        ),
         rest("/api/v1/namespaces/{namespace}/deployments/{deploymentId}", "GET", deployment.clone(), None, View),
         rest(
             "/api/v1/namespaces/{namespace}/deployments/{deploymentId}",
@@ -437,6 +445,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
             None,
             View,
         ),
+        rest(
+            "/api/v1/namespaces/{namespace}/savepoints/{savepointId}:copy",
+            "POST",
+            format!("{NS}/savepoints/{}:copy", f.savepoint),
+            Some(json!({"deploymentId": f.running})),
+            Edit,
+        ),
         rest("/api/v1/namespaces/{namespace}/events", "GET", format!("{NS}/events"), None, View),
         // Server functions: what the console's pages call.
         server_fn("/api/login", &[("name", "admin"), ("password", PASSWORD)], Nothing, false),
@@ -452,6 +467,36 @@ fn calls(f: &Fixture) -> Vec<Call> {
         ),
         server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
         server_fn("/api/delete_deployment", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, true),
+        server_fn(
+            "/api/register_savepoint",
+            &[("namespace", "default"), ("deployment_id", &f.stopped), ("location", "s3://bucket/matrix")],
+            Edit,
+            true,
+        ),
+        server_fn(
+            "/api/copy_savepoint",
+            &[
+                ("namespace", "default"),
+                ("deployment_id", &f.stopped),
+                ("savepoint_id", &f.savepoint),
+                ("target_deployment_id", &f.running),
+            ],
+            Edit,
+            true,
+        ),
+        server_fn(
+            "/api/create_deployment_from_yaml",
+            &[
+                ("namespace", "default"),
+                (
+                    "yaml",
+                    "kind: Deployment\nmetadata:\n  name: matrix-yaml\nspec:\n  template:\n    spec:\n      artifact:\n        \
+                     kind: JAR\n        jarUri: https://artifacts.example/x.jar\n",
+                ),
+            ],
+            Edit,
+            true,
+        ),
         server_fn("/api/get_deployment_form", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, false),
         server_fn(
             "/api/save_deployment",
@@ -732,7 +777,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
 async fn server_functions_answer_exactly_their_roles() {
     check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
         .await;
-    check(&["/api/start_", "/api/check_", "/api/save_"]).await;
+    check(&["/api/start_", "/api/check_", "/api/save_", "/api/copy_"]).await;
     check(&[
         "/api/register_",
         "/api/create_",

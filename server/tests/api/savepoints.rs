@@ -216,3 +216,142 @@ async fn savepoint_ids_must_be_known_uuids() {
     let (status, _) = console.get(&format!("{SAVEPOINTS}?jobId=1")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_registered_file_location_must_lie_in_a_savepoint_directory_of_the_console() {
+    let console = console().await;
+    let deployment_id = deployment_ids(&console).await.remove(0);
+    for location in [
+        "file:///etc/passwd",
+        "FILE:/proc/self/environ",
+        "file:///savepoints/../etc/shadow",
+        "file://elsewhere.example/savepoints/sp",
+        "file:///savepoints-not/sp",
+        "http://169.254.169.254/latest/meta-data",
+    ] {
+        let body = json!({"metadata": {"deploymentId": deployment_id}, "spec": {"savepointLocation": location}});
+        let reply = console.send_json("POST", SAVEPOINTS, &body).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{location}: {}", reply.body);
+        let message = reply.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(message.starts_with("spec.savepointLocation: "), "{location}: {message}");
+    }
+    let body =
+        json!({"metadata": {"deploymentId": deployment_id}, "spec": {"savepointLocation": "file:///etc/passwd"}});
+    let message = console.send_json("POST", SAVEPOINTS, &body).await.json()["message"].clone();
+    assert!(message.as_str().unwrap_or_default().contains("inside one of /savepoints"), "{message}");
+    assert_eq!(count(&console).await, 0, "nothing was registered");
+    for location in ["file:///savepoints/sp-1", "file://localhost/savepoints/sp-2", "s3://bucket/sp-3"] {
+        let body = json!({"metadata": {"deploymentId": deployment_id}, "spec": {"savepointLocation": location}});
+        let reply = console.send_json("POST", SAVEPOINTS, &body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{location}: {}", reply.body);
+    }
+}
+
+/// A form post to a server function as the admin (`fields` URL-encoded), asking for JSON.
+pub(crate) async fn server_fn(console: &Console, name: &str, fields: &[(&str, &str)]) -> crate::support::Reply {
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let headers = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
+    console.send("POST", &format!("/api/{name}"), &headers, body.join("&")).await
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_savepoints_tab_registers_through_the_same_policy() {
+    let console = console().await;
+    let deployment_id = deployment_ids(&console).await.remove(0);
+    let fields =
+        [("namespace", "default"), ("deployment_id", deployment_id.as_str()), ("location", "file:///etc/passwd")];
+    let reply = server_fn(&console, "register_savepoint", &fields).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("spec.savepointLocation"), "{}", reply.body);
+    assert_eq!(count(&console).await, 0);
+    let fields = [("namespace", "default"), ("deployment_id", deployment_id.as_str()), ("location", "s3://b/sp")];
+    let reply = server_fn(&console, "register_savepoint", &fields).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(count(&console).await, 1);
+}
+
+#[tokio::test]
+async fn a_savepoint_is_copied_to_another_deployment_at_the_same_location() {
+    let console = console().await;
+    let deployments = deployment_ids(&console).await;
+    let (source, target) = (&deployments[0], &deployments[1]);
+    let body = json!({"metadata": {"deploymentId": source}, "spec": {"savepointLocation": "s3://bucket/sp-9"}});
+    let original = console.send_json("POST", SAVEPOINTS, &body).await.json();
+    let id = original["metadata"]["id"].as_str().expect("an id");
+
+    let reply = console.send_json("POST", &format!("{SAVEPOINTS}/{id}:copy"), &json!({"deploymentId": target})).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let copy = reply.json();
+    assert_ne!(copy["metadata"]["id"], original["metadata"]["id"]);
+    assert_eq!(copy["metadata"]["deploymentId"], target.as_str());
+    assert_eq!(copy["metadata"]["origin"], "COPIED");
+    assert_eq!(copy["metadata"]["annotations"][services::COPIED_FROM], format!("default/{id}"));
+    assert_eq!(copy["spec"]["savepointLocation"], "s3://bucket/sp-9");
+    assert_eq!(copy["status"]["state"], "COMPLETED");
+    let (_, of_target) = console.get(&format!("{SAVEPOINTS}?deploymentId={target}")).await;
+    assert_eq!(ids(&of_target), [copy["metadata"]["id"].as_str().expect("an id")]);
+    let audit = console.store.list_audit(None, &storage::Page::first(10)).await.expect("audit").items;
+    assert!(audit.iter().any(|e| e.action == "copy-savepoint"), "the copy is audited");
+
+    // Onto its own deployment, to nowhere, or of a savepoint that is not completed: refused, nothing written.
+    let before = count(&console).await;
+    let own = console.send_json("POST", &format!("{SAVEPOINTS}/{id}:copy"), &json!({"deploymentId": source})).await;
+    assert_eq!(own.status, StatusCode::BAD_REQUEST, "{}", own.body);
+    let nowhere =
+        console.send_json("POST", &format!("{SAVEPOINTS}/{id}:copy"), &json!({"deploymentId": UNKNOWN_ID})).await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND, "{}", nowhere.body);
+    let odd = console.send_json("POST", &format!("{SAVEPOINTS}/{id}:copy"), &json!({"deployment": target})).await;
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST, "{}", odd.body);
+    let mut started = console.store.get_savepoint(&default_namespace(), id).await.expect("read").expect("stored");
+    started.metadata.id = uuid::Uuid::new_v4().to_string();
+    started.status.state = SavepointState::Started;
+    console.store.insert_savepoint(&started).await.expect("a savepoint under way");
+    let under_way = format!("{SAVEPOINTS}/{}:copy", started.metadata.id);
+    let reply = console.send_json("POST", &under_way, &json!({"deploymentId": target})).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(count(&console).await, before + 1, "only the savepoint under way was added");
+}
+
+#[tokio::test]
+async fn a_copy_into_a_namespace_the_caller_may_only_read_is_refused() {
+    let console = console().await;
+    let elsewhere = NamespaceName::parse("elsewhere").expect("a name");
+    console.store.ensure_namespace(&elsewhere).await.expect("namespace elsewhere");
+    // A deployment of `elsewhere`: a copy of a seeded one, written through the store.
+    let seeded = deployment_ids(&console).await.remove(0);
+    let read = console.store.get_deployment(&default_namespace(), &seeded).await;
+    let mut theirs = read.expect("read").expect("a seeded deployment");
+    theirs.metadata.id = uuid::Uuid::new_v4().to_string();
+    theirs.metadata.namespace = "elsewhere".into();
+    let mut tx = console.store.begin().await.expect("a transaction");
+    tx.insert_deployment(&theirs).await.expect("their deployment");
+    tx.commit().await.expect("committed");
+    let deployment_id = deployment_ids(&console).await.remove(0);
+    let body = json!({"metadata": {"deploymentId": deployment_id}, "spec": {"savepointLocation": "s3://bucket/sp"}});
+    let id =
+        console.send_json("POST", SAVEPOINTS, &body).await.json()["metadata"]["id"].as_str().expect("id").to_owned();
+    let hash = services::auth::hash_password("a long password").expect("a hash");
+    let ed = crate::matrix::person(&console.store, &hash, "ed", Some(("default", Role::Editor))).await;
+    let user = console.store.user_by_name("ed").await.expect("read").expect("ed").0;
+    console.store.set_member(&elsewhere, &user.id, Role::Viewer).await.expect("a viewer there");
+    let before = count(&console).await;
+    let cookie = format!("console_session={ed}");
+    let headers = [("cookie", cookie.as_str()), ("accept", "application/json"), ("content-type", "application/json")];
+    let body = json!({"deploymentId": theirs.metadata.id, "namespace": "elsewhere"}).to_string();
+    let reply = console.send("POST", &format!("{SAVEPOINTS}/{id}:copy"), &headers, body).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    let in_elsewhere = console.store.list_savepoints(&elsewhere, None, None, &storage::Page::first(10)).await;
+    assert!(in_elsewhere.expect("list").items.is_empty(), "nothing was copied");
+    assert_eq!(count(&console).await, before);
+    // The same person copies within `default`, where they edit.
+    let within = json!({"deploymentId": deployment_ids(&console).await[1]}).to_string();
+    let reply = console.send("POST", &format!("{SAVEPOINTS}/{id}:copy"), &headers, within).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}

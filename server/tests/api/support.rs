@@ -32,6 +32,9 @@ pub struct Console {
 
 /// A console on a fresh database (SQLite, or PostgreSQL when `CONSOLE_TEST_DATABASE=postgres`),
 /// after its first start, whose Flink cannot run.
+/// The one directory the test console accepts registered `file:` savepoints in.
+pub const SAVEPOINT_ROOT: &str = "/savepoints";
+
 pub async fn console() -> Console {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, database) = storage::testing::fresh_store().await;
@@ -58,6 +61,8 @@ pub async fn console() -> Console {
         engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]).with_uploads(dir.path().to_path_buf());
     let services = Services::new(store.clone(), health, engine::Nudger::disconnected())
         .with_network_policy(network)
+        .with_savepoint_roots(vec![SAVEPOINT_ROOT.to_owned()])
+        .with_clusters(clusters.clone())
         .with_artifacts(artifacts)
         .with_max_artifact_bytes(MAX_ARTIFACT_BYTES);
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
