@@ -20,6 +20,8 @@ CREATE TABLE deployment_labels (
     label_value   TEXT NOT NULL,
     PRIMARY KEY (deployment_id, label_key)
 );
+-- A selector's requirement reads the ids with one label (and value) from here.
+CREATE INDEX deployment_labels_by_label ON deployment_labels (label_key, label_value, deployment_id);
 
 -- Filtered by state and counted by state; sorted by state, creation or change time (the name
 -- breaks ties, and the page's keyset compares both).
