@@ -274,11 +274,8 @@ async fn main() {
             .expect("a stream");
         let mut bytes = header_bytes(response.headers());
         let end = tokio::time::Instant::now() + idle;
-        loop {
-            match tokio::time::timeout_at(end, response.chunk()).await {
-                Ok(Ok(Some(chunk))) => bytes += chunk.len(),
-                Ok(_) | Err(_) => break,
-            }
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(end, response.chunk()).await {
+            bytes += chunk.len();
         }
         (1, bytes)
     };
