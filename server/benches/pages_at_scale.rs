@@ -203,12 +203,15 @@ async fn main() {
 
     let list = "/namespaces/default/deployments";
     let (_, _, _) = client.page(list).await;
-    let deep_token = {
-        let uri = format!("{}/api/v1/namespaces/default/deployments?limit={}", client.base, count / 2);
+    // The middle of the list: the continue token after half of it, read a thousand at a time.
+    let mut deep_token = String::new();
+    for _ in 0..(count / 2 / 1000).max(1) {
+        let uri = format!("{}/api/v1/namespaces/default/deployments?limit=1000&continue={deep_token}", client.base);
+        let uri = if deep_token.is_empty() { uri.replace("&continue=", "") } else { uri };
         let response = client.http.get(uri).header("cookie", &client.cookie).send().await.expect("a list");
         let list: serde_json::Value = response.json().await.expect("JSON");
-        list["metadata"]["continue"].as_str().map(str::to_owned).expect("a continue token")
-    };
+        deep_token = list["metadata"]["continue"].as_str().map(str::to_owned).expect("a continue token");
+    }
     let views = [
         ("Deployments, first page", list.to_owned()),
         ("name search (q=123)", format!("{list}?q=123")),
@@ -271,11 +274,8 @@ async fn main() {
             .expect("a stream");
         let mut bytes = header_bytes(response.headers());
         let end = tokio::time::Instant::now() + idle;
-        loop {
-            match tokio::time::timeout_at(end, response.chunk()).await {
-                Ok(Ok(Some(chunk))) => bytes += chunk.len(),
-                Ok(_) | Err(_) => break,
-            }
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(end, response.chunk()).await {
+            bytes += chunk.len();
         }
         (1, bytes)
     };

@@ -69,7 +69,7 @@ pub fn DeploymentsPage() -> impl IntoView {
         );
     };
     let live = use_live_changes(
-        namespace.into(),
+        namespace,
         move || deployments.get_untracked().and_then(Result::ok).map(|data| data.live_from),
         move |event| match event {
             // A change of this tab's mode may change the page's rows or the counts; one of a row

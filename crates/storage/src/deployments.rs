@@ -177,17 +177,19 @@ impl Conditions {
             let n = conditions.value(contains_pattern(text));
             conditions.sql.push(format!("name LIKE ${n} ESCAPE '\\'"));
         }
+        // Each requirement is a set of deployment ids read once from the labels' index (a
+        // semi-join), not a lookup per deployment: a selector costs about what it matches.
         for requirement in query.labels.requirements() {
-            let label = "SELECT 1 FROM deployment_labels l WHERE l.deployment_id = deployments.id AND l.label_key = ";
+            let labelled = "SELECT deployment_id FROM deployment_labels WHERE label_key = ";
             let condition = match requirement {
                 LabelRequirement::Equals(key, value) | LabelRequirement::NotEquals(key, value) => {
                     let k = conditions.value(key.clone());
                     let v = conditions.value(value.clone());
                     let negated = if matches!(requirement, LabelRequirement::NotEquals(..)) { "NOT " } else { "" };
-                    format!("{negated}EXISTS ({label}${k} AND l.label_value = ${v})")
+                    format!("id {negated}IN ({labelled}${k} AND label_value = ${v})")
                 }
-                LabelRequirement::Exists(key) => format!("EXISTS ({label}${})", conditions.value(key.clone())),
-                LabelRequirement::Absent(key) => format!("NOT EXISTS ({label}${})", conditions.value(key.clone())),
+                LabelRequirement::Exists(key) => format!("id IN ({labelled}${})", conditions.value(key.clone())),
+                LabelRequirement::Absent(key) => format!("id NOT IN ({labelled}${})", conditions.value(key.clone())),
             };
             conditions.sql.push(condition);
         }
