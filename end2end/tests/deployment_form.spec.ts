@@ -2,10 +2,10 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import { expectHydrated } from './fixtures/access_page';
 import { DeploymentPage } from './fixtures/deployment_page';
 import { StartDialog } from './fixtures/start_dialog';
+import { API, remove, state } from './fixtures/deployments_api';
 
 // Creating and editing deployments from the console, against the real local Flink cluster.
 
-const API = '/api/v1/namespaces/default';
 
 async function exampleJar(request: APIRequestContext): Promise<string> {
   const list = await (await request.get(`${API}/deployments`)).json();
@@ -15,16 +15,6 @@ async function exampleJar(request: APIRequestContext): Promise<string> {
 async function idOf(request: APIRequestContext, name: string): Promise<string> {
   const list = await (await request.get(`${API}/deployments`)).json();
   return list.items.find((d: any) => d.metadata.name === name).metadata.id;
-}
-
-async function state(request: APIRequestContext, id: string): Promise<string> {
-  return (await (await request.get(`${API}/deployments/${id}`)).json()).status.state;
-}
-
-async function remove(request: APIRequestContext, id: string) {
-  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } })).status()).toBe(200);
-  await expect.poll(() => state(request, id), { timeout: 60_000 }).toBe('CANCELLED');
-  expect((await request.delete(`${API}/deployments/${id}`)).status()).toBe(200);
 }
 
 function form(page: Page) {
@@ -176,5 +166,17 @@ test('the form creates and edits without JavaScript @ssr', async ({ page, reques
   await expect(page).toHaveURL(new RegExp(`/deployments/${id}$`));
   const saved = await (await request.get(`${API}/deployments/${id}`)).json();
   expect(saved.spec.template.spec.parallelism).toBe(3);
+  // A delete refused (it is meant to run) comes back to the page with the reason.
+  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'RUNNING' } } })).status()).toBe(200);
+  await page.goto(`/namespaces/default/deployments/${id}`);
+  await page.getByText('Delete this deployment…').click();
+  const confirm = page.getByRole('group', { name: 'Confirm deletion' });
+  await confirm.getByRole('button', { name: 'Delete deployment' }).click();
+  await expect(page).toHaveURL(new RegExp(`/deployments/${id}\\?delete_error=`));
+  await expect(confirm.getByRole('alert')).toContainText('cancel it');
+  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } })).status()).toBe(200);
+  await expect
+    .poll(async () => (await (await request.get(`${API}/deployments/${id}`)).json()).status.state, { timeout: 60_000 })
+    .toBe('CANCELLED');
   expect((await request.delete(`${API}/deployments/${id}`)).status()).toBe(200);
 });

@@ -2,29 +2,9 @@ import { expect, test, type APIRequestContext } from '@playwright/test';
 import { DeploymentsPage } from './fixtures/deployments_page';
 import { DeploymentPage } from './fixtures/deployment_page';
 import { StartDialog } from './fixtures/start_dialog';
+import { createCounter, remove } from './fixtures/deployments_api';
 
 // These run a real job on the local Flink cluster the test command started.
-
-/** A copy of the seeded stateful counter under a new name, CANCELLED; returns its id. */
-async function createCounter(request: APIRequestContext, name: string): Promise<string> {
-  const list = await request.get('/api/v1/namespaces/default/deployments');
-  const seeded = (await list.json()).items.find((d: any) => d.metadata.name === 'stateful-counter');
-  const spec = { ...seeded.spec, state: 'CANCELLED' };
-  const created = await request.post('/api/v1/namespaces/default/deployments', { data: { metadata: { name }, spec } });
-  expect(created.status()).toBe(201);
-  return (await created.json()).metadata.id;
-}
-
-async function remove(request: APIRequestContext, id: string) {
-  const patched = await request.patch(`/api/v1/namespaces/default/deployments/${id}`, { data: { spec: { state: 'CANCELLED' } } });
-  expect(patched.status()).toBe(200);
-  await expect
-    .poll(async () => (await request.get(`/api/v1/namespaces/default/deployments/${id}`).then((r) => r.json())).status.state, {
-      timeout: 30_000,
-    })
-    .toBe('CANCELLED');
-  expect((await request.delete(`/api/v1/namespaces/default/deployments/${id}`)).status()).toBe(200);
-}
 
 test('a deployment started from the console runs in Flink, takes a savepoint and is suspended with one', async ({ page, request }) => {
   const name = `e2e-counter-${Date.now()}`;

@@ -3,36 +3,10 @@ import { expect, test, type APIRequestContext } from '@playwright/test';
 import { expectHydrated } from './fixtures/access_page';
 import { DeploymentPage } from './fixtures/deployment_page';
 import { StartDialog } from './fixtures/start_dialog';
+import { API, createCounter, remove, settle, state } from './fixtures/deployments_api';
 
 // The deployment page's tabs, savepoint actions and YAML export/import, against the real local
 // Flink cluster the test command started.
-
-const API = '/api/v1/namespaces/default';
-
-/** A copy of the seeded stateful counter (CANCELLED). */
-async function createCounter(request: APIRequestContext, name: string): Promise<string> {
-  const list = await request.get(`${API}/deployments`);
-  const seeded = (await list.json()).items.find((d: any) => d.metadata.name === 'stateful-counter');
-  const spec = structuredClone(seeded.spec);
-  spec.state = 'CANCELLED';
-  const created = await request.post(`${API}/deployments`, { data: { metadata: { name }, spec } });
-  expect(created.status()).toBe(201);
-  return (await created.json()).metadata.id;
-}
-
-async function state(request: APIRequestContext, id: string): Promise<string> {
-  return (await (await request.get(`${API}/deployments/${id}`)).json()).status.state;
-}
-
-async function settle(request: APIRequestContext, id: string, desired: 'CANCELLED' | 'SUSPENDED') {
-  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: desired } } })).status()).toBe(200);
-  await expect.poll(() => state(request, id), { timeout: 60_000 }).toBe(desired);
-}
-
-async function remove(request: APIRequestContext, id: string) {
-  await settle(request, id, 'CANCELLED');
-  expect((await request.delete(`${API}/deployments/${id}`)).status()).toBe(200);
-}
 
 test('each tab shows its part, events filter by level, savepoints are registered, copied and started from', async ({ page, request }) => {
   const name = `e2e-page-${Date.now()}`;
@@ -163,6 +137,37 @@ test('a new deployment has empty tabs that say what to do', async ({ page, reque
   await detail.openTab('Events');
   await expect(page.getByRole('tabpanel', { name: 'Events' })).toContainText('No events yet.');
   await remove(request, id);
+});
+
+test('changes made elsewhere are pushed to the open page: no reload, no polling', async ({ page, request }) => {
+  const name = `e2e-live-${Date.now()}`;
+  const id = await createCounter(request, name);
+  try {
+    const detail = new DeploymentPage(page);
+    await detail.goto(id, 'default', 'Events');
+    await expectHydrated(page);
+    await expect(page.getByTestId('live')).toHaveText('● Live', { timeout: 10_000 });
+    // The page reads the deployment only when the stream says it changed: nothing while idle.
+    const reads: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('get_deployment')) reads.push(r.url());
+    });
+    await page.waitForTimeout(5_000);
+    expect(reads, 'an idle page reads nothing').toEqual([]);
+
+    // Started from elsewhere (the REST API): the status and the events arrive by push.
+    await page.evaluate(() => ((window as unknown as { unreloaded: boolean }).unreloaded = true));
+    expect((await request.post(`${API}/deployments/${id}:start`, { data: { mode: 'INITIAL' } })).status()).toBe(200);
+    await expect(detail.status).toContainText('RUNNING', { timeout: 60_000 });
+    await expect(detail.events).toContainText(/started/i);
+    expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
+    // A burst of engine writes is read in few requests, not one per change.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.length).toBeLessThan(15);
+    await page.screenshot({ path: 'end2end/screenshots/deployment-live.png', fullPage: true });
+  } finally {
+    await remove(request, id);
+  }
 });
 
 test('the tabs and the YAML import work without JavaScript @ssr', async ({ page, request }) => {

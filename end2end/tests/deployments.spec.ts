@@ -78,9 +78,13 @@ test('an owner registers a session cluster from the page and sees its health', a
   await deployments.registerSessionCluster('Not A Name', 'http://127.0.0.1:9');
   await expect(page.getByRole('alert')).toContainText('metadata.name');
   const name = `form-${Date.now()}`;
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByRole('button', { name: 'Register' }).click();
-  await expect(page.getByText(`Registered ${name}`)).toBeVisible();
+  const form = page.getByRole('form', { name: 'Register a session cluster' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByRole('button', { name: 'Register session cluster' }).click();
+  await expect(page.getByRole('table', { name: 'Deployment targets' })).toContainText(name);
+  // Back on the Deployments page its health shows in the targets strip.
+  await deployments.goto();
+  await deployments.expectHydrated();
   await expect(deployments.target(name)).toContainText('unhealthy', { timeout: 15_000 });
   await page.screenshot({ path: 'end2end/screenshots/register-session-cluster.png', fullPage: true });
   expect((await request.delete(`/api/v1/namespaces/default/deployment-targets/${name}`)).status()).toBe(200);

@@ -5,16 +5,12 @@ import { expectHydrated } from './fixtures/access_page';
 import { ArtifactsPage } from './fixtures/artifacts_page';
 import { DeploymentPage } from './fixtures/deployment_page';
 import { StartDialog } from './fixtures/start_dialog';
+import { API, state } from './fixtures/deployments_api';
 
 // Issue 15's walk-through, as a new user would do it, against the real local Flink cluster the
 // test command started: their own JAR, their own deployment, a stateful upgrade, YAML out and in.
 
-const API = '/api/v1/namespaces/default';
 const flink = process.env.FLINK_REST_URL ?? 'http://127.0.0.1:18081';
-
-async function state(request: APIRequestContext, id: string): Promise<string> {
-  return (await (await request.get(`${API}/deployments/${id}`)).json()).status.state;
-}
 
 /** The counter's largest count, read from Flink: the gauge `maxCount` of the job's counting operator. */
 async function maxCount(request: APIRequestContext, deploymentId: string): Promise<number> {

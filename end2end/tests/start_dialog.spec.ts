@@ -4,36 +4,9 @@ import { DeploymentPage } from './fixtures/deployment_page';
 import { DeploymentsPage } from './fixtures/deployments_page';
 import { LoginPage } from './fixtures/login_page';
 import { StartDialog } from './fixtures/start_dialog';
+import { API, createCounter, freshNamespace, remove, settle, state } from './fixtures/deployments_api';
 
 // The Start dialog (seed 000) against the real local Flink cluster the test command started.
-
-const API = '/api/v1/namespaces/default';
-
-/** A copy of the seeded stateful counter (CANCELLED), with other program arguments if given. */
-async function createCounter(request: APIRequestContext, name: string, mainArgs?: string): Promise<string> {
-  const list = await request.get(`${API}/deployments`);
-  const seeded = (await list.json()).items.find((d: any) => d.metadata.name === 'stateful-counter');
-  const spec = structuredClone(seeded.spec);
-  spec.state = 'CANCELLED';
-  if (mainArgs !== undefined) spec.template.spec.artifact.mainArgs = mainArgs;
-  const created = await request.post(`${API}/deployments`, { data: { metadata: { name }, spec } });
-  expect(created.status()).toBe(201);
-  return (await created.json()).metadata.id;
-}
-
-async function state(request: APIRequestContext, id: string): Promise<string> {
-  return (await (await request.get(`${API}/deployments/${id}`)).json()).status.state;
-}
-
-async function settle(request: APIRequestContext, id: string, desired: 'CANCELLED' | 'SUSPENDED') {
-  expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: desired } } })).status()).toBe(200);
-  await expect.poll(() => state(request, id), { timeout: 60_000 }).toBe(desired);
-}
-
-async function remove(request: APIRequestContext, id: string) {
-  await settle(request, id, 'CANCELLED');
-  expect((await request.delete(`${API}/deployments/${id}`)).status()).toBe(200);
-}
 
 /** Runs a deployment through the API, takes a savepoint and suspends it; returns the savepoint ids. */
 async function runAndSuspend(request: APIRequestContext, id: string): Promise<{ userRequest: string; suspend: string }> {
@@ -58,9 +31,11 @@ async function restoredFrom(request: APIRequestContext, id: string): Promise<str
 }
 
 test('initial mode with a source start time starts the job, and the event log says so', async ({ page, request }) => {
+  // A namespace of its own: resume mode is offered whenever any deployment there has state.
+  const namespace = await freshNamespace(request, 'start-initial');
   const name = `e2e-initial-${Date.now()}`;
-  const id = await createCounter(request, name);
-  const deployments = new DeploymentsPage(page);
+  const id = await createCounter(request, name, { namespace });
+  const deployments = new DeploymentsPage(page, namespace);
   await deployments.goto();
   await deployments.expectHydrated();
   await deployments.action(name, 'Start').click();
@@ -78,7 +53,7 @@ test('initial mode with a source start time starts the job, and the event log sa
   // Escape closes it; nothing started.
   await page.keyboard.press('Escape');
   await expect(dialog.dialog).toHaveCount(0);
-  expect(await state(request, id)).toBe('CANCELLED');
+  expect(await state(request, id, namespace)).toBe('CANCELLED');
 
   await deployments.action(name, 'Start').click();
   await dialog.expectOpen();
@@ -88,10 +63,10 @@ test('initial mode with a source start time starts the job, and the event log sa
   await expect(dialog.dialog).toHaveCount(0);
   await expect(deployments.row(name)).toContainText('RUNNING', { timeout: 60_000 });
   const detail = new DeploymentPage(page);
-  await detail.goto(id, 'default', 'Events');
+  await detail.goto(id, namespace, 'Events');
   await expect(detail.events).toContainText('starting without state');
   await expect(detail.events).toContainText('source start time 2026-11-30T');
-  await remove(request, id);
+  await remove(request, id, namespace);
 });
 
 test('resume from the latest state and from a specific state restores exactly that state', async ({ page, request }) => {
@@ -141,7 +116,7 @@ test("deployment B starts from deployment A's savepoint; a changed uid is Incomp
   const changed = `e2e-uid-${stamp}`;
   const aId = await createCounter(request, a);
   const bId = await createCounter(request, b);
-  const changedId = await createCounter(request, changed, '--rate 50 --keys 100 --uid-suffix _v2');
+  const changedId = await createCounter(request, changed, { mainArgs: '--rate 50 --keys 100 --uid-suffix _v2' });
   const { suspend } = await runAndSuspend(request, aId);
 
   const detail = new DeploymentPage(page);

@@ -116,7 +116,8 @@ pub async fn take_savepoint(namespace: String, deployment_id: String) -> Result<
 }
 
 /// Deletes a deployment that is not running (the services refuse a running one, saying why). A
-/// plain form post is sent on to the Deployments page when it is deleted.
+/// plain form post is sent on to the Deployments page when it is deleted, else back to the
+/// deployment's page with the reason (`?delete_error=`).
 #[server(endpoint = "delete_deployment")]
 pub async fn delete_deployment(namespace: String, deployment_id: String) -> Result<String, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
@@ -129,8 +130,18 @@ pub async fn delete_deployment(namespace: String, deployment_id: String) -> Resu
         Ok(deleted.metadata.name)
     })
     .await;
-    if plain_form_post() && result.is_ok() {
-        leptos_axum::redirect(&format!("/namespaces/{}/deployments", crate::view_model::start::encode(&namespace)));
+    if plain_form_post() {
+        use crate::view_model::start::encode;
+        match &result {
+            Ok(_) => leptos_axum::redirect(&format!("/namespaces/{}/deployments", encode(&namespace))),
+            // Back to the page with the reason, shown in the (open) confirmation.
+            Err(err) => leptos_axum::redirect(&format!(
+                "/namespaces/{}/deployments/{}?delete_error={}",
+                encode(&namespace),
+                encode(&deployment_id),
+                encode(&err.to_string())
+            )),
+        }
     }
     result
 }

@@ -78,9 +78,7 @@ pub async fn save_namespace_defaults(
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        let version = resource_version.trim().parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("resourceVersion: must be a whole number, got {resource_version:?}"))
-        })?;
+        let version = crate::ssr::parse_resource_version(&resource_version)?;
         let spec = services::yaml::read_text(&yaml, "defaults").await?;
         let saved = services.replace_namespace_defaults(&caller(), &namespace, &spec, version).await?;
         Ok(saved.metadata.resource_version)

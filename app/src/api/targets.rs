@@ -56,9 +56,7 @@ pub async fn update_session_target(
         let services = services()?;
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
-        let version = resource_version.trim().parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("resourceVersion: must be a whole number, got {resource_version:?}"))
-        })?;
+        let version = crate::ssr::parse_resource_version(&resource_version)?;
         let display_name = display_name.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty());
         let document = serde_json::json!({
             "metadata": {"name": name.trim(), "displayName": display_name},

@@ -1,8 +1,12 @@
 //! The page of one deployment: its heading with status and actions, and six tabs — Overview (the
 //! current job as Flink reports it), Configuration (the resource and its effective spec as YAML),
 //! Jobs, Savepoints (take, register, start from, copy), Events (filtered by level) and Exceptions.
-//! Every tab, level and page is a link (`?tab=…&level=…`), so it all works without JavaScript;
-//! with it the open tab refreshes every few seconds so the engine's progress shows.
+//! Every tab, level and page is a link (`?tab=…&level=…`), so it all works without JavaScript.
+//! With it the page is live by push: it subscribes to the namespace's change stream
+//! (`providers::live`) and reads the open tab again when a change concerns this deployment — every
+//! status change, job, savepoint and event the engine writes is one. Only the Overview of a running
+//! job also reads again every `FLINK_FACTS_EVERY`: its uptime, restarts and checkpoints are Flink's
+//! and reach the console through no write.
 
 use std::time::Duration;
 
@@ -21,6 +25,7 @@ use crate::components::pager::Pager;
 use crate::components::start_dialog::{start_page, StartModal, StartModalState};
 use crate::components::status_badge::StatusBadge;
 use crate::components::table::{empty, Table};
+use crate::providers::live::{use_live_changes, LiveEvent};
 use crate::providers::session::use_session;
 use crate::view_model::deployment_page::{
     level_label, resume_from, ConfigurationFacts, CopyTarget, CurrentJobView, DeploymentDetail, ExceptionRow,
@@ -28,7 +33,10 @@ use crate::view_model::deployment_page::{
 };
 use crate::view_model::{available_actions, can_take_savepoint, short_time, Action, EventRow, JobRow, SavepointRow};
 
-const REFRESH_EVERY: Duration = Duration::from_secs(2);
+/// How long the page gathers changes before it reads the tab again (one read for a burst).
+const REFETCH_AFTER: Duration = Duration::from_millis(400);
+/// How often the Overview of a running job reads Flink's figures again.
+const FLINK_FACTS_EVERY: Duration = Duration::from_secs(15);
 
 /// Column headings of the history tables (`true`: right-aligned).
 const JOB_COLUMNS: &[(&str, bool)] = &[
@@ -51,16 +59,11 @@ pub fn DeploymentPage() -> impl IntoView {
     let query = use_query_map();
     let shown = Signal::derive(move || PageQuery::from_query(|name| query.read().get(name)));
     let posted_error = Signal::derive(move || query.read().get("error").filter(|e| !e.trim().is_empty()));
+    // Why a delete posted without JavaScript was refused.
+    let delete_error = Signal::derive(move || query.read().get("delete_error").filter(|e| !e.trim().is_empty()));
 
+    // Bumped when the stream says this deployment changed (or changes may have been missed).
     let refresh = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), REFRESH_EVERY);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let set_state = ServerAction::<SetDesiredState>::new();
@@ -88,12 +91,57 @@ pub fn DeploymentPage() -> impl IntoView {
     );
     let path = Signal::derive(move || format!("/namespaces/{}/deployments/{}", namespace.get(), id.get()));
 
+    let refetch_pending = StoredValue::new(false);
+    let refetch_soon = move || {
+        if refetch_pending.get_value() {
+            return;
+        }
+        refetch_pending.set_value(true);
+        set_timeout(
+            move || {
+                refetch_pending.try_set_value(false);
+                refresh.try_update(|n| *n += 1);
+            },
+            REFETCH_AFTER,
+        );
+    };
+    let live = use_live_changes(
+        namespace,
+        move || detail.get_untracked().and_then(Result::ok).map(|detail| detail.live_from),
+        move |event| match event {
+            LiveEvent::Deployment(change) if change.id == id.get_untracked() => refetch_soon(),
+            LiveEvent::Resync => refetch_soon(),
+            LiveEvent::Deployment(_) | LiveEvent::Target(_) => {}
+        },
+    );
+    // Flink's own figures of a running job (uptime, restarts, checkpoints) change without a write.
+    let watch_flink = Memo::new(move |_| {
+        shown.get().tab == Tab::Overview
+            && detail.get().and_then(Result::ok).is_some_and(|detail| detail.row.status == domain::DeploymentState::Running)
+    });
+    Effect::new(move |_| {
+        if !watch_flink.get() {
+            return;
+        }
+        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), FLINK_FACTS_EVERY);
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+
     view! {
         <Layout namespace>
             <StartModal/>
-            <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-sm text-indigo-700 hover:underline">
-                "← Deployments"
-            </a>
+            <div class="flex items-center justify-between">
+                <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-sm text-indigo-700 hover:underline">
+                    "← Deployments"
+                </a>
+                <span data-testid="live" class=move || live.get().classes() title=move || live.get().title()>
+                    {move || live.get().label()}
+                </span>
+            </div>
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             {move || take_savepoint.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
@@ -144,7 +192,7 @@ pub fn DeploymentPage() -> impl IntoView {
             </Transition>
             // Outside the refreshing part: the confirmation stays open while the page updates.
             <Transition fallback=|| ()>
-                {move || may_edit().then(|| view! { <DeleteControl namespace=namespace.get() id=id.get()/> })}
+                {move || may_edit().then(|| view! { <DeleteControl namespace=namespace.get() id=id.get() posted_error=delete_error.get()/> })}
             </Transition>
         </Layout>
     }
@@ -600,7 +648,12 @@ fn Exceptions(facts: ExceptionsFacts) -> impl IntoView {
 /// "Delete…": a confirmation that works without JavaScript (a disclosure with a form); a running
 /// deployment is refused by the server with the reason, shown here.
 #[component]
-fn DeleteControl(namespace: String, id: String) -> impl IntoView {
+fn DeleteControl(
+    namespace: String,
+    id: String,
+    /// Why a delete posted without JavaScript was refused (the page was sent back with it).
+    posted_error: Option<String>,
+) -> impl IntoView {
     let delete = ServerAction::<DeleteDeployment>::new();
     let list = format!("/namespaces/{namespace}/deployments");
     Effect::new(move |_| {
@@ -608,12 +661,19 @@ fn DeleteControl(namespace: String, id: String) -> impl IntoView {
             leptos_router::hooks::use_navigate()(&list, Default::default());
         }
     });
+    let open = posted_error.is_some();
     view! {
-        <details class="mt-10 rounded-lg border border-rose-200 bg-white p-4 text-sm">
+        <details class="mt-10 rounded-lg border border-rose-200 bg-white p-4 text-sm" open=open>
             <summary class="cursor-pointer font-semibold text-rose-700">"Delete this deployment…"</summary>
             <div role="group" aria-label="Confirm deletion" class="mt-2">
                 <p>"Its job history and savepoints are kept. A running deployment must be cancelled first."</p>
-                {move || delete.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+                {move || match delete.value().get() {
+                    Some(Err(err)) => Some(view! { <ErrorPanel err/> }.into_any()),
+                    Some(Ok(_)) => None,
+                    None => posted_error.clone().map(|text| view! {
+                        <p role="alert" class="mt-2 rounded-md border border-rose-200 bg-rose-50 p-3 text-rose-800">{text}</p>
+                    }.into_any()),
+                }}
                 <ActionForm action=delete attr:class="mt-3 flex justify-end">
                     <input type="hidden" name="namespace" value=namespace.clone()/>
                     <input type="hidden" name="deployment_id" value=id.clone()/>

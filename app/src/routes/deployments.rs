@@ -14,7 +14,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::deployments::{list_deployments, SetDesiredState};
-use crate::api::targets::{list_deployment_targets, RegisterSessionTarget};
+use crate::api::targets::list_deployment_targets;
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
@@ -93,10 +93,9 @@ pub fn DeploymentsPage() -> impl IntoView {
 
     let session = use_session();
     let may = move |permission| session.get().is_some_and(|s| s.may(&namespace.get(), permission));
-    let register = ServerAction::<RegisterSessionTarget>::new();
     let targets = Resource::new(
-        move || (namespace.get(), refresh_targets.get(), register.version().get()),
-        |(namespace, _, _)| list_deployment_targets(namespace),
+        move || (namespace.get(), refresh_targets.get()),
+        |(namespace, _)| list_deployment_targets(namespace),
     );
 
     view! {
@@ -128,7 +127,7 @@ pub fn DeploymentsPage() -> impl IntoView {
                     {move || targets.get().and_then(Result::ok).map(|rows| view! { <TargetStrip rows/> })}
                 </Transition>
                 <Transition fallback=|| ()>
-                    {move || may(Permission::ManageNamespace).then(|| view! { <RegisterTarget namespace register/> })}
+                    {move || may(Permission::ManageNamespace).then(|| view! { <RegisterTarget namespace/> })}
                 </Transition>
             </div>
             <ModeTabs path view/>
@@ -274,37 +273,14 @@ fn TargetStrip(rows: Vec<TargetRow>) -> impl IntoView {
     }
 }
 
-/// A small form to register a Flink session cluster as a target (owners; the server decides).
+/// Where owners register a Flink session cluster as a target: the Settings page's form.
 #[component]
-fn RegisterTarget(namespace: Signal<String>, register: ServerAction<RegisterSessionTarget>) -> impl IntoView {
+fn RegisterTarget(namespace: Signal<String>) -> impl IntoView {
     view! {
-        <details class="group relative">
-            <summary class="cursor-pointer list-none rounded-md border border-dashed border-slate-300 px-3 py-1.5 text-sm text-slate-600 hover:border-indigo-400 hover:text-indigo-700">
-                "+ Session cluster"
-            </summary>
-            <div class="absolute z-10 mt-2 w-96 rounded-lg border border-slate-200 bg-white p-4 shadow-lg">
-                <ActionForm action=register>
-                    <input type="hidden" name="namespace" value=move || namespace.get()/>
-                    <label class="block text-xs font-medium text-slate-600">
-                        "Name"
-                        <input name="name" required placeholder="analytics-cluster"
-                            class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm"/>
-                    </label>
-                    <label class="mt-3 block text-xs font-medium text-slate-600">
-                        "JobManager REST URL"
-                        <input name="url" type="url" required placeholder="http://flink-jobmanager:8081"
-                            class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm"/>
-                    </label>
-                    <button type="submit" class="mt-3 rounded-md bg-indigo-600 px-3 py-1 text-sm font-semibold text-white hover:bg-indigo-500">
-                        "Register"
-                    </button>
-                </ActionForm>
-                {move || register.value().get().map(|result| match result {
-                    Ok(row) => view! { <p class="mt-2 text-xs text-emerald-700">{format!("Registered {}; its health shows in a few seconds.", row.name)}</p> }.into_any(),
-                    Err(err) => view! { <p role="alert" class="mt-2 text-xs text-rose-700">{err.to_string()}</p> }.into_any(),
-                })}
-            </div>
-        </details>
+        <a href=move || format!("/namespaces/{}/settings#targets", namespace.get())
+            class="rounded-md border border-dashed border-slate-300 px-3 py-1.5 text-sm text-slate-600 hover:border-indigo-400 hover:text-indigo-700">
+            "+ Session cluster"
+        </a>
     }
 }
 

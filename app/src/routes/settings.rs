@@ -242,6 +242,7 @@ fn Targets(
         .into_any()
     };
     view! {
+        <div id="targets" class="scroll-mt-4"></div>
         {section_title("Deployment targets", count)}
         <p class="mt-1 text-sm text-slate-600">
             "The Flink clusters this namespace's deployments run on. The console's own cluster is "

@@ -38,6 +38,14 @@ pub fn parse_namespace(raw: &str) -> Result<NamespaceName, AppError> {
     NamespaceName::parse(raw).map_err(|err| AppError::BadRequest(format!("namespace {raw:?}: {err}")))
 }
 
+/// Parses the resource version a form sent back (a hidden field), reporting a bad one as the
+/// user's mistake.
+pub fn parse_resource_version(raw: &str) -> Result<i64, AppError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::BadRequest(format!("resourceVersion: must be a whole number, got {raw:?}")))
+}
+
 /// Adds a `Set-Cookie` to the current response: `name=value` with `attributes` (path, SameSite,
 /// Max-Age), always HttpOnly, and Secure when the request came over TLS.
 pub fn set_cookie(name: &str, value: &str, attributes: &str) -> Result<(), AppError> {

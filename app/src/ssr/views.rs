@@ -35,6 +35,8 @@ pub async fn deployment_detail(
     id: &str,
     query: &PageQuery,
 ) -> Result<DeploymentDetail, AppError> {
+    // Read before the rest: whatever changes after it reaches the page through the stream.
+    let live_from = services.live_position();
     let deployment = services.deployment(namespace, id).await?;
     let newest_savepoints =
         services.savepoints(namespace, Some(id), None, &PageRequest::first(DETAIL_SAVEPOINTS)).await?;
@@ -102,6 +104,7 @@ pub async fn deployment_detail(
         restore_strategy: deployment.spec.restore_strategy.kind.as_str().to_owned(),
         savepoint_under_way,
         content,
+        live_from,
     })
 }
 

@@ -120,6 +120,8 @@ pub struct DeploymentDetail {
     /// Whether a savepoint is under way (read apart from any page of savepoints).
     pub savepoint_under_way: bool,
     pub content: TabContent,
+    /// The change-stream position the page was read at (see `providers::live`).
+    pub live_from: String,
 }
 
 /// The open tab's content; lists come with the token of the page after them, if more follow.
