@@ -101,6 +101,11 @@ wire_enum!(
         /// INCOMPATIBLE without a person's confirmation, or the deployment changed after the check;
         /// the deployment FAILED until it is started again.
         StartRefused = "START_REFUSED",
+        /// Ours: a scheduled tuning plan's time point set the deployment's resources (what, and
+        /// which occurrence).
+        TuningPlanApplied = "TUNING_PLAN_APPLIED",
+        /// Ours: a scheduled tuning plan's time point could not be carried out, and why.
+        TuningPlanFailed = "TUNING_PLAN_FAILED",
     }
 );
 
@@ -145,13 +150,15 @@ impl EventName {
             | Self::NeedToTriggerASavepoint
             | Self::FoundAnOldJobAndWillTerminateIt
             | Self::SavepointDisposed
-            | Self::SourceStartTime => Info,
+            | Self::SourceStartTime
+            | Self::TuningPlanApplied => Info,
             Self::FoundAStoppedJobAndWillTerminateIt
             | Self::TerminatingAJobDueToAnUnrecoverableFailure
             | Self::RecoverableFailureWhileTriggeringASavepoint
             | Self::RecoverableFailureWhileCheckingASavepointStatus
             | Self::CouldNotFindAJobToSuspend
-            | Self::JobIsNotConfiguredWithSavepointSupport => Warning,
+            | Self::JobIsNotConfiguredWithSavepointSupport
+            | Self::TuningPlanFailed => Warning,
             Self::FailedCreatingANewJob
             | Self::TooManyFailedSuspensionAttempts
             | Self::TooManyFailedJobCreationAttempts
@@ -285,7 +292,7 @@ mod tests {
 
     #[test]
     fn every_vvp_event_name_is_known() {
-        assert_eq!(EventName::ALL.len(), 43, "the reference's EventMetadata.name enum has 40 values, plus ours");
+        assert_eq!(EventName::ALL.len(), 45, "the reference's EventMetadata.name enum has 40 values, plus ours");
         for name in EventName::ALL {
             assert_eq!(EventName::parse(name.as_str()), Some(*name));
         }

@@ -24,6 +24,7 @@ pub mod savepoint;
 pub mod search;
 pub mod start;
 pub mod target;
+pub mod tuning_plan;
 mod wire;
 
 pub use access::{permits, ApiToken, AuditEntry, Member, Permission, Role, User};
@@ -44,3 +45,7 @@ pub use savepoint::*;
 pub use search::{DeploymentQuery, DeploymentSort, SortKey};
 pub use start::*;
 pub use target::*;
+pub use tuning_plan::{
+    PlanExecution, PlanExecutionOutcome, ProcessResources, ResourceSetting, TimePoint, Trigger, TuningPlan,
+    TuningPlanMetadata, TuningPlanSpec, TuningPlanStatus,
+};
