@@ -588,41 +588,7 @@ mod tests {
     use crate::testing::fresh_store;
 
     fn deployment(namespace: &str, name: &str, mode: ExecutionMode) -> Deployment {
-        Deployment {
-            api_version: API_VERSION.into(),
-            kind: "Deployment".into(),
-            metadata: ResourceMetadata {
-                id: uuid::Uuid::new_v4().to_string(),
-                name: name.into(),
-                namespace: namespace.into(),
-                display_name: None,
-                labels: Default::default(),
-                annotations: Default::default(),
-                created_at: crate::now_rfc3339(),
-                modified_at: crate::now_rfc3339(),
-                resource_version: 1,
-            },
-            spec: DeploymentSpec {
-                state: DesiredState::Cancelled,
-                execution_mode: mode,
-                deployment_target_name: Some("local".into()),
-                upgrade_strategy: UpgradeStrategy { kind: UpgradeStrategyKind::Stateful },
-                restore_strategy: RestoreStrategy {
-                    kind: RestoreStrategyKind::LatestState,
-                    allow_non_restored_state: false,
-                    max_checkpoint_age: None,
-                },
-                max_savepoint_creation_attempts: 4,
-                max_job_creation_attempts: 4,
-                job_failure_expiration_time: None,
-                restart_nonce: None,
-                savepoint_trigger_nonce: None,
-                savepoint_policy: None,
-                template: Template::default(),
-                extra: Default::default(),
-            },
-            status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
-        }
+        crate::testing::sample_deployment(namespace, name, mode)
     }
 
     #[tokio::test]

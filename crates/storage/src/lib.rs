@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod jobs;
 mod page;
+mod plans;
 mod savepoints;
 mod settings;
 mod targets;
@@ -289,6 +290,47 @@ pub mod testing {
         /// The temporary directory holding the SQLite file (`None` on PostgreSQL).
         pub fn dir(&self) -> Option<&std::path::Path> {
             self.dir.as_ref().map(tempfile::TempDir::path)
+        }
+    }
+
+    /// A CANCELLED deployment `name` of `namespace` on the `local` target, with a fresh id.
+    pub fn sample_deployment(namespace: &str, name: &str, mode: domain::ExecutionMode) -> domain::Deployment {
+        use domain::*;
+
+        Deployment {
+            api_version: API_VERSION.into(),
+            kind: "Deployment".into(),
+            metadata: ResourceMetadata {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: name.into(),
+                namespace: namespace.into(),
+                display_name: None,
+                labels: Default::default(),
+                annotations: Default::default(),
+                created_at: crate::now_rfc3339(),
+                modified_at: crate::now_rfc3339(),
+                resource_version: 1,
+            },
+            spec: DeploymentSpec {
+                state: DesiredState::Cancelled,
+                execution_mode: mode,
+                deployment_target_name: Some("local".into()),
+                upgrade_strategy: UpgradeStrategy { kind: UpgradeStrategyKind::Stateful },
+                restore_strategy: RestoreStrategy {
+                    kind: RestoreStrategyKind::LatestState,
+                    allow_non_restored_state: false,
+                    max_checkpoint_age: None,
+                },
+                max_savepoint_creation_attempts: 4,
+                max_job_creation_attempts: 4,
+                job_failure_expiration_time: None,
+                restart_nonce: None,
+                savepoint_trigger_nonce: None,
+                savepoint_policy: None,
+                template: Template::default(),
+                extra: Default::default(),
+            },
+            status: DeploymentStatus { state: DeploymentState::Cancelled, running: None, failure: None },
         }
     }
 
