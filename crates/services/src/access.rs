@@ -257,7 +257,7 @@ impl Services {
         let owner_user_id = match caller {
             Caller::User(user) => Some(user.id.clone()),
             Caller::Token(token) => token.owner_user_id.clone(),
-            Caller::Anonymous => None,
+            Caller::Anonymous | Caller::System(_) => None,
         };
         let secret = Secret::generate();
         let token = ApiToken {

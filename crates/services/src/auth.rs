@@ -33,6 +33,9 @@ pub enum Caller {
     User(User),
     /// A namespace's API token.
     Token(ApiToken),
+    /// The console's own scheduled work (a tuning plan's time point): never what a request carries,
+    /// so `require` refuses it everything; the audit log names it `console:<what>`.
+    System(&'static str),
 }
 
 impl Caller {
@@ -42,6 +45,7 @@ impl Caller {
             Self::Anonymous => "anonymous".to_owned(),
             Self::User(user) => format!("user:{}", user.name),
             Self::Token(token) => format!("token:{}", token.name),
+            Self::System(what) => format!("console:{what}"),
         }
     }
 }
@@ -165,6 +169,7 @@ impl Services {
         let hidden = || ServiceError::NotFound(format!("namespace {namespace}"));
         let member = match caller {
             Caller::Anonymous => return Err(sign_in_first()),
+            Caller::System(_) => return Err(ServiceError::Forbidden(permission.describe().to_owned())),
             Caller::Token(token) if token.namespace != namespace.as_str() => return Err(hidden()),
             Caller::User(user) if !user.admin => Some(user.id.as_str()),
             Caller::Token(_) | Caller::User(_) => None,
@@ -177,6 +182,7 @@ impl Services {
             Caller::User(user) if user.admin => None,
             Caller::User(_) => Some(membership.ok_or_else(hidden)?),
             Caller::Anonymous => return Err(sign_in_first()),
+            Caller::System(_) => return Err(ServiceError::Forbidden(permission.describe().to_owned())),
         };
         if let Some(role) = role {
             if !permits(role, permission) {
@@ -193,6 +199,7 @@ impl Services {
     fn require_console(&self, caller: &Caller, permission: Permission) -> Result<(), ServiceError> {
         let allowed = match (caller, permission) {
             (Caller::Anonymous, _) => return Err(sign_in_first()),
+            (Caller::System(_), _) => false,
             (Caller::User(user), _) if user.admin => true,
             (_, Permission::ViewSystem) => true,
             (_, Permission::ViewDeployments | Permission::EditDeployments | Permission::ManageNamespace)

@@ -16,6 +16,7 @@ mod forms;
 mod guard;
 pub mod live;
 mod network;
+mod plans;
 mod reads;
 mod savepoints;
 mod start;
@@ -28,6 +29,7 @@ pub use artifacts::{
 pub use compatibility::CompatibilityChecker;
 pub use current_job::{CurrentJob, JobExceptions, LiveJob};
 pub use network::stored_network_policy;
+pub use plans::PLAN_HISTORY_SHOWN;
 pub use savepoints::COPIED_FROM;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
