@@ -5,6 +5,9 @@
 
 pub mod sigv4;
 
+#[cfg(test)]
+mod against_a_server;
+
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -278,7 +281,9 @@ impl Bucket {
             };
         }
         let response = self.expect_success(operation, key, response).await?;
-        Ok(Some(response.content_length().unwrap_or(0)))
+        // Not `content_length()`: that is the length of the (empty) body of an answer to HEAD.
+        let length = response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+        Ok(Some(length.and_then(|v| v.parse().ok()).unwrap_or(0)))
     }
 
     /// Deletes the object `key` (done, too, if there was none).
@@ -533,5 +538,76 @@ mod tests {
         let bucket = Bucket::new(config(&format!("http://{gone}"), "artifacts")).expect("a bucket");
         let err = bucket.head("default/job.jar").await.expect_err("nobody listens");
         assert!(err.to_string().contains(&format!("the endpoint http://{gone} cannot be reached")), "{err}");
+    }
+}
+
+/// The S3-compatible server of the test run (`scripts/test.sh` starts moto on loopback with
+/// authentication on and sets `CONSOLE_TEST_S3_URL` and the keys): its tests run against it, and a
+/// fresh bucket for each.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
+    use super::{Bucket, BucketConfig, Credentials, SecretAccessKey, Timeouts};
+
+    /// The server's URL; unset, the tests that need it skip — unless `REQUIRED_VAR` is set.
+    pub const URL_VAR: &str = "CONSOLE_TEST_S3_URL";
+    pub const ACCESS_KEY_ID_VAR: &str = "CONSOLE_TEST_S3_ACCESS_KEY_ID";
+    pub const SECRET_ACCESS_KEY_VAR: &str = "CONSOLE_TEST_S3_SECRET_ACCESS_KEY";
+    /// Set by the README's test command: a missing server then fails the tests instead.
+    pub const REQUIRED_VAR: &str = "CONSOLE_TEST_S3_REQUIRED";
+
+    /// The test server's endpoint and keys.
+    #[derive(Debug, Clone)]
+    pub struct TestServer {
+        pub endpoint: String,
+        pub credentials: Credentials,
+    }
+
+    impl TestServer {
+        /// A client of the (not yet created) bucket `name` on this server.
+        pub fn bucket(&self, name: &str, credentials: Credentials) -> Bucket {
+            let config = BucketConfig {
+                endpoint: self.endpoint.clone(),
+                bucket: name.to_owned(),
+                region: "us-east-1".into(),
+                credentials,
+                timeouts: Timeouts::default(),
+            };
+            Bucket::new(config).unwrap_or_else(|err| panic!("{URL_VAR}: {err}"))
+        }
+
+        /// A new, empty bucket of its own (a unique name).
+        pub async fn fresh_bucket(&self) -> Bucket {
+            let name = format!("test-{}", unique());
+            let bucket = self.bucket(&name, self.credentials.clone());
+            bucket.create().await.unwrap_or_else(|err| panic!("creating the test bucket: {err}"));
+            bucket
+        }
+    }
+
+    fn unique() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        format!("{nanos:x}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The test server, or `None` (the caller skips, saying so) when none is configured and none
+    /// is required. Panics when one is required and missing, or its keys are.
+    pub fn server() -> Option<TestServer> {
+        let Ok(endpoint) = std::env::var(URL_VAR) else {
+            if std::env::var_os(REQUIRED_VAR).is_some() {
+                panic!("{REQUIRED_VAR} is set but {URL_VAR} is not: scripts/test.sh starts moto and sets both");
+            }
+            eprintln!("skipped: no S3-compatible test server ({URL_VAR} unset; `make test` starts one)");
+            return None;
+        };
+        let key = |var: &str| std::env::var(var).unwrap_or_else(|_| panic!("{URL_VAR} is set, so {var} must be"));
+        Some(TestServer {
+            endpoint,
+            credentials: Credentials {
+                access_key_id: key(ACCESS_KEY_ID_VAR),
+                secret_access_key: SecretAccessKey::new(key(SECRET_ACCESS_KEY_VAR)),
+            },
+        })
     }
 }
