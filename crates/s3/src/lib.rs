@@ -293,6 +293,11 @@ impl Bucket {
         self.expect_success(operation, key, response).await.map(drop)
     }
 
+    /// Whether the bucket exists (and the keys may look at it).
+    pub async fn exists(&self) -> Result<bool, S3Error> {
+        self.bucket_exists().await
+    }
+
     async fn bucket_exists(&self) -> Result<bool, S3Error> {
         let response = self.send("HEAD", "HEAD", "", reqwest::Body::from(Vec::new()), 0, None).await?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
