@@ -109,9 +109,11 @@ impl ArtifactBucketArgs {
         let (endpoint, bucket) = match (&self.endpoint, &self.bucket) {
             (None, None) => {
                 if self.access_key_id.is_some() || self.secret_access_key_file.is_some() || !self.prefix.is_empty() {
-                    return Err("S3 keys or a prefix are set, but no --artifacts-s3-endpoint and --artifacts-s3-bucket; \
+                    return Err(
+                        "S3 keys or a prefix are set, but no --artifacts-s3-endpoint and --artifacts-s3-bucket; \
                                 set both to keep artifacts in a bucket"
-                        .into());
+                            .into(),
+                    );
                 }
                 return Ok(None);
             }
@@ -119,11 +121,10 @@ impl ArtifactBucketArgs {
             (Some(_), None) => return Err("--artifacts-s3-endpoint needs --artifacts-s3-bucket".into()),
             (None, Some(_)) => return Err("--artifacts-s3-bucket needs --artifacts-s3-endpoint".into()),
         };
-        let access_key_id = self
-            .access_key_id
-            .clone()
-            .filter(|id| !id.trim().is_empty())
-            .ok_or("the artifact bucket needs --artifacts-s3-access-key-id (or CONSOLE_ARTIFACTS_S3_ACCESS_KEY_ID)")?;
+        let access_key_id =
+            self.access_key_id.clone().filter(|id| !id.trim().is_empty()).ok_or(
+                "the artifact bucket needs --artifacts-s3-access-key-id (or CONSOLE_ARTIFACTS_S3_ACCESS_KEY_ID)",
+            )?;
         let secret = match (&self.secret_access_key_file, secret_from_env.filter(|s| !s.is_empty())) {
             (Some(_), Some(_)) => {
                 return Err(format!(
@@ -225,7 +226,12 @@ mod tests {
         https.access_key_id = Some("AKID".into());
         assert!(https.bucket(Some("s".into())).expect_err("no TLS").contains("built without TLS"));
         let half = parse(&["--artifacts-s3-bucket", "artifacts"]);
-        assert!(half.serve.artifacts_s3.bucket(None).expect_err("no endpoint").contains("needs --artifacts-s3-endpoint"));
+        assert!(half
+            .serve
+            .artifacts_s3
+            .bucket(None)
+            .expect_err("no endpoint")
+            .contains("needs --artifacts-s3-endpoint"));
         let cli = Cli::try_parse_from(["flink-console", "--artifacts-s3-secret-access-key", "x"]);
         assert!(cli.is_err(), "the secret key is not a command-line option");
     }

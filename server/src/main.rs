@@ -120,9 +120,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None => artifacts.with_uploads(artifacts_dir),
         Some((bucket, prefix)) => {
             match bucket.exists().await {
-                Ok(true) => tracing::info!(endpoint = bucket.endpoint(), bucket = bucket.name(), %prefix, "artifacts are kept in a bucket"),
-                Ok(false) => tracing::error!(endpoint = bucket.endpoint(), bucket = bucket.name(), "the artifact bucket does not exist: uploads fail until it is created"),
-                Err(err) => tracing::error!(error = %err, "the artifact bucket cannot be reached: uploads and starts of uploaded artifacts fail until it can"),
+                Ok(true) => {
+                    tracing::info!(endpoint = bucket.endpoint(), bucket = bucket.name(), %prefix, "artifacts are kept in a bucket")
+                }
+                Ok(false) => tracing::error!(
+                    endpoint = bucket.endpoint(),
+                    bucket = bucket.name(),
+                    "the artifact bucket does not exist: uploads fail until it is created"
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "the artifact bucket cannot be reached: uploads and starts of uploaded artifacts fail until it can")
+                }
             }
             artifacts.with_bucket(bucket, &prefix, args.data_dir.join("artifact-bucket"), store.clone())
         }

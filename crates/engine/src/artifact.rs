@@ -233,7 +233,12 @@ impl ArtifactStore {
     }
 
     /// Under the namespace lock: removes the bytes of `namespace`'s artifact `name` (SHA-256 `sha256`).
-    pub async fn remove(&self, namespace: &NamespaceName, name: &ArtifactName, sha256: &str) -> Result<(), UploadsError> {
+    pub async fn remove(
+        &self,
+        namespace: &NamespaceName,
+        name: &ArtifactName,
+        sha256: &str,
+    ) -> Result<(), UploadsError> {
         self.kept()?.remove(namespace, name, sha256).await
     }
 

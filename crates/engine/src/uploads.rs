@@ -29,7 +29,7 @@ pub enum UploadsError {
         endpoint: String,
         /// What failed, for which object.
         #[source]
-        source: s3::S3Error,
+        source: Box<s3::S3Error>,
     },
     /// A local file could not be written, moved or removed.
     #[error("{0}")]
@@ -103,7 +103,7 @@ pub(crate) const MAX_CACHED_OBJECTS: usize = 64;
 
 impl Uploads {
     fn bucket_error(bucket: &s3::Bucket, source: s3::S3Error) -> UploadsError {
-        UploadsError::Bucket { endpoint: bucket.endpoint().to_owned(), source }
+        UploadsError::Bucket { endpoint: bucket.endpoint().to_owned(), source: Box::new(source) }
     }
 
     /// Where an upload's bytes are written as they arrive: the namespace's directory (so keeping
@@ -129,7 +129,10 @@ impl Uploads {
             Self::Directory(_) => Ok(Staged { sha256: sha256.to_owned(), place: StagedPlace::File(temporary) }),
             Self::Bucket(b) => {
                 let key = object_key(&b.prefix, namespace, name, sha256);
-                b.bucket.put_file(&key, &temporary, size, sha256).await.map_err(|e| Self::bucket_error(&b.bucket, e))?;
+                b.bucket
+                    .put_file(&key, &temporary, size, sha256)
+                    .await
+                    .map_err(|e| Self::bucket_error(&b.bucket, e))?;
                 Ok(Staged { sha256: sha256.to_owned(), place: StagedPlace::Object { key } })
             }
         }
@@ -251,7 +254,8 @@ impl BucketUploads {
         if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file()) {
             return Ok(path);
         }
-        let cache_failed = |err: std::io::Error| format!("the artifact cache {} cannot be written: {err}", cache.display());
+        let cache_failed =
+            |err: std::io::Error| format!("the artifact cache {} cannot be written: {err}", cache.display());
         tokio::fs::create_dir_all(&dir).await.map_err(cache_failed)?;
         let partial = dir.join(format!(".part-{}", uuid::Uuid::new_v4().simple()));
         let fetched = self.bucket.get_to_file(&key, &partial, recorded.size_bytes).await;

@@ -200,7 +200,8 @@ impl Services {
         if !self.store.namespace_exists(namespace).await? {
             return Err(ServiceError::NotFound(format!("namespace {namespace}")));
         }
-        let dir = self.artifacts.staging_dir(namespace).await.map_err(|err| uploads_failed("receiving an upload", err))?;
+        let dir =
+            self.artifacts.staging_dir(namespace).await.map_err(|err| uploads_failed("receiving an upload", err))?;
         let temporary = tempfile::Builder::new()
             .prefix(".upload-")
             .tempfile_in(&dir)

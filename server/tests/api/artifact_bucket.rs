@@ -110,8 +110,7 @@ async fn a_bucket_that_refuses_the_console_is_a_clear_503_and_nothing_is_recorde
         secret_access_key: s3::SecretAccessKey::new("not-the-secret-key"),
     };
     let missing = server.bucket("no-such-bucket-for-the-console", server.credentials.clone());
-    for (refusing, code) in
-        [(server.bucket(bucket.name(), wrong), "SignatureDoesNotMatch"), (missing, "NoSuchBucket")]
+    for (refusing, code) in [(server.bucket(bucket.name(), wrong), "SignatureDoesNotMatch"), (missing, "NoSuchBucket")]
     {
         let name = refusing.name().to_owned();
         let console = console_on_bucket(refusing, PREFIX).await;
