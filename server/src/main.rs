@@ -129,7 +129,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                     "the artifact bucket does not exist: uploads fail until it is created"
                 ),
                 Err(err) => {
-                    tracing::error!(error = %err, "the artifact bucket cannot be reached: uploads and starts of uploaded artifacts fail until it can")
+                    tracing::error!(error = %err, "the artifact bucket cannot be used (unreachable or refusing these keys): uploads and starts of uploaded artifacts fail until it can")
                 }
             }
             artifacts.with_bucket(bucket, &prefix, args.data_dir.join("artifact-bucket"), store.clone())
