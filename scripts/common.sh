@@ -8,6 +8,9 @@ FLINK_HOME_DIR="$ROOT/.flink/flink-$FLINK_VERSION"
 JOBS_BUILD="$ROOT/jobs/build"
 # Where the built site goes; set it to keep two checkouts sharing a target dir from overwriting each other's.
 SITE_ROOT="${SITE_ROOT:-$CARGO_TARGET_DIR/site}"
+# moto, an S3-compatible server for the artifact-bucket tests, in a virtual environment of its own.
+MOTO_VERSION="5.2.5"
+MOTO_VENV="$ROOT/.moto/venv"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -95,4 +98,34 @@ start_test_postgres() { # work-dir
     sleep 0.2
   done
   export CONSOLE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# Starts moto, a real S3-compatible server, on loopback for the artifact-bucket tests, with
+# authentication on: an IAM user allowed s3:* gets an access key (moto answers IAM unauthenticated
+# until auth is switched on), then every S3 request must carry a valid Signature Version 4 of that
+# key. Exports the URL and the keys; each test creates its own bucket. Stopped by stop_background.
+start_test_s3() { # work-dir [port]
+  local port="${2:-19000}" url log="$1/moto.log" iam_auth keys
+  url="http://127.0.0.1:$port"
+  [ -x "$MOTO_VENV/bin/moto_server" ] || { warn "moto is not installed (scripts/setup.sh --with-s3)"; exit 1; }
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    warn "port $port is taken; a leftover test moto? (pgrep -a moto_server)"; exit 1
+  fi
+  say "Starting moto $MOTO_VERSION, an S3-compatible server ($url)"
+  "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  background+=($!)
+  wait_for "$url/moto-api/" 60 "$log" "$!"
+  iam_auth="AWS4-HMAC-SHA256 Credential=setup/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
+  iam() { curl -fsS -X POST "$url/" -H "Authorization: $iam_auth" --data "Version=2010-05-08&Action=$1"; }
+  iam "CreateUser&UserName=console" >/dev/null
+  iam "PutUserPolicy&UserName=console&PolicyName=s3&PolicyDocument=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D" >/dev/null
+  keys="$(iam "CreateAccessKey&UserName=console")"
+  export CONSOLE_TEST_S3_ACCESS_KEY_ID CONSOLE_TEST_S3_SECRET_ACCESS_KEY
+  CONSOLE_TEST_S3_ACCESS_KEY_ID="$(sed -n 's|.*<AccessKeyId>\([^<]*\)</AccessKeyId>.*|\1|p' <<<"$keys")"
+  CONSOLE_TEST_S3_SECRET_ACCESS_KEY="$(sed -n 's|.*<SecretAccessKey>\([^<]*\)</SecretAccessKey>.*|\1|p' <<<"$keys")"
+  [ -n "$CONSOLE_TEST_S3_ACCESS_KEY_ID" ] && [ -n "$CONSOLE_TEST_S3_SECRET_ACCESS_KEY" ] \
+    || { warn "moto gave no access key; last lines of $log:"; tail -30 "$log" >&2; exit 1; }
+  # From now on every request is authenticated and its signature checked.
+  curl -fsS -X POST "$url/moto-api/reset-auth" -H "Content-Type: text/plain" --data-binary 0 >/dev/null
+  export CONSOLE_TEST_S3_URL="$url" CONSOLE_TEST_S3_REQUIRED=1
 }

@@ -3,14 +3,17 @@
 #   scripts/setup.sh                  build tools, Flink, example jobs
 #   scripts/setup.sh --with-browser   also Debian's Chromium (for the Playwright suite)
 #   scripts/setup.sh --with-postgres  also Debian's PostgreSQL server (for the storage tests on it)
+#   scripts/setup.sh --with-s3        also moto from PyPI (an S3-compatible server for the artifact-bucket tests)
 source "$(dirname "$0")/common.sh"
 
 with_browser=false
 with_postgres=false
+with_s3=false
 for arg in "$@"; do
   case "$arg" in
     --with-browser) with_browser=true ;;
     --with-postgres) with_postgres=true ;;
+    --with-s3) with_s3=true ;;
     *) warn "unknown option $arg"; exit 2 ;;
   esac
 done
@@ -94,4 +97,16 @@ if $with_postgres && ! postgres_bin_dir >/dev/null; then
   fi
   apt_install postgresql
   postgres_bin_dir >/dev/null || { warn "PostgreSQL server binaries not found under /usr/lib/postgresql"; exit 1; }
+fi
+
+# moto serves S3 on loopback for the artifact-bucket tests (scripts/common.sh, start_test_s3). It goes
+# into a virtual environment of the checkout's own; Debian's python3 needs python3-venv for that.
+if $with_s3 && [ "$("$MOTO_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  say "Installing moto $MOTO_VERSION from PyPI into .moto/ (the S3-compatible test server)"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  rm -rf "$MOTO_VENV"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The README's test command: set up, build, then run every test — Rust unit and API tests, the
-# real-Flink integration tests against a local cluster started once for the run, the storage and
+# real-Flink integration tests against a local cluster started once for the run, the artifact-bucket
+# tests against moto (an S3-compatible server on loopback), the storage and
 # REST API tests a second time on a throwaway loopback PostgreSQL, a wasm32 check of the browser crate, and the
 # Playwright suite in Debian's Chromium.
 source "$(dirname "$0")/common.sh"
-"$ROOT/scripts/setup.sh" --with-browser --with-postgres
+"$ROOT/scripts/setup.sh" --with-browser --with-postgres --with-s3
 "$ROOT/scripts/build.sh" debug
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/console-test.XXXXXX")"
 trap 'stop_background; rm -rf "$work"' EXIT
 start_test_flink "$work"
 start_test_postgres "$work"
+start_test_s3 "$work"
 
 say "Rust tests (unit, API, real Flink); storage on SQLite"
 CONSOLE_TEST_DATABASE=sqlite cargo nextest run --locked --workspace --exclude frontend --no-fail-fast

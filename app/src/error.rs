@@ -23,6 +23,9 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A service the console depends on failed (the artifact bucket).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     #[error("the console could not be reached: {0}")]
@@ -40,6 +43,7 @@ impl AppError {
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::TooManyRequests(_) => 429,
+            Self::Unavailable(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
@@ -69,6 +73,7 @@ impl From<services::ServiceError> for AppError {
             E::PayloadTooLarge(m) => Self::PayloadTooLarge(m),
             E::UnsupportedMediaType(m) => Self::UnsupportedMediaType(m),
             E::TooManyRequests(m) => Self::TooManyRequests(m),
+            E::Unavailable(m) => Self::Unavailable(m),
             E::Internal => Self::Internal,
         }
     }

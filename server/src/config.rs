@@ -49,6 +49,8 @@ pub struct ServeArgs {
     /// Uploaded artifacts are kept here too, one directory per namespace (`<dir>/<namespace>/`).
     #[arg(long, env = "CONSOLE_ARTIFACTS_DIR")]
     pub artifacts_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub artifacts_s3: ArtifactBucketArgs,
     /// The largest JAR the console accepts, in bytes: an upload (answered 413 beyond it) or a
     /// download of an `http(s)://` jarUri.
     #[arg(long, env = "CONSOLE_MAX_ARTIFACT_BYTES", default_value_t = services::DEFAULT_MAX_ARTIFACT_BYTES)]
@@ -71,6 +73,95 @@ pub struct ServeArgs {
     pub flink_url: Option<String>,
 }
 
+/// An S3-compatible bucket for the uploaded artifacts, instead of the artifact directory. The secret
+/// key is read only from the environment (`CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY`) or a file
+/// (`--artifacts-s3-secret-access-key-file`), never from the command line, where `ps` would show it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ArtifactBucketArgs {
+    /// The S3-compatible server keeping uploaded artifacts, `http://host[:port]` (path-style
+    /// requests; this build has no TLS). Without it, uploads go to the artifact directory.
+    #[arg(long = "artifacts-s3-endpoint", env = "CONSOLE_ARTIFACTS_S3_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// The bucket (it must exist); objects are `<prefix><namespace>/<sha256>/<name>`.
+    #[arg(long = "artifacts-s3-bucket", env = "CONSOLE_ARTIFACTS_S3_BUCKET")]
+    pub bucket: Option<String>,
+    /// The region requests are signed for.
+    #[arg(long = "artifacts-s3-region", env = "CONSOLE_ARTIFACTS_S3_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Prepended to every object key as written (end it with `/` for a folder, e.g. `console/`).
+    #[arg(long = "artifacts-s3-prefix", env = "CONSOLE_ARTIFACTS_S3_PREFIX", default_value = "")]
+    pub prefix: String,
+    /// The access key id.
+    #[arg(long = "artifacts-s3-access-key-id", env = "CONSOLE_ARTIFACTS_S3_ACCESS_KEY_ID")]
+    pub access_key_id: Option<String>,
+    /// A file holding the secret access key (its first line); or set CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY.
+    #[arg(long = "artifacts-s3-secret-access-key-file", env = "CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY_FILE")]
+    pub secret_access_key_file: Option<PathBuf>,
+}
+
+/// The environment variable holding the artifact bucket's secret access key.
+pub const S3_SECRET_ACCESS_KEY_VAR: &str = "CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY";
+
+impl ArtifactBucketArgs {
+    /// The bucket to keep artifacts in, if one is configured, with its key prefix; `secret_from_env`
+    /// is `CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY`. The error says what is missing or wrong.
+    pub fn bucket(&self, secret_from_env: Option<String>) -> Result<Option<(s3::Bucket, String)>, String> {
+        let (endpoint, bucket) = match (&self.endpoint, &self.bucket) {
+            (None, None) => {
+                if self.access_key_id.is_some() || self.secret_access_key_file.is_some() || !self.prefix.is_empty() {
+                    return Err(
+                        "S3 keys or a prefix are set, but no --artifacts-s3-endpoint and --artifacts-s3-bucket; \
+                                set both to keep artifacts in a bucket"
+                            .into(),
+                    );
+                }
+                return Ok(None);
+            }
+            (Some(endpoint), Some(bucket)) => (endpoint, bucket),
+            (Some(_), None) => return Err("--artifacts-s3-endpoint needs --artifacts-s3-bucket".into()),
+            (None, Some(_)) => return Err("--artifacts-s3-bucket needs --artifacts-s3-endpoint".into()),
+        };
+        let access_key_id =
+            self.access_key_id.clone().filter(|id| !id.trim().is_empty()).ok_or(
+                "the artifact bucket needs --artifacts-s3-access-key-id (or CONSOLE_ARTIFACTS_S3_ACCESS_KEY_ID)",
+            )?;
+        let secret = match (&self.secret_access_key_file, secret_from_env.filter(|s| !s.is_empty())) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "the S3 secret key is given twice: both {S3_SECRET_ACCESS_KEY_VAR} and \
+                     --artifacts-s3-secret-access-key-file; keep one"
+                ))
+            }
+            (Some(file), None) => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|err| format!("the S3 secret key file {} cannot be read: {err}", file.display()))?;
+                text.lines().next().map(str::trim).unwrap_or_default().to_owned()
+            }
+            (None, Some(secret)) => secret,
+            (None, None) => {
+                return Err(format!(
+                    "the artifact bucket needs its secret key in {S3_SECRET_ACCESS_KEY_VAR} or a file named by \
+                     --artifacts-s3-secret-access-key-file (never on the command line)"
+                ))
+            }
+        };
+        if secret.is_empty() {
+            return Err("the S3 secret key is empty".into());
+        }
+        let config = s3::BucketConfig {
+            endpoint: endpoint.clone(),
+            bucket: bucket.clone(),
+            region: self.region.clone(),
+            credentials: s3::Credentials { access_key_id, secret_access_key: s3::SecretAccessKey::new(secret) },
+            timeouts: s3::Timeouts::default(),
+        };
+        if self.prefix.starts_with('/') {
+            return Err(format!("--artifacts-s3-prefix {:?} must not start with '/'", self.prefix));
+        }
+        Ok(Some((s3::Bucket::new(config)?, self.prefix.clone())))
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct LocalFlinkArgs {
     /// A Flink distribution; when given, the console starts and supervises a local session cluster.
@@ -89,4 +180,59 @@ pub struct LocalFlinkArgs {
     /// job in place (the Autopilot's fast path); the default scheduler otherwise.
     #[arg(long, env = "FLINK_ADAPTIVE_SCHEDULER")]
     pub flink_adaptive_scheduler: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("flink-console").chain(args.iter().copied())).expect("valid arguments")
+    }
+
+    #[test]
+    fn an_artifact_bucket_needs_an_endpoint_a_bucket_and_both_keys_and_its_secret_shows_nowhere() {
+        let none = parse(&[]);
+        assert!(none.serve.artifacts_s3.bucket(None).expect("no bucket").is_none());
+        let bucket = parse(&[
+            "--artifacts-s3-endpoint",
+            "http://127.0.0.1:9000",
+            "--artifacts-s3-bucket",
+            "artifacts",
+            "--artifacts-s3-access-key-id",
+            "AKID",
+            "--artifacts-s3-prefix",
+            "console/",
+        ]);
+        let args = &bucket.serve.artifacts_s3;
+        let (configured, prefix) =
+            args.bucket(Some("the-secret-key".into())).expect("valid").expect("a bucket is configured");
+        assert_eq!((configured.name(), prefix.as_str()), ("artifacts", "console/"));
+        assert!(!format!("{configured:?} {bucket:?}").contains("the-secret-key"));
+
+        let missing = args.bucket(None).expect_err("no secret");
+        assert!(missing.contains("CONSOLE_ARTIFACTS_S3_SECRET_ACCESS_KEY"), "{missing}");
+        let file = tempfile::NamedTempFile::new().expect("a file");
+        std::fs::write(file.path(), "from-a-file\n").expect("the secret");
+        let mut from_file = args.clone();
+        from_file.secret_access_key_file = Some(file.path().to_path_buf());
+        assert!(from_file.bucket(None).expect("valid").is_some());
+        assert!(from_file.bucket(Some("x".into())).expect_err("twice").contains("given twice"));
+
+        let https = parse(&["--artifacts-s3-endpoint", "https://s3.example.com", "--artifacts-s3-bucket", "artifacts"]);
+        let mut https = https.serve.artifacts_s3;
+        https.access_key_id = Some("AKID".into());
+        assert!(https.bucket(Some("s".into())).expect_err("no TLS").contains("built without TLS"));
+        let half = parse(&["--artifacts-s3-bucket", "artifacts"]);
+        assert!(half
+            .serve
+            .artifacts_s3
+            .bucket(None)
+            .expect_err("no endpoint")
+            .contains("needs --artifacts-s3-endpoint"));
+        let cli = Cli::try_parse_from(["flink-console", "--artifacts-s3-secret-access-key", "x"]);
+        assert!(cli.is_err(), "the secret key is not a command-line option");
+    }
 }

@@ -114,8 +114,27 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let limits = flink::download::DownloadLimits { max_bytes: args.max_artifact_bytes, ..Default::default() };
     let downloader = flink::download::Downloader::new(network.clone(), limits).map_err(|err| err.to_string())?;
     let artifacts = engine::artifact::ArtifactStore::new([artifacts_dir.clone(), args.jobs_dir.clone()])
-        .with_uploads(artifacts_dir)
         .with_downloads(args.data_dir.join("downloads"), downloader);
+    let secret = std::env::var(server::config::S3_SECRET_ACCESS_KEY_VAR).ok();
+    let artifacts = match args.artifacts_s3.bucket(secret).map_err(|why| format!("the artifact bucket: {why}"))? {
+        None => artifacts.with_uploads(artifacts_dir),
+        Some((bucket, prefix)) => {
+            match bucket.exists().await {
+                Ok(true) => {
+                    tracing::info!(endpoint = bucket.endpoint(), bucket = bucket.name(), %prefix, "artifacts are kept in a bucket")
+                }
+                Ok(false) => tracing::error!(
+                    endpoint = bucket.endpoint(),
+                    bucket = bucket.name(),
+                    "the artifact bucket does not exist: uploads fail until it is created"
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "the artifact bucket cannot be used (unreachable or refusing these keys): uploads and starts of uploaded artifacts fail until it can")
+                }
+            }
+            artifacts.with_bucket(bucket, &prefix, args.data_dir.join("artifact-bucket"), store.clone())
+        }
+    };
     let mut settings = engine::Settings::new(
         std::path::absolute(args.jobs_dir.join("sql-runner.jar"))
             .unwrap_or_else(|_| args.jobs_dir.join("sql-runner.jar")),

@@ -14,6 +14,8 @@ use flink::{JobId, Submission};
 use sha2::{Digest, Sha256};
 
 use crate::start_time::{rewrite_sql, CONFIGURATION_KEY};
+pub use crate::uploads::{object_key, Staged, UploadsError};
+use crate::uploads::{BucketUploads, Uploads};
 
 /// The entry class of the bundled SQL runner (`jobs/src/console/examples/SqlRunner.java`).
 pub const SQL_RUNNER_CLASS: &str = "console.examples.SqlRunner";
@@ -88,15 +90,16 @@ pub fn savepoint_directory(job: &JobSpec) -> Option<String> {
 
 /// Where the JARs a deployment may run come from: the console's artifact directories (`file:`
 /// URIs, for JARs an operator put there), the artifacts uploaded to the deployment's own namespace
-/// (`artifact:///<name>`, kept under `<uploads>/<namespace>/<name>`), and `http(s)://` URLs the
+/// (`artifact:///<name>`, kept under `<uploads>/<namespace>/<name>` or in an S3-compatible bucket,
+/// see `uploads`), and `http(s)://` URLs the
 /// console downloads when a job starts. Nothing outside these may ever be read for a person (not
 /// the console's database, not `/proc/self/environ`), however the path is spelled (`..`, symbolic
 /// links), and no namespace may run another namespace's uploads.
 #[derive(Clone, Default)]
 pub struct ArtifactStore {
     roots: Vec<PathBuf>,
-    /// The directory of the uploaded artifacts, one subdirectory per namespace.
-    uploads: Option<PathBuf>,
+    /// Where the uploaded artifacts are kept.
+    uploads: Option<Uploads>,
     /// Where downloads are cached, and the downloader (absent: URLs are refused at start).
     downloads: Option<(PathBuf, Downloader)>,
 }
@@ -139,7 +142,17 @@ impl ArtifactStore {
     /// The same store, keeping uploaded artifacts under `dir` (`<dir>/<namespace>/<name>`). A
     /// `file:` URI may not name a file there: only `artifact:///<name>` does, from its namespace.
     pub fn with_uploads(mut self, dir: PathBuf) -> Self {
-        self.uploads = Some(absolute(dir));
+        self.uploads = Some(Uploads::Directory(absolute(dir)));
+        self
+    }
+
+    /// The same store, keeping uploaded artifacts in `bucket` as objects
+    /// `<prefix><namespace>/<sha256>/<name>`, with the local directory `work` for uploads being
+    /// received and objects fetched for jobs (no `file:` URI may name a file there), and the
+    /// console's database `index`, where each artifact's SHA-256 is recorded.
+    pub fn with_bucket(mut self, bucket: s3::Bucket, prefix: &str, work: PathBuf, index: storage::Store) -> Self {
+        let uploads = BucketUploads { bucket, prefix: prefix.to_owned(), work: absolute(work), index };
+        self.uploads = Some(Uploads::Bucket(std::sync::Arc::new(uploads)));
         self
     }
 
@@ -170,9 +183,73 @@ impl ArtifactStore {
         uris
     }
 
-    /// The directory of a namespace's uploaded artifacts, if the store keeps uploads.
+    /// The directory of a namespace's uploaded artifacts, if the store keeps uploads in a directory.
     pub fn namespace_dir(&self, namespace: &NamespaceName) -> Option<PathBuf> {
-        self.uploads.as_ref().map(|uploads| uploads.join(namespace.as_str()))
+        match &self.uploads {
+            Some(Uploads::Directory(dir)) => Some(dir.join(namespace.as_str())),
+            _ => None,
+        }
+    }
+
+    fn kept(&self) -> Result<&Uploads, UploadsError> {
+        self.uploads.as_ref().ok_or(UploadsError::NotKept)
+    }
+
+    /// The directory an upload to `namespace` is received in (created if missing), or why none.
+    pub async fn staging_dir(&self, namespace: &NamespaceName) -> Result<PathBuf, UploadsError> {
+        let dir = self.kept()?.staging_dir(namespace);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|err| UploadsError::File(format!("{} cannot be created: {err}", dir.display())))?;
+        Ok(dir)
+    }
+
+    /// Keeps a complete upload where it can be recorded (a bucket gets its object now, before the
+    /// namespace is locked); see `uploads::Uploads::stage`.
+    pub async fn stage(
+        &self,
+        namespace: &NamespaceName,
+        name: &ArtifactName,
+        sha256: &str,
+        size: u64,
+        temporary: tempfile::TempPath,
+    ) -> Result<Staged, UploadsError> {
+        self.kept()?.stage(namespace, name, sha256, size, temporary).await
+    }
+
+    /// Under the namespace lock: the staged bytes are still there.
+    pub async fn confirm(&self, staged: &Staged) -> Result<(), UploadsError> {
+        self.kept()?.confirm(staged).await
+    }
+
+    /// Under the namespace lock, the upload recorded: its bytes go to their final place.
+    pub fn place(&self, namespace: &NamespaceName, name: &ArtifactName, staged: Staged) -> Result<(), UploadsError> {
+        self.kept()?.place(namespace, name, staged)
+    }
+
+    /// Under the namespace lock: drops staged bytes no recorded artifact names.
+    pub async fn discard(&self, staged: Staged) -> Result<(), UploadsError> {
+        self.kept()?.discard(staged).await
+    }
+
+    /// Under the namespace lock: removes the bytes of `namespace`'s artifact `name` (SHA-256 `sha256`).
+    pub async fn remove(
+        &self,
+        namespace: &NamespaceName,
+        name: &ArtifactName,
+        sha256: &str,
+    ) -> Result<(), UploadsError> {
+        self.kept()?.remove(namespace, name, sha256).await
+    }
+
+    /// Under the namespace lock, the artifact's bytes replaced: removes the old ones if kept apart.
+    pub async fn retire(
+        &self,
+        namespace: &NamespaceName,
+        name: &ArtifactName,
+        old_sha256: &str,
+    ) -> Result<(), UploadsError> {
+        self.kept()?.retire(namespace, name, old_sha256).await
     }
 
     /// Checks a `jarUri` as a person wrote it, when a deployment is written: an
@@ -216,7 +293,10 @@ impl ArtifactStore {
     pub async fn fetch(&self, namespace: &NamespaceName, uri: &str) -> Result<PathBuf, String> {
         match self.check_at_start(uri)? {
             JarLocation::Stored(path) => Ok(path),
-            JarLocation::Uploaded(name) => self.uploaded(namespace, &name),
+            JarLocation::Uploaded(name) => match &self.uploads {
+                Some(Uploads::Bucket(bucket)) => bucket.fetch(namespace, &name).await,
+                _ => self.uploaded(namespace, &name),
+            },
             JarLocation::Remote(url) => self.downloaded(&url).await,
         }
     }
@@ -272,7 +352,7 @@ impl ArtifactStore {
             .await
             .map_err(|err| format!("jarUri {url:?}: downloading it failed: {err}"))?;
         tracing::info!(%url, size = downloaded.size_bytes, sha256 = %downloaded.sha256, "JAR downloaded");
-        evict_old_downloads(cache, &dir).await;
+        evict_old_cache_entries(cache, &dir, MAX_CACHED_DOWNLOADS).await;
         Ok(path)
     }
 
@@ -300,7 +380,14 @@ impl ArtifactStore {
     /// Whether `path` may be named by `file:`: inside a root, and not an uploaded artifact's file
     /// (those belong to one namespace and are named `artifact:///<name>` from there).
     fn inside(&self, path: &Path, uri: &str) -> Result<(), String> {
-        if let Some(below) = self.uploads.as_ref().and_then(|uploads| path.strip_prefix(uploads).ok()) {
+        if self.uploads.as_ref().is_some_and(|uploads| uploads.hides(path)) {
+            return Err(format!("{uri:?} is a file of the console's artifact cache, which no deployment may name"));
+        }
+        let uploads_dir = match &self.uploads {
+            Some(Uploads::Directory(dir)) => Some(dir),
+            _ => None,
+        };
+        if let Some(below) = uploads_dir.and_then(|uploads| path.strip_prefix(uploads).ok()) {
             if below.components().count() > 1 {
                 return Err(format!(
                     "{uri:?} is a file of the uploaded artifacts; a deployment names its namespace's artifact as \
@@ -327,22 +414,22 @@ fn download_file_name(url: &str) -> String {
     ArtifactName::parse(last).map(String::from).unwrap_or_else(|_| "download.jar".to_owned())
 }
 
-/// Keeps the download cache at `MAX_CACHED_DOWNLOADS` entries, the newest ones; never `keep`.
-async fn evict_old_downloads(cache: &Path, keep: &Path) {
+/// Keeps a cache directory at `max` entries, the newest ones; never `keep`.
+pub(crate) async fn evict_old_cache_entries(cache: &Path, keep: &Path, max: usize) {
     let Ok(mut entries) = tokio::fs::read_dir(cache).await else { return };
     let mut dirs = Vec::new();
     while let Ok(Some(entry)) = entries.next_entry().await {
         let modified = entry.metadata().await.and_then(|m| m.modified()).ok();
         dirs.push((modified, entry.path()));
     }
-    if dirs.len() <= MAX_CACHED_DOWNLOADS {
+    if dirs.len() <= max {
         return;
     }
     dirs.sort();
-    let excess = dirs.len() - MAX_CACHED_DOWNLOADS;
+    let excess = dirs.len() - max;
     for (_, dir) in dirs.into_iter().filter(|(_, dir)| dir != keep).take(excess) {
         if let Err(err) = tokio::fs::remove_dir_all(&dir).await {
-            tracing::warn!(dir = %dir.display(), error = %err, "an old download cannot be removed");
+            tracing::warn!(dir = %dir.display(), error = %err, "an old cache entry cannot be removed");
         }
     }
 }

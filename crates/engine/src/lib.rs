@@ -20,6 +20,7 @@ pub mod record;
 pub mod requests;
 pub mod start_time;
 pub mod time;
+pub mod uploads;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,9 +1,10 @@
-//! A namespace's artifacts: JARs its editors upload, kept as `<uploads>/<namespace>/<name>`, listed
-//! with their size, SHA-256 and uploader, and run by the namespace's deployments as
-//! `artifact:///<name>`. Callers authorise first (`Services::require`). An upload is streamed to a
-//! temporary file (never held in memory whole) and only takes an artifact's name once it is
-//! complete, within the size limit, and recorded with its audit line. An artifact a deployment
-//! names is never replaced or deleted.
+//! A namespace's artifacts: JARs its editors upload, kept as `<uploads>/<namespace>/<name>` or as
+//! objects of an S3-compatible bucket (`engine::uploads`), listed with their size, SHA-256 and
+//! uploader, and run by the namespace's deployments as `artifact:///<name>`. Callers authorise
+//! first (`Services::require`). An upload is streamed to a temporary file (never held in memory
+//! whole) and only takes an artifact's name once it is complete, within the size limit, stored
+//! (a bucket's object is put before the namespace is locked), and recorded with its audit line.
+//! An artifact a deployment names is never replaced or deleted.
 
 use domain::artifact::artifact_of;
 use domain::{ArtifactName, Deployment, ListPage, NamespaceName, PageRequest, UploadedArtifact};
@@ -100,6 +101,21 @@ fn storage_failed(what: &str, err: &dyn std::fmt::Display) -> ServiceError {
     ServiceError::Internal
 }
 
+/// The error for a failure of the artifact storage while `what` (`storing job.jar`): the bucket's
+/// refusals and outages name the object and answer 503; a local file's failure is logged.
+fn uploads_failed(what: &str, err: engine::artifact::UploadsError) -> ServiceError {
+    use engine::artifact::UploadsError::*;
+    match err {
+        NotKept => ServiceError::Conflict("this console keeps no uploaded artifacts".into()),
+        Vanished(why) => ServiceError::Conflict(why),
+        Bucket { .. } => {
+            tracing::error!(error = %err, "{what} failed");
+            ServiceError::Unavailable(format!("{what} failed: {err}; nothing was changed"))
+        }
+        File(_) => storage_failed(what, &err),
+    }
+}
+
 /// The parsed name of an artifact, or 400 naming `field`.
 pub fn parse_artifact_name(field: &str, raw: &str) -> Result<ArtifactName, ServiceError> {
     ArtifactName::parse(raw).map_err(|why| ServiceError::BadRequest(format!("{field}: {raw:?} {why}")))
@@ -115,6 +131,34 @@ fn users_of(deployments: &[Deployment], name: &ArtifactName) -> Vec<String> {
         })
         .map(|d| d.metadata.name.clone())
         .collect()
+}
+
+/// Why an upload of `artifact` may not take the name of `existing` (other bytes): without
+/// `overwrite`, or while deployments (`users`, when known) name it.
+fn refuse_upload(
+    existing: &UploadedArtifact,
+    artifact: &UploadedArtifact,
+    overwrite: bool,
+    users: Option<&[String]>,
+) -> Result<(), ServiceError> {
+    let (name, namespace) = (&artifact.name, &artifact.namespace);
+    if existing.sha256 == artifact.sha256 {
+        return Ok(());
+    }
+    if !overwrite {
+        return Err(ServiceError::Conflict(format!(
+            "artifact {name} already exists in namespace {namespace} with other bytes (sha256 {}); upload it under \
+             another name, or replace it with overwrite=true",
+            existing.sha256
+        )));
+    }
+    match users {
+        Some(users) if !users.is_empty() => Err(ServiceError::Conflict(format!(
+            "artifact {name} is used by deployment(s) {}; upload the new JAR under another name and point them at it",
+            users.join(", ")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 impl Services {
@@ -156,10 +200,8 @@ impl Services {
         if !self.store.namespace_exists(namespace).await? {
             return Err(ServiceError::NotFound(format!("namespace {namespace}")));
         }
-        let Some(dir) = self.artifacts.namespace_dir(namespace) else {
-            return Err(ServiceError::Conflict("this console keeps no uploaded artifacts".into()));
-        };
-        tokio::fs::create_dir_all(&dir).await.map_err(|err| storage_failed("creating an artifact directory", &err))?;
+        let dir =
+            self.artifacts.staging_dir(namespace).await.map_err(|err| uploads_failed("receiving an upload", err))?;
         let temporary = tempfile::Builder::new()
             .prefix(".upload-")
             .tempfile_in(&dir)
@@ -208,38 +250,46 @@ impl Services {
             uploaded_by: caller.actor(),
             created_at: now_rfc3339(),
         };
+        // Answered before the bytes are stored (a bucket's put may take long); decided again below
+        // with the namespace locked.
+        if let Some(existing) = self.store.artifact(&namespace, &name).await? {
+            refuse_upload(&existing, &artifact, overwrite, None)?;
+            if existing.sha256 == artifact.sha256 {
+                return Ok(UploadOutcome::Unchanged(existing));
+            }
+        }
+        let staged = self
+            .artifacts
+            .stage(&namespace, &name, &artifact.sha256, size, temporary)
+            .await
+            .map_err(|err| uploads_failed(&format!("storing {name}"), err))?;
         let mut tx = self.store.begin().await?;
         if !tx.lock_namespace(&namespace).await? {
+            self.discard(staged).await;
             return Err(ServiceError::NotFound(format!("namespace {namespace}")));
         }
         let before = tx.artifact(&namespace, &name).await?;
         if let Some(existing) = &before {
             if existing.sha256 == artifact.sha256 {
+                // The same bytes, the same place: the staged copy is the recorded one's.
                 return Ok(UploadOutcome::Unchanged(existing.clone()));
             }
-            if !overwrite {
-                return Err(ServiceError::Conflict(format!(
-                    "artifact {name} already exists in namespace {namespace} with other bytes (sha256 {}); upload \
-                     it under another name, or replace it with overwrite=true",
-                    existing.sha256
-                )));
-            }
             let users = users_of(&tx.all_deployments_of_namespace(&namespace).await?, &name);
-            if !users.is_empty() {
-                return Err(ServiceError::Conflict(format!(
-                    "artifact {name} is used by deployment(s) {}; upload the new JAR under another name and point \
-                     them at it",
-                    users.join(", ")
-                )));
+            if let Err(refused) = refuse_upload(existing, &artifact, overwrite, Some(&users)) {
+                self.discard(staged).await;
+                return Err(refused);
             }
         }
+        if let Err(err) = self.artifacts.confirm(&staged).await {
+            return Err(uploads_failed(&format!("storing {name}"), err));
+        }
         tx.put_artifact(&artifact).await?;
-        let path = self
-            .artifacts
-            .namespace_dir(&namespace)
-            .map(|dir| dir.join(name.as_str()))
-            .ok_or_else(|| ServiceError::Conflict("this console keeps no uploaded artifacts".into()))?;
-        temporary.persist(&path).map_err(|err| storage_failed("storing an upload", &err))?;
+        self.artifacts.place(&namespace, &name, staged).map_err(|err| uploads_failed("storing an upload", err))?;
+        if let Some(existing) = &before {
+            if let Err(err) = self.artifacts.retire(&namespace, &name, &existing.sha256).await {
+                tracing::warn!(%namespace, %name, error = %err, "the replaced artifact's old bytes stay");
+            }
+        }
         let facts = |a: &UploadedArtifact| json!({"sizeBytes": a.size_bytes, "sha256": a.sha256});
         let action = if before.is_some() { "replace" } else { "upload" };
         let entry = audit_entry(
@@ -252,12 +302,21 @@ impl Services {
         );
         if let Err(err) = commit_audited(tx, entry).await {
             if before.is_none() {
-                let _ = tokio::fs::remove_file(&path).await;
+                if let Err(err) = self.artifacts.remove(&namespace, &name, &artifact.sha256).await {
+                    tracing::warn!(%namespace, %name, error = %err, "an unrecorded upload's bytes stay");
+                }
             }
             return Err(err);
         }
         tracing::info!(%namespace, %name, size, sha256 = %artifact.sha256, "artifact {action}ed");
         Ok(if before.is_some() { UploadOutcome::Replaced(artifact) } else { UploadOutcome::Created(artifact) })
+    }
+
+    /// Drops staged bytes of a refused upload (logged if that fails: the object stays unnamed).
+    async fn discard(&self, staged: engine::artifact::Staged) {
+        if let Err(err) = self.artifacts.discard(staged).await {
+            tracing::warn!(error = %err, "a refused upload's bytes stay");
+        }
     }
 
     /// Deletes an artifact no deployment of the namespace names (409 naming them otherwise).
@@ -284,17 +343,18 @@ impl Services {
             )));
         }
         tx.delete_artifact(namespace, &name).await?;
+        // Removed with the namespace locked, so that no upload of the same bytes slips in between;
+        // if this fails, nothing is deleted.
+        self.artifacts
+            .remove(namespace, &name, &existing.sha256)
+            .await
+            .map_err(|err| uploads_failed(&format!("deleting {name}"), err))?;
         let before = json!({"sizeBytes": existing.size_bytes, "sha256": existing.sha256});
         commit_audited(
             tx,
             audit_entry(caller, Some(namespace), "delete", ("Artifact", name.as_str()), Some(before), None),
         )
         .await?;
-        if let Some(path) = self.artifacts.namespace_dir(namespace).map(|dir| dir.join(name.as_str())) {
-            if let Err(err) = tokio::fs::remove_file(&path).await {
-                tracing::warn!(path = %path.display(), error = %err, "a deleted artifact's file stays");
-            }
-        }
         tracing::info!(%namespace, %name, "artifact deleted");
         Ok(existing)
     }

@@ -28,6 +28,9 @@ pub enum ServiceError {
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
+    /// A service the console depends on failed (the artifact bucket); the message names it.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed inside the console (logged where it happened).
     #[error("something went wrong on the server; it has been logged")]
     Internal,
@@ -46,6 +49,7 @@ impl ServiceError {
             Self::UnsupportedMediaType(_) => 415,
             Self::TooManyRequests(_) => 429,
             Self::Internal => 500,
+            Self::Unavailable(_) => 503,
         }
     }
 }

@@ -37,6 +37,7 @@ impl IntoResponse for ApiError {
             ServiceError::PayloadTooLarge(_) => "PayloadTooLarge",
             ServiceError::UnsupportedMediaType(_) => "UnsupportedMediaType",
             ServiceError::Internal => "InternalError",
+            ServiceError::Unavailable(_) => "ServiceUnavailable",
         };
         error_response(status, reason, &self.0.to_string())
     }

@@ -13,18 +13,18 @@ use crate::support::{console, multipart, MAX_ARTIFACT_BYTES};
 const ARTIFACTS: &str = "/api/v1/namespaces/default/artifacts";
 
 /// The bytes of a small JAR (a zip file's first bytes, then `tag`).
-fn jar_bytes(tag: &str) -> Vec<u8> {
+pub(crate) fn jar_bytes(tag: &str) -> Vec<u8> {
     let mut bytes = b"PK\x03\x04".to_vec();
     bytes.extend_from_slice(tag.as_bytes());
     bytes
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// The names of the namespace's listed artifacts.
-async fn listed(console: &crate::support::Console, namespace: &str) -> Vec<String> {
+pub(crate) async fn listed(console: &crate::support::Console, namespace: &str) -> Vec<String> {
     let (status, list) = console.get(&format!("/api/v1/namespaces/{namespace}/artifacts")).await;
     assert_eq!(status, StatusCode::OK, "{list}");
     list["items"].as_array().expect("items").iter().map(|a| a["name"].as_str().unwrap_or_default().to_owned()).collect()
@@ -40,7 +40,7 @@ fn files_of(console: &crate::support::Console, namespace: &str) -> Vec<String> {
 
 const DEPLOYMENTS: &str = "/api/v1/namespaces/default/deployments";
 
-fn with_jar(name: &str, jar_uri: &str) -> Value {
+pub(crate) fn with_jar(name: &str, jar_uri: &str) -> Value {
     json!({"metadata": {"name": name},
            "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": jar_uri, "entryClass": "x.Main"}}}}})
 }

@@ -26,6 +26,8 @@ pub struct Console {
     /// The session cookie's value of the `admin` every request is sent as, unless it names its own
     /// `cookie` or `authorization`.
     pub admin_session: String,
+    /// Where the console keeps and finds JARs (its uploads in its directory, or in a bucket).
+    pub artifacts: engine::artifact::ArtifactStore,
     _database: storage::testing::TestDatabase,
     _dir: tempfile::TempDir,
 }
@@ -36,6 +38,15 @@ pub struct Console {
 pub const SAVEPOINT_ROOT: &str = "/savepoints";
 
 pub async fn console() -> Console {
+    console_keeping_uploads(None).await
+}
+
+/// A console like `console()`, keeping uploaded artifacts in `bucket` (objects under `prefix`).
+pub async fn console_on_bucket(bucket: s3::Bucket, prefix: &str) -> Console {
+    console_keeping_uploads(Some((bucket, prefix))).await
+}
+
+async fn console_keeping_uploads(bucket: Option<(s3::Bucket, &str)>) -> Console {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, database) = storage::testing::fresh_store().await;
     seed::first_start(&store, dir.path()).await.expect("first start");
@@ -57,13 +68,16 @@ pub async fn console() -> Console {
     prober.await.expect("prober ends");
     let leptos_options =
         LeptosOptions::builder().output_name("console").site_root(dir.path().display().to_string()).build();
-    let artifacts =
-        engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]).with_uploads(dir.path().to_path_buf());
+    let artifacts = engine::artifact::ArtifactStore::new([dir.path().to_path_buf()]);
+    let artifacts = match bucket {
+        None => artifacts.with_uploads(dir.path().to_path_buf()),
+        Some((bucket, prefix)) => artifacts.with_bucket(bucket, prefix, dir.path().join("bucket-work"), store.clone()),
+    };
     let services = Services::new(store.clone(), health, engine::Nudger::disconnected())
         .with_network_policy(network)
         .with_savepoint_roots(vec![SAVEPOINT_ROOT.to_owned()])
         .with_clusters(clusters.clone())
-        .with_artifacts(artifacts)
+        .with_artifacts(artifacts.clone())
         .with_max_artifact_bytes(MAX_ARTIFACT_BYTES);
     services.ensure_admin(Some("admin-password")).await.expect("the admin");
     let (_, secret) = services.sign_in("admin", "admin-password", "test").await.expect("the admin signs in");
@@ -71,6 +85,7 @@ pub async fn console() -> Console {
     Console {
         clusters,
         admin_session,
+        artifacts,
         state: AppState { leptos_options, services, flink },
         store,
         _database: database,
@@ -211,6 +226,13 @@ impl Console {
     pub async fn upload_to(&self, uri: &str, file_name: &str, bytes: &[u8]) -> Reply {
         let (content_type, body) = multipart(&[("file", Some(file_name), bytes)]);
         self.send("POST", uri, &[("accept", "application/json"), ("content-type", &content_type)], body).await
+    }
+
+    /// The status of writing a deployment whose `jarUri` is `file://<path>`.
+    pub async fn check_file_uri(&self, path: &std::path::Path) -> StatusCode {
+        let deployment = serde_json::json!({"metadata": {"name": "by-path"}, "spec": {"template": {"spec": {"artifact":
+            {"kind": "JAR", "jarUri": format!("file://{}", path.display()), "entryClass": "x.Main"}}}}});
+        self.send_json("POST", "/api/v1/namespaces/default/deployments", &deployment).await.status
     }
 
     /// The directory the test console keeps uploaded artifacts in (one subdirectory per namespace).
