@@ -101,6 +101,15 @@ wire_enum!(
         /// INCOMPATIBLE without a person's confirmation, or the deployment changed after the check;
         /// the deployment FAILED until it is started again.
         StartRefused = "START_REFUSED",
+        /// Ours: the Autopilot's recommendation changed (MONITORING, or ACTIVE held back by its
+        /// policy); the message has the numbers behind it per vertex.
+        AutopilotRecommendation = "AUTOPILOT_RECOMMENDATION",
+        /// Ours: the Autopilot (ACTIVE) rescales the job, in place or by a stateful upgrade; the
+        /// message has old → new parallelism and the numbers behind it per vertex.
+        AutopilotRescale = "AUTOPILOT_RESCALE",
+        /// Ours: an in-place rescale did not finish in time; the change is applied by a stateful
+        /// upgrade instead.
+        AutopilotRescaleFailed = "AUTOPILOT_RESCALE_FAILED",
     }
 );
 
@@ -145,13 +154,16 @@ impl EventName {
             | Self::NeedToTriggerASavepoint
             | Self::FoundAnOldJobAndWillTerminateIt
             | Self::SavepointDisposed
-            | Self::SourceStartTime => Info,
+            | Self::SourceStartTime
+            | Self::AutopilotRecommendation
+            | Self::AutopilotRescale => Info,
             Self::FoundAStoppedJobAndWillTerminateIt
             | Self::TerminatingAJobDueToAnUnrecoverableFailure
             | Self::RecoverableFailureWhileTriggeringASavepoint
             | Self::RecoverableFailureWhileCheckingASavepointStatus
             | Self::CouldNotFindAJobToSuspend
-            | Self::JobIsNotConfiguredWithSavepointSupport => Warning,
+            | Self::JobIsNotConfiguredWithSavepointSupport
+            | Self::AutopilotRescaleFailed => Warning,
             Self::FailedCreatingANewJob
             | Self::TooManyFailedSuspensionAttempts
             | Self::TooManyFailedJobCreationAttempts
@@ -285,7 +297,7 @@ mod tests {
 
     #[test]
     fn every_vvp_event_name_is_known() {
-        assert_eq!(EventName::ALL.len(), 43, "the reference's EventMetadata.name enum has 40 values, plus ours");
+        assert_eq!(EventName::ALL.len(), 46, "the reference's EventMetadata.name enum has 40 values, plus ours");
         for name in EventName::ALL {
             assert_eq!(EventName::parse(name.as_str()), Some(*name));
         }

@@ -77,9 +77,22 @@ impl Services {
         let mut document = json!({"metadata": current.metadata, "spec": current.spec});
         strip_server_metadata(&mut document);
         merge_patch(&mut document, &patch);
+        self.replace_deployment(caller, namespace, current, &document).await
+    }
+
+    /// Writes `document` (metadata and spec, as a person wants them) over `current`: defaults
+    /// expanded, every field checked, the target and JAR resolved, audited; nothing if it changes
+    /// nothing. A concurrent change since `current` was read is a conflict.
+    pub(crate) async fn replace_deployment(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        current: Deployment,
+        document: &Value,
+    ) -> Result<Deployment, ServiceError> {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
-        let draft = input::draft(&document, namespace, &layers)?;
+        let draft = input::draft(document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
         self.check_jar(&spec, Some(&current.spec)).await?;
         let mut updated = current.clone();
@@ -357,7 +370,7 @@ fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, Servic
     Ok(patch)
 }
 
-fn strip_server_metadata(document: &mut Value) {
+pub(crate) fn strip_server_metadata(document: &mut Value) {
     if let Some(metadata) = document.get_mut("metadata").and_then(Value::as_object_mut) {
         for field in SERVER_METADATA {
             metadata.remove(field);

@@ -4,6 +4,7 @@
 mod access_limits;
 mod artifacts;
 mod audit;
+mod autopilot;
 mod defaults;
 mod deployments;
 mod events;
