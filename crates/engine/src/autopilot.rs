@@ -110,13 +110,16 @@ impl Tracked {
 #[derive(Default)]
 pub struct Monitor {
     tracked: Mutex<HashMap<Key, Tracked>>,
+    /// When the engine last recorded a rescale of each deployment: a wish decided before it (by a
+    /// sample that was under way meanwhile) is stale.
+    applied_at: Mutex<HashMap<Key, i64>>,
     settings: AutopilotSettings,
 }
 
 impl Monitor {
     /// A monitor with these settings.
     pub fn new(settings: AutopilotSettings) -> Self {
-        Self { tracked: Mutex::default(), settings }
+        Self { tracked: Mutex::default(), applied_at: Mutex::default(), settings }
     }
 
     /// Its settings.
@@ -133,17 +136,23 @@ impl Monitor {
     /// periods): an old decision is not acted on, the next one replaces it.
     pub fn wanted(&self, namespace: &str, id: &str, now_ms: i64) -> Option<WantedRescale> {
         let fresh_ms = i64::try_from(self.settings.sample_every.as_millis().saturating_mul(3)).unwrap_or(i64::MAX);
+        let key = (namespace.to_owned(), id.to_owned());
+        let applied_at = self.applied_at.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied();
         self.with(|tracked| {
-            let wanted = tracked.get(&(namespace.to_owned(), id.to_owned()))?.wanted.clone()?;
-            (now_ms.saturating_sub(wanted.decided_at_ms) <= fresh_ms.max(60_000)).then_some(wanted)
+            let wanted = tracked.get(&key)?.wanted.clone()?;
+            let fresh = now_ms.saturating_sub(wanted.decided_at_ms) <= fresh_ms.max(60_000);
+            let after_the_last = applied_at.is_none_or(|at| wanted.decided_at_ms > at);
+            (fresh && after_the_last).then_some(wanted)
         })
     }
 
     /// The engine recorded the rescale: it is no longer wanted, and the samples of the job's old
     /// parallelism say nothing about the new one.
-    pub fn applied(&self, namespace: &str, id: &str) {
+    pub fn applied(&self, namespace: &str, id: &str, now_ms: i64) {
+        let key = (namespace.to_owned(), id.to_owned());
+        self.applied_at.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), now_ms);
         self.with(|tracked| {
-            if let Some(entry) = tracked.get_mut(&(namespace.to_owned(), id.to_owned())) {
+            if let Some(entry) = tracked.get_mut(&key) {
                 entry.wanted = None;
                 entry.samples.clear();
             }
@@ -182,6 +191,7 @@ impl Monitor {
     /// Forgets deployments that are no longer sampled (not running, policy DISABLED, deleted).
     fn retain(&self, keys: &[Key]) {
         self.with(|tracked| tracked.retain(|key, _| keys.contains(key)));
+        self.applied_at.lock().unwrap_or_else(|p| p.into_inner()).retain(|key, _| keys.contains(key));
     }
 
     fn forget(&self, key: &Key) {

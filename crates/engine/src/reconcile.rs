@@ -113,7 +113,8 @@ impl Pass<'_> {
         let then = self.book.write(step, &rows)?;
         self.commit().await?;
         if matches!(step, Step::Rescale(_)) {
-            self.engine.autopilot.applied(self.namespace.as_str(), &self.deployment.metadata.id);
+            let now_ms = self.engine.clock.now_ms();
+            self.engine.autopilot.applied(self.namespace.as_str(), &self.deployment.metadata.id, now_ms);
         }
         match then {
             Then::Look(look) => Ok(self.requeue(look)),
