@@ -126,7 +126,7 @@ async fn active_rescales_in_place_on_an_adaptive_scheduler_without_a_new_job() {
     h.flink.apply_rescales();
     let done = h.settle().await;
     assert!(done.contains(&Step::RescaleDone), "{done:?}");
-    assert_eq!(h.flink.active_jobs(), [job.clone()], "the same Flink job, no savepoint, no new job");
+    assert_eq!(h.flink.active_jobs(), std::slice::from_ref(&job), "the same Flink job, no savepoint, no new job");
     assert_eq!(h.jobs().await.len(), 1);
     assert_eq!(h.flink.calls().stop_with_savepoint, 0);
     assert_eq!(h.flink.job(&job).expect("the job").parallelism_of(COUNTER), counter);

@@ -296,7 +296,7 @@ async fn a_console_killed_at_any_step_of_an_autopilot_rescale_in_place_converges
         kill_and_restart_after(&h, kill, Duration::from_secs(90)).await;
         resample(&h).await;
         assert_eq!(h.state().await, DeploymentState::Running, "{kill:?}");
-        assert_eq!(h.flink.active_jobs(), [job.clone()], "{kill:?}: the same job, rescaled in place");
+        assert_eq!(h.flink.active_jobs(), std::slice::from_ref(&job), "{kill:?}: the same job, rescaled in place");
         let rescaled = h.flink.job(&job).expect("the job");
         let counter = rescaled.parallelism_of(support::COUNTER);
         assert!(counter > 1, "{kill:?}");

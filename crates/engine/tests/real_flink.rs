@@ -489,7 +489,12 @@ async fn active_autopilot_raises_a_back_pressured_jobs_parallelism_and_its_count
         let restarted_in = rescaled_at.elapsed();
         assert!(continued >= before * 0.9, "the counter continues from the saved state: {before} → {continued}");
         let events = h.store.all_events_of_deployment(&namespace(), &h.id).await.expect("events");
-        let rescale = events.iter().find(|e| e.metadata.name == EventName::AutopilotRescale).expect("an event");
+        let rescale = events
+            .iter()
+            .find(|e| {
+                e.metadata.name == EventName::AutopilotRescale && e.spec.message.starts_with("Autopilot rescales")
+            })
+            .expect("the rescale's event");
         let message = &rescale.spec.message;
         assert!(message.contains("counter") && message.contains("1 → 2"), "{message}");
         assert!(message.contains("busy") && message.contains("Flink calls"), "{message}");
