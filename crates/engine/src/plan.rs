@@ -6,7 +6,9 @@
 //! # Expected flow
 //! A savepoint under way is settled first (its outcome decides what the job may do next). With an
 //! active job, Flink's view of it decides: a job that is starting is awaited, a job that ended is
-//! recorded, a running job is stopped, cancelled, upgraded or left alone per the desired state.
+//! recorded, a running job is stopped, cancelled, upgraded, rescaled (the Autopilot's wish, under
+//! an ACTIVE policy: `Step::Rescale`, then an in-place rescale is awaited) or left alone per the
+//! desired state.
 //! Without an active job, the deployment starts a job (desired RUNNING) or rests in the desired
 //! state.
 //!
