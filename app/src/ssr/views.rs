@@ -58,13 +58,8 @@ pub async fn deployment_detail(
                     services.savepoints(namespace, Some(id), None, &request).await?
                 }
             };
-            let others = services
-                .deployments(
-                    namespace,
-                    &domain::DeploymentQuery::default(),
-                    &PageRequest::first(Services::MAX_PAGE_SIZE),
-                )
-                .await?;
+            let others =
+                services.deployments(namespace, &domain::DeploymentQuery::default(), &PageRequest::first(Services::MAX_PAGE_SIZE)).await?;
             let copy_targets = others
                 .items
                 .into_iter()
