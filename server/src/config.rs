@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// download of an `http(s)://` jarUri.
     #[arg(long, env = "CONSOLE_MAX_ARTIFACT_BYTES", default_value_t = services::DEFAULT_MAX_ARTIFACT_BYTES)]
     pub max_artifact_bytes: u64,
+    /// How often the Autopilot samples the metrics of a running job whose policy is not DISABLED,
+    /// in seconds (well below the policy's metrics window).
+    #[arg(long, env = "CONSOLE_AUTOPILOT_SAMPLE_SECONDS", default_value_t = 15)]
+    pub autopilot_sample_seconds: u64,
 
     /// A directory where a Flink cluster of the console keeps savepoints or checkpoints (repeat it,
     /// or separate them with commas): a person may register an existing `file:` savepoint only

@@ -141,8 +141,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     settings.artifacts = artifacts.clone();
     let sql_runner_jar = settings.sql_runner_jar.clone();
-    let engine =
-        Arc::new(engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings));
+    let engine = Arc::new(
+        engine::Engine::new(store.clone(), clusters.clone(), Arc::new(engine::SystemClock), settings)
+            .with_autopilot_settings(engine::AutopilotSettings {
+                sample_every: std::time::Duration::from_secs(args.autopilot_sample_seconds.max(1)),
+                ..engine::AutopilotSettings::default()
+            }),
+    );
+    let autopilot = engine.autopilot_monitor();
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
     let mut savepoint_roots = args.savepoint_roots.clone();
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
@@ -155,6 +161,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut services = Services::new(store.clone(), health.clone(), nudger)
         .with_savepoint_roots(savepoint_roots)
         .with_clusters(clusters.clone())
+        .with_autopilot(autopilot)
         .with_network_policy(network)
         .with_artifacts(artifacts)
         .with_max_artifact_bytes(args.max_artifact_bytes);

@@ -129,6 +129,7 @@ fn example(name: &str, display_name: &str, mode: ExecutionMode, artifact: Artifa
             restart_nonce: None,
             savepoint_trigger_nonce: None,
             savepoint_policy: None,
+            autopilot: None,
             template: Template {
                 spec: TemplateSpec {
                     artifact: Some(artifact),

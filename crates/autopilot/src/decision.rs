@@ -8,11 +8,11 @@ use domain::job_metrics::{JobMetricsSample, ShipStrategy, VertexMetrics};
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{demands, topological_order};
-use crate::policy::{AutopilotPolicy, Mode, Strategy};
 use crate::resources::JobResources;
-use crate::silent::SilentPeriod;
 use crate::vertex::{scale, JobCap, VertexScaling};
 use crate::window::{seconds_to_ms, select, vertex_window, Selection, VertexWindow};
+use domain::autopilot::SilentPeriod;
+use domain::autopilot::{AutopilotPolicy, Mode, Strategy};
 
 /// What the Autopilot remembers between decisions (the caller stores it, e.g. with the deployment).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

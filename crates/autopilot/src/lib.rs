@@ -8,9 +8,8 @@
 
 mod decision;
 mod graph;
-mod policy;
 mod resources;
-mod silent;
+mod status;
 mod vertex;
 mod window;
 
@@ -18,7 +17,8 @@ pub use decision::{
     decide, Action, AutopilotState, BlockedReason, Decision, DecisionInput, Direction, Limit, NoChangeReason,
     NotAppliedReason, PendingScaleDown, Verdict, VertexRecommendation, WindowSummary,
 };
+pub use domain::autopilot::{AutopilotPolicy, Limits, Mode, PolicyError, Strategy, Tuning};
+pub use domain::autopilot::{SilentPeriod, SilentPeriods};
 pub use domain::job_metrics::{JobEdge, JobMetricsSample, ShipStrategy, VertexMetrics};
-pub use policy::{AutopilotPolicy, Limits, Mode, PolicyError, Strategy, Tuning};
 pub use resources::JobResources;
-pub use silent::{SilentPeriod, SilentPeriods};
+pub use status::AutopilotStatus;

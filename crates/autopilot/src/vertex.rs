@@ -3,8 +3,8 @@
 //! Pure arithmetic; the job-level rules (delay, gates) are `decision`'s.
 
 use crate::graph::Demand;
-use crate::policy::Tuning;
 use crate::window::VertexWindow;
+use domain::autopilot::Tuning;
 
 /// A job-level limit narrower than the algorithm's own bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,7 +3,7 @@
 
 use domain::job_metrics::{JobMetricsSample, VertexMetrics};
 
-use crate::policy::Tuning;
+use domain::autopilot::Tuning;
 
 /// The usable samples, oldest first, or why there are none yet.
 pub(crate) enum Selection<'a> {

@@ -216,6 +216,11 @@ pub struct DeploymentSpec {
     /// Our addition: periodic savepoints and how many the console keeps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub savepoint_policy: Option<SavepointPolicy>,
+    /// Our addition (Alibaba's and Ververica's Autopilot): whether the console recommends or applies
+    /// the job's parallelism from its metrics, and within which limits. Absent: DISABLED. Not part
+    /// of what a job runs, so changing it never restarts the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot: Option<crate::autopilot::AutopilotPolicy>,
     /// What the jobs run.
     pub template: Template,
     /// Fields this console does not interpret (e.g. `kubernetes`, `resources`), kept as given.

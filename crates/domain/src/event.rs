@@ -106,6 +106,15 @@ wire_enum!(
         TuningPlanApplied = "TUNING_PLAN_APPLIED",
         /// Ours: a scheduled tuning plan's time point could not be carried out, and why.
         TuningPlanFailed = "TUNING_PLAN_FAILED",
+        /// Ours: the Autopilot's recommendation changed (MONITORING, or ACTIVE held back by its
+        /// policy); the message has the numbers behind it per vertex.
+        AutopilotRecommendation = "AUTOPILOT_RECOMMENDATION",
+        /// Ours: the Autopilot (ACTIVE) rescales the job, in place or by a stateful upgrade; the
+        /// message has old → new parallelism and the numbers behind it per vertex.
+        AutopilotRescale = "AUTOPILOT_RESCALE",
+        /// Ours: an in-place rescale did not finish in time; the change is applied by a stateful
+        /// upgrade instead.
+        AutopilotRescaleFailed = "AUTOPILOT_RESCALE_FAILED",
     }
 );
 
@@ -151,14 +160,17 @@ impl EventName {
             | Self::FoundAnOldJobAndWillTerminateIt
             | Self::SavepointDisposed
             | Self::SourceStartTime
-            | Self::TuningPlanApplied => Info,
+            | Self::TuningPlanApplied
+            | Self::AutopilotRecommendation
+            | Self::AutopilotRescale => Info,
             Self::FoundAStoppedJobAndWillTerminateIt
             | Self::TerminatingAJobDueToAnUnrecoverableFailure
             | Self::RecoverableFailureWhileTriggeringASavepoint
             | Self::RecoverableFailureWhileCheckingASavepointStatus
             | Self::CouldNotFindAJobToSuspend
             | Self::JobIsNotConfiguredWithSavepointSupport
-            | Self::TuningPlanFailed => Warning,
+            | Self::TuningPlanFailed
+            | Self::AutopilotRescaleFailed => Warning,
             Self::FailedCreatingANewJob
             | Self::TooManyFailedSuspensionAttempts
             | Self::TooManyFailedJobCreationAttempts
@@ -292,7 +304,7 @@ mod tests {
 
     #[test]
     fn every_vvp_event_name_is_known() {
-        assert_eq!(EventName::ALL.len(), 45, "the reference's EventMetadata.name enum has 40 values, plus ours");
+        assert_eq!(EventName::ALL.len(), 48, "the reference's EventMetadata.name enum has 40 values, plus ours");
         for name in EventName::ALL {
             assert_eq!(EventName::parse(name.as_str()), Some(*name));
         }

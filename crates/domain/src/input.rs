@@ -232,7 +232,32 @@ fn expand_spec(spec: &Value, defaults: &[&Value], errors: &mut Vec<FieldError>) 
         }
     };
     check_artifact(&spec, errors);
+    check_autopilot(&spec, errors);
     (errors.len() == before).then_some(spec)
+}
+
+/// `spec.autopilot`, checked on every write of a deployment: each problem of the policy under its
+/// field (`spec.autopilot.tuning.targetUtilization: …`), and ACTIVE only where a rescale keeps the
+/// job's state — the Autopilot applies a change by a STATEFUL upgrade where Flink cannot rescale
+/// in place.
+pub fn check_autopilot(spec: &DeploymentSpec, errors: &mut Vec<FieldError>) {
+    let Some(policy) = &spec.autopilot else {
+        return;
+    };
+    for problem in policy.validate() {
+        errors.push(FieldError::new(format!("spec.autopilot.{}", problem.field), problem.problem));
+    }
+    if policy.mode == crate::autopilot::Mode::Active
+        && spec.upgrade_strategy.kind != crate::UpgradeStrategyKind::Stateful
+    {
+        errors.push(FieldError::new(
+            "spec.autopilot.mode",
+            format!(
+                "ACTIVE rescales the job by a stateful upgrade, which needs spec.upgradeStrategy.kind STATEFUL (it is {})",
+                spec.upgrade_strategy.kind
+            ),
+        ));
+    }
 }
 
 /// The whole numbers a spec counts with: at least 1, where they are given.
@@ -527,6 +552,35 @@ mod tests {
     }
 
     #[test]
+    fn an_autopilot_policy_is_checked_field_by_field_and_active_needs_a_stateful_upgrade() {
+        let mut body = minimal();
+        body["spec"]["autopilot"] = json!({"mode": "MONITORING", "tuning": {"metricsWindowSeconds": 0}});
+        assert_eq!(errors_of(body), ["spec.autopilot.tuning.metricsWindowSeconds: must be more than 0"]);
+
+        let mut body = minimal();
+        body["spec"]["autopilot"] = json!({"mode": "NOW"});
+        let errors = errors_of(body);
+        assert!(errors[0].starts_with("spec.autopilot.mode: "), "{errors:?}");
+
+        let mut body = minimal();
+        body["spec"]["upgradeStrategy"] = json!({"kind": "STATELESS"});
+        body["spec"]["autopilot"] = json!({"mode": "ACTIVE"});
+        let errors = errors_of(body);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("spec.autopilot.mode: ACTIVE rescales the job by a stateful upgrade"),
+            "{errors:?}"
+        );
+
+        let mut body = minimal();
+        body["spec"]["autopilot"] = json!({"mode": "ACTIVE", "strategy": "STABLE"});
+        let draft = draft(&body, &namespace(), &[]).expect("a valid policy");
+        let policy = draft.spec.autopilot.expect("kept");
+        assert_eq!(policy.mode, crate::autopilot::Mode::Active);
+        assert_eq!(policy.tuning.metrics_window_seconds, 900, "the rest defaults");
+    }
+
+    #[test]
     fn defaults_are_checked_like_a_spec_without_an_artifact() {
         assert_eq!(check_defaults(&[&json!({"deploymentTargetName": "local"})]), Ok(()));
         let err = check_defaults(&[&json!({}), &json!({"restoreStrategy": {"kind": "SOMETIMES"}})]).expect_err("bad");
@@ -585,7 +639,10 @@ mod tests {
             assert_eq!(patched, to, "patch {patch} from {from}");
         }
         assert_eq!(
-            merge_patch_between(&json!({"keep": 1, "gone": 2, "o": {"x": 1, "y": 2}}), &json!({"keep": 1, "o": {"x": 1}})),
+            merge_patch_between(
+                &json!({"keep": 1, "gone": 2, "o": {"x": 1, "y": 2}}),
+                &json!({"keep": 1, "o": {"x": 1}})
+            ),
             json!({"gone": null, "o": {"y": null}})
         );
     }

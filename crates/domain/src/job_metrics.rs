@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A job's metrics at one instant. Counters are cumulative since the job's (re)start, so two
 /// samples of the same run give rates; per-second values are Flink's own (60 s) averages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobMetricsSample {
     /// When the sample was taken (ms since the epoch), by the caller's clock.
@@ -24,6 +25,7 @@ pub struct JobMetricsSample {
 
 /// One vertex's size and load, aggregated over its subtasks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VertexMetrics {
     /// Flink's vertex id (32 hex characters), the key of `pipeline.jobvertex-parallelism-overrides`.
@@ -61,6 +63,7 @@ pub struct VertexMetrics {
 
 /// How records travel over an edge; only HASH matters to the autopilot (key groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ShipStrategy {
     /// Partitioned by key (`keyBy`): the downstream's parallelism splits its key groups.
@@ -93,6 +96,7 @@ impl ShipStrategy {
 
 /// Records flowing from one vertex to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct JobEdge {
     /// The upstream vertex's id.

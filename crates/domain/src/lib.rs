@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod artifact;
+pub mod autopilot;
 pub mod defaults;
 pub mod deployment;
 pub mod duration;

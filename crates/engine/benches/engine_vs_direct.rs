@@ -158,6 +158,39 @@ impl FlinkCluster for Timed {
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
         self.time("disposal", FlinkCluster::disposal_operation(&self.client, trigger)).await
     }
+
+    async fn job_metrics_sample(
+        &self,
+        job: &JobId,
+        taken_at_ms: i64,
+        depth: flink::SampleDepth,
+        names: &mut flink::SourceMetricNames,
+    ) -> Result<flink::GatheredSample, FlinkError> {
+        self.time("metrics", FlinkCluster::job_metrics_sample(&self.client, job, taken_at_ms, depth, names)).await
+    }
+
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
+        self.time("configuration", FlinkCluster::adaptive_scheduler(&self.client)).await
+    }
+
+    async fn resource_requirements(
+        &self,
+        job: &JobId,
+    ) -> Result<BTreeMap<String, flink::ParallelismBounds>, FlinkError> {
+        self.time("requirements", FlinkCluster::resource_requirements(&self.client, job)).await
+    }
+
+    async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &BTreeMap<String, flink::ParallelismBounds>,
+    ) -> Result<(), FlinkError> {
+        self.time("rescale", FlinkCluster::set_resource_requirements(&self.client, job, bounds)).await
+    }
+
+    async fn vertex_parallelism(&self, job: &JobId) -> Result<BTreeMap<String, u32>, FlinkError> {
+        self.time("vertices", FlinkCluster::vertex_parallelism(&self.client, job)).await
+    }
 }
 
 struct OneCluster(Arc<Timed>);

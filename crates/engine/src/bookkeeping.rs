@@ -15,6 +15,7 @@
 //! - Every row update expects the version it was read at; a step that changes nothing commits
 //!   nothing.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use domain::{
@@ -26,7 +27,7 @@ use flink::{JobId, TriggerId};
 use storage::{EngineWrite, RowWrite};
 
 use crate::observe::{not_ready_attempts, Rows, FINGERPRINT_ANNOTATION, NOT_READY_ANNOTATION};
-use crate::plan::{JobOutcome, RestoreFrom, Step};
+use crate::plan::{fingerprint, JobOutcome, RestoreFrom, Step, WantedRescale};
 use crate::record::{CancelPurpose, EngineRecord, InFlight, RestoreChoice, StartRequest, StopPurpose};
 use crate::start_time::{rewrite_sql, CONFIGURATION_KEY};
 use crate::time::{rfc3339, rfc3339_millis};
@@ -59,6 +60,13 @@ pub enum Then {
     Dispose {
         /// Where the savepoint's files are.
         location: String,
+    },
+    /// Ask Flink to rescale the running job in place to these vertex parallelisms.
+    Rescale {
+        /// The job, as written.
+        job: Job,
+        /// Every vertex's new parallelism, by Flink vertex id.
+        parallelism_by_vertex: BTreeMap<String, u32>,
     },
 }
 
@@ -104,6 +112,8 @@ pub struct Book<'a> {
     savepoints: Vec<RowWrite<Savepoint>>,
     deleted_savepoints: Vec<(String, i64)>,
     events: Vec<Event>,
+    /// The deployment as the Autopilot's rescale changes its spec (written once).
+    changed_deployment: Option<Deployment>,
 }
 
 impl<'a> Book<'a> {
@@ -129,6 +139,7 @@ impl<'a> Book<'a> {
             savepoints: Vec::new(),
             deleted_savepoints: Vec::new(),
             events: Vec::new(),
+            changed_deployment: None,
         }
     }
 
@@ -148,7 +159,8 @@ impl<'a> Book<'a> {
         let nothing_written = self.jobs.is_empty()
             && self.savepoints.is_empty()
             && self.deleted_savepoints.is_empty()
-            && self.events.is_empty();
+            && self.events.is_empty()
+            && self.changed_deployment.is_none();
         if nothing_written && self.stored == (self.status.clone(), self.record.clone()) {
             return Ok(None);
         }
@@ -161,6 +173,7 @@ impl<'a> Book<'a> {
             savepoints: std::mem::take(&mut self.savepoints),
             deleted_savepoints: std::mem::take(&mut self.deleted_savepoints),
             events: std::mem::take(&mut self.events),
+            deployment: self.changed_deployment.take().map(|d| (d, self.deployment.metadata.resource_version)),
         }))
     }
 
@@ -276,6 +289,37 @@ impl<'a> Book<'a> {
                 let savepoint = self.trigger_savepoint(job, *origin, requested);
                 Ok(Then::TriggerSavepoint { job: job.clone(), savepoint })
             }
+            Step::Rescale(wanted) => self.rescale(active(rows)?, wanted),
+            Step::RequestRescale => match &self.record.operation {
+                Some(InFlight::Rescale { parallelism_by_vertex, .. }) => Ok(Then::Rescale {
+                    job: active(rows)?.clone(),
+                    parallelism_by_vertex: parallelism_by_vertex.clone(),
+                }),
+                _ => Err(EngineError::Inconsistent("no in-place rescale is recorded")),
+            },
+            Step::RescaleDone => {
+                if let Some(InFlight::Rescale { job_id, parallelism_by_vertex, asked_at_ms, .. }) =
+                    self.record.operation.take()
+                {
+                    let seconds = (self.now_ms - asked_at_ms) as f64 / 1000.0;
+                    self.event(
+                        EventName::AutopilotRescale,
+                        Some(&job_id),
+                        format!(
+                            "Job {} was rescaled in place: it runs with parallelism {} ({seconds:.1} s after the \
+                             rescale was asked for)",
+                            short(&job_id),
+                            vertex_list(&parallelism_by_vertex)
+                        ),
+                    );
+                }
+                Ok(Then::Look(Look::Observe))
+            }
+            Step::RescaleTimedOut => {
+                let job = active(rows)?;
+                self.rescale_refused(job, "it did not finish in time (are there free task slots?)");
+                Ok(Then::Look(Look::Now))
+            }
             Step::DisposeSavepoint { savepoint_id, location } => {
                 let savepoint = rows
                     .savepoints
@@ -297,6 +341,82 @@ impl<'a> Book<'a> {
                 Ok(Then::Dispose { location: location.clone() })
             }
         }
+    }
+
+    /// The Autopilot's rescale: the spec's parallelism becomes the largest vertex's (the next start
+    /// keeps it), the Autopilot's state is stored with it, and an event gives the numbers. In place,
+    /// the job is recorded as running the new spec and the rescale as under way before Flink is
+    /// asked; otherwise the changed spec makes the next pass upgrade the job statefully.
+    fn rescale(&mut self, job: &Job, wanted: &WantedRescale) -> Result<Then, EngineError> {
+        let mut changed = self.deployment.clone();
+        let before = changed.spec.template.spec.parallelism.unwrap_or(1);
+        let after = wanted.job_parallelism();
+        changed.spec.template.spec.parallelism = Some(after);
+        changed.metadata.resource_version += 1;
+        changed.metadata.modified_at = rfc3339(self.now_ms);
+        let new_fingerprint = fingerprint(&changed.spec);
+        self.changed_deployment = Some(changed);
+        self.record.autopilot = Some(wanted.next_state.clone());
+        self.record.autopilot_fingerprint = Some(new_fingerprint.clone());
+        let moves: Vec<String> = wanted
+            .parallelism_by_vertex
+            .iter()
+            .filter(|(vertex, p)| wanted.current.get(*vertex) != Some(*p))
+            .map(|(vertex, p)| {
+                let name = wanted.names.get(vertex).map_or(short(vertex), String::as_str);
+                format!("{name} {} → {p}", wanted.current.get(vertex).copied().unwrap_or(0))
+            })
+            .collect();
+        let (how, then) = if wanted.in_place {
+            let previous = job.metadata.annotations.get(FINGERPRINT_ANNOTATION).cloned().unwrap_or_default();
+            let mut rescaled = job.clone();
+            rescaled.metadata.annotations.insert(FINGERPRINT_ANNOTATION.to_owned(), new_fingerprint);
+            self.update_job(job, rescaled);
+            self.record.operation = Some(InFlight::Rescale {
+                job_id: job.metadata.id.clone(),
+                parallelism_by_vertex: wanted.parallelism_by_vertex.clone(),
+                asked_at_ms: self.now_ms,
+                previous_fingerprint: previous,
+            });
+            let then = Then::Rescale { job: job.clone(), parallelism_by_vertex: wanted.parallelism_by_vertex.clone() };
+            ("in place (adaptive scheduler; Flink restarts the tasks from the latest checkpoint)", then)
+        } else {
+            (
+                "by a stateful upgrade (stop with a savepoint, start from it at the new parallelism)",
+                Then::Look(Look::Now),
+            )
+        };
+        self.event(
+            EventName::AutopilotRescale,
+            Some(&job.metadata.id),
+            format!(
+                "Autopilot rescales job {} {how}: {}; spec.template.spec.parallelism {before} → {after}. {}",
+                short(&job.metadata.id),
+                moves.join(", "),
+                wanted.explanation
+            ),
+        );
+        Ok(then)
+    }
+
+    /// An in-place rescale cannot happen (Flink refused it, or it did not finish in time): the job
+    /// is marked as running its old spec again, so the next pass applies the change by a stateful
+    /// upgrade.
+    pub fn rescale_refused(&mut self, job: &Job, why: &str) {
+        let Some(InFlight::Rescale { previous_fingerprint, .. }) = self.record.operation.take() else {
+            return;
+        };
+        let mut back = job.clone();
+        back.metadata.annotations.insert(FINGERPRINT_ANNOTATION.to_owned(), previous_fingerprint);
+        self.update_job(job, back);
+        self.event(
+            EventName::AutopilotRescaleFailed,
+            Some(&job.metadata.id),
+            format!(
+                "The in-place rescale of job {} failed: {why}; a stateful upgrade applies it",
+                short(&job.metadata.id)
+            ),
+        );
     }
 
     /// A submission that may succeed later failed: the job row stays STARTING under its id (a
@@ -669,6 +789,15 @@ impl<'a> Book<'a> {
         };
         self.jobs.push(RowWrite::Insert(job.clone()));
         self.record.operation = Some(InFlight::Start { job_id: job_id.clone() });
+        // A start of another spec than the Autopilot's last rescale produced is a person's: STABLE's
+        // clocks begin again and waiting scale-downs are forgotten (the metrics' stabilisation
+        // interval counts from the new job's start anyway).
+        let autopilot_on = spec.autopilot.as_ref().is_some_and(|p| p.mode != domain::autopilot::Mode::Disabled);
+        if autopilot_on && self.record.autopilot_fingerprint.as_deref() != Some(self.fingerprint) {
+            let state = self.record.autopilot.get_or_insert_with(Default::default);
+            state.stable_since_ms = Some(self.now_ms);
+            state.pending_scale_downs.clear();
+        }
         self.status = DeploymentStatus { state: DeploymentState::Transitioning, running: None, failure: None };
         let from = restore.map_or_else(
             || "starting without state".to_owned(),
@@ -901,6 +1030,11 @@ fn under_way(rows: &Rows) -> Result<&Savepoint, EngineError> {
 }
 
 /// The first 8 characters of an id, as the events name jobs and savepoints.
+/// `id:p, …` with each vertex id shortened.
+fn vertex_list(parallelism: &BTreeMap<String, u32>) -> String {
+    parallelism.iter().map(|(vertex, p)| format!("{} {p}", short(vertex))).collect::<Vec<_>>().join(", ")
+}
+
 fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
@@ -1040,6 +1174,7 @@ mod tests {
             Then::TriggerSavepoint { .. } => "trigger",
             Then::Cancel(_) => "cancel",
             Then::Dispose { .. } => "dispose",
+            Then::Rescale { .. } => "rescale",
         };
         let write = book.take_write(7).expect("the record serialises");
         Wrote { then, commit: write.map(|write| summary(&write)) }

@@ -61,10 +61,14 @@ impl Default for ControllerSettings {
 }
 
 /// Starts the controller on the current runtime; it stops when `shutdown` turns true.
+/// The Autopilot's sampler runs beside it, sharing its limit on concurrent passes.
 pub fn spawn_controller(engine: Arc<Engine>, settings: ControllerSettings, shutdown: watch::Receiver<bool>) -> Nudger {
     let (sender, nudges) = mpsc::unbounded_channel();
-    tokio::spawn(run(engine, settings, nudges, shutdown));
-    Nudger(Some(sender))
+    let permits = Arc::new(Semaphore::new(settings.max_concurrent_passes.max(1)));
+    let nudger = Nudger(Some(sender));
+    tokio::spawn(crate::autopilot::run_sampler(engine.clone(), nudger.clone(), permits.clone(), shutdown.clone()));
+    tokio::spawn(run(engine, settings, permits, nudges, shutdown));
+    nudger
 }
 
 /// When each deployment is due, ordered by time.
@@ -102,10 +106,10 @@ impl Schedule {
 async fn run(
     engine: Arc<Engine>,
     settings: ControllerSettings,
+    permits: Arc<Semaphore>,
     mut nudges: mpsc::UnboundedReceiver<Key>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let permits = Arc::new(Semaphore::new(settings.max_concurrent_passes.max(1)));
     let (done_sender, mut done) = mpsc::unbounded_channel::<(Key, Option<Requeue>)>();
     let mut schedule = Schedule::default();
     let mut running: HashSet<Key> = HashSet::new();

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+pub mod autopilot;
 pub mod backoff;
 pub mod bookkeeping;
 pub mod controller;
@@ -31,6 +32,7 @@ use domain::NamespaceName;
 use flink::FlinkCluster;
 use storage::{StorageError, Store};
 
+pub use autopilot::{AutopilotSettings, Monitor};
 pub use backoff::Backoff;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
@@ -74,6 +76,9 @@ pub struct Settings {
     /// How long Flink's REST API may report stale checkpoint statistics (its
     /// `rest.cache.checkpoint-statistics.timeout`, by default `web.refresh-interval`, 3 s).
     pub checkpoint_stats_lag: Duration,
+    /// How long an Autopilot rescale in place may take before the engine applies it by a stateful
+    /// upgrade instead (Flink 2.3 rescales after the next completed checkpoint, and only with free slots).
+    pub rescale_timeout: Duration,
     /// The SQL runner jar that runs SQLSCRIPT deployments.
     pub sql_runner_jar: PathBuf,
     /// Where the JARs of JAR deployments may come from.
@@ -89,6 +94,7 @@ impl Settings {
             max_backoff: Duration::from_secs(30),
             job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
             checkpoint_stats_lag: Duration::from_millis(3_500),
+            rescale_timeout: Duration::from_secs(300),
             // The bundled jobs' directory, until the console names its artifact directories.
             artifacts: artifact::ArtifactStore::new(sql_runner_jar.parent().map(std::path::Path::to_path_buf)),
             sql_runner_jar,
@@ -102,12 +108,25 @@ pub struct Engine {
     clusters: Arc<dyn Clusters>,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    autopilot: Arc<Monitor>,
 }
 
 impl Engine {
     /// An engine on `store` that finds clusters through `clusters` and reads time from `clock`.
     pub fn new(store: Store, clusters: Arc<dyn Clusters>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self { store, clusters, clock, settings }
+        let autopilot = Arc::new(Monitor::new(AutopilotSettings::default()));
+        Self { store, clusters, clock, settings, autopilot }
+    }
+
+    /// The same engine, sampling and applying the Autopilot with `settings` (tests shrink them).
+    pub fn with_autopilot_settings(mut self, settings: AutopilotSettings) -> Self {
+        self.autopilot = Arc::new(Monitor::new(settings));
+        self
+    }
+
+    /// The Autopilot's memory, to share with the API (`GET …/autopilot`).
+    pub fn autopilot_monitor(&self) -> Arc<Monitor> {
+        self.autopilot.clone()
     }
 
     /// The store the engine reads and writes.

@@ -5,7 +5,9 @@ use domain::{CheckpointRecord, Job, JobState, NamespaceName, Savepoint, Savepoin
 use flink::{FlinkCluster, FlinkError, JobId, Operation, TriggerId};
 use storage::Store;
 
-use crate::plan::{ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, Restorable};
+use crate::plan::{
+    ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, RescaleProgress, Restorable,
+};
 use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
 use crate::{ClusterError, EngineError, Settings};
@@ -68,7 +70,7 @@ pub async fn observe(
         Err(lookup @ ClusterError::Lookup(_)) => ClusterView::LookupFailed(lookup.to_string()),
     };
     let job = match &active_job {
-        Some(job) => Some(observe_job(job, cluster).await),
+        Some(job) => Some(observe_job(job, cluster, record).await),
         None => None,
     };
     let savepoint = match &savepoint_under_way {
@@ -86,6 +88,9 @@ pub async fn observe(
         restorable,
         checkpoint_stats_lag_ms: i64::try_from(settings.checkpoint_stats_lag.as_millis()).unwrap_or(i64::MAX),
         job_creation_backoff: settings.job_creation_backoff,
+        // The Autopilot's wish is the sampler's, not Flink's: the pass adds it.
+        autopilot: None,
+        rescale_timeout_ms: i64::try_from(settings.rescale_timeout.as_millis()).unwrap_or(i64::MAX),
     };
     Ok((observation, Rows { active_job, savepoint_under_way, savepoints }))
 }
@@ -95,7 +100,11 @@ pub fn flink_job_id(job: &Job) -> Option<JobId> {
     job.status.started.as_ref().map(|started| JobId(started.flink_job_id.clone()))
 }
 
-async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &ClusterError>) -> ObservedJob {
+async fn observe_job(
+    job: &Job,
+    cluster: Result<&dyn FlinkCluster, &ClusterError>,
+    record: &EngineRecord,
+) -> ObservedJob {
     let started_at_ms = job
         .status
         .started
@@ -111,6 +120,7 @@ async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &ClusterError
         recorded_checkpoint: job.status.latest_checkpoint.clone(),
         flink_checkpoint: None,
         failure: None,
+        rescale: None,
     };
     let cluster = match cluster {
         Ok(cluster) => cluster,
@@ -136,6 +146,16 @@ async fn observe_job(job: &Job, cluster: Result<&dyn FlinkCluster, &ClusterError
                     .filter(|c| !c.is_savepoint)
                     .map(|c| CheckpointRecord { location: c.external_path, completed_at: rfc3339(c.completed_at_ms) });
             }
+        }
+        let rescaling =
+            matches!(&record.operation, Some(InFlight::Rescale { job_id, .. }) if *job_id == job.metadata.id);
+        if rescaling {
+            let requested = cluster.resource_requirements(&flink_id).await.ok();
+            let running = cluster.vertex_parallelism(&flink_id).await.ok();
+            observed.rescale = Some(RescaleProgress {
+                requested: requested.map(|bounds| bounds.into_iter().map(|(v, b)| (v, b.upper_bound)).collect()),
+                running,
+            });
         }
         if *state == flink::JobState::Failed {
             observed.failure = match cluster.exceptions(&flink_id).await {

@@ -6,7 +6,9 @@
 //! # Expected flow
 //! A savepoint under way is settled first (its outcome decides what the job may do next). With an
 //! active job, Flink's view of it decides: a job that is starting is awaited, a job that ended is
-//! recorded, a running job is stopped, cancelled, upgraded or left alone per the desired state.
+//! recorded, a running job is stopped, cancelled, upgraded, rescaled (the Autopilot's wish, under
+//! an ACTIVE policy: `Step::Rescale`, then an in-place rescale is awaited) or left alone per the
+//! desired state.
 //! Without an active job, the deployment starts a job (desired RUNNING) or rests in the desired
 //! state.
 //!
@@ -19,6 +21,8 @@
 //!   on an INCOMPATIBLE verdict nobody confirmed, is refused (`RefuseStart`), never submitted.
 //! - Every variant of every input is matched explicitly (no `_ =>` on states), so a new state is a
 //!   compile error here first.
+
+use std::collections::BTreeMap;
 
 use domain::{
     CheckpointRecord, Compatibility, DeploymentSpec, DeploymentState, DeploymentStatus, DesiredState, EventName,
@@ -62,6 +66,48 @@ pub struct Observation {
     pub checkpoint_stats_lag_ms: i64,
     /// The waits between job creation attempts after failed ones (the engine's settings).
     pub job_creation_backoff: Backoff,
+    /// A rescale the Autopilot decided (ACTIVE) and wants applied, fresh from its sampler.
+    pub autopilot: Option<WantedRescale>,
+    /// How long an in-place rescale may take before the engine applies it by a stateful upgrade.
+    pub rescale_timeout_ms: i64,
+}
+
+/// A rescale the Autopilot decided: the vertices' new parallelism and how to apply it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WantedRescale {
+    /// When it was decided (ms since the epoch).
+    pub decided_at_ms: i64,
+    /// The job it was decided for (the Job resource's id): a decision about another job is stale.
+    pub job_id: String,
+    /// Every vertex's parallelism now, by Flink vertex id.
+    pub current: BTreeMap<String, u32>,
+    /// Every vertex's new parallelism, by Flink vertex id.
+    pub parallelism_by_vertex: BTreeMap<String, u32>,
+    /// Every vertex's name, by Flink vertex id.
+    pub names: BTreeMap<String, String>,
+    /// Whether the cluster rescales a running job in place (adaptive scheduler).
+    pub in_place: bool,
+    /// What the Autopilot remembers once the rescale is recorded (`Decision::next_state`).
+    pub next_state: autopilot::AutopilotState,
+    /// The numbers behind it, per vertex, for the event.
+    pub explanation: String,
+}
+
+impl WantedRescale {
+    /// The job parallelism a stateful upgrade starts with (and the spec shows): the largest
+    /// vertex's, since Flink 2.3's `/jars/:id/run` takes no per-vertex parallelism.
+    pub fn job_parallelism(&self) -> u32 {
+        self.parallelism_by_vertex.values().copied().max().unwrap_or(1).max(1)
+    }
+}
+
+/// Where an in-place rescale under way stands in Flink.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescaleProgress {
+    /// The upper bounds Flink holds, by vertex (absent: it could not be asked).
+    pub requested: Option<BTreeMap<String, u32>>,
+    /// Each vertex's parallelism now (absent: it could not be asked).
+    pub running: Option<BTreeMap<String, u32>>,
 }
 
 /// Whether the deployment's cluster could be found.
@@ -94,6 +140,8 @@ pub struct ObservedJob {
     pub flink_checkpoint: Option<CheckpointRecord>,
     /// Flink's root exception, for a job that failed.
     pub failure: Option<String>,
+    /// Where the in-place rescale the record names stands (read only while one is under way).
+    pub rescale: Option<RescaleProgress>,
 }
 
 /// A job as Flink sees it.
@@ -292,6 +340,17 @@ pub enum Step {
         /// The id of the Savepoint row a person created through the API; `None`: a new row.
         requested: Option<String>,
     },
+    /// The Autopilot (ACTIVE) changes the job's parallelism: the spec's parallelism becomes the
+    /// largest vertex's (so the next start keeps it) with an event giving the numbers; in place
+    /// (intent: the job runs the new spec's fingerprint and the record names the rescale) the
+    /// vertices' bounds are then sent to Flink, otherwise the next pass upgrades the job statefully.
+    Rescale(Box<WantedRescale>),
+    /// Send the in-place rescale's bounds to Flink (again: after a crash Flink may not have them).
+    RequestRescale,
+    /// The in-place rescale finished: every vertex runs at its new parallelism.
+    RescaleDone,
+    /// The in-place rescale did not finish in time: the job is upgraded statefully instead.
+    RescaleTimedOut,
     /// Retention: forget a savepoint the policy no longer keeps and dispose its files in Flink.
     DisposeSavepoint {
         /// The Savepoint resource to delete.
@@ -368,7 +427,7 @@ fn plan_with_job(
                 Some(InFlight::Cancel { purpose, .. }) => {
                     Step::JobEnded { outcome: JobOutcome::Cancelled(*purpose), checkpoint: newest_checkpoint(job) }
                 }
-                Some(InFlight::Stop { .. }) | None => vanished,
+                Some(InFlight::Stop { .. } | InFlight::Rescale { .. }) | None => vanished,
             };
         }
         FlinkView::Job(state) => *state,
@@ -376,11 +435,15 @@ fn plan_with_job(
     let ended = match flink_state {
         FlinkState::Finished => Some(match &record.operation {
             Some(InFlight::Stop { purpose, .. }) => JobOutcome::Stopped(*purpose),
-            Some(InFlight::Start { .. } | InFlight::Cancel { .. }) | None => JobOutcome::Finished,
+            Some(InFlight::Start { .. } | InFlight::Cancel { .. } | InFlight::Rescale { .. }) | None => {
+                JobOutcome::Finished
+            }
         }),
         FlinkState::Canceled => Some(match &record.operation {
             Some(InFlight::Cancel { purpose, .. }) => JobOutcome::Cancelled(*purpose),
-            Some(InFlight::Start { .. } | InFlight::Stop { .. }) | None => JobOutcome::CancelledOutside,
+            Some(InFlight::Start { .. } | InFlight::Stop { .. } | InFlight::Rescale { .. }) | None => {
+                JobOutcome::CancelledOutside
+            }
         }),
         FlinkState::Failed => {
             Some(JobOutcome::Failed(job.failure.clone().unwrap_or_else(|| "the job failed in Flink".into())))
@@ -448,6 +511,9 @@ fn plan_with_job(
             return fall_back_or_give_up(desired, job, seen, *purpose);
         }
         Some(InFlight::Start { .. }) => return Step::ForgetOperation,
+        Some(InFlight::Rescale { parallelism_by_vertex, asked_at_ms, .. }) => {
+            return rescale_progress(job, flink_state, parallelism_by_vertex, *asked_at_ms, seen);
+        }
         None => {}
     }
     if status.state == DeploymentState::Failed && record.gave_up_at_version == Some(desired.version) {
@@ -484,6 +550,9 @@ fn plan_with_job(
             let nonce = desired.spec.savepoint_trigger_nonce;
             if nonce.is_some() && nonce != record.handled_savepoint_nonce {
                 return Step::TriggerSavepoint { origin: SavepointOrigin::UserRequest, requested: None };
+            }
+            if let Some(wanted) = wanted_rescale(desired, job, seen) {
+                return Step::Rescale(Box::new(wanted.clone()));
             }
             if periodic_savepoint_due(desired.spec, record, job, seen.now_ms) {
                 return Step::TriggerSavepoint { origin: SavepointOrigin::Periodic, requested: None };
@@ -541,6 +610,39 @@ fn plan_without_job(
             | DeploymentState::Transitioning
             | DeploymentState::Failed => Step::Rest(DeploymentState::Cancelled),
         },
+    }
+}
+
+/// The Autopilot's rescale, if it applies now: the policy is (still) ACTIVE, the decision is
+/// about this job, and it changes something.
+fn wanted_rescale<'a>(desired: Desired<'_>, job: &ObservedJob, seen: &'a Observation) -> Option<&'a WantedRescale> {
+    let wanted = seen.autopilot.as_ref()?;
+    let active = desired.spec.autopilot.as_ref().is_some_and(|p| p.mode == autopilot::Mode::Active);
+    let changes = wanted.parallelism_by_vertex.iter().any(|(vertex, p)| wanted.current.get(vertex) != Some(p));
+    (active && changes && wanted.job_id == job.id && job.state == JobState::Started).then_some(wanted)
+}
+
+/// An in-place rescale under way: done once every vertex runs at its new parallelism; asked again
+/// while Flink does not hold the new bounds (a crash between recording and asking); handed to a
+/// stateful upgrade once it took longer than the timeout.
+fn rescale_progress(
+    job: &ObservedJob,
+    flink_state: FlinkState,
+    wanted: &BTreeMap<String, u32>,
+    asked_at_ms: i64,
+    seen: &Observation,
+) -> Step {
+    let progress = job.rescale.as_ref();
+    let running = progress.and_then(|p| p.running.as_ref());
+    if flink_state == FlinkState::Running && running == Some(wanted) {
+        return Step::RescaleDone;
+    }
+    if seen.now_ms.saturating_sub(asked_at_ms) > seen.rescale_timeout_ms {
+        return Step::RescaleTimedOut;
+    }
+    match progress.and_then(|p| p.requested.as_ref()) {
+        Some(requested) if requested != wanted && flink_state == FlinkState::Running => Step::RequestRescale,
+        Some(_) | None => Step::Await("the in-place rescale to finish"),
     }
 }
 
@@ -793,6 +895,7 @@ mod tests {
             recorded_checkpoint: None,
             flink_checkpoint: None,
             failure: None,
+            rescale: None,
         }
     }
 
@@ -809,6 +912,8 @@ mod tests {
             restorable: Vec::new(),
             checkpoint_stats_lag_ms: 0,
             job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
+            autopilot: None,
+            rescale_timeout_ms: 300_000,
         }
     }
 
@@ -1422,5 +1527,103 @@ mod tests {
         ));
         let other_job = EngineRecord { job_end_seen: Some(("job-0".into(), NOW - 4_000)), ..Default::default() };
         assert_eq!(step(&spec, &running, &other_job, &seen), Step::JobEndSeen, "an older job's end does not count");
+    }
+
+    fn wanted(job_id: &str, in_place: bool) -> WantedRescale {
+        WantedRescale {
+            decided_at_ms: NOW,
+            job_id: job_id.into(),
+            current: [("src".to_owned(), 1), ("counter".to_owned(), 1)].into(),
+            parallelism_by_vertex: [("src".to_owned(), 1), ("counter".to_owned(), 4)].into(),
+            names: BTreeMap::new(),
+            in_place,
+            next_state: ::autopilot::AutopilotState::default(),
+            explanation: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_autopilot_rescale_is_planned_only_for_an_active_policy_and_the_job_it_was_decided_for() {
+        let mut spec = spec(DesiredState::Running);
+        let running = status(DeploymentState::Running);
+        let none = EngineRecord::default();
+        let mut seen = seen(Some(running_job(&spec, F::Running)));
+        seen.autopilot = Some(wanted("job-1", false));
+        assert_eq!(step(&spec, &running, &none, &seen), Step::Steady, "no policy: nothing is applied");
+        spec.autopilot = Some(domain::autopilot::AutopilotPolicy {
+            mode: domain::autopilot::Mode::Monitoring,
+            ..Default::default()
+        });
+        let seen_now = |spec: &DeploymentSpec, wanted: WantedRescale| {
+            let mut seen = super::tests::seen(Some(running_job(spec, F::Running)));
+            seen.autopilot = Some(wanted);
+            seen
+        };
+        assert_eq!(step(&spec, &running, &none, &seen_now(&spec, wanted("job-1", false))), Step::Steady, "MONITORING");
+        spec.autopilot.as_mut().expect("a policy").mode = domain::autopilot::Mode::Active;
+        assert_eq!(
+            step(&spec, &running, &none, &seen_now(&spec, wanted("job-1", true))),
+            Step::Rescale(Box::new(wanted("job-1", true)))
+        );
+        assert_eq!(
+            step(&spec, &running, &none, &seen_now(&spec, wanted("job-0", true))),
+            Step::Steady,
+            "a decision about an older job is stale"
+        );
+        let mut nothing = wanted("job-1", true);
+        nothing.parallelism_by_vertex = nothing.current.clone();
+        assert_eq!(step(&spec, &running, &none, &seen_now(&spec, nothing)), Step::Steady, "no change, no rescale");
+        let mut requested = spec.clone();
+        requested.savepoint_trigger_nonce = Some(1);
+        assert!(
+            matches!(
+                step(&requested, &running, &none, &seen_now(&requested, wanted("job-1", true))),
+                Step::TriggerSavepoint { .. }
+            ),
+            "a savepoint a person asked for goes first"
+        );
+        assert_eq!(wanted("job-1", true).job_parallelism(), 4, "a stateful upgrade runs the widest vertex's");
+    }
+
+    #[test]
+    fn an_in_place_rescale_is_awaited_asked_again_after_a_crash_and_handed_to_an_upgrade_when_late() {
+        let spec = spec(DesiredState::Running);
+        let running = status(DeploymentState::Running);
+        let target: BTreeMap<String, u32> = [("src".to_owned(), 1), ("counter".to_owned(), 4)].into();
+        let record = EngineRecord {
+            operation: Some(InFlight::Rescale {
+                job_id: "job-1".into(),
+                parallelism_by_vertex: target.clone(),
+                asked_at_ms: NOW - 10_000,
+                previous_fingerprint: "old".into(),
+            }),
+            ..Default::default()
+        };
+        let with = |requested: Option<BTreeMap<String, u32>>, now: Option<BTreeMap<String, u32>>, flink: F| {
+            let mut job = running_job(&spec, flink);
+            job.rescale = Some(RescaleProgress { requested, running: now });
+            seen(Some(job))
+        };
+        let before: BTreeMap<String, u32> = [("src".to_owned(), 1), ("counter".to_owned(), 1)].into();
+        assert_eq!(
+            step(&spec, &running, &record, &with(Some(before.clone()), Some(before.clone()), F::Running)),
+            Step::RequestRescale,
+            "Flink does not hold the new bounds (the console died before asking)"
+        );
+        assert!(matches!(
+            step(&spec, &running, &record, &with(Some(target.clone()), Some(before.clone()), F::Running)),
+            Step::Await(_)
+        ));
+        assert!(matches!(
+            step(&spec, &running, &record, &with(Some(target.clone()), Some(target.clone()), F::Restarting)),
+            Step::Await(_)
+        ));
+        assert_eq!(
+            step(&spec, &running, &record, &with(Some(target.clone()), Some(target.clone()), F::Running)),
+            Step::RescaleDone
+        );
+        let mut late = seen(Some(running_job(&spec, F::Running)));
+        late.now_ms = NOW + late.rescale_timeout_ms;
+        assert_eq!(step(&spec, &running, &record, &late), Step::RescaleTimedOut);
     }
 }

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::{Deployment, Job, NamespaceName, Savepoint};
-use flink::{ErrorClass, FlinkCluster, FlinkError, SavepointRequest, TriggerId};
+use flink::{ErrorClass, FlinkCluster, FlinkError, ParallelismBounds, SavepointRequest, TriggerId};
 
 use crate::artifact::{savepoint_directory, submission};
 use crate::bookkeeping::{Book, Look, Then};
@@ -69,8 +69,9 @@ impl Engine {
             Err(why) => Err(why),
         };
         let now_ms = self.clock.now_ms();
-        let (seen, rows) =
+        let (mut seen, rows) =
             observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms, &self.settings).await?;
+        seen.autopilot = self.autopilot.wanted(namespace.as_str(), deployment_id, now_ms);
         let fingerprint = fingerprint(&deployment.spec);
         let desired = Desired {
             spec: &deployment.spec,
@@ -111,6 +112,10 @@ impl Pass<'_> {
         let cluster = cluster.as_deref();
         let then = self.book.write(step, &rows)?;
         self.commit().await?;
+        if matches!(step, Step::Rescale(_)) {
+            let now_ms = self.engine.clock.now_ms();
+            self.engine.autopilot.applied(self.namespace.as_str(), &self.deployment.metadata.id, now_ms);
+        }
         match then {
             Then::Look(look) => Ok(self.requeue(look)),
             Then::Submit(job) => self.submit(&job, cluster).await,
@@ -151,6 +156,25 @@ impl Pass<'_> {
                     }
                 }
                 Ok(self.requeue(Look::Now))
+            }
+            Then::Rescale { job, parallelism_by_vertex } => {
+                let bounds = parallelism_by_vertex
+                    .iter()
+                    .map(|(vertex, p)| (vertex.clone(), ParallelismBounds { lower_bound: 1, upper_bound: *p }))
+                    .collect();
+                let asked = match (cluster, flink_job_id(&job)) {
+                    (Some(cluster), Some(flink_id)) => cluster.set_resource_requirements(&flink_id, &bounds).await,
+                    _ => Ok(()),
+                };
+                match asked {
+                    Ok(()) => Ok(self.requeue(Look::Poll)),
+                    Err(err) if err.class() == ErrorClass::Transient => Ok(self.requeue(Look::Poll)),
+                    Err(err) => {
+                        self.book.rescale_refused(&job, &format!("Flink refused it: {}", err.user_message()));
+                        self.commit().await?;
+                        Ok(self.requeue(Look::Now))
+                    }
+                }
             }
         }
     }

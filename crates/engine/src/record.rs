@@ -46,6 +46,15 @@ pub struct EngineRecord {
     /// Since when Flink has been unreachable (ms since the epoch), for backoff and one event per outage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable_since_ms: Option<i64>,
+    /// What the Autopilot remembers across console restarts: when it last changed the job (its
+    /// cool-down) and when STABLE's clocks began. Written with the rescale it applied, and when a
+    /// person starts the job (STABLE's clocks begin again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot: Option<autopilot::AutopilotState>,
+    /// The spec fingerprint the Autopilot's last rescale produced: a start with it is the
+    /// Autopilot's own (by a stateful upgrade), any other start is a person's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autopilot_fingerprint: Option<String>,
 }
 
 /// A step that spans passes. Its Flink side effect is idempotent given what is recorded here and
@@ -68,6 +77,19 @@ pub enum InFlight {
         purpose: StopPurpose,
         /// 1 for the first savepoint attempt.
         attempt: u32,
+    },
+    /// The running job `job_id` is being rescaled in place (adaptive scheduler): the spec and the
+    /// job already show the new parallelism; Flink is asked for these bounds until it runs them.
+    Rescale {
+        /// The Job resource's id.
+        job_id: String,
+        /// Every vertex's new parallelism, by Flink vertex id.
+        parallelism_by_vertex: std::collections::BTreeMap<String, u32>,
+        /// When the rescale was recorded (ms since the epoch), for its timeout.
+        asked_at_ms: i64,
+        /// The fingerprint the job ran before: a timed-out rescale gives it back, so that the
+        /// stateful upgrade applies the change instead.
+        previous_fingerprint: String,
     },
     /// The job `job_id` is being cancelled.
     Cancel {

@@ -88,14 +88,54 @@ impl FlinkCluster for Dying {
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
         self.flink.disposal_operation(trigger).await
     }
+    async fn job_metrics_sample(
+        &self,
+        job: &JobId,
+        taken_at_ms: i64,
+        depth: SampleDepth,
+        names: &mut SourceMetricNames,
+    ) -> Result<GatheredSample, FlinkError> {
+        self.flink.job_metrics_sample(job, taken_at_ms, depth, names).await
+    }
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
+        self.flink.adaptive_scheduler().await
+    }
+    async fn resource_requirements(
+        &self,
+        job: &JobId,
+    ) -> Result<std::collections::BTreeMap<String, ParallelismBounds>, FlinkError> {
+        self.flink.resource_requirements(job).await
+    }
+    async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &std::collections::BTreeMap<String, ParallelismBounds>,
+    ) -> Result<(), FlinkError> {
+        self.effect(self.flink.set_resource_requirements(job, bounds)).await
+    }
+    async fn vertex_parallelism(&self, job: &JobId) -> Result<std::collections::BTreeMap<String, u32>, FlinkError> {
+        self.flink.vertex_parallelism(job).await
+    }
 }
 
 /// Runs a dying console until it dies (or settles), asserting after every pass that Flink never
 /// runs two jobs; then a new console on a new connection takes over and settles.
 async fn kill_and_restart(h: &Harness, kill: Kill) -> bool {
+    kill_and_restart_after(h, kill, Duration::ZERO).await
+}
+
+/// `kill_and_restart`, the dying console first sampling the Autopilot every 15 s for `sampling`
+/// (so that its Autopilot wants a rescale when the passes begin).
+async fn kill_and_restart_after(h: &Harness, kill: Kill, sampling: Duration) -> bool {
     let dying = Arc::new(Dying { flink: h.flink.clone(), kill, effects: AtomicU32::new(0) });
     let store = Store::connect(h.db.url()).await.expect("the console's database");
     let console = engine_on(store, dying, h.clock.clone());
+    let mut sampled = Duration::ZERO;
+    while sampled < sampling {
+        h.clock.advance(Duration::from_secs(15));
+        sampled += Duration::from_secs(15);
+        console.sample_autopilot(&namespace(), &h.id).await.expect("a sample");
+    }
     let mut died = false;
     for pass in 1..=60u32 {
         if kill == Kill::BetweenPasses(pass - 1) {
@@ -224,5 +264,74 @@ async fn a_console_killed_while_starting_a_job_never_starts_two() {
         assert_eq!(h.state().await, DeploymentState::Running, "{kill:?}");
         assert_eq!(h.flink.jobs().len(), 1, "{kill:?}: exactly one job was ever submitted");
         assert_eq!(h.jobs().await.len(), 1, "{kill:?}");
+    }
+}
+
+/// A console restarted before the rescale was recorded forgot the decision (samples live in
+/// memory): it decides again after a new window. One that recorded it finished it; sampling on
+/// changes nothing more (the next change would be a scale-down, delayed by an hour).
+async fn resample(h: &Harness) {
+    let store = Store::connect(h.db.url()).await.expect("the console's database");
+    let console = engine_on(store, h.flink.clone(), h.clock.clone());
+    support::sample_for(&console, &h.clock, &h.id, Duration::from_secs(90)).await;
+}
+
+async fn autopilot_running(adaptive: bool) -> Harness {
+    let h = Harness::with_spec(support::autopilot_spec("ACTIVE")).await;
+    h.flink.set_adaptive_scheduler(adaptive);
+    h.flink.set_metrics(support::back_pressured_job(1000.0, 400.0));
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    h.flink.complete_checkpoint(&h.flink_job().await).expect("a checkpoint");
+    h.settle().await;
+    h
+}
+
+#[tokio::test]
+async fn a_console_killed_at_any_step_of_an_autopilot_rescale_in_place_converges_on_the_same_job_rescaled() {
+    for kill in kills(1, 4) {
+        let h = autopilot_running(true).await;
+        h.flink.set_faults(|f| f.rescale_at_once = true);
+        let job = h.flink_job().await;
+        kill_and_restart_after(&h, kill, Duration::from_secs(90)).await;
+        resample(&h).await;
+        assert_eq!(h.state().await, DeploymentState::Running, "{kill:?}");
+        assert_eq!(h.flink.active_jobs(), std::slice::from_ref(&job), "{kill:?}: the same job, rescaled in place");
+        let rescaled = h.flink.job(&job).expect("the job");
+        let counter = rescaled.parallelism_of(support::COUNTER);
+        assert!(counter > 1, "{kill:?}");
+        assert_eq!(h.deployment().await.spec.template.spec.parallelism, Some(counter), "{kill:?}");
+        assert_eq!(h.flink.calls().stop_with_savepoint, 0, "{kill:?}: no upgrade");
+        assert_eq!(h.jobs().await.len(), 1, "{kill:?}");
+        let record = h.store.engine_row(&namespace(), &h.id).await.expect("read").expect("row").engine;
+        assert!(!record.unwrap_or_default().contains("\"kind\":\"Rescale\""), "{kill:?}: the rescale is finished");
+    }
+}
+
+#[tokio::test]
+async fn a_console_killed_at_any_step_of_an_autopilot_rescale_by_upgrade_keeps_the_state() {
+    for kill in kills(3, 8) {
+        let h = autopilot_running(false).await;
+        h.flink.set_faults(|f| f.operation_polls = 1);
+        kill_and_restart_after(&h, kill, Duration::from_secs(90)).await;
+        resample(&h).await;
+        assert_eq!(h.state().await, DeploymentState::Running, "{kill:?}");
+        no_savepoint_forgotten(&h, kill).await;
+        let active = h.flink.active_jobs();
+        assert_eq!(active.len(), 1, "{kill:?}");
+        let running = h.flink.job(&active[0]).expect("the job");
+        let parallelism = h.deployment().await.spec.template.spec.parallelism;
+        assert!(parallelism.is_some_and(|p| p > 1), "{kill:?}: the spec shows the new parallelism");
+        assert_eq!(running.submission.parallelism, parallelism, "{kill:?}");
+        let upgrade: Vec<Savepoint> = h
+            .savepoints()
+            .await
+            .into_iter()
+            .filter(|s| {
+                s.metadata.origin == SavepointOrigin::SuspendAndUpgrade && s.status.state == SavepointState::Completed
+            })
+            .collect();
+        assert_eq!(upgrade.len(), 1, "{kill:?}");
+        assert_eq!(running.restored_from, upgrade[0].spec.savepoint_location, "{kill:?}: no state lost");
     }
 }

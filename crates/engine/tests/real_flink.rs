@@ -402,3 +402,118 @@ async fn a_job_started_at_a_source_start_time_uses_it_and_a_resume_from_state_ig
     })
     .await;
 }
+
+/// Issue 20 on real Flink: the counter does 2 ms of work per record, so at parallelism 1 it is
+/// saturated (≈480 records/s of the 2000 asked) and the source back-pressured. Autopilot ACTIVE
+/// with a short window and a narrow boundary (no lag metric: the job-details samples, 1 Flink call
+/// each) decides to raise the parallelism; the shared test cluster runs Flink's default scheduler,
+/// so the engine applies it by a stateful upgrade: the spec shows parallelism 2, the new job
+/// restores the upgrade's savepoint and its counter continues, and the event gives the numbers.
+#[tokio::test]
+async fn active_autopilot_raises_a_back_pressured_jobs_parallelism_and_its_count_continues() {
+    let mut spec = counter_spec("--rate 2000 --keys 100 --work 2000 --checkpoint-interval 1000");
+    spec["autopilot"] = serde_json::json!({
+        "mode": "ACTIVE",
+        "limits": {"coolDownMinutes": 0, "jobMaxParallelism": 2},
+        "tuning": {"stabilizationSeconds": 10, "metricsWindowSeconds": 20, "utilizationBoundary": 0.1}
+    });
+    with_deployment("autopilot", spec, |h| async move {
+        let (_, first, first_flink) = h.start().await;
+        h.count_at_least(&first_flink, 1.0).await;
+        let started = std::time::Instant::now();
+        let deadline = started + Duration::from_secs(120);
+        let mut steps = Vec::new();
+        let mut decided = None;
+        let mut rescaled_at = None;
+        // As the controller and the sampler would: a sample every 2 s, passes in between.
+        loop {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no rescale within 120 s: {steps:?} (last decision {decided:?})"
+            );
+            if let Ok(engine::autopilot::Look::Decided { decision, flink_calls, .. }) =
+                h.engine.sample_autopilot(&namespace(), &h.id).await
+            {
+                decided = Some((engine::autopilot::action_name(&decision.action), flink_calls));
+            }
+            for _ in 0..6 {
+                let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
+                if matches!(report.step, Step::Rescale(_)) {
+                    rescaled_at = Some(std::time::Instant::now());
+                }
+                steps.push(report.step);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            if rescaled_at.is_some() {
+                break;
+            }
+        }
+        let rescaled_at = rescaled_at.expect("rescaled");
+        let before = h.max_count(&first_flink).await.unwrap_or_default();
+        let config = h.client.jobmanager_config().await.expect("the cluster's configuration");
+        let in_place = config.get("jobmanager.scheduler").is_some_and(|s| s == "adaptive");
+        let (second_flink, continued) = if in_place {
+            // Adaptive scheduler: the same Flink job, only the counter rescaled (from its checkpoint).
+            let (_, after) = h
+                .drive_until("the in-place rescale to finish", |s| {
+                    s.events.iter().filter(|e| e.metadata.name == EventName::AutopilotRescale).count() >= 2
+                })
+                .await;
+            assert_eq!(after.deployment.spec.template.spec.parallelism, Some(2));
+            assert_eq!(after.jobs.len(), 1, "no new job");
+            let vertices = h.client.vertices(&first_flink).await.expect("the job's graph");
+            let counter = vertices.iter().find(|v| v.name.contains("counter")).expect("the counter");
+            let source = vertices.iter().find(|v| v.name.contains("Source")).expect("the source");
+            assert_eq!((source.parallelism, counter.parallelism), (1, 2), "per vertex");
+            let continued = h.count_at_least(&first_flink, before).await;
+            (first_flink.clone(), continued)
+        } else {
+            // Default scheduler: a stateful upgrade at the new job parallelism.
+            let (_, after) = h.drive_to_new_running_job(&first.metadata.id).await;
+            let second = running_job_row(&after);
+            assert_eq!(
+                after.deployment.spec.template.spec.parallelism,
+                Some(2),
+                "the spec shows the applied parallelism"
+            );
+            assert_eq!(second.spec.template.parallelism, Some(2));
+            let upgrade = completed(&after.savepoints, SavepointOrigin::SuspendAndUpgrade);
+            assert_eq!(upgrade.len(), 1);
+            let second_flink = flink_id(&second);
+            assert_eq!(h.restored_from(&second_flink).await, upgrade[0].spec.savepoint_location, "state kept");
+            let continued = h.first_count(&second_flink).await;
+            let vertices = h.client.vertices(&second_flink).await.expect("the new job's graph");
+            assert!(vertices.iter().all(|v| v.parallelism == 2), "{vertices:?}");
+            (second_flink, continued)
+        };
+        let restarted_in = rescaled_at.elapsed();
+        assert!(continued >= before * 0.9, "the counter continues from the saved state: {before} → {continued}");
+        let events = h.store.all_events_of_deployment(&namespace(), &h.id).await.expect("events");
+        let rescale = events
+            .iter()
+            .find(|e| {
+                e.metadata.name == EventName::AutopilotRescale && e.spec.message.starts_with("Autopilot rescales")
+            })
+            .expect("the rescale's event");
+        let message = &rescale.spec.message;
+        assert!(message.contains("counter") && message.contains("1 → 2"), "{message}");
+        assert!(message.contains("busy") && message.contains("Flink calls"), "{message}");
+        let (action, calls) = decided.expect("a decision");
+        let mut timeline: Vec<String> = events
+            .iter()
+            .filter(|e| e.metadata.created_at >= rescale.metadata.created_at)
+            .map(|e| format!("{} {}", e.metadata.created_at, e.metadata.name))
+            .collect();
+        timeline.dedup();
+        println!(
+            "autopilot on real Flink ({}): decided {action} with {calls} Flink calls, {:.1} s after the job counted; \
+             job {second_flink} counting again {:.1} s after the rescale was recorded; counter {before} → {continued}\n\
+             event: {message}\ntimeline:\n  {}",
+            if in_place { "in place" } else { "stateful upgrade" },
+            (rescaled_at - started).as_secs_f64(),
+            restarted_in.as_secs_f64(),
+            timeline.join("\n  ")
+        );
+    })
+    .await;
+}

@@ -15,7 +15,8 @@ use serde_json::json;
 use crate::network::{NetworkPolicy, NetworkRefusal};
 use crate::{
     AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobDetails,
-    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, RunJar, SavepointRequest, TriggerId, Vertex,
+    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, RunJar, SavepointRequest, TriggerId,
+    Vertex,
 };
 
 /// Talks to the JobManager at `base_url` (e.g. `http://127.0.0.1:8081`).
@@ -427,6 +428,18 @@ impl FlinkClient {
         let what = format!("graph of job {job}");
         let answer: Job = self.send(&what, self.http.get(self.url(&format!("/jobs/{job}")))).await?;
         Ok(answer.vertices)
+    }
+
+    /// `GET /jobmanager/config`: the cluster's configuration, key by key (Flink hides secrets).
+    pub async fn jobmanager_config(&self) -> Result<BTreeMap<String, String>, FlinkError> {
+        #[derive(Deserialize)]
+        struct Entry {
+            key: String,
+            value: String,
+        }
+        let entries: Vec<Entry> =
+            self.send("JobManager configuration", self.http.get(self.url("/jobmanager/config"))).await?;
+        Ok(entries.into_iter().map(|e| (e.key, e.value)).collect())
     }
 
     /// `GET /jobs/:id/resource-requirements`: each vertex's parallelism bounds under the adaptive

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::{
-    CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, JobDetails, JobException, JobId, JobState,
-    Operation, RunJar, TriggerId,
+    CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, GatheredSample, JobDetails, JobException,
+    JobId, JobState, Operation, ParallelismBounds, RunJar, SampleDepth, SourceMetricNames, TriggerId,
 };
 
 /// One job to start: an artifact on local disk and how to run it.
@@ -74,6 +74,27 @@ pub trait FlinkCluster: Send + Sync {
     async fn dispose_savepoint(&self, location: &str) -> Result<TriggerId, FlinkError>;
     /// Where the disposal `trigger` stands.
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError>;
+    /// One metrics sample of a running job for the Autopilot (`FlinkClient::job_metrics_sample`).
+    async fn job_metrics_sample(
+        &self,
+        job: &JobId,
+        taken_at_ms: i64,
+        depth: SampleDepth,
+        names: &mut SourceMetricNames,
+    ) -> Result<GatheredSample, FlinkError>;
+    /// Whether the cluster runs the adaptive scheduler (`jobmanager.scheduler: adaptive`), the only
+    /// one that rescales a running job in place.
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError>;
+    /// Each vertex's parallelism bounds (adaptive scheduler only; others refuse, permanently).
+    async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError>;
+    /// Rescales a running job in place, naming every vertex (adaptive scheduler only).
+    async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &BTreeMap<String, ParallelismBounds>,
+    ) -> Result<(), FlinkError>;
+    /// Each vertex's parallelism now, by vertex id (`GET /jobs/:id`).
+    async fn vertex_parallelism(&self, job: &JobId) -> Result<BTreeMap<String, u32>, FlinkError>;
 }
 
 #[async_trait]
@@ -139,5 +160,37 @@ impl FlinkCluster for FlinkClient {
 
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
         FlinkClient::disposal_operation(self, trigger).await
+    }
+
+    async fn job_metrics_sample(
+        &self,
+        job: &JobId,
+        taken_at_ms: i64,
+        depth: SampleDepth,
+        names: &mut SourceMetricNames,
+    ) -> Result<GatheredSample, FlinkError> {
+        FlinkClient::job_metrics_sample(self, job, taken_at_ms, depth, names).await
+    }
+
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
+        let config = FlinkClient::jobmanager_config(self).await?;
+        Ok(config.get("jobmanager.scheduler").is_some_and(|s| s.trim().eq_ignore_ascii_case("adaptive")))
+    }
+
+    async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError> {
+        FlinkClient::resource_requirements(self, job).await
+    }
+
+    async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &BTreeMap<String, ParallelismBounds>,
+    ) -> Result<(), FlinkError> {
+        FlinkClient::set_resource_requirements(self, job, bounds).await
+    }
+
+    async fn vertex_parallelism(&self, job: &JobId) -> Result<BTreeMap<String, u32>, FlinkError> {
+        let vertices = FlinkClient::vertices(self, job).await?;
+        Ok(vertices.into_iter().map(|v| (v.id, v.parallelism)).collect())
     }
 }

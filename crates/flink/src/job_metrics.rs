@@ -28,6 +28,19 @@ pub struct SourceMetricNames {
     by_vertex: BTreeMap<String, SourceNames>,
 }
 
+impl SourceMetricNames {
+    /// Whether the source vertex's operator metrics have been listed (they appear a few seconds
+    /// after a start).
+    pub fn listed(&self, vertex: &str) -> bool {
+        self.by_vertex.contains_key(vertex)
+    }
+
+    /// Whether a listed source reports a backlog (`pendingRecords`): only per-vertex samples see it.
+    pub fn reports_backlog(&self) -> bool {
+        self.by_vertex.values().any(|names| names.pending_records.is_some())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct SourceNames {
     records_in: Option<String>,

@@ -3,14 +3,30 @@
 //! never evidence that something works with Flink (that is what the real-Flink tests are for).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use domain::job_metrics::JobMetricsSample;
 
 use crate::{
-    CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, JobDetails, JobException, JobId,
-    JobState, Operation, SavepointRequest, Submission, TriggerId,
+    CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, GatheredSample, JobDetails,
+    JobException, JobId, JobState, Operation, ParallelismBounds, SampleDepth, SavepointRequest, SourceMetricNames,
+    Submission, TriggerId,
 };
+
+/// What a job's metrics read at an instant (ms since the epoch, the caller's clock), given the job
+/// as the fake knows it (its parallelism per vertex included); `None`: Flink reports nothing yet.
+pub type MetricsModel = Arc<dyn Fn(&FakeJob, i64) -> Option<JobMetricsSample> + Send + Sync>;
+
+/// The metrics model, printable for `Debug`.
+#[derive(Clone)]
+struct Model(MetricsModel);
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsModel")
+    }
+}
 
 /// Switches that make the fake misbehave the way real clusters do.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +43,8 @@ pub struct Faults {
     /// Operations answer IN_PROGRESS this many times before they finish (slow operations); with 0
     /// they finish when triggered, polled or not.
     pub operation_polls: u32,
+    /// In-place rescales happen as soon as they are asked for (otherwise: at `apply_rescales`).
+    pub rescale_at_once: bool,
 }
 
 /// An error answer of Flink's REST API: its HTTP status and its `errors` as `FlinkClient` reports
@@ -90,6 +108,10 @@ pub struct Calls {
     pub checkpoints: u32,
     /// Savepoint disposals.
     pub dispose: u32,
+    /// Metrics samples gathered (each counted as the calls a real sample would make).
+    pub metrics_samples: u32,
+    /// In-place rescale requests (`PUT /jobs/:id/resource-requirements`).
+    pub set_resource_requirements: u32,
 }
 
 /// A job as the fake knows it.
@@ -107,6 +129,21 @@ pub struct FakeJob {
     pub started_at_ms: i64,
     /// How often it restarted (tests set it).
     pub restarts: u64,
+    /// Each vertex's parallelism once an in-place rescale changed it (absent: the submission's).
+    pub vertex_parallelism: BTreeMap<String, u32>,
+    /// The parallelism bounds an in-place rescale asked for, not yet applied (`apply_rescales`).
+    pub requested_bounds: BTreeMap<String, ParallelismBounds>,
+    /// In-place rescales applied.
+    pub rescales: u32,
+    /// The vertex ids its metrics named (the fake knows a job's graph only from its metrics model).
+    pub vertices: Vec<String>,
+}
+
+impl FakeJob {
+    /// The parallelism `vertex` runs with: set by an in-place rescale, else the submission's.
+    pub fn parallelism_of(&self, vertex: &str) -> u32 {
+        self.vertex_parallelism.get(vertex).copied().unwrap_or_else(|| self.submission.parallelism.unwrap_or(1))
+    }
 }
 
 #[derive(Debug)]
@@ -132,6 +169,10 @@ struct Inner {
     calls: Calls,
     sequence: u64,
     clock_ms: i64,
+    /// Whether the cluster runs the adaptive scheduler (in-place rescale).
+    adaptive: bool,
+    /// The jobs' load, for metrics samples.
+    metrics: Option<Model>,
 }
 
 impl Inner {
@@ -309,6 +350,30 @@ impl FakeFlink {
         })
     }
 
+    /// Runs the adaptive scheduler (in-place rescale allowed) or not (the default).
+    pub fn set_adaptive_scheduler(&self, adaptive: bool) {
+        self.with(|inner| inner.adaptive = adaptive);
+    }
+
+    /// Jobs' metrics from now on come from `model`.
+    pub fn set_metrics(&self, model: MetricsModel) {
+        self.with(|inner| inner.metrics = Some(Model(model)));
+    }
+
+    /// Lets every requested in-place rescale happen now: each vertex runs at its upper bound (Flink
+    /// restarts the job's tasks from its latest checkpoint; the job stays RUNNING under its id).
+    pub fn apply_rescales(&self) {
+        self.with(|inner| {
+            for job in inner.jobs.values_mut().filter(|j| !j.requested_bounds.is_empty()) {
+                let bounds = std::mem::take(&mut job.requested_bounds);
+                for (vertex, bound) in bounds {
+                    job.vertex_parallelism.insert(vertex, bound.upper_bound);
+                }
+                job.rescales += 1;
+            }
+        });
+    }
+
     /// Whether a snapshot's files exist (not disposed).
     pub fn snapshot_exists(&self, location: &str) -> bool {
         self.with(|inner| inner.snapshots.contains(location))
@@ -458,6 +523,10 @@ impl FlinkCluster for FakeFlink {
                     checkpoints: Vec::new(),
                     started_at_ms: inner.clock_ms,
                     restarts: 0,
+                    vertex_parallelism: BTreeMap::new(),
+                    requested_bounds: BTreeMap::new(),
+                    rescales: 0,
+                    vertices: Vec::new(),
                 },
             );
             if let Some(refusal) = refusal {
@@ -567,6 +636,94 @@ impl FlinkCluster for FakeFlink {
 
     async fn disposal_operation(&self, trigger: &TriggerId) -> Result<Operation, FlinkError> {
         self.poll((None, trigger.clone()))
+    }
+
+    async fn job_metrics_sample(
+        &self,
+        job: &JobId,
+        taken_at_ms: i64,
+        depth: SampleDepth,
+        _names: &mut SourceMetricNames,
+    ) -> Result<GatheredSample, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "metrics")?;
+            inner.calls.metrics_samples += 1;
+            let fake = inner.jobs.get(job).ok_or_else(|| rejected("metrics", 404, format!("Job {job} not found")))?;
+            let sample = inner.metrics.as_ref().and_then(|model| (model.0)(fake, taken_at_ms));
+            let sample = sample.ok_or_else(|| FlinkError::Unavailable("the fake has no metrics for the job".into()))?;
+            if let Some(fake) = inner.jobs.get_mut(job) {
+                fake.vertices = sample.vertices.iter().map(|v| v.id.clone()).collect();
+            }
+            let requests = match depth {
+                SampleDepth::JobDetails => 1,
+                SampleDepth::PerVertex => 1 + u32::try_from(sample.vertices.len()).unwrap_or(u32::MAX),
+            };
+            Ok(GatheredSample { sample, requests })
+        })
+    }
+
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "configuration")?;
+            Ok(inner.adaptive)
+        })
+    }
+
+    async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "resource requirements")?;
+            if !inner.adaptive {
+                return Err(rejected("resource requirements", 500, "java.lang.UnsupportedOperationException"));
+            }
+            let fake = inner.jobs.get(job).ok_or_else(|| rejected("resource requirements", 404, "no such job"))?;
+            if !fake.requested_bounds.is_empty() {
+                return Ok(fake.requested_bounds.clone());
+            }
+            Ok(fake
+                .vertex_parallelism
+                .iter()
+                .map(|(v, p)| (v.clone(), ParallelismBounds { lower_bound: 1, upper_bound: *p }))
+                .collect())
+        })
+    }
+
+    async fn set_resource_requirements(
+        &self,
+        job: &JobId,
+        bounds: &BTreeMap<String, ParallelismBounds>,
+    ) -> Result<(), FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "rescale")?;
+            inner.calls.set_resource_requirements += 1;
+            if !inner.adaptive {
+                return Err(rejected(
+                    "rescale",
+                    500,
+                    "java.lang.UnsupportedOperationException: The DefaultScheduler does not support changing the \
+                     parallelism without a job restart",
+                ));
+            }
+            let at_once = inner.faults.rescale_at_once;
+            let fake = inner.jobs.get_mut(job).ok_or_else(|| rejected("rescale", 404, "no such job"))?;
+            if at_once {
+                let changed = bounds.iter().any(|(v, b)| fake.parallelism_of(v) != b.upper_bound);
+                for (vertex, bound) in bounds {
+                    fake.vertex_parallelism.insert(vertex.clone(), bound.upper_bound);
+                }
+                fake.rescales += u32::from(changed);
+            } else {
+                fake.requested_bounds = bounds.clone();
+            }
+            Ok(())
+        })
+    }
+
+    async fn vertex_parallelism(&self, job: &JobId) -> Result<BTreeMap<String, u32>, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "job details")?;
+            let fake = inner.jobs.get(job).ok_or_else(|| rejected("job details", 404, "no such job"))?;
+            Ok(fake.vertices.iter().map(|v| (v.clone(), fake.parallelism_of(v))).collect())
+        })
     }
 }
 

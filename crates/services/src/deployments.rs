@@ -77,9 +77,22 @@ impl Services {
         let mut document = json!({"metadata": current.metadata, "spec": current.spec});
         strip_server_metadata(&mut document);
         merge_patch(&mut document, &patch);
+        self.replace_deployment(caller, namespace, current, &document).await
+    }
+
+    /// Writes `document` (metadata and spec, as a person wants them) over `current`: defaults
+    /// expanded, every field checked, the target and JAR resolved, audited; nothing if it changes
+    /// nothing. A concurrent change since `current` was read is a conflict.
+    pub(crate) async fn replace_deployment(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        current: Deployment,
+        document: &Value,
+    ) -> Result<Deployment, ServiceError> {
         let layers = self.defaults_layers(namespace).await?;
         let layers: Vec<&Value> = layers.iter().collect();
-        let draft = input::draft(&document, namespace, &layers)?;
+        let draft = input::draft(document, namespace, &layers)?;
         let spec = self.resolve_target(namespace, draft.spec).await?;
         self.check_jar(&spec, Some(&current.spec)).await?;
         let mut updated = current.clone();
@@ -94,6 +107,17 @@ impl Services {
         updated.metadata.resource_version = current.metadata.resource_version + 1;
         updated.metadata.modified_at = now_rfc3339();
         let mut tx = self.store.begin().await?;
+        if crate::plans::autopilot_on(&updated.spec) {
+            // The Autopilot and a tuning plan would fight over the same resources.
+            tx.lock_namespace(namespace).await?;
+            let plans = tx.tuning_plans(namespace, &current.metadata.id).await?;
+            if let Some(applied) = plans.iter().find(|plan| plan.status.applied) {
+                return Err(ServiceError::Conflict(format!(
+                    "spec.autopilot.mode: tuning plan {:?} is applied to deployment {}: stop it before turning the Autopilot on",
+                    applied.metadata.name, current.metadata.name
+                )));
+            }
+        }
         let (new_jar, old_jar) = (jar_uri(&updated.spec), jar_uri(&current.spec));
         self.check_artifact_in(&mut tx, namespace, new_jar.as_deref(), old_jar.as_deref()).await?;
         tx.update_deployment(&updated, current.metadata.resource_version).await?;
@@ -357,7 +381,7 @@ fn patch_body(patch: &Value, current: &ResourceMetadata) -> Result<Value, Servic
     Ok(patch)
 }
 
-fn strip_server_metadata(document: &mut Value) {
+pub(crate) fn strip_server_metadata(document: &mut Value) {
     if let Some(metadata) = document.get_mut("metadata").and_then(Value::as_object_mut) {
         for field in SERVER_METADATA {
             metadata.remove(field);

@@ -8,6 +8,7 @@
 mod access;
 mod artifacts;
 pub mod auth;
+mod autopilot;
 mod compatibility;
 mod current_job;
 mod deployments;
@@ -41,8 +42,8 @@ pub use auth::{Caller, Scope, Secret};
 pub use domain::Permission;
 use domain::{DeploymentTarget, DeploymentTargetStatus, NamespaceName, TargetHealth};
 pub use error::ServiceError;
-pub use storage::StateCounts;
 use flink::network::NetworkPolicy;
+pub use storage::StateCounts;
 use storage::Store;
 
 /// The services of the console; cheap to clone, one per process.
@@ -70,6 +71,9 @@ pub struct Services {
     /// The clusters of the deployment targets, for the pages' read-only views of running jobs;
     /// without them those views say Flink is not read.
     clusters: Option<Arc<dyn engine::Clusters>>,
+    /// The engine's Autopilot memory (decisions and samples); without it the API says the engine
+    /// does not run.
+    autopilot: Option<Arc<engine::Monitor>>,
 }
 
 impl Services {
@@ -88,7 +92,14 @@ impl Services {
             compat: None,
             savepoint_roots: Vec::new(),
             clusters: None,
+            autopilot: None,
         }
+    }
+
+    /// The same services, answering what the Autopilot knows from `monitor` (the engine's).
+    pub fn with_autopilot(mut self, monitor: Arc<engine::Monitor>) -> Self {
+        self.autopilot = Some(monitor);
+        self
     }
 
     /// The same services, accepting registered `file:` savepoint locations inside `roots`

@@ -7,7 +7,7 @@
 
 use domain::tuning_plan::{MAX_PLANS_PER_DEPLOYMENT, MAX_TIME_POINTS};
 use domain::{
-    Deployment, Event, EventName, InvalidInput, NamespaceName, PlanExecution, PlanExecutionOutcome, ResourceSetting,
+    DeploymentSpec, Event, EventName, InvalidInput, NamespaceName, PlanExecution, PlanExecutionOutcome, ResourceSetting,
     TuningPlan, TuningPlanMetadata, TuningPlanSpec, TuningPlanStatus, API_VERSION,
 };
 use engine::time::{parse_ms, rfc3339};
@@ -53,9 +53,8 @@ fn read_plan(document: &Value) -> Result<(String, TuningPlanSpec, Option<i64>), 
 }
 
 /// Whether the deployment's Autopilot is on (`spec.autopilot.mode` other than DISABLED).
-fn autopilot_on(deployment: &Deployment) -> bool {
-    let spec = serde_json::to_value(&deployment.spec).unwrap_or(Value::Null);
-    spec.pointer("/autopilot/mode").and_then(Value::as_str).is_some_and(|mode| !mode.eq_ignore_ascii_case("DISABLED"))
+pub(crate) fn autopilot_on(spec: &DeploymentSpec) -> bool {
+    spec.autopilot.as_ref().is_some_and(|policy| policy.mode != domain::autopilot::Mode::Disabled)
 }
 
 /// The merge patch that writes `setting` into a deployment (VVP's `template.spec.resources`).
@@ -255,7 +254,7 @@ impl Services {
             .await?
             .map(|row| row.deployment)
             .ok_or_else(|| ServiceError::NotFound(format!("deployment {deployment_id}")))?;
-        if autopilot_on(&deployment) {
+        if autopilot_on(&deployment.spec) {
             return Err(ServiceError::Conflict(format!(
                 "the Autopilot of deployment {} is on: turn it off (mode DISABLED) before applying a tuning plan",
                 deployment.metadata.name

@@ -391,6 +391,20 @@ impl Store {
         Ok(sqlx::query_as("SELECT namespace, id FROM deployments ORDER BY namespace, id").fetch_all(&self.pool).await?)
     }
 
+    /// The deployments whose Autopilot may have work: RUNNING, with a policy that is not DISABLED.
+    /// A cheap first cut on the stored document (the spec serialises `autopilot` with its `mode`
+    /// first); the caller checks the spec itself.
+    pub async fn autopilot_deployment_keys(&self) -> Result<Vec<(String, String)>, StorageError> {
+        Ok(sqlx::query_as(
+            "SELECT namespace, id FROM deployments WHERE status_state = 'RUNNING'
+               AND (document LIKE '%\"autopilot\":{\"mode\":\"MONITORING\"%'
+                 OR document LIKE '%\"autopilot\":{\"mode\":\"ACTIVE\"%')
+             ORDER BY namespace, id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// A deployment with the engine's record of it and the version of both (for
     /// `save_engine_state`).
     pub async fn engine_row(&self, namespace: &NamespaceName, id: &str) -> Result<Option<EngineRow>, StorageError> {

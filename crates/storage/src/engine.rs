@@ -3,7 +3,7 @@
 //! all, so a crash between two writes of a step cannot happen. The status change is published on
 //! the store's change feed once committed.
 
-use domain::{DeploymentStatus, Event, Job, NamespaceName, Savepoint};
+use domain::{Deployment, DeploymentStatus, Event, Job, NamespaceName, Savepoint};
 
 use crate::deployments::update_engine_state_row;
 use crate::events::insert_event_row;
@@ -42,6 +42,10 @@ pub struct EngineWrite {
     pub deleted_savepoints: Vec<(String, i64)>,
     /// Events the step appends to the deployment's log.
     pub events: Vec<Event>,
+    /// The deployment's metadata and spec as the step changes them (the Autopilot's applied
+    /// parallelism), if it must still be at the version (`resourceVersion`) it was read at; the
+    /// document carries the next one. A person's change in between is a `Conflict`.
+    pub deployment: Option<(Deployment, i64)>,
 }
 
 impl Store {
@@ -55,6 +59,24 @@ impl Store {
     ) -> Result<(), StorageError> {
         let conflict = |kind: &'static str, name: &str| StorageError::Conflict { kind, name: name.to_owned() };
         let mut tx = self.pool.begin().await?;
+        if let Some((deployment, expected_version)) = &write.deployment {
+            let done = sqlx::query(
+                "UPDATE deployments SET resource_version = $1, document = $2, modified_at = $3, modified_sort = $4
+                 WHERE namespace = $5 AND id = $6 AND resource_version = $7",
+            )
+            .bind(deployment.metadata.resource_version)
+            .bind(serde_json::to_string(deployment)?)
+            .bind(&deployment.metadata.modified_at)
+            .bind(crate::sortable_time(&deployment.metadata.modified_at))
+            .bind(namespace.as_str())
+            .bind(deployment_id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(conflict("deployment", deployment_id));
+            }
+        }
         let change = update_engine_state_row(
             &mut *tx,
             namespace,

@@ -327,6 +327,7 @@ pub mod testing {
                 restart_nonce: None,
                 savepoint_trigger_nonce: None,
                 savepoint_policy: None,
+                autopilot: None,
                 template: Template::default(),
                 extra: Default::default(),
             },

@@ -3,6 +3,7 @@
 
 mod access;
 mod artifacts;
+mod autopilot;
 mod defaults;
 mod deployments;
 mod error;
@@ -53,8 +54,16 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/namespaces/{namespace}/deployments/{deployment_id}",
             get(deployments::get).patch(deployments::patch).delete(deployments::delete).post(deployments::action),
         )
+        .route(
+            "/api/v1/namespaces/{namespace}/deployments/{deployment_id}/autopilot-policy",
+            get(autopilot::get_policy).put(autopilot::put_policy),
+        )
+        .route("/api/v1/namespaces/{namespace}/deployments/{deployment_id}/autopilot", get(autopilot::status))
         .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
-        .route("/api/v1/namespaces/{namespace}/deployment-targets/{name}", get(targets::get).put(targets::put).delete(targets::delete))
+        .route(
+            "/api/v1/namespaces/{namespace}/deployment-targets/{name}",
+            get(targets::get).put(targets::put).delete(targets::delete),
+        )
         .route(
             "/api/v1/namespaces/{namespace}/artifacts",
             // An upload is streamed and counted against the console's own limit, not axum's 2 MB.

@@ -7,7 +7,8 @@ use utoipa::OpenApi;
 
 use super::representation::represent;
 use super::{
-    access, artifacts, defaults, deployments, events, jobs, namespaces, savepoints, settings, status, targets, watch,
+    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, savepoints, settings, status,
+    targets, watch,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +27,9 @@ use super::{
         deployments::delete,
         deployments::start,
         deployments::check_compatibility,
+        autopilot::get_policy,
+        autopilot::put_policy,
+        autopilot::status,
         watch::watch,
         defaults::get,
         defaults::patch,
@@ -65,6 +69,9 @@ use super::{
         access::audit_log,
     ),
     tags(
+        (name = "autopilot", description = "Ours: a deployment's Autopilot (Alibaba's and Ververica's): its policy \
+            (`spec.autopilot`; modes DISABLED, MONITORING, ACTIVE) and what it decided from the job's metrics, with the \
+            numbers behind it. The decision follows the Flink Kubernetes Operator's autoscaler."),
         (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
             Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
             `:list`, `:delete`); this console keeps them under the namespace like its other resources.")

@@ -5,6 +5,7 @@ mod access_limits;
 mod artifact_bucket;
 mod artifacts;
 mod audit;
+mod autopilot;
 mod defaults;
 mod deployments;
 mod events;

@@ -384,6 +384,27 @@ fn calls(f: &Fixture) -> Vec<Call> {
             )
         },
         rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/autopilot-policy",
+            "GET",
+            format!("{deployment}/autopilot-policy"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/autopilot-policy",
+            "PUT",
+            format!("{deployment}/autopilot-policy"),
+            Some(json!({"mode": "MONITORING"})),
+            Edit,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/autopilot",
+            "GET",
+            format!("{deployment}/autopilot"),
+            None,
+            View,
+        ),
+        rest(
             "/api/v1/namespaces/{namespace}/deployment-targets",
             "GET",
             format!("{NS}/deployment-targets"),

@@ -132,8 +132,13 @@ impl Harness {
         let mut settings = Settings::new(jobs_dir().join("sql-runner.jar"));
         settings.poll_every = Duration::from_millis(300);
         settings.observe_every = Duration::from_secs(1);
+        // The Autopilot samples every 2 s here (15 s in the product): its tests shrink the window too.
         let engine =
-            Engine::new(store.clone(), Arc::new(LocalCluster(client.clone())), Arc::new(SystemClock), settings);
+            Engine::new(store.clone(), Arc::new(LocalCluster(client.clone())), Arc::new(SystemClock), settings)
+                .with_autopilot_settings(engine::AutopilotSettings {
+                    sample_every: Duration::from_secs(2),
+                    ..engine::AutopilotSettings::default()
+                });
         Self { store, client, engine, id, version: AtomicI64::new(1), _db: db }
     }
 

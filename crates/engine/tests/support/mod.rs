@@ -158,3 +158,73 @@ pub async fn settle(engine: &Engine, clock: &ManualClock, id: &str) -> Vec<Step>
     }
     panic!("the engine did not settle: {steps:?}");
 }
+
+/// The harness's spec with an Autopilot policy: `mode`, no cool-down or stabilisation, a one-minute
+/// window (a recorded series decides within minutes); scale-downs wait the operator's hour.
+pub fn autopilot_spec(mode: &str) -> serde_json::Value {
+    let mut spec = spec_json();
+    spec["autopilot"] = serde_json::json!({
+        "mode": mode,
+        "limits": {"coolDownMinutes": 0},
+        "tuning": {"stabilizationSeconds": 0, "metricsWindowSeconds": 60}
+    });
+    spec
+}
+
+/// Vertex ids of the modelled job: a source feeding a keyed counter.
+pub const SOURCE: &str = "ca88eee0095684d687a1b6495617f957";
+pub const COUNTER: &str = "0da08f51eaa85fc298e176a139b3649a";
+
+/// A recorded load: the source is asked for `demand` records/s, each counter subtask manages
+/// `per_subtask` records/s. Below the demand the counter is 100 % busy, the source back-pressured
+/// and its backlog (`pendingRecords`, as a Kafka source reports it) grows. A run starts when the
+/// job (or an in-place rescale of it) is first sampled; counters count from there.
+pub fn back_pressured_job(demand: f64, per_subtask: f64) -> flink::testing::MetricsModel {
+    use domain::job_metrics::{JobEdge, JobMetricsSample, ShipStrategy, VertexMetrics};
+    let runs: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>> = Arc::default();
+    Arc::new(move |job, taken_at_ms| {
+        let run = format!("{:?}/{}", job.submission.job_id, job.rescales);
+        let since = *runs.lock().ok()?.entry(run).or_insert(taken_at_ms);
+        let seconds = (taken_at_ms - since) as f64 / 1000.0;
+        let counter_p = job.parallelism_of(COUNTER);
+        let processed = demand.min(per_subtask * f64::from(counter_p));
+        let busy = processed / (per_subtask * f64::from(counter_p));
+        let vertex = |id: &str, name: &str, source: bool| VertexMetrics {
+            id: id.into(),
+            name: name.into(),
+            parallelism: job.parallelism_of(id),
+            max_parallelism: 128,
+            is_source: source,
+            busy_time_ms_per_second_max: Some(if source { 50.0 } else { busy * 1000.0 }),
+            back_pressured_time_ms_per_second_avg: Some(if source { (1.0 - processed / demand) * 1000.0 } else { 0.0 }),
+            records_in_per_second: Some(processed),
+            records_in_total: Some((processed * seconds) as u64),
+            records_out_total: Some((processed * seconds) as u64),
+            pending_records: source.then_some((demand - processed) * seconds),
+            accumulated_busy_ms: None,
+            accumulated_back_pressured_ms: None,
+        };
+        Some(JobMetricsSample {
+            taken_at_ms,
+            running_since_ms: since,
+            vertices: vec![
+                vertex(SOURCE, "Source: numbers", true),
+                vertex(COUNTER, "counter -> discard: Writer", false),
+            ],
+            edges: vec![JobEdge { from: SOURCE.into(), to: COUNTER.into(), ship_strategy: ShipStrategy::Hash }],
+        })
+    })
+}
+
+/// Every 15 s for `duration`: one Autopilot sample, then passes until the engine is steady.
+pub async fn sample_for(engine: &Engine, clock: &ManualClock, id: &str, duration: Duration) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    while elapsed < duration {
+        clock.advance(Duration::from_secs(15));
+        elapsed += Duration::from_secs(15);
+        engine.sample_autopilot(&namespace(), id).await.expect("a sample");
+        steps.extend(settle(engine, clock, id).await);
+    }
+    steps
+}

@@ -1,10 +1,14 @@
-//! A deployment's Autopilot policy: whether it acts, how long it keeps acting, the limits it must
-//! stay within and the algorithm's knobs. The wire shape (camelCase JSON) is the REST API's;
-//! `validate` is the one check of a policy a person wrote. It never decides anything itself.
+//! A deployment's Autopilot policy (`spec.autopilot`): whether it acts, how long it keeps acting,
+//! the limits it must stay within and the algorithm's knobs. The wire shape (camelCase JSON) is the
+//! REST API's; `validate` is the one check of a policy a person wrote. It never decides anything
+//! itself: the `autopilot` crate does, and re-exports these types. They live here because the
+//! deployment's spec carries them and `autopilot` depends on `domain`, not the other way round.
+
+mod silent;
 
 use serde::{Deserialize, Serialize};
 
-use crate::silent::SilentPeriods;
+pub use silent::{SilentPeriod, SilentPeriods};
 
 /// What the Autopilot does with its recommendations (Ververica Platform's modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
