@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// in seconds (well below the policy's metrics window).
     #[arg(long, env = "CONSOLE_AUTOPILOT_SAMPLE_SECONDS", default_value_t = 15)]
     pub autopilot_sample_seconds: u64,
+    /// How often the applied tuning plans are looked at for a due time point, in seconds (a time
+    /// point happens at most this late).
+    #[arg(long, env = "CONSOLE_PLAN_CHECK_SECONDS", default_value_t = 15)]
+    pub plan_check_seconds: u64,
 
     /// A directory where a Flink cluster of the console keeps savepoints or checkpoints (repeat it,
     /// or separate them with commas): a person may register an existing `file:` savepoint only

@@ -8,6 +8,7 @@ pub mod clusters;
 pub mod config;
 pub mod health;
 pub mod local_flink;
+pub mod plans;
 pub mod seed;
 pub mod static_files;
 pub mod targets;

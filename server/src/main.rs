@@ -188,6 +188,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         Ok(None) => {}
         Err(err) => return Err(format!("cannot create the admin user: {err}")),
     }
+    let plan_check = std::time::Duration::from_secs(args.plan_check_seconds.max(1));
+    tokio::spawn(server::plans::carry_out_forever(services.clone(), plan_check, shutdown_rx.clone()));
     let state = AppState { leptos_options, services, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

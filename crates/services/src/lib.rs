@@ -71,6 +71,8 @@ pub struct Services {
     /// The clusters of the deployment targets, for the pages' read-only views of running jobs;
     /// without them those views say Flink is not read.
     clusters: Option<Arc<dyn engine::Clusters>>,
+    /// Where the time comes from for what the services schedule (tuning plans); tests move it.
+    clock: Arc<dyn engine::time::Clock>,
     /// The engine's Autopilot memory (decisions and samples); without it the API says the engine
     /// does not run.
     autopilot: Option<Arc<engine::Monitor>>,
@@ -93,7 +95,19 @@ impl Services {
             savepoint_roots: Vec::new(),
             clusters: None,
             autopilot: None,
+            clock: Arc::new(engine::time::SystemClock),
         }
+    }
+
+    /// The same services, reading the time from `clock` (a hand-moved one in tests).
+    pub fn with_clock(mut self, clock: Arc<dyn engine::time::Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the services' clock, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The same services, answering what the Autopilot knows from `monitor` (the engine's).

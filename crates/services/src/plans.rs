@@ -1,7 +1,7 @@
 //! Scheduled tuning plans of deployments, for the REST API and the server functions alike: create,
 //! change, delete, apply and stop them (callers authorise first, `Services::require`), and carry
-//! out the time points that are due (`carry_out_due_plans`, called by the server's scheduler with
-//! the time — the clock is the caller's, so tests move it). A time point's setting is written to
+//! out the time points that are due (`carry_out_due_plans`, called by the server's scheduler; the
+//! time is the services' clock, which tests move). A time point's setting is written to
 //! the deployment's spec through the same path as a person's edit, so the engine upgrades a
 //! running job with the deployment's upgrade strategy and never loses its state.
 
@@ -119,8 +119,8 @@ impl Services {
         namespace: &NamespaceName,
         deployment_id: &str,
         document: &Value,
-        now_ms: i64,
     ) -> Result<TuningPlan, ServiceError> {
+        let now_ms = self.now_ms();
         let (name, spec, _) = read_plan(document)?;
         let now = rfc3339(now_ms);
         let plan = TuningPlan {
@@ -176,8 +176,8 @@ impl Services {
         namespace: &NamespaceName,
         id: &str,
         document: &Value,
-        now_ms: i64,
     ) -> Result<TuningPlan, ServiceError> {
+        let now_ms = self.now_ms();
         let (name, spec, version) = read_plan(document)?;
         let current = self.tuning_plan(namespace, id).await?;
         if let Some(version) = version.filter(|v| *v != current.metadata.resource_version) {
@@ -238,8 +238,8 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         id: &str,
-        now_ms: i64,
     ) -> Result<TuningPlan, ServiceError> {
+        let now_ms = self.now_ms();
         let mut tx = self.store.begin().await?;
         if !tx.lock_namespace(namespace).await? {
             return Err(ServiceError::NotFound(format!("namespace {namespace}")));
@@ -284,8 +284,8 @@ impl Services {
         caller: &Caller,
         namespace: &NamespaceName,
         id: &str,
-        now_ms: i64,
     ) -> Result<TuningPlan, ServiceError> {
+        let now_ms = self.now_ms();
         let current = self.tuning_plan(namespace, id).await?;
         if !current.status.applied {
             return Ok(current);
@@ -307,7 +307,8 @@ impl Services {
     /// applied once). Each writes its setting to the deployment (a running job is upgraded by the
     /// engine), an event and a row of history. Answers what was carried out. A failure of the
     /// store is left for the next call; a setting the deployment refuses is recorded as FAILED.
-    pub async fn carry_out_due_plans(&self, now_ms: i64) -> Result<Vec<PlanExecution>, ServiceError> {
+    pub async fn carry_out_due_plans(&self) -> Result<Vec<PlanExecution>, ServiceError> {
+        let now_ms = self.now_ms();
         let mut done = Vec::new();
         for plan in self.store.applied_tuning_plans().await? {
             let after_ms = [&plan.status.applied_at, &plan.status.last_executed_for]

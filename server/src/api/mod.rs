@@ -11,6 +11,7 @@ mod events;
 mod jobs;
 mod namespaces;
 pub mod openapi;
+mod plans;
 mod representation;
 mod savepoints;
 mod settings;
@@ -59,6 +60,18 @@ pub fn routes() -> Router<AppState> {
             get(autopilot::get_policy).put(autopilot::put_policy),
         )
         .route("/api/v1/namespaces/{namespace}/deployments/{deployment_id}/autopilot", get(autopilot::status))
+        .route(
+            "/api/v1/namespaces/{namespace}/deployments/{deployment_id}/tuning-plans",
+            get(plans::list).post(plans::create),
+        )
+        .route(
+            "/api/v1/namespaces/{namespace}/deployments/{deployment_id}/tuning-plan-executions",
+            get(plans::executions),
+        )
+        .route(
+            "/api/v1/namespaces/{namespace}/tuning-plans/{plan_id}",
+            get(plans::get).put(plans::put).delete(plans::delete).post(plans::action),
+        )
         .route("/api/v1/namespaces/{namespace}/deployment-targets", get(targets::list).post(targets::create))
         .route(
             "/api/v1/namespaces/{namespace}/deployment-targets/{name}",

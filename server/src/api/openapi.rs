@@ -7,8 +7,8 @@ use utoipa::OpenApi;
 
 use super::representation::represent;
 use super::{
-    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, savepoints, settings, status,
-    targets, watch,
+    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings,
+    status, targets, watch,
 };
 
 #[derive(OpenApi)]
@@ -30,6 +30,14 @@ use super::{
         autopilot::get_policy,
         autopilot::put_policy,
         autopilot::status,
+        plans::list,
+        plans::create,
+        plans::executions,
+        plans::get,
+        plans::put,
+        plans::delete,
+        plans::apply,
+        plans::stop,
         watch::watch,
         defaults::get,
         defaults::patch,
@@ -72,6 +80,11 @@ use super::{
         (name = "autopilot", description = "Ours: a deployment's Autopilot (Alibaba's and Ververica's): its policy \
             (`spec.autopilot`; modes DISABLED, MONITORING, ACTIVE) and what it decided from the job's metrics, with the \
             numbers behind it. The decision follows the Flink Kubernetes Operator's autoscaler."),
+        (name = "tuning-plans", description = "Ours: scheduled tuning plans (Alibaba Realtime Compute's resource \
+            plans): up to 20 per deployment, each a list of time points (once at an instant, or daily at a time of day in \
+            an IANA time zone) with the parallelism, CPU/memory and Flink configuration to set then. One plan of a \
+            deployment is applied at a time, never together with its Autopilot; each time point carried out is an event \
+            and a row of the executed history."),
         (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
             Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
             `:list`, `:delete`); this console keeps them under the namespace like its other resources.")

@@ -16,6 +16,7 @@ mod matrix;
 mod network;
 mod openapi;
 mod paging;
+mod plans;
 mod savepoints;
 mod site_files;
 mod start;

@@ -118,6 +118,9 @@ struct Fixture {
     spare_token: String,
     /// The `jarUri` of `stopped`.
     jar: String,
+    /// A tuning plan of `stopped`, not applied; one of `running`, applied.
+    idle_plan: String,
+    applied_plan: String,
 }
 
 fn namespace(name: &str) -> NamespaceName {
@@ -231,7 +234,39 @@ async fn fixture() -> Fixture {
     assert_eq!(reply.status, 201, "{}", reply.body);
     let reply = console.upload("default", "spare.jar", b"PK\x03\x04 spare").await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    Fixture { console, credentials, stopped, running, savepoint, job: past.metadata.id, spare_token: spare.id, jar }
+    let plan = |deployment: &str| {
+        let uri = format!("/api/v1/namespaces/default/deployments/{deployment}/tuning-plans");
+        let console = &console;
+        async move {
+            let reply = console.send_json("POST", &uri, &tuning_plan("fixture")).await;
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.json()["metadata"]["id"].as_str().expect("an id").to_owned()
+        }
+    };
+    let idle_plan = plan(&stopped).await;
+    let applied_plan = plan(&running).await;
+    let reply =
+        console.send_json("POST", &format!("/api/v1/namespaces/default/tuning-plans/{applied_plan}:apply"), &json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    Fixture {
+        console,
+        credentials,
+        stopped,
+        running,
+        savepoint,
+        job: past.metadata.id,
+        spare_token: spare.id,
+        jar,
+        idle_plan,
+        applied_plan,
+    }
+}
+
+/// A tuning plan called `name` with one daily time point.
+fn tuning_plan(name: &str) -> Value {
+    json!({"metadata": {"name": name}, "spec": {"timePoints": [
+        {"trigger": {"kind": "DAILY", "time": "08:00", "timeZone": "Europe/Berlin"}, "setting": {"parallelism": 2}}
+    ]}})
 }
 
 fn rest(template: &'static str, method: &'static str, uri: String, body: Option<Value>, needs: Needs) -> Call {
@@ -403,6 +438,56 @@ fn calls(f: &Fixture) -> Vec<Call> {
             format!("{deployment}/autopilot"),
             None,
             View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/tuning-plans",
+            "GET",
+            format!("{deployment}/tuning-plans"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/tuning-plans",
+            "POST",
+            format!("{deployment}/tuning-plans"),
+            Some(tuning_plan("matrix")),
+            Edit,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/deployments/{deploymentId}/tuning-plan-executions",
+            "GET",
+            format!("{deployment}/tuning-plan-executions"),
+            None,
+            View,
+        ),
+        rest("/api/v1/namespaces/{namespace}/tuning-plans/{planId}", "GET", format!("{NS}/tuning-plans/{}", f.idle_plan), None, View),
+        rest(
+            "/api/v1/namespaces/{namespace}/tuning-plans/{planId}",
+            "PUT",
+            format!("{NS}/tuning-plans/{}", f.idle_plan),
+            Some(tuning_plan("renamed")),
+            Edit,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/tuning-plans/{planId}",
+            "DELETE",
+            format!("{NS}/tuning-plans/{}", f.idle_plan),
+            None,
+            Edit,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/tuning-plans/{planId}:apply",
+            "POST",
+            format!("{NS}/tuning-plans/{}:apply", f.idle_plan),
+            Some(json!({})),
+            Edit,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/tuning-plans/{planId}:stop",
+            "POST",
+            format!("{NS}/tuning-plans/{}:stop", f.applied_plan),
+            Some(json!({})),
+            Edit,
         ),
         rest(
             "/api/v1/namespaces/{namespace}/deployment-targets",
@@ -761,6 +846,7 @@ async fn namespace_resources_answer_exactly_their_roles() {
         "/api/v1/namespaces/{namespace}/savepoints",
         "/api/v1/namespaces/{namespace}/events",
         "/api/v1/namespaces/{namespace}/artifacts",
+        "/api/v1/namespaces/{namespace}/tuning-plans",
     ])
     .await;
 }
