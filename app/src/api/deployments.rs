@@ -202,11 +202,23 @@ pub async fn copy_savepoint(
 /// A plain form post of the Savepoints tab goes back to it, with the refusal as `error`.
 #[cfg(feature = "ssr")]
 fn back_to_savepoints(namespace: &str, deployment_id: &str, result: &Result<String, AppError>, plain: bool) {
+    back_to_tab(namespace, deployment_id, "savepoints", result, plain);
+}
+
+/// Sends a plain form post back to the deployment page's `tab`, with the error if it failed.
+#[cfg(feature = "ssr")]
+pub(crate) fn back_to_tab<T>(
+    namespace: &str,
+    deployment_id: &str,
+    tab: &str,
+    result: &Result<T, AppError>,
+    plain: bool,
+) {
     use crate::view_model::start::encode;
     if !plain {
         return;
     }
-    let page = format!("/namespaces/{}/deployments/{}?tab=savepoints", encode(namespace), encode(deployment_id));
+    let page = format!("/namespaces/{}/deployments/{}?tab={tab}", encode(namespace), encode(deployment_id));
     match result {
         Ok(_) => leptos_axum::redirect(&page),
         Err(err) => leptos_axum::redirect(&format!("{page}&error={}", encode(&err.to_string()))),

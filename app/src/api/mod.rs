@@ -9,3 +9,4 @@ pub mod session;
 pub mod settings;
 pub mod start;
 pub mod targets;
+pub mod tuning;

@@ -17,6 +17,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::deployments::{
     get_deployment, CopySavepoint, DeleteDeployment, RegisterSavepoint, SetDesiredState, TakeSavepoint,
 };
+use crate::api::tuning::{ChangeTuningPlan, CreateTuningPlan, PlanAction, SaveAutopilotPolicy};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{FIELD, PRIMARY, QUIET};
@@ -28,8 +29,8 @@ use crate::components::table::{empty, Table};
 use crate::providers::live::{use_live_changes, LiveEvent};
 use crate::providers::session::use_session;
 use crate::view_model::deployment_page::{
-    level_label, resume_from, ConfigurationFacts, CopyTarget, CurrentJobView, DeploymentDetail, ExceptionRow,
-    ExceptionsFacts, OverviewFacts, PageQuery, Tab, TabContent,
+    chart_lines, level_label, resume_from, ConfigurationFacts, CopyTarget, CurrentJobView, DeploymentDetail,
+    ExceptionRow, ExceptionsFacts, OverviewFacts, PageQuery, Tab, TabContent, TuningFacts,
 };
 use crate::view_model::{available_actions, can_take_savepoint, short_time, Action, EventRow, JobRow, SavepointRow};
 
@@ -71,6 +72,9 @@ pub fn DeploymentPage() -> impl IntoView {
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let register = ServerAction::<RegisterSavepoint>::new();
     let copy = ServerAction::<CopySavepoint>::new();
+    let save_policy = ServerAction::<SaveAutopilotPolicy>::new();
+    let create_plan = ServerAction::<CreateTuningPlan>::new();
+    let change_plan = ServerAction::<ChangeTuningPlan>::new();
     // Which savepoint's "Copy to…" is open: kept here, as the tab's rows are redrawn on every
     // refresh; closed once a copy succeeds.
     let copy_open = RwSignal::new(None::<String>);
@@ -85,9 +89,10 @@ pub fn DeploymentPage() -> impl IntoView {
                 (namespace.get(), id.get(), shown.get(), refresh.get()),
                 (set_state.version().get(), start.started.get(), take_savepoint.version().get()),
                 (register.version().get(), copy.version().get()),
+                (save_policy.version().get(), create_plan.version().get(), change_plan.version().get()),
             )
         },
-        |((namespace, id, shown, _), _, _)| get_deployment(namespace, id, Some(shown.tab), shown.level, shown.after),
+        |((namespace, id, shown, _), _, _, _)| get_deployment(namespace, id, Some(shown.tab), shown.level, shown.after),
     );
     let path = Signal::derive(move || format!("/namespaces/{}/deployments/{}", namespace.get(), id.get()));
 
@@ -117,7 +122,10 @@ pub fn DeploymentPage() -> impl IntoView {
     // Flink's own figures of a running job (uptime, restarts, checkpoints) change without a write.
     let watch_flink = Memo::new(move |_| {
         shown.get().tab == Tab::Overview
-            && detail.get().and_then(Result::ok).is_some_and(|detail| detail.row.status == domain::DeploymentState::Running)
+            && detail
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|detail| detail.row.status == domain::DeploymentState::Running)
     });
     Effect::new(move |_| {
         if !watch_flink.get() {
@@ -179,6 +187,10 @@ pub fn DeploymentPage() -> impl IntoView {
                                     next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest events" next_text="Older events"/>
                             }.into_any(),
                             TabContent::Exceptions(facts) => view! { <Exceptions facts/> }.into_any(),
+                            TabContent::Tuning(facts) => view! {
+                                <Tuning facts=*facts namespace=ns.clone() deployment_id=detail.row.id.clone() may_edit
+                                    save_policy create_plan change_plan posted_error=posted_error.get_untracked()/>
+                            }.into_any(),
                         };
                         view! {
                             {heading}
@@ -682,6 +694,264 @@ fn DeleteControl(
                     </button>
                 </ActionForm>
             </div>
+        </details>
+    }
+}
+
+const PLAN_COLUMNS: &[(&str, bool)] = &[("Plan", false), ("Time points", false), ("State", false), ("", true)];
+const HISTORY_COLUMNS: &[(&str, bool)] = &[
+    ("Carried out (UTC)", false),
+    ("Plan", false),
+    ("Scheduled for (UTC)", false),
+    ("Outcome", false),
+    ("What", false),
+];
+const VERTEX_COLUMNS: &[(&str, bool)] = &[
+    ("Vertex", false),
+    ("Busy", true),
+    ("Back-pressured", true),
+    ("Input rate", true),
+    ("Parallelism", true),
+    ("Why", false),
+];
+
+/// The Autopilot & plans tab: the Autopilot's policy and what it decided (with a chart of the
+/// metrics behind it), then the tuning plans — create, apply, stop, delete — and their history.
+#[allow(clippy::too_many_arguments)]
+#[component]
+fn Tuning(
+    facts: TuningFacts,
+    namespace: String,
+    deployment_id: String,
+    may_edit: bool,
+    save_policy: ServerAction<SaveAutopilotPolicy>,
+    create_plan: ServerAction<CreateTuningPlan>,
+    change_plan: ServerAction<ChangeTuningPlan>,
+    /// A refusal a plain form post came back with.
+    posted_error: Option<String>,
+) -> impl IntoView {
+    let TuningFacts { policy, summary, decision, chart, plans, history } = facts;
+    let alert = |text: String| {
+        view! { <p role="alert" class="mt-3 rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-sm text-rose-800">{text}</p> }
+    };
+    let policy_error = move || save_policy.value().get().and_then(Result::err).map(|err| alert(err.to_string()));
+    let plan_error = move || change_plan.value().get().and_then(Result::err).map(|err| alert(err.to_string()));
+    let select = move |name: &'static str, label: &'static str, current: String, options: &'static [&'static str]| {
+        view! {
+            <label class="block text-xs font-medium text-slate-600">
+                {label}
+                <select name=name class=FIELD disabled=!may_edit>
+                    {options.iter().map(|option| {
+                        let selected = current == *option;
+                        view! { <option value=*option selected=selected>{*option}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let input = move |name: &'static str, label: &'static str, value: String, hint: &'static str| {
+        view! {
+            <label class="block text-xs font-medium text-slate-600">
+                {label}
+                <input name=name value=value class=FIELD placeholder=hint disabled=!may_edit/>
+            </label>
+        }
+    };
+    let (busy_line, rate_line, top_rate) = chart_lines(&chart, 600.0, 120.0);
+    let (plan_namespace, plan_deployment) = (namespace.clone(), deployment_id.clone());
+    let (table_namespace, table_deployment) = (namespace.clone(), deployment_id.clone());
+    let samples = chart.len();
+    view! {
+        {posted_error.map(alert)}
+        <div class="grid items-start gap-4 lg:grid-cols-2">
+            <section class=CARD aria-label="Autopilot">
+                <h2 class=CARD_TITLE>"Autopilot"</h2>
+                <p class="mt-1 text-sm text-slate-600" data-testid="autopilot-summary">{summary}</p>
+                <p class="mt-1 text-xs text-slate-500">
+                    "MONITORING writes recommendations as events; ACTIVE applies them (in place on an adaptive-scheduler cluster, else a stateful upgrade). A tuning plan and the Autopilot exclude each other."
+                </p>
+                <ActionForm action=save_policy attr:class="mt-3 grid grid-cols-2 gap-3" attr:aria-label="Autopilot policy">
+                    <input type="hidden" name="namespace" value=namespace/>
+                    <input type="hidden" name="deployment_id" value=deployment_id/>
+                    {select("mode", "Mode", policy.mode.clone(), &["DISABLED", "MONITORING", "ACTIVE"])}
+                    {select("strategy", "Strategy", policy.strategy.clone(), &["ADAPTIVE", "STABLE"])}
+                    {input("target_utilization", "Target utilisation (0–1)", policy.target_utilization.clone(), "0.7")}
+                    {input("metrics_window_seconds", "Metrics window (s)", policy.metrics_window_seconds.clone(), "900")}
+                    {input("stabilization_seconds", "Stabilisation after a restart (s)", policy.stabilization_seconds.clone(), "300")}
+                    {input("cool_down_minutes", "Cool-down between changes (min)", policy.cool_down_minutes.clone(), "10")}
+                    {input("min_parallelism", "Job min parallelism", policy.min_parallelism.clone(), "1")}
+                    {input("max_parallelism", "Job max parallelism", policy.max_parallelism.clone(), "no limit")}
+                    {may_edit.then(|| view! {
+                        <div class="col-span-2 flex justify-end">
+                            <button type="submit" class=PRIMARY>"Save Autopilot policy"</button>
+                        </div>
+                    })}
+                </ActionForm>
+                {policy_error}
+            </section>
+            <section class=CARD aria-label="Newest decision">
+                <h2 class=CARD_TITLE>"Newest decision"</h2>
+                {match decision {
+                    None => view! { <p class="mt-2 text-sm text-slate-500">"No decision yet: the Autopilot decides once it has a metrics window of the running job."</p> }.into_any(),
+                    Some(decision) => view! {
+                        <p class="mt-1 text-sm"><span class="font-mono font-semibold" data-testid="decision-action">{decision.action}</span>
+                            <span class="text-slate-500">{format!(" at {}", decision.at)}</span></p>
+                        <Table label="Vertices" columns=VERTEX_COLUMNS>
+                            {decision.vertices.into_iter().map(|v| view! {
+                                <tr>
+                                    <td class="px-4 py-2 font-mono text-xs">{v.name}</td>
+                                    <td class="px-4 py-2 text-right">{v.busy}</td>
+                                    <td class="px-4 py-2 text-right">{v.back_pressured}</td>
+                                    <td class="px-4 py-2 text-right">{v.rate}</td>
+                                    <td class="px-4 py-2 text-right font-semibold">{v.parallelism}</td>
+                                    <td class="px-4 py-2 text-xs text-slate-600">{v.reason}</td>
+                                </tr>
+                            }).collect_view()}
+                        </Table>
+                    }.into_any(),
+                }}
+                <figure class="mt-4" aria-label="Metrics of the current run">
+                    {if samples < 2 {
+                        view! { <p class="text-xs text-slate-500">"The chart appears after two samples of the running job."</p> }.into_any()
+                    } else {
+                        view! {
+                            <svg viewBox="0 0 600 120" class="h-32 w-full rounded-md border border-slate-200 bg-slate-50" role="img"
+                                aria-label=format!("Busy % and input rate over the last {samples} samples")>
+                                <polyline points=busy_line fill="none" stroke="#e11d48" stroke-width="2"/>
+                                <polyline points=rate_line fill="none" stroke="#4f46e5" stroke-width="2"/>
+                            </svg>
+                            <figcaption class="mt-1 flex gap-4 text-xs text-slate-600">
+                                <span class="text-rose-600">"— busiest vertex, busy % (0–100)"</span>
+                                <span class="text-indigo-600">{format!("— sources' input rate (0–{top_rate:.0}/s)")}</span>
+                            </figcaption>
+                        }.into_any()
+                    }}
+                </figure>
+            </section>
+        </div>
+        <section class="mt-6" aria-label="Tuning plans">
+            <h2 class="text-lg font-semibold">"Scheduled tuning plans"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Set the parallelism (and, through the API, CPU, memory and Flink configuration) at times you choose: once, or daily in a time zone. One plan is applied at a time; each time point upgrades a running job without losing its state."
+            </p>
+            {plan_error}
+            {if plans.is_empty() {
+                empty("No tuning plans yet. Create one below, then apply it.")
+            } else {
+                view! {
+                    <Table label="Tuning plans" columns=PLAN_COLUMNS>
+                        {plans.into_iter().map(|plan| {
+                            let button = |action: PlanAction, label: &'static str, class: &'static str| {
+                                let aria = format!("{label} {}", plan.name);
+                                let (ns, deployment, plan_id) = (table_namespace.clone(), table_deployment.clone(), plan.id.clone());
+                                view! {
+                                    <ActionForm action=change_plan>
+                                        <input type="hidden" name="namespace" value=ns/>
+                                        <input type="hidden" name="deployment_id" value=deployment/>
+                                        <input type="hidden" name="plan_id" value=plan_id/>
+                                        <input type="hidden" name="action" value=format!("{action:?}")/>
+                                        <button type="submit" class=class aria-label=aria>{label}</button>
+                                    </ActionForm>
+                                }
+                            };
+                            let buttons = may_edit.then(|| view! {
+                                <div class="flex justify-end gap-2">
+                                    {if plan.applied { button(PlanAction::Stop, "Stop", QUIET).into_any() } else { button(PlanAction::Apply, "Apply", QUIET).into_any() }}
+                                    {button(PlanAction::Delete, "Delete", QUIET)}
+                                </div>
+                            });
+                            view! {
+                                <tr data-plan=plan.name.clone()>
+                                    <td class="px-4 py-2 font-medium">{plan.name.clone()}</td>
+                                    <td class="px-4 py-2 text-xs">
+                                        <ul>{plan.points.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                                    </td>
+                                    <td class="px-4 py-2 text-xs">
+                                        {if plan.applied {
+                                            view! { <span class="rounded bg-emerald-100 px-2 py-0.5 font-semibold text-emerald-800">"APPLIED"</span>
+                                                <div class="mt-1 text-slate-500">{plan.next.map(|n| format!("next: {n}")).unwrap_or_else(|| "nothing ahead".into())}</div> }.into_any()
+                                        } else {
+                                            view! { <span class="text-slate-500">"not applied"</span> }.into_any()
+                                        }}
+                                    </td>
+                                    <td class="px-4 py-2 text-right">{buttons}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </Table>
+                }.into_any()
+            }}
+            {may_edit.then(|| view! { <NewPlanForm namespace=plan_namespace deployment_id=plan_deployment create_plan/> })}
+            <h3 class="mt-6 text-sm font-semibold text-slate-700">"Executed history"</h3>
+            {if history.is_empty() {
+                empty("Nothing carried out yet.")
+            } else {
+                view! {
+                    <Table label="Executed history" columns=HISTORY_COLUMNS>
+                        {history.into_iter().map(|row| view! {
+                            <tr>
+                                <td class="px-4 py-2 font-mono text-xs">{row.executed_at}</td>
+                                <td class="px-4 py-2">{row.plan}</td>
+                                <td class="px-4 py-2 font-mono text-xs">{row.scheduled_for}</td>
+                                <td class="px-4 py-2 text-xs font-semibold">{row.outcome}</td>
+                                <td class="px-4 py-2 text-xs text-slate-600">{row.message}</td>
+                            </tr>
+                        }).collect_view()}
+                    </Table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// A new tuning plan: a name and up to three time points (blank rows are left out).
+#[component]
+fn NewPlanForm(namespace: String, deployment_id: String, create_plan: ServerAction<CreateTuningPlan>) -> impl IntoView {
+    let row = |n: u8| {
+        view! {
+            <div class="grid grid-cols-4 gap-2" role="group" aria-label=format!("Time point {n}")>
+                <label class="block text-xs font-medium text-slate-600">
+                    "When"
+                    <select name=format!("kind_{n}") class=FIELD>
+                        <option value="DAILY" selected=true>"Daily"</option>
+                        <option value="ONCE">"Once"</option>
+                    </select>
+                </label>
+                <label class="block text-xs font-medium text-slate-600">
+                    "At"
+                    <input name=format!("at_{n}") class=FIELD placeholder="08:00, or 2026-12-24T18:00:00+01:00"/>
+                </label>
+                <label class="block text-xs font-medium text-slate-600">
+                    "Time zone (daily)"
+                    <input name=format!("zone_{n}") class=FIELD placeholder="Europe/Berlin (default UTC)"/>
+                </label>
+                <label class="block text-xs font-medium text-slate-600">
+                    "Parallelism"
+                    <input name=format!("parallelism_{n}") class=FIELD inputmode="numeric" placeholder="4"/>
+                </label>
+            </div>
+        }
+    };
+    view! {
+        <details class="mt-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
+            <summary class="cursor-pointer font-semibold text-indigo-700">"+ New tuning plan"</summary>
+            <ActionForm action=create_plan attr:class="mt-3 space-y-3" attr:aria-label="New tuning plan">
+                <input type="hidden" name="namespace" value=namespace/>
+                <input type="hidden" name="deployment_id" value=deployment_id/>
+                <label class="block max-w-sm text-xs font-medium text-slate-600">
+                    "Plan name"
+                    <input name="name" required class=FIELD placeholder="business hours"/>
+                </label>
+                {row(1)}
+                {row(2)}
+                {row(3)}
+                <div class="flex justify-end">
+                    <button type="submit" class=PRIMARY>"Create plan"</button>
+                </div>
+            </ActionForm>
+            {move || create_plan.value().get().and_then(Result::err).map(|err| view! {
+                <p role="alert" class="mt-3 rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-sm text-rose-800">{err.to_string()}</p>
+            })}
         </details>
     }
 }

@@ -11,6 +11,9 @@ use crate::view_model::deployment_page::{
     CurrentJobView, DeploymentDetail, ExceptionRow, ExceptionsFacts, LiveView, OverviewFacts, PageQuery, Tab,
     TabContent,
 };
+use crate::view_model::deployment_page::{
+    ChartPoint, DecisionView, PlanHistoryRow, PlanRow, PolicyForm, TuningFacts, VertexRow,
+};
 use crate::view_model::start::{OtherDeployment, StartDialogData, StartForm, StateChoice};
 use crate::view_model::{
     CreatedToken, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow, ADMIN_PAGE,
@@ -60,8 +63,13 @@ pub async fn deployment_detail(
                     services.savepoints(namespace, Some(id), None, &request).await?
                 }
             };
-            let others =
-                services.deployments(namespace, &domain::DeploymentQuery::default(), &PageRequest::first(Services::MAX_PAGE_SIZE)).await?;
+            let others = services
+                .deployments(
+                    namespace,
+                    &domain::DeploymentQuery::default(),
+                    &PageRequest::first(Services::MAX_PAGE_SIZE),
+                )
+                .await?;
             let copy_targets = others
                 .items
                 .into_iter()
@@ -79,6 +87,7 @@ pub async fn deployment_detail(
             let events = services.events(namespace, Some(id), None, query.level, &request).await?;
             TabContent::Events { rows: events.items.iter().map(EventRow::from).collect(), next: events.continue_token }
         }
+        Tab::Tuning => TabContent::Tuning(Box::new(tuning(services, namespace, &deployment).await?)),
         Tab::Exceptions => TabContent::Exceptions(match services.job_exceptions(namespace, &deployment).await? {
             JobExceptions::NoJob => ExceptionsFacts::NoJob,
             JobExceptions::Unavailable { flink_job_id, reason } => {
@@ -106,6 +115,133 @@ pub async fn deployment_detail(
         content,
         live_from,
     })
+}
+
+/// The Autopilot & plans tab: the policy, the Autopilot's newest decision and samples, the plans
+/// and their history.
+async fn tuning(
+    services: &Services,
+    namespace: &NamespaceName,
+    deployment: &domain::Deployment,
+) -> Result<TuningFacts, AppError> {
+    use crate::view_model::short_time;
+
+    let id = &deployment.metadata.id;
+    let policy = deployment.spec.autopilot.clone().unwrap_or_default();
+    let status = services.autopilot_status(namespace, id).await?;
+    let plans = services.tuning_plans(namespace, id).await?;
+    let history = services.plan_executions(namespace, id).await?;
+    let wire = |value: serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+    let mode = wire(serde_json::to_value(policy.mode).unwrap_or_default());
+    let summary = match (&status.waiting_for, &status.decision) {
+        (Some(waiting), _) => format!("{mode}: waiting for {waiting}."),
+        (None, None) => {
+            format!("{mode}: sampling the running job every {} s; no decision yet.", status.sample_interval_seconds)
+        }
+        (None, Some(_)) => format!(
+            "{mode}: sampling the running job every {} s ({} Flink call{} per decision).",
+            status.sample_interval_seconds,
+            status.flink_calls_per_decision.unwrap_or_default(),
+            if status.flink_calls_per_decision == Some(1) { "" } else { "s" }
+        ),
+    };
+    let number = |value: f64| if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+    let decision = status.decision.as_ref().map(|decision| DecisionView {
+        action: action_text(&serde_json::to_value(&decision.action).unwrap_or_default()),
+        at: time_of_ms(decision.evaluated_at_ms),
+        vertices: decision
+            .vertices
+            .iter()
+            .map(|v| VertexRow {
+                name: v.name.clone(),
+                busy: format!("{} %", number(v.busy_percent)),
+                back_pressured: v
+                    .back_pressured_percent
+                    .map(|b| format!("{} %", number(b)))
+                    .unwrap_or_else(|| "—".into()),
+                rate: format!("{}/s", number(v.input_rate)),
+                parallelism: if v.recommended_parallelism == v.current_parallelism {
+                    v.current_parallelism.to_string()
+                } else {
+                    format!("{} → {}", v.current_parallelism, v.recommended_parallelism)
+                },
+                reason: v.reason.clone(),
+            })
+            .collect(),
+    });
+    let first = status.samples.first().map(|s| s.taken_at_ms).unwrap_or_default();
+    let chart = status
+        .samples
+        .iter()
+        .map(|sample| ChartPoint {
+            seconds: (sample.taken_at_ms - first) as f64 / 1000.0,
+            busy_percent: sample.vertices.iter().filter_map(|v| v.busy_time_ms_per_second_max).fold(0.0_f64, f64::max)
+                / 10.0,
+            rate: sample.vertices.iter().filter(|v| v.is_source).filter_map(|v| v.records_in_per_second).sum(),
+        })
+        .collect();
+    let tuning = &policy.tuning;
+    Ok(TuningFacts {
+        policy: PolicyForm {
+            mode,
+            strategy: wire(serde_json::to_value(policy.strategy).unwrap_or_default()),
+            target_utilization: tuning.target_utilization.to_string(),
+            metrics_window_seconds: tuning.metrics_window_seconds.to_string(),
+            stabilization_seconds: tuning.stabilization_seconds.to_string(),
+            cool_down_minutes: policy.limits.cool_down_minutes.to_string(),
+            min_parallelism: policy.limits.job_min_parallelism.to_string(),
+            max_parallelism: policy.limits.job_max_parallelism.map(|p| p.to_string()).unwrap_or_default(),
+        },
+        summary,
+        decision,
+        chart,
+        plans: plans
+            .iter()
+            .map(|plan| PlanRow {
+                id: plan.metadata.id.clone(),
+                name: plan.metadata.name.clone(),
+                points: plan.spec.time_points.iter().map(services::describe_time_point).collect(),
+                applied: plan.status.applied,
+                next: services
+                    .next_time_point(plan)
+                    .map(|(index, at)| format!("{} (time point {})", short_time(&at), index + 1)),
+            })
+            .collect(),
+        history: history
+            .iter()
+            .map(|row| PlanHistoryRow {
+                executed_at: short_time(&row.executed_at),
+                plan: row.plan_name.clone(),
+                scheduled_for: short_time(&row.scheduled_for),
+                outcome: row.outcome.as_str().to_owned(),
+                message: row.message.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// A decision's action in words: its kind and reasons (`NO_CHANGE · WITHIN_BOUNDS`).
+fn action_text(action: &serde_json::Value) -> String {
+    fn leaves(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(text) => out.push(text.clone()),
+            serde_json::Value::Object(map) => {
+                if let Some(kind) = map.get("type") {
+                    leaves(kind, out);
+                }
+                for (key, inner) in map {
+                    if key != "type" {
+                        leaves(inner, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| leaves(item, out)),
+            other => out.push(other.to_string()),
+        }
+    }
+    let mut out = Vec::new();
+    leaves(action, &mut out);
+    out.join(" · ")
 }
 
 fn current_job_view(current: CurrentJob) -> CurrentJobView {

@@ -19,11 +19,12 @@ pub enum Tab {
     Savepoints,
     Events,
     Exceptions,
+    Tuning,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] =
-        [Tab::Overview, Tab::Configuration, Tab::Jobs, Tab::Savepoints, Tab::Events, Tab::Exceptions];
+    pub const ALL: [Tab; 7] =
+        [Tab::Overview, Tab::Configuration, Tab::Jobs, Tab::Savepoints, Tab::Events, Tab::Exceptions, Tab::Tuning];
 
     /// The value of `?tab=`.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +35,7 @@ impl Tab {
             Tab::Savepoints => "savepoints",
             Tab::Events => "events",
             Tab::Exceptions => "exceptions",
+            Tab::Tuning => "tuning",
         }
     }
 
@@ -46,6 +48,7 @@ impl Tab {
             Tab::Savepoints => "Savepoints",
             Tab::Events => "Events",
             Tab::Exceptions => "Exceptions",
+            Tab::Tuning => "Autopilot & plans",
         }
     }
 
@@ -76,7 +79,7 @@ impl PageQuery {
         };
         let after = match tab {
             Tab::Jobs | Tab::Savepoints | Tab::Events => page_token_from_query(query(tab.as_str()).as_deref()),
-            Tab::Overview | Tab::Configuration | Tab::Exceptions => None,
+            Tab::Overview | Tab::Configuration | Tab::Exceptions | Tab::Tuning => None,
         };
         Self { tab, level, after }
     }
@@ -87,7 +90,7 @@ impl PageQuery {
         let level = self.level.map(EventLevel::as_str);
         let list = match self.tab {
             Tab::Jobs | Tab::Savepoints | Tab::Events => self.tab.as_str(),
-            Tab::Overview | Tab::Configuration | Tab::Exceptions => "",
+            Tab::Overview | Tab::Configuration | Tab::Exceptions | Tab::Tuning => "",
         };
         link_with_query(
             path,
@@ -133,6 +136,7 @@ pub enum TabContent {
     Savepoints { rows: Vec<SavepointRow>, next: Option<String>, copy_targets: Vec<CopyTarget> },
     Events { rows: Vec<EventRow>, next: Option<String> },
     Exceptions(ExceptionsFacts),
+    Tuning(Box<TuningFacts>),
 }
 
 /// A deployment a savepoint can be copied to.
@@ -351,5 +355,129 @@ mod tests {
         assert_eq!(form.strategy(), "SPECIFIC");
         assert_eq!(form.savepoint_id.as_deref(), Some("sp-1"));
         assert_eq!(level_label(Some(EventLevel::Error)), "Errors");
+    }
+}
+
+/// The Autopilot & plans tab: the Autopilot's policy (as a form), what it is doing and its newest
+/// decision with the metrics behind it, then the deployment's tuning plans and what they did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TuningFacts {
+    pub policy: PolicyForm,
+    /// What the Autopilot is doing, in words.
+    pub summary: String,
+    pub decision: Option<DecisionView>,
+    /// Busy % of the busiest vertex and the sources' input rate per sample of the current run.
+    pub chart: Vec<ChartPoint>,
+    pub plans: Vec<PlanRow>,
+    pub history: Vec<PlanHistoryRow>,
+}
+
+/// The policy's common fields, as the form shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub mode: String,
+    pub strategy: String,
+    pub target_utilization: String,
+    pub metrics_window_seconds: String,
+    pub stabilization_seconds: String,
+    pub cool_down_minutes: String,
+    pub min_parallelism: String,
+    pub max_parallelism: String,
+}
+
+/// The newest decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionView {
+    /// `SCALE_UP`, `NO_CHANGE (within bounds)`, …
+    pub action: String,
+    pub at: String,
+    pub vertices: Vec<VertexRow>,
+}
+
+/// One vertex of a decision, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VertexRow {
+    pub name: String,
+    pub busy: String,
+    pub back_pressured: String,
+    pub rate: String,
+    pub parallelism: String,
+    pub reason: String,
+}
+
+/// One sample on the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChartPoint {
+    /// Seconds since the first sample shown.
+    pub seconds: f64,
+    /// The busiest vertex's busy time, 0–100 %.
+    pub busy_percent: f64,
+    /// Records per second the sources read.
+    pub rate: f64,
+}
+
+/// A tuning plan in the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRow {
+    pub id: String,
+    pub name: String,
+    /// Each time point: `daily 08:00 Europe/Berlin → parallelism 4`.
+    pub points: Vec<String>,
+    pub applied: bool,
+    /// When the next time point comes, if the plan is applied.
+    pub next: Option<String>,
+}
+
+/// A row of the executed history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanHistoryRow {
+    pub executed_at: String,
+    pub plan: String,
+    pub scheduled_for: String,
+    pub outcome: String,
+    pub message: String,
+}
+
+/// The chart's two lines as SVG polyline points in a `width`×`height` box: busy % (0–100 scaled to
+/// the height) and the rate (scaled to its largest value). Empty with fewer than two samples.
+pub fn chart_lines(points: &[ChartPoint], width: f64, height: f64) -> (String, String, f64) {
+    if points.len() < 2 {
+        return (String::new(), String::new(), 0.0);
+    }
+    let span = points.iter().map(|p| p.seconds).fold(0.0_f64, f64::max).max(1.0);
+    let top_rate = points.iter().map(|p| p.rate).fold(0.0_f64, f64::max);
+    let line = |value: &dyn Fn(&ChartPoint) -> f64| {
+        points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", p.seconds / span * width, height - value(p).clamp(0.0, 1.0) * height))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let busy = line(&|p| p.busy_percent / 100.0);
+    let rate = line(&|p| if top_rate > 0.0 { p.rate / top_rate } else { 0.0 });
+    (busy, rate, top_rate)
+}
+
+#[cfg(test)]
+mod tuning_tests {
+    use super::*;
+
+    #[test]
+    fn the_tuning_tab_has_its_own_address() {
+        assert_eq!(Tab::from_query(Some("tuning")), Tab::Tuning);
+        assert_eq!(PageQuery::tab_href("/d", Tab::Tuning), "/d?tab=tuning");
+    }
+
+    #[test]
+    fn the_chart_scales_busy_to_the_height_and_the_rate_to_its_largest() {
+        let points = [
+            ChartPoint { seconds: 0.0, busy_percent: 100.0, rate: 50.0 },
+            ChartPoint { seconds: 30.0, busy_percent: 50.0, rate: 100.0 },
+        ];
+        let (busy, rate, top) = chart_lines(&points, 300.0, 100.0);
+        assert_eq!(busy, "0.0,0.0 300.0,50.0");
+        assert_eq!(rate, "0.0,50.0 300.0,0.0");
+        assert_eq!(top, 100.0);
+        assert_eq!(chart_lines(&points[..1], 300.0, 100.0).0, "", "one sample draws nothing");
     }
 }

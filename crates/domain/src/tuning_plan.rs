@@ -235,7 +235,8 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused_not_ignored() {
-        let json = serde_json::json!({"timePoints": [{"trigger": {"kind": "ONCE", "at": "x"}, "setting": {"paralelism": 2}}]});
+        let json =
+            serde_json::json!({"timePoints": [{"trigger": {"kind": "ONCE", "at": "x"}, "setting": {"paralelism": 2}}]});
         assert!(serde_json::from_value::<TuningPlanSpec>(json).is_err());
     }
 }

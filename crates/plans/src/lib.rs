@@ -305,7 +305,10 @@ mod tests {
         // Berlin springs forward on 2027-03-28 at 02:00 → 03:00; 08:00 is then 06:00 UTC.
         let spec = plan(vec![daily("08:00", "Europe/Berlin", 2)]);
         let before = ms("2027-03-27T07:00:00Z");
-        assert_eq!(due(&spec, before, ms("2027-03-28T06:00:00Z")).map(|d| d.scheduled_ms), Some(ms("2027-03-28T06:00:00Z")));
+        assert_eq!(
+            due(&spec, before, ms("2027-03-28T06:00:00Z")).map(|d| d.scheduled_ms),
+            Some(ms("2027-03-28T06:00:00Z"))
+        );
         // 02:30 does not exist that night: it happens at 03:30 local (01:30 UTC).
         let gap = plan(vec![daily("02:30", "Europe/Berlin", 2)]);
         assert_eq!(next(&gap, ms("2027-03-27T23:00:00Z")).map(|d| d.scheduled_ms), Some(ms("2027-03-28T01:30:00Z")));
@@ -314,8 +317,14 @@ mod tests {
     #[test]
     fn next_says_when_the_following_point_comes() {
         let spec = plan(vec![daily("08:00", "UTC", 4), once("2026-12-01T10:00:00Z", 2)]);
-        assert_eq!(next(&spec, ms("2026-12-01T09:00:00Z")), Some(Due { index: 1, scheduled_ms: ms("2026-12-01T10:00:00Z") }));
-        assert_eq!(next(&spec, ms("2026-12-01T11:00:00Z")), Some(Due { index: 0, scheduled_ms: ms("2026-12-02T08:00:00Z") }));
+        assert_eq!(
+            next(&spec, ms("2026-12-01T09:00:00Z")),
+            Some(Due { index: 1, scheduled_ms: ms("2026-12-01T10:00:00Z") })
+        );
+        assert_eq!(
+            next(&spec, ms("2026-12-01T11:00:00Z")),
+            Some(Due { index: 0, scheduled_ms: ms("2026-12-02T08:00:00Z") })
+        );
     }
 
     #[test]
@@ -327,7 +336,8 @@ mod tests {
             daily("09:00", "UTC", 3),
             daily("09:00", "UTC", 4),
         ]);
-        bad.time_points[3].setting.task_manager = Some(ProcessResources { cpu: Some(-1.0), memory: Some("lots".into()) });
+        bad.time_points[3].setting.task_manager =
+            Some(ProcessResources { cpu: Some(-1.0), memory: Some("lots".into()) });
         bad.time_points[4].setting = ResourceSetting::default();
         let errors = check(&bad).expect_err("refused");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

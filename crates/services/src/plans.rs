@@ -7,8 +7,8 @@
 
 use domain::tuning_plan::{MAX_PLANS_PER_DEPLOYMENT, MAX_TIME_POINTS};
 use domain::{
-    DeploymentSpec, Event, EventName, InvalidInput, NamespaceName, PlanExecution, PlanExecutionOutcome, ResourceSetting,
-    TuningPlan, TuningPlanMetadata, TuningPlanSpec, TuningPlanStatus, API_VERSION,
+    DeploymentSpec, Event, EventName, InvalidInput, NamespaceName, PlanExecution, PlanExecutionOutcome,
+    ResourceSetting, TuningPlan, TuningPlanMetadata, TuningPlanSpec, TuningPlanStatus, API_VERSION,
 };
 use engine::time::{parse_ms, rfc3339};
 use serde_json::{json, Map, Value};
@@ -22,6 +22,11 @@ pub const PLAN_HISTORY_SHOWN: u32 = 50;
 /// Who the audit log names for a time point carried out.
 const PLAN_ACTOR: Caller = Caller::System("tuning-plan");
 
+/// How a time point reads in lists: `daily 08:00 Europe/Berlin → parallelism 4`.
+pub fn describe_time_point(point: &domain::TimePoint) -> String {
+    format!("{} → {}", plans::describe(point), point.setting.summary())
+}
+
 /// A plan's name and spec as a request gives them, read with field-named errors.
 fn read_plan(document: &Value) -> Result<(String, TuningPlanSpec, Option<i64>), ServiceError> {
     let Some(object) = document.as_object() else {
@@ -30,8 +35,9 @@ fn read_plan(document: &Value) -> Result<(String, TuningPlanSpec, Option<i64>), 
     let metadata = object.get("metadata").cloned().unwrap_or(Value::Null);
     let name = metadata.get("name").and_then(Value::as_str).map(str::trim).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(InvalidInput::one("metadata.name", "must be 1 to 64 characters, none of them control characters")
-            .into());
+        return Err(
+            InvalidInput::one("metadata.name", "must be 1 to 64 characters, none of them control characters").into()
+        );
     }
     let version = match metadata.get("resourceVersion") {
         None | Some(Value::Null) => None,
@@ -162,8 +168,11 @@ impl Services {
         }
         tx.insert_tuning_plan(&plan).await?;
         let after = Some(json!({"deployment": deployment.metadata.name, "spec": plan.spec}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "create", ("TuningPlan", &plan.metadata.name), None, after))
-            .await?;
+        commit_audited(
+            tx,
+            audit_entry(caller, Some(namespace), "create", ("TuningPlan", &plan.metadata.name), None, after),
+        )
+        .await?;
         tracing::info!(%namespace, deployment = %deployment.metadata.name, plan = %plan.metadata.name, "tuning plan created");
         Ok(plan)
     }
@@ -207,8 +216,11 @@ impl Services {
         }
         tx.update_tuning_plan(&updated, current.metadata.resource_version).await?;
         let (before, after) = (Some(json!({"spec": current.spec})), Some(json!({"spec": updated.spec})));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "update", ("TuningPlan", &updated.metadata.name), before, after))
-            .await?;
+        commit_audited(
+            tx,
+            audit_entry(caller, Some(namespace), "update", ("TuningPlan", &updated.metadata.name), before, after),
+        )
+        .await?;
         Ok(updated)
     }
 
@@ -225,8 +237,11 @@ impl Services {
             return Err(ServiceError::NotFound(format!("tuning plan {id}")));
         }
         let before = Some(json!({"spec": current.spec, "applied": current.status.applied}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "delete", ("TuningPlan", &current.metadata.name), before, None))
-            .await?;
+        commit_audited(
+            tx,
+            audit_entry(caller, Some(namespace), "delete", ("TuningPlan", &current.metadata.name), before, None),
+        )
+        .await?;
         Ok(current)
     }
 
@@ -272,8 +287,11 @@ impl Services {
         updated.metadata.modified_at = rfc3339(now_ms);
         tx.update_tuning_plan(&updated, current.metadata.resource_version).await?;
         let after = Some(json!({"applied": true}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "apply", ("TuningPlan", &updated.metadata.name), None, after))
-            .await?;
+        commit_audited(
+            tx,
+            audit_entry(caller, Some(namespace), "apply", ("TuningPlan", &updated.metadata.name), None, after),
+        )
+        .await?;
         tracing::info!(%namespace, deployment = %deployment.metadata.name, plan = %updated.metadata.name, "tuning plan applied");
         Ok(updated)
     }
@@ -297,9 +315,21 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.update_tuning_plan(&updated, current.metadata.resource_version).await?;
         let after = Some(json!({"applied": false}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "stop", ("TuningPlan", &updated.metadata.name), None, after))
-            .await?;
+        commit_audited(
+            tx,
+            audit_entry(caller, Some(namespace), "stop", ("TuningPlan", &updated.metadata.name), None, after),
+        )
+        .await?;
         Ok(updated)
+    }
+
+    /// When an applied plan's next time point comes (RFC 3339) and which (0-based), by the
+    /// services' clock; `None` for a plan not applied or with nothing ahead.
+    pub fn next_time_point(&self, plan: &TuningPlan) -> Option<(usize, String)> {
+        if !plan.status.applied {
+            return None;
+        }
+        plans::next(&plan.spec, self.now_ms()).map(|due| (due.index, rfc3339(due.scheduled_ms)))
     }
 
     /// Carries out, for every applied plan, the time point due at `now_ms` (at most one per plan:
@@ -336,7 +366,8 @@ impl Services {
             .time_points
             .get(due.index)
             .ok_or_else(|| ServiceError::BadRequest(format!("spec.timePoints[{}]: gone", due.index)))?;
-        let when = format!("time point {} ({}) of {}", due.index + 1, plans::describe(point), rfc3339(due.scheduled_ms));
+        let when =
+            format!("time point {} ({}) of {}", due.index + 1, plans::describe(point), rfc3339(due.scheduled_ms));
         let written = self
             .patch_deployment(&PLAN_ACTOR, &namespace, &plan.metadata.deployment_id, &setting_patch(&point.setting))
             .await;
@@ -370,7 +401,11 @@ impl Services {
             Err(err) => (
                 PlanExecutionOutcome::Failed,
                 EventName::TuningPlanFailed,
-                format!("Tuning plan {:?}, {when}: could not set {}: {err}", plan.metadata.name, point.setting.summary()),
+                format!(
+                    "Tuning plan {:?}, {when}: could not set {}: {err}",
+                    plan.metadata.name,
+                    point.setting.summary()
+                ),
             ),
         };
         let now = rfc3339(now_ms);

@@ -32,11 +32,12 @@ impl Store {
 
     /// The namespace's plan `id`, if there is one.
     pub async fn tuning_plan(&self, namespace: &NamespaceName, id: &str) -> Result<Option<TuningPlan>, StorageError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT document FROM tuning_plans WHERE namespace = $1 AND id = $2")
-            .bind(namespace.as_str())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT document FROM tuning_plans WHERE namespace = $1 AND id = $2")
+                .bind(namespace.as_str())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|(document,)| plan_from_document(document)).transpose()
     }
 
@@ -256,7 +257,10 @@ mod tests {
         assert!(matches!(stale, Err(StorageError::Conflict { .. })), "{stale:?}");
         tx.commit().await.expect("commit");
         assert!(store.applied_tuning_plans().await.expect("applied").is_empty());
-        assert_eq!(store.tuning_plan(&default, "p1").await.expect("read").map(|p| p.metadata.resource_version), Some(2));
+        assert_eq!(
+            store.tuning_plan(&default, "p1").await.expect("read").map(|p| p.metadata.resource_version),
+            Some(2)
+        );
 
         let history = store.plan_executions(&default, id, 10).await.expect("history");
         assert_eq!(history.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e2", "e1"], "newest first");

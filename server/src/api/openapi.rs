@@ -7,8 +7,8 @@ use utoipa::OpenApi;
 
 use super::representation::represent;
 use super::{
-    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings,
-    status, targets, watch,
+    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings, status,
+    targets, watch,
 };
 
 #[derive(OpenApi)]

@@ -245,8 +245,9 @@ async fn fixture() -> Fixture {
     };
     let idle_plan = plan(&stopped).await;
     let applied_plan = plan(&running).await;
-    let reply =
-        console.send_json("POST", &format!("/api/v1/namespaces/default/tuning-plans/{applied_plan}:apply"), &json!({})).await;
+    let reply = console
+        .send_json("POST", &format!("/api/v1/namespaces/default/tuning-plans/{applied_plan}:apply"), &json!({}))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     Fixture {
         console,
@@ -573,6 +574,43 @@ fn calls(f: &Fixture) -> Vec<Call> {
         ),
         server_fn("/api/take_savepoint", &[("namespace", "default"), ("deployment_id", &f.running)], Edit, true),
         server_fn("/api/delete_deployment", &[("namespace", "default"), ("deployment_id", &f.stopped)], Edit, true),
+        server_fn(
+            "/api/save_autopilot_policy",
+            &[
+                ("namespace", "default"),
+                ("deployment_id", &f.stopped),
+                ("mode", "MONITORING"),
+                ("strategy", "ADAPTIVE"),
+                ("target_utilization", "0.7"),
+                ("metrics_window_seconds", "600"),
+                ("stabilization_seconds", "300"),
+                ("cool_down_minutes", "10"),
+                ("min_parallelism", "1"),
+                ("max_parallelism", ""),
+            ],
+            Edit,
+            true,
+        ),
+        server_fn(
+            "/api/create_tuning_plan",
+            &[
+                ("namespace", "default"),
+                ("deployment_id", &f.stopped),
+                ("name", "matrix form"),
+                ("kind_1", "DAILY"),
+                ("at_1", "08:00"),
+                ("zone_1", "Europe/Berlin"),
+                ("parallelism_1", "2"),
+            ],
+            Edit,
+            true,
+        ),
+        server_fn(
+            "/api/change_tuning_plan",
+            &[("namespace", "default"), ("deployment_id", &f.stopped), ("plan_id", &f.idle_plan), ("action", "Apply")],
+            Edit,
+            true,
+        ),
         server_fn(
             "/api/register_savepoint",
             &[("namespace", "default"), ("deployment_id", &f.stopped), ("location", "s3://bucket/matrix")],

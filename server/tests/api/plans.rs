@@ -44,8 +44,13 @@ fn ms(rfc3339: &str) -> i64 {
 async fn plans_are_created_listed_changed_and_deleted_and_bad_ones_name_their_field() {
     let console = console().await;
     let id = counter_id(&console).await;
-    let peak = plan("peak", json!([daily("08:00", "Europe/Berlin", json!({"parallelism": 4})),
-                                   daily("20:00", "Europe/Berlin", json!({"parallelism": 1}))]));
+    let peak = plan(
+        "peak",
+        json!([
+            daily("08:00", "Europe/Berlin", json!({"parallelism": 4})),
+            daily("20:00", "Europe/Berlin", json!({"parallelism": 1}))
+        ]),
+    );
     let (status, created) = create(&console, &id, &peak).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["kind"], "TuningPlan");
@@ -54,12 +59,21 @@ async fn plans_are_created_listed_changed_and_deleted_and_bad_ones_name_their_fi
 
     let (status, taken) = create(&console, &id, &peak).await;
     assert_eq!(status, StatusCode::CONFLICT, "{taken}");
-    assert!(taken["message"].as_str().unwrap_or_default().contains("already has a tuning plan called \"peak\""), "{taken}");
+    assert!(
+        taken["message"].as_str().unwrap_or_default().contains("already has a tuning plan called \"peak\""),
+        "{taken}"
+    );
 
     for (body, field) in [
         (plan("x", json!([daily("25:00", "UTC", json!({"parallelism": 2}))])), "spec.timePoints[0].trigger.time"),
-        (plan("x", json!([daily("08:00", "Atlantis/Capital", json!({"parallelism": 2}))])), "spec.timePoints[0].trigger.timeZone"),
-        (plan("x", json!([daily("08:00", "UTC", json!({"parallelism": 0}))])), "spec.timePoints[0].setting.parallelism"),
+        (
+            plan("x", json!([daily("08:00", "Atlantis/Capital", json!({"parallelism": 2}))])),
+            "spec.timePoints[0].trigger.timeZone",
+        ),
+        (
+            plan("x", json!([daily("08:00", "UTC", json!({"parallelism": 0}))])),
+            "spec.timePoints[0].setting.parallelism",
+        ),
         (plan("x", json!([daily("08:00", "UTC", json!({"paralelism": 2}))])), "spec.timePoints[0].setting"),
         (plan("x", json!([])), "spec.timePoints"),
         (json!({"spec": {"timePoints": []}}), "metadata.name"),
@@ -85,10 +99,13 @@ async fn plans_are_created_listed_changed_and_deleted_and_bad_ones_name_their_fi
 
     // At most 20 per deployment.
     for n in 1..20 {
-        let (status, body) = create(&console, &id, &plan(&format!("p{n}"), json!([daily("09:00", "UTC", json!({"parallelism": 2}))]))).await;
+        let (status, body) =
+            create(&console, &id, &plan(&format!("p{n}"), json!([daily("09:00", "UTC", json!({"parallelism": 2}))])))
+                .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    let (status, full) = create(&console, &id, &plan("p21", json!([daily("09:00", "UTC", json!({"parallelism": 2}))]))).await;
+    let (status, full) =
+        create(&console, &id, &plan("p21", json!([daily("09:00", "UTC", json!({"parallelism": 2}))]))).await;
     assert_eq!(status, StatusCode::CONFLICT, "{full}");
     assert!(full["message"].as_str().unwrap_or_default().contains("20 tuning plans"), "{full}");
 
@@ -107,7 +124,8 @@ async fn one_plan_is_applied_at_a_time_and_never_with_the_autopilot() {
     let point = json!([daily("08:00", "UTC", json!({"parallelism": 2}))]);
     let (_, a) = create(&console, &id, &plan("a", point.clone())).await;
     let (_, b) = create(&console, &id, &plan("b", point)).await;
-    let (a, b) = (a["metadata"]["id"].as_str().expect("id").to_owned(), b["metadata"]["id"].as_str().expect("id").to_owned());
+    let (a, b) =
+        (a["metadata"]["id"].as_str().expect("id").to_owned(), b["metadata"]["id"].as_str().expect("id").to_owned());
 
     let reply = console.send_json("POST", &format!("{NS}/tuning-plans/{a}:apply"), &json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -147,10 +165,17 @@ async fn due_time_points_are_carried_out_once_under_a_test_clock_missed_ones_onc
     let admin = Caller::User(admin);
     let ns = domain::NamespaceName::parse("default").expect("ns");
 
-    let body = plan("day and night", json!([
-        daily("08:00", "UTC", json!({"parallelism": 3, "flinkConfiguration": {"taskmanager.numberOfTaskSlots": "4"}})),
-        daily("20:00", "UTC", json!({"parallelism": 1, "taskManager": {"cpu": 1.5, "memory": "2g"}})),
-    ]));
+    let body = plan(
+        "day and night",
+        json!([
+            daily(
+                "08:00",
+                "UTC",
+                json!({"parallelism": 3, "flinkConfiguration": {"taskmanager.numberOfTaskSlots": "4"}})
+            ),
+            daily("20:00", "UTC", json!({"parallelism": 1, "taskManager": {"cpu": 1.5, "memory": "2g"}})),
+        ]),
+    );
     let (_, created) = create(&console, &id, &body).await;
     let plan_id = created["metadata"]["id"].as_str().expect("an id").to_owned();
     services.apply_tuning_plan(&admin, &ns, &plan_id).await.expect("applied");
@@ -183,8 +208,12 @@ async fn due_time_points_are_carried_out_once_under_a_test_clock_missed_ones_onc
     assert_eq!(rows[0]["scheduledFor"], "2026-12-02T20:00:00Z", "newest first");
     assert_eq!(rows[0]["outcome"], "APPLIED");
     let (_, events) = console.get(&format!("{NS}/events?deploymentId={id}")).await;
-    let applied: Vec<&Value> =
-        events["items"].as_array().expect("events").iter().filter(|e| e["metadata"]["name"] == "TUNING_PLAN_APPLIED").collect();
+    let applied: Vec<&Value> = events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["metadata"]["name"] == "TUNING_PLAN_APPLIED")
+        .collect();
     assert_eq!(applied.len(), 2, "{events}");
     assert!(applied[0]["spec"]["message"].as_str().unwrap_or_default().contains("set parallelism 1"), "{events}");
     let (_, audit) = console.get(&format!("{NS}/audit-log")).await;

@@ -161,8 +161,7 @@ async fn owners_change_a_session_target_unless_a_deployment_runs_on_it() {
     let (_, unchanged) = console.get(&staging).await;
     assert_eq!(unchanged["spec"]["flinkSession"]["url"], "http://127.0.0.1:10", "a refusal changes nothing");
 
-    let renamed_for_people =
-        json!({"metadata": {"name": "staging", "displayName": "Staging (EU)"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:10"}}});
+    let renamed_for_people = json!({"metadata": {"name": "staging", "displayName": "Staging (EU)"}, "spec": {"flinkSession": {"url": "http://127.0.0.1:10"}}});
     let reply = console.send_json("PUT", &staging, &renamed_for_people).await;
     assert_eq!(reply.status, StatusCode::OK, "the same URL may be kept while it runs: {}", reply.body);
     assert_eq!(reply.json()["metadata"]["displayName"], "Staging (EU)");
