@@ -20,7 +20,7 @@ use crate::api::deployments::{
 use crate::api::tuning::{ChangeTuningPlan, CreateTuningPlan, PlanAction, SaveAutopilotPolicy};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{FIELD, PRIMARY, QUIET};
+use crate::components::form::{clear_after_success, FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
 use crate::components::start_dialog::{start_page, StartModal, StartModalState};
@@ -907,6 +907,8 @@ fn Tuning(
 /// A new tuning plan: a name and up to three time points (blank rows are left out).
 #[component]
 fn NewPlanForm(namespace: String, deployment_id: String, create_plan: ServerAction<CreateTuningPlan>) -> impl IntoView {
+    let form = NodeRef::new();
+    clear_after_success(create_plan, form);
     let row = |n: u8| {
         view! {
             <div class="grid grid-cols-4 gap-2" role="group" aria-label=format!("Time point {n}")>
@@ -935,7 +937,7 @@ fn NewPlanForm(namespace: String, deployment_id: String, create_plan: ServerActi
     view! {
         <details class="mt-3 rounded-lg border border-slate-200 bg-white p-4 text-sm shadow-sm">
             <summary class="cursor-pointer font-semibold text-indigo-700">"+ New tuning plan"</summary>
-            <ActionForm action=create_plan attr:class="mt-3 space-y-3" attr:aria-label="New tuning plan">
+            <ActionForm action=create_plan node_ref=form attr:class="mt-3 space-y-3" attr:aria-label="New tuning plan">
                 <input type="hidden" name="namespace" value=namespace/>
                 <input type="hidden" name="deployment_id" value=deployment_id/>
                 <label class="block max-w-sm text-xs font-medium text-slate-600">

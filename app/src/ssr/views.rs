@@ -134,6 +134,9 @@ async fn tuning(
     let wire = |value: serde_json::Value| value.as_str().unwrap_or_default().to_owned();
     let mode = wire(serde_json::to_value(policy.mode).unwrap_or_default());
     let summary = match (&status.waiting_for, &status.decision) {
+        _ if policy.mode == domain::autopilot::Mode::Disabled => {
+            "DISABLED: the Autopilot does nothing. MONITORING recommends (as events); ACTIVE applies.".to_owned()
+        }
         (Some(waiting), _) => format!("{mode}: waiting for {waiting}."),
         (None, None) => {
             format!("{mode}: sampling the running job every {} s; no decision yet.", status.sample_interval_seconds)
@@ -204,7 +207,7 @@ async fn tuning(
                 applied: plan.status.applied,
                 next: services
                     .next_time_point(plan)
-                    .map(|(index, at)| format!("{} (time point {})", short_time(&at), index + 1)),
+                    .map(|(index, at)| format!("{} UTC (time point {})", short_time(&at), index + 1)),
             })
             .collect(),
         history: history
