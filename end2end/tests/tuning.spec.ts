@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { expectHydrated } from './fixtures/access_page';
 import { DeploymentPage } from './fixtures/deployment_page';
 import { API, createCounter, remove } from './fixtures/deployments_api';
+import { StartDialog } from './fixtures/start_dialog';
 
 // The deployment page's Autopilot & plans tab: the Autopilot's policy, and scheduled tuning plans
 // created, applied (never together with the Autopilot), stopped and deleted.
@@ -70,6 +71,54 @@ test('an editor sets the Autopilot policy and creates, applies, stops and delete
     await expect(page.getByRole('tabpanel', { name: 'Autopilot & plans' })).toContainText('No tuning plans yet');
     await expect(autopilot).toBeVisible();
     void detail;
+  } finally {
+    await remove(request, id);
+  }
+});
+
+test('Configure Autopilot in the Start dialog: recommend with the start, then a scheduled plan instead', async ({ page, request }) => {
+  const name = `e2e-configure-${Date.now()}`;
+  const id = await createCounter(request, name);
+  try {
+    const created = await request.post(`${API}/deployments/${id}/tuning-plans`, {
+      data: { metadata: { name: 'mornings' }, spec: { timePoints: [
+        { trigger: { kind: 'DAILY', time: '08:00', timeZone: 'UTC' }, setting: { parallelism: 2 } },
+      ] } },
+    });
+    expect(created.status()).toBe(201);
+    const plan = (await created.json()).metadata.id;
+
+    const detail = new DeploymentPage(page);
+    await detail.goto(id);
+    await expectHydrated(page);
+    await detail.action(name, 'Start').click();
+    const dialog = new StartDialog(page);
+    await dialog.expectOpen();
+    await expect(dialog.autopilot.getByLabel('Off')).toBeChecked();
+    await dialog.autopilot.getByLabel('Autopilot: recommend').check();
+    await expect(dialog.tuningPlan).toBeDisabled();
+    await page.screenshot({ path: 'end2end/screenshots/start-dialog-autopilot.png' });
+    await dialog.start.click();
+    await expect(dialog.dialog).toHaveCount(0);
+    await detail.expectStatus('RUNNING');
+    const policy = await (await request.get(`${API}/deployments/${id}/autopilot-policy`)).json();
+    expect(policy.mode).toBe('MONITORING');
+
+    // Suspended, then started again with the plan instead: the Autopilot goes off, the plan applies.
+    expect((await request.patch(`${API}/deployments/${id}`, { data: { spec: { state: 'SUSPENDED' } } })).status()).toBe(200);
+    await detail.expectStatus('SUSPENDED');
+    await detail.action(name, 'Start').click();
+    await dialog.expectOpen();
+    await expect(dialog.autopilot.getByLabel('Autopilot: recommend')).toBeChecked();
+    await dialog.autopilot.getByLabel('Scheduled plan').check();
+    await dialog.tuningPlan.selectOption({ label: 'mornings' });
+    await dialog.start.click();
+    await expect(dialog.dialog).toHaveCount(0);
+    await detail.expectStatus('RUNNING');
+    expect((await (await request.get(`${API}/deployments/${id}/autopilot-policy`)).json()).mode).toBe('DISABLED');
+    expect((await (await request.get(`${API}/tuning-plans/${plan}`)).json()).status.applied).toBe(true);
+    const plans = await (await request.get(`${API}/deployments/${id}/tuning-plans`)).json();
+    expect(plans.items[0].status.applied).toBe(true);
   } finally {
     await remove(request, id);
   }

@@ -57,6 +57,7 @@ pub async fn check_start_compatibility(
         start_time,
         tz_offset_minutes,
         confirm_incompatible,
+        ..StartForm::default()
     };
     answer(async {
         let services = services()?;
@@ -86,6 +87,8 @@ pub async fn start_deployment(
     start_time: Option<String>,
     tz_offset_minutes: Option<String>,
     confirm_incompatible: Option<String>,
+    tuning: Option<String>,
+    tuning_plan: Option<String>,
 ) -> Result<AcceptedStart, AppError> {
     use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
 
@@ -100,6 +103,8 @@ pub async fn start_deployment(
         start_time,
         tz_offset_minutes,
         confirm_incompatible,
+        tuning,
+        tuning_plan,
     };
     let page = format!(
         "/namespaces/{}/deployments/{}",
@@ -111,6 +116,10 @@ pub async fn start_deployment(
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::EditDeployments, &namespace).await?;
         let options = crate::ssr::start_options(&services, &namespace, &form).await?;
+        // "Configure Autopilot" first: a refusal (e.g. ACTIVE needs a STATEFUL upgrade) stops the start.
+        if let Some(setup) = crate::ssr::tuning_setup(&form)? {
+            services.configure_tuning(&caller(), &namespace, &deployment_id, &setup).await?;
+        }
         Ok(services.start_deployment(&caller(), &namespace, &deployment_id, &options).await?)
     })
     .await;

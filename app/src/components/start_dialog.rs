@@ -186,6 +186,7 @@ pub fn StartDialog(
         start_time: Some(start_time.get_untracked()),
         tz_offset_minutes: Some(tz_offset.get_untracked()),
         confirm_incompatible: confirm.get_untracked().then(|| "on".into()),
+        ..StartForm::default()
     };
     let (namespace, id, name) = data.with_value(|d| (d.namespace.clone(), d.id.clone(), d.name.clone()));
     let check_page = start_page(&namespace, &id);
@@ -217,6 +218,13 @@ pub fn StartDialog(
         }
     });
 
+    // "Configure Autopilot": what the query chose, else what the deployment has now.
+    let defaults = data.with_value(StartDialogData::default_form);
+    let tuning_now = initial.tuning.clone().or(defaults.tuning).unwrap_or_else(|| "OFF".into()).to_ascii_uppercase();
+    let plan_now = initial.tuning_plan.clone().or(defaults.tuning_plan).unwrap_or_default();
+    let tuning = RwSignal::new(tuning_now.clone());
+    let plans = data.with_value(|d| d.plans.clone());
+    let plans_missing = plans.is_empty();
     let has_states = with(&|d| !d.states.is_empty());
     let has_others = with(&|d| !d.others.is_empty());
     let resume_disabled = data.with_value(StartDialogData::resume_disabled);
@@ -389,6 +397,39 @@ pub fn StartDialog(
                                     </div>
                                 </fieldset>
                             </div>
+                        </fieldset>
+                        <fieldset class="rounded-md border border-slate-200 p-3" aria-label="Configure Autopilot">
+                            <legend class="px-1 text-sm font-semibold text-slate-800">"Configure Autopilot"</legend>
+                            <div class="flex flex-wrap gap-4">
+                                {[("OFF", "Off"), ("MONITORING", "Autopilot: recommend"), ("ACTIVE", "Autopilot: apply"), ("SCHEDULED", "Scheduled plan")]
+                                    .into_iter()
+                                    .map(|(value, label)| {
+                                        let disabled = value == "SCHEDULED" && plans.is_empty();
+                                        view! {
+                                            <label class="flex items-center gap-2 text-sm">
+                                                <input type="radio" name="tuning" value=value class=radio checked=tuning_now == value disabled=disabled
+                                                    on:change=move |_| tuning.set(value.to_owned())/>
+                                                {label}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                            <label class="mt-2 block text-xs font-medium text-slate-600">
+                                "Tuning plan"
+                                <select name="tuning_plan" class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm disabled:opacity-50"
+                                    disabled=plans.is_empty() prop:disabled=move || plans_missing || tuning.get() != "SCHEDULED">
+                                    {plans.iter().map(|plan| {
+                                        let label = if plan.applied { format!("{} (applied now)", plan.name) } else { plan.name.clone() };
+                                        view! { <option value=plan.id.clone() selected=plan.id == plan_now>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <p class=note>{if plans.is_empty() {
+                                "Recommend writes the Autopilot's recommendations as events; apply changes the parallelism (it needs the STATEFUL upgrade strategy). No tuning plans yet: create one on the deployment's Autopilot & plans tab."
+                            } else {
+                                "Recommend writes the Autopilot's recommendations as events; apply changes the parallelism (it needs the STATEFUL upgrade strategy). A plan and the Autopilot exclude each other."
+                            }}</p>
                         </fieldset>
                         // The state compatibility check.
                         <div class="rounded-md border border-slate-200 p-3" aria-label="State compatibility" role="group">

@@ -14,7 +14,7 @@ use crate::view_model::deployment_page::{
 use crate::view_model::deployment_page::{
     ChartPoint, DecisionView, PlanHistoryRow, PlanRow, PolicyForm, TuningFacts, VertexRow,
 };
-use crate::view_model::start::{OtherDeployment, StartDialogData, StartForm, StateChoice};
+use crate::view_model::start::{OtherDeployment, PlanChoice, StartDialogData, StartForm, StateChoice};
 use crate::view_model::{
     CreatedToken, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow, ADMIN_PAGE,
 };
@@ -394,7 +394,28 @@ pub async fn start_dialog_data(
         }
     }
     others.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(StartDialogData::new(&deployment, &states, others))
+    let mut data = StartDialogData::new(&deployment, &states, others);
+    let mode = deployment.spec.autopilot.as_ref().map(|policy| policy.mode).unwrap_or_default();
+    data.autopilot_mode = serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+    data.plans = services
+        .tuning_plans(namespace, id)
+        .await?
+        .into_iter()
+        .map(|plan| PlanChoice { id: plan.metadata.id, name: plan.metadata.name, applied: plan.status.applied })
+        .collect();
+    Ok(data)
+}
+
+/// What "Configure Autopilot" asks the services for, if anything.
+pub fn tuning_setup(form: &StartForm) -> Result<Option<services::TuningSetup>, AppError> {
+    use crate::view_model::start::TuningChoice;
+    let choice = form.tuning_choice().map_err(|(field, why)| AppError::BadRequest(format!("{field}: {why}")))?;
+    Ok(choice.map(|choice| match choice {
+        TuningChoice::Off => services::TuningSetup::Off,
+        TuningChoice::Autopilot(mode) if mode == "ACTIVE" => services::TuningSetup::Autopilot(domain::autopilot::Mode::Active),
+        TuningChoice::Autopilot(_) => services::TuningSetup::Autopilot(domain::autopilot::Mode::Monitoring),
+        TuningChoice::Scheduled(plan) => services::TuningSetup::Scheduled(plan),
+    }))
 }
 
 /// The API's start request for the dialog's fields; a state of another deployment must belong to

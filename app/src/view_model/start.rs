@@ -67,6 +67,29 @@ pub struct StartDialogData {
     pub states: Vec<StateChoice>,
     /// The namespace's other deployments that have states, by name.
     pub others: Vec<OtherDeployment>,
+    /// The Autopilot's mode now (DISABLED, MONITORING or ACTIVE).
+    pub autopilot_mode: String,
+    /// The deployment's tuning plans, by name.
+    pub plans: Vec<PlanChoice>,
+}
+
+/// A tuning plan "Configure Autopilot" may apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanChoice {
+    pub id: String,
+    pub name: String,
+    pub applied: bool,
+}
+
+/// What "Configure Autopilot" asks for with the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TuningChoice {
+    /// Neither the Autopilot nor a plan: the policy DISABLED, an applied plan stopped.
+    Off,
+    /// The Autopilot in this mode (`MONITORING` or `ACTIVE`); an applied plan stopped.
+    Autopilot(String),
+    /// This tuning plan applied; the Autopilot DISABLED.
+    Scheduled(String),
 }
 
 impl StartDialogData {
@@ -82,6 +105,8 @@ impl StartDialogData {
             running: deployment.spec.state == DesiredState::Running,
             states: states.iter().map(StateChoice::from).collect(),
             others,
+            autopilot_mode: "DISABLED".into(),
+            plans: Vec::new(),
         }
     }
 
@@ -107,9 +132,17 @@ impl StartDialogData {
     /// suspend), else initial mode.
     pub fn default_form(&self) -> StartForm {
         let resume = !self.states.is_empty();
+        let applied = self.plans.iter().find(|plan| plan.applied);
+        let tuning = match applied {
+            Some(_) => "SCHEDULED",
+            None if self.autopilot_mode == "MONITORING" || self.autopilot_mode == "ACTIVE" => &self.autopilot_mode,
+            None => "OFF",
+        };
         StartForm {
             mode: Some(if resume { "RESUME" } else { "INITIAL" }.into()),
             strategy: Some("LATEST".into()),
+            tuning: Some(tuning.to_owned()),
+            tuning_plan: applied.map(|plan| plan.id.clone()),
             ..StartForm::default()
         }
     }
@@ -134,10 +167,14 @@ pub struct StartForm {
     /// Minutes to add to the local time to get UTC (JavaScript's `getTimezoneOffset`); 0 without it.
     pub tz_offset_minutes: Option<String>,
     pub confirm_incompatible: Option<String>,
+    /// "Configure Autopilot": OFF, MONITORING, ACTIVE or SCHEDULED; absent: leave it as it is.
+    pub tuning: Option<String>,
+    /// SCHEDULED: the tuning plan to apply.
+    pub tuning_plan: Option<String>,
 }
 
 /// The query keys of the Start page, in the order `StartForm::to_query` writes them.
-pub const START_FORM_KEYS: [&str; 10] = [
+pub const START_FORM_KEYS: [&str; 12] = [
     "mode",
     "strategy",
     "savepoint_id",
@@ -148,6 +185,8 @@ pub const START_FORM_KEYS: [&str; 10] = [
     "start_time",
     "tz_offset_minutes",
     "confirm_incompatible",
+    "tuning",
+    "tuning_plan",
 ];
 
 fn on(value: &Option<String>) -> bool {
@@ -172,6 +211,8 @@ impl StartForm {
             start_time: get("start_time"),
             tz_offset_minutes: get("tz_offset_minutes"),
             confirm_incompatible: get("confirm_incompatible"),
+            tuning: get("tuning"),
+            tuning_plan: get("tuning_plan"),
         }
     }
 
@@ -180,7 +221,7 @@ impl StartForm {
         self == &Self::default()
     }
 
-    fn values(&self) -> [&Option<String>; 10] {
+    fn values(&self) -> [&Option<String>; 12] {
         [
             &self.mode,
             &self.strategy,
@@ -192,6 +233,8 @@ impl StartForm {
             &self.start_time,
             &self.tz_offset_minutes,
             &self.confirm_incompatible,
+            &self.tuning,
+            &self.tuning_plan,
         ]
     }
 
@@ -223,6 +266,21 @@ impl StartForm {
 
     pub fn confirms_incompatible(&self) -> bool {
         on(&self.confirm_incompatible)
+    }
+
+    /// What "Configure Autopilot" asks for: `None` to leave the Autopilot and the plans as they are,
+    /// or the field that is wrong and why.
+    pub fn tuning_choice(&self) -> Result<Option<TuningChoice>, (&'static str, String)> {
+        match text(&self.tuning).map(str::to_ascii_uppercase).as_deref() {
+            None => Ok(None),
+            Some("OFF") => Ok(Some(TuningChoice::Off)),
+            Some(mode @ ("MONITORING" | "ACTIVE")) => Ok(Some(TuningChoice::Autopilot(mode.to_owned()))),
+            Some("SCHEDULED") => match text(&self.tuning_plan) {
+                Some(plan) => Ok(Some(TuningChoice::Scheduled(plan.to_owned()))),
+                None => Err(("tuning_plan", "choose the tuning plan to apply".into())),
+            },
+            Some(other) => Err(("tuning", format!("{other:?} is not Off, MONITORING, ACTIVE or SCHEDULED"))),
+        }
     }
 
     /// The API's start request for these fields, or the field that is wrong and why
@@ -334,6 +392,21 @@ mod tests {
 
     fn form(pairs: &[(&str, &str)]) -> StartForm {
         StartForm::from_query(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn configure_autopilot_reads_its_choice_and_defaults_to_what_is_set() {
+        assert_eq!(form(&[]).tuning_choice(), Ok(None), "absent: left as it is");
+        assert_eq!(form(&[("tuning", "off")]).tuning_choice(), Ok(Some(TuningChoice::Off)));
+        assert_eq!(form(&[("tuning", "ACTIVE")]).tuning_choice(), Ok(Some(TuningChoice::Autopilot("ACTIVE".into()))));
+        assert_eq!(
+            form(&[("tuning", "SCHEDULED"), ("tuning_plan", "p1")]).tuning_choice(),
+            Ok(Some(TuningChoice::Scheduled("p1".into())))
+        );
+        assert_eq!(form(&[("tuning", "SCHEDULED")]).tuning_choice().map_err(|e| e.0), Err("tuning_plan"));
+        assert_eq!(form(&[("tuning", "SOMETIMES")]).tuning_choice().map_err(|e| e.0), Err("tuning"));
+        let query = form(&[("mode", "INITIAL"), ("tuning", "SCHEDULED"), ("tuning_plan", "p1")]).to_query();
+        assert_eq!(query, "mode=INITIAL&tuning=SCHEDULED&tuning_plan=p1", "kept by the Start page's address");
     }
 
     #[test]

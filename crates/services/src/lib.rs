@@ -30,7 +30,7 @@ pub use artifacts::{
 pub use compatibility::CompatibilityChecker;
 pub use current_job::{CurrentJob, JobExceptions, LiveJob};
 pub use network::stored_network_policy;
-pub use plans::{describe_time_point, PLAN_HISTORY_SHOWN};
+pub use plans::{describe_time_point, TuningSetup, PLAN_HISTORY_SHOWN};
 pub use savepoints::COPIED_FROM;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;

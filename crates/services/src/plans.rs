@@ -16,6 +16,17 @@ use serde_json::{json, Map, Value};
 use crate::access::{audit_entry, commit_audited};
 use crate::{Caller, ServiceError, Services};
 
+/// What "Configure Autopilot" sets with a start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TuningSetup {
+    /// Neither the Autopilot nor a plan.
+    Off,
+    /// The Autopilot in this mode (MONITORING or ACTIVE).
+    Autopilot(domain::autopilot::Mode),
+    /// This plan of the deployment applied.
+    Scheduled(String),
+}
+
 /// How many rows of the executed history a page shows.
 pub const PLAN_HISTORY_SHOWN: u32 = 50;
 
@@ -321,6 +332,59 @@ impl Services {
         )
         .await?;
         Ok(updated)
+    }
+
+    /// "Configure Autopilot" of the Start dialog, done before the start (so a refusal stops it): the
+    /// Autopilot in a mode (its other settings kept) with any applied plan stopped, or one plan
+    /// applied with the Autopilot DISABLED, or neither. Each change goes through the same path
+    /// (checks, audit) as on its own.
+    pub async fn configure_tuning(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        deployment_id: &str,
+        setup: &TuningSetup,
+    ) -> Result<(), ServiceError> {
+        let deployment = self.deployment(namespace, deployment_id).await?;
+        let plans = self.store.tuning_plans(namespace, deployment_id).await?;
+        let applied = plans.iter().find(|plan| plan.status.applied);
+        let mode = deployment.spec.autopilot.as_ref().map(|policy| policy.mode).unwrap_or_default();
+        let set_mode = |wanted: domain::autopilot::Mode| async move {
+            let mut policy = serde_json::to_value(deployment.spec.autopilot.clone().unwrap_or_default())
+                .map_err(|_| ServiceError::Internal)?;
+            policy["mode"] = serde_json::to_value(wanted).map_err(|_| ServiceError::Internal)?;
+            self.set_autopilot_policy(caller, namespace, deployment_id, &policy).await.map(|_| ())
+        };
+        match setup {
+            TuningSetup::Off | TuningSetup::Autopilot(_) => {
+                if let Some(plan) = applied {
+                    self.stop_tuning_plan(caller, namespace, &plan.metadata.id).await?;
+                }
+                let wanted = match setup {
+                    TuningSetup::Autopilot(wanted) => *wanted,
+                    _ => domain::autopilot::Mode::Disabled,
+                };
+                if wanted != mode {
+                    set_mode(wanted).await?;
+                }
+            }
+            TuningSetup::Scheduled(plan_id) => {
+                if !plans.iter().any(|plan| &plan.metadata.id == plan_id) {
+                    return Err(ServiceError::BadRequest(format!(
+                        "tuning_plan: deployment {} has no tuning plan {plan_id}",
+                        deployment.metadata.name
+                    )));
+                }
+                if mode != domain::autopilot::Mode::Disabled {
+                    set_mode(domain::autopilot::Mode::Disabled).await?;
+                }
+                if let Some(other) = applied.filter(|plan| &plan.metadata.id != plan_id) {
+                    self.stop_tuning_plan(caller, namespace, &other.metadata.id).await?;
+                }
+                self.apply_tuning_plan(caller, namespace, plan_id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// When an applied plan's next time point comes (RFC 3339) and which (0-based), by the
