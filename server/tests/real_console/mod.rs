@@ -19,6 +19,12 @@ pub struct Console {
 
 impl Console {
     pub fn start(data_dir: &Path, port: u16) -> Self {
+        Self::start_with(data_dir, port, &[])
+    }
+
+    /// `start`, with extra environment variables (the console's options, e.g.
+    /// `CONSOLE_PLAN_CHECK_SECONDS`).
+    pub fn start_with(data_dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL is not set: run through `make test`");
         let jobs = std::env::var("CONSOLE_JOBS_DIR").expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
         let log = std::fs::OpenOptions::new()
@@ -34,6 +40,7 @@ impl Console {
             .arg(data_dir)
             .env("RUST_LOG", "info,sqlx=warn")
             .env("CONSOLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
             .stdout(log.try_clone().map_or_else(|_| Stdio::null(), Stdio::from))
             .stderr(log)
             .spawn()

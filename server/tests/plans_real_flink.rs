@@ -1,0 +1,157 @@
+//! A scheduled tuning plan on real Flink (`make test` sets FLINK_REST_URL, CONSOLE_JOBS_DIR and
+//! FLINK_HOME): a real console process with the plan scheduler looking every second, the stateful
+//! counter running at parallelism 1, and a plan of two time points (parallelism 2 shortly, then 1
+//! again). Each point is a stateful upgrade: the job restarts from a savepoint and its count goes
+//! on. The time points are `ONCE` instants a few seconds ahead on the wall clock the process runs
+//! on; the hand-moved clock is exercised in `tests/api/plans.rs`.
+
+mod real_console;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use real_console::{free_port, get, signed_in, status, until, Console};
+use serde_json::{json, Value};
+
+/// The largest per-key count of the counter job `flink_job` (its `maxCount` gauge), once reported.
+async fn max_count(http: &reqwest::Client, flink_job: &str) -> Option<f64> {
+    let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL");
+    let job = get(http, &format!("{flink}/jobs/{flink_job}")).await?;
+    let vertex =
+        job["vertices"].as_array()?.iter().find(|v| v["name"].as_str().is_some_and(|n| n.contains("counter")))?;
+    let vertex = vertex["id"].as_str()?;
+    let metrics =
+        get(http, &format!("{flink}/jobs/{flink_job}/vertices/{vertex}/metrics?get=0.counter.maxCount")).await?;
+    metrics[0]["value"].as_str()?.parse().ok()
+}
+
+/// The newest job of the deployment: its Flink job id and parallelism, once it runs in Flink.
+async fn newest_job(http: &reqwest::Client, base: &str, id: &str) -> Option<(String, u64)> {
+    let jobs = get(http, &format!("{base}/jobs?deploymentId={id}")).await?;
+    let newest = &jobs["items"][0];
+    let flink_job = newest["status"]["started"]["flinkJobId"].as_str()?.to_owned();
+    (newest["status"]["state"] == "STARTED").then_some(())?;
+    Some((flink_job, newest["spec"]["parallelism"].as_u64()?))
+}
+
+fn rfc3339_in(seconds: u64) -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
+    engine::time::rfc3339(i64::try_from((now + Duration::from_secs(seconds)).as_millis()).expect("ms"))
+}
+
+#[tokio::test]
+async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_goes_on() {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let port = free_port();
+    let console = Console::start_with(dir.path(), port, &[("CONSOLE_PLAN_CHECK_SECONDS", "1")]);
+    let http = signed_in(port).await;
+    let base = console.base.clone();
+
+    // A copy of the stateful counter at parallelism 1, running.
+    let list = get(&http, &format!("{base}/deployments")).await.expect("the list");
+    let mut spec = list["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|d| d["metadata"]["name"] == "stateful-counter"))
+        .map(|d| d["spec"].clone())
+        .expect("the seeded counter");
+    spec["state"] = json!("RUNNING");
+    spec["template"]["spec"]["parallelism"] = json!(1);
+    spec["upgradeStrategy"] = json!({"kind": "STATEFUL"});
+    // Fast enough that a restored count is far above what a fresh job reaches in its first seconds.
+    spec["template"]["spec"]["artifact"]["mainArgs"] = json!("--rate 2000 --keys 10");
+    let created: Value = http
+        .post(format!("{base}/deployments"))
+        .json(&json!({"metadata": {"name": "planned-counter"}, "spec": spec}))
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    let id = created["metadata"]["id"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned();
+    let (first_job, parallelism) = until("the counter to run", Duration::from_secs(120), async || {
+        newest_job(&http, &base, &id).await
+    })
+    .await;
+    assert_eq!(parallelism, 1);
+    let counted = until("the counter to count", Duration::from_secs(60), async || {
+        max_count(&http, &first_job).await.filter(|count| *count > 0.0)
+    })
+    .await;
+
+    // The plan: parallelism 2 in a few seconds, 1 again a little later.
+    let plan = json!({"metadata": {"name": "burst"}, "spec": {"timePoints": [
+        {"trigger": {"kind": "ONCE", "at": rfc3339_in(20)}, "setting": {"parallelism": 2}},
+        {"trigger": {"kind": "ONCE", "at": rfc3339_in(80)}, "setting": {"parallelism": 1}},
+    ]}});
+    let created: Value = http
+        .post(format!("{base}/deployments/{id}/tuning-plans"))
+        .json(&plan)
+        .send()
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    let plan_id = created["metadata"]["id"].as_str().unwrap_or_else(|| panic!("plan: {created}")).to_owned();
+    let applied = http.post(format!("{base}/tuning-plans/{plan_id}:apply")).send().await.expect("POST");
+    assert_eq!(applied.status(), 200);
+
+    // First time point: a new job at parallelism 2, restored from the upgrade's savepoint: its
+    // first reported count is at least the last the old job reported (a fresh job starts at 0).
+    let mut last_old = counted;
+    let (second_job, _) = until("the job at parallelism 2", Duration::from_secs(150), async || {
+        if let Some(count) = max_count(&http, &first_job).await {
+            last_old = last_old.max(count);
+        }
+        newest_job(&http, &base, &id).await.filter(|(job, p)| *p == 2 && *job != first_job)
+    })
+    .await;
+    let jobs = get(&http, &format!("{base}/jobs?deploymentId={id}")).await.expect("jobs");
+    assert!(jobs["items"][0]["spec"]["savepointLocation"].is_string(), "restored from a savepoint: {jobs}");
+    // (Its gauge reads 0 until it has processed a record since the restore.)
+    let continued = until("the new job's count", Duration::from_secs(60), async || {
+        max_count(&http, &second_job).await.filter(|count| *count > 0.0)
+    })
+    .await;
+    assert!(continued >= last_old, "the count went on: the old job reported {last_old}, the new one starts at {continued}");
+    assert!(last_old > 1000.0, "the old job counted long enough to tell: {last_old}");
+
+    // Second time point: parallelism 1 again, the count still going on.
+    let mut last_second = continued;
+    let (third_job, _) = until("the job at parallelism 1 again", Duration::from_secs(180), async || {
+        if let Some(count) = max_count(&http, &second_job).await {
+            last_second = last_second.max(count);
+        }
+        newest_job(&http, &base, &id).await.filter(|(job, p)| *p == 1 && *job != second_job)
+    })
+    .await;
+    let again = until("the third job's count", Duration::from_secs(60), async || {
+        max_count(&http, &third_job).await.filter(|count| *count > 0.0)
+    })
+    .await;
+    assert!(again >= last_second, "the count went on: {last_second} before, {again} after");
+    assert_eq!(status(&http, &base, &id).await.as_deref(), Some("RUNNING"));
+
+    let history = get(&http, &format!("{base}/deployments/{id}/tuning-plan-executions")).await.expect("history");
+    let rows = history["items"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{history}");
+    assert!(rows.iter().all(|row| row["outcome"] == "APPLIED"), "{history}");
+    let events = get(&http, &format!("{base}/events?deploymentId={id}")).await.expect("events");
+    let applied = events["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["metadata"]["name"] == "TUNING_PLAN_APPLIED")
+        .count();
+    assert_eq!(applied, 2, "{events}");
+    println!(
+        "tuning plan on real Flink: maxCount {last_old} → {continued} (p 1 → 2), {last_second} → {again} (p 2 → 1)"
+    );
+
+    let _ = http.patch(format!("{base}/deployments/{id}")).json(&json!({"spec": {"state": "CANCELLED"}})).send().await;
+    until("the counter to be cancelled", Duration::from_secs(90), async || {
+        (status(&http, &base, &id).await.as_deref() == Some("CANCELLED")).then_some(())
+    })
+    .await;
+    drop(console);
+}
