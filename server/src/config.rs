@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// point happens at most this late).
     #[arg(long, env = "CONSOLE_PLAN_CHECK_SECONDS", default_value_t = 15)]
     pub plan_check_seconds: u64,
+    /// For tests only: the time the services schedule tuning plans by is read from this file
+    /// (milliseconds since the epoch, or RFC 3339), so a test moves it; the engine keeps the real
+    /// clock. Unset in production.
+    #[arg(long, env = "CONSOLE_TEST_CLOCK_FILE", hide = true)]
+    pub test_clock_file: Option<std::path::PathBuf>,
 
     /// A directory where a Flink cluster of the console keeps savepoints or checkpoints (repeat it,
     /// or separate them with commas): a person may register an existing `file:` savepoint only

@@ -165,6 +165,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_network_policy(network)
         .with_artifacts(artifacts)
         .with_max_artifact_bytes(args.max_artifact_bytes);
+    if let Some(file) = &args.test_clock_file {
+        tracing::warn!(file = %file.display(), "tuning plans follow a test clock read from a file");
+        services = services.with_clock(Arc::new(server::plans::FileClock::new(file.clone())));
+    }
     // The state compatibility check reads savepoints and job graphs with the local Flink
     // distribution's classes; without one every check answers UNKNOWN and says why.
     match &args.flink.flink_home {

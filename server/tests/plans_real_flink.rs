@@ -1,13 +1,13 @@
 //! A scheduled tuning plan on real Flink (`make test` sets FLINK_REST_URL, CONSOLE_JOBS_DIR and
-//! FLINK_HOME): a real console process with the plan scheduler looking every second, the stateful
-//! counter running at parallelism 1, and a plan of two time points (parallelism 2 shortly, then 1
-//! again). Each point is a stateful upgrade: the job restarts from a savepoint and its count goes
-//! on. The time points are `ONCE` instants a few seconds ahead on the wall clock the process runs
-//! on; the hand-moved clock is exercised in `tests/api/plans.rs`.
+//! FLINK_HOME): a real console process with the plan scheduler looking every second and its plans
+//! following a test clock (`--test-clock-file`), the stateful counter running at parallelism 1,
+//! and a plan of two daily time points (08:00 UTC parallelism 2, 20:00 UTC parallelism 1). The test
+//! moves the clock past each; each point is a stateful upgrade: the job restarts from a savepoint
+//! and its count goes on.
 
 mod real_console;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use real_console::{free_port, get, signed_in, status, until, Console};
 use serde_json::{json, Value};
@@ -33,16 +33,20 @@ async fn newest_job(http: &reqwest::Client, base: &str, id: &str) -> Option<(Str
     Some((flink_job, newest["spec"]["parallelism"].as_u64()?))
 }
 
-fn rfc3339_in(seconds: u64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
-    engine::time::rfc3339(i64::try_from((now + Duration::from_secs(seconds)).as_millis()).expect("ms"))
-}
 
 #[tokio::test]
 async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_goes_on() {
     let dir = tempfile::tempdir().expect("a data directory");
     let port = free_port();
-    let console = Console::start_with(dir.path(), port, &[("CONSOLE_PLAN_CHECK_SECONDS", "1")]);
+    let clock = dir.path().join("clock");
+    let set_clock = |at: &str| std::fs::write(&clock, at).expect("the test clock");
+    set_clock("2026-12-01T07:59:30Z");
+    let clock_env = clock.display().to_string();
+    let console = Console::start_with(
+        dir.path(),
+        port,
+        &[("CONSOLE_PLAN_CHECK_SECONDS", "1"), ("CONSOLE_TEST_CLOCK_FILE", clock_env.as_str())],
+    );
     let http = signed_in(port).await;
     let base = console.base.clone();
 
@@ -78,10 +82,10 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
     })
     .await;
 
-    // The plan: parallelism 2 in a few seconds, 1 again a little later.
-    let plan = json!({"metadata": {"name": "burst"}, "spec": {"timePoints": [
-        {"trigger": {"kind": "ONCE", "at": rfc3339_in(20)}, "setting": {"parallelism": 2}},
-        {"trigger": {"kind": "ONCE", "at": rfc3339_in(80)}, "setting": {"parallelism": 1}},
+    // The plan: parallelism 2 at 08:00 UTC, 1 again at 20:00 UTC; applied at 07:59:30 by the test clock.
+    let plan = json!({"metadata": {"name": "day and night"}, "spec": {"timePoints": [
+        {"trigger": {"kind": "DAILY", "time": "08:00", "timeZone": "UTC"}, "setting": {"parallelism": 2}},
+        {"trigger": {"kind": "DAILY", "time": "20:00", "timeZone": "UTC"}, "setting": {"parallelism": 1}},
     ]}});
     let created: Value = http
         .post(format!("{base}/deployments/{id}/tuning-plans"))
@@ -95,6 +99,10 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
     let plan_id = created["metadata"]["id"].as_str().unwrap_or_else(|| panic!("plan: {created}")).to_owned();
     let applied = http.post(format!("{base}/tuning-plans/{plan_id}:apply")).send().await.expect("POST");
     assert_eq!(applied.status(), 200);
+    // A while of counting at parallelism 1 (nothing is due yet), then 08:00 passes.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    assert_eq!(newest_job(&http, &base, &id).await.map(|(job, _)| job), Some(first_job.clone()), "nothing due before 08:00");
+    set_clock("2026-12-01T08:00:05Z");
 
     // First time point: a new job at parallelism 2, restored from the upgrade's savepoint: its
     // first reported count is at least the last the old job reported (a fresh job starts at 0).
@@ -116,7 +124,9 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
     assert!(continued >= last_old, "the count went on: the old job reported {last_old}, the new one starts at {continued}");
     assert!(last_old > 1000.0, "the old job counted long enough to tell: {last_old}");
 
-    // Second time point: parallelism 1 again, the count still going on.
+    // Second time point: 20:00 passes; parallelism 1 again, the count still going on.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    set_clock("2026-12-01T20:00:05Z");
     let mut last_second = continued;
     let (third_job, _) = until("the job at parallelism 1 again", Duration::from_secs(180), async || {
         if let Some(count) = max_count(&http, &second_job).await {
@@ -136,6 +146,8 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
     let rows = history["items"].as_array().expect("rows");
     assert_eq!(rows.len(), 2, "{history}");
     assert!(rows.iter().all(|row| row["outcome"] == "APPLIED"), "{history}");
+    assert_eq!(rows[0]["scheduledFor"], "2026-12-01T20:00:00Z", "{history}");
+    assert_eq!(rows[1]["scheduledFor"], "2026-12-01T08:00:00Z", "{history}");
     let events = get(&http, &format!("{base}/events?deploymentId={id}")).await.expect("events");
     let applied = events["items"]
         .as_array()
