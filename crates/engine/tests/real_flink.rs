@@ -403,6 +403,14 @@ async fn a_job_started_at_a_source_start_time_uses_it_and_a_resume_from_state_ig
     .await;
 }
 
+/// The source's back-pressure (%) and the counter's input rate (records/s) behind a decision, when
+/// it evaluated the vertices.
+fn pressure_and_rate(decision: &::autopilot::Decision) -> Option<(f64, f64)> {
+    let source = decision.vertices.iter().find(|v| v.name.contains("Source"))?;
+    let counter = decision.vertices.iter().find(|v| v.name.contains("counter"))?;
+    Some((source.back_pressured_percent?, counter.input_rate))
+}
+
 /// Issue 20 on real Flink: the counter does 2 ms of work per record, so at parallelism 1 it is
 /// saturated (≈480 records/s of the 2000 asked) and the source back-pressured. Autopilot ACTIVE
 /// with a short window and a narrow boundary (no lag metric: the job-details samples, 1 Flink call
@@ -424,6 +432,7 @@ async fn active_autopilot_raises_a_back_pressured_jobs_parallelism_and_its_count
         let deadline = started + Duration::from_secs(120);
         let mut steps = Vec::new();
         let mut decided = None;
+        let mut pressure_before = None;
         let mut rescaled_at = None;
         // As the controller and the sampler would: a sample every 2 s, passes in between.
         loop {
@@ -435,6 +444,9 @@ async fn active_autopilot_raises_a_back_pressured_jobs_parallelism_and_its_count
                 h.engine.sample_autopilot(&namespace(), &h.id).await
             {
                 decided = Some((engine::autopilot::action_name(&decision.action), flink_calls));
+                if let Some(numbers) = pressure_and_rate(&decision) {
+                    pressure_before = Some(numbers);
+                }
             }
             for _ in 0..6 {
                 let report = h.engine.reconcile(&namespace(), &h.id).await.expect("a pass");
@@ -488,6 +500,26 @@ async fn active_autopilot_raises_a_back_pressured_jobs_parallelism_and_its_count
         };
         let restarted_in = rescaled_at.elapsed();
         assert!(continued >= before * 0.9, "the counter continues from the saved state: {before} → {continued}");
+        // Back-pressure falls: the source waits less, the counter reads more, by the Autopilot's own
+        // samples of the new run (after its stabilisation).
+        let (bp_before, rate_before) = pressure_before.expect("the numbers behind the decision");
+        let mut pressure_after = None;
+        let until = std::time::Instant::now() + Duration::from_secs(90);
+        while pressure_after.is_none() {
+            assert!(std::time::Instant::now() < until, "no decision on the new run within 90 s");
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Ok(engine::autopilot::Look::Decided { decision, .. }) =
+                h.engine.sample_autopilot(&namespace(), &h.id).await
+            {
+                pressure_after = pressure_and_rate(&decision);
+            }
+        }
+        let (bp_after, rate_after) = pressure_after.expect("the numbers after");
+        println!(
+            "back-pressure of the source {bp_before:.1} % → {bp_after:.1} %; counter input {rate_before:.0}/s → {rate_after:.0}/s"
+        );
+        assert!(bp_after < bp_before, "back-pressure falls: {bp_before:.1} % → {bp_after:.1} %");
+        assert!(rate_after > rate_before * 1.3, "throughput rises: {rate_before:.0}/s → {rate_after:.0}/s");
         let events = h.store.all_events_of_deployment(&namespace(), &h.id).await.expect("events");
         let rescale = events
             .iter()
