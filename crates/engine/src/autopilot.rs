@@ -265,8 +265,14 @@ impl Engine {
             state.stable_since_ms = stored.stable_since_ms.or(state.stable_since_ms);
         }
         let history: Vec<JobMetricsSample> = entry.samples.iter().cloned().collect();
-        let decision =
-            decide(&DecisionInput { policy: &policy, history: &history, state: &state, resources: None, now_ms });
+        let resources = job_resources(&deployment.spec);
+        let decision = decide(&DecisionInput {
+            policy: &policy,
+            history: &history,
+            state: &state,
+            resources: resources.as_ref(),
+            now_ms,
+        });
         entry.state = decision.next_state.clone();
         tracing::info!(
             %namespace, deployment = %deployment.metadata.name, flink_calls, samples = history.len(),
@@ -340,6 +346,60 @@ impl Engine {
             entry.samples.pop_front();
         }
     }
+}
+
+/// What a job of the deployment costs, for the policy's CPU and memory limits: the TaskManager's
+/// and JobManager's CPU and memory of `spec.template.spec.resources` (Ververica Platform's shape,
+/// also what a tuning plan writes) with `taskmanager.numberOfTaskSlots` of its Flink configuration
+/// (1 if unset). `None` unless the TaskManager's CPU and memory are both given: a limit is never
+/// judged against a size the console does not know.
+pub fn job_resources(spec: &domain::DeploymentSpec) -> Option<autopilot::JobResources> {
+    let template = &spec.template.spec;
+    let resources = template.extra.get("resources")?;
+    let process = |name: &str| {
+        let entry = resources.get(name);
+        let cpu = entry.and_then(|e| e.get("cpu")).and_then(|cpu| match cpu {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        });
+        let memory = entry.and_then(|e| e.get("memory")).and_then(serde_json::Value::as_str).and_then(memory_mib);
+        (cpu.filter(|c| c.is_finite() && *c > 0.0), memory.filter(|m| *m > 0))
+    };
+    let (Some(task_manager_cpu), Some(task_manager_memory_mib)) = process("taskmanager") else {
+        return None;
+    };
+    let (job_manager_cpu, job_manager_memory_mib) = process("jobmanager");
+    let slots_per_task_manager = template
+        .flink_configuration
+        .get("taskmanager.numberOfTaskSlots")
+        .and_then(|slots| slots.trim().parse::<u32>().ok())
+        .filter(|slots| *slots > 0)
+        .unwrap_or(1);
+    Some(autopilot::JobResources {
+        slots_per_task_manager,
+        task_manager_cpu,
+        task_manager_memory_mib,
+        job_manager_cpu: job_manager_cpu.unwrap_or(0.0),
+        job_manager_memory_mib: job_manager_memory_mib.unwrap_or(0),
+    })
+}
+
+/// A Flink memory size (`2g`, `1536m`, `2048 mb`, `1073741824` bytes) in MiB.
+fn memory_mib(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().ok()?;
+    let mib = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => number / (1024 * 1024),
+        "k" | "kb" => number / 1024,
+        "m" | "mb" => number,
+        "g" | "gb" => number.checked_mul(1024)?,
+        "t" | "tb" => number.checked_mul(1024 * 1024)?,
+        _ => return None,
+    };
+    Some(mib)
 }
 
 /// The action in a word or two (`SCALE_UP`, `NO_CHANGE/WITHIN_BOUNDS`, `NOT_APPLIED/UP/MONITORING`).
@@ -456,5 +516,30 @@ fn mode_name(mode: Mode) -> &'static str {
         Mode::Disabled => "DISABLED",
         Mode::Monitoring => "MONITORING",
         Mode::Active => "ACTIVE",
+    }
+}
+
+#[cfg(test)]
+mod resource_tests {
+    use super::*;
+
+    #[test]
+    fn a_jobs_size_comes_from_the_deployments_resources_or_is_unknown() {
+        let mut document = domain::input::builtin_defaults();
+        document["template"]["spec"]["resources"] = serde_json::json!({
+            "taskmanager": {"cpu": 2.0, "memory": "4g"}, "jobmanager": {"cpu": "0.5", "memory": "1024m"}
+        });
+        document["template"]["spec"]["flinkConfiguration"] = serde_json::json!({"taskmanager.numberOfTaskSlots": "2"});
+        let mut spec: domain::DeploymentSpec = serde_json::from_value(document).expect("a spec");
+        let sizes = job_resources(&spec).expect("known");
+        assert_eq!(sizes.slots_per_task_manager, 2);
+        assert_eq!((sizes.task_manager_cpu, sizes.task_manager_memory_mib), (2.0, 4096));
+        assert_eq!((sizes.job_manager_cpu, sizes.job_manager_memory_mib), (0.5, 1024));
+        // 4.5 cores: the JobManager's 0.5 and two TaskManagers of 2 → 4 slots.
+        assert_eq!(sizes.slots_within_cpu(4.5), 4);
+        spec.template.spec.extra.insert("resources".into(), serde_json::json!({"taskmanager": {"cpu": 2.0}}));
+        assert_eq!(job_resources(&spec), None, "no memory: unknown, never guessed");
+        assert_eq!(memory_mib("1536 MB"), Some(1536));
+        assert_eq!(memory_mib("lots"), None);
     }
 }
