@@ -23,13 +23,13 @@ use crate::routes::access::AccessPage;
 use crate::routes::account::AccountPage;
 use crate::routes::admin::AdminPage;
 use crate::routes::artifacts::ArtifactsPage;
-use crate::routes::settings::SettingsPage;
 use crate::routes::audit::AuditPage;
 use crate::routes::deployment::DeploymentPage;
 use crate::routes::deployment_form::{EditDeploymentPage, NewDeploymentPage};
 use crate::routes::deployments::DeploymentsPage;
 use crate::routes::login::LoginPage;
 use crate::routes::not_found::NotFound;
+use crate::routes::settings::SettingsPage;
 use crate::routes::start::StartPage;
 
 /// The HTML document around the app, rendered on the server.

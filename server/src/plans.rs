@@ -47,7 +47,10 @@ impl Clock for FileClock {
     fn now_ms(&self) -> i64 {
         let text = std::fs::read_to_string(&self.file).unwrap_or_default();
         let text = text.trim();
-        text.parse::<i64>().ok().or_else(|| engine::time::parse_ms(text)).unwrap_or_else(|| engine::SystemClock.now_ms())
+        text.parse::<i64>()
+            .ok()
+            .or_else(|| engine::time::parse_ms(text))
+            .unwrap_or_else(|| engine::SystemClock.now_ms())
     }
 }
 

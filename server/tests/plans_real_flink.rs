@@ -33,7 +33,6 @@ async fn newest_job(http: &reqwest::Client, base: &str, id: &str) -> Option<(Str
     Some((flink_job, newest["spec"]["parallelism"].as_u64()?))
 }
 
-
 #[tokio::test]
 async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_goes_on() {
     let dir = tempfile::tempdir().expect("a data directory");
@@ -72,10 +71,8 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
         .await
         .expect("JSON");
     let id = created["metadata"]["id"].as_str().unwrap_or_else(|| panic!("created: {created}")).to_owned();
-    let (first_job, parallelism) = until("the counter to run", Duration::from_secs(120), async || {
-        newest_job(&http, &base, &id).await
-    })
-    .await;
+    let (first_job, parallelism) =
+        until("the counter to run", Duration::from_secs(120), async || newest_job(&http, &base, &id).await).await;
     assert_eq!(parallelism, 1);
     let counted = until("the counter to count", Duration::from_secs(60), async || {
         max_count(&http, &first_job).await.filter(|count| *count > 0.0)
@@ -101,7 +98,11 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
     assert_eq!(applied.status(), 200);
     // A while of counting at parallelism 1 (nothing is due yet), then 08:00 passes.
     tokio::time::sleep(Duration::from_secs(15)).await;
-    assert_eq!(newest_job(&http, &base, &id).await.map(|(job, _)| job), Some(first_job.clone()), "nothing due before 08:00");
+    assert_eq!(
+        newest_job(&http, &base, &id).await.map(|(job, _)| job),
+        Some(first_job.clone()),
+        "nothing due before 08:00"
+    );
     set_clock("2026-12-01T08:00:05Z");
 
     // First time point: a new job at parallelism 2, restored from the upgrade's savepoint: its
@@ -121,7 +122,10 @@ async fn a_plan_of_two_time_points_rescales_the_running_job_twice_and_its_count_
         max_count(&http, &second_job).await.filter(|count| *count > 0.0)
     })
     .await;
-    assert!(continued >= last_old, "the count went on: the old job reported {last_old}, the new one starts at {continued}");
+    assert!(
+        continued >= last_old,
+        "the count went on: the old job reported {last_old}, the new one starts at {continued}"
+    );
     assert!(last_old > 1000.0, "the old job counted long enough to tell: {last_old}");
 
     // Second time point: 20:00 passes; parallelism 1 again, the count still going on.

@@ -88,11 +88,9 @@ pub async fn save_namespace_defaults(
         let page = format!("/namespaces/{}/settings", encode(&namespace));
         match &result {
             Ok(version) => leptos_axum::redirect(&format!("{page}?saved={version}")),
-            Err(err) => leptos_axum::redirect(&format!(
-                "{page}?yaml={}&error={}",
-                encode(&yaml),
-                encode(&err.to_string())
-            )),
+            Err(err) => {
+                leptos_axum::redirect(&format!("{page}?yaml={}&error={}", encode(&yaml), encode(&err.to_string())))
+            }
         }
     }
     result

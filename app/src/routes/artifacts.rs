@@ -92,7 +92,12 @@ fn Outcome(result: UploadResult) -> impl IntoView {
 /// A plain multipart form to the REST API's upload: no JavaScript needed. With JavaScript the
 /// form is sent in the background instead, with a progress bar, and the list refreshes after.
 #[component]
-fn UploadForm(namespace: String, max: String, uploaded: RwSignal<u32>, outcome: RwSignal<Option<UploadResult>>) -> impl IntoView {
+fn UploadForm(
+    namespace: String,
+    max: String,
+    uploaded: RwSignal<u32>,
+    outcome: RwSignal<Option<UploadResult>>,
+) -> impl IntoView {
     let action = format!("/api/v1/namespaces/{namespace}/artifacts");
     // Bytes sent and to send while an upload is under way.
     let progress = RwSignal::new(None::<(f64, f64)>);
@@ -247,10 +252,16 @@ mod upload {
                     false => format!("{name} is stored ({size} bytes)."),
                 },
             },
-            (0, _) => UploadResult { ok: false, message: "the upload was interrupted: the console could not be reached".into() },
+            (0, _) => UploadResult {
+                ok: false,
+                message: "the upload was interrupted: the console could not be reached".into(),
+            },
             (_, _) => UploadResult {
                 ok: false,
-                message: json["message"].as_str().map(str::to_owned).unwrap_or_else(|| format!("the upload failed (HTTP {status})")),
+                message: json["message"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("the upload failed (HTTP {status})")),
             },
         }
     }

@@ -19,7 +19,8 @@ use crate::components::table::{empty, section_title, Table};
 use crate::view_model::{short_time, target_health_summary, NamespaceSettings, TargetRow};
 
 /// The deployment spec the preview merges the defaults into until a person writes their own.
-const SAMPLE_SPEC: &str = "template:\n  spec:\n    parallelism: 2\n    flinkConfiguration:\n      taskmanager.numberOfTaskSlots: \"2\"\n";
+const SAMPLE_SPEC: &str =
+    "template:\n  spec:\n    parallelism: 2\n    flinkConfiguration:\n      taskmanager.numberOfTaskSlots: \"2\"\n";
 
 const TEXTAREA: &str =
     "mt-1 block w-full rounded-md border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs leading-5";
@@ -198,7 +199,8 @@ fn Preview(result: Result<String, crate::error::AppError>) -> impl IntoView {
     }
 }
 
-const TARGET_COLUMNS: &[(&str, bool)] = &[("Name", false), ("Kind", false), ("REST URL", false), ("Health", false), ("", true)];
+const TARGET_COLUMNS: &[(&str, bool)] =
+    &[("Name", false), ("Kind", false), ("REST URL", false), ("Health", false), ("", true)];
 
 #[component]
 fn Targets(

@@ -396,7 +396,8 @@ pub async fn start_dialog_data(
     others.sort_by(|a, b| a.name.cmp(&b.name));
     let mut data = StartDialogData::new(&deployment, &states, others);
     let mode = deployment.spec.autopilot.as_ref().map(|policy| policy.mode).unwrap_or_default();
-    data.autopilot_mode = serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+    data.autopilot_mode =
+        serde_json::to_value(mode).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
     data.plans = services
         .tuning_plans(namespace, id)
         .await?
@@ -412,7 +413,9 @@ pub fn tuning_setup(form: &StartForm) -> Result<Option<services::TuningSetup>, A
     let choice = form.tuning_choice().map_err(|(field, why)| AppError::BadRequest(format!("{field}: {why}")))?;
     Ok(choice.map(|choice| match choice {
         TuningChoice::Off => services::TuningSetup::Off,
-        TuningChoice::Autopilot(mode) if mode == "ACTIVE" => services::TuningSetup::Autopilot(domain::autopilot::Mode::Active),
+        TuningChoice::Autopilot(mode) if mode == "ACTIVE" => {
+            services::TuningSetup::Autopilot(domain::autopilot::Mode::Active)
+        }
         TuningChoice::Autopilot(_) => services::TuningSetup::Autopilot(domain::autopilot::Mode::Monitoring),
         TuningChoice::Scheduled(plan) => services::TuningSetup::Scheduled(plan),
     }))

@@ -3,8 +3,8 @@
 
 use domain::network::SessionUrl;
 use domain::{
-    input, Deployment, DeploymentTarget, DeploymentTargetSpec, DesiredState, InvalidInput, NamespaceName, ResourceMetadata,
-    API_VERSION,
+    input, Deployment, DeploymentTarget, DeploymentTargetSpec, DesiredState, InvalidInput, NamespaceName,
+    ResourceMetadata, API_VERSION,
 };
 use serde_json::Value;
 use storage::now_rfc3339;

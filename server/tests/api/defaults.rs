@@ -67,20 +67,20 @@ async fn stale_or_invalid_defaults_are_refused_and_change_nothing() {
 
 /// Posts a server function's form fields (URL-encoded) as the settings page's JavaScript would.
 async fn server_fn(console: &crate::support::Console, path: &str, fields: &[(&str, &str)]) -> crate::support::Reply {
-    let body: String = fields
-        .iter()
-        .map(|(name, value)| format!("{name}={}", urlencoding(value)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let body: String =
+        fields.iter().map(|(name, value)| format!("{name}={}", urlencoding(value))).collect::<Vec<_>>().join("&");
     let headers = [("accept", "application/json"), ("content-type", "application/x-www-form-urlencoded")];
     console.send("POST", path, &headers, body).await
 }
 
 fn urlencoding(value: &str) -> String {
-    value.bytes().map(|b| match b {
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-        other => format!("%{other:02X}"),
-    }).collect()
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -91,7 +91,8 @@ async fn the_settings_page_replaces_the_defaults_with_its_yaml_and_previews_the_
     assert!(settings.json()["defaults_yaml"].as_str().unwrap_or_default().starts_with("deploymentTargetName: local\n"));
     assert_eq!(settings.json()["resource_version"], 1);
 
-    let yaml = "deploymentTargetName: local\ntemplate:\n  spec:\n    parallelism: 4\n    flinkConfiguration:\n      a: '1'\n";
+    let yaml =
+        "deploymentTargetName: local\ntemplate:\n  spec:\n    parallelism: 4\n    flinkConfiguration:\n      a: '1'\n";
     let fields = [("namespace", "default"), ("yaml", yaml), ("resource_version", "1")];
     let saved = server_fn(&console, "/api/save_namespace_defaults", &fields).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
@@ -116,7 +117,8 @@ async fn the_settings_page_replaces_the_defaults_with_its_yaml_and_previews_the_
     let reply = server_fn(&console, "/api/save_namespace_defaults", &bad).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(reply.body.contains("the defaults is not valid YAML"), "{}", reply.body);
-    let wrong = [("namespace", "default"), ("yaml", "template:\n  spec:\n    parallelism: many\n"), ("resource_version", "3")];
+    let wrong =
+        [("namespace", "default"), ("yaml", "template:\n  spec:\n    parallelism: many\n"), ("resource_version", "3")];
     let reply = server_fn(&console, "/api/save_namespace_defaults", &wrong).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(reply.body.contains("parallelism"), "the field is named: {}", reply.body);
