@@ -149,6 +149,25 @@ impl ResourceSetting {
     }
 }
 
+/// A memory size in Flink's syntax — a whole number above 0 with an optional unit (`b`, `k`, `kb`,
+/// `m`, `mb`, `g`, `gb`, `t`, `tb`, any case, optionally after a space): `1g`, `1536m`, `2048 mb`,
+/// `1073741824` — in bytes; `None` if it is not one.
+pub fn memory_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let number: u64 = number.parse().ok().filter(|n| *n > 0)?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1,
+        "k" | "kb" => 1 << 10,
+        "m" | "mb" => 1 << 20,
+        "g" | "gb" => 1 << 30,
+        "t" | "tb" => 1 << 40,
+        _ => return None,
+    };
+    number.checked_mul(scale)
+}
+
 /// CPU and memory of a Flink process, in VVP's shape.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -231,6 +250,17 @@ mod tests {
         assert_eq!(serde_json::to_value(&spec).expect("writes"), json);
         assert_eq!(spec.time_points[0].setting.summary(), "parallelism 4, taskmanager 2 CPU / 4g");
         assert_eq!(spec.time_points[1].setting.summary(), "1 Flink setting");
+    }
+
+    #[test]
+    fn memory_sizes_are_flinks() {
+        assert_eq!(memory_bytes("1g"), Some(1 << 30));
+        assert_eq!(memory_bytes("1536m"), Some(1536 << 20));
+        assert_eq!(memory_bytes("2048 MB"), Some(2048 << 20));
+        assert_eq!(memory_bytes("1073741824"), Some(1 << 30));
+        for bad in ["", "g", "1.5g", "-1g", "0m", "1 gigabyte", "99999999999t"] {
+            assert_eq!(memory_bytes(bad), None, "{bad}");
+        }
     }
 
     #[test]

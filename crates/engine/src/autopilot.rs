@@ -356,6 +356,7 @@ impl Engine {
 pub fn job_resources(spec: &domain::DeploymentSpec) -> Option<autopilot::JobResources> {
     let template = &spec.template.spec;
     let resources = template.extra.get("resources")?;
+    let memory_mib = |text: &str| domain::tuning_plan::memory_bytes(text).map(|bytes| bytes >> 20);
     let process = |name: &str| {
         let entry = resources.get(name);
         let cpu = entry.and_then(|e| e.get("cpu")).and_then(|cpu| match cpu {
@@ -383,23 +384,6 @@ pub fn job_resources(spec: &domain::DeploymentSpec) -> Option<autopilot::JobReso
         job_manager_cpu: job_manager_cpu.unwrap_or(0.0),
         job_manager_memory_mib: job_manager_memory_mib.unwrap_or(0),
     })
-}
-
-/// A Flink memory size (`2g`, `1536m`, `2048 mb`, `1073741824` bytes) in MiB.
-fn memory_mib(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let digits = text.chars().take_while(char::is_ascii_digit).count();
-    let (number, unit) = text.split_at(digits);
-    let number: u64 = number.parse().ok()?;
-    let mib = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" | "bytes" => number / (1024 * 1024),
-        "k" | "kb" => number / 1024,
-        "m" | "mb" => number,
-        "g" | "gb" => number.checked_mul(1024)?,
-        "t" | "tb" => number.checked_mul(1024 * 1024)?,
-        _ => return None,
-    };
-    Some(mib)
 }
 
 /// The action in a word or two (`SCALE_UP`, `NO_CHANGE/WITHIN_BOUNDS`, `NOT_APPLIED/UP/MONITORING`).
@@ -539,7 +523,5 @@ mod resource_tests {
         assert_eq!(sizes.slots_within_cpu(4.5), 4);
         spec.template.spec.extra.insert("resources".into(), serde_json::json!({"taskmanager": {"cpu": 2.0}}));
         assert_eq!(job_resources(&spec), None, "no memory: unknown, never guessed");
-        assert_eq!(memory_mib("1536 MB"), Some(1536));
-        assert_eq!(memory_mib("lots"), None);
     }
 }

@@ -80,7 +80,7 @@ fn check_setting(setting: &ResourceSetting, at: &str, error: &mut impl FnMut(Str
             }
         }
         if let Some(memory) = &resources.memory {
-            if !is_memory_size(memory) {
+            if domain::tuning_plan::memory_bytes(memory).is_none() {
                 error(
                     format!("{at}.{name}.memory"),
                     format!("{memory:?} is not a memory size such as 1g, 1536m or 2048mb"),
@@ -95,18 +95,6 @@ fn check_setting(setting: &ResourceSetting, at: &str, error: &mut impl FnMut(Str
             error(format!("{at}.flinkConfiguration.{key}"), "at most 4096 characters, no control characters".into());
         }
     }
-}
-
-/// Flink's memory size syntax: a whole number with an optional unit (`b`, `k`, `kb`, `m`, `mb`, `g`,
-/// `gb`, `t`, `tb`, case-insensitive, optionally written with a space).
-fn is_memory_size(text: &str) -> bool {
-    let text = text.trim();
-    let digits = text.chars().take_while(char::is_ascii_digit).count();
-    let (number, unit) = text.split_at(digits);
-    let unit = unit.trim().to_ascii_lowercase();
-    !number.is_empty()
-        && number.parse::<u64>().is_ok_and(|n| n > 0)
-        && matches!(unit.as_str(), "" | "b" | "bytes" | "k" | "kb" | "m" | "mb" | "g" | "gb" | "t" | "tb")
 }
 
 /// Why a trigger cannot be read.
@@ -358,15 +346,5 @@ mod tests {
         assert!(errors[6].message.contains("time point 3"));
         assert!(check(&plan(vec![])).is_err());
         assert!(check(&plan(vec![daily("23:59", "America/New_York", 1), once("2026-12-24T17:00:00Z", 3)])).is_ok());
-    }
-
-    #[test]
-    fn memory_sizes_are_flinks() {
-        for ok in ["1g", "1536m", "2048 mb", "4GB", "1073741824"] {
-            assert!(is_memory_size(ok), "{ok}");
-        }
-        for bad in ["", "g", "1.5g", "-1g", "0m", "1 gigabyte"] {
-            assert!(!is_memory_size(bad), "{bad}");
-        }
     }
 }
