@@ -75,10 +75,26 @@ fn client_address(peer: Option<std::net::IpAddr>, headers: &HeaderMap, trusted: 
     forwarded.into_iter().rev().find(|hop| !trusted.contains(hop)).unwrap_or(peer).to_string()
 }
 
-/// The secret of an `Authorization: Bearer <secret>` header.
+/// The API token a request carries: `Authorization: Bearer <secret>` (Ververica Platform's
+/// clients), else `x-acs-bearer-token: <secret>` (Alibaba Cloud's SDK).
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    Some(value.strip_prefix("Bearer ")?.trim())
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        if let Some(secret) = value.to_str().ok().and_then(|value| value.strip_prefix("Bearer ")) {
+            return Some(secret.trim());
+        }
+    }
+    let value = headers.get("x-acs-bearer-token")?.to_str().ok()?.trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// The paths of the API families the console speaks (its own and Ververica Platform's under
+/// `/api/v1`, Alibaba's OpenAPI under `/api/v2`, VVP's namespaces and SQL families, Alibaba's
+/// Autopilot family). They answer 401, never a redirect to the sign-in page. `/namespaces/v1/...`
+/// is told from a page of a namespace called `v1` by its next segment: no page is called
+/// `namespaces`.
+pub(crate) fn is_api(path: &str) -> bool {
+    const PREFIXES: [&str; 4] = ["/api/", "/sql/v1beta1/", "/autopilot/v2/", "/namespaces/v1/namespaces"];
+    PREFIXES.iter().any(|prefix| path.starts_with(prefix))
 }
 
 /// Whether a write is one a browser was made to send from another site (cross-site request
@@ -123,7 +139,7 @@ fn is_cross_site(uri: &Uri, headers: &HeaderMap) -> bool {
 fn is_page(request: &Request) -> bool {
     let path = request.uri().path();
     request.method() == Method::GET
-        && !path.starts_with("/api/")
+        && !is_api(path)
         && !path.starts_with("/pkg/")
         && !matches!(path, "/login" | "/healthz" | "/readyz")
         && !path.rsplit('/').next().is_some_and(|last| last.contains('.'))
@@ -208,6 +224,37 @@ mod tests {
         for (method, uri, headers, expected, case) in table {
             assert_eq!(refused(method.clone(), uri, headers), *expected, "{case}: {method} {uri} {headers:?}");
         }
+    }
+
+    #[test]
+    fn the_api_families_are_not_pages() {
+        for api in [
+            "/api/v1/namespaces",
+            "/api/v2/namespaces/default/deployments",
+            "/namespaces/v1/namespaces",
+            "/namespaces/v1/namespaces/default",
+            "/sql/v1beta1/namespaces/default/sqlscripts:validate",
+            "/autopilot/v2/namespaces/default/deployments/x/autopilotpolicy-describe",
+        ] {
+            assert!(is_api(api), "{api}");
+        }
+        for page in ["/namespaces/v1/deployments", "/namespaces/default/sql", "/", "/admin", "/namespaces/v1"] {
+            assert!(!is_api(page), "{page}");
+        }
+    }
+
+    #[test]
+    fn an_api_token_comes_as_a_bearer_token_or_as_alibabas_header() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert("x-acs-bearer-token", HeaderValue::from_static("  "));
+        assert_eq!(bearer_token(&headers), None, "an empty header is no token");
+        headers.insert("x-acs-bearer-token", HeaderValue::from_static("acs-secret"));
+        assert_eq!(bearer_token(&headers), Some("acs-secret"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
+        assert_eq!(bearer_token(&headers), Some("acs-secret"), "Basic is no token; Alibaba's header still is");
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer vvp-secret"));
+        assert_eq!(bearer_token(&headers), Some("vvp-secret"), "Authorization comes first");
     }
 
     #[test]
