@@ -11,6 +11,9 @@ SITE_ROOT="${SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 # moto, an S3-compatible server for the artifact-bucket tests, in a virtual environment of its own.
 MOTO_VERSION="5.2.5"
 MOTO_VENV="$ROOT/.moto/venv"
+# Alibaba Cloud's Python SDK for Realtime Compute (Flink), OpenAPI version 2022-07-18, as its users install it.
+ALIBABA_SDK_VERSION="1.14.0"
+CLIENTS_VENV="$ROOT/.clients/venv"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

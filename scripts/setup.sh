@@ -4,16 +4,20 @@
 #   scripts/setup.sh --with-browser   also Debian's Chromium (for the Playwright suite)
 #   scripts/setup.sh --with-postgres  also Debian's PostgreSQL server (for the storage tests on it)
 #   scripts/setup.sh --with-s3        also moto from PyPI (an S3-compatible server for the artifact-bucket tests)
+#   scripts/setup.sh --with-clients   also Alibaba Cloud's Python SDK for Flink from PyPI (the unchanged client the
+#                                     /api/v2 tests drive)
 source "$(dirname "$0")/common.sh"
 
 with_browser=false
 with_postgres=false
 with_s3=false
+with_clients=false
 for arg in "$@"; do
   case "$arg" in
     --with-browser) with_browser=true ;;
     --with-postgres) with_postgres=true ;;
     --with-s3) with_s3=true ;;
+    --with-clients) with_clients=true ;;
     *) warn "unknown option $arg"; exit 2 ;;
   esac
 done
@@ -109,4 +113,17 @@ if $with_s3 && [ "$("$MOTO_VENV/bin/python" -c 'import importlib.metadata as m; 
   rm -rf "$MOTO_VENV"
   python3 -m venv "$MOTO_VENV"
   "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+
+# The clients other platforms' users already have, installed unchanged from PyPI, so the API families
+# that imitate those platforms are tested by the real thing (the /api/v2 tests).
+if $with_clients && [ "$("$CLIENTS_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("alibabacloud_ververica20220718"))' 2>/dev/null)" != "$ALIBABA_SDK_VERSION" ]; then
+  say "Installing Alibaba Cloud's SDK for Flink $ALIBABA_SDK_VERSION from PyPI into .clients/"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  rm -rf "$CLIENTS_VENV"
+  python3 -m venv "$CLIENTS_VENV"
+  "$CLIENTS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "alibabacloud_ververica20220718==$ALIBABA_SDK_VERSION"
 fi

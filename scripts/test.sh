@@ -5,7 +5,7 @@
 # REST API tests a second time on a throwaway loopback PostgreSQL, a wasm32 check of the browser crate, and the
 # Playwright suite in Debian's Chromium.
 source "$(dirname "$0")/common.sh"
-"$ROOT/scripts/setup.sh" --with-browser --with-postgres --with-s3
+"$ROOT/scripts/setup.sh" --with-browser --with-postgres --with-s3 --with-clients
 "$ROOT/scripts/build.sh" debug
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/console-test.XXXXXX")"
@@ -13,6 +13,10 @@ trap 'stop_background; rm -rf "$work"' EXIT
 start_test_flink "$work"
 start_test_postgres "$work"
 start_test_s3 "$work"
+
+# The unchanged clients of other platforms (scripts/setup.sh --with-clients); required here, so a
+# missing one fails its tests instead of skipping them.
+export CONSOLE_TEST_CLIENTS_PYTHON="$CLIENTS_VENV/bin/python" CONSOLE_TEST_CLIENTS_REQUIRED=1
 
 say "Rust tests (unit, API, real Flink); storage on SQLite"
 CONSOLE_TEST_DATABASE=sqlite cargo nextest run --locked --workspace --exclude frontend --no-fail-fast
