@@ -60,14 +60,16 @@ fi
 
 if have java && have javac; then
   newest_source="$(find "$ROOT/jobs/src" -name '*.java' -newer "$JOBS_BUILD/.stamp" 2>/dev/null | head -1 || true)"
-  if [ ! -f "$JOBS_BUILD/.stamp" ] || [ -n "$newest_source" ] || [ ! -f "$JOBS_BUILD/state-inspector.jar" ]; then
-    say "Compiling the example jobs and the state inspector with javac"
+  if [ ! -f "$JOBS_BUILD/.stamp" ] || [ -n "$newest_source" ] || [ ! -f "$JOBS_BUILD/state-inspector.jar" ] \
+     || [ ! -f "$JOBS_BUILD/sql-service.jar" ]; then
+    say "Compiling the example jobs, the state inspector and the SQL helper with javac"
     classes="$JOBS_BUILD/classes"
     rm -rf "$JOBS_BUILD" && mkdir -p "$classes"
     javac -nowarn -d "$classes" -cp "$FLINK_HOME_DIR/lib/*" $(find "$ROOT/jobs/src" -name '*.java')
     (cd "$classes" && jar cf "$JOBS_BUILD/stateful-job.jar" console/examples/StatefulCounter*.class \
-       && jar cf "$JOBS_BUILD/sql-runner.jar" console/examples/SqlRunner*.class \
-       && jar cf "$JOBS_BUILD/state-inspector.jar" console/tools/StateInspector*.class)
+       && jar cf "$JOBS_BUILD/sql-runner.jar" console/examples/SqlRunner*.class console/examples/CatalogReplay*.class \
+       && jar cf "$JOBS_BUILD/state-inspector.jar" console/tools/StateInspector*.class \
+       && jar cf "$JOBS_BUILD/sql-service.jar" console/tools/SqlService*.class console/examples/CatalogReplay*.class)
     touch "$JOBS_BUILD/.stamp"
   fi
 else

@@ -18,7 +18,9 @@ import org.apache.flink.util.ParameterTool;
  * submitted together as one job.
  *
  * <p>Flags: {@code --script-base64} the script, Base64-encoded (UTF-8), or {@code --script-file} a
- * path; {@code --batch} runs in batch mode.
+ * path; {@code --batch} runs in batch mode; {@code --catalog-base64} the namespace's SQL catalog,
+ * its DDL statements each Base64-encoded (UTF-8) and joined by commas, run before the script (see
+ * {@link CatalogReplay}).
  */
 public final class SqlRunner {
 
@@ -36,6 +38,17 @@ public final class SqlRunner {
                 ? EnvironmentSettings.inBatchMode()
                 : EnvironmentSettings.inStreamingMode();
         TableEnvironment tables = TableEnvironment.create(settings);
+        if (params.has("catalog-base64")) {
+            List<String> catalog = new ArrayList<>();
+            for (String encoded : params.get("catalog-base64").split(",")) {
+                if (!encoded.isEmpty()) {
+                    catalog.add(new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8));
+                }
+            }
+            for (String failure : CatalogReplay.replay(tables, catalog)) {
+                System.err.println("The namespace's catalog: skipped " + failure);
+            }
+        }
         StatementSet inserts = tables.createStatementSet();
         int insertCount = 0;
         for (String statement : split(script)) {
