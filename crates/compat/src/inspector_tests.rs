@@ -1,25 +1,10 @@
-//! The helper's process management, with a shell script standing in for `java`: answers, refusals,
-//! hangs, deaths, idling, over-long answers and the environment it gets.
+//! The inspector's requests and answers, and its helper as it is started (a shell script stands in
+//! for `java`). Hangs, deaths, idling and over-long answers are `jvm`'s, tested there.
 
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::io::BufReader;
-
 use super::*;
-
-#[tokio::test]
-async fn an_answer_longer_than_the_cap_is_an_error_not_an_allocation() {
-    let long = vec![b'x'; 5000];
-    let mut reader = BufReader::with_capacity(1024, &long[..]);
-    let err = read_line_capped(&mut reader, 4096).await.expect_err("too long");
-    assert!(matches!(err, InspectorError::Protocol(_)), "{err}");
-
-    let mut reader = BufReader::with_capacity(16, &b"{\"ok\":true}\nnext\n"[..]);
-    assert_eq!(read_line_capped(&mut reader, 4096).await.expect("a line"), b"{\"ok\":true}");
-    assert_eq!(read_line_capped(&mut reader, 4096).await.expect("the next"), b"next");
-    assert!(matches!(read_line_capped(&mut reader, 4096).await, Err(InspectorError::Exited(_))));
-}
 
 #[test]
 fn answers_are_facts_or_flinks_refusal() {
@@ -130,61 +115,6 @@ async fn one_warm_helper_answers_request_after_request() {
 }
 
 #[tokio::test]
-async fn a_hanging_helper_is_killed_and_the_next_request_gets_a_new_one() {
-    let fake = Fake::new(&format!(
-        "read -r line; case \"$line\" in *hang*) exec sleep 600;; esac; echo '{SAVEPOINT_ANSWER}'; \
-         while read -r line; do echo '{SAVEPOINT_ANSWER}'; done"
-    ));
-    let inspector = Inspector::new(InspectorConfig { request_timeout: Duration::from_millis(500), ..fake.config() });
-    let err = inspector.savepoint("file:/hang").await.expect_err("it hangs");
-    assert!(matches!(err, InspectorError::Timeout(_)), "{err}");
-    let first = fake.starts()[0];
-    assert!(!alive(first), "the hanging helper was killed");
-    inspector.savepoint("file:/s").await.expect("a new helper answers");
-    assert_eq!(fake.starts().len(), 2);
-}
-
-#[tokio::test]
-async fn a_helper_that_dies_is_reported_with_its_last_words_and_replaced() {
-    let fake = Fake::new(&format!(
-        "read -r line; case \"$line\" in *die*) echo 'Exception in thread main: boom' >&2; exit 3;; esac; \
-         echo '{SAVEPOINT_ANSWER}'"
-    ));
-    let inspector = Inspector::new(fake.config());
-    let err = inspector.savepoint("file:/die").await.expect_err("it dies");
-    assert!(matches!(err, InspectorError::Exited(ref m) if m.contains("boom")), "{err}");
-    inspector.savepoint("file:/s").await.expect("a new helper answers");
-    assert_eq!(fake.starts().len(), 2);
-}
-
-#[tokio::test]
-async fn an_overlong_answer_is_refused_and_the_helper_replaced() {
-    let fake = Fake::new(&format!(
-        "read -r line; head -c {} /dev/zero | tr '\\0' x; echo; while read -r line; do echo '{SAVEPOINT_ANSWER}'; done",
-        MAX_ANSWER_BYTES + 10
-    ));
-    let inspector = Inspector::new(fake.config());
-    let err = inspector.savepoint("file:/s").await.expect_err("too long");
-    assert!(matches!(err, InspectorError::Protocol(ref m) if m.contains("MiB")), "{err}");
-    assert!(!alive(fake.starts()[0]));
-}
-
-#[tokio::test]
-async fn an_idle_helper_is_stopped_and_started_again_when_needed() {
-    let fake = Fake::new(&format!("while read -r line; do echo '{SAVEPOINT_ANSWER}'; done"));
-    let inspector = Inspector::new(InspectorConfig { idle_timeout: Duration::from_millis(300), ..fake.config() });
-    inspector.savepoint("file:/s").await.expect("facts");
-    let first = fake.starts()[0];
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while alive(first) && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(!alive(first), "stopped after idling");
-    inspector.savepoint("file:/s").await.expect("started again");
-    assert_eq!(fake.starts().len(), 2);
-}
-
-#[tokio::test]
 async fn the_helper_gets_no_console_secret_and_its_own_temporary_directory() {
     let fake = Fake::new(&format!("while read -r line; do echo '{SAVEPOINT_ANSWER}'; done"));
     let inspector = Inspector::new(fake.config());
@@ -199,19 +129,4 @@ async fn the_helper_gets_no_console_secret_and_its_own_temporary_directory() {
     let work = fake.dir.path().join("work");
     assert!(args.contains(&format!("-Djava.io.tmpdir={}", work.display())), "{args}");
     assert!(args.contains("-Xmx512m") && args.ends_with("console.tools.StateInspector\n"), "{args}");
-}
-
-#[tokio::test]
-async fn a_request_given_up_on_leaves_no_stale_answer_for_the_next() {
-    let fake = Fake::new(&format!(
-        "while read -r line; do case \"$line\" in \
-         *old*) sleep 1; echo '{{\"ok\":true,\"checkpointId\":99,\"operators\":[]}}';; \
-         *) echo '{SAVEPOINT_ANSWER}';; esac; done"
-    ));
-    let inspector = Inspector::new(fake.config());
-    let abandoned = tokio::time::timeout(Duration::from_millis(200), inspector.savepoint("file:/old")).await;
-    assert!(abandoned.is_err(), "the caller stopped waiting");
-    let facts = inspector.savepoint("file:/s").await.expect("facts");
-    assert_eq!(facts.checkpoint_id, 1, "not the abandoned request's answer");
-    assert_eq!(fake.starts().len(), 2);
 }

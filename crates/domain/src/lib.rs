@@ -23,6 +23,7 @@ pub mod network;
 pub mod page;
 pub mod savepoint;
 pub mod search;
+pub mod sql;
 pub mod start;
 pub mod target;
 pub mod tuning_plan;
