@@ -23,7 +23,10 @@ pub const SQL_RUNNER_CLASS: &str = "console.examples.SqlRunner";
 /// The submission of a job as recorded on its row, or why it cannot be run (a permanent failure
 /// the person must fix in the deployment). A job with a source start time gets it as the Flink
 /// configuration entry `start_time::CONFIGURATION_KEY`, and a SQL script's tables start there
-/// (`start_time::rewrite_sql`).
+/// (`start_time::rewrite_sql`). A SQL script runs with `sql_catalog`, the namespace's SQL catalog
+/// (its DDL statements, in order), which the SQL runner replays before the script, as Ververica
+/// Platform runs a SQL deployment with its namespace's catalog; its tables start at the source start
+/// time too.
 pub async fn submission(
     job: &JobSpec,
     mode: ExecutionMode,
@@ -31,6 +34,7 @@ pub async fn submission(
     sql_runner_jar: &Path,
     artifacts: &ArtifactStore,
     namespace: &NamespaceName,
+    sql_catalog: &[String],
 ) -> Result<Submission, String> {
     let artifact =
         job.template.artifact.as_ref().ok_or("the deployment has no artifact (spec.template.spec.artifact)")?;
@@ -55,6 +59,10 @@ pub async fn submission(
             };
             let mut args =
                 vec!["--script-base64".to_owned(), base64::engine::general_purpose::STANDARD.encode(script.as_bytes())];
+            if !sql_catalog.is_empty() {
+                args.push("--catalog-base64".to_owned());
+                args.push(catalog_argument(sql_catalog, job.source_start_time_ms)?);
+            }
             if mode == ExecutionMode::Batch {
                 args.push("--batch".to_owned());
             }
@@ -79,6 +87,24 @@ pub async fn submission(
         flink_configuration,
         job_id: Some(flink_job_id.clone()),
     })
+}
+
+/// The SQL runner's `--catalog-base64`: each statement Base64-encoded (no comma in Base64), joined
+/// by commas; with a source start time, each table set to start there.
+fn catalog_argument(statements: &[String], source_start_time_ms: Option<i64>) -> Result<String, String> {
+    let encoded: Result<Vec<String>, String> = statements
+        .iter()
+        .map(|statement| {
+            let statement = match source_start_time_ms {
+                Some(start_ms) => rewrite_sql(statement, start_ms)
+                    .map_err(|why| format!("the namespace's SQL catalog cannot be read to set its source start time: {why}"))?
+                    .script,
+                None => statement.clone(),
+            };
+            Ok(base64::engine::general_purpose::STANDARD.encode(statement.as_bytes()))
+        })
+        .collect();
+    Ok(encoded?.join(","))
 }
 
 /// Where the cluster should write savepoints: the deployment's own directory if its Flink
@@ -494,7 +520,43 @@ mod tests {
 
     async fn run(job: &JobSpec, store: &ArtifactStore) -> Result<flink::Submission, String> {
         let sql_runner = std::path::Path::new("/jobs/sql.jar");
-        submission(job, ExecutionMode::Streaming, &JobId::random(), sql_runner, store, &namespace("default")).await
+        submission(job, ExecutionMode::Streaming, &JobId::random(), sql_runner, store, &namespace("default"), &[]).await
+    }
+
+    #[tokio::test]
+    async fn a_sql_script_runs_with_its_namespaces_catalog_ahead_of_it() {
+        let store = ArtifactStore::new([std::path::PathBuf::from("/jobs")]);
+        let sql = serde_json::json!({"kind": "SQLSCRIPT", "sqlScript": "INSERT INTO snk SELECT * FROM src"});
+        let catalog = [
+            "CREATE TABLE `default_catalog`.`default_database`.`src` (\n  `k` INT\n)\nWITH (\n  'connector' = 'kafka'\n)"
+                .to_owned(),
+            "CREATE VIEW `default_catalog`.`default_database`.`v` AS SELECT 1, 'a,b'".to_owned(),
+        ];
+        let runner = std::path::Path::new("/jobs/sql.jar");
+        let ns = namespace("default");
+        let decode = |text: &str| {
+            text.split(',')
+                .map(|part| {
+                    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(part).expect("base64"))
+                        .expect("UTF-8")
+                })
+                .collect::<Vec<String>>()
+        };
+        let submitted = submission(&job(sql.clone(), None), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &catalog)
+            .await
+            .expect("a submission");
+        assert_eq!(submitted.args[2], "--catalog-base64");
+        assert_eq!(decode(&submitted.args[3]), catalog, "each statement whole, commas inside kept");
+        let started =
+            submission(&job(sql.clone(), Some(1_000)), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &catalog)
+                .await
+                .expect("a submission");
+        let replayed = decode(&started.args[3]);
+        assert!(replayed[0].contains("'scan.startup.timestamp-millis' = '1000'"), "{}", replayed[0]);
+        let alone = submission(&job(sql, None), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &[])
+            .await
+            .expect("a submission");
+        assert_eq!(alone.args.len(), 2, "no catalog, no flag: {:?}", alone.args);
     }
 
     #[tokio::test]

@@ -198,6 +198,11 @@ impl Pass<'_> {
         let Some(flink_id) = flink_job_id(job) else {
             return self.creation_failed(job, "the job has no Flink job id").await;
         };
+        // A SQL script runs with its namespace's catalog as it is now (read for this submission only).
+        let sql_catalog = match job.spec.template.artifact.as_ref().map(|a| a.kind) {
+            Some(domain::ArtifactKind::Sqlscript) => self.engine.store.sql_catalog(self.namespace).await?.statements,
+            _ => Vec::new(),
+        };
         let submission = match submission(
             &job.spec,
             self.deployment.spec.execution_mode,
@@ -205,6 +210,7 @@ impl Pass<'_> {
             &settings.sql_runner_jar,
             &settings.artifacts,
             self.namespace,
+            &sql_catalog,
         )
         .await
         {

@@ -132,6 +132,17 @@ async fn program_of(
         allow_non_restored_state: false,
         source_start_time_ms: None,
     };
+    // A SQL job runs with its namespace's catalog (the engine reads it at submission), so its graph
+    // is built with it too; for the job that took the savepoint that is the catalog as it is now.
+    let sql_catalog = match template.artifact.as_ref().map(|a| a.kind) {
+        Some(ArtifactKind::Sqlscript) => services
+            .store
+            .sql_catalog(namespace)
+            .await
+            .map_err(|err| format!("the namespace's SQL catalog could not be read: {err}"))?
+            .statements,
+        _ => Vec::new(),
+    };
     let submission = engine::artifact::submission(
         &spec,
         mode,
@@ -139,6 +150,7 @@ async fn program_of(
         &checker.sql_runner_jar,
         &services.artifacts,
         namespace,
+        &sql_catalog,
     )
     .await?;
     Ok(Program::from(&submission))

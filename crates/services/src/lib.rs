@@ -20,6 +20,7 @@ mod network;
 mod plans;
 mod reads;
 mod savepoints;
+mod sql;
 mod start;
 mod targets;
 pub mod yaml;
@@ -32,6 +33,7 @@ pub use current_job::{CurrentJob, JobExceptions, LiveJob};
 pub use network::stored_network_policy;
 pub use plans::{describe_time_point, TuningSetup, PLAN_HISTORY_SHOWN};
 pub use savepoints::COPIED_FROM;
+pub use sql::MAX_CATALOG_STATEMENTS;
 pub use start::RESTORABLE_LISTED;
 pub use targets::MAX_TARGETS;
 
@@ -65,6 +67,8 @@ pub struct Services {
     network: NetworkPolicy,
     /// The state compatibility check's helper; without it every check answers UNKNOWN.
     compat: Option<CompatibilityChecker>,
+    /// Flink's SQL parser and planner (a helper JVM); without it the SQL endpoints answer 503.
+    sql: Option<flinksql::SqlHelper>,
     /// Where the console's clusters keep savepoints and checkpoints (absolute directories): the
     /// only places a registered `file:` savepoint location may name.
     savepoint_roots: Vec<String>,
@@ -92,6 +96,7 @@ impl Services {
             max_artifact_bytes: DEFAULT_MAX_ARTIFACT_BYTES,
             network: NetworkPolicy::default(),
             compat: None,
+            sql: None,
             savepoint_roots: Vec::new(),
             clusters: None,
             autopilot: None,

@@ -17,6 +17,7 @@ mod page;
 mod plans;
 mod savepoints;
 mod settings;
+mod sql_catalog;
 mod targets;
 mod tx;
 
