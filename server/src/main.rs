@@ -180,8 +180,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 inspector: compat::Inspector::new(config),
                 sql_runner_jar,
             });
+            // The SQL family (`/sql/v1beta1`) asks Flink's parser and planner through a helper JVM
+            // of its own on the same distribution.
+            let sql_jar = std::path::absolute(args.jobs_dir.join("sql-service.jar"))
+                .unwrap_or_else(|_| args.jobs_dir.join("sql-service.jar"));
+            let config = flinksql::SqlHelper::config(flink_home, sql_jar, args.data_dir.join("sql"));
+            services = services.with_sql_helper(flinksql::SqlHelper::new(config));
         }
-        None => tracing::warn!("no Flink distribution (FLINK_HOME): state compatibility checks answer UNKNOWN"),
+        None => tracing::warn!(
+            "no Flink distribution (FLINK_HOME): state compatibility checks answer UNKNOWN and /sql/v1beta1 answers 503"
+        ),
     }
     tokio::spawn(server::targets::probe_forever(store, health, flink.clone(), clusters, shutdown_rx.clone()));
     match services.ensure_admin(args.admin_password.as_deref()).await {

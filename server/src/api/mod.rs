@@ -1,5 +1,6 @@
-//! The REST API under `/api/v1`, in Ververica Platform's paths and shapes. Every handler
-//! authorises through `Services::require` before it reads or writes anything.
+//! The REST API under `/api/v1` and Ververica Platform's SQL family under `/sql/v1beta1`, in its
+//! paths and shapes. Every handler authorises through `Services::require` before it reads or
+//! writes anything.
 
 mod access;
 mod artifacts;
@@ -15,13 +16,14 @@ mod plans;
 mod representation;
 mod savepoints;
 mod settings;
+mod sql;
 mod status;
 mod targets;
 mod watch;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{any, delete, get, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use domain::{ListPage, PageRequest, ResourceList};
 use serde::Deserialize;
@@ -91,7 +93,9 @@ pub fn routes() -> Router<AppState> {
             get(savepoints::get).post(savepoints::action),
         )
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
+        .route("/sql/v1beta1/namespaces/{namespace}/{method}", post(sql::custom_method))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
+        .route("/sql/v1beta1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
 }
 

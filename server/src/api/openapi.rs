@@ -7,8 +7,8 @@ use utoipa::OpenApi;
 
 use super::representation::represent;
 use super::{
-    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings, status,
-    targets, watch,
+    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings, sql,
+    status, targets, watch,
 };
 
 #[derive(OpenApi)]
@@ -75,6 +75,9 @@ use super::{
         access::create_token,
         access::revoke_token,
         access::audit_log,
+        sql::validate,
+        sql::execute,
+        sql::suggest,
     ),
     tags(
         (name = "autopilot", description = "Ours: a deployment's Autopilot (Alibaba's and Ververica's): its policy \
@@ -87,7 +90,11 @@ use super::{
             and a row of the executed history."),
         (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
             Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
-            `:list`, `:delete`); this console keeps them under the namespace like its other resources.")
+            `:list`, `:delete`); this console keeps them under the namespace like its other resources."),
+        (name = "sql", description = "Ververica Platform's SQL family (`/sql/v1beta1`, as jupyter-vvp calls it): \
+            validate, execute (DDL and commands) and suggest, answered by Flink's own parser and planner against the \
+            namespace's catalog, which `:execute` changes and SQLSCRIPT deployments run with. The `:` of a method may be \
+            sent percent-encoded (`sqlscripts%3Avalidate`).")
     )
 )]
 pub struct ApiDoc;

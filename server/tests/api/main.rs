@@ -19,6 +19,7 @@ mod paging;
 mod plans;
 mod savepoints;
 mod site_files;
+mod sql;
 mod start;
 mod support;
 mod targets;

@@ -121,6 +121,8 @@ struct Fixture {
     /// A tuning plan of `stopped`, not applied; one of `running`, applied.
     idle_plan: String,
     applied_plan: String,
+    /// The SQL helper's stand-in (a script answering every request as a successful DDL statement).
+    _sql: tempfile::TempDir,
 }
 
 fn namespace(name: &str) -> NamespaceName {
@@ -152,7 +154,11 @@ pub(crate) async fn person(store: &Store, hash: &str, name: &str, membership: Op
 }
 
 async fn fixture() -> Fixture {
-    let console = console().await;
+    let mut console = console().await;
+    let sql = tempfile::tempdir().expect("a directory");
+    let answer = r#"{"ok":true,"validationResult":"VALIDATION_RESULT_VALID_DDL_STATEMENT","result":"RESULT_SUCCESS","resultTable":{"headers":[{"name":"result"}],"rows":[{"cells":[{"value":"OK"}]}]},"catalog":["CREATE TABLE `default_catalog`.`default_database`.`t` (\n  `k` INT\n)"],"completions":[]}"#;
+    let helper = flinksql::testing::scripted(sql.path(), answer).expect("a scripted SQL helper");
+    console.state.services = console.state.services.clone().with_sql_helper(helper);
     let services = console.state.services.clone();
     let store = &console.store;
     let default = namespace("default");
@@ -260,6 +266,7 @@ async fn fixture() -> Fixture {
         jar,
         idle_plan,
         applied_plan,
+        _sql: sql,
     }
 }
 
@@ -284,6 +291,7 @@ fn server_fn(path: &'static str, fields: &[(&'static str, &str)], needs: Needs, 
 fn calls(f: &Fixture) -> Vec<Call> {
     use Needs::*;
     const NS: &str = "/api/v1/namespaces/default";
+    const SQL: &str = "/sql/v1beta1/namespaces/default/sqlscripts";
     let deployment = format!("{NS}/deployments/{}", f.stopped);
     let new_deployment = json!({"metadata": {"name": "matrix"},
         "spec": {"template": {"spec": {"artifact": {"kind": "JAR", "jarUri": "https://artifacts.example/x.jar"}}}}});
@@ -490,6 +498,33 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Some(json!({})),
             Edit,
         ),
+        Call {
+            writes: false,
+            ..rest(
+                "/sql/v1beta1/namespaces/{namespace}/sqlscripts:validate",
+                "POST",
+                format!("{SQL}:validate"),
+                Some(json!({"statement": "CREATE TABLE t (k INT)"})),
+                View,
+            )
+        },
+        rest(
+            "/sql/v1beta1/namespaces/{namespace}/sqlscripts:execute",
+            "POST",
+            format!("{SQL}%3Aexecute"),
+            Some(json!({"statement": "CREATE TABLE t (k INT)"})),
+            Edit,
+        ),
+        Call {
+            writes: false,
+            ..rest(
+                "/sql/v1beta1/namespaces/{namespace}/sqlscripts:suggest",
+                "POST",
+                format!("{SQL}:suggest"),
+                Some(json!({"sqlScript": "SELECT * FROM ", "position": 14})),
+                View,
+            )
+        },
         rest(
             "/api/v1/namespaces/{namespace}/deployment-targets",
             "GET",
@@ -789,6 +824,7 @@ async fn fingerprint(store: &Store) -> String {
         ));
         let scope = DefaultsScope::Namespace(ns.clone());
         add(serde_json::to_string(&store.get_deployment_defaults(&scope).await.expect("defaults")));
+        add(serde_json::to_string(&store.sql_catalog(&ns).await.expect("the SQL catalog")));
     }
     parts.join("\n")
 }
@@ -885,6 +921,7 @@ async fn namespace_resources_answer_exactly_their_roles() {
         "/api/v1/namespaces/{namespace}/events",
         "/api/v1/namespaces/{namespace}/artifacts",
         "/api/v1/namespaces/{namespace}/tuning-plans",
+        "/sql/v1beta1/namespaces/{namespace}/sqlscripts",
     ])
     .await;
 }
