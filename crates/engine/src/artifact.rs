@@ -96,9 +96,13 @@ fn catalog_argument(statements: &[String], source_start_time_ms: Option<i64>) ->
         .iter()
         .map(|statement| {
             let statement = match source_start_time_ms {
-                Some(start_ms) => rewrite_sql(statement, start_ms)
-                    .map_err(|why| format!("the namespace's SQL catalog cannot be read to set its source start time: {why}"))?
-                    .script,
+                Some(start_ms) => {
+                    rewrite_sql(statement, start_ms)
+                        .map_err(|why| {
+                            format!("the namespace's SQL catalog cannot be read to set its source start time: {why}")
+                        })?
+                        .script
+                }
                 None => statement.clone(),
             };
             Ok(base64::engine::general_purpose::STANDARD.encode(statement.as_bytes()))
@@ -542,15 +546,30 @@ mod tests {
                 })
                 .collect::<Vec<String>>()
         };
-        let submitted = submission(&job(sql.clone(), None), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &catalog)
-            .await
-            .expect("a submission");
+        let submitted = submission(
+            &job(sql.clone(), None),
+            ExecutionMode::Streaming,
+            &JobId::random(),
+            runner,
+            &store,
+            &ns,
+            &catalog,
+        )
+        .await
+        .expect("a submission");
         assert_eq!(submitted.args[2], "--catalog-base64");
         assert_eq!(decode(&submitted.args[3]), catalog, "each statement whole, commas inside kept");
-        let started =
-            submission(&job(sql.clone(), Some(1_000)), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &catalog)
-                .await
-                .expect("a submission");
+        let started = submission(
+            &job(sql.clone(), Some(1_000)),
+            ExecutionMode::Streaming,
+            &JobId::random(),
+            runner,
+            &store,
+            &ns,
+            &catalog,
+        )
+        .await
+        .expect("a submission");
         let replayed = decode(&started.args[3]);
         assert!(replayed[0].contains("'scan.startup.timestamp-millis' = '1000'"), "{}", replayed[0]);
         let alone = submission(&job(sql, None), ExecutionMode::Streaming, &JobId::random(), runner, &store, &ns, &[])

@@ -135,12 +135,14 @@ async fn program_of(
     // A SQL job runs with its namespace's catalog (the engine reads it at submission), so its graph
     // is built with it too; for the job that took the savepoint that is the catalog as it is now.
     let sql_catalog = match template.artifact.as_ref().map(|a| a.kind) {
-        Some(ArtifactKind::Sqlscript) => services
-            .store
-            .sql_catalog(namespace)
-            .await
-            .map_err(|err| format!("the namespace's SQL catalog could not be read: {err}"))?
-            .statements,
+        Some(ArtifactKind::Sqlscript) => {
+            services
+                .store
+                .sql_catalog(namespace)
+                .await
+                .map_err(|err| format!("the namespace's SQL catalog could not be read: {err}"))?
+                .statements
+        }
         _ => Vec::new(),
     };
     let submission = engine::artifact::submission(

@@ -187,7 +187,10 @@ mod tests {
         );
         let insert = Validation {
             validation_result: ValidationResult::ValidInsertQuery,
-            error_details: Some(ErrorDetails { message: "an INSERT runs as a deployment".into(), ..Default::default() }),
+            error_details: Some(ErrorDetails {
+                message: "an INSERT runs as a deployment".into(),
+                ..Default::default()
+            }),
         };
         let ServiceError::BadRequest(message) = refusal(&ns, &insert) else { panic!("not a 400") };
         assert!(message.contains("/api/v1/namespaces/default/deployments"), "{message}");
@@ -196,7 +199,9 @@ mod tests {
     #[test]
     fn a_statement_over_the_limit_is_refused_by_size() {
         let long = "x".repeat(MAX_STATEMENT_BYTES + 1);
-        assert!(matches!(within_limit("statement", &long), Err(ServiceError::PayloadTooLarge(m)) if m.starts_with("statement: ")));
+        assert!(
+            matches!(within_limit("statement", &long), Err(ServiceError::PayloadTooLarge(m)) if m.starts_with("statement: "))
+        );
         assert!(within_limit("statement", "SHOW TABLES").is_ok());
     }
 }

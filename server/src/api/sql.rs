@@ -30,7 +30,10 @@ pub async fn custom_method(
         "sqlscripts:validate" => validate(state, caller, Path(namespace), headers, body).await,
         "sqlscripts:execute" => execute(state, caller, Path(namespace), headers, body).await,
         "sqlscripts:suggest" => suggest(state, caller, Path(namespace), headers, body).await,
-        _ => Err(ServiceError::NotFound(format!("the operation POST /sql/v1beta1/namespaces/{namespace}/{method}")).into()),
+        _ => {
+            Err(ServiceError::NotFound(format!("the operation POST /sql/v1beta1/namespaces/{namespace}/{method}"))
+                .into())
+        }
     }
 }
 

@@ -19,7 +19,9 @@ const SQL: &str = "/sql/v1beta1/namespaces/default/sqlscripts";
 fn real_helper(work: &std::path::Path) -> Option<flinksql::SqlHelper> {
     let (Some(flink_home), Some(jobs)) = (std::env::var_os("FLINK_HOME"), std::env::var_os("CONSOLE_JOBS_DIR")) else {
         if std::env::var_os("CONSOLE_TEST_SQL_REQUIRED").is_some() {
-            panic!("CONSOLE_TEST_SQL_REQUIRED is set but FLINK_HOME or CONSOLE_JOBS_DIR is not: run through `make test`");
+            panic!(
+                "CONSOLE_TEST_SQL_REQUIRED is set but FLINK_HOME or CONSOLE_JOBS_DIR is not: run through `make test`"
+            );
         }
         eprintln!("skipped: FLINK_HOME and CONSOLE_JOBS_DIR are not set (the SQL helper needs a Flink distribution)");
         return None;
@@ -141,7 +143,11 @@ async fn ddl_changes_the_catalog_with_its_audit_line_and_viewers_may_not() {
     assert!(catalog.statements[0].contains("`src`"));
     let (_, audit) = console.get("/api/v1/namespaces/default/audit-log").await;
     let line = &audit["items"][0];
-    assert_eq!((line["action"].as_str(), line["resourceKind"].as_str()), (Some("execute"), Some("SqlCatalog")), "{audit}");
+    assert_eq!(
+        (line["action"].as_str(), line["resourceKind"].as_str()),
+        (Some("execute"), Some("SqlCatalog")),
+        "{audit}"
+    );
     assert_eq!(line["after"]["statement"], "CREATE TABLE src (k INT)");
     let reply = execute(&console, "CREATE TABLE IF NOT EXISTS src (k INT)").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
