@@ -30,6 +30,7 @@ use crate::routes::deployments::DeploymentsPage;
 use crate::routes::login::LoginPage;
 use crate::routes::not_found::NotFound;
 use crate::routes::settings::SettingsPage;
+use crate::routes::sql::SqlPage;
 use crate::routes::start::StartPage;
 
 /// The HTML document around the app, rendered on the server.
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/namespaces/:namespace/deployments/:id/start") view=StartPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/artifacts") view=ArtifactsPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/namespaces/:namespace/sql") view=SqlPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/access") view=AccessPage ssr=SsrMode::Async/>
                 <Route path=path!("/namespaces/:namespace/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

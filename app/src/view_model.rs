@@ -11,6 +11,7 @@ use serde_json::Value;
 pub mod deployment_form;
 pub mod deployment_page;
 pub mod deployments;
+pub mod sql;
 pub mod start;
 
 /// The signed-in person, as the top bar shows them.

@@ -7,6 +7,7 @@ pub mod deployment_form;
 pub mod deployments;
 pub mod session;
 pub mod settings;
+pub mod sql;
 pub mod start;
 pub mod targets;
 pub mod tuning;

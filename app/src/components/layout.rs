@@ -36,6 +36,7 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                         let member = s.may(&ns, Permission::ViewDeployments);
                         view! {
                             {member.then(|| nav_link(format!("/namespaces/{ns}/artifacts"), "Artifacts", pathname))}
+                            {member.then(|| nav_link(format!("/namespaces/{ns}/sql"), "SQL", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/access"), "Access", pathname))}
                             {manage.then(|| nav_link(format!("/namespaces/{ns}/audit"), "Audit log", pathname))}
                             {member.then(|| nav_link(format!("/namespaces/{ns}/settings"), "Settings", pathname))}

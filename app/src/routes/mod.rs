@@ -11,4 +11,5 @@ pub mod deployments;
 pub mod login;
 pub mod not_found;
 pub mod settings;
+pub mod sql;
 pub mod start;

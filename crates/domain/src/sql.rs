@@ -193,9 +193,79 @@ pub struct SqlCatalog {
     pub version: i64,
 }
 
+/// One object of a namespace's catalog, read from the statement the console stored for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogObject {
+    /// `TABLE`, `VIEW`, `FUNCTION` or `DATABASE`.
+    pub kind: String,
+    /// Its name (the last part of its path, unquoted).
+    pub name: String,
+    /// The statement that creates it.
+    pub ddl: String,
+}
+
+/// The objects of a catalog, in the order of its statements. The statements are the ones the SQL
+/// helper writes down (`CREATE TABLE `cat`.`db`.`name` …`, Flink's SHOW CREATE text); this reads
+/// their head only, never a person's SQL. A statement of another shape is skipped.
+pub fn catalog_objects(statements: &[String]) -> Vec<CatalogObject> {
+    statements.iter().filter_map(|ddl| catalog_object(ddl)).collect()
+}
+
+fn catalog_object(ddl: &str) -> Option<CatalogObject> {
+    let rest = ddl.trim_start().strip_prefix("CREATE ")?;
+    let (kind, rest) = rest.split_once(' ')?;
+    if !matches!(kind, "TABLE" | "VIEW" | "FUNCTION" | "DATABASE") {
+        return None;
+    }
+    let name = last_identifier(rest.trim_start())?;
+    Some(CatalogObject { kind: kind.to_owned(), name, ddl: ddl.to_owned() })
+}
+
+/// The last part of a dotted path of backtick-quoted identifiers at the start of `text`.
+fn last_identifier(text: &str) -> Option<String> {
+    let mut chars = text.chars().peekable();
+    let mut last = None;
+    loop {
+        if chars.next()? != '`' {
+            return last;
+        }
+        let mut part = String::new();
+        loop {
+            match chars.next()? {
+                '`' if chars.peek() == Some(&'`') => {
+                    chars.next();
+                    part.push('`');
+                }
+                '`' => break,
+                c => part.push(c),
+            }
+        }
+        last = Some(part);
+        if chars.peek() != Some(&'.') {
+            return last;
+        }
+        chars.next();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogs_objects_are_read_from_the_stored_statements() {
+        let statements = [
+            "CREATE DATABASE `default_catalog`.`d2` COMMENT 'x'".to_owned(),
+            "CREATE FUNCTION `default_catalog`.`default_database`.`f` AS 'x.Y' LANGUAGE JAVA".to_owned(),
+            "CREATE TABLE `default_catalog`.`default_database`.`src` (\n  `k` INT\n)".to_owned(),
+            "CREATE VIEW `default_catalog`.`default_database`.`odd``name` (\n  `k`\n)\nAS SELECT 1".to_owned(),
+            "something else".to_owned(),
+        ];
+        let objects: Vec<(String, String)> =
+            catalog_objects(&statements).into_iter().map(|o| (o.kind, o.name)).collect();
+        let expected = [("DATABASE", "d2"), ("FUNCTION", "f"), ("TABLE", "src"), ("VIEW", "odd`name")];
+        assert_eq!(objects, expected.map(|(k, n)| (k.to_owned(), n.to_owned())));
+    }
 
     #[test]
     fn the_shapes_are_ververicas() {

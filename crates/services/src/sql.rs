@@ -113,6 +113,42 @@ impl Services {
         helper.suggest(&catalog.statements, script, position).await.map_err(unavailable)
     }
 
+    /// Deploys an INSERT as Ververica Platform's SQL editor and jupyter-vvp do: a new SQLSCRIPT
+    /// deployment called `name`, desired RUNNING, whose script is the INSERT alone (its tables come
+    /// from the namespace's catalog), with the namespace's defaults (its target among them). Refused
+    /// (400) unless Flink validates the statement as an INSERT.
+    pub async fn deploy_sql_insert(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        name: &str,
+        statement: &str,
+    ) -> Result<domain::Deployment, ServiceError> {
+        self.require(caller, Permission::EditDeployments, namespace).await?;
+        let validation = self.validate_sql(caller, namespace, statement).await?;
+        if validation.validation_result != ValidationResult::ValidInsertQuery {
+            let why = match &validation.error_details {
+                Some(details) => details.message.clone(),
+                None => "only an INSERT runs as a deployment".to_owned(),
+            };
+            return Err(refusal(
+                namespace,
+                &Validation {
+                    validation_result: validation.validation_result,
+                    error_details: Some(domain::sql::ErrorDetails {
+                        message: why,
+                        ..validation.error_details.unwrap_or_default()
+                    }),
+                },
+            ));
+        }
+        let document = json!({
+            "metadata": {"name": name.trim()},
+            "spec": {"state": "RUNNING", "template": {"spec": {"artifact": {"kind": "SQLSCRIPT", "sqlScript": statement}}}},
+        });
+        self.create_deployment(caller, namespace, &document).await
+    }
+
     /// The namespace's catalog: the DDL statements that rebuild it.
     pub async fn sql_catalog(&self, caller: &Caller, namespace: &NamespaceName) -> Result<SqlCatalog, ServiceError> {
         self.require(caller, Permission::ViewDeployments, namespace).await?;

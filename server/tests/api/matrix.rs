@@ -157,7 +157,9 @@ async fn fixture() -> Fixture {
     let mut console = console().await;
     let sql = tempfile::tempdir().expect("a directory");
     let answer = r#"{"ok":true,"validationResult":"VALIDATION_RESULT_VALID_DDL_STATEMENT","result":"RESULT_SUCCESS","resultTable":{"headers":[{"name":"result"}],"rows":[{"cells":[{"value":"OK"}]}]},"catalog":["CREATE TABLE `default_catalog`.`default_database`.`t` (\n  `k` INT\n)"],"completions":[]}"#;
-    let helper = flinksql::testing::scripted(sql.path(), answer).expect("a scripted SQL helper");
+    let insert = r#"{"ok":true,"validationResult":"VALIDATION_RESULT_VALID_INSERT_QUERY"}"#;
+    let helper =
+        flinksql::testing::scripted_by_op(sql.path(), &[("validate", insert)], answer).expect("a scripted SQL helper");
     console.state.services = console.state.services.clone().with_sql_helper(helper);
     let services = console.state.services.clone();
     let store = &console.store;
@@ -783,6 +785,15 @@ fn calls(f: &Fixture) -> Vec<Call> {
         server_fn("/api/list_audit", &[("namespace", "default")], Manage, false),
         server_fn("/api/list_audit", &[], System, false),
         server_fn("/api/list_audit_page", &[("namespace", "default")], Manage, false),
+        server_fn("/api/get_sql_catalog", &[("namespace", "default")], View, false),
+        server_fn("/api/check_sql", &[("namespace", "default"), ("statement", "SHOW TABLES")], View, false),
+        server_fn("/api/run_sql", &[("namespace", "default"), ("statement", "CREATE TABLE t (k INT)")], Edit, true),
+        server_fn(
+            "/api/create_sql_deployment",
+            &[("namespace", "default"), ("name", "from-sql"), ("statement", "INSERT INTO snk SELECT * FROM src")],
+            Edit,
+            true,
+        ),
     ]
 }
 
@@ -959,7 +970,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
 async fn server_functions_answer_exactly_their_roles() {
     check(&["/api/login", "/api/logout", "/api/current_session", "/api/list_", "/api/get_", "/api/set_", "/api/take_"])
         .await;
-    check(&["/api/start_", "/api/check_", "/api/save_", "/api/copy_"]).await;
+    check(&["/api/start_", "/api/check_", "/api/save_", "/api/copy_", "/api/run_"]).await;
     check(&[
         "/api/register_",
         "/api/create_",
