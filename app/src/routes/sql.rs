@@ -34,6 +34,8 @@ pub fn SqlPage() -> impl IntoView {
     let deploy = ServerAction::<CreateSqlDeployment>::new();
     // Validation in place (with JavaScript): the statement validated and Flink's answer.
     let checked = RwSignal::new(None::<(String, Result<Validation, AppError>)>);
+    // Once a button answered in place, the address's validation (if any) is of an older statement.
+    let in_place = RwSignal::new(false);
     // Validation from the address (a GET of the page, without JavaScript).
     let asked = Resource::new(
         move || {
@@ -55,8 +57,12 @@ pub fn SqlPage() -> impl IntoView {
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let page = move || format!("/namespaces/{}/sql", namespace.get());
 
+    // Each button's answer replaces the others': a result shown belongs to the statement shown.
     let on_validate = move |event: leptos::ev::MouseEvent| {
         event.prevent_default();
+        in_place.set(true);
+        run.value().set(None);
+        deploy.value().set(None);
         let (ns, text) = (namespace.get_untracked(), statement.get_untracked());
         leptos::task::spawn_local(async move {
             let answer = check_sql(ns, text.clone()).await;
@@ -65,10 +71,16 @@ pub fn SqlPage() -> impl IntoView {
     };
     let on_execute = move |event: leptos::ev::MouseEvent| {
         event.prevent_default();
+        in_place.set(true);
+        checked.set(None);
+        deploy.value().set(None);
         run.dispatch(RunSql { namespace: namespace.get_untracked(), statement: statement.get_untracked() });
     };
     let on_deploy = move |event: leptos::ev::MouseEvent| {
         event.prevent_default();
+        in_place.set(true);
+        checked.set(None);
+        run.value().set(None);
         deploy.dispatch(CreateSqlDeployment {
             namespace: namespace.get_untracked(),
             name: name.get_untracked(),
@@ -119,9 +131,9 @@ pub fn SqlPage() -> impl IntoView {
             </form>
             {move || checked.get().map(|(text, answer)| view! { <ValidationView statement=text answer/> })}
             <Suspense fallback=|| ()>
-                {move || match checked.get() {
-                    Some(_) => None,
-                    None => asked.get().flatten().map(|(text, answer)| view! { <ValidationView statement=text answer/> }),
+                {move || match in_place.get() {
+                    true => None,
+                    false => asked.get().flatten().map(|(text, answer)| view! { <ValidationView statement=text answer/> }),
                 }}
             </Suspense>
             {move || run.value().get().map(|result| match result {

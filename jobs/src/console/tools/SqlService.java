@@ -461,6 +461,8 @@ public final class SqlService {
         if (text.length() == 0) {
             text.append(error.getClass().getSimpleName());
         }
-        return text.length() > 4000 ? text.substring(0, 4000) + "…" : text.toString();
+        // Flink wraps its own validation errors: "SQL validation failed. SQL validation failed. At …".
+        String said = text.toString().replaceAll("([A-Z][^.]*\\.)(\\s+\\1)+", "$1");
+        return said.length() > 4000 ? said.substring(0, 4000) + "…" : said;
     }
 }
