@@ -2,7 +2,8 @@
 //! through `/sql/v1beta1` create a source and a sink table, validate an INSERT, deploy it as
 //! jupyter-vvp does (a SQLSCRIPT deployment holding only the INSERT: the tables come from the
 //! namespace's catalog), see it RUNNING on Flink, restart the console on the same data directory,
-//! and `SHOW TABLES` still lists both. An invalid statement gives its line and column.
+//! and `SHOW TABLES` still lists both. An invalid statement gives its line and column. Suspended, the
+//! deployment's savepoint checks FULLY_COMPATIBLE: the check builds its graph with the catalog too.
 //!
 //! Needs FLINK_REST_URL, CONSOLE_JOBS_DIR (with `sql-service.jar` and `sql-runner.jar`) and
 //! FLINK_HOME; skips without them unless CONSOLE_TEST_SQL_REQUIRED is set (`make test` sets all).
@@ -110,6 +111,29 @@ async fn a_sql_insert_runs_with_the_namespaces_catalog_which_outlives_a_restart(
     let http = signed_in(port).await;
     assert_eq!(tables(&http, &sql).await, ["sql_snk", "sql_src"]);
     assert_eq!(deployment_state(&http, &console.base, &id).await.as_deref(), Some("RUNNING"));
+
+    // The state compatibility check builds the deployment's graph with the namespace's catalog too
+    // (without it the INSERT names tables that do not exist, the graph cannot be built and the check
+    // can only say UNKNOWN).
+    let suspend = json!({"spec": {"state": "SUSPENDED"}});
+    let reply =
+        http.patch(format!("{}/deployments/{id}", console.base)).json(&suspend).send().await.expect("an answer");
+    assert!(reply.status().is_success(), "{}", reply.status());
+    until("the INSERT to be suspended", Duration::from_secs(120), async || {
+        (deployment_state(&http, &console.base, &id).await.as_deref() == Some("SUSPENDED")).then_some(())
+    })
+    .await;
+    let savepoints = get(&http, &format!("{}/savepoints?deploymentId={id}", console.base)).await.unwrap_or_default();
+    let savepoint = savepoints["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|s| s["status"]["state"] == "COMPLETED"))
+        .and_then(|s| s["metadata"]["id"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("a completed savepoint of the suspend: {savepoints}"));
+    let body = json!({"mode": "RESUME", "restore": {"kind": "SAVEPOINT", "savepointId": savepoint}});
+    let (status, report) = post(&http, &format!("{}/deployments/{id}:check-compatibility", console.base), body).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["compatibility"], "FULLY_COMPATIBLE", "{report}");
 
     let cancel = json!({"spec": {"state": "CANCELLED"}});
     let reply = http.patch(format!("{}/deployments/{id}", console.base)).json(&cancel).send().await.expect("an answer");
