@@ -155,7 +155,7 @@ async fn ddl_changes_the_catalog_with_its_audit_line_and_viewers_may_not() {
 }
 
 #[tokio::test]
-async fn flinks_parser_and_planner_answer_and_the_catalog_survives_a_restart() {
+async fn flinks_parser_and_planner_answer_and_the_catalog_outlives_the_helper_jvm() {
     let work = tempfile::tempdir().expect("a directory");
     let Some(helper) = real_helper(work.path()) else { return };
     let mut console = console_with(helper.clone()).await;
@@ -173,9 +173,15 @@ async fn flinks_parser_and_planner_answer_and_the_catalog_survives_a_restart() {
         assert_eq!(reply.status, StatusCode::OK, "{ddl}: {}", reply.body);
     }
     assert_eq!(tables(&console).await, ["big", "gone", "snk", "src"]);
-    let reply = execute(&console, "DROP TABLE gone").await;
+    let reply = execute(&console, "ALTER TABLE gone RENAME TO going").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(tables(&console).await, ["big", "going", "snk", "src"], "an ALTER is kept");
+    let reply = execute(&console, "DROP TABLE going").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(tables(&console).await, ["big", "snk", "src"], "a DROP removes");
+    let namespace = domain::NamespaceName::parse("default").expect("name");
+    let stored = console.store.sql_catalog(&namespace).await.expect("the catalog").statements;
+    assert!(!stored.iter().any(|ddl| ddl.contains("`gone`") || ddl.contains("`going`")), "{stored:#?}");
 
     let again = validate(&console, "CREATE TABLE src (k INT) WITH ('connector' = 'datagen')").await;
     assert_eq!(again["validationResult"], "VALIDATION_RESULT_INVALID_QUERY", "{again}");
