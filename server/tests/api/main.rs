@@ -22,3 +22,4 @@ mod site_files;
 mod start;
 mod support;
 mod targets;
+mod vvp;
