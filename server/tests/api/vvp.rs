@@ -168,3 +168,22 @@ async fn jupyter_vvp_opens_a_session_and_deploys_an_insert_unchanged() {
     assert_eq!(deployment["spec"]["template"]["spec"]["artifact"]["kind"], "SQLSCRIPT");
     assert_eq!(deployment["spec"]["template"]["spec"]["artifact"]["sqlScript"], answer["statement"]);
 }
+
+#[tokio::test]
+async fn a_deployments_status_state_is_one_of_vvps_six() {
+    let console = console().await;
+    let (_, document) = console.get("/api/v1/openapi.json").await;
+    let states: std::collections::BTreeSet<&str> = document["components"]["schemas"]["DeploymentState"]["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let expected = ["CANCELLED", "FAILED", "FINISHED", "RUNNING", "SUSPENDED", "TRANSITIONING"];
+    assert_eq!(states, expected.into_iter().collect(), "jupyter-vvp refuses any other state");
+    let (_, list) = console.get("/api/v1/namespaces/default/deployments").await;
+    for deployment in list["items"].as_array().into_iter().flatten() {
+        let state = deployment["status"]["state"].as_str().unwrap_or_default();
+        assert!(expected.contains(&state), "{deployment}");
+    }
+}
