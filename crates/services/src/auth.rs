@@ -60,6 +60,11 @@ impl Secret {
         Self(hex::encode(bytes))
     }
 
+    /// A secret the console derives rather than draws (an AccessKey Secret).
+    pub(crate) fn from_derived(text: String) -> Self {
+        Self(text)
+    }
+
     /// The secret's text, to hand over once.
     pub fn expose(&self) -> &str {
         &self.0
@@ -295,7 +300,7 @@ pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
 }
 
 /// Whether a token's expiry (RFC 3339, or none) has passed at `now`.
-fn expired(expires_at: Option<&str>, now: &str) -> bool {
+pub(crate) fn expired(expires_at: Option<&str>, now: &str) -> bool {
     let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
     match (expires_at.map(parse), parse(now)) {
         (None, _) => false,

@@ -18,7 +18,8 @@ type TokenRow =
 
 const USER_COLUMNS: &str = "users.id, users.name, users.admin, users.created_at, users.must_change_password";
 /// Selected `FROM api_tokens` (not aliased): the token's access key comes from a subquery.
-const TOKEN_COLUMNS: &str = "id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id, \
+const TOKEN_COLUMNS: &str =
+    "id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id, \
      (SELECT access_keys.id FROM access_keys WHERE access_keys.token_id = api_tokens.id) AS access_key_id";
 
 fn user_from_row((id, name, admin, created_at, must_change_password): UserRow) -> User {
