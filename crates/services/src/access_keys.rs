@@ -151,6 +151,21 @@ impl Services {
         Ok((token, secret))
     }
 
+    /// The live token whose access key is `access_key_id`, if `secret` is that key's AccessKey
+    /// Secret (compared in constant time): to show a pair just made once more, after a plain form
+    /// post, from what the browser was handed (`None` otherwise).
+    pub async fn live_access_key(&self, access_key_id: &str, secret: &str) -> Result<Option<ApiToken>, ServiceError> {
+        let derived = self.access_keys.master.secret_of(access_key_id);
+        let (derived, given) = (derived.expose().as_bytes(), secret.as_bytes());
+        let same =
+            derived.len() == given.len() && derived.iter().zip(given).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same {
+            return Ok(None);
+        }
+        let token = self.store.api_token_by_access_key(access_key_id).await?;
+        Ok(token.filter(|t| t.revoked_at.is_none()))
+    }
+
     /// The caller behind a request signed with ACS3-HMAC-SHA256: the API token whose access key
     /// signed it, if the signature holds for what arrived, its date is within
     /// `acs3::DEFAULT_WINDOW` of now and its nonce is new. The inner error says why a request is
