@@ -209,6 +209,9 @@ async fn send(console: &Console, method: &str, uri: &str, headers: &[(String, St
     (reply.status.as_u16(), reply.json())
 }
 
+/// A request altered after signing: what changed, its URI, headers and body, the code refusing it.
+type Alteration = (&'static str, String, Vec<(String, String)>, String, &'static str);
+
 /// The `Authorization` header of `headers` with the first digit of its signature changed.
 fn other_signature(headers: &[(String, String)]) -> String {
     let authorization = &headers.iter().find(|(name, _)| name == "authorization").expect("signed").1;
@@ -245,7 +248,7 @@ async fn a_changed_byte_header_or_query_value_a_replay_and_a_stale_date_are_refu
     flipped[10] ^= 1;
     let flipped = String::from_utf8(flipped).expect("still text");
     let flipped_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(flipped.as_bytes()));
-    let cases: Vec<(&str, String, Vec<(String, String)>, String, &str)> = vec![
+    let cases: Vec<Alteration> = vec![
         ("a byte of the body", uri.clone(), headers.clone(), flipped.clone(), "SignatureDoesNotMatch"),
         (
             "a byte of the body and its hash",
