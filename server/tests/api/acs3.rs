@@ -335,3 +335,52 @@ async fn a_signed_body_over_the_limit_is_413_and_a_malformed_header_is_refused_b
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(reply.json()["code"], "RequestTooLarge", "{}", reply.body);
 }
+
+#[tokio::test]
+async fn an_expired_tokens_key_is_refused_and_an_expired_token_gets_no_new_one() {
+    let console = console().await;
+    let namespace = domain::NamespaceName::parse("default").expect("a namespace");
+    let token = domain::ApiToken {
+        id: uuid::Uuid::new_v4().to_string(),
+        namespace: "default".into(),
+        name: "expired".into(),
+        role: domain::Role::Editor,
+        created_at: "2026-01-01T00:00:00Z".into(),
+        created_by: "user:admin".into(),
+        revoked_at: None,
+        expires_at: Some("2026-01-02T00:00:00Z".into()),
+        owner_user_id: None,
+        access_key_id: None,
+    };
+    console.store.create_api_token(&token, "hash-of-an-expired-token").await.expect("stored");
+    let reply = console
+        .send("POST", &format!("/api/v1/namespaces/default/api-tokens/{}/access-key", token.id), &[], Body::empty())
+        .await;
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(reply.body.contains("has expired"), "{}", reply.body);
+    let (_, tokens) = console.get("/api/v1/namespaces/default/api-tokens").await;
+    let expired = tokens["items"].as_array().expect("tokens").iter().find(|t| t["name"] == "expired").cloned();
+    assert_eq!(expired.map(|t| t["accessKeyId"].clone()), Some(Value::Null), "nothing written: {tokens}");
+
+    // A key the token got before it expired.
+    console
+        .store
+        .replace_access_key(&namespace, &token.id, "FCAKEXPIRED000000000000000", "2026-01-01T12:00:00Z", "user:admin")
+        .await
+        .expect("stored")
+        .expect("the token is not revoked");
+    let authorization = format!(
+        "ACS3-HMAC-SHA256 Credential=FCAKEXPIRED000000000000000,SignedHeaders=host;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce,Signature={}",
+        "0".repeat(64)
+    );
+    let reply = console
+        .send(
+            "GET",
+            "/api/v1/namespaces/default/deployments",
+            &[("authorization", authorization.as_str())],
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(reply.json()["code"], "InvalidAccessKeyId.Inactive", "{}", reply.body);
+}
