@@ -92,6 +92,8 @@ pub fn routes() -> Router<AppState> {
             get(savepoints::get).post(savepoints::action),
         )
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
+        .route("/namespaces/v1/namespaces", get(namespaces::vvp::list))
+        .route("/namespaces/v1/namespaces/{namespace}", get(namespaces::vvp::get))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
 }

@@ -20,6 +20,8 @@ use super::{
     paths(
         namespaces::list,
         namespaces::get,
+        namespaces::vvp::list,
+        namespaces::vvp::get,
         deployments::list,
         deployments::create,
         deployments::get,

@@ -23,3 +23,4 @@ mod site_files;
 mod start;
 mod support;
 mod targets;
+mod vvp;

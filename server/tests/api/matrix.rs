@@ -338,6 +338,8 @@ fn calls(f: &Fixture) -> Vec<Call> {
             System,
         ),
         rest("/api/v1/namespaces/{namespace}", "GET", NS.into(), None, View),
+        rest("/namespaces/v1/namespaces", "GET", "/namespaces/v1/namespaces".into(), None, SignedIn),
+        rest("/namespaces/v1/namespaces/{namespace}", "GET", "/namespaces/v1/namespaces/default".into(), None, View),
         rest("/api/v1/namespaces/{namespace}/members", "GET", format!("{NS}/members"), None, Manage),
         rest(
             "/api/v1/namespaces/{namespace}/members/{user}",
@@ -924,6 +926,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
     // `/api/v1/namespaces` is a prefix of every namespace path: these two are matched exactly.
     let namespaces = ["/api/v1/namespaces", "/api/v1/namespaces/{namespace}"];
     check_matching("the namespaces themselves", |t| namespaces.contains(&t)).await;
+    check(&["/namespaces/v1/"]).await;
 }
 
 #[tokio::test]
