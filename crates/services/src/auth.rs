@@ -127,7 +127,8 @@ fn sign_in_first() -> ServiceError {
 
 impl Services {
     /// The caller behind a session cookie's secret or an API token's (`Authorization: Bearer`).
-    /// Unknown, expired or revoked secrets make an anonymous caller.
+    /// Unknown, expired or revoked secrets make an anonymous caller. (A request signed with a
+    /// token's access key is identified by `identify_signed`, which refuses rather than falls back.)
     pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, ServiceError> {
         if let Some(secret) = bearer {
             let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
