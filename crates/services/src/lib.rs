@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod access_keys;
 mod artifacts;
 pub mod auth;
 mod autopilot;
@@ -24,6 +25,7 @@ mod start;
 mod targets;
 pub mod yaml;
 
+pub use access_keys::{AccessKeyMaster, ACCESS_KEY_ID_PREFIX};
 pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
 };
@@ -76,6 +78,8 @@ pub struct Services {
     /// The engine's Autopilot memory (decisions and samples); without it the API says the engine
     /// does not run.
     autopilot: Option<Arc<engine::Monitor>>,
+    /// Where AccessKey Secrets are derived from, and the nonces signed requests used.
+    access_keys: access_keys::AccessKeys,
 }
 
 impl Services {
@@ -96,6 +100,7 @@ impl Services {
             clusters: None,
             autopilot: None,
             clock: Arc::new(engine::time::SystemClock),
+            access_keys: access_keys::AccessKeys::default(),
         }
     }
 

@@ -21,7 +21,7 @@ mod watch;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{any, delete, get, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use domain::{ListPage, PageRequest, ResourceList};
 use serde::Deserialize;
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/members/{user}", put(access::set_member).delete(access::remove_member))
         .route("/api/v1/namespaces/{namespace}/api-tokens", get(access::list_tokens).post(access::create_token))
         .route("/api/v1/namespaces/{namespace}/api-tokens/{id}", delete(access::revoke_token))
+        .route("/api/v1/namespaces/{namespace}/api-tokens/{id}/access-key", post(access::create_access_key))
         .route("/api/v1/namespaces/{namespace}/audit-log", get(access::audit_log))
         .route("/api/v1/namespaces/{namespace}", get(namespaces::get))
         .route("/api/v1/status/system-info", get(status::system_info))

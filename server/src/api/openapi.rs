@@ -76,6 +76,7 @@ use super::{
         access::list_tokens,
         access::create_token,
         access::revoke_token,
+        access::create_access_key,
         access::audit_log,
     ),
     tags(

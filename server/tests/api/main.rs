@@ -2,6 +2,7 @@
 //! binary; each resource has its own module.
 
 mod access_limits;
+mod acs3;
 mod artifact_bucket;
 mod artifacts;
 mod audit;

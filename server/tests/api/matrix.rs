@@ -364,6 +364,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
             None,
             Manage,
         ),
+        rest(
+            "/api/v1/namespaces/{namespace}/api-tokens/{id}/access-key",
+            "POST",
+            format!("{NS}/api-tokens/{}/access-key", f.spare_token),
+            None,
+            Manage,
+        ),
         rest("/api/v1/namespaces/{namespace}/audit-log", "GET", format!("{NS}/audit-log"), None, Manage),
         rest(
             "/api/v1/namespaces/{namespace}/deployment-defaults",
@@ -747,6 +754,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/revoke_api_token", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
+        server_fn("/api/create_access_key", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
         server_fn("/api/list_audit", &[("namespace", "default")], Manage, false),
         server_fn("/api/list_audit", &[], System, false),
         server_fn("/api/list_audit_page", &[("namespace", "default")], Manage, false),
