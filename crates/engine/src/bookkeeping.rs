@@ -746,7 +746,9 @@ impl<'a> Book<'a> {
     /// source start time asked for with the start is recorded on the job if it starts without
     /// state, and said to be ignored if it restores state.
     fn start_job(&mut self, restore: Option<&RestoreFrom>, allow_non_restored_state: bool) -> Job {
-        let job_id = uuid::Uuid::new_v4().to_string();
+        // The id chosen when the start was asked for, once; every later job gets a fresh one.
+        let chosen = self.record.next_start.as_mut().and_then(|request| request.job_id.take());
+        let job_id = chosen.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let now = rfc3339(self.now_ms);
         let spec = &self.deployment.spec;
         let asked_start_ms = self.record.next_start.as_ref().and_then(|r| r.source_start_time_ms);
