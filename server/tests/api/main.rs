@@ -2,6 +2,7 @@
 //! binary; each resource has its own module.
 
 mod access_limits;
+mod alibaba;
 mod artifact_bucket;
 mod artifacts;
 mod audit;

@@ -339,7 +339,7 @@ pub async fn update(
     Ok(envelope::ok(of(&plan, state.services.now_ms())))
 }
 
-/// DeleteScheduledPlan: deletes a plan that is not applied (409 otherwise: stop it first).
+/// DeleteScheduledPlan: deletes a plan (an applied one stops being applied; what it set stays).
 #[utoipa::path(delete, path = "/api/v2/namespaces/{namespace}/scheduled-plans/{scheduledPlanId}", tag = super::TAG,
     params(("namespace" = String, Path, description = "The namespace"), ("scheduledPlanId" = String, Path, description = "The plan's id (a UUID)")),
     responses((status = 200, body = Envelope<AliScheduledPlan>), (status = 400, body = Envelope<Empty>), (status = 404, body = Envelope<Empty>), (status = 409, body = Envelope<Empty>)))]
