@@ -3,6 +3,7 @@
 
 mod access_limits;
 mod alibaba;
+mod alibaba_sdk;
 mod artifact_bucket;
 mod artifacts;
 mod audit;
