@@ -1597,6 +1597,31 @@ mod tests {
     }
 
     #[test]
+    fn a_start_gives_its_job_the_id_chosen_when_it_was_asked_for_once() {
+        let deployment = deployment(DesiredState::Running, DeploymentState::Cancelled);
+        let chosen = "6f1c2b9a-0d4e-4c3b-9a8f-1e2d3c4b5a69";
+        let record = EngineRecord {
+            next_start: Some(StartRequest {
+                job_id: Some(chosen.into()),
+                ..StartRequest::restoring(RestoreChoice::Nothing)
+            }),
+            ..EngineRecord::default()
+        };
+        let namespace = namespace();
+        let mut book = Book::new(&namespace, &deployment, record, FINGERPRINT, NOW);
+        let step = Step::StartJob { restore: None, allow_non_restored_state: false };
+        let no_rows = Rows { active_job: None, savepoint_under_way: None, savepoints: vec![] };
+        let Then::Submit(job) = book.write(&step, &no_rows).expect("written") else {
+            panic!("a start submits");
+        };
+        assert_eq!(job.metadata.id, chosen, "the id the start's answer named");
+        let left = book.record().next_start.as_ref().and_then(|request| request.job_id.clone());
+        assert_eq!(left, None, "taken out of the record with the job's write: a later job gets a fresh id");
+        let (fresh, _) = started(&deployment, at_start_time(RestoreChoice::Nothing), None);
+        assert_ne!(fresh.metadata.id, chosen);
+    }
+
+    #[test]
     fn a_start_says_where_it_starts_from_and_where_its_sources_start_reading() {
         let deployment = deployment(DesiredState::Running, DeploymentState::Cancelled);
         let (job, said) = started(&deployment, at_start_time(RestoreChoice::Nothing), None);
