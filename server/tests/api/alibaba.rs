@@ -182,6 +182,28 @@ async fn a_deployment_is_created_read_changed_and_deleted_in_alibabas_shape() {
 }
 
 #[tokio::test]
+async fn a_sql_script_and_a_batch_deployment_keep_their_own_settings() {
+    let api = alibaba().await;
+    let script = "CREATE TEMPORARY TABLE s (id BIGINT) WITH ('connector' = 'datagen');\nSELECT 1;";
+    let sql = json!({"name": "orders-v2", "artifact": {"kind": "SQLSCRIPT", "sqlArtifact": {"sqlScript": script}},
+        "streamingResourceSetting": {"basicResourceSetting": {"parallelism": 1}}, "localVariables": []});
+    let created = api.ok("POST", &format!("{V2}/deployments"), Some(sql)).await;
+    assert_eq!(created["artifact"], json!({"kind": "SQLSCRIPT", "sqlArtifact": {"sqlScript": script}}));
+    assert_eq!(created["deploymentTarget"]["name"], "local", "the namespace's default target");
+    let jar = api.console.jar("batch.jar");
+    let mut batch = jar_deployment("nightly", &jar);
+    batch["executionMode"] = json!("BATCH");
+    let refused = api.refused("POST", &format!("{V2}/deployments"), Some(batch.clone()), 400).await;
+    assert!(refused["message"].as_str().is_some_and(|m| m.starts_with("streamingResourceSetting: ")), "{refused}");
+    batch["batchResourceSetting"] = batch["streamingResourceSetting"].take();
+    batch["batchResourceSetting"]["maxSlot"] = json!(4);
+    let created = api.ok("POST", &format!("{V2}/deployments"), Some(batch)).await;
+    assert_eq!(created["executionMode"], "BATCH");
+    assert_eq!(created["batchResourceSetting"]["basicResourceSetting"]["parallelism"], 2);
+    assert!(created.get("streamingResourceSetting").is_none());
+}
+
+#[tokio::test]
 async fn every_answer_has_a_fresh_request_id_also_as_a_header() {
     let api = alibaba().await;
     let first = api.call("GET", &format!("{V2}/deployments"), None).await;
@@ -218,6 +240,7 @@ async fn lists_page_from_one_with_the_total() {
         ("pageSize=101", "pageSize"),
         ("pageIndex=0", "pageIndex"),
         ("pageIndex=x", "pageIndex"),
+        ("pageIndex=200&pageSize=100", "pageIndex"),
         ("executionMode=LATER", "executionMode"),
         ("creator=ann", "creator"),
     ] {
