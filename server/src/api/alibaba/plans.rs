@@ -63,7 +63,8 @@ pub struct SchedulingPolicy {
     /// Accepted and ignored for DAY.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub periodic_scheduling_values: Option<Vec<i64>>,
-    /// DAY: a time (ms since the epoch) whose time of day, in UTC, is the point's.
+    /// DAY: a time (ms since the epoch) whose time of day, in UTC, is the point's. Answered as ms
+    /// into the day (of the point's own time zone, for a point made elsewhere in another zone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub periodic_trigger_time: Option<i64>,
     /// What is set then.
