@@ -139,6 +139,35 @@ def operate(sdk, deployment_id, job_id, savepoint_id):
     policy = sdk.get_autopilot_policy(NS, deployment_id, m.GetAutopilotPolicyRequest()).body.data
     check(policy.enabled is False and policy.policy_config.limits.cool_down_minutes == 10, f"{policy.to_map()}")
 
+    limits = m.AutopilotPolicyLimits(job_max_parallelism=8, job_max_memory="16g")
+    update = m.UpdateAutopilotPolicyRequest(enabled=False, policy_config=m.AutopilotPolicy(limits=limits))
+    updated = sdk.update_autopilot_policy(NS, deployment_id, update).body.data
+    check(updated.policy_config.limits.job_max_parallelism == 8, f"{updated.to_map()}")
+    check(updated.policy_config.limits.job_max_memory == "16384m", f"{updated.to_map()}")
+
+    setting = m.BriefResourceSetting(streaming_resource_setting=m.StreamingResourceSetting(
+        basic_resource_setting=m.BasicResourceSetting(parallelism=4)), flink_conf={"a.b": "c"})
+    daily = m.PeriodicSchedulingPolicy(
+        periodic_scheduling_level="DAY", periodic_trigger_time=72_000_000, resource_setting=setting)
+    plan = m.ScheduledPlan(name="evening", deployment_id=deployment_id, periodic_scheduling_policies=[daily])
+    created = sdk.create_scheduled_plan(NS, m.CreateScheduledPlanRequest(body=plan)).body.data
+    plan_id = created.scheduled_plan_id
+    point = created.periodic_scheduling_policies[0]
+    check(point.periodic_trigger_time == 72_000_000, f"{created.to_map()}")
+    check(point.resource_setting.streaming_resource_setting.basic_resource_setting.parallelism == 4, "setting")
+    plans = sdk.list_scheduled_plan(NS, m.ListScheduledPlanRequest(deployment_id=deployment_id)).body
+    check([p.scheduled_plan_id for p in plans.data] == [plan_id] and plans.total_size == 1, f"{plans.to_map()}")
+    applied = sdk.apply_scheduled_plan(NS, plan_id).body.data
+    check(applied.status_state == "APPLIED" and applied.scheduled_plan_name == "evening", f"{applied.to_map()}")
+    current = sdk.get_applied_scheduled_plan(NS, m.GetAppliedScheduledPlanRequest(deployment_id=deployment_id)).body
+    check(current.data.scheduled_plan_id == plan_id, f"{current.to_map()}")
+    stopped_plan = sdk.stop_apply_scheduled_plan(NS, plan_id).body.data
+    check(stopped_plan.status_state == "STOPPED", f"{stopped_plan.to_map()}")
+    history = sdk.list_scheduled_plan_executed_history(
+        NS, m.ListScheduledPlanExecutedHistoryRequest(deployment_id=deployment_id)).body
+    check(history.success and history.data == [], f"{history.to_map()}")
+    check(sdk.delete_scheduled_plan(NS, plan_id).body.data.name == "evening", "deleted plan")
+
     deleted = sdk.delete_savepoint(NS, savepoint_id).body
     check(deleted.success is True, f"{deleted.to_map()}")
     refused(lambda: sdk.get_savepoint(NS, savepoint_id), 404, "NotFound")

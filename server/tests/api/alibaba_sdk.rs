@@ -1,7 +1,8 @@
 //! Alibaba Cloud's own Python SDK for Realtime Compute (`alibabacloud_ververica20220718`,
 //! unchanged) against the console over a real socket: `alibaba_sdk.py` creates, reads, lists,
 //! updates and starts a JAR deployment, then reads and stops its job, reads and deletes a
-//! savepoint, reads events, targets and the Autopilot policy, and deletes the deployment, checking
+//! savepoint, reads events and targets, reads and changes the Autopilot policy, runs a scheduled
+//! plan's life (create, list, apply, read applied, stop, history, delete), and deletes the deployment, checking
 //! the SDK's parsed models and its exceptions. Between the phases this test writes the job the
 //! engine would write (this console has no engine running). Skipped without
 //! `CONSOLE_TEST_CLIENTS_PYTHON` (the SDK's venv, `scripts/setup.sh --with-clients`); fails then if
@@ -90,6 +91,6 @@ async fn alibabas_unchanged_sdk_creates_starts_stops_and_deletes_a_deployment() 
     let savepoint = reply.json()["metadata"]["id"].as_str().expect("an id").to_owned();
 
     let operated = phase(&python, &[&port, &token, "operate", &deployment, &job_id, &savepoint]).await;
-    assert_eq!(operated, json!({"ok": true}));
+    assert_eq!(operated, json!({"ok": true}), "the SDK saw every operation answer as its models expect");
     serving.abort();
 }
