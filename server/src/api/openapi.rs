@@ -92,6 +92,7 @@ use super::{
         ali_jobs::get,
         ali_jobs::delete,
         ali_jobs::start,
+        ali_jobs::start_deprecated,
         ali_jobs::stop,
         ali_savepoints::list,
         ali_savepoints::create,

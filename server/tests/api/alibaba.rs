@@ -415,10 +415,14 @@ async fn a_start_restores_what_its_restore_strategy_names() {
         assert!(message.starts_with(field), "{restore}: {message}");
     }
     api.refused("POST", &format!("{V2}/jobs:start"), Some(json!({"restoreStrategy": {"kind": "NONE"}})), 400).await;
+    let deprecated = json!({"deploymentId": target, "resourceSettingSpec": {"flinkConf": {}}});
+    let refused = api.refused("POST", &format!("{V2}/jobs"), Some(deprecated), 400).await;
+    assert!(refused["message"].as_str().is_some_and(|m| m.starts_with("resourceSettingSpec: ")), "{refused}");
     assert_eq!(api.snapshot().await, before, "refused starts write nothing");
 
     let restore = json!({"kind": "FROM_SAVEPOINT", "savepointId": savepoint, "allowNonRestoredState": true});
-    let started = api.ok("POST", &format!("{V2}/jobs:start"), Some(start(restore))).await;
+    // StartJob, Alibaba's older form of the same start.
+    let started = api.ok("POST", &format!("{V2}/jobs"), Some(start(restore))).await;
     assert_eq!(
         started["restoreStrategy"],
         json!({"kind": "FROM_SAVEPOINT", "savepointId": savepoint, "allowNonRestoredState": true}),

@@ -625,6 +625,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Edit,
         ),
         rest(
+            "/api/v2/namespaces/{namespace}/jobs",
+            "POST",
+            format!("{V2}/jobs"),
+            Some(json!({"deploymentId": f.stopped, "restoreStrategy": {"kind": "NONE"}})),
+            Edit,
+        ),
+        rest(
             "/api/v2/namespaces/{namespace}/jobs/{jobId}:stop",
             "POST",
             format!("{V2}/jobs/{}%3Astop", f.active_job),

@@ -140,6 +140,10 @@ pub struct StartParameters {
     resource_queue_name: Option<String>,
     /// Refused when given: the console chooses the job's id.
     job_id: Option<String>,
+    /// StartJob's resources for this start only: refused when given (a job runs its deployment's
+    /// resources; change the deployment first).
+    #[schema(value_type = Option<Object>)]
+    resource_setting_spec: Option<serde_json::Value>,
 }
 
 impl StartParameters {
@@ -159,6 +163,12 @@ impl StartParameters {
         }
         if self.job_id.is_some() {
             return Err(bad("jobId", "the console chooses the job's id; leave it out"));
+        }
+        if self.resource_setting_spec.as_ref().is_some_and(|v| !v.is_null()) {
+            return Err(bad(
+                "resourceSettingSpec",
+                "a job runs its deployment's resources: change the deployment, then start it",
+            ));
         }
         let strategy = self.restore_strategy.clone().unwrap_or_default();
         let allow = strategy.allow_non_restored_state.unwrap_or(false);
@@ -283,6 +293,23 @@ pub async fn start(
     job.created_at = None;
     job.modified_at = None;
     Ok(envelope::ok(job))
+}
+
+/// StartJob (`POST …/jobs`, deprecated by Alibaba for StartJobWithParams): the same start, with
+/// `resourceSettingSpec` refused.
+#[utoipa::path(post, path = "/api/v2/namespaces/{namespace}/jobs", tag = super::TAG,
+    params(("namespace" = String, Path, description = "The namespace")),
+    request_body(content = StartParameters, content_type = "application/json"),
+    responses((status = 200, body = Envelope<AliJob>), (status = 400, body = Envelope<Empty>, description = "A field is wrong; the message names it"),
+              (status = 404, body = Envelope<Empty>), (status = 409, body = Envelope<Empty>, description = "Already running, or the chosen state is INCOMPATIBLE")))]
+pub async fn start_deprecated(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    namespace: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AliError> {
+    start(state, caller, namespace, headers, body).await
 }
 
 /// The job a start will create, as far as it is known before the engine writes it.

@@ -50,7 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route(&format!("{NS}/deployments/updateDeployment/byName"), put(deployments::update_by_name))
         .route(&format!("{NS}/deployments/deleteDeployment/byName"), axum::routing::delete(deployments::delete_by_name))
         .route(&format!("{NS}/deployments/getDeployments/byLabel"), get(deployments::list_by_label))
-        .route(&format!("{NS}/jobs"), get(jobs::list))
+        .route(&format!("{NS}/jobs"), get(jobs::list).post(jobs::start_deprecated))
         .route(&format!("{NS}/jobs/{{job_id}}"), get(jobs::get).delete(jobs::delete).post(jobs::action))
         .route(&format!("{NS}/savepoints"), get(savepoints::list).post(savepoints::create))
         .route(&format!("{NS}/savepoints/{{savepoint_id}}"), get(savepoints::get).delete(savepoints::delete))
