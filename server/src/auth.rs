@@ -187,8 +187,15 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// is told from a page of a namespace called `v1` by its next segment: no page is called
 /// `namespaces`.
 pub(crate) fn is_api(path: &str) -> bool {
-    const PREFIXES: [&str; 4] = ["/api/", "/sql/v1beta1/", "/autopilot/v2/", "/namespaces/v1/namespaces"];
-    PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+    const PREFIXES: [&str; 3] = ["/api/", "/sql/v1beta1/", "/namespaces/v1/namespaces"];
+    // Alibaba's other families (`/autopilot/v2/`, `/gateway/v2/`, `/meta/v2/`, …): `/<family>/v2/`.
+    let alibaba_family = path.strip_prefix('/').and_then(|rest| rest.split_once('/')).is_some_and(|(family, rest)| {
+        family != "namespaces"
+            && !family.is_empty()
+            && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            && rest.starts_with("v2/")
+    });
+    PREFIXES.iter().any(|prefix| path.starts_with(prefix)) || alibaba_family
 }
 
 /// Whether a write is one a browser was made to send from another site (cross-site request
@@ -342,10 +349,19 @@ mod tests {
             "/namespaces/v1/namespaces/default",
             "/sql/v1beta1/namespaces/default/sqlscripts:validate",
             "/autopilot/v2/namespaces/default/deployments/x/autopilotpolicy-describe",
+            "/gateway/v2/namespaces/editable",
+            "/flink-ui/v2/proxy",
         ] {
             assert!(is_api(api), "{api}");
         }
-        for page in ["/namespaces/v1/deployments", "/namespaces/default/sql", "/", "/admin", "/namespaces/v1"] {
+        for page in [
+            "/namespaces/v1/deployments",
+            "/namespaces/v2/deployments",
+            "/namespaces/default/sql",
+            "/",
+            "/admin",
+            "/namespaces/v1",
+        ] {
             assert!(!is_api(page), "{page}");
         }
     }

@@ -2,6 +2,7 @@
 //! authorises through `Services::require` before it reads or writes anything.
 
 mod access;
+pub mod alibaba;
 mod artifacts;
 mod autopilot;
 mod defaults;
@@ -96,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         .route("/namespaces/v1/namespaces/{namespace}", get(namespaces::vvp::get))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
+        .merge(alibaba::routes())
 }
 
 /// The paging parameters every list takes (Kubernetes' `limit` and `continue`). A list answers at

@@ -3,6 +3,8 @@
 
 mod access_limits;
 mod acs3;
+mod alibaba;
+mod alibaba_sdk;
 mod artifact_bucket;
 mod artifacts;
 mod audit;
