@@ -13,6 +13,8 @@ MOTO_VERSION="5.2.5"
 MOTO_VENV="$ROOT/.moto/venv"
 # Alibaba Cloud's Python SDK for Realtime Compute (Flink), OpenAPI version 2022-07-18, as its users install it.
 ALIBABA_SDK_VERSION="1.14.0"
+# Ververica's Jupyter extension (Flink SQL in notebooks through VVP's namespaces, SQL and deployments APIs).
+JUPYTER_VVP_VERSION="0.1.0"
 CLIENTS_VENV="$ROOT/.clients/venv"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 

@@ -4,8 +4,8 @@
 #   scripts/setup.sh --with-browser   also Debian's Chromium (for the Playwright suite)
 #   scripts/setup.sh --with-postgres  also Debian's PostgreSQL server (for the storage tests on it)
 #   scripts/setup.sh --with-s3        also moto from PyPI (an S3-compatible server for the artifact-bucket tests)
-#   scripts/setup.sh --with-clients   also Alibaba Cloud's Python SDK for Flink from PyPI (the unchanged client the
-#                                     /api/v2 tests drive)
+#   scripts/setup.sh --with-clients   also Alibaba Cloud's Python SDK for Flink and Ververica's jupyter-vvp from PyPI
+#                                     (the unchanged clients the /api/v2 and VVP SQL tests drive)
 source "$(dirname "$0")/common.sh"
 
 with_browser=false
@@ -119,13 +119,18 @@ fi
 
 # The clients other platforms' users already have, installed unchanged from PyPI, so the API families
 # that imitate those platforms are tested by the real thing (the /api/v2 tests).
-if $with_clients && [ "$("$CLIENTS_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("alibabacloud_ververica20220718"))' 2>/dev/null)" != "$ALIBABA_SDK_VERSION" ]; then
-  say "Installing Alibaba Cloud's SDK for Flink $ALIBABA_SDK_VERSION from PyPI into .clients/"
+clients_installed() {
+  "$CLIENTS_VENV/bin/python" -c 'import importlib.metadata as m
+print(m.version("alibabacloud_ververica20220718"), m.version("jupyter-vvp"))' 2>/dev/null
+}
+if $with_clients && [ "$(clients_installed)" != "$ALIBABA_SDK_VERSION $JUPYTER_VVP_VERSION" ]; then
+  say "Installing Alibaba Cloud's SDK for Flink $ALIBABA_SDK_VERSION and Ververica's jupyter-vvp $JUPYTER_VVP_VERSION from PyPI into .clients/"
   if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
     apt_install python3-venv
   fi
   rm -rf "$CLIENTS_VENV"
   python3 -m venv "$CLIENTS_VENV"
   "$CLIENTS_VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "alibabacloud_ververica20220718==$ALIBABA_SDK_VERSION"
+    "alibabacloud_ververica20220718==$ALIBABA_SDK_VERSION" "jupyter-vvp==$JUPYTER_VVP_VERSION" \
+    "ipython==7.34.0" # jupyter-vvp imports clear_output from IPython.core.display, which IPython 8 moved
 fi

@@ -414,6 +414,16 @@ pub use domain::Member as MemberRow;
 pub struct TokenList {
     pub tokens: Vec<ApiToken>,
     pub just_created: Option<CreatedToken>,
+    /// The access key just made by a plain form post, with its secret.
+    pub just_created_key: Option<CreatedAccessKey>,
+}
+
+/// A token's new access-key pair (its id is `token.access_key_id`) with the AccessKey Secret, which
+/// is shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedAccessKey {
+    pub token: ApiToken,
+    pub access_key_secret: String,
 }
 
 /// A new API token with its secret, which is shown this once.

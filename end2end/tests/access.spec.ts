@@ -182,6 +182,24 @@ test('a token made without JavaScript shows its secret once, on the page the for
   await bearer.dispose();
 });
 
+test('an owner gives a token an access key for Alibaba-signed requests; the secret shows once', async ({ page }) => {
+  const access = new AccessPage(page, 'default');
+  await access.goto();
+  const name = `ak-${Date.now().toString(36)}`;
+  await access.createToken(name, 'VIEWER');
+  await expect(access.token(name)).toContainText('active');
+  await page.getByRole('button', { name: `Create an access key for ${name}` }).click();
+  const id = page.getByTestId('access-key-id');
+  await expect(id).toHaveText(/\S{8,}/);
+  await expect(page.getByTestId('access-key-secret')).toHaveText(/\S{16,}/);
+  const keyId = (await id.textContent())?.trim() ?? '';
+  await expect(access.token(name)).toContainText(keyId);
+  await page.screenshot({ path: 'end2end/screenshots/access-key.png', fullPage: true });
+  await page.reload();
+  await expect(page.getByTestId('access-key-secret')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: `Replace the access key of ${name}` })).toBeVisible();
+});
+
 test('an admin allows hosts inside the network for session clusters, and a bad pattern is refused with its line', async ({ page }) => {
   const admin = new AdminPage(page);
   await admin.goto();

@@ -98,7 +98,7 @@ test('a wrong field is shown next to it; a SQL deployment is created with its sc
   await page.goto('/namespaces/default/deployments/new');
   await expectHydrated(page);
   const f = form(page);
-  await f.name.fill('Not A Name');
+  await f.name.fill('   ');
   await f.jarUri.fill('file:///etc/passwd');
   await f.create.click();
   await expect(page.locator('#name-error')).toBeVisible();

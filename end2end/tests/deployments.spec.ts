@@ -89,3 +89,30 @@ test('an owner registers a session cluster from the page and sees its health', a
   await page.screenshot({ path: 'end2end/screenshots/register-session-cluster.png', fullPage: true });
   expect((await request.delete(`/api/v1/namespaces/default/deployment-targets/${name}`)).status()).toBe(200);
 });
+
+test('a deployment named by a whole SQL statement, as notebooks name them, stays readable', async ({ page, request }) => {
+  const statement =
+    `INSERT INTO clicks_per_minute -- ${Date.now()}\nSELECT user_id, TUMBLE_START(ts, INTERVAL '1' MINUTE), COUNT(*)\n` +
+    `FROM clicks\nGROUP BY user_id, TUMBLE(ts, INTERVAL '1' MINUTE)`;
+  const created = await request.post('/api/v1/namespaces/default/deployments', {
+    data: {
+      metadata: { name: statement },
+      spec: { state: 'CANCELLED', template: { spec: { artifact: { kind: 'SQLSCRIPT', sqlScript: statement } } } },
+    },
+  });
+  expect(created.status()).toBe(201);
+  const id = (await created.json()).metadata.id;
+  await page.goto('/namespaces/default/deployments?sort=-modified');
+  const link = page.locator(`a[href="/namespaces/default/deployments/${id}"]`);
+  await expect(link).toBeVisible();
+  // At most two lines in the list; the whole statement on hover.
+  const box = await link.boundingBox();
+  expect(box?.height ?? 0).toBeLessThan(3 * 24);
+  await expect(link).toHaveAttribute('title', statement);
+  await page.screenshot({ path: 'end2end/screenshots/deployment-long-name.png', fullPage: true });
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/deployments/${id}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('GROUP BY user_id');
+  await page.screenshot({ path: 'end2end/screenshots/deployment-long-name-page.png' });
+  expect((await request.delete(`/api/v1/namespaces/default/deployments/${id}`)).status()).toBe(200);
+});

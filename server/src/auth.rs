@@ -1,5 +1,7 @@
-//! The authentication layer: every request leaves here with a `Caller` (from the session cookie or
-//! an `Authorization: Bearer` API token, else anonymous) and the client's address on it. It also
+//! The authentication layer: every request leaves here with a `Caller` (from the session cookie,
+//! an `Authorization: Bearer` API token, or an ACS3-HMAC-SHA256 signature by a token's access key,
+//! else anonymous) and the client's address on it. A signed request whose signature does not hold
+//! is answered 401 here, naming why. It also
 //! refuses writes a browser posts from another site (signing in included), sends people who are
 //! not signed in to the sign-in page, and sweeps expired sessions away. Whether a caller may do
 //! something is decided later, by `Services::require`.
@@ -15,7 +17,7 @@ use services::Caller;
 
 use crate::AppState;
 
-pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if is_refused_cross_site(request.method(), request.uri(), request.headers()) {
         return (
             StatusCode::FORBIDDEN,
@@ -23,13 +25,22 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         )
             .into_response();
     }
-    let session = session_secret(request.headers());
-    let bearer = bearer_token(request.headers()).map(str::to_owned);
-    let caller = match state.services.identify(session.as_deref(), bearer.as_deref()).await {
-        Ok(caller) => caller,
-        Err(err) => {
-            tracing::error!(error = %err, "cannot identify the caller");
-            Caller::Anonymous
+    let (mut request, caller) = match acs3::Authorization::from_headers(request.headers()) {
+        Some(authorization) => match signed_caller(&state, request, authorization).await {
+            Ok(identified) => identified,
+            Err(refusal) => return refusal,
+        },
+        None => {
+            let session = session_secret(request.headers());
+            let bearer = bearer_token(request.headers()).map(str::to_owned);
+            let caller = match state.services.identify(session.as_deref(), bearer.as_deref()).await {
+                Ok(caller) => caller,
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot identify the caller");
+                    Caller::Anonymous
+                }
+            };
+            (request, caller)
         }
     };
     if caller == Caller::Anonymous && is_page(&request) {
@@ -40,6 +51,89 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     request.extensions_mut().insert(ClientAddress(address));
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// The largest body of a signed request: it is read whole to check its hash before anything else
+/// happens. Requests that are not signed that way are never buffered here (uploads stream).
+pub const MAX_SIGNED_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The token behind an ACS3-HMAC-SHA256 signature, with the request given back whole (its body was
+/// read to hash it), or the answer refusing it: 401 naming Alibaba Cloud's error code, 413 past
+/// `MAX_SIGNED_BODY_BYTES`.
+async fn signed_caller(
+    state: &AppState,
+    request: Request,
+    authorization: Result<acs3::Authorization, acs3::Refusal>,
+) -> Result<(Request, Caller), Response> {
+    let authorization = authorization.map_err(|refusal| refused_signature(&refusal))?;
+    let (parts, body) = request.into_parts();
+    let too_large = || {
+        signature_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLarge",
+            &format!("a signed request's body may have at most {MAX_SIGNED_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_SIGNED_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let body = match axum::body::to_bytes(body, MAX_SIGNED_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(err) => {
+            return Err(if err.into_inner().is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                signature_error(StatusCode::BAD_REQUEST, "InvalidBody", "the request's body could not be read")
+            })
+        }
+    };
+    let signed = acs3::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        authority: parts.uri.authority().map(|authority| authority.as_str()),
+        body: &body,
+    };
+    match state.services.identify_signed(&signed, &authorization).await {
+        Ok(Ok(caller)) => Ok((Request::from_parts(parts, axum::body::Body::from(body)), caller)),
+        Ok(Err(refusal)) => {
+            tracing::info!(access_key = %authorization.access_key_id, code = refusal.code(), "signed request refused");
+            Err(refused_signature(&refusal))
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "cannot check a signed request");
+            Err(signature_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", &err.to_string()))
+        }
+    }
+}
+
+fn refused_signature(refusal: &acs3::Refusal) -> Response {
+    let status = match refusal {
+        acs3::Refusal::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    signature_error(status, refusal.code(), &refusal.to_string())
+}
+
+/// A refused signed request's answer, read alike by the console's clients (`kind`, `statusCode`,
+/// `reason`, `message`) and Alibaba Cloud's SDKs (`code`, `message`, `requestId`; the OpenAPI's
+/// envelope `success`, `httpCode`, `errorCode`, `errorMessage`).
+fn signature_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "kind": "Error",
+        "statusCode": status.as_u16(),
+        "reason": status.canonical_reason().unwrap_or("Error").replace(' ', ""),
+        "code": code,
+        "message": message,
+        "requestId": uuid::Uuid::new_v4().to_string(),
+        "success": false,
+        "httpCode": status.as_u16(),
+        "errorCode": code,
+        "errorMessage": message,
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// The proxies whose `X-Forwarded-For` the console believes, set once at start
@@ -93,17 +187,28 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// is told from a page of a namespace called `v1` by its next segment: no page is called
 /// `namespaces`.
 pub(crate) fn is_api(path: &str) -> bool {
-    const PREFIXES: [&str; 4] = ["/api/", "/sql/v1beta1/", "/autopilot/v2/", "/namespaces/v1/namespaces"];
-    PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+    const PREFIXES: [&str; 3] = ["/api/", "/sql/v1beta1/", "/namespaces/v1/namespaces"];
+    // Alibaba's other families (`/autopilot/v2/`, `/gateway/v2/`, `/meta/v2/`, …): `/<family>/v2/`.
+    let alibaba_family = path.strip_prefix('/').and_then(|rest| rest.split_once('/')).is_some_and(|(family, rest)| {
+        family != "namespaces"
+            && !family.is_empty()
+            && family.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            && rest.starts_with("v2/")
+    });
+    PREFIXES.iter().any(|prefix| path.starts_with(prefix)) || alibaba_family
 }
 
 /// Whether a write is one a browser was made to send from another site (cross-site request
 /// forgery). Any write counts, whether it carries the session cookie or no credentials at all:
 /// signing in from another site would sign the victim in as the attacker. A request with an
-/// `Authorization: Bearer` token is exempt — a browser never adds that header on its own, and a
-/// page on another site cannot add it without a CORS preflight this console never answers.
+/// `Authorization: Bearer` token or an ACS3 signature is exempt — a browser never adds those on its
+/// own, and a page on another site cannot add them without a CORS preflight this console never
+/// answers.
 fn is_refused_cross_site(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
-    is_write(method) && bearer_token(headers).is_none() && is_cross_site(uri, headers)
+    is_write(method)
+        && bearer_token(headers).is_none()
+        && acs3::Authorization::from_headers(headers).is_none()
+        && is_cross_site(uri, headers)
 }
 
 fn is_write(method: &Method) -> bool {
@@ -191,6 +296,7 @@ mod tests {
         const EVIL: (&str, &str) = ("origin", "https://evil.example");
         const COOKIE: (&str, &str) = ("cookie", "console_session=secret");
         const BEARER: (&str, &str) = ("authorization", "Bearer secret");
+        const ACS3: (&str, &str) = ("authorization", "ACS3-HMAC-SHA256 Credential=k,SignedHeaders=host,Signature=00");
         let table: &[(Method, &str, Headers, bool, &str)] = &[
             (Method::POST, "/api/login", &[HOST, ("sec-fetch-site", "cross-site")], true, "sign-in from another site"),
             (Method::POST, "/api/login", &[HOST, EVIL], true, "sign-in, Origin of another site"),
@@ -220,6 +326,14 @@ mod tests {
             (Method::POST, "/api/x", &[BEARER, HOST, EVIL], false, "an API token is no ambient credential"),
             (Method::POST, "/api/x", &[BEARER, COOKIE, HOST, ("origin", "null")], false, "token and cookie"),
             (Method::POST, "/api/x", &[("authorization", "Basic eDp5"), HOST, EVIL], true, "Basic is no token"),
+            (Method::POST, "/api/x", &[ACS3, HOST, EVIL], false, "an ACS3 signature is no ambient credential"),
+            (
+                Method::POST,
+                "/api/x",
+                &[ACS3, COOKIE, HOST, ("sec-fetch-site", "cross-site")],
+                false,
+                "signature and cookie",
+            ),
         ];
         for (method, uri, headers, expected, case) in table {
             assert_eq!(refused(method.clone(), uri, headers), *expected, "{case}: {method} {uri} {headers:?}");
@@ -235,10 +349,19 @@ mod tests {
             "/namespaces/v1/namespaces/default",
             "/sql/v1beta1/namespaces/default/sqlscripts:validate",
             "/autopilot/v2/namespaces/default/deployments/x/autopilotpolicy-describe",
+            "/gateway/v2/namespaces/editable",
+            "/flink-ui/v2/proxy",
         ] {
             assert!(is_api(api), "{api}");
         }
-        for page in ["/namespaces/v1/deployments", "/namespaces/default/sql", "/", "/admin", "/namespaces/v1"] {
+        for page in [
+            "/namespaces/v1/deployments",
+            "/namespaces/v2/deployments",
+            "/namespaces/default/sql",
+            "/",
+            "/admin",
+            "/namespaces/v1",
+        ] {
             assert!(!is_api(page), "{page}");
         }
     }

@@ -12,6 +12,10 @@ use services::{HealthBoard, Services};
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
+/// The file of the data directory holding the key AccessKey Secrets are derived from. Consoles
+/// that share a database must share this file too (docs/security.md).
+const ACCESS_KEY_MASTER_FILE: &str = "access-key-master.key";
+
 /// Stack of each runtime thread. Rendering a page walks its whole view tree recursively, and an
 /// unoptimised (debug) build of the Start dialog needs more than tokio's 2 MiB default.
 const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
@@ -164,7 +168,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_autopilot(autopilot)
         .with_network_policy(network)
         .with_artifacts(artifacts)
-        .with_max_artifact_bytes(args.max_artifact_bytes);
+        .with_max_artifact_bytes(args.max_artifact_bytes)
+        .with_access_key_master(services::AccessKeyMaster::load_or_create(
+            &args.data_dir.join(ACCESS_KEY_MASTER_FILE),
+        )?);
     if let Some(file) = &args.test_clock_file {
         tracing::warn!(file = %file.display(), "tuning plans follow a test clock read from a file");
         services = services.with_clock(Arc::new(server::plans::FileClock::new(file.clone())));

@@ -6,7 +6,7 @@ use domain::{ApiToken, AuditEntry, ListPage, Role};
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::view_model::{CreatedToken, MemberRow, NamespaceRow, TokenList, UserRow};
+use crate::view_model::{CreatedAccessKey, CreatedToken, MemberRow, NamespaceRow, TokenList, UserRow};
 
 /// A page of users, by name, and the namespaces they belong to: the first, or the one after the
 /// `after` token of the page before (admins).
@@ -175,8 +175,9 @@ pub async fn list_api_tokens(namespace: String) -> Result<TokenList, AppError> {
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         let just_created = crate::ssr::take_new_token(&services, &namespace).await?;
+        let just_created_key = crate::ssr::take_new_access_key(&services, &namespace).await?;
         let first = domain::PageRequest::first(crate::ssr::Services::MAX_PAGE_SIZE);
-        Ok(TokenList { tokens: services.api_tokens(&namespace, &first).await?.items, just_created })
+        Ok(TokenList { tokens: services.api_tokens(&namespace, &first).await?.items, just_created, just_created_key })
     })
     .await
 }
@@ -226,6 +227,27 @@ pub async fn revoke_api_token(namespace: String, id: String) -> Result<ApiToken,
         let namespace = parse_namespace(&namespace)?;
         services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
         Ok(services.revoke_api_token(&caller(), &namespace, &id).await?)
+    })
+    .await
+}
+
+/// A new access-key pair for one of the namespace's live API tokens, for clients that sign
+/// requests the way Alibaba Cloud's SDKs do; it replaces the token's old pair. The AccessKey Secret
+/// is in the answer this once (owners); after a plain form post, the page the browser goes back to
+/// shows it instead, once.
+#[server(endpoint = "create_access_key")]
+pub async fn create_access_key(namespace: String, id: String) -> Result<CreatedAccessKey, AppError> {
+    use crate::ssr::{answer, caller, parse_namespace, plain_form_post, services, Permission};
+
+    answer(async {
+        let services = services()?;
+        let namespace = parse_namespace(&namespace)?;
+        services.require(&caller(), Permission::ManageNamespace, &namespace).await?;
+        let (token, secret) = services.create_access_key(&caller(), &namespace, &id).await?;
+        if plain_form_post() {
+            crate::ssr::hand_over_new_access_key(&namespace, &token, &secret)?;
+        }
+        Ok(CreatedAccessKey { token, access_key_secret: secret.expose().to_owned() })
     })
     .await
 }

@@ -1,5 +1,6 @@
 //! A namespace's Access page (owners and admins): its members and their roles, and its API tokens
-//! — a new token's secret shows once, right after it is made. Every control is a form, so it works
+//! with their access keys — a new token's secret, or a new access key's, shows once, right after it
+//! is made. Every control is a form, so it works
 //! before hydration; the server authorises each one.
 
 use domain::{ApiToken, Role};
@@ -7,17 +8,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::access::{list_api_tokens, list_members, CreateApiToken, RemoveMember, RevokeApiToken, SetMember};
+use crate::api::access::{
+    list_api_tokens, list_members, CreateAccessKey, CreateApiToken, RemoveMember, RevokeApiToken, SetMember,
+};
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
-use crate::view_model::{short_time, CreatedToken, MemberRow};
+use crate::view_model::{short_time, CreatedAccessKey, CreatedToken, MemberRow};
 
 const ROLES: [Role; 3] = [Role::Viewer, Role::Editor, Role::Owner];
 const MEMBER_COLUMNS: &[(&str, bool)] = &[("User", false), ("Role", false), ("", true)];
-const TOKEN_COLUMNS: &[(&str, bool)] =
-    &[("Name", false), ("Role", false), ("Created by", false), ("Created (UTC)", false), ("State", false), ("", true)];
+const TOKEN_COLUMNS: &[(&str, bool)] = &[
+    ("Name", false),
+    ("Role", false),
+    ("Created by", false),
+    ("Created (UTC)", false),
+    ("State", false),
+    ("AccessKey ID", false),
+    ("", true),
+];
 
 #[component]
 pub fn AccessPage() -> impl IntoView {
@@ -37,9 +47,12 @@ pub fn AccessPage() -> impl IntoView {
     );
     let create_token = ServerAction::<CreateApiToken>::new();
     let revoke_token = ServerAction::<RevokeApiToken>::new();
+    let create_key = ServerAction::<CreateAccessKey>::new();
     let tokens = Resource::new(
-        move || (namespace.get(), create_token.version().get(), revoke_token.version().get()),
-        |(namespace, _, _)| list_api_tokens(namespace),
+        move || {
+            (namespace.get(), create_token.version().get(), revoke_token.version().get(), create_key.version().get())
+        },
+        |(namespace, _, _, _)| list_api_tokens(namespace),
     );
 
     view! {
@@ -61,12 +74,17 @@ pub fn AccessPage() -> impl IntoView {
             <AddMember namespace add_member/>
 
             {move || revoke_token.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {move || create_key.value().get().map(|result| match result {
+                Ok(created) => view! { <NewAccessKey created/> }.into_any(),
+                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading API tokens…"</p> }>
                 {move || tokens.get().map(|result| match result {
                     Ok(list) => view! {
-                        <Tokens rows=list.tokens namespace=namespace.get_untracked() revoke_token/>
+                        <Tokens rows=list.tokens namespace=namespace.get_untracked() revoke_token create_key/>
                         // After a plain form post (no JavaScript) the new secret comes with the list.
                         {list.just_created.map(|created| view! { <NewSecret created/> })}
+                        {list.just_created_key.map(|created| view! { <NewAccessKey created/> })}
                     }.into_any(),
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
@@ -169,7 +187,12 @@ fn AddMember(namespace: Signal<String>, add_member: ServerAction<SetMember>) -> 
 }
 
 #[component]
-fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<RevokeApiToken>) -> impl IntoView {
+fn Tokens(
+    rows: Vec<ApiToken>,
+    namespace: String,
+    revoke_token: ServerAction<RevokeApiToken>,
+    create_key: ServerAction<CreateAccessKey>,
+) -> impl IntoView {
     let count = rows.len();
     let body = if rows.is_empty() {
         empty("No API tokens. Make one for a CI pipeline or script below.")
@@ -183,6 +206,21 @@ fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<Rev
                         (None, Some(until)) => view! { <span class="text-emerald-700">{format!("active until {}", short_time(until))}</span> }.into_any(),
                         (None, None) => view! { <span class="text-emerald-700">"active, never expires"</span> }.into_any(),
                     };
+                    let key = view! { <span class="font-mono text-xs">{token.access_key_id.clone().unwrap_or_else(|| "—".into())}</span> };
+                    let create = revoked.is_none().then(|| {
+                        let (namespace, id) = (namespace.clone(), token.id.clone());
+                        let (text, label) = match token.access_key_id {
+                            Some(_) => ("Replace access key", format!("Replace the access key of {}", token.name)),
+                            None => ("Create access key", format!("Create an access key for {}", token.name)),
+                        };
+                        view! {
+                            <ActionForm action=create_key>
+                                <input type="hidden" name="namespace" value=namespace/>
+                                <input type="hidden" name="id" value=id/>
+                                <button type="submit" class=QUIET aria-label=label>{text}</button>
+                            </ActionForm>
+                        }
+                    });
                     let revoke = revoked.is_none().then(|| {
                         let (namespace, id, label) = (namespace.clone(), token.id.clone(), format!("Revoke {}", token.name));
                         view! {
@@ -200,7 +238,8 @@ fn Tokens(rows: Vec<ApiToken>, namespace: String, revoke_token: ServerAction<Rev
                             <td class="px-4 py-2 font-mono text-xs">{token.created_by.clone()}</td>
                             <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&token.created_at)}</td>
                             <td class="px-4 py-2">{state}</td>
-                            <td class="px-4 py-2 text-right">{revoke}</td>
+                            <td class="px-4 py-2">{key}</td>
+                            <td class="px-4 py-2 text-right"><div class="flex justify-end gap-2">{create}{revoke}</div></td>
                         </tr>
                     }
                 }).collect_view()}
@@ -255,6 +294,26 @@ fn NewSecret(created: CreatedToken) -> impl IntoView {
                 {created.secret}
             </code>
             <p class="mt-2 text-xs">"Send it as " <code>"Authorization: Bearer <secret>"</code> " to the REST API."</p>
+        </div>
+    }
+}
+
+/// A token's new access-key pair, the secret shown this once.
+#[component]
+fn NewAccessKey(created: CreatedAccessKey) -> impl IntoView {
+    let key = created.token.access_key_id.clone().unwrap_or_default();
+    view! {
+        <div role="status" class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
+            <p class="font-medium">{format!("Access key for token {} created. Copy its secret now: it is not shown again.", created.token.name)}</p>
+            <p class="mt-2 text-xs">"AccessKey ID"</p>
+            <code data-testid="access-key-id" class="block select-all break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
+                {key}
+            </code>
+            <p class="mt-2 text-xs">"AccessKey Secret"</p>
+            <code data-testid="access-key-secret" class="block select-all break-all rounded bg-white px-3 py-2 font-mono text-xs text-slate-900 ring-1 ring-emerald-200">
+                {created.access_key_secret}
+            </code>
+            <p class="mt-2 text-xs">"Alibaba Cloud's SDKs sign requests with this pair (ACS3-HMAC-SHA256); the key acts as its token and dies with it."</p>
         </div>
     }
 }

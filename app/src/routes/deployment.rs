@@ -227,9 +227,11 @@ fn Heading(
     view! {
         <section class="mt-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" aria-label="Deployment">
             <div class="flex flex-wrap items-start justify-between gap-4">
-                <div>
-                    <h1 class="text-2xl font-semibold tracking-tight">{title}</h1>
-                    <p class="font-mono text-xs text-slate-500">{row.name.clone()}</p>
+                <div class="min-w-0 max-w-3xl">
+                    <h1 class="whitespace-pre-line break-words line-clamp-4 text-2xl font-semibold tracking-tight" title=title.clone()>{title.clone()}</h1>
+                    {row.display_name.is_some().then(|| view! {
+                        <p class="truncate font-mono text-xs text-slate-500" title=row.name.clone()>{row.name.clone()}</p>
+                    })}
                 </div>
                 <div class="flex items-center gap-3">
                     <span data-testid="status"><StatusBadge state=row.status/></span>

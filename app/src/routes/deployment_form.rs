@@ -228,9 +228,15 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                 <legend class="sr-only">"Basics"</legend>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <div><label for="name" class=label>"Name"</label>
-                        <input id="name" name="name" class=FIELD required value=value(&form.name) placeholder="orders-per-minute"/>
+                        // A name of several lines (a notebook names a deployment by its SQL statement) is
+                        // edited in a text area: a text input would drop its line breaks and rename it.
+                        {if value(&form.name).contains('\n') {
+                            view! { <textarea id="name" name="name" class=FIELD required rows="3">{value(&form.name)}</textarea> }.into_any()
+                        } else {
+                            view! { <input id="name" name="name" class=FIELD required value=value(&form.name) placeholder="orders-per-minute"/> }.into_any()
+                        }}
                         {field_error("name")}
-                        <p class=hint>"Lower case letters, digits and dashes; unique in the namespace."</p>
+                        <p class=hint>"Any text, unique in the namespace; the deployment is addressed by its id."</p>
                     </div>
                     <div><label for="display_name" class=label>"Display name"</label>
                         <input id="display_name" name="display_name" class=FIELD value=value(&form.display_name) placeholder="Orders per minute"/>

@@ -430,8 +430,9 @@ fn DeploymentLine(
     view! {
         <tr class="hover:bg-slate-50" data-deployment=row.name.clone()>
             <td class="px-4 py-3">
-                <a href=href class="font-medium text-slate-900 hover:text-indigo-700 hover:underline">{title}</a>
-                {show_name.then(|| view! { <div class="font-mono text-xs text-slate-500">{row.name.clone()}</div> })}
+                // A name may be a whole SQL statement (notebooks name deployments so): two lines, all on hover.
+                <a href=href title=title.clone() class="max-w-md whitespace-pre-line break-words line-clamp-2 font-medium text-slate-900 hover:text-indigo-700 hover:underline">{title.clone()}</a>
+                {show_name.then(|| view! { <div class="max-w-md truncate font-mono text-xs text-slate-500" title=row.name.clone()>{row.name.clone()}</div> })}
                 {row.failure.clone().map(|failure| view! { <div class="mt-1 text-xs text-rose-700">{failure}</div> })}
             </td>
             <td class="px-4 py-3"><StatusBadge state=row.status/></td>

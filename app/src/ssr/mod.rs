@@ -13,8 +13,8 @@ pub use services::auth::{self, ClientAddress};
 pub use services::{Caller, HealthBoard, Permission, Scope, Services};
 pub use upload_result::{take_upload_result, upload_result_cookie};
 pub use views::{
-    deployment_detail, hand_over_new_token, namespace_rows, start_dialog_data, start_options, take_new_token,
-    tuning_setup, user_rows,
+    deployment_detail, hand_over_new_access_key, hand_over_new_token, namespace_rows, start_dialog_data, start_options,
+    take_new_access_key, take_new_token, tuning_setup, user_rows,
 };
 
 use crate::error::AppError;

@@ -16,7 +16,7 @@ use crate::view_model::deployment_page::{
 };
 use crate::view_model::start::{OtherDeployment, PlanChoice, StartDialogData, StartForm, StateChoice};
 use crate::view_model::{
-    CreatedToken, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow, ADMIN_PAGE,
+    CreatedAccessKey, CreatedToken, DeploymentRow, EventRow, JobRow, NamespaceRow, SavepointRow, UserRow, ADMIN_PAGE,
 };
 
 /// How much of each history the deployment page shows at once.
@@ -29,6 +29,8 @@ const ADMIN_LIST: u32 = Services::MAX_PAGE_SIZE;
 
 /// The cookie that carries a new token's secret to the page after a plain form post.
 const NEW_TOKEN_COOKIE: &str = "console_new_token";
+/// Carries a new access-key pair from a plain form post to the page shown next.
+const NEW_ACCESS_KEY_COOKIE: &str = "console_new_access_key";
 
 /// A deployment as its page shows it: the heading's facts and the content of the tab `query` asks
 /// for (only that tab's reads are made; Overview and Exceptions ask Flink).
@@ -358,6 +360,30 @@ pub async fn take_new_token(services: &Services, namespace: &NamespaceName) -> R
     Ok(token
         .filter(|t| t.id == id && t.namespace == namespace.as_str())
         .map(|token| CreatedToken { token, secret: secret.to_owned() }))
+}
+
+/// Hands a new access-key pair made by a plain form post over to the page the browser goes back
+/// to, like `hand_over_new_token`: the key id and its secret, for five minutes, to that page only.
+pub fn hand_over_new_access_key(namespace: &NamespaceName, token: &ApiToken, secret: &Secret) -> Result<(), AppError> {
+    let path = format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=300");
+    let key = token.access_key_id.as_deref().unwrap_or_default();
+    set_cookie(NEW_ACCESS_KEY_COOKIE, &format!("{key}.{}", secret.expose()), &path)
+}
+
+/// The access-key pair handed over by `hand_over_new_access_key`, if this request brings it and
+/// the secret is that key's (a cookie the browser edits shows nothing); the cookie is cleared
+/// either way.
+pub async fn take_new_access_key(
+    services: &Services,
+    namespace: &NamespaceName,
+) -> Result<Option<CreatedAccessKey>, AppError> {
+    let Some(raw) = request_cookie(NEW_ACCESS_KEY_COOKIE) else { return Ok(None) };
+    set_cookie(NEW_ACCESS_KEY_COOKIE, "", &format!("Path=/namespaces/{namespace}/access; SameSite=Strict; Max-Age=0"))?;
+    let Some((key, secret)) = raw.split_once('.') else { return Ok(None) };
+    let token = services.live_access_key(key, secret).await?;
+    Ok(token
+        .filter(|t| t.namespace == namespace.as_str())
+        .map(|token| CreatedAccessKey { token, access_key_secret: secret.to_owned() }))
 }
 
 /// How many other deployments' states the Start dialog offers (the newest states of the namespace).

@@ -376,7 +376,7 @@ mod tests {
     #[test]
     fn api_errors_find_their_field() {
         assert_eq!(field_of_error("spec.template.spec.artifact.jarUri: file:/etc/passwd is outside"), Some("jar_uri"));
-        assert_eq!(field_of_error("metadata.name: must be a DNS label"), Some("name"));
+        assert_eq!(field_of_error("metadata.name: must not be only white space"), Some("name"));
         assert_eq!(field_of_error("spec.template.spec.parallelism: must be positive"), Some("parallelism"));
         assert_eq!(field_of_error("parallelism: not a number"), Some("parallelism"));
         assert_eq!(field_of_error("deployment x was changed by someone else"), None);

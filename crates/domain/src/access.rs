@@ -112,6 +112,10 @@ pub struct ApiToken {
     /// The person it belongs to: it dies with their access to the namespace. Not on the wire.
     #[serde(skip)]
     pub owner_user_id: Option<String>,
+    /// The AccessKey ID of the token's access-key pair, for requests signed the way Alibaba
+    /// Cloud's SDKs sign them (ACS3-HMAC-SHA256); absent if it has none. The secret is never here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
 }
 
 /// One line of the audit log: who did what to which resource, when, and the change.

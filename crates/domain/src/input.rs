@@ -356,10 +356,7 @@ fn read_name(metadata: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Opt
         Some(Value::String(raw)) => match DeploymentName::parse(raw) {
             Ok(name) => Some(name),
             Err(err) => {
-                errors.push(FieldError::new(
-                    "metadata.name",
-                    format!("{raw:?} is not a DNS label: {err} (a free-form title goes in metadata.displayName)"),
-                ));
+                errors.push(FieldError::new("metadata.name", err.to_string()));
                 None
             }
         },
@@ -533,11 +530,11 @@ mod tests {
         assert!(errors[0].contains("STATELESS, STATEFUL, NONE"), "{errors:?}");
 
         let mut body = minimal();
-        body["metadata"]["name"] = json!("TopSpeedWindowing Example");
+        body["metadata"]["name"] = json!("TopSpeedWindowing\u{0}Example");
         body["metadata"]["namespace"] = json!("elsewhere");
         let errors = errors_of(body);
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors[0].starts_with("metadata.name: \"TopSpeedWindowing Example\" is not a DNS label"), "{errors:?}");
+        assert_eq!(errors[0], "metadata.name: must not contain the control character '\\0'", "{errors:?}");
         assert!(errors[1].starts_with("metadata.namespace: "), "{errors:?}");
 
         let mut body = minimal();

@@ -39,7 +39,7 @@ pub use input::{DeploymentDraft, FieldError, InvalidInput, TargetDraft};
 pub use job::*;
 pub use labels::{LabelRequirement, LabelSelector};
 pub use metadata::{ResourceList, ResourceMetadata};
-pub use names::{DeploymentName, NameError, NamespaceName};
+pub use names::{DeploymentName, NameError, NamespaceName, MAX_DEPLOYMENT_NAME_CHARS};
 pub use namespace::{Namespace, NamespaceMetadata};
 pub use network::NetworkSettings;
 pub use page::{ListPage, PageRequest};

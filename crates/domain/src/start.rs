@@ -160,6 +160,8 @@ impl CompatibilityReport {
 pub struct AcceptedStart {
     /// INITIAL or RESUME.
     pub mode: StartMode,
+    /// The id of the Job resource this start creates (the engine writes the job as it submits it).
+    pub job_id: String,
     /// The savepoint the job restores (RESUME), resolved from LATEST when that was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub savepoint_id: Option<String>,

@@ -746,7 +746,9 @@ impl<'a> Book<'a> {
     /// source start time asked for with the start is recorded on the job if it starts without
     /// state, and said to be ignored if it restores state.
     fn start_job(&mut self, restore: Option<&RestoreFrom>, allow_non_restored_state: bool) -> Job {
-        let job_id = uuid::Uuid::new_v4().to_string();
+        // The id chosen when the start was asked for, once; every later job gets a fresh one.
+        let chosen = self.record.next_start.as_mut().and_then(|request| request.job_id.take());
+        let job_id = chosen.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let now = rfc3339(self.now_ms);
         let spec = &self.deployment.spec;
         let asked_start_ms = self.record.next_start.as_ref().and_then(|r| r.source_start_time_ms);
@@ -1592,6 +1594,31 @@ mod tests {
         for (name, given, step, expected) in table {
             assert_eq!(write(&given, &step), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_start_gives_its_job_the_id_chosen_when_it_was_asked_for_once() {
+        let deployment = deployment(DesiredState::Running, DeploymentState::Cancelled);
+        let chosen = "6f1c2b9a-0d4e-4c3b-9a8f-1e2d3c4b5a69";
+        let record = EngineRecord {
+            next_start: Some(StartRequest {
+                job_id: Some(chosen.into()),
+                ..StartRequest::restoring(RestoreChoice::Nothing)
+            }),
+            ..EngineRecord::default()
+        };
+        let namespace = namespace();
+        let mut book = Book::new(&namespace, &deployment, record, FINGERPRINT, NOW);
+        let step = Step::StartJob { restore: None, allow_non_restored_state: false };
+        let no_rows = Rows { active_job: None, savepoint_under_way: None, savepoints: vec![] };
+        let Then::Submit(job) = book.write(&step, &no_rows).expect("written") else {
+            panic!("a start submits");
+        };
+        assert_eq!(job.metadata.id, chosen, "the id the start's answer named");
+        let left = book.record().next_start.as_ref().and_then(|request| request.job_id.clone());
+        assert_eq!(left, None, "taken out of the record with the job's write: a later job gets a fresh id");
+        let (fresh, _) = started(&deployment, at_start_time(RestoreChoice::Nothing), None);
+        assert_ne!(fresh.metadata.id, chosen);
     }
 
     #[test]

@@ -967,6 +967,7 @@ mod tests {
                 allow_non_restored_state: Some(true),
                 source_start_time_ms: None,
                 checked: None,
+                job_id: None,
             }),
             ..EngineRecord::default()
         };
@@ -1497,6 +1498,7 @@ mod tests {
                 allow_non_restored_state: None,
                 source_start_time_ms: None,
                 checked: None,
+                job_id: None,
             }),
             ..Default::default()
         };

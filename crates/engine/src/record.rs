@@ -140,12 +140,17 @@ pub struct StartRequest {
     /// engine refuses to start on INCOMPATIBLE unless the person confirmed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checked: Option<CheckedStart>,
+    /// The id the job of this start gets (chosen when the start was asked for, so the answer can
+    /// name the job before the engine creates it; Alibaba's `jobs:start`). Used once: the engine
+    /// takes it out of the record in the step that writes the job. Absent: a fresh id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
 }
 
 impl StartRequest {
     /// A start restoring `restore`, with nothing else asked.
     pub fn restoring(restore: RestoreChoice) -> Self {
-        Self { restore, allow_non_restored_state: None, source_start_time_ms: None, checked: None }
+        Self { restore, allow_non_restored_state: None, source_start_time_ms: None, checked: None, job_id: None }
     }
 }
 

@@ -270,6 +270,7 @@ impl Services {
             revoked_at: None,
             expires_at,
             owner_user_id,
+            access_key_id: None,
         };
         let mut tx = self.store.begin().await?;
         tx.create_api_token(&token, &secret_hash(secret.expose())).await?;

@@ -60,6 +60,11 @@ impl Secret {
         Self(hex::encode(bytes))
     }
 
+    /// A secret the console derives rather than draws (an AccessKey Secret).
+    pub(crate) fn from_derived(text: String) -> Self {
+        Self(text)
+    }
+
     /// The secret's text, to hand over once.
     pub fn expose(&self) -> &str {
         &self.0
@@ -122,7 +127,8 @@ fn sign_in_first() -> ServiceError {
 
 impl Services {
     /// The caller behind a session cookie's secret or an API token's (`Authorization: Bearer`).
-    /// Unknown, expired or revoked secrets make an anonymous caller.
+    /// Unknown, expired or revoked secrets make an anonymous caller. (A request signed with a
+    /// token's access key is identified by `identify_signed`, which refuses rather than falls back.)
     pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, ServiceError> {
         if let Some(secret) = bearer {
             let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
@@ -295,7 +301,7 @@ pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
 }
 
 /// Whether a token's expiry (RFC 3339, or none) has passed at `now`.
-fn expired(expires_at: Option<&str>, now: &str) -> bool {
+pub(crate) fn expired(expires_at: Option<&str>, now: &str) -> bool {
     let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
     match (expires_at.map(parse), parse(now)) {
         (None, _) => false,

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod access_keys;
 mod artifacts;
 pub mod auth;
 mod autopilot;
@@ -25,6 +26,7 @@ mod start;
 mod targets;
 pub mod yaml;
 
+pub use access_keys::{AccessKeyMaster, ACCESS_KEY_ID_PREFIX};
 pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
 };
@@ -80,6 +82,8 @@ pub struct Services {
     /// The engine's Autopilot memory (decisions and samples); without it the API says the engine
     /// does not run.
     autopilot: Option<Arc<engine::Monitor>>,
+    /// Where AccessKey Secrets are derived from, and the nonces signed requests used.
+    access_keys: access_keys::AccessKeys,
 }
 
 impl Services {
@@ -101,6 +105,7 @@ impl Services {
             clusters: None,
             autopilot: None,
             clock: Arc::new(engine::time::SystemClock),
+            access_keys: access_keys::AccessKeys::default(),
         }
     }
 

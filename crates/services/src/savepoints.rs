@@ -1,11 +1,12 @@
 //! Savepoints a person adds by hand: copying one deployment's savepoint to another (VVP's copy: a
 //! new COPIED savepoint that references the same location). Registering an external location is
-//! `create_savepoint` (with the location policy, `check_registrable_location`).
+//! `create_savepoint` (with the location policy, `check_registrable_location`). Also forgetting a
+//! savepoint or an ended job (Alibaba's deletes).
 
 use std::collections::BTreeMap;
 
 use domain::{
-    NamespaceName, Permission, Savepoint, SavepointMetadata, SavepointOrigin, SavepointSpec, SavepointState,
+    Job, NamespaceName, Permission, Savepoint, SavepointMetadata, SavepointOrigin, SavepointSpec, SavepointState,
     SavepointStatus, API_VERSION,
 };
 use serde_json::json;
@@ -80,5 +81,54 @@ impl Services {
         commit_audited(tx, entry).await?;
         tracing::info!(%namespace, savepoint = savepoint_id, %target_namespace, target = %target.metadata.name, "savepoint copied");
         Ok(copy)
+    }
+}
+
+impl Services {
+    /// Forgets savepoint `id` of `namespace` (Alibaba's `DELETE …/savepoints/{id}`): its row goes,
+    /// with an audit line; its files stay where Flink wrote them (another savepoint may name the
+    /// same location: copies do). One Flink is still writing (STARTED) cannot be deleted yet.
+    pub async fn delete_savepoint(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<Savepoint, ServiceError> {
+        let savepoint = self.savepoint(namespace, id).await?;
+        if savepoint.status.state == SavepointState::Started {
+            return Err(ServiceError::Conflict(format!(
+                "savepoint {id} is still being taken (STARTED); delete it once it is COMPLETED or FAILED"
+            )));
+        }
+        let deployment = self.deployment(namespace, &savepoint.metadata.deployment_id).await.ok();
+        let name = deployment.as_ref().map_or(savepoint.metadata.deployment_id.as_str(), |d| d.metadata.name.as_str());
+        let mut tx = self.store.begin().await?;
+        tx.delete_savepoint(namespace, id, savepoint.metadata.resource_version).await?;
+        let before = json!({"savepoint": id, "location": savepoint.spec.savepoint_location});
+        let entry = audit_entry(caller, Some(namespace), "delete-savepoint", ("Deployment", name), Some(before), None);
+        commit_audited(tx, entry).await?;
+        tracing::info!(%namespace, savepoint = id, "savepoint deleted");
+        Ok(savepoint)
+    }
+
+    /// Forgets job `id` of `namespace` (Alibaba's `DELETE …/jobs/{id}`), which must have ended
+    /// (FAILED, TERMINATED or FINISHED): its row goes, with an audit line. Its savepoints and events
+    /// stay.
+    pub async fn delete_job(&self, caller: &Caller, namespace: &NamespaceName, id: &str) -> Result<Job, ServiceError> {
+        let job = self.job(namespace, id).await?;
+        if !job.status.state.is_terminal() {
+            return Err(ServiceError::Conflict(format!(
+                "job {id} is {}: only a job that has ended (FAILED, TERMINATED, FINISHED) can be deleted; stop it first",
+                job.status.state
+            )));
+        }
+        let name = job.metadata.deployment_name.clone().unwrap_or_else(|| job.metadata.deployment_id.clone());
+        let mut tx = self.store.begin().await?;
+        tx.delete_ended_job(namespace, id, job.metadata.resource_version).await?;
+        let before = json!({"job": id, "state": job.status.state});
+        let entry = audit_entry(caller, Some(namespace), "delete-job", ("Deployment", &name), Some(before), None);
+        commit_audited(tx, entry).await?;
+        tracing::info!(%namespace, job = id, "job deleted");
+        Ok(job)
     }
 }

@@ -96,9 +96,12 @@ impl Services {
                 )));
             }
         }
+        let job_id = uuid::Uuid::new_v4().to_string();
         let mut attempts = 0;
         loop {
-            match self.write_start(caller, namespace, &deployment, &resolved, report.as_ref(), options).await {
+            let written =
+                self.write_start(caller, namespace, &deployment, &resolved, report.as_ref(), options, &job_id).await;
+            match written {
                 Err(ServiceError::Conflict(_)) if attempts < 5 => attempts += 1,
                 Err(err) => return Err(err),
                 Ok(()) => break,
@@ -109,6 +112,7 @@ impl Services {
         let savepoint = resolved.savepoint.as_ref();
         Ok(AcceptedStart {
             mode: options.mode,
+            job_id,
             savepoint_id: savepoint.map(|s| s.metadata.id.clone()),
             savepoint_location: savepoint.and_then(|s| s.spec.savepoint_location.clone()),
             savepoint_deployment_id: savepoint.map(|s| s.metadata.deployment_id.clone()),
@@ -120,6 +124,7 @@ impl Services {
 
     /// One attempt at writing an accepted start; a concurrent change of the deployment or of its
     /// engine record is a `Conflict` (the caller tries again).
+    #[allow(clippy::too_many_arguments, reason = "one transaction's inputs, all needed together")]
     async fn write_start(
         &self,
         caller: &Caller,
@@ -128,6 +133,7 @@ impl Services {
         resolved: &Resolved,
         report: Option<&CompatibilityReport>,
         options: &StartOptions,
+        job_id: &str,
     ) -> Result<(), ServiceError> {
         let id = checked.metadata.id.as_str();
         let mut tx = self.store.begin().await?;
@@ -168,6 +174,7 @@ impl Services {
                 confirmed: options.confirm_incompatible,
                 deployment_version: updated.metadata.resource_version,
             }),
+            job_id: Some(job_id.to_owned()),
             ..StartRequest::restoring(restore)
         };
         let mut record = EngineRecord::read(row.engine.as_deref()).map_err(|err| {

@@ -13,20 +13,35 @@ use crate::{is_unique_violation, sortable_time, Cursor, Page, Paged, StorageErro
 /// The columns of a user, in the order `USER_COLUMNS` selects them.
 type UserRow = (String, String, i64, String, i64);
 /// The columns of an API token, in the order `TOKEN_COLUMNS` selects them.
-type TokenRow = (String, String, String, String, String, String, Option<String>, Option<String>, Option<String>);
+type TokenRow =
+    (String, String, String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
 
 const USER_COLUMNS: &str = "users.id, users.name, users.admin, users.created_at, users.must_change_password";
-const TOKEN_COLUMNS: &str = "id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id";
+/// Selected `FROM api_tokens` (not aliased): the token's access key comes from a subquery.
+const TOKEN_COLUMNS: &str =
+    "id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id, \
+     (SELECT access_keys.id FROM access_keys WHERE access_keys.token_id = api_tokens.id) AS access_key_id";
 
 fn user_from_row((id, name, admin, created_at, must_change_password): UserRow) -> User {
     User { id, name, admin: admin != 0, created_at, must_change_password: must_change_password != 0 }
 }
 
 fn token_from_row(
-    (id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id): TokenRow,
+    (id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id, access_key_id): TokenRow,
 ) -> Result<ApiToken, StorageError> {
     let role = role_from_column(&role)?;
-    Ok(ApiToken { id, namespace, name, role, created_at, created_by, revoked_at, expires_at, owner_user_id })
+    Ok(ApiToken {
+        id,
+        namespace,
+        name,
+        role,
+        created_at,
+        created_by,
+        revoked_at,
+        expires_at,
+        owner_user_id,
+        access_key_id,
+    })
 }
 
 /// A stored role; anything but a wire name is a corrupt row.
@@ -224,6 +239,19 @@ impl Store {
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
+        row.map(token_from_row).transpose()
+    }
+
+    /// The token whose access key has this AccessKey ID, revoked or expired or not (the caller
+    /// refuses those).
+    pub async fn api_token_by_access_key(&self, access_key_id: &str) -> Result<Option<ApiToken>, StorageError> {
+        let row: Option<TokenRow> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens \
+             WHERE id = (SELECT access_keys.token_id FROM access_keys WHERE access_keys.id = $1)"
+        ))
+        .bind(access_key_id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(token_from_row).transpose()
     }
 
@@ -515,6 +543,52 @@ impl Tx {
         row.map(token_from_row).transpose()
     }
 
+    /// Gives the live token `token_id` of `namespace` the access key `access_key_id`, replacing the
+    /// one it had, which stops working at once. Answers the token with its new key, and the id of
+    /// the key replaced; `None` if the namespace has no such token or it is revoked (the caller
+    /// checks expiry, which depends on the time). A taken key id is `AlreadyExists`.
+    pub async fn replace_access_key(
+        &mut self,
+        namespace: &NamespaceName,
+        token_id: &str,
+        access_key_id: &str,
+        created_at: &str,
+        created_by: &str,
+    ) -> Result<Option<(ApiToken, Option<String>)>, StorageError> {
+        let row: Option<TokenRow> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE namespace = $1 AND id = $2 AND revoked_at IS NULL"
+        ))
+        .bind(namespace.as_str())
+        .bind(token_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(token) = row.map(token_from_row).transpose()? else {
+            return Ok(None);
+        };
+        // Checked first: on PostgreSQL a failed statement ends the transaction's use.
+        let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM access_keys WHERE id = $1")
+            .bind(access_key_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StorageError::AlreadyExists {
+                kind: "access key",
+                namespace: namespace.as_str().to_owned(),
+                name: access_key_id.to_owned(),
+            });
+        }
+        sqlx::query("DELETE FROM access_keys WHERE token_id = $1").bind(token_id).execute(&mut *self.tx).await?;
+        sqlx::query("INSERT INTO access_keys (id, token_id, created_at, created_by) VALUES ($1, $2, $3, $4)")
+            .bind(access_key_id)
+            .bind(token_id)
+            .bind(created_at)
+            .bind(created_by)
+            .execute(&mut *self.tx)
+            .await?;
+        let replaced = token.access_key_id.clone();
+        Ok(Some((ApiToken { access_key_id: Some(access_key_id.to_owned()), ..token }, replaced)))
+    }
+
     /// Appends an entry to the audit log (never changed afterwards); its id must be free.
     pub async fn append_audit(&mut self, entry: &AuditEntry) -> Result<(), StorageError> {
         let document = serde_json::to_string(entry)?;
@@ -590,6 +664,7 @@ mod tests {
             revoked_at: None,
             expires_at: None,
             owner_user_id: None,
+            access_key_id: None,
         }
     }
 
@@ -873,6 +948,48 @@ mod tests {
         let listed = store.list_api_tokens(&namespace("default"), &crate::Page::first(100)).await.expect("list").items;
         assert_eq!(listed, [newest, middle, oldest], "stored whole, newest first, one namespace only");
         assert_eq!(store.list_api_tokens(&namespace("empty"), &crate::Page::first(100)).await.expect("list").items, []);
+    }
+
+    #[tokio::test]
+    async fn a_token_has_at_most_one_access_key_and_a_revoked_one_gets_none() {
+        let (store, _db) = store_with_namespaces(&["default", "other"]).await;
+        let ci = token("default", "ci", Role::Editor, "2024-05-01T10:00:00Z");
+        store.create_api_token(&ci, "h-ci").await.expect("create");
+        let at = "2024-05-02T10:00:00Z";
+        let (with_key, replaced) = store
+            .replace_access_key(&namespace("default"), &ci.id, "FCAKfirst", at, "user:alice")
+            .await
+            .expect("replace")
+            .expect("a live token");
+        assert_eq!((with_key.access_key_id.as_deref(), replaced), (Some("FCAKfirst"), None));
+        assert_eq!(store.api_token_by_access_key("FCAKfirst").await.expect("by key"), Some(with_key.clone()));
+        assert_eq!(store.api_token_by_hash("h-ci").await.expect("by hash"), Some(with_key), "the token shows its key");
+        let (_, replaced) = store
+            .replace_access_key(&namespace("default"), &ci.id, "FCAKsecond", at, "user:alice")
+            .await
+            .expect("replace")
+            .expect("a live token");
+        assert_eq!(replaced.as_deref(), Some("FCAKfirst"));
+        assert_eq!(store.api_token_by_access_key("FCAKfirst").await.expect("by key"), None, "the old key is gone");
+        let listed = store.list_api_tokens(&namespace("default"), &crate::Page::first(10)).await.expect("list").items;
+        assert_eq!(listed[0].access_key_id.as_deref(), Some("FCAKsecond"));
+
+        let other = token("default", "other-ci", Role::Viewer, "2024-05-01T11:00:00Z");
+        store.create_api_token(&other, "h-other").await.expect("create");
+        let err = store
+            .replace_access_key(&namespace("default"), &other.id, "FCAKsecond", at, "user:alice")
+            .await
+            .expect_err("a taken key id");
+        assert!(matches!(&err, StorageError::AlreadyExists { kind: "access key", .. }), "{err}");
+        let wrong_namespace =
+            store.replace_access_key(&namespace("other"), &ci.id, "FCAKthird", at, "user:alice").await.expect("ask");
+        assert_eq!(wrong_namespace, None, "a token of another namespace");
+        store.revoke_api_token(&namespace("default"), &ci.id, at).await.expect("revoke");
+        let revoked =
+            store.replace_access_key(&namespace("default"), &ci.id, "FCAKthird", at, "user:alice").await.expect("ask");
+        assert_eq!(revoked, None, "a revoked token gets no key");
+        let found = store.api_token_by_access_key("FCAKsecond").await.expect("by key").expect("still found");
+        assert!(found.revoked_at.is_some(), "found, and the caller sees it is revoked");
     }
 
     #[tokio::test]

@@ -104,6 +104,29 @@ impl Store {
     }
 }
 
+impl crate::Tx {
+    /// Deletes a job that has ended (never the active one) if its version is still
+    /// `expected_version`; a stale version, a vanished row or an active job is a `Conflict`.
+    pub async fn delete_ended_job(
+        &mut self,
+        namespace: &NamespaceName,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<(), StorageError> {
+        let deleted =
+            sqlx::query("DELETE FROM jobs WHERE namespace = $1 AND id = $2 AND resource_version = $3 AND active = 0")
+                .bind(namespace.as_str())
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *self.tx)
+                .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "job", name: id.to_owned() });
+        }
+        Ok(())
+    }
+}
+
 pub(crate) async fn insert_job_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     job: &Job,

@@ -131,6 +131,26 @@ impl Tx {
             Err(err) => Err(err.into()),
         }
     }
+
+    /// Deletes a savepoint's row if its version is still `expected_version`; a stale version or a
+    /// vanished row is a `Conflict`. Its files are not touched.
+    pub async fn delete_savepoint(
+        &mut self,
+        namespace: &NamespaceName,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<(), StorageError> {
+        let deleted = sqlx::query("DELETE FROM savepoints WHERE namespace = $1 AND id = $2 AND resource_version = $3")
+            .bind(namespace.as_str())
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *self.tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StorageError::Conflict { kind: "savepoint", name: id.to_owned() });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -129,6 +129,8 @@ alone! {
     fn create_api_token(token: &ApiToken, token_hash: &str) -> ();
     /// `Tx::revoke_api_token` alone.
     fn revoke_api_token(namespace: &NamespaceName, id: &str, at: &str) -> Option<ApiToken>;
+    /// `Tx::replace_access_key` alone.
+    fn replace_access_key(namespace: &NamespaceName, token_id: &str, access_key_id: &str, created_at: &str, created_by: &str) -> Option<(ApiToken, Option<String>)>;
     /// `Tx::append_audit` alone.
     fn append_audit(entry: &AuditEntry) -> ();
     /// `Tx::insert_savepoint` alone.

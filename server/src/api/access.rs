@@ -240,6 +240,26 @@ pub async fn revoke_token(
     Ok(represent(&headers, StatusCode::OK, &token))
 }
 
+/// Makes an access-key pair for a live API token, for clients that sign requests the way Alibaba
+/// Cloud's SDKs do (ACS3-HMAC-SHA256) (owners): 201 with `{token, accessKeyId, accessKeySecret}`,
+/// the secret shown this once. A token has one key at most: a new one replaces the old, which stops
+/// working at once. The key acts as its token and dies with it (revoked, expired).
+#[utoipa::path(post, path = "/api/v1/namespaces/{namespace}/api-tokens/{id}/access-key", tag = "access",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("id" = String, Path, description = "The token's id")),
+    responses((status = 201, body = serde_json::Value, description = "`{token, accessKeyId, accessKeySecret}`"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_access_key(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(&caller, Permission::ManageNamespace, &namespace).await?;
+    let (token, secret) = state.services.create_access_key(&caller, &namespace, &id).await?;
+    let body = json!({"token": token, "accessKeyId": token.access_key_id, "accessKeySecret": secret.expose()});
+    Ok(represent(&headers, StatusCode::CREATED, &body))
+}
+
 /// The namespace's audit log, newest first (owners); one page at a time (`limit`, `continue`).
 #[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/audit-log", tag = "access",
     params(("namespace" = String, Path, description = "The namespace (a DNS label)"), PageQuery),

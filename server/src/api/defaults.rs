@@ -25,8 +25,32 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let namespace = parse_namespace(&namespace)?;
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
-    let defaults = state.services.deployment_defaults(&DefaultsScope::Namespace(namespace)).await?;
+    let mut defaults = state.services.deployment_defaults(&DefaultsScope::Namespace(namespace.clone())).await?;
+    with_default_target_id(&state, &namespace, &mut defaults).await?;
     Ok(represent(&headers, StatusCode::OK, &defaults))
+}
+
+/// Adds `spec.deploymentTargetId`, the id of the default target named by `deploymentTargetName`,
+/// as Ververica Platform answers it: notebooks (jupyter-vvp) read the default target from there.
+/// Only the answer gets it; the defaults keep the name, so a re-created target is still found.
+async fn with_default_target_id(
+    state: &AppState,
+    namespace: &domain::NamespaceName,
+    defaults: &mut DeploymentDefaults,
+) -> Result<(), ApiError> {
+    let Some(spec) = defaults.spec.as_object_mut() else { return Ok(()) };
+    let Some(name) = spec.get("deploymentTargetName").and_then(|name| name.as_str()).map(str::to_owned) else {
+        return Ok(());
+    };
+    match state.services.deployment_target(namespace, &name).await {
+        Ok(target) => {
+            spec.insert("deploymentTargetId".into(), target.metadata.id.into());
+            Ok(())
+        }
+        // Defaults may name a target that was deleted since; there is no id to give then.
+        Err(services::ServiceError::NotFound(_)) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Changes the namespace's defaults; they apply to deployments created or changed afterwards.

@@ -3,6 +3,7 @@
 //! writes anything.
 
 mod access;
+pub mod alibaba;
 mod artifacts;
 mod autopilot;
 mod defaults;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/namespaces/{namespace}/members/{user}", put(access::set_member).delete(access::remove_member))
         .route("/api/v1/namespaces/{namespace}/api-tokens", get(access::list_tokens).post(access::create_token))
         .route("/api/v1/namespaces/{namespace}/api-tokens/{id}", delete(access::revoke_token))
+        .route("/api/v1/namespaces/{namespace}/api-tokens/{id}/access-key", post(access::create_access_key))
         .route("/api/v1/namespaces/{namespace}/audit-log", get(access::audit_log))
         .route("/api/v1/namespaces/{namespace}", get(namespaces::get))
         .route("/api/v1/status/system-info", get(status::system_info))
@@ -93,10 +95,13 @@ pub fn routes() -> Router<AppState> {
             get(savepoints::get).post(savepoints::action),
         )
         .route("/api/v1/namespaces/{namespace}/events", get(events::list))
+        .route("/namespaces/v1/namespaces", get(namespaces::vvp::list))
+        .route("/namespaces/v1/namespaces/{namespace}", get(namespaces::vvp::get))
         .route("/sql/v1beta1/namespaces/{namespace}/{method}", post(sql::custom_method))
         .route("/api/v1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .route("/sql/v1beta1/{*rest}", any(|| async { axum::http::StatusCode::NOT_FOUND }))
         .layer(middleware::from_fn(error::shape_bare_errors))
+        .merge(alibaba::routes())
 }
 
 /// The paging parameters every list takes (Kubernetes' `limit` and `continue`). A list answers at

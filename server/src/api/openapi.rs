@@ -5,6 +5,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use utoipa::OpenApi;
 
+use super::alibaba::{
+    autopilot as ali_autopilot, deployments as ali_deployments, events as ali_events, jobs as ali_jobs,
+    plans as ali_plans, savepoints as ali_savepoints, targets as ali_targets,
+};
 use super::representation::represent;
 use super::{
     access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings, sql,
@@ -20,6 +24,8 @@ use super::{
     paths(
         namespaces::list,
         namespaces::get,
+        namespaces::vvp::list,
+        namespaces::vvp::get,
         deployments::list,
         deployments::create,
         deployments::get,
@@ -74,7 +80,39 @@ use super::{
         access::list_tokens,
         access::create_token,
         access::revoke_token,
+        access::create_access_key,
         access::audit_log,
+        ali_deployments::list,
+        ali_deployments::create,
+        ali_deployments::get,
+        ali_deployments::update,
+        ali_deployments::delete,
+        ali_deployments::get_by_name,
+        ali_deployments::update_by_name,
+        ali_deployments::delete_by_name,
+        ali_deployments::list_by_label,
+        ali_jobs::list,
+        ali_jobs::get,
+        ali_jobs::delete,
+        ali_jobs::start,
+        ali_jobs::start_deprecated,
+        ali_jobs::stop,
+        ali_savepoints::list,
+        ali_savepoints::create,
+        ali_savepoints::get,
+        ali_savepoints::delete,
+        ali_targets::list,
+        ali_events::list,
+        ali_autopilot::describe,
+        ali_autopilot::update,
+        ali_plans::list,
+        ali_plans::create,
+        ali_plans::update,
+        ali_plans::delete,
+        ali_plans::apply,
+        ali_plans::stop,
+        ali_plans::applied,
+        ali_plans::executed_history,
         sql::validate,
         sql::execute,
         sql::suggest,
@@ -88,6 +126,11 @@ use super::{
             an IANA time zone) with the parallelism, CPU/memory and Flink configuration to set then. One plan of a \
             deployment is applied at a time, never together with its Autopilot; each time point carried out is an event \
             and a row of the executed history."),
+        (name = "Alibaba OpenAPI 2022-07-18", description = "Alibaba Cloud Realtime Compute for Apache Flink's \
+            OpenAPI (version 2022-07-18) as its SDK calls it, mapped onto the console's one model: Alibaba's envelope \
+            (`success`, `httpCode`, `requestId`, `data`, `errorCode`, `errorMessage`; lists add `pageIndex`, `pageSize`, \
+            `totalSize`), `x-acs-bearer-token: <API token>`, a custom method's `:` also percent-encoded (`jobs%3Astart`). \
+            The `workspace` header is accepted and ignored. What is and is not implemented: docs/api-alibaba.md."),
         (name = "artifacts", description = "Ours: a namespace's JARs, run by its deployments as `jarUri: artifact:///<name>`. \
             Ververica Platform serves artifacts from a separate API (`/artifacts/v1/namespaces/{ns}/artifacts:upload`, \
             `:list`, `:delete`); this console keeps them under the namespace like its other resources."),

@@ -2,6 +2,9 @@
 //! binary; each resource has its own module.
 
 mod access_limits;
+mod acs3;
+mod alibaba;
+mod alibaba_sdk;
 mod artifact_bucket;
 mod artifacts;
 mod audit;
@@ -23,3 +26,4 @@ mod sql;
 mod start;
 mod support;
 mod targets;
+mod vvp;

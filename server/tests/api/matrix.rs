@@ -121,6 +121,8 @@ struct Fixture {
     /// A tuning plan of `stopped`, not applied; one of `running`, applied.
     idle_plan: String,
     applied_plan: String,
+    /// The job `running` runs (STARTED).
+    active_job: String,
     /// The SQL helper's stand-in (a script answering every request as a successful DDL statement).
     _sql: tempfile::TempDir,
 }
@@ -213,9 +215,12 @@ async fn fixture() -> Fixture {
         .and_then(|a| a.jar_uri.clone())
         .expect("the counter's jar");
     let row = store.engine_row(&default, &running).await.expect("read").expect("seeded");
+    let mut active = job(&running, &now_rfc3339(), JobState::Started);
+    active.metadata.id = uuid::Uuid::new_v4().to_string();
+    store.insert_job(&active).await.expect("the running job");
     let status = DeploymentStatus {
         state: DeploymentState::Running,
-        running: Some(RunningStatus { job_id: uuid::Uuid::new_v4().to_string(), transition_time: now_rfc3339() }),
+        running: Some(RunningStatus { job_id: active.metadata.id.clone(), transition_time: now_rfc3339() }),
         failure: None,
     };
     store.save_engine_state(&default, &running, &status, "{}", row.status_version).await.expect("running");
@@ -268,6 +273,7 @@ async fn fixture() -> Fixture {
         jar,
         idle_plan,
         applied_plan,
+        active_job: active.metadata.id,
         _sql: sql,
     }
 }
@@ -293,6 +299,7 @@ fn server_fn(path: &'static str, fields: &[(&'static str, &str)], needs: Needs, 
 fn calls(f: &Fixture) -> Vec<Call> {
     use Needs::*;
     const NS: &str = "/api/v1/namespaces/default";
+    const V2: &str = "/api/v2/namespaces/default";
     const SQL: &str = "/sql/v1beta1/namespaces/default/sqlscripts";
     let deployment = format!("{NS}/deployments/{}", f.stopped);
     let new_deployment = json!({"metadata": {"name": "matrix"},
@@ -348,6 +355,8 @@ fn calls(f: &Fixture) -> Vec<Call> {
             System,
         ),
         rest("/api/v1/namespaces/{namespace}", "GET", NS.into(), None, View),
+        rest("/namespaces/v1/namespaces", "GET", "/namespaces/v1/namespaces".into(), None, SignedIn),
+        rest("/namespaces/v1/namespaces/{namespace}", "GET", "/namespaces/v1/namespaces/default".into(), None, View),
         rest("/api/v1/namespaces/{namespace}/members", "GET", format!("{NS}/members"), None, Manage),
         rest(
             "/api/v1/namespaces/{namespace}/members/{user}",
@@ -369,6 +378,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
             "/api/v1/namespaces/{namespace}/api-tokens/{id}",
             "DELETE",
             format!("{NS}/api-tokens/{}", f.spare_token),
+            None,
+            Manage,
+        ),
+        rest(
+            "/api/v1/namespaces/{namespace}/api-tokens/{id}/access-key",
+            "POST",
+            format!("{NS}/api-tokens/{}/access-key", f.spare_token),
             None,
             Manage,
         ),
@@ -597,6 +613,157 @@ fn calls(f: &Fixture) -> Vec<Call> {
             Edit,
         ),
         rest("/api/v1/namespaces/{namespace}/events", "GET", format!("{NS}/events"), None, View),
+        // Alibaba's OpenAPI (2022-07-18), as its SDK sends it (the `:` of custom methods encoded).
+        rest("/api/v2/namespaces/{namespace}/deployments", "GET", format!("{V2}/deployments"), None, View),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments",
+            "POST",
+            format!("{V2}/deployments"),
+            Some(json!({"name": "matrix", "artifact": {"kind": "JAR", "jarArtifact": {"jarUri": "https://artifacts.example/x.jar"}},
+                "deploymentTarget": {"name": "local"}, "localVariables": []})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/deployments/{deploymentId}", "GET", format!("{V2}/deployments/{}", f.stopped), None, View),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments/{deploymentId}",
+            "PUT",
+            format!("{V2}/deployments/{}", f.stopped),
+            Some(json!({"description": "changed"})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/deployments/{deploymentId}", "DELETE", format!("{V2}/deployments/{}", f.stopped), None, Edit),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments/name/{deploymentName}",
+            "GET",
+            format!("{V2}/deployments/name/stateful-counter"),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments/updateDeployment/byName",
+            "PUT",
+            format!("{V2}/deployments/updateDeployment/byName?deploymentName=stateful-counter"),
+            Some(json!({"description": "changed"})),
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments/deleteDeployment/byName",
+            "DELETE",
+            format!("{V2}/deployments/deleteDeployment/byName?deploymentName=stateful-counter"),
+            None,
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/deployments/getDeployments/byLabel",
+            "GET",
+            format!("{V2}/deployments/getDeployments/byLabel?labelKey=team&labelValue=a"),
+            None,
+            View,
+        ),
+        rest("/api/v2/namespaces/{namespace}/jobs", "GET", format!("{V2}/jobs"), None, View),
+        rest("/api/v2/namespaces/{namespace}/jobs/{jobId}", "GET", format!("{V2}/jobs/{}", f.job), None, View),
+        rest("/api/v2/namespaces/{namespace}/jobs/{jobId}", "DELETE", format!("{V2}/jobs/{}", f.job), None, Edit),
+        rest(
+            "/api/v2/namespaces/{namespace}/jobs:start",
+            "POST",
+            format!("{V2}/jobs%3Astart"),
+            Some(json!({"deploymentId": f.stopped, "restoreStrategy": {"kind": "NONE"}})),
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/jobs",
+            "POST",
+            format!("{V2}/jobs"),
+            Some(json!({"deploymentId": f.stopped, "restoreStrategy": {"kind": "NONE"}})),
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/jobs/{jobId}:stop",
+            "POST",
+            format!("{V2}/jobs/{}%3Astop", f.active_job),
+            Some(json!({"stopStrategy": "STOP_WITH_SAVEPOINT"})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/savepoints", "GET", format!("{V2}/savepoints"), None, View),
+        rest(
+            "/api/v2/namespaces/{namespace}/savepoints",
+            "POST",
+            format!("{V2}/savepoints"),
+            Some(json!({"deploymentId": f.running, "nativeFormat": false})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/savepoints/{savepointId}", "GET", format!("{V2}/savepoints/{}", f.savepoint), None, View),
+        rest(
+            "/api/v2/namespaces/{namespace}/savepoints/{savepointId}",
+            "DELETE",
+            format!("{V2}/savepoints/{}", f.savepoint),
+            None,
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/deployment-targets", "GET", format!("{V2}/deployment-targets"), None, View),
+        rest("/api/v2/namespaces/{namespace}/events", "GET", format!("{V2}/events?deploymentId={}", f.stopped), None, View),
+        rest(
+            "/autopilot/v2/namespaces/{namespace}/deployments/{deploymentId}/autopilotpolicy-describe",
+            "GET",
+            format!("/autopilot/v2/namespaces/default/deployments/{}/autopilotpolicy-describe", f.stopped),
+            None,
+            View,
+        ),
+        rest(
+            "/autopilot/v2/namespaces/{namespace}/deployments/{deploymentId}/autopilotpolicy-update",
+            "PUT",
+            format!("/autopilot/v2/namespaces/default/deployments/{}/autopilotpolicy-update", f.stopped),
+            Some(json!({"policyConfig": {"limits": {"jobMaxParallelism": 4}}})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/scheduled-plans", "GET", format!("{V2}/scheduled-plans?deploymentId={}", f.stopped), None, View),
+        rest(
+            "/api/v2/namespaces/{namespace}/scheduled-plans",
+            "POST",
+            format!("{V2}/scheduled-plans"),
+            Some(json!({"name": "matrix-sdk", "deploymentId": f.stopped, "periodicSchedulingPolicies": [
+                {"periodicSchedulingLevel": "DAY", "periodicTriggerTime": 28_800_000,
+                 "resourceSetting": {"streamingResourceSetting": {"basicResourceSetting": {"parallelism": 2}}}}]})),
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/scheduled-plans/{scheduledPlanId}",
+            "PUT",
+            format!("{V2}/scheduled-plans/{}", f.idle_plan),
+            Some(json!({"name": "renamed-sdk", "periodicSchedulingPolicies": [
+                {"onlyOnceTriggerTime": 1_893_456_000_000_i64,
+                 "resourceSetting": {"streamingResourceSetting": {"basicResourceSetting": {"parallelism": 2}}}}]})),
+            Edit,
+        ),
+        rest("/api/v2/namespaces/{namespace}/scheduled-plans/{scheduledPlanId}", "DELETE", format!("{V2}/scheduled-plans/{}", f.idle_plan), None, Edit),
+        rest(
+            "/api/v2/namespaces/{namespace}/scheduled-plans/{scheduledPlanId}:apply",
+            "POST",
+            format!("{V2}/scheduled-plans/{}%3Aapply", f.idle_plan),
+            None,
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/scheduled-plans/{scheduledPlanId}:stop",
+            "PATCH",
+            format!("{V2}/scheduled-plans/{}%3Astop", f.applied_plan),
+            None,
+            Edit,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/scheduled-plans:getExecutedScheduledPlan",
+            "GET",
+            format!("{V2}/scheduled-plans%3AgetExecutedScheduledPlan?deploymentId={}", f.running),
+            None,
+            View,
+        ),
+        rest(
+            "/api/v2/namespaces/{namespace}/job-resource-upgradings",
+            "GET",
+            format!("{V2}/job-resource-upgradings?deploymentId={}", f.stopped),
+            None,
+            View,
+        ),
         // Server functions: what the console's pages call.
         server_fn("/api/login", &[("name", "admin"), ("password", PASSWORD)], Nothing, false),
         server_fn("/api/logout", &[], Nothing, false),
@@ -782,6 +949,7 @@ fn calls(f: &Fixture) -> Vec<Call> {
             true,
         ),
         server_fn("/api/revoke_api_token", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
+        server_fn("/api/create_access_key", &[("namespace", "default"), ("id", &f.spare_token)], Manage, true),
         server_fn("/api/list_audit", &[("namespace", "default")], Manage, false),
         server_fn("/api/list_audit", &[], System, false),
         server_fn("/api/list_audit_page", &[("namespace", "default")], Manage, false),
@@ -964,6 +1132,12 @@ async fn console_wide_operations_answer_exactly_their_roles() {
     // `/api/v1/namespaces` is a prefix of every namespace path: these two are matched exactly.
     let namespaces = ["/api/v1/namespaces", "/api/v1/namespaces/{namespace}"];
     check_matching("the namespaces themselves", |t| namespaces.contains(&t)).await;
+    check(&["/namespaces/v1/"]).await;
+}
+
+#[tokio::test]
+async fn alibaba_operations_answer_exactly_their_roles() {
+    check(&["/api/v2/", "/autopilot/v2/"]).await;
 }
 
 #[tokio::test]

@@ -155,9 +155,9 @@ impl Console {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let identified = headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("authorization"));
+        let identified = headers.iter().any(|(name, _)| {
+            ["cookie", "authorization", "x-acs-bearer-token"].iter().any(|n| name.eq_ignore_ascii_case(n))
+        });
         if !identified {
             request = request.header("cookie", format!("console_session={}", self.admin_session));
         }
