@@ -270,3 +270,35 @@ async fn statements_never_read_the_consoles_files() {
     let tables = tables(&console).await;
     assert_eq!(tables, ["leak"], "nothing else was created");
 }
+
+/// jupyter-vvp 0.1.0 from PyPI, unchanged, runs `%%flink_sql` cells against the console: DDL is
+/// validated then executed (a DataFrame of Flink's result), `SHOW TABLES` lists the catalog, an
+/// INSERT becomes a SQLSCRIPT deployment, and an invalid cell raises with Flink's position.
+#[tokio::test]
+async fn jupyter_vvp_runs_flink_sql_cells_unchanged() {
+    let Some(python) = crate::vvp::clients_python() else { return };
+    let work = tempfile::tempdir().expect("a directory");
+    let Some(helper) = real_helper(work.path()) else { return };
+    let console = console_with(helper).await;
+    let reply = console
+        .send_json("POST", "/api/v1/namespaces/default/api-tokens", &json!({"name": "notebook", "role": "EDITOR"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let secret = reply.json()["secret"].as_str().expect("a secret").to_owned();
+    let (url, server) = crate::vvp::serve(&console).await;
+    let seen = crate::vvp::run_client(&python, "jupyter_vvp_sql.py", &[&url, "default", &secret]).await;
+    server.abort();
+    assert_eq!(seen["created"], json!([{"result": "OK"}]), "{seen}");
+    assert_eq!(seen["tables"], json!(["sink", "src"]), "{seen}");
+    let id = seen["deployment"].as_str().unwrap_or_else(|| panic!("a deployment id: {seen}"));
+    let (status, deployment) = console.get(&format!("/api/v1/namespaces/default/deployments/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{deployment}");
+    assert_eq!(deployment["spec"]["template"]["spec"]["artifact"]["sqlScript"], seen["insert"]);
+    let details = &seen["invalid"]["details"];
+    assert_eq!(details["validationResult"], "VALIDATION_RESULT_INVALID_QUERY", "{seen}");
+    assert_eq!(
+        (details["errorDetails"]["lineNumber"].as_u64(), details["errorDetails"]["columnNumber"].as_u64()),
+        (Some(2), Some(3)),
+        "{seen}"
+    );
+}
