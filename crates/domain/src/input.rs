@@ -145,6 +145,10 @@ pub fn target_draft(document: &Value, namespace: &NamespaceName) -> Result<Targe
     };
     let mut errors = Vec::new();
     let Identity { name, display_name, labels, .. } = read_identity(object, "DeploymentTarget", namespace, &mut errors);
+    // Unlike a deployment's, a target's name is a DNS label: paths and deployments name it.
+    if let Some(Err(err)) = name.as_ref().map(|name| crate::names::check_dns_label(name.as_str())) {
+        errors.push(FieldError::new("metadata.name", format!("{err} (a deployment target's name is a DNS label)")));
+    }
     let spec = object.get("spec").cloned().unwrap_or(Value::Null);
     if !spec["local"].is_null() {
         errors.push(FieldError::new("spec.local", "only the console registers its own local cluster; register a Flink session cluster with spec.flinkSession.url"));
@@ -608,6 +612,10 @@ mod tests {
         assert!(bad(json!({"metadata": {"name": "p"}, "spec": {"local": {"restUrl": "http://x"}}}))
             .starts_with("spec.local: only the console"));
         assert!(bad(json!({"spec": {"flinkSession": {"url": "http://x"}}})).starts_with("metadata.name: is required"));
+        assert_eq!(
+            bad(json!({"metadata": {"name": "Not A Name"}, "spec": {"flinkSession": {"url": "http://x"}}})),
+            "metadata.name: may contain only lowercase letters, digits and '-', found 'N' (a deployment target's name is a DNS label)"
+        );
     }
 
     #[test]

@@ -56,7 +56,7 @@ fn check_display_name(raw: &str) -> Result<(), NameError> {
 }
 
 /// Checks an RFC 1123 DNS label: 1-63 of `[a-z0-9-]`, not starting or ending with `-`.
-fn check_dns_label(raw: &str) -> Result<(), NameError> {
+pub(crate) fn check_dns_label(raw: &str) -> Result<(), NameError> {
     if raw.is_empty() {
         return Err(NameError::Empty);
     }

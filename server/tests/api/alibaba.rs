@@ -265,7 +265,7 @@ async fn a_wrong_deployment_is_refused_naming_the_field_and_nothing_changes() {
     let cases: Vec<(Value, &str)> = vec![
         (with(&|b| b["artifact"] = Value::Null), "artifact: "),
         (with(&|b| b["name"] = Value::Null), "name: "),
-        (with(&|b| b["name"] = json!("Not A Label")), "name: "),
+        (with(&|b| b["name"] = json!("bell\u{7}")), "name: "),
         (with(&|b| b["artifact"]["kind"] = json!("PYTHON")), "artifact.kind: "),
         (with(&|b| b["artifact"]["kind"] = json!("BINARY")), "artifact.kind: "),
         (
