@@ -74,10 +74,7 @@ pub fn AccessPage() -> impl IntoView {
             <AddMember namespace add_member/>
 
             {move || revoke_token.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
-            {move || create_key.value().get().map(|result| match result {
-                Ok(created) => view! { <NewAccessKey created/> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
-            })}
+            {move || create_key.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading API tokens…"</p> }>
                 {move || tokens.get().map(|result| match result {
                     Ok(list) => view! {
@@ -89,6 +86,8 @@ pub fn AccessPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
+            // The new pair shows under the token it belongs to, like a new token's secret.
+            {move || create_key.value().get().and_then(Result::ok).map(|created| view! { <NewAccessKey created/> })}
             <NewToken namespace create_token/>
         </Layout>
     }
