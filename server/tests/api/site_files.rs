@@ -55,7 +55,7 @@ async fn get(console: &Console, uri: &str, accept_encoding: Option<&str>) -> (St
     (parts.status, parts.headers, body.collect().await.expect("body").to_bytes().to_vec())
 }
 
-fn header_of<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
+fn header_of(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default()
 }
 
