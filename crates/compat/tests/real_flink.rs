@@ -79,7 +79,11 @@ async fn savepoint_of(client: &FlinkClient, submission: &Submission) -> String {
     // Let records reach the stateful operators before the savepoint.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let target = std::env::temp_dir().join("console-compat-savepoints");
-    let request = SavepointRequest { target_directory: Some(format!("file://{}", target.display())), trigger_id: None };
+    let request = SavepointRequest {
+        target_directory: Some(format!("file://{}", target.display())),
+        trigger_id: None,
+        drain: false,
+    };
     for _ in 0..50 {
         let trigger = FlinkClient::trigger_savepoint(client, &job, &request).await.expect("trigger");
         loop {

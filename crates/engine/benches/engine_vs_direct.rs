@@ -318,7 +318,8 @@ impl Direct {
         let mut attempts = 0;
         let location = 'stop: loop {
             attempts += 1;
-            let request = SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()) };
+            let request =
+                SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()), drain: false };
             let trigger = self
                 .timed
                 .time("stop", self.timed.client.stop_with_savepoint(old, &request, false))

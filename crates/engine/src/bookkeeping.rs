@@ -46,6 +46,8 @@ pub enum Then {
         job: Job,
         /// The savepoint row that carries the trigger id.
         savepoint: Savepoint,
+        /// Drain the job first (Alibaba's STOP_WITH_DRAIN).
+        drain: bool,
     },
     /// Take the STARTED savepoint of the running job (its trigger id is on the row).
     TriggerSavepoint {
@@ -275,8 +277,8 @@ impl<'a> Book<'a> {
             Step::SubmitJob => Ok(Then::Submit(active(rows)?.clone())),
             Step::StopJob { purpose, attempt } => {
                 let job = active(rows)?;
-                let savepoint = self.stop_job(job, *purpose, *attempt);
-                Ok(Then::StopWithSavepoint { job: job.clone(), savepoint })
+                let (savepoint, drain) = self.stop_job(job, *purpose, *attempt);
+                Ok(Then::StopWithSavepoint { job: job.clone(), savepoint, drain })
             }
             Step::CancelJob { purpose } => {
                 let job = active(rows)?;
@@ -823,8 +825,11 @@ impl<'a> Book<'a> {
     }
 
     /// The STARTED savepoint (with its trigger id) a stop takes, and the job TERMINATING; returns
-    /// the savepoint.
-    fn stop_job(&mut self, job: &Job, purpose: StopPurpose, attempt: u32) -> Savepoint {
+    /// the savepoint and whether the stop drains the job (a suspension asked with a drain at this
+    /// version of the deployment).
+    fn stop_job(&mut self, job: &Job, purpose: StopPurpose, attempt: u32) -> (Savepoint, bool) {
+        let drain = purpose == StopPurpose::Suspend
+            && self.record.drain_at_version == Some(self.deployment.metadata.resource_version);
         let origin = match purpose {
             StopPurpose::Suspend => SavepointOrigin::Suspend,
             StopPurpose::Upgrade => SavepointOrigin::SuspendAndUpgrade,
@@ -841,6 +846,7 @@ impl<'a> Book<'a> {
             savepoint_id: savepoint.metadata.id.clone(),
             purpose,
             attempt,
+            drain,
         });
         self.status.state = DeploymentState::Transitioning;
         let (name, why) = match purpose {
@@ -850,9 +856,13 @@ impl<'a> Book<'a> {
         self.event(
             name,
             Some(&job.metadata.id),
-            format!("Stopping job {} with a savepoint {why} (attempt {attempt})", short(&job.metadata.id)),
+            format!(
+                "Stopping job {} with a savepoint {why}{} (attempt {attempt})",
+                short(&job.metadata.id),
+                if drain { ", draining it first" } else { "" }
+            ),
         );
-        savepoint
+        (savepoint, drain)
     }
 
     /// The STARTED savepoint (with its trigger id) of the running job: the row a person asked for,
@@ -1257,6 +1267,7 @@ mod tests {
                     savepoint_id: "savepoint-1".into(),
                     purpose: StopPurpose::Suspend,
                     attempt: 1,
+                    drain: false,
                 }),
                 ..EngineRecord::default()
             },
@@ -1785,7 +1796,8 @@ mod tests {
                 job_id: "job-1".into(),
                 savepoint_id: savepoint.metadata.id,
                 purpose: StopPurpose::Suspend,
-                attempt: 1
+                attempt: 1,
+                drain: false,
             })
         );
     }

@@ -1226,6 +1226,7 @@ mod tests {
                 savepoint_id: "sp-failed".into(),
                 purpose: StopPurpose::Suspend,
                 attempt,
+                drain: false,
             }),
             ..Default::default()
         };
@@ -1268,6 +1269,7 @@ mod tests {
                 savepoint_id: "sp".into(),
                 purpose: StopPurpose::Suspend,
                 attempt: 1,
+                drain: false,
             }),
             ..Default::default()
         };

@@ -119,8 +119,8 @@ impl Pass<'_> {
         match then {
             Then::Look(look) => Ok(self.requeue(look)),
             Then::Submit(job) => self.submit(&job, cluster).await,
-            Then::StopWithSavepoint { job, savepoint } => {
-                let request = savepoint_request(&job, &savepoint);
+            Then::StopWithSavepoint { job, savepoint, drain } => {
+                let request = SavepointRequest { drain, ..savepoint_request(&job, &savepoint) };
                 let asked = match (cluster, flink_job_id(&job)) {
                     (Some(cluster), Some(flink_id)) => {
                         cluster.stop_with_savepoint(&flink_id, &request).await.map(|_| ())
@@ -279,5 +279,6 @@ fn savepoint_request(job: &Job, savepoint: &Savepoint) -> SavepointRequest {
     SavepointRequest {
         target_directory: savepoint_directory(&job.spec),
         trigger_id: savepoint.spec.flink_savepoint_id.clone().map(TriggerId),
+        drain: false,
     }
 }

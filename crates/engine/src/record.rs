@@ -27,6 +27,11 @@ pub struct EngineRecord {
     /// Consumed by the start it describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_start: Option<StartRequest>,
+    /// The deployment version (`metadata.resourceVersion`) whose desired state SUSPENDED asked to
+    /// drain the job (Alibaba's STOP_WITH_DRAIN): the suspension of that version drains; any later
+    /// change by a person is a new version, so the wish never outlives the request it came with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain_at_version: Option<i64>,
     /// The `savepointTriggerNonce` already acted upon.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_savepoint_nonce: Option<i64>,
@@ -77,6 +82,9 @@ pub enum InFlight {
         purpose: StopPurpose,
         /// 1 for the first savepoint attempt.
         attempt: u32,
+        /// Whether the stop drains the job first (asked again the same way after a crash).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        drain: bool,
     },
     /// The running job `job_id` is being rescaled in place (adaptive scheduler): the spec and the
     /// job already show the new parallelism; Flink is asked for these bounds until it runs them.

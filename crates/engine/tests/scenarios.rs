@@ -71,6 +71,34 @@ async fn suspend_stops_with_a_savepoint_and_resume_continues_from_it() {
 }
 
 #[tokio::test]
+async fn a_suspension_asked_with_a_drain_drains_once_and_a_later_one_does_not() {
+    let h = running().await;
+    h.desire(DesiredState::Suspended).await;
+    // What `Services::suspend_draining` writes with the desired state: this version drains.
+    let row = h.store.engine_row(&namespace(), &h.id).await.expect("read").expect("the deployment");
+    let mut record = engine::EngineRecord::read(row.engine.as_deref()).expect("the record");
+    record.drain_at_version = Some(row.deployment.metadata.resource_version);
+    let json = record.to_json().expect("json");
+    h.store
+        .save_engine_state(&namespace(), &h.id, &row.deployment.status, &json, row.status_version)
+        .await
+        .expect("saved");
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    assert_eq!((h.flink.calls().stop_with_savepoint, h.flink.calls().drained_stops), (1, 1), "drained");
+    assert!(h.events().await.contains(&EventName::CreatingASavepointBeforeSuspension));
+    assert_eq!(completed(&h.savepoints().await, SavepointOrigin::Suspend).len(), 1, "and its savepoint kept");
+
+    // A later suspension (a new version) stops without draining.
+    h.desire(DesiredState::Running).await;
+    h.settle().await;
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    assert_eq!(h.state().await, DeploymentState::Suspended);
+    assert_eq!((h.flink.calls().stop_with_savepoint, h.flink.calls().drained_stops), (2, 1), "not drained again");
+}
+
+#[tokio::test]
 async fn suspend_never_cancels_before_the_savepoint_completes() {
     let h = running().await;
     h.flink.set_faults(|f| {

@@ -45,6 +45,9 @@ pub struct SavepointRequest {
     /// posting the same id again answers the same trigger and starts nothing new, so a caller that
     /// recorded the id before asking can safely ask again after a crash. `None`: Flink picks one.
     pub trigger_id: Option<TriggerId>,
+    /// Stop-with-savepoint only: drain the job first (Flink sends MAX_WATERMARK, so event-time
+    /// timers and windows fire) before it ends. Ignored by a plain savepoint.
+    pub drain: bool,
 }
 
 /// One Flink cluster as the engine uses it: the real REST client, or a fake in tests.
@@ -58,7 +61,7 @@ pub trait FlinkCluster: Send + Sync {
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError>;
     /// Cancels the job (no savepoint); a job Flink does not know is a 404 refusal.
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError>;
-    /// Stop-with-savepoint (no drain): the job ends FINISHED once the savepoint is taken.
+    /// Stop-with-savepoint (drained when `request.drain`): the job ends FINISHED once the savepoint is taken.
     async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
     /// A savepoint that leaves the job running.
     async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError>;
@@ -131,7 +134,7 @@ impl FlinkCluster for FlinkClient {
     }
 
     async fn stop_with_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {
-        FlinkClient::stop_with_savepoint(self, job, request, false).await
+        FlinkClient::stop_with_savepoint(self, job, request, request.drain).await
     }
 
     async fn trigger_savepoint(&self, job: &JobId, request: &SavepointRequest) -> Result<TriggerId, FlinkError> {

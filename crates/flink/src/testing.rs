@@ -100,6 +100,8 @@ pub struct Calls {
     pub cancel: u32,
     /// Stop-with-savepoint requests.
     pub stop_with_savepoint: u32,
+    /// Of those, the ones that drain the job first.
+    pub drained_stops: u32,
     /// Savepoint requests that leave the job running.
     pub trigger_savepoint: u32,
     /// Questions about a savepoint operation.
@@ -397,6 +399,7 @@ impl FakeFlink {
             Self::reachable(inner, what)?;
             if stops_job {
                 inner.calls.stop_with_savepoint += 1;
+                inner.calls.drained_stops += u32::from(request.drain);
             } else {
                 inner.calls.trigger_savepoint += 1;
             }
@@ -736,11 +739,11 @@ mod tests {
     }
 
     fn into_dir(directory: &str) -> SavepointRequest {
-        SavepointRequest { target_directory: Some(directory.into()), trigger_id: None }
+        SavepointRequest { target_directory: Some(directory.into()), trigger_id: None, drain: false }
     }
 
     fn with_trigger(trigger: &TriggerId) -> SavepointRequest {
-        SavepointRequest { target_directory: None, trigger_id: Some(trigger.clone()) }
+        SavepointRequest { target_directory: None, trigger_id: Some(trigger.clone()), drain: false }
     }
 
     #[tokio::test]

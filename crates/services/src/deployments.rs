@@ -157,6 +157,48 @@ impl Services {
         Ok(updated)
     }
 
+    /// Suspends a deployment whose job is drained first (Alibaba's STOP_WITH_DRAIN): the desired
+    /// state SUSPENDED and, in the same transaction, the engine's note that this version's
+    /// suspension drains (`EngineRecord::drain_at_version`). Flink then sends MAX_WATERMARK, so
+    /// event-time timers and windows fire, before the savepoint and the job's end.
+    pub async fn suspend_draining(
+        &self,
+        caller: &Caller,
+        namespace: &NamespaceName,
+        id: &str,
+    ) -> Result<Deployment, ServiceError> {
+        let mut tx = self.store.begin().await?;
+        let row =
+            tx.engine_row(namespace, id).await?.ok_or_else(|| ServiceError::NotFound(format!("deployment {id}")))?;
+        let current = row.deployment;
+        if current.spec.state == DesiredState::Suspended {
+            return Err(ServiceError::Conflict(format!(
+                "deployment {} is already being suspended (desired SUSPENDED); its job is stopped without draining",
+                current.metadata.name
+            )));
+        }
+        let mut updated = current.clone();
+        updated.spec.state = DesiredState::Suspended;
+        updated.metadata.resource_version = current.metadata.resource_version + 1;
+        updated.metadata.modified_at = now_rfc3339();
+        tx.update_deployment(&updated, current.metadata.resource_version).await?;
+        let mut record = engine::EngineRecord::read(row.engine.as_deref()).map_err(|err| {
+            tracing::error!(%namespace, deployment = id, error = %err, "the engine's record is not readable");
+            ServiceError::Internal
+        })?;
+        record.drain_at_version = Some(updated.metadata.resource_version);
+        let engine = record.to_json().map_err(|_| ServiceError::Internal)?;
+        tx.save_engine_state(namespace, id, &current.status, &engine, row.status_version).await?;
+        let before = json!({"spec": {"state": current.spec.state}});
+        let after = json!({"spec": {"state": DesiredState::Suspended}, "drain": true});
+        let kind_name = ("Deployment", updated.metadata.name.as_str());
+        commit_audited(tx, audit_entry(caller, Some(namespace), "update", kind_name, Some(before), Some(after)))
+            .await?;
+        self.nudger.nudge(namespace.as_str(), &updated.metadata.id);
+        tracing::info!(%namespace, name = %updated.metadata.name, "suspending, draining the job first");
+        Ok(updated)
+    }
+
     /// Deletes a deployment that is not running (nor asked to run, nor between states).
     pub async fn delete_deployment(
         &self,

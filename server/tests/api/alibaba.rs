@@ -349,10 +349,20 @@ async fn jobs_start_is_the_start_choice_and_stop_is_the_desired_state() {
     assert_eq!(summary["running"], 1);
 
     api.refused("DELETE", &format!("{V2}/jobs/{job_id}"), None, 409).await;
-    let drain = api
-        .refused("POST", &format!("{V2}/jobs/{job_id}%3Astop"), Some(json!({"stopStrategy": "STOP_WITH_DRAIN"})), 400)
+    let wrong = api
+        .refused("POST", &format!("{V2}/jobs/{job_id}%3Astop"), Some(json!({"stopStrategy": "STOP_WITH_FLAIR"})), 400)
         .await;
-    assert!(drain["message"].as_str().is_some_and(|m| m.starts_with("stopStrategy: ")));
+    assert!(wrong["message"].as_str().is_some_and(|m| m.starts_with("stopStrategy: ")));
+    let drained =
+        api.ok("POST", &format!("{V2}/jobs/{job_id}%3Astop"), Some(json!({"stopStrategy": "STOP_WITH_DRAIN"}))).await;
+    assert_eq!(drained["status"]["currentJobStatus"], "CANCELLING");
+    let (_, v1) = api.console.get(&format!("/api/v1/namespaces/default/deployments/{id}")).await;
+    assert_eq!(v1["spec"]["state"], "SUSPENDED", "STOP_WITH_DRAIN suspends");
+    let row = api.console.store.engine_row(&default_namespace(), &id).await.expect("read").expect("the deployment");
+    let record = engine::EngineRecord::read(row.engine.as_deref()).expect("the engine's record");
+    assert_eq!(record.drain_at_version, v1["metadata"]["resourceVersion"].as_i64(), "this version's suspension drains");
+    api.refused("POST", &format!("{V2}/jobs/{job_id}:stop"), Some(json!({"stopStrategy": "STOP_WITH_DRAIN"})), 409)
+        .await;
     let stopped = api
         .ok("POST", &format!("{V2}/jobs/{job_id}%3Astop"), Some(json!({"stopStrategy": "STOP_WITH_SAVEPOINT"})))
         .await;

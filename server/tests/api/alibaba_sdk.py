@@ -125,11 +125,14 @@ def operate(sdk, deployment_id, job_id, savepoint_id):
     check(savepoint.status.state == "COMPLETED" and savepoint.savepoint_location, f"{savepoint.to_map()}")
     check(isinstance(savepoint.created_at, int), "ms since the epoch")
 
+    drain = m.StopJobRequest(body=m.StopJobRequestBody(stop_strategy="STOP_WITH_DRAIN"))
+    drained = sdk.stop_job(NS, job_id, drain).body.data
+    check(drained.status.current_job_status == "CANCELLING", f"drained: {drained.to_map()}")
     stop = m.StopJobRequest(body=m.StopJobRequestBody(stop_strategy="STOP_WITH_SAVEPOINT"))
     stopped = sdk.stop_job(NS, job_id, stop).body.data
     check(stopped.status.current_job_status == "CANCELLING", f"stopped: {stopped.to_map()}")
-    drain = m.StopJobRequest(body=m.StopJobRequestBody(stop_strategy="STOP_WITH_DRAIN"))
-    refused(lambda: sdk.stop_job(NS, job_id, drain), 400, "BadRequest")
+    # A drain can no longer be promised once the suspension is under way.
+    refused(lambda: sdk.stop_job(NS, job_id, drain), 409, "Conflict")
 
     events = sdk.get_events(NS, m.GetEventsRequest(deployment_id=deployment_id)).body
     check(events.total_size >= 1 and events.data[0].deployment_id == deployment_id, f"events: {events.to_map()}")

@@ -361,7 +361,8 @@ fn start_field(message: &str) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct StopParameters {
     /// NONE (cancel, no savepoint) or STOP_WITH_SAVEPOINT (suspend: the next LATEST_STATE start
-    /// restores it). STOP_WITH_DRAIN is refused: the console never drains a job.
+    /// restores it) or STOP_WITH_DRAIN (suspend, draining the job first: event-time timers and
+    /// windows fire before the savepoint).
     stop_strategy: Option<String>,
 }
 
@@ -397,16 +398,10 @@ pub async fn stop(
     state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let id = uuid_of("jobId", &id)?;
     let parameters: StopParameters = read(&headers, body).await?;
-    let desired = match parameters.stop_strategy.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        None | Some("NONE") => DesiredState::Cancelled,
-        Some("STOP_WITH_SAVEPOINT") => DesiredState::Suspended,
-        Some("STOP_WITH_DRAIN") => {
-            return Err(bad(
-                "stopStrategy",
-                "STOP_WITH_DRAIN is not supported: the console stops with a savepoint without draining \
-                 (STOP_WITH_SAVEPOINT) or cancels (NONE)",
-            ))
-        }
+    let (desired, drain) = match parameters.stop_strategy.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("NONE") => (DesiredState::Cancelled, false),
+        Some("STOP_WITH_SAVEPOINT") => (DesiredState::Suspended, false),
+        Some("STOP_WITH_DRAIN") => (DesiredState::Suspended, true),
         Some(other) => {
             return Err(bad("stopStrategy", &format!("{other:?} is not NONE, STOP_WITH_SAVEPOINT or STOP_WITH_DRAIN")))
         }
@@ -415,7 +410,11 @@ pub async fn stop(
     if job.status.state.is_terminal() {
         return Err(AliError(ServiceError::Conflict(format!("job {id} has already ended ({})", job.status.state))));
     }
-    state.services.set_desired_state(&caller, &namespace, &job.metadata.deployment_id, desired).await?;
+    if drain {
+        state.services.suspend_draining(&caller, &namespace, &job.metadata.deployment_id).await?;
+    } else {
+        state.services.set_desired_state(&caller, &namespace, &job.metadata.deployment_id, desired).await?;
+    }
     let mut answer = Deployments::new(&state, &namespace).job(&job).await?;
     let running = answer.status.and_then(|s| s.running);
     answer.status = Some(AliJobStatus { current_job_status: "CANCELLING".into(), failure: None, running });
