@@ -83,6 +83,7 @@ async fn savepoint_of(client: &FlinkClient, submission: &Submission) -> String {
         target_directory: Some(format!("file://{}", target.display())),
         trigger_id: None,
         drain: false,
+        native: false,
     };
     for _ in 0..50 {
         let trigger = FlinkClient::trigger_savepoint(client, &job, &request).await.expect("trigger");

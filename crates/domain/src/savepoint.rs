@@ -12,6 +12,17 @@ use crate::wire::wire_enum;
 use crate::{Failure, FieldError, InvalidInput, NamespaceName};
 
 wire_enum!(
+    /// Our addition: the format Flink writes a savepoint in (`spec.formatType`; absent: CANONICAL).
+    SavepointFormat {
+        /// Flink's canonical format, the same for every state backend.
+        Canonical = "CANONICAL",
+        /// The state backend's own format (Alibaba's `nativeFormat`): faster to take and to restore,
+        /// restorable only with the same state backend.
+        Native = "NATIVE",
+    }
+);
+
+wire_enum!(
     /// Why a savepoint exists (`metadata.origin`).
     SavepointOrigin {
         /// Asked for by a person (`POST …/savepoints`, `savepointTriggerNonce`); never deleted by retention.
@@ -83,6 +94,9 @@ pub struct SavepointSpec {
     /// state compatibility check; absent when unknown (COPIED savepoints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_fingerprint: Option<String>,
+    /// Our addition: the format it was asked in; absent for CANONICAL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_type: Option<SavepointFormat>,
 }
 
 /// A savepoint's `status`: whether it can be restored.
@@ -268,6 +282,7 @@ impl SavepointRegistration {
                 savepoint_location: Some(self.location),
                 flink_savepoint_id: None,
                 job_fingerprint: None,
+                format_type: None,
             },
             status: SavepointStatus { state: SavepointState::Completed, failure: None },
         }

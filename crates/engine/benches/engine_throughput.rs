@@ -273,6 +273,7 @@ async fn history(store: &Store, engine: &Arc<Engine>, ids: &Arc<Vec<String>>) {
                     savepoint_location: Some(format!("file:///fake/savepoints/{id}/savepoint-{k}")),
                     flink_savepoint_id: None,
                     job_fingerprint: ended.metadata.annotations.get(engine::observe::FINGERPRINT_ANNOTATION).cloned(),
+                    format_type: None,
                 },
                 status: domain::SavepointStatus { state: domain::SavepointState::Completed, failure: None },
             };

@@ -318,8 +318,12 @@ impl Direct {
         let mut attempts = 0;
         let location = 'stop: loop {
             attempts += 1;
-            let request =
-                SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()), drain: false };
+            let request = SavepointRequest {
+                target_directory: None,
+                trigger_id: Some(TriggerId::random()),
+                drain: false,
+                native: false,
+            };
             let trigger = self
                 .timed
                 .time("stop", self.timed.client.stop_with_savepoint(old, &request, false))

@@ -949,6 +949,7 @@ impl<'a> Book<'a> {
                 savepoint_location: None,
                 flink_savepoint_id: trigger.map(|t| t.0.clone()),
                 job_fingerprint: None,
+                format_type: None,
             },
             status: SavepointStatus { state: SavepointState::Started, failure: None },
         }

@@ -280,5 +280,6 @@ fn savepoint_request(job: &Job, savepoint: &Savepoint) -> SavepointRequest {
         target_directory: savepoint_directory(&job.spec),
         trigger_id: savepoint.spec.flink_savepoint_id.clone().map(TriggerId),
         drain: false,
+        native: savepoint.spec.format_type == Some(domain::SavepointFormat::Native),
     }
 }

@@ -3,8 +3,8 @@
 //! carried out by the engine's next pass (the caller nudges it); nothing here talks to Flink.
 
 use domain::{
-    Deployment, DeploymentState, NamespaceName, Savepoint, SavepointMetadata, SavepointOrigin, SavepointSpec,
-    SavepointState, SavepointStatus, API_VERSION,
+    Deployment, DeploymentState, NamespaceName, Savepoint, SavepointFormat, SavepointMetadata, SavepointOrigin,
+    SavepointSpec, SavepointState, SavepointStatus, API_VERSION,
 };
 use storage::{StorageError, Store};
 
@@ -63,6 +63,16 @@ pub async fn set_next_start(
 /// savepoint row without a trigger for the caller to insert (with its audit line), which the engine
 /// triggers in Flink on its next pass.
 pub async fn savepoint_request(store: &Store, deployment: &Deployment, now: &str) -> Result<Savepoint, RequestError> {
+    savepoint_request_in(store, deployment, now, SavepointFormat::Canonical).await
+}
+
+/// `savepoint_request`, in the format given (Alibaba's `nativeFormat`).
+pub async fn savepoint_request_in(
+    store: &Store,
+    deployment: &Deployment,
+    now: &str,
+    format: SavepointFormat,
+) -> Result<Savepoint, RequestError> {
     let running = deployment.status.running.as_ref().filter(|_| deployment.status.state == DeploymentState::Running);
     let Some(running) = running else {
         return Err(RequestError::NotPossible(format!(
@@ -97,7 +107,10 @@ pub async fn savepoint_request(store: &Store, deployment: &Deployment, now: &str
             modified_at: now.to_owned(),
             resource_version: 1,
         },
-        spec: SavepointSpec::default(),
+        spec: SavepointSpec {
+            format_type: (format == SavepointFormat::Native).then_some(format),
+            ..SavepointSpec::default()
+        },
         status: SavepointStatus { state: SavepointState::Started, failure: None },
     };
     Ok(savepoint)

@@ -99,6 +99,27 @@ async fn a_suspension_asked_with_a_drain_drains_once_and_a_later_one_does_not() 
 }
 
 #[tokio::test]
+async fn a_savepoint_asked_in_the_native_format_is_taken_in_it() {
+    let h = running().await;
+    let deployment = h.deployment().await;
+    let requested =
+        engine::requests::savepoint_request_in(&h.store, &deployment, "2026-01-01T00:00:10Z", SavepointFormat::Native)
+            .await
+            .expect("request");
+    assert_eq!(requested.spec.format_type, Some(SavepointFormat::Native));
+    h.store.insert_savepoint(&requested).await.expect("the caller inserts it");
+    h.settle().await;
+    let stored = h.store.get_savepoint(&namespace(), &requested.metadata.id).await.expect("read").expect("exists");
+    assert_eq!(stored.status.state, SavepointState::Completed);
+    assert_eq!(stored.spec.format_type, Some(SavepointFormat::Native), "the row keeps its format");
+    assert_eq!((h.flink.calls().trigger_savepoint, h.flink.calls().native_savepoints), (1, 1));
+    // A suspension afterwards takes its savepoint in the canonical format.
+    h.desire(DesiredState::Suspended).await;
+    h.settle().await;
+    assert_eq!(h.flink.calls().native_savepoints, 1);
+}
+
+#[tokio::test]
 async fn suspend_never_cancels_before_the_savepoint_completes() {
     let h = running().await;
     h.flink.set_faults(|f| {

@@ -248,11 +248,14 @@ impl FlinkClient {
             cancel_job: bool,
             #[serde(rename = "triggerId", skip_serializing_if = "Option::is_none")]
             trigger_id: Option<&'a TriggerId>,
+            #[serde(rename = "formatType", skip_serializing_if = "Option::is_none")]
+            format_type: Option<&'static str>,
         }
         let body = Body {
             target_directory: request.target_directory.as_deref(),
             cancel_job: false,
             trigger_id: request.trigger_id.as_ref(),
+            format_type: request.native.then_some("NATIVE"),
         };
         let url = self.url(&format!("/jobs/{job}/savepoints"));
         self.trigger(&format!("savepoint of job {job}"), self.http.post(url).json(&body)).await
@@ -275,11 +278,14 @@ impl FlinkClient {
             drain: bool,
             #[serde(skip_serializing_if = "Option::is_none")]
             trigger_id: Option<&'a TriggerId>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            format_type: Option<&'static str>,
         }
         let body = Body {
             target_directory: request.target_directory.as_deref(),
             drain,
             trigger_id: request.trigger_id.as_ref(),
+            format_type: request.native.then_some("NATIVE"),
         };
         let url = self.url(&format!("/jobs/{job}/stop"));
         self.trigger(&format!("stop-with-savepoint of job {job}"), self.http.post(url).json(&body)).await

@@ -48,6 +48,8 @@ pub struct SavepointRequest {
     /// Stop-with-savepoint only: drain the job first (Flink sends MAX_WATERMARK, so event-time
     /// timers and windows fire) before it ends. Ignored by a plain savepoint.
     pub drain: bool,
+    /// Take it in the state backend's native format (`formatType: NATIVE`) instead of the canonical one.
+    pub native: bool,
 }
 
 /// One Flink cluster as the engine uses it: the real REST client, or a fake in tests.

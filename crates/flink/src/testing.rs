@@ -102,6 +102,8 @@ pub struct Calls {
     pub stop_with_savepoint: u32,
     /// Of those, the ones that drain the job first.
     pub drained_stops: u32,
+    /// Savepoints and stops asked in the state backend's native format.
+    pub native_savepoints: u32,
     /// Savepoint requests that leave the job running.
     pub trigger_savepoint: u32,
     /// Questions about a savepoint operation.
@@ -397,6 +399,7 @@ impl FakeFlink {
         self.with(|inner| {
             let what = if stops_job { "stop-with-savepoint" } else { "savepoint" };
             Self::reachable(inner, what)?;
+            inner.calls.native_savepoints += u32::from(request.native);
             if stops_job {
                 inner.calls.stop_with_savepoint += 1;
                 inner.calls.drained_stops += u32::from(request.drain);
@@ -739,11 +742,11 @@ mod tests {
     }
 
     fn into_dir(directory: &str) -> SavepointRequest {
-        SavepointRequest { target_directory: Some(directory.into()), trigger_id: None, drain: false }
+        SavepointRequest { target_directory: Some(directory.into()), trigger_id: None, drain: false, native: false }
     }
 
     fn with_trigger(trigger: &TriggerId) -> SavepointRequest {
-        SavepointRequest { target_directory: None, trigger_id: Some(trigger.clone()), drain: false }
+        SavepointRequest { target_directory: None, trigger_id: Some(trigger.clone()), drain: false, native: false }
     }
 
     #[tokio::test]

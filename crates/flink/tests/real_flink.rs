@@ -27,7 +27,7 @@ fn savepoint_dir() -> String {
 }
 
 fn into_dir(target_directory: String) -> SavepointRequest {
-    SavepointRequest { target_directory: Some(target_directory), trigger_id: None, drain: false }
+    SavepointRequest { target_directory: Some(target_directory), trigger_id: None, drain: false, native: false }
 }
 
 fn counter(args: &[&str]) -> Submission {
@@ -285,6 +285,7 @@ async fn stop_with_savepoint_asked_twice_with_one_trigger_id_takes_one_savepoint
         target_directory: Some(format!("file://{}", target.path().display())),
         trigger_id: Some(trigger.clone()),
         drain: false,
+        native: false,
     };
     let first = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("stop");
     let second = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("the same stop again");
@@ -322,11 +323,37 @@ async fn a_drained_stop_ends_the_job_finished_with_its_savepoint() {
         target_directory: Some(format!("file://{}", target.path().display())),
         trigger_id: Some(trigger.clone()),
         drain: true,
+        native: false,
     };
     FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("a drained stop");
     let location = wait_for_savepoint(&client, &job, &trigger).await;
     wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(30)).await;
     assert!(location.contains(&target.path().display().to_string()), "{location}");
+}
+
+#[tokio::test]
+async fn a_savepoint_in_the_native_format_is_taken_and_restores() {
+    let client = cluster();
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    savepoint_when_ready(&client, &job).await;
+    let target = tempfile::tempdir().expect("a savepoint directory");
+    let trigger = TriggerId::random();
+    let request = SavepointRequest {
+        target_directory: Some(format!("file://{}", target.path().display())),
+        trigger_id: Some(trigger.clone()),
+        drain: false,
+        native: true,
+    };
+    FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("a native savepoint");
+    let location = wait_for_savepoint(&client, &job, &trigger).await;
+    client.cancel(&job).await.expect("cancelled");
+    let restored = client
+        .submit(&Submission { restore_from: Some(location.clone()), ..counter(&["--rate", "20"]) })
+        .await
+        .expect("restored from the native savepoint");
+    wait_for_state(&client, &restored, JobState::Running, Duration::from_secs(60)).await;
+    client.cancel(&restored).await.expect("cancelled");
 }
 
 #[tokio::test]
@@ -337,7 +364,12 @@ async fn a_savepoint_without_a_directory_goes_to_the_clusters_and_one_trigger_id
     let mut location = None;
     for _ in 0..50 {
         // A failed attempt keeps its trigger id, so each attempt needs a fresh one.
-        let request = SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()), drain: false };
+        let request = SavepointRequest {
+            target_directory: None,
+            trigger_id: Some(TriggerId::random()),
+            drain: false,
+            native: false,
+        };
         let first = FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("trigger");
         let second = FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("the same trigger again");
         assert_eq!(Some(&first), request.trigger_id.as_ref());
@@ -379,7 +411,8 @@ async fn wait_for_operation(client: &FlinkClient, job: &JobId, trigger: &Trigger
 async fn a_stop_of_a_job_flink_does_not_know_is_accepted_and_then_fails() {
     let client = cluster();
     let unknown = JobId::random();
-    let request = SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()), drain: false };
+    let request =
+        SavepointRequest { target_directory: None, trigger_id: Some(TriggerId::random()), drain: false, native: false };
     let trigger = FlinkCluster::stop_with_savepoint(&client, &unknown, &request).await.expect("Flink answers 202");
     let Operation::Failed { cause } = wait_for_operation(&client, &unknown, &trigger).await else {
         panic!("a stop of an unknown job cannot succeed");

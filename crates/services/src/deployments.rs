@@ -255,11 +255,22 @@ impl Services {
     /// Asks the engine for a savepoint (origin USER_REQUEST) of a running deployment's job; answers
     /// with the savepoint in state STARTED, which the engine completes or fails.
     pub async fn request_savepoint(&self, caller: &Caller, deployment: &Deployment) -> Result<Savepoint, ServiceError> {
+        self.request_savepoint_in(caller, deployment, domain::SavepointFormat::Canonical).await
+    }
+
+    /// `request_savepoint` in the format given (NATIVE: Alibaba's `nativeFormat: true`).
+    pub async fn request_savepoint_in(
+        &self,
+        caller: &Caller,
+        deployment: &Deployment,
+        format: domain::SavepointFormat,
+    ) -> Result<Savepoint, ServiceError> {
         let namespace = crate::parse_namespace(&deployment.metadata.namespace)?;
-        let savepoint = engine::requests::savepoint_request(&self.store, deployment, &now_rfc3339()).await?;
+        let now = now_rfc3339();
+        let savepoint = engine::requests::savepoint_request_in(&self.store, deployment, &now, format).await?;
         let mut tx = self.store.begin().await?;
         tx.insert_savepoint(&savepoint).await?;
-        let after = Some(json!({"savepoint": savepoint.metadata.id}));
+        let after = Some(json!({"savepoint": savepoint.metadata.id, "formatType": format}));
         let kind_name = ("Deployment", deployment.metadata.name.as_str());
         commit_audited(tx, audit_entry(caller, Some(&namespace), "savepoint", kind_name, None, after)).await?;
         self.nudger.nudge(&deployment.metadata.namespace, &deployment.metadata.id);

@@ -70,6 +70,7 @@ impl Services {
                 savepoint_location: Some(location.clone()),
                 flink_savepoint_id: None,
                 job_fingerprint: source.spec.job_fingerprint.clone(),
+                format_type: source.spec.format_type,
             },
             status: SavepointStatus { state: SavepointState::Completed, failure: None },
         };

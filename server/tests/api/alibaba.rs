@@ -446,9 +446,13 @@ async fn savepoints_are_listed_read_and_deleted() {
     let id = api.deployment("saver").await["deploymentId"].as_str().expect("id").to_owned();
     let before = api.snapshot().await;
     let refused = api
-        .refused("POST", &format!("{V2}/savepoints"), Some(json!({"deploymentId": id, "nativeFormat": true})), 400)
+        .refused("POST", &format!("{V2}/savepoints"), Some(json!({"deploymentId": id, "nativeFormat": "yes"})), 400)
         .await;
-    assert!(refused["message"].as_str().is_some_and(|m| m.starts_with("nativeFormat: ")));
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("nativeFormat")), "{refused}");
+    let refused = api
+        .refused("POST", &format!("{V2}/savepoints"), Some(json!({"deploymentId": id, "nativeFormat": true})), 409)
+        .await;
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("not running")), "{refused}");
     let refused = api
         .refused(
             "POST",

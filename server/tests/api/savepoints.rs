@@ -178,6 +178,7 @@ fn savepoint(deployment_id: &str, job_id: Option<&str>, created_at: &str) -> Sav
             savepoint_location: Some(format!("file:/savepoints/{created_at}")),
             flink_savepoint_id: None,
             job_fingerprint: Some("sha256:1f2e".into()),
+            format_type: None,
         },
         status: SavepointStatus { state: SavepointState::Completed, failure: None },
     }

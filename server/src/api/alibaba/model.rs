@@ -759,7 +759,7 @@ impl AliSavepoint {
             namespace: savepoint.metadata.namespace.clone(),
             savepoint_location: savepoint.spec.savepoint_location.clone(),
             savepoint_origin: savepoint.metadata.origin.as_str().to_owned(),
-            native_format: false,
+            native_format: savepoint.spec.format_type == Some(domain::SavepointFormat::Native),
             status: AliSavepointStatus {
                 state: savepoint.status.state.as_str().to_owned(),
                 failure: savepoint.status.failure.as_ref().map(|f| AliJobFailure {

@@ -8,7 +8,6 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
-use serde_json::json;
 use services::{parse_namespace, Caller, Permission};
 
 use super::envelope::{self, Empty, Envelope, PageQuery};
@@ -63,7 +62,7 @@ pub struct CreateParameters {
     deployment_id: Option<String>,
     /// Accepted and not kept: the console's savepoints have no description.
     description: Option<String>,
-    /// Only false: the console takes savepoints in Flink's canonical format.
+    /// True: the state backend's native format (faster, restorable only with the same backend).
     native_format: Option<bool>,
 }
 
@@ -84,17 +83,18 @@ pub async fn create(
     state.services.require(&caller, Permission::EditDeployments, &namespace).await?;
     let parameters: CreateParameters = read(&headers, body).await?;
     let _ = parameters.description;
-    if parameters.native_format == Some(true) {
-        return Err(bad("nativeFormat", "the console takes savepoints in Flink's canonical format only: send false"));
-    }
     let raw = parameters
         .deployment_id
         .as_deref()
         .filter(|id| !id.is_empty())
         .ok_or_else(|| bad("deploymentId", "is required"))?;
     let id = uuid_of("deploymentId", raw)?;
-    let document = json!({"metadata": {"deploymentId": id}});
-    let savepoint = state.services.create_savepoint(&caller, &namespace, &document).await?;
+    let format = match parameters.native_format {
+        Some(true) => domain::SavepointFormat::Native,
+        Some(false) | None => domain::SavepointFormat::Canonical,
+    };
+    let deployment = state.services.deployment(&namespace, &id).await?;
+    let savepoint = state.services.request_savepoint_in(&caller, &deployment, format).await?;
     Ok(envelope::ok(AliSavepoint::of(&savepoint)))
 }
 
