@@ -270,23 +270,32 @@ fn savepoints_in(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn stop_with_savepoint_asked_twice_with_one_trigger_id_takes_one_savepoint_the_job_reports() {
-    let client = cluster();
+/// A running counter that has taken a savepoint already, and a request with a fresh trigger id
+/// into a directory of its own. (A savepoint right after the start can fail — not all tasks
+/// running yet — and a failed operation keeps its trigger id.)
+async fn ready_for_a_savepoint(
+    client: &FlinkClient,
+    drain: bool,
+    native: bool,
+) -> (JobId, tempfile::TempDir, TriggerId, SavepointRequest) {
     let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
-    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
-    // A savepoint right after the start can fail (not all tasks running yet), and a failed operation
-    // keeps its trigger id: make sure the job can take one before the stop.
-    savepoint_when_ready(&client, &job).await;
-
+    wait_for_state(client, &job, JobState::Running, Duration::from_secs(60)).await;
+    savepoint_when_ready(client, &job).await;
     let target = tempfile::tempdir().expect("a savepoint directory");
     let trigger = TriggerId::random();
     let request = SavepointRequest {
         target_directory: Some(format!("file://{}", target.path().display())),
         trigger_id: Some(trigger.clone()),
-        drain: false,
-        native: false,
+        drain,
+        native,
     };
+    (job, target, trigger, request)
+}
+
+#[tokio::test]
+async fn stop_with_savepoint_asked_twice_with_one_trigger_id_takes_one_savepoint_the_job_reports() {
+    let client = cluster();
+    let (job, target, trigger, request) = ready_for_a_savepoint(&client, false, false).await;
     let first = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("stop");
     let second = FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("the same stop again");
     assert_eq!((&first, &second), (&trigger, &trigger));
@@ -314,17 +323,7 @@ async fn stop_with_savepoint_asked_twice_with_one_trigger_id_takes_one_savepoint
 #[tokio::test]
 async fn a_drained_stop_ends_the_job_finished_with_its_savepoint() {
     let client = cluster();
-    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
-    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
-    savepoint_when_ready(&client, &job).await;
-    let target = tempfile::tempdir().expect("a savepoint directory");
-    let trigger = TriggerId::random();
-    let request = SavepointRequest {
-        target_directory: Some(format!("file://{}", target.path().display())),
-        trigger_id: Some(trigger.clone()),
-        drain: true,
-        native: false,
-    };
+    let (job, target, trigger, request) = ready_for_a_savepoint(&client, true, false).await;
     FlinkCluster::stop_with_savepoint(&client, &job, &request).await.expect("a drained stop");
     let location = wait_for_savepoint(&client, &job, &trigger).await;
     wait_for_state(&client, &job, JobState::Finished, Duration::from_secs(30)).await;
@@ -334,17 +333,7 @@ async fn a_drained_stop_ends_the_job_finished_with_its_savepoint() {
 #[tokio::test]
 async fn a_savepoint_in_the_native_format_is_taken_and_restores() {
     let client = cluster();
-    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted");
-    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
-    savepoint_when_ready(&client, &job).await;
-    let target = tempfile::tempdir().expect("a savepoint directory");
-    let trigger = TriggerId::random();
-    let request = SavepointRequest {
-        target_directory: Some(format!("file://{}", target.path().display())),
-        trigger_id: Some(trigger.clone()),
-        drain: false,
-        native: true,
-    };
+    let (job, _target, trigger, request) = ready_for_a_savepoint(&client, false, true).await;
     FlinkCluster::trigger_savepoint(&client, &job, &request).await.expect("a native savepoint");
     let location = wait_for_savepoint(&client, &job, &trigger).await;
     client.cancel(&job).await.expect("cancelled");
