@@ -135,6 +135,7 @@ async fn run(
                 let _ = done_sender.send((key, requeue));
             });
         }
+        crate::metrics::set_queue_depth(schedule.by_time.iter().take_while(|(at, _)| *at <= now).count());
         let next_due = schedule.next().filter(|_| permits.available_permits() > 0);
         let sleep = tokio::time::sleep_until(next_due.unwrap_or_else(|| now + Duration::from_secs(3600)));
         tokio::select! {
@@ -199,11 +200,13 @@ fn spread(after: Duration) -> Duration {
 
 /// One pass; `None` if it failed (logged).
 async fn pass(engine: &Engine, (namespace, id): &Key) -> Option<Requeue> {
+    let _timer = crate::metrics::PassTimer::start();
     let Ok(namespace) = NamespaceName::parse(namespace) else {
         tracing::error!(%namespace, "a stored deployment has an invalid namespace name");
         return Some(Requeue::Never);
     };
-    match engine.reconcile(&namespace, id).await {
+    let span = crate::metrics::pass_span(&namespace, id);
+    match tracing::Instrument::instrument(engine.reconcile(&namespace, id), span).await {
         Ok(report) => Some(report.requeue),
         Err(err) => {
             tracing::warn!(%namespace, deployment = %id, error = %err, "engine pass failed; will try again");

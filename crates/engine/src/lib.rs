@@ -14,6 +14,7 @@ pub mod autopilot;
 pub mod backoff;
 pub mod bookkeeping;
 pub mod controller;
+pub mod metrics;
 pub mod observe;
 pub mod plan;
 pub mod reconcile;

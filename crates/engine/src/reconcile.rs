@@ -79,6 +79,7 @@ impl Engine {
             fingerprint: &fingerprint,
         };
         let step = plan(desired, &deployment.status, &record, &seen);
+        crate::metrics::record_step(&step);
         tracing::debug!(%namespace, deployment = %deployment.metadata.name, ?step, "planned");
         let mut pass = Pass {
             engine: self,
@@ -269,6 +270,7 @@ impl Pass<'_> {
             tracing::info!(namespace = %self.namespace, deployment = %self.deployment.metadata.name, event = %name, "{}", event.spec.message);
         }
         self.engine.store.commit_engine_write(self.namespace, &self.deployment.metadata.id, &write).await?;
+        crate::metrics::count_savepoint_outcomes(&write.savepoints);
         self.status_version += 1;
         Ok(())
     }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::call_metrics;
 use crate::network::{NetworkPolicy, NetworkRefusal};
 use crate::{
     AggregatedMetric, CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkError, JarId, JobDetails,
@@ -27,6 +28,10 @@ pub struct FlinkClient {
     /// For a URL a person typed: the policy every connection is checked against, and the address
     /// of an IP-literal URL (reqwest resolves no name for it, so the resolver never sees it).
     policy: Option<(NetworkPolicy, Option<IpAddr>)>,
+    /// The cluster in the console's metrics (`host:port`) and the path its REST API sits under
+    /// (usually empty), cut off before a request's path becomes its endpoint label.
+    target: String,
+    base_path: String,
 }
 
 /// One vertex's entry of `/jobs/:id/resource-requirements`.
@@ -79,7 +84,7 @@ impl FlinkClient {
     pub fn new(base_url: &str) -> Result<Self, FlinkError> {
         let http =
             Self::builder().build().map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: None })
+        Ok(Self::with(http, base_url, None))
     }
 
     /// A client for a session cluster whose URL a person typed: every connection goes only to
@@ -96,7 +101,15 @@ impl FlinkClient {
             .pool_max_idle_per_host(0)
             .build()
             .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: Some((policy.clone(), literal)) })
+        Ok(Self::with(http, base_url, Some((policy.clone(), literal))))
+    }
+
+    fn with(http: reqwest::Client, base_url: &str, policy: Option<(NetworkPolicy, Option<IpAddr>)>) -> Self {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let base_path = reqwest::Url::parse(&base_url)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        Self { http, target: call_metrics::target_label(&base_url), base_path, base_url, policy }
     }
 
     fn builder() -> reqwest::ClientBuilder {
@@ -195,11 +208,7 @@ impl FlinkClient {
         };
         for id in jars_to_evict(&jars, MAX_UPLOADED_JARS, just_uploaded) {
             let what = format!("deletion of uploaded jar {id}");
-            let deleted = match self.execute(self.http.delete(self.url(&format!("/jars/{id}")))).await {
-                Ok(response) => Self::check(&what, response).await.map(|_| ()),
-                Err(err) => Err(err),
-            };
-            if let Err(err) = deleted {
+            if let Err(err) = self.exchange(&what, self.http.delete(self.url(&format!("/jars/{id}")))).await {
                 tracing::warn!(error = %err, jar = %id, "cannot delete an old uploaded jar");
             }
         }
@@ -220,8 +229,7 @@ impl FlinkClient {
     /// reaches CANCELED shortly after.
     pub async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {
         let what = format!("cancellation of job {job}");
-        let response = self.execute(self.http.patch(self.url(&format!("/jobs/{job}?mode=cancel")))).await?;
-        Self::check(&what, response).await.map(|_| ())
+        self.exchange(&what, self.http.patch(self.url(&format!("/jobs/{job}?mode=cancel")))).await.map(|_| ())
     }
 
     // Caller-chosen trigger ids (`triggerId` in both bodies), as observed on Flink 2.3:
@@ -472,8 +480,7 @@ impl FlinkClient {
             .collect();
         let what = format!("rescale of job {job}");
         let url = self.url(&format!("/jobs/{job}/resource-requirements"));
-        let response = self.execute(self.http.put(url).json(&body)).await?;
-        Self::check(&what, response).await.map(|_| ())
+        self.exchange(&what, self.http.put(url).json(&body)).await.map(|_| ())
     }
 
     /// Metrics of one vertex, aggregated over its subtasks (min, max, avg, sum). Flink answers an
@@ -542,14 +549,29 @@ impl FlinkClient {
         format!("{}{path}", self.base_url)
     }
 
-    /// Sends `request` if the network policy permits its address: the one way a request leaves.
-    async fn execute(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, FlinkError> {
+    /// Sends `request` and answers the body of a 2xx answer, or Flink's refusal: the one way a
+    /// request leaves, timed and counted per endpoint with its outcome (`call_metrics`).
+    async fn exchange(&self, what: &str, request: reqwest::RequestBuilder) -> Result<String, FlinkError> {
+        let (http, request) = request.build_split();
+        let request = request.map_err(|source| self.unreachable(source))?;
+        let method = request.method().as_str().to_owned();
+        let path = request.url().path();
+        let endpoint = call_metrics::endpoint_template(path.strip_prefix(self.base_path.as_str()).unwrap_or(path));
+        let started = std::time::Instant::now();
+        let answer = self.answer(what, &http, request).await;
+        call_metrics::record(&self.target, &method, endpoint, call_metrics::outcome(&answer), started.elapsed());
+        answer
+    }
+
+    /// Sends `request` if the network policy permits its address; the body of a 2xx answer.
+    async fn answer(&self, what: &str, http: &reqwest::Client, request: reqwest::Request) -> Result<String, FlinkError> {
         if let Some((policy, Some(address))) = &self.policy {
             policy
                 .check(&address.to_string(), *address)
                 .map_err(|refusal| FlinkError::Refused { url: self.base_url.clone(), reason: refusal.to_string() })?;
         }
-        request.send().await.map_err(|source| self.unreachable(source))
+        let response = http.execute(request).await.map_err(|source| self.unreachable(source))?;
+        Self::check(what, response).await
     }
 
     fn unreachable(&self, source: reqwest::Error) -> FlinkError {
@@ -569,8 +591,7 @@ impl FlinkClient {
         what: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<T, FlinkError> {
-        let response = self.execute(request).await?;
-        let body = Self::check(what, response).await?;
+        let body = self.exchange(what, request).await?;
         serde_json::from_str(&body).map_err(|err| FlinkError::BadResponse {
             what: what.to_owned(),
             detail: format!("{err}: {}", truncate(&body, 300)),

@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod call_metrics;
 mod client;
 mod cluster;
 pub mod download;

@@ -83,6 +83,17 @@ fn column<T>(name: &'static str, raw: &str, parse: impl Fn(&str) -> Option<T>) -
     parse(raw).ok_or_else(|| StorageError::CorruptColumn { column: name, value: raw.to_owned() })
 }
 
+/// Grouped `(status_state, count)` rows as counts in the order of `DeploymentState::ALL`.
+fn state_counts(rows: Vec<(String, i64)>) -> Result<StateCounts, StorageError> {
+    let mut counts = Vec::new();
+    for (state, count) in rows {
+        let state = column("status_state", &state, DeploymentState::parse)?;
+        counts.push((state, u64::try_from(count).unwrap_or(0)));
+    }
+    counts.sort_by_key(|(state, _)| DeploymentState::ALL.iter().position(|s| s == state));
+    Ok(StateCounts(counts))
+}
+
 /// The change of `deployment` as written (its status state and version as given).
 fn change_of(deployment: &Deployment, change: ChangeKind, state: DeploymentState, status_version: i64) -> Change {
     Change::Deployment(DeploymentChange {
@@ -328,14 +339,16 @@ impl Store {
         for value in &conditions.values {
             statement = statement.bind(value.as_str());
         }
-        let rows = statement.fetch_all(&self.pool).await?;
-        let mut counts = Vec::new();
-        for (state, count) in rows {
-            let state = column("status_state", &state, DeploymentState::parse)?;
-            counts.push((state, u64::try_from(count).unwrap_or(0)));
-        }
-        counts.sort_by_key(|(state, _)| DeploymentState::ALL.iter().position(|s| s == state));
-        Ok(StateCounts(counts))
+        state_counts(statement.fetch_all(&self.pool).await?)
+    }
+
+    /// How many deployments of every namespace are in each state: one grouped count, for the
+    /// console's metrics.
+    pub async fn count_all_deployments_by_state(&self) -> Result<StateCounts, StorageError> {
+        let rows = sqlx::query_as::<_, (String, i64)>("SELECT status_state, COUNT(*) FROM deployments GROUP BY status_state")
+            .fetch_all(&self.pool)
+            .await?;
+        state_counts(rows)
     }
 
     /// Fills in the search columns and label rows of deployments written before they existed
@@ -870,6 +883,8 @@ mod tests {
         );
         let other = NamespaceName::parse("other").expect("name");
         assert_eq!(store.count_deployments_by_state(&other, &query).await.expect("counts").total(), 0);
+        let everywhere = store.count_all_deployments_by_state().await.expect("counts");
+        assert_eq!(everywhere, all, "one namespace holds them all");
     }
 
     #[tokio::test]
