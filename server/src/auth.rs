@@ -246,7 +246,7 @@ fn is_page(request: &Request) -> bool {
     request.method() == Method::GET
         && !is_api(path)
         && !path.starts_with("/pkg/")
-        && !matches!(path, "/login" | "/healthz" | "/readyz")
+        && !matches!(path, "/login" | "/healthz" | "/readyz" | "/metrics")
         && !path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 

@@ -10,8 +10,21 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// How log lines are written: `text` for people, `json` (one object per line, with the fields
+    /// of the spans it happened in) for a log collector. What is written: `RUST_LOG`.
+    #[arg(long, env = "CONSOLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// The format of the console's log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,12 +91,42 @@ pub struct ServeArgs {
     /// and printed once. Never logged.
     #[arg(long, env = "CONSOLE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// A file holding the token a Prometheus scraper sends to `/metrics` as `Authorization: Bearer
+    /// <token>` (its first line, at least 32 characters); or set CONSOLE_METRICS_TOKEN. It reads
+    /// the metrics and nothing else. Without one, only system admins read `/metrics`.
+    #[arg(long, env = "CONSOLE_METRICS_TOKEN_FILE")]
+    pub metrics_token_file: Option<PathBuf>,
     #[command(flatten)]
     pub flink: LocalFlinkArgs,
     /// Use this running Flink cluster (JobManager REST URL) instead of starting a local one; takes
     /// precedence over FLINK_HOME.
     #[arg(long, env = "FLINK_URL")]
     pub flink_url: Option<String>,
+}
+
+/// The environment variable that may hold the metrics scrape token itself.
+pub const METRICS_TOKEN_VAR: &str = "CONSOLE_METRICS_TOKEN";
+
+impl ServeArgs {
+    /// The scrape token of `/metrics`, if one is configured: from `--metrics-token-file` or
+    /// `from_env` (CONSOLE_METRICS_TOKEN), never both; the error says what is wrong.
+    pub fn scrape_token(&self, from_env: Option<String>) -> Result<Option<services::ScrapeToken>, String> {
+        let secret = match (&self.metrics_token_file, from_env.filter(|token| !token.trim().is_empty())) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "the metrics token is given twice: both {METRICS_TOKEN_VAR} and --metrics-token-file; keep one"
+                ))
+            }
+            (Some(file), None) => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|err| format!("the metrics token file {} cannot be read: {err}", file.display()))?;
+                text.lines().next().unwrap_or_default().to_owned()
+            }
+            (None, Some(secret)) => secret,
+            (None, None) => return Ok(None),
+        };
+        services::ScrapeToken::new(&secret).map(Some)
+    }
 }
 
 /// An S3-compatible bucket for the uploaded artifacts, instead of the artifact directory. The secret
@@ -247,5 +290,33 @@ mod tests {
             .contains("needs --artifacts-s3-endpoint"));
         let cli = Cli::try_parse_from(["flink-console", "--artifacts-s3-secret-access-key", "x"]);
         assert!(cli.is_err(), "the secret key is not a command-line option");
+    }
+
+    #[test]
+    fn the_metrics_token_comes_from_a_file_or_the_environment_never_the_command_line() {
+        let secret = "a-scrape-token-of-at-least-32-characters";
+        assert!(parse(&[]).serve.scrape_token(None).expect("valid").is_none(), "none by default");
+        assert!(parse(&[]).serve.scrape_token(Some(secret.into())).expect("valid").is_some());
+        assert!(parse(&[]).serve.scrape_token(Some("short".into())).is_err(), "too short");
+        let file = tempfile::NamedTempFile::new().expect("a file");
+        std::fs::write(file.path(), format!("{secret}\n")).expect("the token");
+        let path = file.path().display().to_string();
+        let from_file = parse(&["--metrics-token-file", &path]);
+        assert!(from_file.serve.scrape_token(None).expect("valid").is_some());
+        assert!(from_file.serve.scrape_token(Some(secret.into())).err().expect("twice").contains("given twice"));
+        assert!(Cli::try_parse_from(["flink-console", "--metrics-token", secret]).is_err());
+    }
+
+    #[test]
+    fn logs_are_text_unless_json_is_asked_for() {
+        use super::LogFormat;
+        assert_eq!(parse(&[]).log_format, LogFormat::Text);
+        assert_eq!(parse(&["--log-format", "json"]).log_format, LogFormat::Json);
+        assert_eq!(
+            parse(&["flink-local", "--log-format", "json"]).log_format,
+            LogFormat::Json,
+            "after a subcommand too"
+        );
+        assert!(Cli::try_parse_from(["flink-console", "--log-format", "xml"]).is_err());
     }
 }

@@ -8,10 +8,12 @@ pub mod clusters;
 pub mod config;
 pub mod health;
 pub mod local_flink;
+pub mod metrics;
 pub mod plans;
 pub mod seed;
 pub mod static_files;
 pub mod targets;
+pub mod telemetry;
 
 use std::sync::Arc;
 
@@ -61,6 +63,12 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(site_files)
         .layer(axum::middleware::from_fn(static_files::revalidate_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_response(telemetry::record_response),
+        )
+        // Outermost, so the time includes authentication; inside the router, where the route is known.
+        .layer(axum::middleware::from_fn(metrics::time_requests))
         .with_state(state)
 }

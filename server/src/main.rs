@@ -10,7 +10,6 @@ use server::local_flink::{local_cluster, FlinkSupervision};
 use server::{router, seed, AppState};
 use services::{HealthBoard, Services};
 use tokio::sync::watch;
-use tracing_subscriber::EnvFilter;
 
 /// The file of the data directory holding the key AccessKey Secrets are derived from. Consoles
 /// that share a database must share this file too (docs/security.md).
@@ -33,10 +32,10 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .init();
     let cli = Cli::parse();
+    server::telemetry::init_logs(cli.log_format);
+    // Before anything records: the engine, the Flink clients and the HTTP layer record through it.
+    server::metrics::install();
     let outcome = match cli.command {
         Some(Command::FlinkLocal(args)) => run_local_flink(args, &cli.serve).await,
         None => serve(cli.serve).await,
@@ -154,6 +153,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     let autopilot = engine.autopilot_monitor();
     let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
+    // This replica runs the engine; the leadership loop (several replicas) will say when it does not.
+    engine::metrics::set_leader(true);
+    tokio::spawn(server::metrics::upkeep_forever(shutdown_rx.clone()));
     let mut savepoint_roots = args.savepoint_roots.clone();
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
         savepoint_roots.extend([cluster.config().savepoint_dir(), cluster.config().checkpoint_dir()]);
@@ -172,6 +174,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_access_key_master(services::AccessKeyMaster::load_or_create(
             &args.data_dir.join(ACCESS_KEY_MASTER_FILE),
         )?);
+    if let Some(token) = args.scrape_token(std::env::var(server::config::METRICS_TOKEN_VAR).ok())? {
+        services = services.with_scrape_token(token);
+    }
     if let Some(file) = &args.test_clock_file {
         tracing::warn!(file = %file.display(), "tuning plans follow a test clock read from a file");
         services = services.with_clock(Arc::new(server::plans::FileClock::new(file.clone())));

@@ -102,7 +102,8 @@ pub(crate) fn count_savepoint_outcomes(savepoints: &[RowWrite<Savepoint>]) {
             SavepointState::Failed => "failed",
             SavepointState::Started => continue,
         };
-        metrics::counter!(SAVEPOINTS_TOTAL, "outcome" => outcome, "origin" => row.metadata.origin.as_str()).increment(1);
+        metrics::counter!(SAVEPOINTS_TOTAL, "outcome" => outcome, "origin" => row.metadata.origin.as_str())
+            .increment(1);
     }
 }
 

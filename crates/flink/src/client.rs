@@ -106,9 +106,8 @@ impl FlinkClient {
 
     fn with(http: reqwest::Client, base_url: &str, policy: Option<(NetworkPolicy, Option<IpAddr>)>) -> Self {
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let base_path = reqwest::Url::parse(&base_url)
-            .map(|url| url.path().trim_end_matches('/').to_owned())
-            .unwrap_or_default();
+        let base_path =
+            reqwest::Url::parse(&base_url).map(|url| url.path().trim_end_matches('/').to_owned()).unwrap_or_default();
         Self { http, target: call_metrics::target_label(&base_url), base_path, base_url, policy }
     }
 
@@ -564,7 +563,12 @@ impl FlinkClient {
     }
 
     /// Sends `request` if the network policy permits its address; the body of a 2xx answer.
-    async fn answer(&self, what: &str, http: &reqwest::Client, request: reqwest::Request) -> Result<String, FlinkError> {
+    async fn answer(
+        &self,
+        what: &str,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> Result<String, FlinkError> {
         if let Some((policy, Some(address))) = &self.policy {
             policy
                 .check(&address.to_string(), *address)

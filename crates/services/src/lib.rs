@@ -17,6 +17,7 @@ mod error;
 mod forms;
 mod guard;
 pub mod live;
+mod metrics_access;
 mod network;
 mod plans;
 mod reads;
@@ -32,6 +33,7 @@ pub use artifacts::{
 };
 pub use compatibility::CompatibilityChecker;
 pub use current_job::{CurrentJob, JobExceptions, LiveJob};
+pub use metrics_access::{ScrapeToken, COUNTS_FRESH_FOR, MIN_SCRAPE_TOKEN_CHARS};
 pub use network::stored_network_policy;
 pub use plans::{describe_time_point, TuningSetup, PLAN_HISTORY_SHOWN};
 pub use savepoints::COPIED_FROM;
@@ -84,6 +86,8 @@ pub struct Services {
     autopilot: Option<Arc<engine::Monitor>>,
     /// Where AccessKey Secrets are derived from, and the nonces signed requests used.
     access_keys: access_keys::AccessKeys,
+    /// Who may read `/metrics` besides the admins, and the deployment counts it serves.
+    metrics: metrics_access::MetricsAccess,
 }
 
 impl Services {
@@ -106,6 +110,7 @@ impl Services {
             autopilot: None,
             clock: Arc::new(engine::time::SystemClock),
             access_keys: access_keys::AccessKeys::default(),
+            metrics: metrics_access::MetricsAccess::default(),
         }
     }
 

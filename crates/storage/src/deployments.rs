@@ -345,9 +345,10 @@ impl Store {
     /// How many deployments of every namespace are in each state: one grouped count, for the
     /// console's metrics.
     pub async fn count_all_deployments_by_state(&self) -> Result<StateCounts, StorageError> {
-        let rows = sqlx::query_as::<_, (String, i64)>("SELECT status_state, COUNT(*) FROM deployments GROUP BY status_state")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query_as::<_, (String, i64)>("SELECT status_state, COUNT(*) FROM deployments GROUP BY status_state")
+                .fetch_all(&self.pool)
+                .await?;
         state_counts(rows)
     }
 

@@ -11,6 +11,7 @@ mod deployments;
 mod error;
 mod events;
 mod jobs;
+mod metrics;
 mod namespaces;
 pub mod openapi;
 mod plans;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/status", get(status::status))
+        .route("/metrics", get(metrics::scrape))
         .route("/api/v1/namespaces", get(namespaces::list).post(access::create_namespace))
         .route("/api/v1/users", get(access::list_users).post(access::create_user))
         .route("/api/v1/users/{name}", delete(access::delete_user))

@@ -11,8 +11,8 @@ use super::alibaba::{
 };
 use super::representation::represent;
 use super::{
-    access, artifacts, autopilot, defaults, deployments, events, jobs, namespaces, plans, savepoints, settings, sql,
-    status, targets, watch,
+    access, artifacts, autopilot, defaults, deployments, events, jobs, metrics, namespaces, plans, savepoints,
+    settings, sql, status, targets, watch,
 };
 
 #[derive(OpenApi)]
@@ -69,6 +69,7 @@ use super::{
         artifacts::delete,
         status::status,
         status::system_info,
+        metrics::scrape,
         access::list_users,
         access::create_user,
         access::delete_user,

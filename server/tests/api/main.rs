@@ -16,6 +16,7 @@ mod hostile_input;
 mod jobs;
 mod live;
 mod matrix;
+mod metrics;
 mod network;
 mod openapi;
 mod paging;

@@ -314,6 +314,8 @@ fn calls(f: &Fixture) -> Vec<Call> {
         rest("/api/v1/openapi.json", "GET", "/api/v1/openapi.json".into(), None, Nothing),
         rest("/api/v1/status", "GET", "/api/v1/status".into(), None, SignedIn),
         rest("/api/v1/status/system-info", "GET", "/api/v1/status/system-info".into(), None, SignedIn),
+        // The scrape token (not one of the callers here) is `metrics.rs`'s.
+        rest("/metrics", "GET", "/metrics".into(), None, System),
         rest("/api/v1/namespaces", "GET", "/api/v1/namespaces".into(), None, SignedIn),
         rest(
             "/api/v1/namespaces",
@@ -1127,6 +1129,7 @@ async fn console_wide_operations_answer_exactly_their_roles() {
         "/api/v1/users",
         "/api/v1/settings",
         "/api/v1/deployment-defaults",
+        "/metrics",
     ])
     .await;
     // `/api/v1/namespaces` is a prefix of every namespace path: these two are matched exactly.

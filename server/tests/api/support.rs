@@ -47,6 +47,8 @@ pub async fn console_on_bucket(bucket: s3::Bucket, prefix: &str) -> Console {
 }
 
 async fn console_keeping_uploads(bucket: Option<(s3::Bucket, &str)>) -> Console {
+    // As `main` does; once per process, whichever console comes first.
+    server::metrics::install();
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, database) = storage::testing::fresh_store().await;
     seed::first_start(&store, dir.path()).await.expect("first start");
