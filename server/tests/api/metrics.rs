@@ -379,9 +379,9 @@ async fn fake_jobmanager() -> std::net::SocketAddr {
     address
 }
 
-#[tokio::test]
-async fn flink_calls_are_timed_per_cluster_endpoint_and_outcome() {
-    let console = console().await;
+/// Registers session clusters `up` (a fake JobManager) and `down` (a closed port) and has the
+/// health prober call both; their addresses.
+async fn probe_two_clusters(console: &Console) -> (std::net::SocketAddr, std::net::SocketAddr) {
     console.allow_hosts(&["127.0.0.0/8"]).await;
     let up = fake_jobmanager().await;
     let closed = {
@@ -395,6 +395,13 @@ async fn flink_calls_are_timed_per_cluster_endpoint_and_outcome() {
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         console.probe("default", name).await;
     }
+    (up, closed)
+}
+
+#[tokio::test]
+async fn flink_calls_are_timed_per_cluster_endpoint_and_outcome() {
+    let console = console().await;
+    let (up, closed) = probe_two_clusters(&console).await;
     let exposition = metrics(&console).await;
     assert_eq!(exposition.kind(FLINK), Some("histogram"));
     let calls = |address: std::net::SocketAddr, outcome| {
@@ -408,6 +415,36 @@ async fn flink_calls_are_timed_per_cluster_endpoint_and_outcome() {
     assert!(calls(closed, "transient") >= 1.0, "the one nobody listens for: worth asking again");
     for endpoint in exposition.label_values(FLINK, "endpoint") {
         assert!(endpoint.starts_with('/'), "{endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_asks_only_for_exported_metrics() {
+    let console = console().await;
+    probe_two_clusters(&console).await;
+    metrics(&console).await;
+    let exported = metrics(&console).await;
+    let path = format!("{}/../docs/grafana/flink-console.json", crate::support::manifest_dir());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("the dashboard is JSON");
+    assert!(dashboard["schemaVersion"].as_u64().is_some_and(|v| v >= 36));
+    assert_eq!(dashboard["__inputs"][0]["name"], "DS_PROMETHEUS");
+    let mut asked = BTreeSet::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().expect("a query");
+            let words = expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            asked.extend(words.filter(|word| word.starts_with("flink_console_")).map(str::to_owned));
+        }
+    }
+    assert!(asked.len() >= 7, "{asked:?}");
+    for name in asked {
+        let family = ["_bucket", "_count", "_sum"].iter().find_map(|suffix| name.strip_suffix(suffix)).unwrap_or(&name);
+        let kind = exported.kind(family);
+        assert!(kind.is_some(), "the dashboard asks for {name}, which /metrics does not export");
+        if name != family {
+            assert_eq!(kind, Some("histogram"), "{name}");
+        }
     }
 }
 
