@@ -139,3 +139,93 @@ pub fn step_name(step: &Step) -> &'static str {
         Step::DisposeSavepoint { .. } => "DisposeSavepoint",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::{SavepointMetadata, SavepointSpec, SavepointStatus};
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+    use metrics_util::MetricKind;
+
+    use super::*;
+
+    fn savepoint(origin: SavepointOrigin, state: SavepointState) -> Savepoint {
+        Savepoint {
+            api_version: "v1".into(),
+            kind: "Savepoint".into(),
+            metadata: SavepointMetadata {
+                id: uuid::Uuid::new_v4().to_string(),
+                namespace: "default".into(),
+                deployment_id: uuid::Uuid::new_v4().to_string(),
+                job_id: None,
+                origin,
+                annotations: Default::default(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                modified_at: "2026-01-01T00:00:00Z".into(),
+                resource_version: 2,
+            },
+            spec: SavepointSpec::default(),
+            status: SavepointStatus { state, failure: None },
+        }
+    }
+
+    /// What `record` recorded: (kind, name, labels as `k=v`, value as text).
+    fn recorded(record: impl FnOnce()) -> Vec<(MetricKind, String, Vec<String>, String)> {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, record);
+        let mut seen: Vec<_> = snapshotter
+            .snapshot()
+            .into_vec()
+            .into_iter()
+            .map(|(key, _, _, value)| {
+                let (kind, key) = key.into_parts();
+                let labels = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+                let value = match value {
+                    DebugValue::Counter(n) => n.to_string(),
+                    DebugValue::Gauge(g) => g.to_string(),
+                    DebugValue::Histogram(samples) => format!("{} samples", samples.len()),
+                };
+                (kind, key.name().to_owned(), labels, value)
+            })
+            .collect();
+        seen.sort();
+        seen
+    }
+
+    #[test]
+    fn only_savepoints_a_write_ended_are_counted_by_outcome_and_origin() {
+        let update = |origin, state| RowWrite::Update { row: savepoint(origin, state), expected_version: 1 };
+        let writes = [
+            update(SavepointOrigin::UserRequest, SavepointState::Completed),
+            update(SavepointOrigin::Suspend, SavepointState::Failed),
+            update(SavepointOrigin::Periodic, SavepointState::Started),
+            RowWrite::Insert(savepoint(SavepointOrigin::RetainedCheckpoint, SavepointState::Completed)),
+            RowWrite::Insert(savepoint(SavepointOrigin::Periodic, SavepointState::Started)),
+        ];
+        let counter = |outcome: &str, origin: &str| {
+            let labels = vec![format!("outcome={outcome}"), format!("origin={origin}")];
+            (MetricKind::Counter, SAVEPOINTS_TOTAL.to_owned(), labels, "1".to_owned())
+        };
+        assert_eq!(
+            recorded(|| count_savepoint_outcomes(&writes)),
+            [counter("completed", "USER_REQUEST"), counter("failed", "SUSPEND")]
+        );
+    }
+
+    #[test]
+    fn a_pass_is_timed_however_it_ends_and_the_gauges_say_what_they_were_told() {
+        let seen = recorded(|| {
+            drop(PassTimer::start());
+            set_queue_depth(3);
+            set_leader(true);
+        });
+        assert_eq!(
+            seen,
+            [
+                (MetricKind::Gauge, LEADER.to_owned(), vec![], "1".to_owned()),
+                (MetricKind::Gauge, QUEUE_DEPTH.to_owned(), vec![], "3".to_owned()),
+                (MetricKind::Histogram, PASS_DURATION_SECONDS.to_owned(), vec![], "1 samples".to_owned()),
+            ]
+        );
+    }
+}
