@@ -123,6 +123,10 @@ impl FlinkCluster for Timed {
         self.time("status", FlinkCluster::job_state(&self.client, job)).await
     }
 
+    async fn jobs(&self) -> Result<Vec<flink::JobOverview>, FlinkError> {
+        self.time("jobs overview", FlinkCluster::jobs(&self.client)).await
+    }
+
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {
         self.time("cancel", FlinkCluster::cancel(&self.client, job)).await
     }
