@@ -1476,6 +1476,47 @@ mod tests {
     }
 
     #[test]
+    fn at_rest_the_next_periodic_savepoint_or_retention_by_age_is_what_falls_due() {
+        let mut spec = spec(DesiredState::Running);
+        let due = |spec: &DeploymentSpec, record: &EngineRecord, seen: &Observation| {
+            let fp = fingerprint(spec);
+            next_due_ms(Desired { spec, version: 1, fingerprint: &fp }, record, seen)
+        };
+        let record = EngineRecord::default();
+        assert_eq!(due(&spec, &record, &seen(Some(running_job(&spec, F::Running)))), None, "no policy: nothing");
+
+        spec.savepoint_policy =
+            Some(SavepointPolicy { interval: FlinkDuration::parse("2 min").ok(), ..Default::default() });
+        let running = seen(Some(running_job(&spec, F::Running)));
+        assert_eq!(due(&spec, &record, &running), Some(NOW + 60_000), "started 60 s ago, every 2 min");
+        let recent = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 30_000), ..Default::default() };
+        assert_eq!(due(&spec, &recent, &running), Some(NOW + 90_000));
+        let overdue = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 600_000), ..Default::default() };
+        let late_start = ObservedJob { started_at_ms: NOW - 600_000, ..running_job(&spec, F::Restarting) };
+        assert_eq!(
+            due(&spec, &overdue, &seen(Some(late_start))),
+            None,
+            "overdue but not taken (the job is not RUNNING): the job's state change wakes it, not a spin"
+        );
+        assert_eq!(due(&spec, &record, &seen(None)), None, "no job, no periodic savepoint");
+
+        spec.savepoint_policy = Some(SavepointPolicy { max_age: FlinkDuration::parse("1 h").ok(), ..Default::default() });
+        let mut resting = seen(None);
+        let aged = |id: &str, origin, age_ms: i64| Restorable { created_ms: NOW - age_ms, ..savepoint(id, origin) };
+        resting.restorable = vec![
+            aged("newest", SavepointOrigin::Suspend, 600_000),
+            aged("user", SavepointOrigin::UserRequest, 1_800_000),
+            aged("older", SavepointOrigin::Periodic, 3_000_000),
+            aged("too-old", SavepointOrigin::Periodic, 7_200_000),
+        ];
+        assert_eq!(
+            due(&spec, &record, &resting),
+            Some(NOW - 3_000_000 + 3_600_000 + 1),
+            "the oldest kept savepoint not yet past maxAge; a person's own savepoints are never retired"
+        );
+    }
+
+    #[test]
     fn a_running_job_records_newer_checkpoints_and_is_otherwise_steady() {
         let spec = spec(DesiredState::Running);
         let mut job = running_job(&spec, F::Running);
