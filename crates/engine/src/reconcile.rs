@@ -298,7 +298,9 @@ impl Pass<'_> {
         savepoint: &Savepoint,
     ) -> Result<Requeue, EngineError> {
         match asked {
-            Ok(()) => Ok(self.requeue(Look::Now)),
+            // Flink takes a savepoint in no less than a checkpoint's time: asking at once only
+            // answers "in progress".
+            Ok(()) => Ok(self.requeue(Look::Poll)),
             Err(err) if err.class() == ErrorClass::Transient => Ok(self.requeue(Look::Poll)),
             Err(err) => {
                 self.book.savepoint_refused(savepoint, &err.user_message());

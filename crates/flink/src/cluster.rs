@@ -123,7 +123,14 @@ impl FlinkCluster for FlinkClient {
             claim_mode: submission.claim_mode,
             flink_configuration: submission.flink_configuration.clone(),
         };
-        self.run_jar(&jar, &request).await
+        match self.run_jar(&jar, &request).await {
+            Err(err) if err.is_missing_jar() => {
+                self.forget_jar(&jar);
+                let jar = self.upload_jar(&submission.jar).await?;
+                self.run_jar(&jar, &request).await
+            }
+            ran => ran,
+        }
     }
 
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError> {
