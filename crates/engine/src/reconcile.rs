@@ -92,9 +92,14 @@ impl Engine {
         };
         let step = plan(desired, &deployment.status, &record, &seen);
         tracing::debug!(%namespace, deployment = %deployment.metadata.name, ?step, "planned");
+        let flink_state = seen.job.as_ref().and_then(|job| match job.flink {
+            FlinkView::Job(state) => Some(state),
+            FlinkView::Unreachable(_) | FlinkView::Missing | FlinkView::NotAsked => None,
+        });
         let at_rest = AtRest {
             due_ms: next_due_ms(desired, &record, &seen),
-            running: seen.job.as_ref().is_some_and(|job| job.flink == FlinkView::Job(flink::JobState::Running)),
+            running: flink_state == Some(flink::JobState::Running),
+            passing: flink_state.is_some_and(passing_state),
         };
         // The job Flink runs (or holds) for the deployment, to watch if the pass ends at rest.
         let watch = match (&cluster, seen.job.as_ref().map(|job| &job.flink), rows.active_job.as_ref()) {
@@ -137,6 +142,19 @@ struct Pass<'a> {
 struct AtRest {
     due_ms: Option<i64>,
     running: bool,
+    /// Flink is moving the job through a state that lasts moments (`passing_state`).
+    passing: bool,
+}
+
+/// A state Flink moves a job through in moments (a cancellation under way, a job being created):
+/// such a job is polled, not left to the next overview, so that what follows shows within one
+/// period. A job that is RESTARTING or FAILING may stay so for long: the overview watches it.
+fn passing_state(state: flink::JobState) -> bool {
+    use flink::JobState as F;
+    match state {
+        F::Cancelling | F::Created | F::Initializing | F::Reconciling => true,
+        F::Running | F::Restarting | F::Failing | F::Finished | F::Canceled | F::Failed | F::Suspended => false,
+    }
 }
 
 impl Pass<'_> {
@@ -222,6 +240,7 @@ impl Pass<'_> {
         Requeue::After(match look {
             Look::Now => Duration::ZERO,
             Look::Poll => settings.poll_every,
+            Look::Observe if self.at_rest.passing => settings.poll_every,
             Look::Observe => {
                 self.idle = true;
                 let mut wait = settings.idle_recheck;
