@@ -24,7 +24,8 @@ use storage::Store;
 use tokio::task::JoinSet;
 
 const NAMESPACE: &str = "default";
-const WINDOW: Duration = Duration::from_secs(30);
+/// Longer than `checkpoint_refresh` with its spread (30 s + 20 %): every running job is read once.
+const WINDOW: Duration = Duration::from_secs(45);
 /// The first sweep is over once a second of the process uses less than this share of a core.
 const SWEEP_DONE_BELOW: f64 = 0.25;
 const SWEEP_LIMIT: Duration = Duration::from_secs(600);
