@@ -19,3 +19,6 @@ say "What sign-in and authorisation cost per REST request (in-process, SQLite)"
 cargo bench --locked -p server --bench request_cost
 say "The Deployments page at 10,000 deployments: SSR p50/p99, an idle tab polling vs the live stream"
 CONSOLE_SITE_ROOT="$SITE_ROOT" cargo bench --locked -p server --bench pages_at_scale
+say "The Deployments page at 100,000 deployments in one namespace on PostgreSQL"
+BENCH_POSTGRES_URL="$CONSOLE_TEST_POSTGRES_URL" BENCH_DEPLOYMENTS=100000 BENCH_REQUESTS=100 BENCH_IDLE_SECONDS=10 \
+  CONSOLE_SITE_ROOT="$SITE_ROOT" cargo bench --locked -p server --bench pages_at_scale

@@ -63,7 +63,8 @@ impl Board {
     pub fn watch(&mut self, key: Key, watch: Watch) {
         self.forget(&key);
         let id = cluster_id(&watch.cluster);
-        let watched = self.clusters.entry(id).or_insert_with(|| Watched { cluster: watch.cluster, jobs: HashMap::new() });
+        let watched =
+            self.clusters.entry(id).or_insert_with(|| Watched { cluster: watch.cluster, jobs: HashMap::new() });
         watched.jobs.insert(key.clone(), (watch.job, watch.state));
         self.by_key.insert(key, id);
     }

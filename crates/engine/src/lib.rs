@@ -35,9 +35,9 @@ use storage::{StorageError, Store};
 
 pub use autopilot::{AutopilotSettings, Monitor};
 pub use backoff::Backoff;
+pub use board::Watch;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
-pub use board::Watch;
 pub use reconcile::{PassReport, Requeue};
 pub use record::{CheckedStart, EngineRecord, RestoreChoice, StartRequest};
 pub use time::{Clock, ManualClock, SystemClock};

@@ -3,14 +3,13 @@
 
 use domain::{CheckpointRecord, Job, JobState, NamespaceName, Savepoint, SavepointState};
 use flink::{FlinkCluster, FlinkError, JobId, Operation, TriggerId};
-use storage::Store;
 
 use crate::plan::{
     ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, RescaleProgress, Restorable,
 };
 use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
-use crate::{ClusterError, EngineError, Settings};
+use crate::{ClusterError, Engine, EngineError, Settings};
 
 /// How many of a deployment's newest savepoints a pass reads (restore, settle, retire): a pass
 /// costs the same however long the deployment's history grows.
@@ -39,15 +38,14 @@ pub struct Rows {
 
 /// Reads the deployment's rows and asks Flink about its active job and savepoint under way.
 pub async fn observe(
-    store: &Store,
+    engine: &Engine,
     namespace: &NamespaceName,
     deployment_id: &str,
     record: &EngineRecord,
     cluster: Result<&dyn FlinkCluster, &ClusterError>,
     now_ms: i64,
-    settings: &Settings,
-    checkpoint_reads: &CheckpointReads,
 ) -> Result<(Observation, Rows), EngineError> {
+    let (store, settings, checkpoint_reads) = (&engine.store, &engine.settings, &engine.checkpoint_reads);
     let active_job = store.active_job(namespace, deployment_id).await?;
     let savepoints = store.live_savepoints(namespace, deployment_id, SAVEPOINTS_CONSIDERED).await?;
     // The oldest savepoint still under way is settled first (normally there is at most one).
@@ -295,4 +293,38 @@ async fn lost_operation(
 fn is_unknown_operation(err: &FlinkError) -> bool {
     matches!(err, FlinkError::Rejected { status: 404, .. })
         || matches!(err, FlinkError::Rejected { message, .. } if message.contains("UnknownOperationKey") || message.contains("Unknown operation"))
+}
+
+#[cfg(test)]
+mod tests {
+    use flink::JobState as F;
+
+    use super::wants_checkpoints;
+
+    #[test]
+    fn checkpoint_statistics_are_read_only_where_the_plan_uses_them() {
+        // (Flink's state, a stop under way, the refresh due) → read?
+        let table = [
+            (F::Running, false, false, false),
+            (F::Running, false, true, true),
+            (F::Running, true, false, true),
+            (F::Canceled, false, false, true),
+            (F::Failed, false, false, true),
+            (F::Restarting, false, false, true),
+            (F::Failing, false, false, true),
+            (F::Finished, true, true, false),
+            (F::Cancelling, false, true, false),
+            (F::Initializing, false, true, false),
+            (F::Created, false, true, false),
+            (F::Suspended, false, true, false),
+            (F::Reconciling, false, true, false),
+        ];
+        for (state, stopping, refresh_due, read) in table {
+            assert_eq!(
+                wants_checkpoints(state, stopping, refresh_due),
+                read,
+                "{state:?} stopping={stopping} due={refresh_due}"
+            );
+        }
+    }
 }

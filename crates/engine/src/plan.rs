@@ -1500,7 +1500,8 @@ mod tests {
         );
         assert_eq!(due(&spec, &record, &seen(None)), None, "no job, no periodic savepoint");
 
-        spec.savepoint_policy = Some(SavepointPolicy { max_age: FlinkDuration::parse("1 h").ok(), ..Default::default() });
+        spec.savepoint_policy =
+            Some(SavepointPolicy { max_age: FlinkDuration::parse("1 h").ok(), ..Default::default() });
         let mut resting = seen(None);
         let aged = |id: &str, origin, age_ms: i64| Restorable { created_ms: NOW - age_ms, ..savepoint(id, origin) };
         resting.restorable = vec![

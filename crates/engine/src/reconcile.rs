@@ -72,17 +72,7 @@ impl Engine {
             Err(why) => Err(why),
         };
         let now_ms = self.clock.now_ms();
-        let (mut seen, rows) = observe(
-            &self.store,
-            namespace,
-            deployment_id,
-            &record,
-            cluster_ref,
-            now_ms,
-            &self.settings,
-            &self.checkpoint_reads,
-        )
-        .await?;
+        let (mut seen, rows) = observe(self, namespace, deployment_id, &record, cluster_ref, now_ms).await?;
         seen.autopilot = self.autopilot.wanted(namespace.as_str(), deployment_id, now_ms);
         let fingerprint = fingerprint(&deployment.spec);
         let desired = Desired {

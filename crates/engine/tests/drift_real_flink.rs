@@ -5,6 +5,7 @@
 //! period are counted: one job overview per period for the whole cluster, and per-job questions
 //! only for the deployments that changed (and the running jobs whose checkpoint refresh fell due).
 
+#[allow(dead_code, reason = "the harness serves real_flink.rs too")]
 mod real_support;
 
 use std::collections::BTreeMap;
@@ -138,7 +139,10 @@ impl Clusters for Only {
     }
 }
 
-fn difference(after: &BTreeMap<&'static str, u32>, before: &BTreeMap<&'static str, u32>) -> BTreeMap<&'static str, u32> {
+fn difference(
+    after: &BTreeMap<&'static str, u32>,
+    before: &BTreeMap<&'static str, u32>,
+) -> BTreeMap<&'static str, u32> {
     after
         .iter()
         .map(|(kind, n)| (*kind, n - before.get(kind).copied().unwrap_or_default()))
@@ -205,7 +209,8 @@ async fn ten_jobs_cancelled_behind_the_consoles_back_among_two_hundred_show_with
     // The product's periods (observe every 3 s, checkpoints recorded every 30 s).
     let settings = Settings::new(jobs_dir().join("sql-runner.jar"));
     let period = settings.observe_every;
-    let engine = Arc::new(Engine::new(store.clone(), Arc::new(Only(counting.clone())), Arc::new(SystemClock), settings));
+    let engine =
+        Arc::new(Engine::new(store.clone(), Arc::new(Only(counting.clone())), Arc::new(SystemClock), settings));
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let _nudger = engine::spawn_controller(engine, ControllerSettings::default(), shutdown_rx);
 
@@ -219,7 +224,11 @@ async fn ten_jobs_cancelled_behind_the_consoles_back_among_two_hundred_show_with
         running
     };
     while running().await < DEPLOYMENTS {
-        assert!(started.elapsed() < Duration::from_secs(300), "only {} of {DEPLOYMENTS} run after 5 min", running().await);
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "only {} of {DEPLOYMENTS} run after 5 min",
+            running().await
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     println!("{DEPLOYMENTS} deployments RUNNING on real Flink after {:.0} s", started.elapsed().as_secs_f64());

@@ -986,7 +986,8 @@ async fn jobs_at_rest_are_watched_by_cluster_and_only_changed_ones_get_a_pass() 
         let mut found = 0;
         for id in &ids {
             let events = h.store.all_events_of_deployment(&namespace(), id).await.expect("events");
-            found += usize::from(events.iter().any(|e| e.metadata.name == EventName::FoundAStoppedJobAndWillTerminateIt));
+            found +=
+                usize::from(events.iter().any(|e| e.metadata.name == EventName::FoundAStoppedJobAndWillTerminateIt));
         }
         found
     };

@@ -83,7 +83,12 @@ impl FlinkClient {
     pub fn new(base_url: &str) -> Result<Self, FlinkError> {
         let http =
             Self::builder().build().map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: None, known_jars: Default::default() })
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            policy: None,
+            known_jars: Default::default(),
+        })
     }
 
     /// A client for a session cluster whose URL a person typed: every connection goes only to

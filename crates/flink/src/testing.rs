@@ -10,8 +10,8 @@ use domain::job_metrics::JobMetricsSample;
 
 use crate::{
     CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, GatheredSample, JobDetails,
-    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, SampleDepth, SavepointRequest, SourceMetricNames,
-    Submission, TriggerId,
+    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, SampleDepth, SavepointRequest,
+    SourceMetricNames, Submission, TriggerId,
 };
 
 /// What a job's metrics read at an instant (ms since the epoch, the caller's clock), given the job
