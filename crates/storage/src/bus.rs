@@ -247,11 +247,6 @@ impl Bus {
         self.publish(Topic::Access, change);
     }
 
-    /// Says that the engine lease of `epoch` was released.
-    pub fn lease_released(&self, epoch: i64) {
-        self.publish(Topic::Lease, &LeaseReleased { epoch });
-    }
-
     /// Nudges from every replica, from now on.
     pub fn nudges(&self) -> Subscription<Nudge> {
         self.subscribe(Topic::Nudge)
@@ -262,7 +257,7 @@ impl Bus {
         self.subscribe(Topic::Access)
     }
 
-    /// Releases of the engine lease, from now on.
+    /// Releases of the engine lease (`Store::release_engine_lease`), from now on.
     pub fn lease_releases(&self) -> Subscription<LeaseReleased> {
         self.subscribe(Topic::Lease)
     }
@@ -557,6 +552,13 @@ mod tests {
         let domain::live::Change::Deployment(change) = &change.change else { panic!("{change:?}") };
         assert_eq!(change.id, deployment.metadata.id);
         assert_eq!(feed.position(), second.changes().position(), "numbered in the second replica's sequence");
+
+        let mut releases = second.bus().lease_releases();
+        let Ok(crate::Lease::Held(fence)) = first.acquire_engine_lease("first", None, WITHIN).await else {
+            panic!("the first replica takes the lease")
+        };
+        assert!(first.release_engine_lease(&fence).await.expect("released"));
+        assert_eq!(next(&mut releases).await, Heard::Message(super::LeaseReleased { epoch: fence.epoch }));
         nothing_more(&mut nudges).await;
     }
 

@@ -136,15 +136,26 @@ impl Store {
 
     /// Gives the lease up at once (a graceful stop), so another replica may take it without
     /// waiting for it to expire; answers whether `fence` still held it. It waits for the holder's
-    /// engine transactions still open (they hold the row), and refuses every later one.
+    /// engine transactions still open (they hold the row), and refuses every later one. The other
+    /// replicas hear of it on the bus (`Bus::lease_releases`), in the same transaction.
     pub async fn release_engine_lease(&self, fence: &Fence) -> Result<bool, StorageError> {
         let now = self.db_now_ms();
         let sql = format!(
             "UPDATE engine_lease SET expires_at_ms = {now}
              WHERE id = 1 AND holder = $1 AND epoch = $2 AND expires_at_ms > {now}"
         );
-        let done = sqlx::query(&sql).bind(&fence.holder).bind(fence.epoch).execute(&self.pool).await?;
-        Ok(done.rows_affected() == 1)
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(&sql).bind(&fence.holder).bind(fence.epoch).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let message = serde_json::to_value(crate::bus::LeaseReleased { epoch: fence.epoch })?;
+        if self.is_postgres {
+            self.bus.notify_in(&mut tx, crate::bus::Topic::Lease, &message).await?;
+        }
+        tx.commit().await?;
+        self.bus.deliver_committed(vec![(crate::bus::Topic::Lease, message)]);
+        Ok(true)
     }
 
     /// The lease as it stands.
@@ -201,6 +212,7 @@ mod tests {
     use domain::{DeploymentState, NamespaceName};
 
     use super::{Fence, Lease};
+    use crate::bus::{Heard, LeaseReleased};
     use crate::testing::{fresh_store, sample_deployment};
     use crate::{EngineWrite, StorageError, Store};
 
@@ -262,8 +274,11 @@ mod tests {
         let b = held(store.acquire_engine_lease("b", None, TTL).await.expect("takeover"));
         assert_eq!(b.epoch, 2);
         assert!(matches!(store.acquire_engine_lease("a", Some(1), TTL).await, Ok(Lease::HeldByOther { .. })));
+        let mut releases = store.bus().lease_releases();
         assert!(!store.release_engine_lease(&first).await.expect("release"), "a's term is over");
         assert!(store.release_engine_lease(&b).await.expect("release"));
+        let heard = tokio::time::timeout(Duration::from_secs(5), releases.next()).await.expect("in time");
+        assert_eq!(heard, Some(Heard::Message(LeaseReleased { epoch: b.epoch })), "said once, for b's term");
         let row = store.engine_lease().await.expect("the row");
         assert!(row.expires_in_ms <= 0, "released: {row:?}");
         let a_again = held(store.acquire_engine_lease("a", Some(1), TTL).await.expect("after the release"));
