@@ -389,7 +389,10 @@ pub mod testing {
         (store, database)
     }
 
-    async fn fresh_postgres_database() -> TestDatabase {
+    /// A fresh, empty database (not migrated yet) in the PostgreSQL server at
+    /// `CONSOLE_TEST_POSTGRES_URL`, whatever `CONSOLE_TEST_DATABASE` says: for tests of several
+    /// console replicas, which only PostgreSQL can serve.
+    pub async fn fresh_postgres_database() -> TestDatabase {
         use sqlx::{Connection, Executor};
 
         let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
