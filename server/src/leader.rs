@@ -66,6 +66,8 @@ impl Leadership {
         let mut next_try = Instant::now();
         // A SQLite database is one console's: at start it takes the lease whoever held it last.
         let mut take_over = !self.store.is_postgres();
+        // The bus lives as long as the store; should it end, attempts go on at their own pace.
+        let mut bus_open = true;
         tracing::info!(replica = %self.replica, ttl_ms = self.ttl.as_millis() as u64, "taking part in the engine lease");
         loop {
             let wake = term.as_ref().map_or(next_try, |term| next_try.min(term.deadline));
@@ -78,8 +80,9 @@ impl Leadership {
                     continue;
                 }
                 _ = tokio::time::sleep_until(wake) => {}
-                heard = releases.next() => {
-                    if term.is_none() && heard.is_some() {
+                heard = releases.next(), if bus_open => {
+                    bus_open = heard.is_some();
+                    if term.is_none() && bus_open {
                         next_try = Instant::now();
                     }
                     continue;
