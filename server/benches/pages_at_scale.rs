@@ -8,7 +8,8 @@
 //! Prints figures; asserts nothing. `docs/performance.md` has the numbers and how to run it.
 //!
 //! Environment: `BENCH_DEPLOYMENTS` (10000), `BENCH_REQUESTS` per view (300), `BENCH_IDLE_SECONDS`
-//! (60), `CONSOLE_SITE_ROOT` (the built site, for the pages' stylesheet and script links).
+//! (60), `CONSOLE_SITE_ROOT` (the built site, for the pages' stylesheet and script links),
+//! `BENCH_POSTGRES_URL` (a PostgreSQL server to run on, in a fresh database, instead of SQLite).
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -145,11 +146,26 @@ async fn main() {
     std::fs::create_dir_all(&jobs).expect("a jobs directory");
 
     let started = Instant::now();
-    let store = Store::connect(&format!("sqlite://{}/console.db", dir.path().display())).await.expect("a store");
+    // SQLite in the data directory, or a fresh database on the PostgreSQL server at
+    // BENCH_POSTGRES_URL (`make bench` runs both).
+    let (store, database_url, _database) = match std::env::var("BENCH_POSTGRES_URL") {
+        Ok(admin_url) => {
+            std::env::set_var(storage::testing::POSTGRES_URL_VAR, admin_url);
+            std::env::set_var(storage::testing::DATABASE_VAR, "postgres");
+            let (store, database) = storage::testing::fresh_store().await;
+            let url = database.url().to_owned();
+            (store, url, Some(database))
+        }
+        Err(_) => {
+            let url = format!("sqlite://{}/console.db", dir.path().display());
+            (Store::connect(&url).await.expect("a store"), url, None)
+        }
+    };
+    let backend = if database_url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
     server::seed::first_start(&store, &jobs).await.expect("first start");
     let deployment_id = seed(&store, count).await;
     drop(store);
-    println!("seeded {count} deployments in {:.1} s", started.elapsed().as_secs_f64());
+    println!("seeded {count} deployments on {backend} in {:.1} s", started.elapsed().as_secs_f64());
 
     let port = free_port();
     let site_root = std::env::var("CONSOLE_SITE_ROOT").unwrap_or_else(|_| {
@@ -162,6 +178,7 @@ async fn main() {
         .arg(dir.path())
         .args(["--site-root", &site_root, "--flink-url", "http://127.0.0.1:9", "--jobs-dir"])
         .arg(&jobs)
+        .args(["--database-url", &database_url])
         .env("CONSOLE_ADMIN_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

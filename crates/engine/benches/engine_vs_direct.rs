@@ -103,24 +103,18 @@ impl FlinkCluster for Timed {
         self.time("overview", self.client.overview()).await
     }
 
-    /// What `FlinkCluster for FlinkClient` does, with the upload and the run timed apart.
+    /// A known artifact's submission is one call (`POST /jars/:id/run`): the client remembers its
+    /// uploads, and uploads again only when Flink lost one.
     async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError> {
-        let jar = self.time("upload(cached)", self.client.upload_jar(&submission.jar)).await?;
-        let request = RunJar {
-            job_id: submission.job_id.clone(),
-            entry_class: submission.entry_class.clone(),
-            program_args_list: submission.args.clone(),
-            parallelism: submission.parallelism,
-            savepoint_path: submission.restore_from.clone(),
-            allow_non_restored_state: submission.allow_non_restored_state,
-            claim_mode: submission.claim_mode,
-            flink_configuration: submission.flink_configuration.clone(),
-        };
-        self.time("run", self.client.run_jar(&jar, &request)).await
+        self.time("run", FlinkCluster::submit(&self.client, submission)).await
     }
 
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError> {
         self.time("status", FlinkCluster::job_state(&self.client, job)).await
+    }
+
+    async fn jobs(&self) -> Result<Vec<flink::JobOverview>, FlinkError> {
+        self.time("jobs overview", FlinkCluster::jobs(&self.client)).await
     }
 
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {

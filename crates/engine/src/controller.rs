@@ -1,7 +1,8 @@
 //! Runs the engine's passes for every deployment: at most one pass per deployment at a time, at
 //! most `max_concurrent_passes` at once, each deployment again when its pass asks (`Requeue`), at
-//! once when the console nudges it (a person changed it), and every deployment on a periodic
-//! resync so none is forgotten. It never decides anything: `plan` does.
+//! once when the console nudges it (a person changed it) or when its cluster's job overview shows
+//! its job at rest changed (`board`: one Flink call per cluster and period), and every deployment
+//! on a periodic resync so none is forgotten. It never decides anything: `plan` does.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -12,11 +13,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
 
 use crate::backoff::Backoff;
+use crate::board::{Board, ClusterId, Key};
 use crate::reconcile::Requeue;
-use crate::Engine;
-
-/// A deployment: (namespace, id).
-type Key = (String, String);
+use crate::{Engine, Watch};
 
 /// Tells the engine that a deployment changed; cheap to clone. Without an engine (tests of the
 /// API alone) nudges go nowhere.
@@ -141,7 +140,14 @@ async fn run(
     mut nudges: mpsc::UnboundedReceiver<Key>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (done_sender, mut done) = mpsc::unbounded_channel::<(Key, Option<Requeue>)>();
+    let (done_sender, mut done) = mpsc::unbounded_channel::<(Key, Option<(Requeue, Option<Watch>)>)>();
+    type Overview = Result<Vec<flink::JobOverview>, flink::FlinkError>;
+    let (overview_sender, mut overviews) = mpsc::unbounded_channel::<(ClusterId, Overview)>();
+    let mut board = Board::default();
+    // Clusters whose overview is being read (never two reads of one cluster at once).
+    let mut asking: HashSet<ClusterId> = HashSet::new();
+    let mut watch_tick = tokio::time::interval(engine.settings().observe_every);
+    watch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut schedule = Schedule::default();
     let mut running: HashSet<Key> = HashSet::new();
     let mut nudged_while_running: HashSet<Key> = HashSet::new();
@@ -170,10 +176,14 @@ async fn run(
         let sleep = tokio::time::sleep_until(next_due.unwrap_or_else(|| now + Duration::from_secs(3600)));
         tokio::select! {
             Some(key) = nudges.recv() => schedule.at(key, Instant::now()),
-            Some((key, requeue)) = done.recv() => {
+            Some((key, outcome)) = done.recv() => {
                 running.remove(&key);
                 let now = Instant::now();
-                let next = match requeue {
+                match outcome.as_ref().and_then(|(_, watch)| watch.clone()) {
+                    Some(watch) => board.watch(key.clone(), watch),
+                    None => board.forget(&key),
+                }
+                let next = match outcome.map(|(requeue, _)| requeue) {
                     Some(Requeue::After(after)) => {
                         failures.remove(&key);
                         Some(now + spread(after))
@@ -194,8 +204,26 @@ async fn run(
                     schedule.at(key, next);
                 }
             }
+            _ = watch_tick.tick() => {
+                for (id, cluster) in board.clusters() {
+                    if asking.insert(id) {
+                        let sender = overview_sender.clone();
+                        tokio::spawn(async move {
+                            let _ = sender.send((id, cluster.jobs().await));
+                        });
+                    }
+                }
+            }
+            Some((id, overview)) = overviews.recv() => {
+                asking.remove(&id);
+                let now = Instant::now();
+                for key in board.changed(id, &overview) {
+                    schedule.at(key, now);
+                }
+            }
             _ = resync.tick() => match engine.store().deployment_keys().await {
                 Ok(keys) => {
+                    board.retain(&keys.iter().cloned().collect());
                     let now = Instant::now();
                     // Deployments not yet scheduled (at start, or created behind the console's back)
                     // are due now; the others keep their own, earlier time.
@@ -228,14 +256,14 @@ fn spread(after: Duration) -> Duration {
     after + after * percent / 100
 }
 
-/// One pass; `None` if it failed (logged).
-async fn pass(engine: &Engine, (namespace, id): &Key) -> Option<Requeue> {
+/// One pass: when to look again and the job to watch meanwhile; `None` if it failed (logged).
+async fn pass(engine: &Engine, (namespace, id): &Key) -> Option<(Requeue, Option<Watch>)> {
     let Ok(namespace) = NamespaceName::parse(namespace) else {
         tracing::error!(%namespace, "a stored deployment has an invalid namespace name");
-        return Some(Requeue::Never);
+        return Some((Requeue::Never, None));
     };
     match engine.reconcile(&namespace, id).await {
-        Ok(report) => Some(report.requeue),
+        Ok(report) => Some((report.requeue, report.watch)),
         Err(err) => {
             tracing::warn!(%namespace, deployment = %id, error = %err, "engine pass failed; will try again");
             None

@@ -12,6 +12,7 @@
 pub mod artifact;
 pub mod autopilot;
 pub mod backoff;
+pub mod board;
 pub mod bookkeeping;
 pub mod controller;
 pub mod observe;
@@ -34,6 +35,7 @@ use storage::{StorageError, Store};
 
 pub use autopilot::{AutopilotSettings, Monitor};
 pub use backoff::Backoff;
+pub use board::Watch;
 pub use controller::{spawn_controller, ControllerSettings, Nudger};
 pub use plan::{plan, Step};
 pub use reconcile::{PassReport, Requeue};
@@ -63,9 +65,15 @@ pub enum ClusterError {
 /// How often the engine looks, and where the bundled SQL runner is.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// A deployment at rest (or running steadily) is observed this often: the status says what
-    /// happened behind the console's back within this period.
+    /// How often each cluster's job overview is read (one call per cluster): a job at rest whose
+    /// state changed behind the console's back gets a pass, and its status says so, within this period.
     pub observe_every: Duration,
+    /// A running job's newest checkpoint is recorded this often (a restore after Flink lost the job
+    /// starts from it); the only per-job Flink call of a deployment at rest.
+    pub checkpoint_refresh: Duration,
+    /// A deployment at rest with nothing due is passed again after this long at the latest, whether
+    /// or not anything woke it: a safety net under the cluster watch and the nudges.
+    pub idle_recheck: Duration,
     /// An operation under way (start, savepoint, cancellation) is polled this often.
     pub poll_every: Duration,
     /// The longest wait between two looks while Flink cannot be reached.
@@ -90,6 +98,8 @@ impl Settings {
     pub fn new(sql_runner_jar: PathBuf) -> Self {
         Self {
             observe_every: Duration::from_secs(3),
+            checkpoint_refresh: Duration::from_secs(30),
+            idle_recheck: Duration::from_secs(600),
             poll_every: Duration::from_millis(250),
             max_backoff: Duration::from_secs(30),
             job_creation_backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
@@ -109,13 +119,14 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Settings,
     autopilot: Arc<Monitor>,
+    checkpoint_reads: observe::CheckpointReads,
 }
 
 impl Engine {
     /// An engine on `store` that finds clusters through `clusters` and reads time from `clock`.
     pub fn new(store: Store, clusters: Arc<dyn Clusters>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let autopilot = Arc::new(Monitor::new(AutopilotSettings::default()));
-        Self { store, clusters, clock, settings, autopilot }
+        Self { store, clusters, clock, settings, autopilot, checkpoint_reads: observe::CheckpointReads::default() }
     }
 
     /// The same engine, sampling and applying the Autopilot with `settings` (tests shrink them).
@@ -127,7 +138,8 @@ impl Engine {
     /// The same engine for one term of the engine lease: every write it makes goes through a
     /// store fenced with `fence` (`storage::Store::fenced`), so once the term is over (another
     /// replica took over, the lease ran out or was released) the database refuses its writes
-    /// (`StorageError::LeaseLost`) even from passes still under way. The Autopilot's memory is shared.
+    /// (`StorageError::LeaseLost`) even from passes still under way. The Autopilot's memory is
+    /// shared; when checkpoints were last read is not (a term starts like a restarted engine).
     pub fn fenced(&self, fence: storage::Fence) -> Self {
         Self {
             store: self.store.fenced(fence),
@@ -135,6 +147,7 @@ impl Engine {
             clock: self.clock.clone(),
             settings: self.settings.clone(),
             autopilot: self.autopilot.clone(),
+            checkpoint_reads: observe::CheckpointReads::default(),
         }
     }
 

@@ -3,14 +3,13 @@
 
 use domain::{CheckpointRecord, Job, JobState, NamespaceName, Savepoint, SavepointState};
 use flink::{FlinkCluster, FlinkError, JobId, Operation, TriggerId};
-use storage::Store;
 
 use crate::plan::{
     ClusterView, FlinkView, Observation, ObservedJob, ObservedSavepoint, Progress, RescaleProgress, Restorable,
 };
 use crate::record::{EngineRecord, InFlight};
 use crate::time::{parse_ms, rfc3339};
-use crate::{ClusterError, EngineError, Settings};
+use crate::{ClusterError, Engine, EngineError, Settings};
 
 /// How many of a deployment's newest savepoints a pass reads (restore, settle, retire): a pass
 /// costs the same however long the deployment's history grows.
@@ -39,14 +38,14 @@ pub struct Rows {
 
 /// Reads the deployment's rows and asks Flink about its active job and savepoint under way.
 pub async fn observe(
-    store: &Store,
+    engine: &Engine,
     namespace: &NamespaceName,
     deployment_id: &str,
     record: &EngineRecord,
     cluster: Result<&dyn FlinkCluster, &ClusterError>,
     now_ms: i64,
-    settings: &Settings,
 ) -> Result<(Observation, Rows), EngineError> {
+    let (store, settings, checkpoint_reads) = (&engine.store, &engine.settings, &engine.checkpoint_reads);
     let active_job = store.active_job(namespace, deployment_id).await?;
     let savepoints = store.live_savepoints(namespace, deployment_id, SAVEPOINTS_CONSIDERED).await?;
     // The oldest savepoint still under way is settled first (normally there is at most one).
@@ -69,15 +68,19 @@ pub async fn observe(
         Err(ClusterError::NoTarget(why)) => ClusterView::NoTarget(why.clone()),
         Err(lookup @ ClusterError::Lookup(_)) => ClusterView::LookupFailed(lookup.to_string()),
     };
-    let job = match &active_job {
-        Some(job) => Some(observe_job(job, cluster, record).await),
-        None => None,
-    };
+    // A savepoint under way is settled first: while Flink takes it (or once it is done or failed)
+    // the plan does not look at the job, so Flink is asked about the savepoint alone.
     let savepoint = match &savepoint_under_way {
         Some(savepoint) => {
             let known: Vec<String> = savepoints.iter().filter_map(|s| s.spec.savepoint_location.clone()).collect();
             Some(observe_savepoint(savepoint, active_job.as_ref(), record, cluster, &known).await)
         }
+        None => None,
+    };
+    let job_needed = savepoint.as_ref().is_none_or(|s| s.progress == Progress::NotTriggered);
+    let job = match &active_job {
+        Some(job) if job_needed => Some(observe_job(job, cluster, record, now_ms, settings, checkpoint_reads).await),
+        Some(job) => Some(ObservedJob { flink: FlinkView::NotAsked, ..unobserved(job) }),
         None => None,
     };
     let observation = Observation {
@@ -100,18 +103,15 @@ pub fn flink_job_id(job: &Job) -> Option<JobId> {
     job.status.started.as_ref().map(|started| JobId(started.flink_job_id.clone()))
 }
 
-async fn observe_job(
-    job: &Job,
-    cluster: Result<&dyn FlinkCluster, &ClusterError>,
-    record: &EngineRecord,
-) -> ObservedJob {
+/// The job as its row tells it, before Flink is asked anything.
+fn unobserved(job: &Job) -> ObservedJob {
     let started_at_ms = job
         .status
         .started
         .as_ref()
         .and_then(|s| parse_ms(&s.started_at))
         .or_else(|| parse_ms(&job.metadata.created_at));
-    let mut observed = ObservedJob {
+    ObservedJob {
         id: job.metadata.id.clone(),
         state: job.status.state,
         fingerprint: job.metadata.annotations.get(FINGERPRINT_ANNOTATION).cloned().unwrap_or_default(),
@@ -121,7 +121,55 @@ async fn observe_job(
         flink_checkpoint: None,
         failure: None,
         rescale: None,
-    };
+    }
+}
+
+/// When the engine last read each active job's checkpoint statistics (ms since the epoch), in
+/// memory: a running job's newest checkpoint is recorded every `Settings::checkpoint_refresh`, not
+/// on every look. Bounded: past `MAX_REMEMBERED` jobs it starts afresh (every job then counts from
+/// its start, so at worst some are read early).
+#[derive(Debug, Default)]
+pub struct CheckpointReads(std::sync::Mutex<std::collections::HashMap<String, i64>>);
+
+impl CheckpointReads {
+    const MAX_REMEMBERED: usize = 200_000;
+
+    fn last(&self, job_id: &str) -> Option<i64> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(job_id).copied()
+    }
+
+    fn read(&self, job_id: &str, at_ms: i64) {
+        let mut reads = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if reads.len() >= Self::MAX_REMEMBERED && !reads.contains_key(job_id) {
+            reads.clear();
+        }
+        reads.insert(job_id.to_owned(), at_ms);
+    }
+}
+
+/// Whether a pass needs the job's checkpoint statistics, given Flink's state of it. Only where the
+/// plan uses them: a job that ended without a savepoint (its last checkpoint is its state), a job
+/// that cannot take a savepoint (restarting or failing: a stop may fall back to a checkpoint), a
+/// stop whose savepoint failed (the same), and a running job whose newest checkpoint was last
+/// recorded `checkpoint_refresh` ago or longer.
+pub fn wants_checkpoints(state: flink::JobState, stopping: bool, refresh_due: bool) -> bool {
+    use flink::JobState as F;
+    match state {
+        F::Canceled | F::Failed | F::Restarting | F::Failing => true,
+        F::Running => stopping || refresh_due,
+        F::Finished | F::Initializing | F::Created | F::Cancelling | F::Suspended | F::Reconciling => false,
+    }
+}
+
+async fn observe_job(
+    job: &Job,
+    cluster: Result<&dyn FlinkCluster, &ClusterError>,
+    record: &EngineRecord,
+    now_ms: i64,
+    settings: &Settings,
+    checkpoint_reads: &CheckpointReads,
+) -> ObservedJob {
+    let mut observed = unobserved(job);
     let cluster = match cluster {
         Ok(cluster) => cluster,
         Err(why) => {
@@ -139,7 +187,12 @@ async fn observe_job(
         Err(err) => FlinkView::Unreachable(err.user_message()),
     };
     if let FlinkView::Job(state) = &observed.flink {
-        if job.status.state != JobState::Starting {
+        let stopping = matches!(&record.operation, Some(InFlight::Stop { .. }));
+        let last_read_ms = checkpoint_reads.last(&job.metadata.id).unwrap_or(observed.started_at_ms);
+        let refresh_ms = i64::try_from(settings.checkpoint_refresh.as_millis()).unwrap_or(i64::MAX);
+        let refresh_due = now_ms.saturating_sub(last_read_ms) >= refresh_ms;
+        if job.status.state != JobState::Starting && wants_checkpoints(*state, stopping, refresh_due) {
+            checkpoint_reads.read(&job.metadata.id, now_ms);
             if let Ok(summary) = cluster.checkpoints(&flink_id).await {
                 observed.flink_checkpoint = summary
                     .latest_completed
@@ -240,4 +293,38 @@ async fn lost_operation(
 fn is_unknown_operation(err: &FlinkError) -> bool {
     matches!(err, FlinkError::Rejected { status: 404, .. })
         || matches!(err, FlinkError::Rejected { message, .. } if message.contains("UnknownOperationKey") || message.contains("Unknown operation"))
+}
+
+#[cfg(test)]
+mod tests {
+    use flink::JobState as F;
+
+    use super::wants_checkpoints;
+
+    #[test]
+    fn checkpoint_statistics_are_read_only_where_the_plan_uses_them() {
+        // (Flink's state, a stop under way, the refresh due) → read?
+        let table = [
+            (F::Running, false, false, false),
+            (F::Running, false, true, true),
+            (F::Running, true, false, true),
+            (F::Canceled, false, false, true),
+            (F::Failed, false, false, true),
+            (F::Restarting, false, false, true),
+            (F::Failing, false, false, true),
+            (F::Finished, true, true, false),
+            (F::Cancelling, false, true, false),
+            (F::Initializing, false, true, false),
+            (F::Created, false, true, false),
+            (F::Suspended, false, true, false),
+            (F::Reconciling, false, true, false),
+        ];
+        for (state, stopping, refresh_due, read) in table {
+            assert_eq!(
+                wants_checkpoints(state, stopping, refresh_due),
+                read,
+                "{state:?} stopping={stopping} due={refresh_due}"
+            );
+        }
+    }
 }

@@ -153,6 +153,9 @@ pub enum FlinkView {
     Missing,
     /// Flink knows the job, in this state.
     Job(FlinkState),
+    /// Not asked this pass: a savepoint under way decides the step, and Flink was asked about that
+    /// instead (one call where the savepoint is polled, not two).
+    NotAsked,
 }
 
 /// The savepoint under way: its row and where Flink is with it.
@@ -410,6 +413,8 @@ fn plan_with_job(
 ) -> Step {
     let flink_state = match &job.flink {
         FlinkView::Unreachable(why) => return Step::Unreachable(why.clone()),
+        // The observation asks whenever a plan needs it; look again rather than guess.
+        FlinkView::NotAsked => return Step::Await("the job's state in Flink (not read this pass)"),
         FlinkView::Missing => {
             let vanished = Step::JobEnded { outcome: JobOutcome::Vanished, checkpoint: newest_checkpoint(job) };
             return match &record.operation {
@@ -675,13 +680,7 @@ pub fn retired<'a>(
         Some(RestoreChoice::Savepoint { savepoint_id, .. }) => Some(savepoint_id.as_str()),
         Some(RestoreChoice::ByStrategy | RestoreChoice::Nothing) | None => None,
     };
-    let managed = restorable.iter().filter(|r| match r.origin {
-        SavepointOrigin::Suspend
-        | SavepointOrigin::SuspendAndUpgrade
-        | SavepointOrigin::Periodic
-        | SavepointOrigin::RetainedCheckpoint => true,
-        SavepointOrigin::UserRequest | SavepointOrigin::Copied => false,
-    });
+    let managed = restorable.iter().filter(|r| managed_by_retention(r.origin));
     let max_count = policy.max_count.map_or(usize::MAX, |n| n as usize);
     let mut out: Vec<&Restorable> = managed
         .enumerate()
@@ -851,12 +850,51 @@ fn unconfirmed_start(desired: Desired<'_>, record: &EngineRecord, restore: Optio
 }
 
 fn periodic_savepoint_due(spec: &DeploymentSpec, record: &EngineRecord, job: &ObservedJob, now_ms: i64) -> bool {
-    let Some(interval) = spec.savepoint_policy.as_ref().and_then(|p| p.interval.as_ref()).filter(|i| !i.is_zero())
-    else {
-        return false;
-    };
+    periodic_savepoint_at(spec, record, job).is_some_and(|due_ms| now_ms >= due_ms)
+}
+
+/// When the running job's next periodic savepoint falls due (`savepointPolicy.interval`), if it has one.
+fn periodic_savepoint_at(spec: &DeploymentSpec, record: &EngineRecord, job: &ObservedJob) -> Option<i64> {
+    let interval = spec.savepoint_policy.as_ref()?.interval.as_ref().filter(|i| !i.is_zero())?;
     let since = record.last_periodic_savepoint_ms.unwrap_or(job.started_at_ms).max(job.started_at_ms);
-    now_ms.saturating_sub(since) >= interval.millis() as i64
+    Some(since.saturating_add(i64::try_from(interval.millis()).unwrap_or(i64::MAX)))
+}
+
+/// When something of the deployment's own falls due while nothing happens in Flink and nobody
+/// changes it: the running job's next periodic savepoint, or the moment a kept savepoint grows
+/// older than `savepointPolicy.maxAge`. `None`: nothing, until Flink or a person changes something.
+/// Only instants after `seen.now_ms` count: what was due already and did not happen waits for
+/// something else (a job that is not RUNNING takes no savepoint; the newest savepoint is never
+/// retired), and asking again at once would only spin.
+pub fn next_due_ms(desired: Desired<'_>, record: &EngineRecord, seen: &Observation) -> Option<i64> {
+    let periodic = seen
+        .job
+        .as_ref()
+        .filter(|job| job.state == JobState::Started)
+        .and_then(|job| periodic_savepoint_at(desired.spec, record, job));
+    let max_age = desired.spec.savepoint_policy.as_ref().and_then(|p| p.max_age.as_ref());
+    let retention = max_age.and_then(|age| {
+        let age_ms = i64::try_from(age.millis()).unwrap_or(i64::MAX);
+        seen.restorable
+            .iter()
+            .filter(|r| managed_by_retention(r.origin))
+            // `retired` retires what is strictly older than maxAge.
+            .map(|r| r.created_ms.saturating_add(age_ms).saturating_add(1))
+            .filter(|due_ms| *due_ms > seen.now_ms)
+            .min()
+    });
+    [periodic.filter(|due_ms| *due_ms > seen.now_ms), retention].into_iter().flatten().min()
+}
+
+/// Whether retention may retire savepoints of this origin (the console took them).
+fn managed_by_retention(origin: SavepointOrigin) -> bool {
+    match origin {
+        SavepointOrigin::Suspend
+        | SavepointOrigin::SuspendAndUpgrade
+        | SavepointOrigin::Periodic
+        | SavepointOrigin::RetainedCheckpoint => true,
+        SavepointOrigin::UserRequest | SavepointOrigin::Copied => false,
+    }
 }
 
 #[cfg(test)]
@@ -1435,6 +1473,48 @@ mod tests {
         );
         let recent = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 10_000), ..handled };
         assert_eq!(step(&spec, &running, &recent, &seen), Step::Steady, "the last one was 10 s ago");
+    }
+
+    #[test]
+    fn at_rest_the_next_periodic_savepoint_or_retention_by_age_is_what_falls_due() {
+        let mut spec = spec(DesiredState::Running);
+        let due = |spec: &DeploymentSpec, record: &EngineRecord, seen: &Observation| {
+            let fp = fingerprint(spec);
+            next_due_ms(Desired { spec, version: 1, fingerprint: &fp }, record, seen)
+        };
+        let record = EngineRecord::default();
+        assert_eq!(due(&spec, &record, &seen(Some(running_job(&spec, F::Running)))), None, "no policy: nothing");
+
+        spec.savepoint_policy =
+            Some(SavepointPolicy { interval: FlinkDuration::parse("2 min").ok(), ..Default::default() });
+        let running = seen(Some(running_job(&spec, F::Running)));
+        assert_eq!(due(&spec, &record, &running), Some(NOW + 60_000), "started 60 s ago, every 2 min");
+        let recent = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 30_000), ..Default::default() };
+        assert_eq!(due(&spec, &recent, &running), Some(NOW + 90_000));
+        let overdue = EngineRecord { last_periodic_savepoint_ms: Some(NOW - 600_000), ..Default::default() };
+        let late_start = ObservedJob { started_at_ms: NOW - 600_000, ..running_job(&spec, F::Restarting) };
+        assert_eq!(
+            due(&spec, &overdue, &seen(Some(late_start))),
+            None,
+            "overdue but not taken (the job is not RUNNING): the job's state change wakes it, not a spin"
+        );
+        assert_eq!(due(&spec, &record, &seen(None)), None, "no job, no periodic savepoint");
+
+        spec.savepoint_policy =
+            Some(SavepointPolicy { max_age: FlinkDuration::parse("1 h").ok(), ..Default::default() });
+        let mut resting = seen(None);
+        let aged = |id: &str, origin, age_ms: i64| Restorable { created_ms: NOW - age_ms, ..savepoint(id, origin) };
+        resting.restorable = vec![
+            aged("newest", SavepointOrigin::Suspend, 600_000),
+            aged("user", SavepointOrigin::UserRequest, 1_800_000),
+            aged("older", SavepointOrigin::Periodic, 3_000_000),
+            aged("too-old", SavepointOrigin::Periodic, 7_200_000),
+        ];
+        assert_eq!(
+            due(&spec, &record, &resting),
+            Some(NOW - 3_000_000 + 3_600_000 + 1),
+            "the oldest kept savepoint not yet past maxAge; a person's own savepoints are never retired"
+        );
     }
 
     #[test]

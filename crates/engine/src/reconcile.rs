@@ -32,9 +32,9 @@ use flink::{ErrorClass, FlinkCluster, FlinkError, ParallelismBounds, SavepointRe
 use crate::artifact::{savepoint_directory, submission};
 use crate::bookkeeping::{Book, Look, Then};
 use crate::observe::{flink_job_id, observe, Rows};
-use crate::plan::{fingerprint, plan, Desired, Step};
+use crate::plan::{fingerprint, next_due_ms, plan, Desired, FlinkView, Step};
 use crate::record::EngineRecord;
-use crate::{ClusterError, Engine, EngineError};
+use crate::{ClusterError, Engine, EngineError, Watch};
 
 /// When to look at a deployment again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,13 +52,16 @@ pub struct PassReport {
     pub step: Step,
     /// When to look again.
     pub requeue: Requeue,
+    /// The deployment is at rest with a job in Flink: the controller watches it through its
+    /// cluster's job overview and passes it again once the job's state changes (`board`).
+    pub watch: Option<Watch>,
 }
 
 impl Engine {
     /// One pass for one deployment. See the module documentation.
     pub async fn reconcile(&self, namespace: &NamespaceName, deployment_id: &str) -> Result<PassReport, EngineError> {
         let Some(row) = self.store.engine_row(namespace, deployment_id).await? else {
-            return Ok(PassReport { step: Step::Steady, requeue: Requeue::Never });
+            return Ok(PassReport { step: Step::Steady, requeue: Requeue::Never, watch: None });
         };
         let record = EngineRecord::read(row.engine.as_deref())?;
         let deployment = row.deployment;
@@ -69,8 +72,7 @@ impl Engine {
             Err(why) => Err(why),
         };
         let now_ms = self.clock.now_ms();
-        let (mut seen, rows) =
-            observe(&self.store, namespace, deployment_id, &record, cluster_ref, now_ms, &self.settings).await?;
+        let (mut seen, rows) = observe(self, namespace, deployment_id, &record, cluster_ref, now_ms).await?;
         seen.autopilot = self.autopilot.wanted(namespace.as_str(), deployment_id, now_ms);
         let fingerprint = fingerprint(&deployment.spec);
         let desired = Desired {
@@ -80,15 +82,34 @@ impl Engine {
         };
         let step = plan(desired, &deployment.status, &record, &seen);
         tracing::debug!(%namespace, deployment = %deployment.metadata.name, ?step, "planned");
+        let flink_state = seen.job.as_ref().and_then(|job| match job.flink {
+            FlinkView::Job(state) => Some(state),
+            FlinkView::Unreachable(_) | FlinkView::Missing | FlinkView::NotAsked => None,
+        });
+        let at_rest = AtRest {
+            due_ms: next_due_ms(desired, &record, &seen),
+            running: flink_state == Some(flink::JobState::Running),
+            passing: flink_state.is_some_and(passing_state),
+        };
+        // The job Flink runs (or holds) for the deployment, to watch if the pass ends at rest.
+        let watch = match (&cluster, seen.job.as_ref().map(|job| &job.flink), rows.active_job.as_ref()) {
+            (Ok(cluster), Some(FlinkView::Job(state)), Some(job)) => {
+                flink_job_id(job).map(|job| Watch { cluster: cluster.clone(), job, state: *state })
+            }
+            _ => None,
+        };
         let mut pass = Pass {
             engine: self,
             namespace,
             deployment: &deployment,
             book: Book::new(namespace, &deployment, record, &fingerprint, now_ms),
             status_version: row.status_version,
+            at_rest,
+            idle: false,
         };
         let requeue = pass.act(&step, rows, cluster.ok()).await?;
-        Ok(PassReport { step, requeue })
+        let watch = if pass.idle { watch } else { None };
+        Ok(PassReport { step, requeue, watch })
     }
 }
 
@@ -99,6 +120,31 @@ struct Pass<'a> {
     deployment: &'a Deployment,
     book: Book<'a>,
     status_version: i64,
+    /// What decides how long the deployment may rest if the step leaves it at rest.
+    at_rest: AtRest,
+    /// The step left the deployment at rest (`Look::Observe`).
+    idle: bool,
+}
+
+/// A deployment at rest: when something of its own falls due, and whether its job runs (its
+/// newest checkpoint is then recorded every `Settings::checkpoint_refresh`).
+#[derive(Debug, Clone, Copy)]
+struct AtRest {
+    due_ms: Option<i64>,
+    running: bool,
+    /// Flink is moving the job through a state that lasts moments (`passing_state`).
+    passing: bool,
+}
+
+/// A state Flink moves a job through in moments (a cancellation under way, a job being created):
+/// such a job is polled, not left to the next overview, so that what follows shows within one
+/// period. A job that is RESTARTING or FAILING may stay so for long: the overview watches it.
+fn passing_state(state: flink::JobState) -> bool {
+    use flink::JobState as F;
+    match state {
+        F::Cancelling | F::Created | F::Initializing | F::Reconciling => true,
+        F::Running | F::Restarting | F::Failing | F::Finished | F::Canceled | F::Failed | F::Suspended => false,
+    }
 }
 
 impl Pass<'_> {
@@ -179,12 +225,24 @@ impl Pass<'_> {
         }
     }
 
-    fn requeue(&self, look: Look) -> Requeue {
+    fn requeue(&mut self, look: Look) -> Requeue {
         let settings = &self.engine.settings;
         Requeue::After(match look {
             Look::Now => Duration::ZERO,
             Look::Poll => settings.poll_every,
-            Look::Observe => settings.observe_every,
+            Look::Observe if self.at_rest.passing => settings.poll_every,
+            Look::Observe => {
+                self.idle = true;
+                let mut wait = settings.idle_recheck;
+                if self.at_rest.running {
+                    wait = wait.min(settings.checkpoint_refresh);
+                }
+                if let Some(due_ms) = self.at_rest.due_ms {
+                    let until = due_ms.saturating_sub(self.engine.clock.now_ms());
+                    wait = wait.min(Duration::from_millis(u64::try_from(until).unwrap_or_default()));
+                }
+                wait
+            }
             Look::AfterStatsLag => settings.checkpoint_stats_lag,
             Look::After(wait) => wait,
             Look::Unreachable { outage } => outage.clamp(settings.poll_every, settings.max_backoff),
@@ -249,7 +307,9 @@ impl Pass<'_> {
         savepoint: &Savepoint,
     ) -> Result<Requeue, EngineError> {
         match asked {
-            Ok(()) => Ok(self.requeue(Look::Now)),
+            // Flink takes a savepoint in no less than a checkpoint's time: asking at once only
+            // answers "in progress".
+            Ok(()) => Ok(self.requeue(Look::Poll)),
             Err(err) if err.class() == ErrorClass::Transient => Ok(self.requeue(Look::Poll)),
             Err(err) => {
                 self.book.savepoint_refused(savepoint, &err.user_message());

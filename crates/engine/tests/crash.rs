@@ -61,6 +61,9 @@ impl FlinkCluster for Dying {
     async fn job_state(&self, job: &JobId) -> Result<Option<flink::JobState>, FlinkError> {
         self.flink.job_state(job).await
     }
+    async fn jobs(&self) -> Result<Vec<flink::JobOverview>, FlinkError> {
+        FlinkCluster::jobs(self.flink.as_ref()).await
+    }
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {
         self.effect(self.flink.cancel(job)).await
     }

@@ -396,6 +396,10 @@ async fn a_job_that_vanished_with_its_cluster_is_restarted_from_the_latest_state
     let h = running().await;
     let job = h.flink_job().await;
     let checkpoint = h.flink.complete_checkpoint(&job).expect("a checkpoint");
+    // A running job's newest checkpoint is recorded every `checkpoint_refresh`, not on every look.
+    h.settle().await;
+    assert_eq!(h.jobs().await[0].status.latest_checkpoint, None, "not yet: the refresh is not due");
+    h.clock.advance(support::settings().checkpoint_refresh);
     h.settle().await;
     h.flink.restart_cluster();
     h.clock.advance(Duration::from_secs(3));
@@ -911,4 +915,98 @@ async fn a_start_on_an_unconfirmed_incompatible_or_outdated_check_is_refused_unt
     h.settle().await;
     assert_eq!(h.state().await, DeploymentState::Running, "confirmed: it starts");
     assert_eq!(h.flink.job(&h.flink_job().await).expect("job").restored_from, Some(location));
+}
+
+#[tokio::test]
+async fn jobs_at_rest_are_watched_by_cluster_and_only_changed_ones_get_a_pass() {
+    use std::sync::Arc;
+    let h = Harness::new().await;
+    // 40 deployments running on one cluster: the harness's and 39 copies of it.
+    let template = h.deployment().await;
+    let mut ids = vec![h.id.clone()];
+    for n in 1..40 {
+        let mut copy = template.clone();
+        copy.metadata.id = uuid::Uuid::new_v4().to_string();
+        copy.metadata.name = format!("counter {n}");
+        h.store.insert_deployment(&copy).await.expect("insert");
+        ids.push(copy.metadata.id);
+    }
+    for id in &ids {
+        let mut deployment = h.store.get_deployment(&namespace(), id).await.expect("read").expect("exists");
+        deployment.spec.state = DesiredState::Running;
+        deployment.metadata.resource_version += 1;
+        h.store.update_deployment(&deployment, deployment.metadata.resource_version - 1).await.expect("start");
+    }
+    let mut settings = support::settings();
+    settings.observe_every = Duration::from_millis(200);
+    settings.poll_every = Duration::from_millis(50);
+    settings.checkpoint_refresh = Duration::from_secs(3600);
+    settings.idle_recheck = Duration::from_secs(3600);
+    let engine = Arc::new(engine::Engine::new(
+        h.store.clone(),
+        Arc::new(support::OneCluster(h.flink.clone())),
+        Arc::new(engine::SystemClock),
+        settings,
+    ));
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let controller = engine::ControllerSettings { resync_every: Duration::from_secs(3600), ..Default::default() };
+    let _nudger = engine::spawn_controller(engine, controller, shutdown_rx);
+    let all_running = || async {
+        let mut states = Vec::new();
+        for id in &ids {
+            states.push(h.store.get_deployment(&namespace(), id).await.expect("read").expect("exists").status.state);
+        }
+        states.iter().all(|s| *s == DeploymentState::Running)
+    };
+    for _ in 0..200 {
+        if all_running().await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(all_running().await, "every deployment runs");
+
+    // At rest: one overview per period for the whole cluster, nothing per job.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = h.flink.calls();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = h.flink.calls();
+    let overviews = idle.jobs_overview - before.jobs_overview;
+    assert!((8..=12).contains(&overviews), "one overview per 200 ms period: {overviews} in 2 s");
+    assert_eq!(idle.job_state, before.job_state, "no job is asked about on its own while at rest");
+    assert_eq!(idle.checkpoints, before.checkpoints, "no checkpoint statistics read before the refresh is due");
+
+    // Five jobs cancelled behind the console's back: those five, and only those, are looked at.
+    let jobs = h.flink.jobs();
+    let cancelled: Vec<flink::JobId> = jobs.iter().take(5).map(|(id, _)| id.clone()).collect();
+    for job in &cancelled {
+        h.flink.set_job_state(job, F::Canceled);
+    }
+    let cancelled_deployments = || async {
+        let mut found = 0;
+        for id in &ids {
+            let events = h.store.all_events_of_deployment(&namespace(), id).await.expect("events");
+            found +=
+                usize::from(events.iter().any(|e| e.metadata.name == EventName::FoundAStoppedJobAndWillTerminateIt));
+        }
+        found
+    };
+    for _ in 0..100 {
+        if cancelled_deployments().await == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(cancelled_deployments().await, 5, "each cancelled job is reported");
+    for _ in 0..200 {
+        if all_running().await && h.flink.jobs().iter().filter(|(_, j)| j.state == F::Running).count() == 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(all_running().await, "and its deployment runs again");
+    let after = h.flink.calls();
+    let asked = after.job_state - idle.job_state;
+    assert!(asked <= 5 * 6, "job states read only for the five changed deployments' passes: {asked}");
+    let _ = shutdown.send(true);
 }

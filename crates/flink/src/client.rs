@@ -27,6 +27,10 @@ pub struct FlinkClient {
     /// For a URL a person typed: the policy every connection is checked against, and the address
     /// of an IP-literal URL (reqwest resolves no name for it, so the resolver never sees it).
     policy: Option<(NetworkPolicy, Option<IpAddr>)>,
+    /// Uploads this client found or made, by upload name (content hash and file name): a start
+    /// of a known artifact asks Flink nothing before its run. A run that finds the upload gone (the
+    /// JobManager restarted, or another console evicted it) forgets it and uploads again.
+    known_jars: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, JarId>>>,
 }
 
 /// One vertex's entry of `/jobs/:id/resource-requirements`.
@@ -79,7 +83,12 @@ impl FlinkClient {
     pub fn new(base_url: &str) -> Result<Self, FlinkError> {
         let http =
             Self::builder().build().map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: None })
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            policy: None,
+            known_jars: Default::default(),
+        })
     }
 
     /// A client for a session cluster whose URL a person typed: every connection goes only to
@@ -96,7 +105,12 @@ impl FlinkClient {
             .pool_max_idle_per_host(0)
             .build()
             .map_err(|source| FlinkError::Unreachable { url: base_url.to_owned(), source })?;
-        Ok(Self { http, base_url: base_url.trim_end_matches('/').to_owned(), policy: Some((policy.clone(), literal)) })
+        Ok(Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            policy: Some((policy.clone(), literal)),
+            known_jars: Default::default(),
+        })
     }
 
     fn builder() -> reqwest::ClientBuilder {
@@ -149,11 +163,15 @@ impl FlinkClient {
         let digest = hex::encode(Sha256::digest(&bytes));
         let upload_name = format!("{}-{file_name}", &digest[..16]);
 
+        if let Some(known) = self.known_jars().get(&upload_name) {
+            return Ok(known.clone());
+        }
         if let Some(existing) = self.find_jar(&upload_name).await? {
+            self.known_jars().insert(upload_name, existing.clone());
             return Ok(existing);
         }
         let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(upload_name)
+            .file_name(upload_name.clone())
             .mime_str("application/java-archive")
             .map_err(|source| FlinkError::Unreachable { url: self.base_url.clone(), source })?;
         let form = reqwest::multipart::Form::new().part("jarfile", part);
@@ -170,7 +188,19 @@ impl FlinkClient {
             }
         })?;
         self.evict_old_jars(id).await;
-        Ok(JarId(id.to_owned()))
+        let id = JarId(id.to_owned());
+        self.known_jars().insert(upload_name, id.clone());
+        Ok(id)
+    }
+
+    fn known_jars(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, JarId>> {
+        self.known_jars.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets an upload Flink no longer holds (`FlinkError::is_missing_jar`), so the next
+    /// `upload_jar` looks for it and sends it again.
+    pub fn forget_jar(&self, jar: &JarId) {
+        self.known_jars().retain(|_, known| known != jar);
     }
 
     async fn jars(&self) -> Result<Vec<UploadedJar>, FlinkError> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::{
     CheckpointSummary, ClaimMode, ClusterOverview, FlinkClient, FlinkError, GatheredSample, JobDetails, JobException,
-    JobId, JobState, Operation, ParallelismBounds, RunJar, SampleDepth, SourceMetricNames, TriggerId,
+    JobId, JobOverview, JobState, Operation, ParallelismBounds, RunJar, SampleDepth, SourceMetricNames, TriggerId,
 };
 
 /// One job to start: an artifact on local disk and how to run it.
@@ -61,6 +61,9 @@ pub trait FlinkCluster: Send + Sync {
     async fn submit(&self, submission: &Submission) -> Result<JobId, FlinkError>;
     /// The job's state, or `None` if the cluster does not know the job (it vanished).
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError>;
+    /// Every job the cluster knows, running or ended, with its state: one call for the whole
+    /// cluster (`GET /jobs/overview`), which is how the engine watches jobs at rest.
+    async fn jobs(&self) -> Result<Vec<JobOverview>, FlinkError>;
     /// Cancels the job (no savepoint); a job Flink does not know is a 404 refusal.
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError>;
     /// Stop-with-savepoint (drained when `request.drain`): the job ends FINISHED once the savepoint is taken.
@@ -120,7 +123,14 @@ impl FlinkCluster for FlinkClient {
             claim_mode: submission.claim_mode,
             flink_configuration: submission.flink_configuration.clone(),
         };
-        self.run_jar(&jar, &request).await
+        match self.run_jar(&jar, &request).await {
+            Err(err) if err.is_missing_jar() => {
+                self.forget_jar(&jar);
+                let jar = self.upload_jar(&submission.jar).await?;
+                self.run_jar(&jar, &request).await
+            }
+            ran => ran,
+        }
     }
 
     async fn job_state(&self, job: &JobId) -> Result<Option<JobState>, FlinkError> {
@@ -129,6 +139,10 @@ impl FlinkCluster for FlinkClient {
             Err(FlinkError::Rejected { status: 404, .. }) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    async fn jobs(&self) -> Result<Vec<JobOverview>, FlinkError> {
+        FlinkClient::jobs(self).await
     }
 
     async fn cancel(&self, job: &JobId) -> Result<(), FlinkError> {

@@ -269,6 +269,12 @@ impl FlinkError {
         }
     }
 
+    /// Whether Flink refused a run because the uploaded jar it names is gone (`Jar file … does
+    /// not exist`: the JobManager restarted, or another console deleted the upload).
+    pub fn is_missing_jar(&self) -> bool {
+        matches!(self, Self::Rejected { message, .. } if message.contains("Jar file") && message.contains("does not exist"))
+    }
+
     /// Whether Flink refused a submission because a job with the chosen id already exists (running
     /// or ended): the submission the caller is retrying did reach Flink. Observed on Flink 2.3: the
     /// second `POST /jars/:id/run` with the same `jobId` answers HTTP 400, its error chain ending in

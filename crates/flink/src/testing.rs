@@ -10,8 +10,8 @@ use domain::job_metrics::JobMetricsSample;
 
 use crate::{
     CheckpointSummary, ClusterOverview, CompletedCheckpoint, FlinkCluster, FlinkError, GatheredSample, JobDetails,
-    JobException, JobId, JobState, Operation, ParallelismBounds, SampleDepth, SavepointRequest, SourceMetricNames,
-    Submission, TriggerId,
+    JobException, JobId, JobOverview, JobState, Operation, ParallelismBounds, SampleDepth, SavepointRequest,
+    SourceMetricNames, Submission, TriggerId,
 };
 
 /// What a job's metrics read at an instant (ms since the epoch, the caller's clock), given the job
@@ -96,6 +96,8 @@ pub struct Calls {
     pub submit: u32,
     /// Questions about a job's state.
     pub job_state: u32,
+    /// Questions about every job of the cluster at once (`GET /jobs/overview`).
+    pub jobs_overview: u32,
     /// Cancellations.
     pub cancel: u32,
     /// Stop-with-savepoint requests.
@@ -547,6 +549,24 @@ impl FlinkCluster for FakeFlink {
             Self::reachable(inner, "job status")?;
             inner.calls.job_state += 1;
             Ok(inner.jobs.get(job).map(|j| j.state))
+        })
+    }
+
+    async fn jobs(&self) -> Result<Vec<JobOverview>, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "job overview")?;
+            inner.calls.jobs_overview += 1;
+            Ok(inner
+                .jobs
+                .iter()
+                .map(|(id, job)| JobOverview {
+                    jid: id.clone(),
+                    name: job.submission.entry_class.clone().unwrap_or_default(),
+                    state: job.state,
+                    start_time: job.started_at_ms,
+                    end_time: -1,
+                })
+                .collect())
         })
     }
 

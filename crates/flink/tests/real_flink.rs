@@ -121,6 +121,24 @@ async fn the_stateful_example_job_is_uploaded_runs_and_is_cancelled() {
 }
 
 #[tokio::test]
+async fn a_start_asks_nothing_before_its_run_and_an_upload_flink_lost_is_sent_again() {
+    let client = cluster();
+    let jar = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("upload");
+    // The upload disappears behind the client's back (a JobManager restart, another console's eviction).
+    let url = format!("{}/jars/{}", std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL"), jar.0);
+    let deleted = reqwest::Client::new().delete(&url).send().await.expect("delete the upload");
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    assert_eq!(client.upload_jar(&example_jar("stateful-job.jar")).await.expect("known"), jar, "remembered, not asked");
+
+    let job = client.submit(&counter(&["--rate", "20"])).await.expect("submitted all the same");
+    wait_for_state(&client, &job, JobState::Running, Duration::from_secs(60)).await;
+    let uploaded_again = client.upload_jar(&example_jar("stateful-job.jar")).await.expect("known again");
+    assert_ne!(uploaded_again, jar, "the jar was uploaded anew");
+    FlinkClient::cancel(&client, &job).await.expect("cancel");
+    wait_for_state(&client, &job, JobState::Canceled, Duration::from_secs(30)).await;
+}
+
+#[tokio::test]
 async fn state_survives_stop_with_savepoint_and_restore() {
     let client = cluster();
     let job = client.submit(&counter(&["--rate", "50", "--keys", "5"])).await.expect("submitted");
