@@ -22,3 +22,5 @@ CONSOLE_SITE_ROOT="$SITE_ROOT" cargo bench --locked -p server --bench pages_at_s
 say "The Deployments page at 100,000 deployments in one namespace on PostgreSQL"
 BENCH_POSTGRES_URL="$CONSOLE_TEST_POSTGRES_URL" BENCH_DEPLOYMENTS=100000 BENCH_REQUESTS=100 BENCH_IDLE_SECONDS=10 \
   CONSOLE_SITE_ROOT="$SITE_ROOT" cargo bench --locked -p server --bench pages_at_scale
+say "Failover of three console replicas on PostgreSQL: SIGKILL of the engine lease holder, 20 times"
+cargo bench --locked -p server --bench failover

@@ -13,6 +13,8 @@ trap 'stop_background; rm -rf "$work"' EXIT
 start_test_flink "$work"
 start_test_postgres "$work"
 start_test_s3 "$work"
+# Console replicas on the throwaway PostgreSQL (server/tests/replicas.rs): fail, not skip, without it.
+export CONSOLE_TEST_REPLICAS_REQUIRED=1
 
 # The unchanged clients of other platforms (scripts/setup.sh --with-clients); required here, so a
 # missing one fails its tests instead of skipping them.

@@ -76,6 +76,12 @@ pub struct ServeArgs {
     /// point happens at most this late).
     #[arg(long, env = "CONSOLE_PLAN_CHECK_SECONDS", default_value_t = 15)]
     pub plan_check_seconds: u64,
+    /// The engine lease's time to live, in seconds. Console replicas sharing one PostgreSQL
+    /// database run the lifecycle engine in one of them, the holder of this lease; it renews it
+    /// every third of this, and when it stops renewing (killed, paused, cut off) another replica
+    /// takes over at most this long after its last renewal. A graceful stop hands it over at once.
+    #[arg(long, env = "CONSOLE_ENGINE_LEASE_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub engine_lease_seconds: u64,
     /// For tests only: the time the services schedule tuning plans by is read from this file
     /// (milliseconds since the epoch, or RFC 3339), so a test moves it; the engine keeps the real
     /// clock. Unset in production.

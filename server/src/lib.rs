@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clusters;
 pub mod config;
 pub mod health;
+pub mod leader;
 pub mod local_flink;
 pub mod metrics;
 pub mod plans;

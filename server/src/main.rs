@@ -15,6 +15,9 @@ use tokio::sync::watch;
 /// that share a database must share this file too (docs/security.md).
 const ACCESS_KEY_MASTER_FILE: &str = "access-key-master.key";
 
+/// How long a stopping console waits for its engine lease to be released (one database statement).
+const LEASE_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Stack of each runtime thread. Rendering a page walks its whole view tree recursively, and an
 /// unoptimised (debug) build of the Start dialog needs more than tokio's 2 MiB default.
 const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
@@ -152,9 +155,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             }),
     );
     let autopilot = engine.autopilot_monitor();
-    let nudger = engine::spawn_controller(engine, engine::ControllerSettings::default(), shutdown_rx.clone());
-    // This replica runs the engine; the leadership loop (several replicas) will say when it does not.
-    engine::metrics::set_leader(true);
+    // The engine runs in the replica holding the engine lease (`server::leader`, which also sets
+    // the leader gauge); people's changes reach it through the bus, whichever replica they were made on.
+    let nudger = engine::Nudger::through(store.bus().clone());
     tokio::spawn(server::metrics::upkeep_forever(shutdown_rx.clone()));
     let mut savepoint_roots = args.savepoint_roots.clone();
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
@@ -203,7 +206,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             "no Flink distribution (FLINK_HOME): state compatibility checks answer UNKNOWN and /sql/v1beta1 answers 503"
         ),
     }
-    tokio::spawn(server::targets::probe_forever(store, health, flink.clone(), clusters, shutdown_rx.clone()));
+    tokio::spawn(server::targets::probe_forever(store.clone(), health, flink.clone(), clusters, shutdown_rx.clone()));
     match services.ensure_admin(args.admin_password.as_deref()).await {
         Ok(Some(generated)) => println!(
             "First start: sign in as `admin` with the password {}  (shown once; set CONSOLE_ADMIN_PASSWORD to choose it)",
@@ -212,8 +215,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         Ok(None) => {}
         Err(err) => return Err(format!("cannot create the admin user: {err}")),
     }
-    let plan_check = std::time::Duration::from_secs(args.plan_check_seconds.max(1));
-    tokio::spawn(server::plans::carry_out_forever(services.clone(), plan_check, shutdown_rx.clone()));
+    let leadership = server::leader::Leadership {
+        replica: server::leader::replica_id(),
+        store,
+        engine,
+        controller: engine::ControllerSettings::default(),
+        services: services.clone(),
+        plan_check: std::time::Duration::from_secs(args.plan_check_seconds.max(1)),
+        ttl: std::time::Duration::from_secs(args.engine_lease_seconds),
+    };
+    let leading = tokio::spawn(leadership.run(shutdown_rx.clone()));
     let state = AppState { leptos_options, services, flink: flink.clone() };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -222,12 +233,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
         println!("Local Flink cluster (starting): {}", cluster.config().rest_url());
     }
+    // On Ctrl-C or SIGTERM everything hears it at once: the engine stops and its lease is handed
+    // over while the HTTP server still finishes its requests.
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = shutdown_tx.send(true);
+    });
+    let mut stopping = shutdown_rx.clone();
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        })
         .await
         .map_err(|err| format!("the server stopped: {err}"))?;
-
-    let _ = shutdown_tx.send(true);
+    if tokio::time::timeout(LEASE_RELEASE_WAIT, leading).await.is_err() {
+        tracing::warn!("the engine lease was not released in time; it expires on its own");
+    }
     if let FlinkSupervision::Local(cluster) = flink.as_ref() {
         println!("Stopping the local Flink cluster…");
         cluster.stop().await;

@@ -19,20 +19,51 @@ use crate::{Engine, Watch};
 
 /// Tells the engine that a deployment changed; cheap to clone. Without an engine (tests of the
 /// API alone) nudges go nowhere.
-#[derive(Clone, Debug)]
-pub struct Nudger(Option<mpsc::UnboundedSender<Key>>);
+#[derive(Clone)]
+pub struct Nudger(Route);
+
+/// Where a nudge goes.
+#[derive(Clone)]
+enum Route {
+    Nowhere,
+    /// The controller of this process.
+    Controller(mpsc::UnboundedSender<Key>),
+    /// The store's bus: whichever replica runs the engine hears it (this one included).
+    Bus(storage::bus::Bus),
+}
+
+impl std::fmt::Debug for Nudger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let route = match &self.0 {
+            Route::Nowhere => "nowhere",
+            Route::Controller(_) => "controller",
+            Route::Bus(_) => "bus",
+        };
+        f.debug_tuple("Nudger").field(&route).finish()
+    }
+}
 
 impl Nudger {
     /// A nudger that reaches no engine, for the API without one (its tests).
     pub fn disconnected() -> Self {
-        Self(None)
+        Self(Route::Nowhere)
+    }
+
+    /// A nudger that speaks through the bus (`storage::bus`), for console replicas: the engine
+    /// runs in one of them, which hears it (`Bus::nudges`) and nudges its controller.
+    pub fn through(bus: storage::bus::Bus) -> Self {
+        Self(Route::Bus(bus))
     }
 
     /// Asks for a pass over the deployment as soon as possible.
     pub fn nudge(&self, namespace: &str, deployment_id: &str) {
-        if let Some(sender) = &self.0 {
-            // The controller only stops at shutdown; a nudge then has nothing left to do.
-            let _ = sender.send((namespace.to_owned(), deployment_id.to_owned()));
+        match &self.0 {
+            Route::Nowhere => {}
+            Route::Controller(sender) => {
+                // The controller only stops at shutdown; a nudge then has nothing left to do.
+                let _ = sender.send((namespace.to_owned(), deployment_id.to_owned()));
+            }
+            Route::Bus(bus) => bus.nudge(namespace, deployment_id),
         }
     }
 }
@@ -64,7 +95,7 @@ impl Default for ControllerSettings {
 pub fn spawn_controller(engine: Arc<Engine>, settings: ControllerSettings, shutdown: watch::Receiver<bool>) -> Nudger {
     let (sender, nudges) = mpsc::unbounded_channel();
     let permits = Arc::new(Semaphore::new(settings.max_concurrent_passes.max(1)));
-    let nudger = Nudger(Some(sender));
+    let nudger = Nudger(Route::Controller(sender));
     tokio::spawn(crate::autopilot::run_sampler(engine.clone(), nudger.clone(), permits.clone(), shutdown.clone()));
     tokio::spawn(run(engine, settings, permits, nudges, shutdown));
     nudger

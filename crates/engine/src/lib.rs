@@ -136,6 +136,22 @@ impl Engine {
         self
     }
 
+    /// The same engine for one term of the engine lease: every write it makes goes through a
+    /// store fenced with `fence` (`storage::Store::fenced`), so once the term is over (another
+    /// replica took over, the lease ran out or was released) the database refuses its writes
+    /// (`StorageError::LeaseLost`) even from passes still under way. The Autopilot's memory is
+    /// shared; when checkpoints were last read is not (a term starts like a restarted engine).
+    pub fn fenced(&self, fence: storage::Fence) -> Self {
+        Self {
+            store: self.store.fenced(fence),
+            clusters: self.clusters.clone(),
+            clock: self.clock.clone(),
+            settings: self.settings.clone(),
+            autopilot: self.autopilot.clone(),
+            checkpoint_reads: observe::CheckpointReads::default(),
+        }
+    }
+
     /// The Autopilot's memory, to share with the API (`GET …/autopilot`).
     pub fn autopilot_monitor(&self) -> Arc<Monitor> {
         self.autopilot.clone()

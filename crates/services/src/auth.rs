@@ -266,8 +266,12 @@ impl Services {
             // A password printed on the console's output is known to whoever reads its logs.
             must_change_password: generated.is_some(),
         };
-        self.store.create_user(&admin, &self.guard.hash(password).await?).await?;
-        Ok(generated)
+        match self.store.create_user(&admin, &self.guard.hash(password).await?).await {
+            Ok(()) => Ok(generated),
+            // Another console replica sharing the database, starting at the same time, made it first.
+            Err(storage::StorageError::AlreadyExists { .. }) if self.store.count_admins().await? > 0 => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 }
 

@@ -61,6 +61,8 @@ impl From<storage::StorageError> for ServiceError {
             AlreadyExists { .. } | Conflict { .. } => Self::Conflict(err.to_string()),
             NoSuchNamespace(name) => Self::NotFound(format!("namespace {name}")),
             WrongCursor => crate::reads::bad_token(),
+            // Only the engine writes through a fenced store; another replica runs it now.
+            LeaseLost { .. } => Self::Unavailable(err.to_string()),
             Database(_) | Migration(_) | CorruptDocument(_) | CorruptColumn { .. } => {
                 tracing::error!(error = %err, "storage failed");
                 Self::Internal

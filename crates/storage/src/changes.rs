@@ -5,7 +5,11 @@
 //! than `CHANNEL` changes behind is told to resync, and positions of another process (a restart)
 //! or older than what is kept also ask for a resync.
 //!
-//! In-process only: with several consoles on one PostgreSQL database, each sees its own writes.
+//! Several consoles on one PostgreSQL database: each committed change also travels on the bus
+//! (`crate::bus`, `NOTIFY` in the writing transaction), and the changes other replicas committed
+//! are published here as they arrive, numbered in this process's sequence like its own. When the
+//! bus may have lost some (its connection dropped and is back), `gap` tells every subscriber to
+//! resync and makes older positions unresumable.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -58,15 +62,34 @@ pub struct ChangeFeed(Arc<Inner>);
 
 struct Inner {
     epoch: String,
-    sender: broadcast::Sender<Arc<Sequenced>>,
+    sender: broadcast::Sender<Item>,
     state: Mutex<State>,
 }
 
+/// What the channel carries.
+#[derive(Debug, Clone)]
+enum Item {
+    Change(Arc<Sequenced>),
+    /// Changes of other replicas may have been lost before this number (which no change has).
+    Gap(u64),
+}
+
+impl Item {
+    fn seq(&self) -> u64 {
+        match self {
+            Item::Change(change) => change.seq,
+            Item::Gap(seq) => *seq,
+        }
+    }
+}
+
 struct State {
-    /// The number of the last change published.
+    /// The number of the last change published (or of the last gap).
     last: u64,
     /// The last `RETAINED` changes, oldest first.
     recent: VecDeque<Arc<Sequenced>>,
+    /// The number of the last gap (0: none): positions before it cannot be resumed from.
+    gap: u64,
 }
 
 /// Where a new subscriber starts.
@@ -85,7 +108,7 @@ pub enum Start {
 pub struct Subscription {
     /// What the subscriber missed, or why it must resync.
     pub start: Start,
-    receiver: broadcast::Receiver<Arc<Sequenced>>,
+    receiver: broadcast::Receiver<Item>,
     /// Changes up to this number were handed out already (in `start`) or came before it.
     seen: u64,
     epoch: String,
@@ -98,6 +121,9 @@ pub enum Next {
     Change(Arc<Sequenced>),
     /// The subscriber fell behind and changes were dropped: it must resync.
     Lagged,
+    /// Changes other replicas committed may have been lost on the way (`ChangeFeed::gap`): the
+    /// subscriber must resync.
+    Missed,
     /// The feed is gone (the store was dropped).
     Closed,
 }
@@ -106,7 +132,7 @@ impl Default for ChangeFeed {
     fn default() -> Self {
         let (sender, _) = broadcast::channel(CHANNEL);
         let epoch = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        Self(Arc::new(Inner { epoch, sender, state: Mutex::new(State { last: 0, recent: VecDeque::new() }) }))
+        Self(Arc::new(Inner { epoch, sender, state: Mutex::new(State { last: 0, recent: VecDeque::new(), gap: 0 }) }))
     }
 }
 
@@ -125,8 +151,17 @@ impl ChangeFeed {
             }
             state.recent.push_back(sequenced.clone());
             // An error only means nobody listens right now.
-            let _ = self.0.sender.send(sequenced);
+            let _ = self.0.sender.send(Item::Change(sequenced));
         }
+    }
+
+    /// Says that changes of other replicas may have been lost: every subscriber is told to resync,
+    /// and no position given out before now can be resumed from. The gap takes a number of its own.
+    pub fn gap(&self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.last += 1;
+        state.gap = state.last;
+        let _ = self.0.sender.send(Item::Gap(state.last));
     }
 
     /// The position after the last change published.
@@ -150,6 +185,9 @@ impl ChangeFeed {
             Some(Some(position)) if position.seq > state.last => {
                 (Start::Resync("the position is ahead of the console's changes"), state.last)
             }
+            Some(Some(position)) if position.seq < state.gap => {
+                (Start::Resync("changes of other consoles may have been missed since that position"), state.last)
+            }
             // Changes after `position.seq` start at `position.seq + 1`, which must still be kept.
             Some(Some(position)) if position.seq + 1 < oldest => {
                 (Start::Resync("more changes happened since that position than the console keeps"), state.last)
@@ -168,10 +206,14 @@ impl Subscription {
     pub async fn next(&mut self) -> Next {
         loop {
             match self.receiver.recv().await {
-                Ok(change) if change.seq <= self.seen => continue,
-                Ok(change) => {
+                Ok(item) if item.seq() <= self.seen => continue,
+                Ok(Item::Change(change)) => {
                     self.seen = change.seq;
                     return Next::Change(change);
+                }
+                Ok(Item::Gap(seq)) => {
+                    self.seen = seq;
+                    return Next::Missed;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => return Next::Lagged,
                 Err(broadcast::error::RecvError::Closed) => return Next::Closed,
@@ -259,6 +301,26 @@ mod tests {
         let just_kept = Position { seq: 1, ..feed.position() }.to_string();
         let Start::CaughtUp(missed) = feed.subscribe(Some(&just_kept)).start else { panic!("still kept") };
         assert_eq!(missed.len(), RETAINED);
+    }
+
+    #[tokio::test]
+    async fn a_gap_tells_live_subscribers_to_resync_and_makes_older_positions_unresumable() {
+        let feed = ChangeFeed::default();
+        feed.publish(vec![target("before")]);
+        let before = feed.position().to_string();
+        let mut live = feed.subscribe(None);
+        feed.gap();
+        assert!(matches!(live.next().await, Next::Missed));
+        assert!(matches!(feed.subscribe(Some(&before)).start, Start::Resync(_)), "from before the gap");
+        let after = feed.position().to_string();
+        assert_eq!(live.position().to_string(), after, "the gap's own number is the position to resume from");
+        feed.publish(vec![target("after")]);
+        let Start::CaughtUp(missed) = feed.subscribe(Some(&after)).start else { panic!("after the gap") };
+        assert_eq!(names(&missed), ["after"]);
+        match live.next().await {
+            Next::Change(change) => assert_eq!(names(&[change]), ["after"]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

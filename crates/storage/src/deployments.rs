@@ -436,9 +436,9 @@ impl Store {
         engine: &str,
         expected_status_version: i64,
     ) -> Result<(), StorageError> {
-        let change = write_engine_state(&self.pool, namespace, id, status, engine, expected_status_version).await?;
-        self.changes.publish(vec![change]);
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.save_engine_state(namespace, id, status, engine, expected_status_version).await?;
+        tx.commit().await
     }
 }
 

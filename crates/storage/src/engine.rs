@@ -1,7 +1,9 @@
 //! The lifecycle engine's writes: everything one engine step changes — the deployment's status and
 //! the engine's record, its jobs, savepoints and events — committed in one transaction or not at
 //! all, so a crash between two writes of a step cannot happen. The status change is published on
-//! the store's change feed once committed.
+//! the store's change feed once committed (and, on PostgreSQL, sent to the other replicas inside
+//! the transaction). Through a fenced store (`Store::fenced`) the transaction first checks that
+//! the engine lease is still held at the fence's epoch, and holds the lease row until it commits.
 
 use domain::{Deployment, DeploymentStatus, Event, Job, NamespaceName, Savepoint};
 
@@ -50,7 +52,8 @@ pub struct EngineWrite {
 
 impl Store {
     /// Commits an engine step atomically. A stale status or row version is a `Conflict`, a second
-    /// active job of the deployment is `AlreadyExists`; nothing is written then.
+    /// active job of the deployment is `AlreadyExists`, a fence that lost the engine lease
+    /// `LeaseLost`; nothing is written then.
     pub async fn commit_engine_write(
         &self,
         namespace: &NamespaceName,
@@ -58,7 +61,7 @@ impl Store {
         write: &EngineWrite,
     ) -> Result<(), StorageError> {
         let conflict = |kind: &'static str, name: &str| StorageError::Conflict { kind, name: name.to_owned() };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_transaction().await?;
         if let Some((deployment, expected_version)) = &write.deployment {
             let done = sqlx::query(
                 "UPDATE deployments SET resource_version = $1, document = $2, modified_at = $3, modified_sort = $4
@@ -132,8 +135,12 @@ impl Store {
         for event in &write.events {
             insert_event_row(&mut *tx, event).await?;
         }
+        let changes = vec![change];
+        if self.is_postgres {
+            self.bus.notify_in(&mut tx, crate::bus::Topic::Change, &crate::bus::Bus::changes_message(&changes)).await?;
+        }
         tx.commit().await?;
-        self.changes.publish(vec![change]);
+        self.changes.publish(changes);
         Ok(())
     }
 }

@@ -44,4 +44,14 @@ pub enum StorageError {
     /// A page asked to start after a cursor of another list's order.
     #[error("the cursor is not a position in this list")]
     WrongCursor,
+    /// An engine write through a fenced store (`Store::fenced`) was refused because its replica no
+    /// longer holds the engine lease at its epoch (another replica took over, or the lease ran out
+    /// or was released): nothing was written. The replica must stop acting as the engine.
+    #[error("the engine lease is no longer held by replica {holder} at epoch {epoch}: its engine write was refused")]
+    LeaseLost {
+        /// The replica whose write was refused.
+        holder: String,
+        /// The epoch (fencing token) it wrote under.
+        epoch: i64,
+    },
 }

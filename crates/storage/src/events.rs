@@ -47,6 +47,12 @@ impl Store {
     pub async fn append_event(&self, event: &Event) -> Result<(), StorageError> {
         let metadata = &event.metadata;
         self.require_namespace(&metadata.namespace).await?;
+        if self.fence().is_some() {
+            // The engine's own event (the Autopilot's): checked against the lease like its steps.
+            let mut tx = self.begin().await?;
+            tx.append_event(event).await?;
+            return tx.commit().await;
+        }
         let inserted = insert_event_row(&self.pool, event).await;
         match inserted {
             Ok(_) => Ok(()),

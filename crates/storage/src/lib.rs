@@ -6,6 +6,7 @@
 
 mod access;
 mod artifacts;
+pub mod bus;
 pub mod changes;
 mod defaults;
 mod deployments;
@@ -13,6 +14,7 @@ mod engine;
 mod error;
 mod events;
 mod jobs;
+pub mod lease;
 mod page;
 mod plans;
 mod savepoints;
@@ -30,6 +32,7 @@ use sqlx::AnyPool;
 pub use deployments::{EngineRow, StateCounts};
 pub use engine::{EngineWrite, RowWrite};
 pub use error::StorageError;
+pub use lease::{Fence, Lease, LeaseRow};
 pub use page::{Cursor, Page, Paged};
 pub use tx::Tx;
 
@@ -43,6 +46,10 @@ pub struct Store {
     is_postgres: bool,
     /// Every committed change of a deployment or target, for live pages.
     changes: changes::ChangeFeed,
+    /// Messages between the replicas sharing the database (in-process only on SQLite).
+    bus: bus::Bus,
+    /// Set by `fenced`: every transaction checks that this term still holds the engine lease.
+    fence: Option<std::sync::Arc<lease::Fence>>,
 }
 
 impl Store {
@@ -76,14 +83,35 @@ impl Store {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let store = Self { pool, is_postgres: !is_sqlite, changes: changes::ChangeFeed::default() };
+        let store = Self {
+            pool,
+            is_postgres: !is_sqlite,
+            changes: changes::ChangeFeed::default(),
+            bus: bus::Bus::default(),
+            fence: None,
+        };
         store.fill_in_search_columns().await?;
+        if store.is_postgres {
+            store.bus.connect_replicas(store.pool.clone(), url.to_owned(), store.changes.clone());
+        }
         Ok(store)
     }
 
-    /// The feed of committed changes (deployments and targets) of this store.
+    /// The feed of committed changes (deployments and targets) of this store: its own, and on
+    /// PostgreSQL those of the other replicas on the same database.
     pub fn changes(&self) -> &changes::ChangeFeed {
         &self.changes
+    }
+
+    /// The notification bus between the replicas sharing this database.
+    pub fn bus(&self) -> &bus::Bus {
+        &self.bus
+    }
+
+    /// Whether the database is PostgreSQL, which several console replicas may share (a SQLite
+    /// database belongs to one console).
+    pub fn is_postgres(&self) -> bool {
+        self.is_postgres
     }
 
     // What the resource tables share (`table` is always one of ours, never input).
@@ -361,7 +389,10 @@ pub mod testing {
         (store, database)
     }
 
-    async fn fresh_postgres_database() -> TestDatabase {
+    /// A fresh, empty database (not migrated yet) in the PostgreSQL server at
+    /// `CONSOLE_TEST_POSTGRES_URL`, whatever `CONSOLE_TEST_DATABASE` says: for tests of several
+    /// console replicas, which only PostgreSQL can serve.
+    pub async fn fresh_postgres_database() -> TestDatabase {
         use sqlx::{Connection, Executor};
 
         let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {

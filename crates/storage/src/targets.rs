@@ -91,7 +91,8 @@ impl Tx {
     ) -> Result<DeploymentTarget, StorageError> {
         let namespace = NamespaceName::parse(&target.metadata.namespace)
             .map_err(|_| StorageError::NoSuchNamespace(target.metadata.namespace.clone()))?;
-        if !self.namespace_exists(&namespace).await? {
+        // Locked, so that two replicas registering the same target at once do not both insert it.
+        if !self.lock_namespace(&namespace).await? {
             return Err(StorageError::NoSuchNamespace(namespace.to_string()));
         }
         let existing: Option<(String,)> =

@@ -16,26 +16,53 @@ pub struct Tx {
     feed: crate::changes::ChangeFeed,
     /// Changes written so far, published by `commit` (never if the transaction is dropped).
     pending: Vec<domain::live::Change>,
+    /// Where the other replicas hear of the changes (PostgreSQL: inside the transaction).
+    bus: crate::bus::Bus,
+    /// Bus messages sent inside the transaction, delivered in-process once it commits.
+    sent: Vec<(crate::bus::Topic, serde_json::Value)>,
+    is_postgres: bool,
 }
 
 impl Store {
     /// Opens a transaction. Do not use the `Store` for writes while it is open: on SQLite the
-    /// other connection would wait for this one.
+    /// other connection would wait for this one. On a fenced store (`Store::fenced`) it first
+    /// checks the engine lease, and fails with `StorageError::LeaseLost` if the fence lost it.
     pub async fn begin(&self) -> Result<Tx, StorageError> {
-        // SQLite: take the write lock at BEGIN. A deferred transaction that reads, then writes after
-        // another connection wrote, is refused at once ("database is locked") instead of waiting
-        // out the busy timeout; an immediate one waits its turn.
-        let tx =
-            if self.is_postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
-        Ok(Tx { tx, feed: self.changes.clone(), pending: Vec::new() })
+        let tx = self.begin_transaction().await?;
+        Ok(Tx {
+            tx,
+            feed: self.changes.clone(),
+            pending: Vec::new(),
+            bus: self.bus.clone(),
+            sent: Vec::new(),
+            is_postgres: self.is_postgres,
+        })
     }
 }
 
 impl Tx {
-    /// Keeps everything written in the transaction.
-    pub async fn commit(self) -> Result<(), StorageError> {
+    /// Keeps everything written in the transaction. On PostgreSQL the changes travel to the other
+    /// replicas inside it (a `NOTIFY` is sent at commit, and only then).
+    pub async fn commit(mut self) -> Result<(), StorageError> {
+        if self.is_postgres && !self.pending.is_empty() {
+            let message = crate::bus::Bus::changes_message(&self.pending);
+            self.bus.notify_in(&mut self.tx, crate::bus::Topic::Change, &message).await?;
+        }
         self.tx.commit().await?;
         self.feed.publish(self.pending);
+        self.bus.deliver_committed(self.sent);
+        Ok(())
+    }
+
+    /// Says that access (sessions, tokens, users, memberships, roles) changed, if and only if
+    /// this transaction commits: the other replicas hear it through the bus (a `NOTIFY` of the
+    /// transaction on PostgreSQL), this process once it commits (`Bus::access_changes`).
+    pub async fn access_changed(&mut self, change: &crate::bus::AccessChange) -> Result<(), StorageError> {
+        let message = serde_json::to_value(change)?;
+        if self.is_postgres {
+            self.bus.notify_in(&mut self.tx, crate::bus::Topic::Access, &message).await?;
+        }
+        self.sent.push((crate::bus::Topic::Access, message));
         Ok(())
     }
 

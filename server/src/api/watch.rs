@@ -155,6 +155,7 @@ impl Pump {
                         None => continue,
                     },
                     Next::Lagged => self.resync_event("this stream fell too far behind the console's changes"),
+                    Next::Missed => self.resync_event("changes of other consoles may have been missed"),
                     Next::Closed => return,
                 },
                 _ = recheck.tick() => match self.services.still_allowed(

@@ -26,14 +26,16 @@ impl Console {
     /// `CONSOLE_PLAN_CHECK_SECONDS`).
     pub fn start_with(data_dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL is not set: run through `make test`");
+        Self::start_replica(data_dir, &data_dir.join("console.log"), port, &flink, env)
+    }
+
+    /// A console logging to `log` and using the Flink cluster at `flink` (replicas share a data
+    /// directory and a database, each with a log of its own).
+    pub fn start_replica(data_dir: &Path, log: &Path, port: u16, flink: &str, env: &[(&str, &str)]) -> Self {
         let jobs = std::env::var("CONSOLE_JOBS_DIR").expect("CONSOLE_JOBS_DIR is not set: run through `make test`");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data_dir.join("console.log"))
-            .expect("a log file");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("a log file");
         let child = Command::new(env!("CARGO_BIN_EXE_flink-console"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--flink-url", &flink, "--jobs-dir", &jobs])
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--flink-url", flink, "--jobs-dir", &jobs])
             .arg("--data-dir")
             .arg(data_dir)
             .arg("--site-root")
@@ -46,6 +48,17 @@ impl Console {
             .spawn()
             .expect("the console starts");
         Self { child, base: format!("http://127.0.0.1:{port}/api/v1/namespaces/default") }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal by name (`STOP`, `CONT`, `TERM`) with `kill(1)`.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status();
+        assert!(sent.is_ok_and(|status| status.success()), "kill -{name} {}", self.child.id());
     }
 
     /// SIGKILL: no shutdown, no flush, nothing.
