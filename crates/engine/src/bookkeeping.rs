@@ -201,8 +201,13 @@ impl<'a> Book<'a> {
                 self.job_started(active(rows)?);
                 Ok(Then::Look(Look::Observe))
             }
-            Step::JobEndSeen => {
-                self.record.job_end_seen = Some((active(rows)?.metadata.id.clone(), self.now_ms));
+            Step::JobEndSeen { outcome } => {
+                let job_id = active(rows)?.metadata.id.clone();
+                // Said now, not once the final checkpoint is read: the end shows within the period.
+                if let Some((name, message)) = self.unasked_end(&job_id, outcome) {
+                    self.event(name, Some(&job_id), message);
+                }
+                self.record.job_end_seen = Some((job_id, self.now_ms));
                 Ok(Then::Look(Look::AfterStatsLag))
             }
             Step::JobEnded { outcome, checkpoint } => {
@@ -599,7 +604,6 @@ impl<'a> Book<'a> {
         if checkpoint.is_some() {
             ended.status.latest_checkpoint = checkpoint.cloned();
         }
-        let desired_running = self.deployment.spec.state == DesiredState::Running;
         let resting = match self.deployment.spec.state {
             DesiredState::Running => DeploymentState::Transitioning,
             DesiredState::Suspended => DeploymentState::Suspended,
@@ -702,26 +706,11 @@ impl<'a> Book<'a> {
             }
             JobOutcome::CancelledOutside => {
                 ended.status.state = JobState::Terminated;
-                let then = if desired_running {
-                    "it will be started again from its latest state"
-                } else {
-                    "nothing else runs"
-                };
-                self.event(
-                    EventName::FoundAStoppedJobAndWillTerminateIt,
-                    Some(&job_id),
-                    format!("Job {} was cancelled outside the console; {then}", short(&job_id)),
-                );
             }
             JobOutcome::Failed(message) => {
                 ended.status.state = JobState::Failed;
                 ended.status.failure = Some(Failure { reason: "FlinkJobFailed".into(), message: message.clone() });
                 self.count_failure(message);
-                self.event(
-                    EventName::GeneralFailure,
-                    Some(&job_id),
-                    format!("Job {} failed in Flink: {message}", short(&job_id)),
-                );
             }
             JobOutcome::Vanished => {
                 ended.status.state = JobState::Failed;
@@ -735,6 +724,12 @@ impl<'a> Book<'a> {
                 );
             }
         }
+        let said = matches!(&self.record.job_end_seen, Some((seen, _)) if *seen == job_id);
+        if !said {
+            if let Some((name, message)) = self.unasked_end(&job_id, outcome) {
+                self.event(name, Some(&job_id), message);
+            }
+        }
         self.update_job(job, ended);
         if let Some(retained) = retained {
             self.savepoints.push(RowWrite::Insert(retained));
@@ -742,6 +737,28 @@ impl<'a> Book<'a> {
         self.record.operation = None;
         self.record.job_end_seen = None;
         self.status = DeploymentStatus { state: next_status, running: None, failure: None };
+    }
+
+    /// The event of a job's end the console did not ask for (cancelled outside it, failed in Flink),
+    /// said once: when the end is first seen.
+    fn unasked_end(&self, job_id: &str, outcome: &JobOutcome) -> Option<(EventName, String)> {
+        match outcome {
+            JobOutcome::CancelledOutside => {
+                let then = if self.deployment.spec.state == DesiredState::Running {
+                    "it will be started again from its latest state"
+                } else {
+                    "nothing else runs"
+                };
+                Some((
+                    EventName::FoundAStoppedJobAndWillTerminateIt,
+                    format!("Job {} was cancelled outside the console; {then}", short(job_id)),
+                ))
+            }
+            JobOutcome::Failed(message) => {
+                Some((EventName::GeneralFailure, format!("Job {} failed in Flink: {message}", short(job_id))))
+            }
+            JobOutcome::Finished | JobOutcome::Stopped(_) | JobOutcome::Cancelled(_) | JobOutcome::Vanished => None,
+        }
     }
 
     /// The STARTING job row (intent), with its Flink job id chosen; returns it for submission. A
@@ -1321,7 +1338,12 @@ mod tests {
                 Step::JobStarted,
                 commit("look", Running, &[E::JobSuccessfullyStarted], &["update STARTED"], &[]),
             ),
-            ("job end seen: remembered", running.clone(), Step::JobEndSeen, commit("look", Running, &[], &[], &[])),
+            (
+                "job end seen: remembered and said",
+                running.clone(),
+                Step::JobEndSeen { outcome: JobOutcome::CancelledOutside },
+                commit("look", Running, &[E::FoundAStoppedJobAndWillTerminateIt], &[], &[]),
+            ),
             (
                 "job finished",
                 running.clone(),

@@ -115,7 +115,7 @@ pub fn step_name(step: &Step) -> &'static str {
         Step::Unreachable(_) => "Unreachable",
         Step::RetryLater(_) => "RetryLater",
         Step::JobStarted => "JobStarted",
-        Step::JobEndSeen => "JobEndSeen",
+        Step::JobEndSeen { .. } => "JobEndSeen",
         Step::JobEnded { .. } => "JobEnded",
         Step::SavepointCompleted { .. } => "SavepointCompleted",
         Step::SavepointFailed { .. } => "SavepointFailed",

@@ -259,9 +259,12 @@ pub enum Step {
 
     /// The starting job runs: status RUNNING.
     JobStarted,
-    /// The active job has ended in Flink; remember when, and read its final checkpoint once
-    /// Flink's statistics have caught up.
-    JobEndSeen,
+    /// The active job has ended in Flink; remember when, say so (an end the console did not ask
+    /// for), and read its final checkpoint once Flink's statistics have caught up.
+    JobEndSeen {
+        /// How it ended.
+        outcome: JobOutcome,
+    },
     /// The active job has ended; its retained checkpoint (if any) becomes restorable state.
     JobEnded {
         /// How it ended.
@@ -469,8 +472,8 @@ fn plan_with_job(
         let checkpointed = job.flink_checkpoint.is_some() || job.recorded_checkpoint.is_some();
         if keeps_checkpoint && checkpointed {
             match &record.job_end_seen {
-                Some((id, _)) if *id != job.id => return Step::JobEndSeen,
-                None => return Step::JobEndSeen,
+                Some((id, _)) if *id != job.id => return Step::JobEndSeen { outcome },
+                None => return Step::JobEndSeen { outcome },
                 Some((_, seen_ms)) if seen.now_ms.saturating_sub(*seen_ms) < seen.checkpoint_stats_lag_ms => {
                     return Step::Await("Flink's checkpoint statistics to include the job's end");
                 }
@@ -1601,7 +1604,8 @@ mod tests {
         let mut seen = seen(Some(job));
         seen.checkpoint_stats_lag_ms = 3_500;
         let running = status(DeploymentState::Running);
-        assert_eq!(step(&spec, &running, &EngineRecord::default(), &seen), Step::JobEndSeen);
+        let seen_end = Step::JobEndSeen { outcome: JobOutcome::Failed("the job failed in Flink".into()) };
+        assert_eq!(step(&spec, &running, &EngineRecord::default(), &seen), seen_end);
         let just_seen = EngineRecord { job_end_seen: Some(("job-1".into(), NOW - 1_000)), ..Default::default() };
         assert!(matches!(step(&spec, &running, &just_seen, &seen), Step::Await(_)));
         let settled = EngineRecord { job_end_seen: Some(("job-1".into(), NOW - 4_000)), ..Default::default() };
@@ -1610,7 +1614,7 @@ mod tests {
             Step::JobEnded { outcome: JobOutcome::Failed(_), checkpoint: Some(_) }
         ));
         let other_job = EngineRecord { job_end_seen: Some(("job-0".into(), NOW - 4_000)), ..Default::default() };
-        assert_eq!(step(&spec, &running, &other_job, &seen), Step::JobEndSeen, "an older job's end does not count");
+        assert_eq!(step(&spec, &running, &other_job, &seen), seen_end, "an older job's end does not count");
     }
 
     fn wanted(job_id: &str, in_place: bool) -> WantedRescale {
