@@ -6,6 +6,10 @@
 #![warn(missing_docs)]
 
 mod access;
+mod access_cache;
+#[cfg(test)]
+#[path = "access_cache_tests.rs"]
+mod access_cache_store_tests;
 mod access_keys;
 mod artifacts;
 pub mod auth;
@@ -26,6 +30,7 @@ mod start;
 mod targets;
 pub mod yaml;
 
+pub use access_cache::{AccessChange, AccessNotifier};
 pub use access_keys::{AccessKeyMaster, ACCESS_KEY_ID_PREFIX};
 pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
@@ -84,6 +89,11 @@ pub struct Services {
     autopilot: Option<Arc<engine::Monitor>>,
     /// Where AccessKey Secrets are derived from, and the nonces signed requests used.
     access_keys: access_keys::AccessKeys,
+    /// The credentials and role bindings read lately, so that most requests read none; forgotten
+    /// at every change of access (`access_changed`).
+    access_cache: access_cache::AccessCache,
+    /// Told of this process's changes of access, for the other replicas (`on_access_change`).
+    access_notifier: Option<AccessNotifier>,
 }
 
 impl Services {
@@ -106,6 +116,8 @@ impl Services {
             autopilot: None,
             clock: Arc::new(engine::time::SystemClock),
             access_keys: access_keys::AccessKeys::default(),
+            access_cache: access_cache::AccessCache::default(),
+            access_notifier: None,
         }
     }
 
