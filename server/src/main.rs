@@ -180,6 +180,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(token) = args.scrape_token(std::env::var(server::config::METRICS_TOKEN_VAR).ok())? {
         services = services.with_scrape_token(token);
     }
+    // Every replica's cache of credentials and roles forgets what it holds when any replica
+    // changes access (the bus: LISTEN/NOTIFY on PostgreSQL, this process alone on SQLite).
+    let bus = store.bus().clone();
+    services = services.on_access_change(move |_| bus.access_changed(&storage::bus::AccessChange::Everything));
+    tokio::spawn(server::auth::forget_on_access_changes(
+        store.bus().access_changes(),
+        services.clone(),
+        shutdown_rx.clone(),
+    ));
     if let Some(file) = &args.test_clock_file {
         tracing::warn!(file = %file.display(), "tuning plans follow a test clock read from a file");
         services = services.with_clock(Arc::new(server::plans::FileClock::new(file.clone())));

@@ -7,6 +7,7 @@ use domain::{ApiToken, AuditEntry, NamespaceName, Role, User};
 use serde_json::{json, Value};
 use storage::{now_rfc3339, Tx};
 
+use crate::access_cache::AccessChange;
 use crate::auth::{check_user_name, secret_hash, Caller, Secret};
 use crate::{ServiceError, Services};
 
@@ -98,6 +99,7 @@ impl Services {
         tx.create_user(&user, &hash).await?;
         commit_audited(tx, audit_entry(caller, None, "create", ("User", name), None, Some(json!({"admin": admin}))))
             .await?;
+        self.access_changed(AccessChange::UserCreated);
         Ok(user)
     }
 
@@ -137,7 +139,9 @@ impl Services {
         let hash = self.guard.hash(new).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&user.id, &hash, keep.as_deref()).await?;
-        commit_audited(tx, audit_entry(caller, None, "change-password", ("User", &user.name), None, None)).await
+        commit_audited(tx, audit_entry(caller, None, "change-password", ("User", &user.name), None, None)).await?;
+        self.access_changed(AccessChange::PasswordChanged);
+        Ok(())
     }
 
     /// An admin sets a user's password (one they forgot, or a first one to hand over); every
@@ -148,7 +152,9 @@ impl Services {
         let hash = self.guard.hash(password).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&user.id, &hash, None).await?;
-        commit_audited(tx, audit_entry(caller, None, "reset-password", ("User", name), None, None)).await
+        commit_audited(tx, audit_entry(caller, None, "reset-password", ("User", name), None, None)).await?;
+        self.access_changed(AccessChange::PasswordChanged);
+        Ok(())
     }
 
     /// Deletes a user, their sessions and memberships, and revokes their API tokens; the last
@@ -164,6 +170,7 @@ impl Services {
         tx.delete_user(&user.id).await?;
         let after = (!revoked.is_empty()).then(|| json!({"revokedTokens": revoked}));
         commit_audited(tx, audit_entry(caller, None, "delete", ("User", name), None, after)).await?;
+        self.access_changed(AccessChange::UserDeleted);
         Ok(user)
     }
 
@@ -185,7 +192,9 @@ impl Services {
             after["revokedTokens"] = json!(revoked);
         }
         let before = before.map(|r| json!({"role": r}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "set", ("Member", name), before, Some(after))).await
+        commit_audited(tx, audit_entry(caller, Some(namespace), "set", ("Member", name), before, Some(after))).await?;
+        self.access_changed(AccessChange::MembershipChanged);
+        Ok(())
     }
 
     /// Takes a user's membership of a namespace away, with their API tokens there; the last owner
@@ -204,7 +213,9 @@ impl Services {
         let revoked = tx.revoke_tokens_of(&user.id, Some(namespace), &[], &now_rfc3339()).await?;
         let before = before.map(|r| json!({"role": r}));
         let after = (!revoked.is_empty()).then(|| json!({"revokedTokens": revoked}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "remove", ("Member", name), before, after)).await
+        commit_audited(tx, audit_entry(caller, Some(namespace), "remove", ("Member", name), before, after)).await?;
+        self.access_changed(AccessChange::MembershipChanged);
+        Ok(())
     }
 
     /// Creates a namespace (admins only), with `owner` (an existing user) as its first owner.
@@ -233,7 +244,9 @@ impl Services {
             tx.set_member(namespace, &owner.id, Role::Owner).await?;
         }
         let entry = audit_entry(caller, Some(namespace), "create", ("Namespace", namespace.as_str()), None, after);
-        commit_audited(tx, entry).await
+        commit_audited(tx, entry).await?;
+        self.access_changed(AccessChange::NamespaceCreated);
+        Ok(())
     }
 
     /// A new API token of the namespace with `role`, expiring at `expires_at` (RFC 3339, in the
@@ -277,6 +290,7 @@ impl Services {
         let after = json!({"role": role, "expiresAt": token.expires_at});
         commit_audited(tx, audit_entry(caller, Some(namespace), "create", ("ApiToken", name), None, Some(after)))
             .await?;
+        self.access_changed(AccessChange::TokenCreated);
         Ok((token, secret))
     }
 
@@ -294,6 +308,7 @@ impl Services {
             .ok_or_else(|| ServiceError::NotFound(format!("API token {id}")))?;
         commit_audited(tx, audit_entry(caller, Some(namespace), "revoke", ("ApiToken", &token.name), None, None))
             .await?;
+        self.access_changed(AccessChange::TokenRevoked);
         Ok(token)
     }
 }

@@ -19,6 +19,7 @@ use sha2::Sha256;
 use storage::now_rfc3339;
 
 use crate::access::{audit_entry, commit_audited};
+use crate::access_cache::{AccessChange, Credential};
 use crate::auth::{expired, Caller, Secret};
 use crate::{ServiceError, Services};
 
@@ -147,6 +148,7 @@ impl Services {
         let entry =
             audit_entry(caller, Some(namespace), "create-access-key", ("ApiToken", &token.name), before, Some(after));
         commit_audited(tx, entry).await?;
+        self.access_changed(AccessChange::AccessKeyReplaced);
         let secret = self.access_keys.master.secret_of(&access_key_id);
         Ok((token, secret))
     }
@@ -176,12 +178,21 @@ impl Services {
         authorization: &acs3::Authorization,
     ) -> Result<Result<Caller, acs3::Refusal>, ServiceError> {
         let key = &authorization.access_key_id;
-        let Some(token) = self.store.api_token_by_access_key(key).await? else {
-            return Ok(Err(acs3::Refusal::UnknownAccessKey(key.clone())));
+        let credential = Credential::AccessKey(key.clone());
+        let token = match self.access_cache.identity(&credential) {
+            Some(Caller::Token(token)) => token,
+            // Only tokens are kept under an access key.
+            Some(Caller::User(_) | Caller::Anonymous | Caller::System(_)) | None => {
+                let ticket = self.access_cache.ticket();
+                let Some(token) = self.store.api_token_by_access_key(key).await? else {
+                    return Ok(Err(acs3::Refusal::UnknownAccessKey(key.clone())));
+                };
+                match self.keep_live_token(ticket, credential, token) {
+                    Some(token) => token,
+                    None => return Ok(Err(acs3::Refusal::InactiveAccessKey(key.clone()))),
+                }
+            }
         };
-        if token.revoked_at.is_some() || expired(token.expires_at.as_deref(), &now_rfc3339()) {
-            return Ok(Err(acs3::Refusal::InactiveAccessKey(key.clone())));
-        }
         let secret = self.access_keys.master.secret_of(key);
         let now = time::OffsetDateTime::now_utc();
         let verified = match acs3::verify(request, authorization, secret.expose().as_bytes(), now, acs3::DEFAULT_WINDOW)

@@ -12,6 +12,7 @@ use domain::{permits, ApiToken, NamespaceName, Permission, User};
 use sha2::{Digest, Sha256};
 use storage::now_rfc3339;
 
+use crate::access_cache::{AccessChange, Credential, Identity, Ticket};
 use crate::ServiceError;
 use crate::Services;
 
@@ -129,23 +130,52 @@ impl Services {
     /// The caller behind a session cookie's secret or an API token's (`Authorization: Bearer`).
     /// Unknown, expired or revoked secrets make an anonymous caller. (A request signed with a
     /// token's access key is identified by `identify_signed`, which refuses rather than falls back.)
+    /// Answered from the access cache when it holds the credential (and it has not expired), else
+    /// read from the store and kept.
     pub async fn identify(&self, session: Option<&str>, bearer: Option<&str>) -> Result<Caller, ServiceError> {
         if let Some(secret) = bearer {
-            let token = self.store.api_token_by_hash(&secret_hash(secret)).await?;
-            let now = now_rfc3339();
-            return Ok(match token {
-                Some(token) if token.revoked_at.is_none() && !expired(token.expires_at.as_deref(), &now) => {
-                    Caller::Token(token)
-                }
-                Some(_) | None => Caller::Anonymous,
-            });
+            let hash = secret_hash(secret);
+            let credential = Credential::Token(hash.clone());
+            if let Some(caller) = self.access_cache.identity(&credential) {
+                return Ok(caller);
+            }
+            let ticket = self.access_cache.ticket();
+            let Some(token) = self.store.api_token_by_hash(&hash).await? else {
+                return Ok(Caller::Anonymous);
+            };
+            return Ok(self.keep_live_token(ticket, credential, token).map_or(Caller::Anonymous, Caller::Token));
         }
         if let Some(secret) = session {
-            if let Some(user) = self.store.session_user(&secret_hash(secret), &now_rfc3339()).await? {
-                return Ok(Caller::User(user));
+            let hash = secret_hash(secret);
+            let credential = Credential::Session(hash.clone());
+            if let Some(caller) = self.access_cache.identity(&credential) {
+                return Ok(caller);
+            }
+            let ticket = self.access_cache.ticket();
+            if let Some((user, expires_at)) = self.store.session_user(&hash, &now_rfc3339()).await? {
+                let caller = Caller::User(user);
+                // A session whose expiry cannot be read is not kept: it is read again each time.
+                if let Some(expires) = parse_rfc3339(&expires_at) {
+                    let identity = Identity { caller: caller.clone(), expires: Some(expires) };
+                    self.access_cache.keep_identity(ticket, credential, identity);
+                }
+                return Ok(caller);
             }
         }
         Ok(Caller::Anonymous)
+    }
+
+    /// `token` if it signs in now (not revoked, not expired), kept in the access cache as what
+    /// `credential` signs in; `None` otherwise (and nothing is kept).
+    pub(crate) fn keep_live_token(&self, ticket: Ticket, credential: Credential, token: ApiToken) -> Option<ApiToken> {
+        if token.revoked_at.is_some() || expired(token.expires_at.as_deref(), &now_rfc3339()) {
+            return None;
+        }
+        // `expired` refused an expiry that does not parse: what is left parses, or is absent.
+        let expires = token.expires_at.as_deref().and_then(parse_rfc3339);
+        let identity = Identity { caller: Caller::Token(token.clone()), expires };
+        self.access_cache.keep_identity(ticket, credential, identity);
+        Some(token)
     }
 
     /// The one authorisation function: may `caller` do `permission` in `scope` (a namespace, or
@@ -181,7 +211,7 @@ impl Services {
             Caller::Token(_) | Caller::User(_) => None,
         };
         // One read: does the namespace exist, and what is the caller's role there?
-        let (exists, membership) = self.store.namespace_access(namespace, member).await?;
+        let (exists, membership) = self.namespace_access(namespace, member).await?;
         let role = match caller {
             _ if !exists => return Err(hidden()),
             Caller::Token(token) => Some(token.role),
@@ -240,6 +270,7 @@ impl Services {
         self.store
             .create_session(&secret_hash(secret.expose()), &user.id, &rfc3339(now), &rfc3339(now + SESSION_LIFETIME))
             .await?;
+        self.access_changed(AccessChange::SessionStarted);
         tracing::info!(user = ?user.name, "signed in");
         Ok((user, secret))
     }
@@ -247,6 +278,7 @@ impl Services {
     /// Ends the session behind a cookie's secret.
     pub async fn sign_out(&self, session: &str) -> Result<(), ServiceError> {
         self.store.delete_session(&secret_hash(session)).await?;
+        self.access_changed(AccessChange::SessionEnded);
         Ok(())
     }
 
@@ -267,7 +299,10 @@ impl Services {
             must_change_password: generated.is_some(),
         };
         match self.store.create_user(&admin, &self.guard.hash(password).await?).await {
-            Ok(()) => Ok(generated),
+            Ok(()) => {
+                self.access_changed(AccessChange::UserCreated);
+                Ok(generated)
+            }
             // Another console replica sharing the database, starting at the same time, made it first.
             Err(storage::StorageError::AlreadyExists { .. }) if self.store.count_admins().await? > 0 => Ok(None),
             Err(err) => Err(err.into()),
@@ -304,10 +339,14 @@ pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| now_rfc3339())
 }
 
+/// A time in the wire format, read; `None` if it is not one.
+pub(crate) fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// Whether a token's expiry (RFC 3339, or none) has passed at `now`.
 pub(crate) fn expired(expires_at: Option<&str>, now: &str) -> bool {
-    let parse = |t: &str| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
-    match (expires_at.map(parse), parse(now)) {
+    match (expires_at.map(parse_rfc3339), parse_rfc3339(now)) {
         (None, _) => false,
         (Some(Some(expires)), Some(now)) => expires <= now,
         // An expiry that does not parse ends the token: never let a bad row grant access.

@@ -6,6 +6,10 @@
 #![warn(missing_docs)]
 
 mod access;
+mod access_cache;
+#[cfg(test)]
+#[path = "access_cache_tests.rs"]
+mod access_cache_store_tests;
 mod access_keys;
 mod artifacts;
 pub mod auth;
@@ -27,6 +31,7 @@ mod start;
 mod targets;
 pub mod yaml;
 
+pub use access_cache::{AccessChange, AccessNotifier};
 pub use access_keys::{AccessKeyMaster, ACCESS_KEY_ID_PREFIX};
 pub use artifacts::{
     human_bytes, parse_artifact_name, too_large, ArtifactUpload, UploadOutcome, DEFAULT_MAX_ARTIFACT_BYTES,
@@ -88,6 +93,11 @@ pub struct Services {
     access_keys: access_keys::AccessKeys,
     /// Who may read `/metrics` besides the admins, and the deployment counts it serves.
     metrics: metrics_access::MetricsAccess,
+    /// The credentials and role bindings read lately, so that most requests read none; forgotten
+    /// at every change of access (`access_changed`).
+    access_cache: access_cache::AccessCache,
+    /// Told of this process's changes of access, for the other replicas (`on_access_change`).
+    access_notifier: Option<AccessNotifier>,
 }
 
 impl Services {
@@ -111,6 +121,8 @@ impl Services {
             clock: Arc::new(engine::time::SystemClock),
             access_keys: access_keys::AccessKeys::default(),
             metrics: metrics_access::MetricsAccess::default(),
+            access_cache: access_cache::AccessCache::default(),
+            access_notifier: None,
         }
     }
 

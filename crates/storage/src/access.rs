@@ -134,17 +134,20 @@ impl Store {
         }
     }
 
-    /// The user of the session with this hash, unless it has expired by `now` (RFC 3339).
-    pub async fn session_user(&self, token_hash: &str, now: &str) -> Result<Option<User>, StorageError> {
-        let row: Option<UserRow> = sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS} FROM sessions JOIN users ON users.id = sessions.user_id
+    /// The user of the session with this hash and when it expires (RFC 3339, in UTC), unless it
+    /// has expired by `now` (RFC 3339).
+    pub async fn session_user(&self, token_hash: &str, now: &str) -> Result<Option<(User, String)>, StorageError> {
+        let row: Option<(String, String, i64, String, i64, String)> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS}, sessions.expires_at FROM sessions JOIN users ON users.id = sessions.user_id
              WHERE sessions.token_hash = $1 AND sessions.expires_at > $2"
         ))
         .bind(token_hash)
         .bind(sortable_time(now))
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(user_from_row))
+        Ok(row.map(|(id, name, admin, created_at, must_change, expires_at)| {
+            (user_from_row((id, name, admin, created_at, must_change)), expires_at)
+        }))
     }
 
     /// Ends the session with this hash (if there is one).
@@ -682,6 +685,11 @@ mod tests {
         }
     }
 
+    /// The user of a session, without its expiry.
+    async fn session_user(store: &Store, hash: &str, now: &str) -> Result<Option<User>, StorageError> {
+        Ok(store.session_user(hash, now).await?.map(|(user, _)| user))
+    }
+
     fn names(users: &[User]) -> Vec<&str> {
         users.iter().map(|user| user.name.as_str()).collect()
     }
@@ -737,14 +745,14 @@ mod tests {
         let (_, hash) = store.user_by_name("alice").await.expect("by name").expect("alice");
         assert_eq!(hash, "new-hash");
         assert_eq!(
-            store.session_user("here", now).await.expect("s"),
+            session_user(&store, "here", now).await.expect("s"),
             Some(alice.clone()),
             "the changing browser stays"
         );
-        assert_eq!(store.session_user("laptop", now).await.expect("s"), None, "every other session ends");
-        assert_eq!(store.session_user("bobs", now).await.expect("s"), Some(bob), "other users keep theirs");
+        assert_eq!(session_user(&store, "laptop", now).await.expect("s"), None, "every other session ends");
+        assert_eq!(session_user(&store, "bobs", now).await.expect("s"), Some(bob), "other users keep theirs");
         store.set_password_hash(&alice.id, "reset-hash", None).await.expect("reset");
-        assert_eq!(store.session_user("here", now).await.expect("s"), None, "a reset ends them all");
+        assert_eq!(session_user(&store, "here", now).await.expect("s"), None, "a reset ends them all");
         let err = store.set_password_hash("no-such-id", "hash", None).await.expect_err("missing user");
         assert!(matches!(&err, StorageError::Conflict { kind: "user", name } if name == "no-such-id"), "{err}");
     }
@@ -778,10 +786,10 @@ mod tests {
         let now = "2024-05-01T12:00:00Z";
         assert_eq!(store.user(&alice.id).await.expect("user"), None);
         assert_eq!(store.user_by_name("alice").await.expect("user"), None);
-        assert_eq!(store.session_user("s-alice", now).await.expect("session"), None);
+        assert_eq!(session_user(&store, "s-alice", now).await.expect("session"), None);
         assert_eq!(store.memberships(&alice.id).await.expect("memberships"), []);
         assert_eq!(store.role_of(&namespace("default"), &alice.id).await.expect("role"), None);
-        assert_eq!(store.session_user("s-bob", now).await.expect("session"), Some(bob.clone()), "others keep theirs");
+        assert_eq!(session_user(&store, "s-bob", now).await.expect("session"), Some(bob.clone()), "others keep theirs");
         assert_eq!(
             store.members(&namespace("default"), &crate::Page::first(100)).await.expect("members").items,
             [(bob, Role::Viewer)]
@@ -816,10 +824,14 @@ mod tests {
             .create_session("hash-1", &alice.id, "2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00")
             .await
             .expect("session");
-        assert_eq!(store.session_user("hash-1", "2024-05-01T09:59:59.5Z").await.expect("s"), Some(alice.clone()));
-        assert_eq!(store.session_user("hash-1", "2024-05-01T10:00:00Z").await.expect("s"), None, "expired at");
-        assert_eq!(store.session_user("hash-1", "2024-05-01T10:30:00Z").await.expect("s"), None, "expired after");
-        assert_eq!(store.session_user("other-hash", "2024-05-01T09:00:00Z").await.expect("s"), None, "unknown");
+        assert_eq!(
+            store.session_user("hash-1", "2024-05-01T09:59:59.5Z").await.expect("s"),
+            Some((alice.clone(), "2024-05-01T10:00:00.000000000Z".to_owned())),
+            "with its expiry, in UTC"
+        );
+        assert_eq!(session_user(&store, "hash-1", "2024-05-01T10:00:00Z").await.expect("s"), None, "expired at");
+        assert_eq!(session_user(&store, "hash-1", "2024-05-01T10:30:00Z").await.expect("s"), None, "expired after");
+        assert_eq!(session_user(&store, "other-hash", "2024-05-01T09:00:00Z").await.expect("s"), None, "unknown");
     }
 
     #[tokio::test]
@@ -831,8 +843,8 @@ mod tests {
         store.delete_session("hash-1").await.expect("delete");
         store.delete_session("hash-1").await.expect("deleting twice is fine");
         let now = "2024-05-01T11:00:00Z";
-        assert_eq!(store.session_user("hash-1", now).await.expect("s"), None);
-        assert_eq!(store.session_user("hash-2", now).await.expect("s"), Some(alice), "another browser stays in");
+        assert_eq!(session_user(&store, "hash-1", now).await.expect("s"), None);
+        assert_eq!(session_user(&store, "hash-2", now).await.expect("s"), Some(alice), "another browser stays in");
     }
 
     #[tokio::test]
@@ -857,7 +869,7 @@ mod tests {
         let now = "2024-05-01T10:00:00Z";
         assert_eq!(store.delete_expired_sessions(now).await.expect("sweep"), 2);
         assert_eq!(store.delete_expired_sessions(now).await.expect("sweep again"), 0);
-        assert_eq!(store.session_user("new", now).await.expect("s"), Some(alice));
+        assert_eq!(session_user(&store, "new", now).await.expect("s"), Some(alice));
     }
 
     // Memberships.

@@ -17,7 +17,7 @@ async fn sign_in(console: &Console, name: &str, password: &str) -> u16 {
 }
 
 /// Creates a user through the API (as admin) and makes them a member of `default` with `role`.
-async fn member(console: &Console, name: &str, role: &str) {
+pub(crate) async fn member(console: &Console, name: &str, role: &str) {
     let reply = console
         .send_json("POST", "/api/v1/users", &json!({"name": name, "password": "password-of-someone", "admin": false}))
         .await;
@@ -27,25 +27,26 @@ async fn member(console: &Console, name: &str, role: &str) {
 }
 
 /// A session cookie of `name` (password `password-of-someone`).
-async fn session_of(console: &Console, name: &str) -> String {
+pub(crate) async fn session_of(console: &Console, name: &str) -> String {
     let (_, secret) = console.state.services.sign_in(name, "password-of-someone", "10.9.9.9").await.expect("signs in");
     format!("console_session={}", secret.expose())
 }
 
 /// `GET uri` with a bearer token: the status.
-async fn with_token(console: &Console, uri: &str, secret: &str) -> u16 {
+pub(crate) async fn with_token(console: &Console, uri: &str, secret: &str) -> u16 {
     let authorization = format!("Bearer {secret}");
     let headers = [("authorization", authorization.as_str()), ("accept", "application/json")];
     console.send("GET", uri, &headers, Body::empty()).await.status.as_u16()
 }
 
-/// Creates a token with `role` as the session `cookie`; answers its secret.
-async fn token_made_by(console: &Console, cookie: &str, name: &str, role: &str) -> String {
+/// Creates a token with `role` as the session `cookie`; answers its id and secret.
+pub(crate) async fn token_made_by(console: &Console, cookie: &str, name: &str, role: &str) -> (String, String) {
     let headers = [("cookie", cookie), ("content-type", "application/json"), ("accept", "application/json")];
     let body = json!({"name": name, "role": role}).to_string();
     let reply = console.send("POST", &format!("{NS}/api-tokens"), &headers, body).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.json()["secret"].as_str().expect("a secret").to_owned()
+    let id = reply.json()["token"]["id"].as_str().expect("an id").to_owned();
+    (id, reply.json()["secret"].as_str().expect("a secret").to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -81,7 +82,7 @@ async fn removing_a_member_revokes_their_tokens_at_once() {
     member(&console, "pia", "OWNER").await;
     member(&console, "olga", "OWNER").await;
     let cookie = session_of(&console, "olga").await;
-    let secret = token_made_by(&console, &cookie, "olgas-ci", "EDITOR").await;
+    let (_, secret) = token_made_by(&console, &cookie, "olgas-ci", "EDITOR").await;
     assert_eq!(with_token(&console, &format!("{NS}/deployments"), &secret).await, 200);
 
     let reply = console.send("DELETE", &format!("{NS}/members/olga"), &[], Body::empty()).await;
@@ -98,8 +99,8 @@ async fn lowering_a_role_revokes_the_tokens_above_it_and_keeps_the_others() {
     member(&console, "pia", "OWNER").await;
     member(&console, "olga", "OWNER").await;
     let cookie = session_of(&console, "olga").await;
-    let owner_token = token_made_by(&console, &cookie, "deploy", "OWNER").await;
-    let viewer_token = token_made_by(&console, &cookie, "dashboards", "VIEWER").await;
+    let (_, owner_token) = token_made_by(&console, &cookie, "deploy", "OWNER").await;
+    let (_, viewer_token) = token_made_by(&console, &cookie, "dashboards", "VIEWER").await;
 
     let reply = console.send_json("PUT", &format!("{NS}/members/olga"), &json!({"role": "VIEWER"})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -113,7 +114,7 @@ async fn deleting_a_user_revokes_their_tokens() {
     member(&console, "pia", "OWNER").await;
     member(&console, "olga", "OWNER").await;
     let cookie = session_of(&console, "olga").await;
-    let secret = token_made_by(&console, &cookie, "olgas-ci", "EDITOR").await;
+    let (_, secret) = token_made_by(&console, &cookie, "olgas-ci", "EDITOR").await;
     let reply = console.send("DELETE", "/api/v1/users/olga", &[], Body::empty()).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(with_token(&console, &format!("{NS}/deployments"), &secret).await, 401);

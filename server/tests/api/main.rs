@@ -1,6 +1,7 @@
 //! The HTTP surface, called in-process through `server::router` (no port, no browser). One test
 //! binary; each resource has its own module.
 
+mod access_cache;
 mod access_limits;
 mod acs3;
 mod alibaba;
