@@ -584,3 +584,50 @@ async fn a_change_on_one_replica_reaches_the_holder_at_once_and_its_status_reach
     patch(&http, &format!("{base}/deployments/{id}"), json!({"spec": {"state": "CANCELLED"}})).await;
     until_state(&http, &base, &id, "CANCELLED", Duration::from_secs(60)).await;
 }
+
+#[tokio::test]
+async fn a_token_revoked_on_one_replica_stops_working_on_another_at_once() {
+    if !configured() {
+        return;
+    }
+    let mut cluster = Replicas::new(&flink_url()).await;
+    let a = cluster.start();
+    let b = cluster.start();
+    let admin_a = signed_in(cluster.replicas[a].port).await;
+    let (base_a, base_b) = (cluster.replicas[a].base.clone(), cluster.replicas[b].base.clone());
+    let created = admin_a
+        .post(format!("{base_a}/api-tokens"))
+        .header("accept", "application/json")
+        .json(&json!({"name": "ci", "role": "EDITOR"}))
+        .send()
+        .await
+        .expect("a token is made");
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("JSON");
+    let (id, secret) = (created["token"]["id"].as_str().expect("an id"), created["secret"].as_str().expect("a secret"));
+    let plain = reqwest::Client::new();
+    let read_on_b = || async {
+        plain.get(format!("{base_b}/deployments")).bearer_auth(secret).send().await.expect("B answers").status()
+    };
+    // B reads with it several times: it is in B's cache now.
+    for _ in 0..3 {
+        assert_eq!(read_on_b().await, 200);
+    }
+    let revoked = admin_a.delete(format!("{base_a}/api-tokens/{id}")).send().await.expect("A answers");
+    assert_eq!(revoked.status(), 200);
+    let revoked_at = Instant::now();
+    // Revoked on A; B refuses it once the bus delivers A's word (milliseconds), never later.
+    let mut refused = None;
+    while revoked_at.elapsed() < Duration::from_secs(2) {
+        if read_on_b().await == 401 {
+            refused = Some(revoked_at.elapsed());
+            break;
+        }
+    }
+    let refused = refused.expect("B refuses the revoked token within 2 s");
+    eprintln!("a token revoked on replica A is refused by replica B after {refused:?}");
+    assert!(refused < Duration::from_millis(500), "at once: {refused:?}");
+    for _ in 0..3 {
+        assert_eq!(read_on_b().await, 401, "and stays refused");
+    }
+}
