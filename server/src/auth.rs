@@ -272,6 +272,28 @@ pub async fn sweep_expired_sessions(store: storage::Store, mut shutdown: tokio::
     }
 }
 
+/// Forgets this process's cached credentials and roles whenever another replica (or this one)
+/// says access changed, and whenever the bus may have missed such a message; until shutdown.
+pub async fn forget_on_access_changes(
+    mut changes: storage::bus::Subscription<storage::bus::AccessChange>,
+    services: services::Services,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            heard = changes.next() => match heard {
+                Some(_) => services.forget_cached_access(),
+                None => return,
+            },
+            _ = shutdown.changed() => {
+                if *shutdown.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;
@@ -405,27 +427,5 @@ mod tests {
         assert_eq!(client_address(Some(proxy), &headers, &[proxy]), "203.0.113.9", "the hop the proxy saw");
         assert_eq!(client_address(Some(proxy), &HeaderMap::new(), &[proxy]), "10.0.0.2");
         assert_eq!(client_address(None, &headers, &[]), "unknown");
-    }
-}
-
-/// Forgets this process's cached credentials and roles whenever another replica (or this one)
-/// says access changed, and whenever the bus may have missed such a message; until shutdown.
-pub async fn forget_on_access_changes(
-    mut changes: storage::bus::Subscription<storage::bus::AccessChange>,
-    services: services::Services,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            heard = changes.next() => match heard {
-                Some(_) => services.forget_cached_access(),
-                None => return,
-            },
-            _ = shutdown.changed() => {
-                if *shutdown.borrow() {
-                    return;
-                }
-            }
-        }
     }
 }
