@@ -60,6 +60,22 @@ pub(crate) async fn commit_audited(mut tx: Tx, entry: AuditEntry) -> Result<(), 
     Ok(())
 }
 
+impl Services {
+    /// Commits a change of access with its audit line (`commit_audited`), then reports it
+    /// (`access_changed`) — also when the commit failed: a commit whose answer was lost may still
+    /// have happened, and forgetting too much costs only a read.
+    pub(crate) async fn commit_access_change(
+        &self,
+        tx: Tx,
+        entry: AuditEntry,
+        what: AccessChange,
+    ) -> Result<(), ServiceError> {
+        let committed = commit_audited(tx, entry).await;
+        self.access_changed(what);
+        committed
+    }
+}
+
 /// The user called `name`, or NotFound.
 async fn user_named(services: &Services, name: &str) -> Result<(User, String), ServiceError> {
     services.store.user_by_name(name).await?.ok_or_else(|| ServiceError::NotFound(format!("user {name}")))
@@ -97,9 +113,12 @@ impl Services {
         let hash = self.guard.hash(password).await?;
         let mut tx = self.store.begin().await?;
         tx.create_user(&user, &hash).await?;
-        commit_audited(tx, audit_entry(caller, None, "create", ("User", name), None, Some(json!({"admin": admin}))))
-            .await?;
-        self.access_changed(AccessChange::UserCreated);
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, None, "create", ("User", name), None, Some(json!({"admin": admin}))),
+            AccessChange::UserCreated,
+        )
+        .await?;
         Ok(user)
     }
 
@@ -139,9 +158,12 @@ impl Services {
         let hash = self.guard.hash(new).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&user.id, &hash, keep.as_deref()).await?;
-        commit_audited(tx, audit_entry(caller, None, "change-password", ("User", &user.name), None, None)).await?;
-        self.access_changed(AccessChange::PasswordChanged);
-        Ok(())
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, None, "change-password", ("User", &user.name), None, None),
+            AccessChange::PasswordChanged,
+        )
+        .await
     }
 
     /// An admin sets a user's password (one they forgot, or a first one to hand over); every
@@ -152,9 +174,12 @@ impl Services {
         let hash = self.guard.hash(password).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(&user.id, &hash, None).await?;
-        commit_audited(tx, audit_entry(caller, None, "reset-password", ("User", name), None, None)).await?;
-        self.access_changed(AccessChange::PasswordChanged);
-        Ok(())
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, None, "reset-password", ("User", name), None, None),
+            AccessChange::PasswordChanged,
+        )
+        .await
     }
 
     /// Deletes a user, their sessions and memberships, and revokes their API tokens; the last
@@ -169,8 +194,12 @@ impl Services {
         let revoked = tx.revoke_tokens_of(&user.id, None, &[], &now_rfc3339()).await?;
         tx.delete_user(&user.id).await?;
         let after = (!revoked.is_empty()).then(|| json!({"revokedTokens": revoked}));
-        commit_audited(tx, audit_entry(caller, None, "delete", ("User", name), None, after)).await?;
-        self.access_changed(AccessChange::UserDeleted);
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, None, "delete", ("User", name), None, after),
+            AccessChange::UserDeleted,
+        )
+        .await?;
         Ok(user)
     }
 
@@ -192,9 +221,12 @@ impl Services {
             after["revokedTokens"] = json!(revoked);
         }
         let before = before.map(|r| json!({"role": r}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "set", ("Member", name), before, Some(after))).await?;
-        self.access_changed(AccessChange::MembershipChanged);
-        Ok(())
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, Some(namespace), "set", ("Member", name), before, Some(after)),
+            AccessChange::MembershipChanged,
+        )
+        .await
     }
 
     /// Takes a user's membership of a namespace away, with their API tokens there; the last owner
@@ -213,9 +245,12 @@ impl Services {
         let revoked = tx.revoke_tokens_of(&user.id, Some(namespace), &[], &now_rfc3339()).await?;
         let before = before.map(|r| json!({"role": r}));
         let after = (!revoked.is_empty()).then(|| json!({"revokedTokens": revoked}));
-        commit_audited(tx, audit_entry(caller, Some(namespace), "remove", ("Member", name), before, after)).await?;
-        self.access_changed(AccessChange::MembershipChanged);
-        Ok(())
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, Some(namespace), "remove", ("Member", name), before, after),
+            AccessChange::MembershipChanged,
+        )
+        .await
     }
 
     /// Creates a namespace (admins only), with `owner` (an existing user) as its first owner.
@@ -244,9 +279,7 @@ impl Services {
             tx.set_member(namespace, &owner.id, Role::Owner).await?;
         }
         let entry = audit_entry(caller, Some(namespace), "create", ("Namespace", namespace.as_str()), None, after);
-        commit_audited(tx, entry).await?;
-        self.access_changed(AccessChange::NamespaceCreated);
-        Ok(())
+        self.commit_access_change(tx, entry, AccessChange::NamespaceCreated).await
     }
 
     /// A new API token of the namespace with `role`, expiring at `expires_at` (RFC 3339, in the
@@ -288,9 +321,12 @@ impl Services {
         let mut tx = self.store.begin().await?;
         tx.create_api_token(&token, &secret_hash(secret.expose())).await?;
         let after = json!({"role": role, "expiresAt": token.expires_at});
-        commit_audited(tx, audit_entry(caller, Some(namespace), "create", ("ApiToken", name), None, Some(after)))
-            .await?;
-        self.access_changed(AccessChange::TokenCreated);
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, Some(namespace), "create", ("ApiToken", name), None, Some(after)),
+            AccessChange::TokenCreated,
+        )
+        .await?;
         Ok((token, secret))
     }
 
@@ -306,9 +342,12 @@ impl Services {
             .revoke_api_token(namespace, id, &now_rfc3339())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("API token {id}")))?;
-        commit_audited(tx, audit_entry(caller, Some(namespace), "revoke", ("ApiToken", &token.name), None, None))
-            .await?;
-        self.access_changed(AccessChange::TokenRevoked);
+        self.commit_access_change(
+            tx,
+            audit_entry(caller, Some(namespace), "revoke", ("ApiToken", &token.name), None, None),
+            AccessChange::TokenRevoked,
+        )
+        .await?;
         Ok(token)
     }
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use sha2::Sha256;
 use storage::now_rfc3339;
 
-use crate::access::{audit_entry, commit_audited};
+use crate::access::audit_entry;
 use crate::access_cache::{AccessChange, Credential};
 use crate::auth::{expired, Caller, Secret};
 use crate::{ServiceError, Services};
@@ -147,8 +147,7 @@ impl Services {
         let after = json!({"accessKeyId": access_key_id});
         let entry =
             audit_entry(caller, Some(namespace), "create-access-key", ("ApiToken", &token.name), before, Some(after));
-        commit_audited(tx, entry).await?;
-        self.access_changed(AccessChange::AccessKeyReplaced);
+        self.commit_access_change(tx, entry, AccessChange::AccessKeyReplaced).await?;
         let secret = self.access_keys.master.secret_of(&access_key_id);
         Ok((token, secret))
     }

@@ -267,19 +267,21 @@ impl Services {
         self.guard.succeeded(attempt);
         let secret = Secret::generate();
         let now = time::OffsetDateTime::now_utc();
-        self.store
+        let created = self
+            .store
             .create_session(&secret_hash(secret.expose()), &user.id, &rfc3339(now), &rfc3339(now + SESSION_LIFETIME))
-            .await?;
+            .await;
         self.access_changed(AccessChange::SessionStarted);
+        created?;
         tracing::info!(user = ?user.name, "signed in");
         Ok((user, secret))
     }
 
     /// Ends the session behind a cookie's secret.
     pub async fn sign_out(&self, session: &str) -> Result<(), ServiceError> {
-        self.store.delete_session(&secret_hash(session)).await?;
+        let deleted = self.store.delete_session(&secret_hash(session)).await;
         self.access_changed(AccessChange::SessionEnded);
-        Ok(())
+        Ok(deleted?)
     }
 
     /// On first start: the `admin` user, with the configured password or a generated one that is
@@ -298,11 +300,11 @@ impl Services {
             // A password printed on the console's output is known to whoever reads its logs.
             must_change_password: generated.is_some(),
         };
-        match self.store.create_user(&admin, &self.guard.hash(password).await?).await {
-            Ok(()) => {
-                self.access_changed(AccessChange::UserCreated);
-                Ok(generated)
-            }
+        let created = self.store.create_user(&admin, &self.guard.hash(password).await?).await;
+        // Said whatever the answer: a commit whose answer was lost may still have happened.
+        self.access_changed(AccessChange::UserCreated);
+        match created {
+            Ok(()) => Ok(generated),
             // Another console replica sharing the database, starting at the same time, made it first.
             Err(storage::StorageError::AlreadyExists { .. }) if self.store.count_admins().await? > 0 => Ok(None),
             Err(err) => Err(err.into()),
