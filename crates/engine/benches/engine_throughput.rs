@@ -19,15 +19,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use domain::{Deployment, DeploymentState, NamespaceName};
 use engine::plan::Step;
-use engine::{ClusterError, Clusters, ControllerSettings, Engine, Settings, SystemClock};
+use engine::{ControllerSettings, Engine, Settings, SystemClock};
 use flink::testing::FakeFlink;
 use flink::{FlinkCluster, JobId};
 use storage::testing::fresh_store;
 use storage::Store;
 use tokio::task::JoinSet;
+
+mod process;
+use process::{clock_ticks, cpu_split, cpu_time, memory, OneCluster};
 
 const DEPLOYMENTS: usize = 10_000;
 /// As `ControllerSettings::default().max_concurrent_passes`.
@@ -41,59 +43,8 @@ const CONTROLLER_WINDOW: Duration = Duration::from_secs(20);
 const BASELINE_WINDOW: Duration = Duration::from_secs(10);
 const NAMESPACE: &str = "default";
 
-struct OneCluster(Arc<FakeFlink>);
-
-#[async_trait]
-impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
-        Ok(self.0.clone())
-    }
-}
-
 fn namespace() -> NamespaceName {
     NamespaceName::parse(NAMESPACE).expect("a namespace name")
-}
-
-// ---------------------------------------------------------------------------------------------
-// This process, from /proc.
-
-/// (user, system) CPU time of this process so far.
-fn cpu_split(ticks_per_second: f64) -> (Duration, Duration) {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    // Fields after the command name (which may hold spaces) start at field 3 (state).
-    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields[i].parse::<f64>().expect("a tick count") / ticks_per_second;
-    (Duration::from_secs_f64(ticks(11)), Duration::from_secs_f64(ticks(12)))
-}
-
-/// User + system CPU time of this process so far.
-fn cpu_time(ticks_per_second: f64) -> Duration {
-    let (user, system) = cpu_split(ticks_per_second);
-    user + system
-}
-
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// (VmRSS, VmHWM) in MB.
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let kb = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or_default()
-    };
-    (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
 }
 
 fn threads() -> usize {

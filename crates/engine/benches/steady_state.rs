@@ -13,15 +13,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use domain::{Deployment, NamespaceName};
 use engine::plan::Step;
-use engine::{ClusterError, Clusters, ControllerSettings, Engine, Settings, SystemClock};
+use engine::{ControllerSettings, Engine, Settings, SystemClock};
 use flink::testing::{Calls, FakeFlink};
-use flink::FlinkCluster;
 use storage::testing::{fresh_store, TestDatabase};
 use storage::Store;
 use tokio::task::JoinSet;
+
+mod process;
+use process::{clock_ticks, cpu_time, memory, OneCluster};
 
 const NAMESPACE: &str = "default";
 /// Longer than `checkpoint_refresh` with its spread (30 s + 20 %): every running job is read once.
@@ -30,47 +31,13 @@ const WINDOW: Duration = Duration::from_secs(45);
 const SWEEP_DONE_BELOW: f64 = 0.25;
 const SWEEP_LIMIT: Duration = Duration::from_secs(600);
 
-struct OneCluster(Arc<FakeFlink>);
-
-#[async_trait]
-impl Clusters for OneCluster {
-    async fn cluster(&self, _namespace: &NamespaceName, _target: &str) -> Result<Arc<dyn FlinkCluster>, ClusterError> {
-        Ok(self.0.clone())
-    }
-}
-
 fn namespace() -> NamespaceName {
     NamespaceName::parse(NAMESPACE).expect("a namespace name")
 }
 
-fn clock_ticks() -> f64 {
-    std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
-        .unwrap_or(100.0)
-}
-
-/// User + system CPU time of this process so far.
-fn cpu_time(ticks_per_second: f64) -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields[i].parse::<f64>().expect("a tick count") / ticks_per_second;
-    Duration::from_secs_f64(ticks(11) + ticks(12))
-}
-
 /// VmRSS in MB.
 fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or_default()
-        / 1024.0
+    memory().0
 }
 
 fn deployment(index: usize, running: bool, now: &str) -> Deployment {
