@@ -23,8 +23,11 @@ test('an editor sets the Autopilot policy and creates, applies, stops and delete
     await policy.getByLabel('Metrics window (s)').fill('120');
     await policy.getByRole('button', { name: 'Save Autopilot policy' }).click();
     await expect(page.getByTestId('autopilot-summary')).toContainText('MONITORING');
+    // The saved policy, once the save's answer is in (the summary may show the choice first).
+    await expect
+      .poll(async () => (await (await request.get(`${API}/deployments/${id}/autopilot-policy`)).json()).mode)
+      .toBe('MONITORING');
     const stored = await (await request.get(`${API}/deployments/${id}/autopilot-policy`)).json();
-    expect(stored.mode).toBe('MONITORING');
     expect(stored.tuning.metricsWindowSeconds).toBe(120);
 
     // A bad number is refused with its field, and nothing changes.
