@@ -8,7 +8,7 @@ mod real_console;
 
 use std::time::Duration;
 
-use real_console::{free_port, get, signed_in, until, Console};
+use real_console::{free_port, get, max_count, signed_in, until, Console};
 use serde_json::{json, Value};
 
 /// A counter fast enough that its largest count tells a restored job from a fresh one.
@@ -80,18 +80,6 @@ impl Alibaba {
         assert_eq!(stopped["status"]["currentJobStatus"], "CANCELLING", "{stopped}");
         self.job_becomes(job, &["CANCELLED", "FINISHED"], Duration::from_secs(90)).await;
     }
-}
-
-/// The largest per-key count of the counter job `flink_job` (its `maxCount` gauge), once reported.
-async fn max_count(http: &reqwest::Client, flink_job: &str) -> Option<f64> {
-    let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL");
-    let job = get(http, &format!("{flink}/jobs/{flink_job}")).await?;
-    let vertex =
-        job["vertices"].as_array()?.iter().find(|v| v["name"].as_str().is_some_and(|n| n.contains("counter")))?;
-    let vertex = vertex["id"].as_str()?;
-    let metrics =
-        get(http, &format!("{flink}/jobs/{flink_job}/vertices/{vertex}/metrics?get=0.counter.maxCount")).await?;
-    metrics[0]["value"].as_str()?.parse().ok()
 }
 
 /// Flink's id of the console's job `id` (Alibaba's model does not carry it; `/api/v1` does).

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::NamespaceName;
-use real_console::{free_port, get, signed_in, status, until, Console};
+use real_console::{free_port, get, max_count, signed_in, status, until, Console};
 use serde_json::{json, Value};
 use storage::testing::{fresh_postgres_database, TestDatabase};
 use storage::Store;
@@ -227,18 +227,6 @@ async fn create_counter(http: &reqwest::Client, base: &str, name: &str, state: &
 
 async fn until_state(http: &reqwest::Client, base: &str, id: &str, want: &str, within: Duration) {
     until(&format!("{want} at {base}"), within, async || (status(http, base, id).await? == want).then_some(())).await;
-}
-
-/// The largest per-key count of the counter job `flink_job` (its `maxCount` gauge), once reported.
-async fn max_count(http: &reqwest::Client, flink_job: &str) -> Option<f64> {
-    let flink = flink_url();
-    let job = get(http, &format!("{flink}/jobs/{flink_job}")).await?;
-    let vertex =
-        job["vertices"].as_array()?.iter().find(|v| v["name"].as_str().is_some_and(|n| n.contains("counter")))?;
-    let vertex = vertex["id"].as_str()?;
-    let metrics =
-        get(http, &format!("{flink}/jobs/{flink_job}/vertices/{vertex}/metrics?get=0.counter.maxCount")).await?;
-    metrics[0]["value"].as_str()?.parse().ok()
 }
 
 /// The deployment's jobs as recorded, newest first, as their REST documents.

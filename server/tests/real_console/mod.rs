@@ -94,6 +94,19 @@ pub async fn get(http: &reqwest::Client, url: &str) -> Option<Value> {
     http.get(url).send().await.ok()?.json().await.ok()
 }
 
+/// The largest per-key count of the counter job `flink_job` (its `maxCount` gauge) on the cluster
+/// at FLINK_REST_URL, once Flink reports it.
+pub async fn max_count(http: &reqwest::Client, flink_job: &str) -> Option<f64> {
+    let flink = std::env::var("FLINK_REST_URL").expect("FLINK_REST_URL");
+    let job = get(http, &format!("{flink}/jobs/{flink_job}")).await?;
+    let vertex =
+        job["vertices"].as_array()?.iter().find(|v| v["name"].as_str().is_some_and(|n| n.contains("counter")))?;
+    let vertex = vertex["id"].as_str()?;
+    let metrics =
+        get(http, &format!("{flink}/jobs/{flink_job}/vertices/{vertex}/metrics?get=0.counter.maxCount")).await?;
+    metrics[0]["value"].as_str()?.parse().ok()
+}
+
 pub async fn status(http: &reqwest::Client, console: &str, id: &str) -> Option<String> {
     let deployment = get(http, &format!("{console}/deployments/{id}")).await?;
     deployment["status"]["state"].as_str().map(str::to_owned)
