@@ -1,14 +1,14 @@
 //! Start, Suspend and Cancel buttons for one deployment. Suspend, Cancel and a batch deployment's
 //! Start are forms posting to the `set_desired_state` server function; a streaming deployment's
-//! Start links to its Start page (the Start dialog), which the hydrated page opens as a modal
-//! instead. All work before hydration; which buttons show is decided by
+//! Start links to its Start page (the Start dialog), which the page's `StartModal` island opens as
+//! a modal instead. All work before hydration; which buttons show is decided by
 //! `view_model::available_actions` (hiding a button is a convenience: the server authorises every
 //! call).
 
 use leptos::prelude::*;
 
 use crate::api::deployments::SetDesiredState;
-use crate::components::start_dialog::{start_page, StartModalState};
+use crate::components::start_dialog::start_page;
 use crate::view_model::Action;
 
 #[component]
@@ -23,7 +23,6 @@ pub fn DeploymentActions(
     set_state: ServerAction<SetDesiredState>,
 ) -> impl IntoView {
     let pending = set_state.pending();
-    let modal = use_context::<StartModalState>();
     view! {
         <div class="flex justify-end gap-2">
             {actions
@@ -44,12 +43,9 @@ pub fn DeploymentActions(
                                 class=format!("rounded-md px-2.5 py-1 text-xs font-semibold shadow-sm {style}")
                                 aria-label=label
                                 aria-haspopup="dialog"
-                                on:click=move |ev| {
-                                    if let Some(modal) = modal {
-                                        ev.prevent_default();
-                                        modal.open_with(namespace.clone(), deployment_id.clone(), None);
-                                    }
-                                }
+                                data-start-dialog=""
+                                data-namespace=namespace
+                                data-deployment=deployment_id
                             >
                                 {action.label()}
                             </a>

@@ -16,10 +16,6 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let location = leptos_router::hooks::use_location();
     let pathname = location.pathname;
-    // Effects run only in the browser once the page is hydrated: tests wait for this mark before
-    // they use controls that need JavaScript.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
         <header class="border-b border-slate-200 bg-slate-900 text-white">
             <div class="mx-auto flex max-w-7xl items-center gap-6 px-6 py-3">
@@ -88,8 +84,25 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
                 </div>
             </div>
         </header>
-        <main class="mx-auto max-w-7xl px-6 py-8" data-hydrated=move || hydrated.get().to_string()>{children()}</main>
+        <main class="mx-auto max-w-7xl px-6 py-8" data-hydrated="false">{children()}</main>
+        <HydrationMark/>
     }
+}
+
+/// Sets `data-hydrated="true"` on the page's `<main>` once the page's islands are hydrated (they
+/// hydrate in document order and this one comes last): tests wait for the mark before they use
+/// controls that need JavaScript.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(main) = leptos::web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.query_selector("main").ok().flatten())
+        {
+            let _ = main.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 /// A top-bar link, marked as the current page when `pathname` starts with its address (the

@@ -8,8 +8,6 @@
 //! job also reads again every `FLINK_FACTS_EVERY`: its uptime, restarts and checkpoints are Flink's
 //! and reach the console through no write.
 
-use std::time::Duration;
-
 use domain::{EventLevel, JobState, Permission, SavepointState};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -23,10 +21,11 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{clear_after_success, FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
-use crate::components::start_dialog::{start_page, StartModal, StartModalState};
+use crate::components::live_region::LiveRegion;
+use crate::components::start_dialog::start_page;
+use crate::components::start_modal::StartModal;
 use crate::components::status_badge::StatusBadge;
 use crate::components::table::{empty, Table};
-use crate::providers::live::{use_live_changes, LiveEvent};
 use crate::providers::session::use_session;
 use crate::view_model::deployment_page::{
     chart_lines, level_label, resume_from, ConfigurationFacts, CopyTarget, CurrentJobView, DeploymentDetail,
@@ -34,10 +33,10 @@ use crate::view_model::deployment_page::{
 };
 use crate::view_model::{available_actions, can_take_savepoint, short_time, Action, EventRow, JobRow, SavepointRow};
 
-/// How long the page gathers changes before it reads the tab again (one read for a burst).
-const REFETCH_AFTER: Duration = Duration::from_millis(400);
+/// The part of the page its `LiveRegion` reads again: the heading, the tabs and the open tab.
+const DEPLOYMENT: &str = "deployment-region";
 /// How often the Overview of a running job reads Flink's figures again.
-const FLINK_FACTS_EVERY: Duration = Duration::from_secs(15);
+const FLINK_FACTS_EVERY_SECS: u64 = 15;
 
 /// Column headings of the history tables (`true`: right-aligned).
 const JOB_COLUMNS: &[(&str, bool)] = &[
@@ -63,81 +62,20 @@ pub fn DeploymentPage() -> impl IntoView {
     // Why a delete posted without JavaScript was refused.
     let delete_error = Signal::derive(move || query.read().get("delete_error").filter(|e| !e.trim().is_empty()));
 
-    // Bumped when the stream says this deployment changed (or changes may have been missed).
-    let refresh = RwSignal::new(0u64);
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let set_state = ServerAction::<SetDesiredState>::new();
-    let start = StartModalState::provide();
     let take_savepoint = ServerAction::<TakeSavepoint>::new();
     let register = ServerAction::<RegisterSavepoint>::new();
     let copy = ServerAction::<CopySavepoint>::new();
     let save_policy = ServerAction::<SaveAutopilotPolicy>::new();
     let create_plan = ServerAction::<CreateTuningPlan>::new();
     let change_plan = ServerAction::<ChangeTuningPlan>::new();
-    // Which savepoint's "Copy to…" is open: kept here, as the tab's rows are redrawn on every
-    // refresh; closed once a copy succeeds.
-    let copy_open = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if matches!(copy.value().get(), Some(Ok(_))) {
-            copy_open.set(None);
-        }
-    });
     let detail = Resource::new(
-        move || {
-            (
-                (namespace.get(), id.get(), shown.get(), refresh.get()),
-                (set_state.version().get(), start.started.get(), take_savepoint.version().get()),
-                (register.version().get(), copy.version().get()),
-                (save_policy.version().get(), create_plan.version().get(), change_plan.version().get()),
-            )
-        },
-        |((namespace, id, shown, _), _, _, _)| get_deployment(namespace, id, Some(shown.tab), shown.level, shown.after),
+        move || (namespace.get(), id.get(), shown.get()),
+        |(namespace, id, shown)| get_deployment(namespace, id, Some(shown.tab), shown.level, shown.after),
     );
     let path = Signal::derive(move || format!("/namespaces/{}/deployments/{}", namespace.get(), id.get()));
-
-    let refetch_pending = StoredValue::new(false);
-    let refetch_soon = move || {
-        if refetch_pending.get_value() {
-            return;
-        }
-        refetch_pending.set_value(true);
-        set_timeout(
-            move || {
-                refetch_pending.try_set_value(false);
-                refresh.try_update(|n| *n += 1);
-            },
-            REFETCH_AFTER,
-        );
-    };
-    let live = use_live_changes(
-        namespace,
-        move || detail.get_untracked().and_then(Result::ok).map(|detail| detail.live_from),
-        move |event| match event {
-            LiveEvent::Deployment(change) if change.id == id.get_untracked() => refetch_soon(),
-            LiveEvent::Resync => refetch_soon(),
-            LiveEvent::Deployment(_) | LiveEvent::Target(_) => {}
-        },
-    );
-    // Flink's own figures of a running job (uptime, restarts, checkpoints) change without a write.
-    let watch_flink = Memo::new(move |_| {
-        shown.get().tab == Tab::Overview
-            && detail
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|detail| detail.row.status == domain::DeploymentState::Running)
-    });
-    Effect::new(move |_| {
-        if !watch_flink.get() {
-            return;
-        }
-        let handle = set_interval_with_handle(move || refresh.update(|n| *n += 1), FLINK_FACTS_EVERY);
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
 
     view! {
         <Layout namespace>
@@ -146,10 +84,18 @@ pub fn DeploymentPage() -> impl IntoView {
                 <a href=move || format!("/namespaces/{}/deployments", namespace.get()) class="text-sm text-indigo-700 hover:underline">
                     "← Deployments"
                 </a>
-                <span data-testid="live" class=move || live.get().classes() title=move || live.get().title()>
-                    {move || live.get().label()}
-                </span>
+                <Suspense fallback=|| ()>
+                    {move || detail.get().map(|result| {
+                        let since = result.ok().map(|detail| detail.live_from);
+                        view! {
+                            <LiveRegion namespace=namespace.get_untracked() regions=vec![DEPLOYMENT.into()]
+                                deployment=Some(id.get_untracked()) execution_mode=None targets=false since
+                                every_secs=Some(FLINK_FACTS_EVERY_SECS)/>
+                        }
+                    })}
+                </Suspense>
             </div>
+            <div id=DEPLOYMENT>
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             {move || take_savepoint.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the deployment…"</p> }>
@@ -176,7 +122,7 @@ pub fn DeploymentPage() -> impl IntoView {
                             TabContent::Savepoints { rows, next, copy_targets } => view! {
                                 <Savepoints
                                     savepoints=rows namespace=ns.clone() deployment_id=detail.row.id.clone()
-                                    may_edit startable copy_targets register copy copy_open posted_error=posted_error.get_untracked()
+                                    may_edit startable copy_targets register copy posted_error=posted_error.get_untracked()
                                 />
                                 <Pager label="Savepoint pages" first=shown.after.is_some().then(|| PageQuery::tab_href(&path, Tab::Savepoints))
                                     next=next.map(|token| shown.next_href(&path, &token)) first_text="Newest savepoints" next_text="Older savepoints"/>
@@ -202,6 +148,7 @@ pub fn DeploymentPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
+            </div>
             // Outside the refreshing part: the confirmation stays open while the page updates.
             <Transition fallback=|| ()>
                 {move || may_edit().then(|| view! { <DeleteControl namespace=namespace.get() id=id.get() posted_error=delete_error.get()/> })}
@@ -304,8 +251,10 @@ const CARD_TITLE: &str = "text-sm font-semibold uppercase tracking-wide text-sla
 #[component]
 fn Overview(detail: DeploymentDetail, facts: OverviewFacts) -> impl IntoView {
     let row = detail.row;
+    // Flink's figures of a running job change without a write: the live region reads them again.
+    let watch_flink = (row.status == domain::DeploymentState::Running).then_some("");
     view! {
-        <div class="grid items-start gap-4 lg:grid-cols-2">
+        <div class="grid items-start gap-4 lg:grid-cols-2" data-watch-flink=watch_flink>
             <section class=CARD aria-label="Deployment facts">
                 <h2 class=CARD_TITLE>"Deployment"</h2>
                 <dl class="mt-4 grid grid-cols-2 gap-4 sm:grid-cols-3">
@@ -454,12 +403,9 @@ fn Savepoints(
     copy_targets: Vec<CopyTarget>,
     register: ServerAction<RegisterSavepoint>,
     copy: ServerAction<CopySavepoint>,
-    /// The savepoint whose "Copy to…" is open (with JavaScript; without, the disclosure keeps its own state).
-    copy_open: RwSignal<Option<String>>,
     /// The refusal a plain form post came back with.
     posted_error: Option<String>,
 ) -> impl IntoView {
-    let modal = use_context::<StartModalState>();
     let register_error = move || register.value().get().and_then(Result::err).map(|err| err.to_string());
     let copy_error = move || copy.value().get().and_then(Result::err).map(|err| err.to_string());
     let copy_done = move || matches!(copy.value().get(), Some(Ok(_)));
@@ -498,27 +444,14 @@ fn Savepoints(
                                         let (ns, id, sid) = (ns.clone(), id.clone(), sid.clone());
                                         view! {
                                             <a href=start_href class=QUIET aria-haspopup="dialog"
-                                                on:click=move |ev| {
-                                                    if let Some(modal) = modal {
-                                                        ev.prevent_default();
-                                                        modal.open_with(ns.clone(), id.clone(), Some(resume_from(&sid)));
-                                                    }
-                                                }
+                                                data-start-dialog="" data-namespace=ns data-deployment=id data-savepoint=sid
                                             >"Start from this"</a>
                                         }
                                     })}
                                     {(restorable && may_edit && !copy_targets.with_value(Vec::is_empty)).then(|| {
-                                        let (sid_open, sid_click) = (sid.clone(), sid.clone());
                                         view! {
-                                        <details class="relative text-left" prop:open=move || copy_open.get().as_deref() == Some(sid_open.as_str())>
-                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")
-                                                on:click=move |ev| {
-                                                    ev.prevent_default();
-                                                    copy_open.update(|open| {
-                                                        *open = if open.as_deref() == Some(sid_click.as_str()) { None } else { Some(sid_click.clone()) };
-                                                    });
-                                                }
-                                            >"Copy to…"</summary>
+                                        <details class="relative text-left">
+                                            <summary class=format!("{QUIET} inline-block cursor-pointer list-none")>"Copy to…"</summary>
                                             <ActionForm action=copy attr:class="absolute right-0 z-10 mt-2 flex w-64 flex-col gap-2 rounded-md border border-slate-200 bg-white p-3 shadow-lg">
                                                 <input type="hidden" name="namespace" value=ns.clone()/>
                                                 <input type="hidden" name="deployment_id" value=id.clone()/>

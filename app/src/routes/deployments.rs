@@ -2,11 +2,9 @@
 //! searched by name and label selector, filtered by state (with the counts by state above the
 //! table) and sorted — all named by the URL's query (`?mode=&q=&labels=&state=&sort=&after=`), so a
 //! reload or a shared link shows the same view, and all run by the database.
-//! Rendered on the server from the store; in the browser the namespace's change stream
-//! (`providers::live`) tells the page when something it shows changed, and only then does it read
-//! its page again (at most once per `REFETCH_AFTER`). It never polls.
-
-use std::time::Duration;
+//! Rendered on the server from the store; in the browser its `LiveRegion` island follows the
+//! namespace's change stream and, when something the page shows changed, reads the page again and
+//! swaps the targets strip and the results. It never polls.
 
 use domain::{ExecutionMode, Permission, SortKey};
 use leptos::prelude::*;
@@ -19,15 +17,17 @@ use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
-use crate::components::start_dialog::{StartModal, StartModalState};
+use crate::components::live_region::LiveRegion;
+use crate::components::start_modal::StartModal;
 use crate::components::status_badge::StatusBadge;
-use crate::providers::live::{use_live_changes, LiveEvent};
 use crate::providers::session::use_session;
 use crate::view_model::deployments::{DeploymentsPageData, DeploymentsView};
 use crate::view_model::{available_actions, short_time, status_badge, target_health_summary, DeploymentRow, TargetRow};
 
-/// How long the page gathers changes before it reads its page again (one read for a burst).
-const REFETCH_AFTER: Duration = Duration::from_millis(400);
+/// The parts of the page its `LiveRegion` reads again: the targets strip, and the counts, table and
+/// pager.
+const TARGETS: &str = "targets-region";
+const RESULTS: &str = "deployments-region";
 
 #[component]
 pub fn DeploymentsPage() -> impl IntoView {
@@ -40,63 +40,19 @@ pub fn DeploymentsPage() -> impl IntoView {
     });
     let path = Signal::derive(move || format!("/namespaces/{}/deployments", namespace.get()));
 
-    // Bumped when the stream says something the page shows changed.
-    let refresh = RwSignal::new(0u64);
-    let refresh_targets = RwSignal::new(0u64);
     let set_state = ServerAction::<SetDesiredState>::new();
-    let start = StartModalState::provide();
     let deployments = Resource::new(
-        move || (namespace.get(), view.get(), refresh.get(), set_state.version().get(), start.started.get()),
-        |(namespace, view, _, _, _)| {
+        move || (namespace.get(), view.get()),
+        |(namespace, view)| {
             let state = (!view.state.is_empty()).then_some(view.state);
             let (q, labels, sort) = (Some(view.q), Some(view.labels), Some(view.sort));
             list_deployments(namespace, view.mode, view.after, q, labels, state, sort)
         },
     );
 
-    let refetch_pending = StoredValue::new(false);
-    let refetch_soon = move || {
-        if refetch_pending.get_value() {
-            return;
-        }
-        refetch_pending.set_value(true);
-        set_timeout(
-            move || {
-                refetch_pending.try_set_value(false);
-                refresh.try_update(|n| *n += 1);
-            },
-            REFETCH_AFTER,
-        );
-    };
-    let live = use_live_changes(
-        namespace,
-        move || deployments.get_untracked().and_then(Result::ok).map(|data| data.live_from),
-        move |event| match event {
-            // A change of this tab's mode may change the page's rows or the counts; one of a row
-            // on the page (whatever its mode now) changes the page.
-            LiveEvent::Deployment(change) => {
-                let shown = deployments
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .is_some_and(|data: DeploymentsPageData| data.shows(&change.id));
-                if shown || change.execution_mode == view.get_untracked().mode {
-                    refetch_soon();
-                }
-            }
-            LiveEvent::Target(_) => refresh_targets.update(|n| *n += 1),
-            LiveEvent::Resync => {
-                refetch_soon();
-                refresh_targets.update(|n| *n += 1);
-            }
-        },
-    );
-
     let session = use_session();
     let may = move |permission| session.get().is_some_and(|s| s.may(&namespace.get(), permission));
-    let targets = Resource::new(
-        move || (namespace.get(), refresh_targets.get()),
-        |(namespace, _)| list_deployment_targets(namespace),
-    );
+    let targets = Resource::new(move || namespace.get(), list_deployment_targets);
 
     view! {
         <Layout namespace>
@@ -109,9 +65,16 @@ pub fn DeploymentsPage() -> impl IntoView {
                     </p>
                 </div>
                 <div class="flex items-center gap-4">
-                    <span data-testid="live" class=move || live.get().classes() title=move || live.get().title()>
-                        {move || live.get().label()}
-                    </span>
+                    <Suspense fallback=|| ()>
+                        {move || deployments.get().map(|result| {
+                            let since = result.ok().map(|data| data.live_from);
+                            let mode = view.get_untracked().mode.as_str().to_owned();
+                            view! {
+                                <LiveRegion namespace=namespace.get_untracked() regions=vec![TARGETS.into(), RESULTS.into()]
+                                    deployment=None execution_mode=Some(mode) targets=true since every_secs=None/>
+                            }
+                        })}
+                    </Suspense>
                     <Transition fallback=|| ()>
                         {move || may(Permission::EditDeployments).then(|| view! {
                             <a href=format!("/namespaces/{}/deployments/new", namespace.get())
@@ -122,7 +85,7 @@ pub fn DeploymentsPage() -> impl IntoView {
                     </Transition>
                 </div>
             </div>
-            <div class="mt-4 flex flex-wrap items-start gap-3">
+            <div id=TARGETS class="mt-4 flex flex-wrap items-start gap-3">
                 <Transition fallback=|| ()>
                     {move || targets.get().and_then(Result::ok).map(|rows| view! { <TargetStrip rows/> })}
                 </Transition>
@@ -132,6 +95,7 @@ pub fn DeploymentsPage() -> impl IntoView {
             </div>
             <ModeTabs path view/>
             <SearchForm path view/>
+            <div id=RESULTS>
             {move || set_state.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading deployments…"</p> }>
                 {move || deployments.get().map(|result| match result {
@@ -152,6 +116,7 @@ pub fn DeploymentsPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
+            </div>
         </Layout>
     }
 }
@@ -428,7 +393,7 @@ fn DeploymentLine(
     let href = format!("/namespaces/{namespace}/deployments/{}", row.id);
     let actions = if may_edit { available_actions(row.desired, row.status, row.mode) } else { Vec::new() };
     view! {
-        <tr class="hover:bg-slate-50" data-deployment=row.name.clone()>
+        <tr class="hover:bg-slate-50" data-deployment=row.name.clone() data-deployment-id=row.id.clone()>
             <td class="px-4 py-3">
                 // A name may be a whole SQL statement (notebooks name deployments so): two lines, all on hover.
                 <a href=href title=title.clone() class="max-w-md whitespace-pre-line break-words line-clamp-2 font-medium text-slate-900 hover:text-indigo-700 hover:underline">{title.clone()}</a>

@@ -58,7 +58,7 @@ pub fn StartPage() -> impl IntoView {
                     data.get().map(|result| match result {
                         Ok(data) => view! {
                             <div class="flex justify-center">
-                                <StartDialog data form=Some(form.get_untracked()) report=report.flatten() error=error.get_untracked() on_close=None on_started=None/>
+                                <StartDialog data form=Some(form.get_untracked()) report=report.flatten() error=error.get_untracked()/>
                             </div>
                         }.into_any(),
                         Err(err) => view! { <ErrorPanel err/> }.into_any(),
