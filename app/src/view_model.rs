@@ -606,3 +606,53 @@ mod tests {
         assert!(changed_fields(Some(&before), Some(&before)).is_empty());
     }
 }
+
+/// A size in the unit that fits: "512 B", "2.0 KiB", "5.5 MiB" (whole-number arithmetic, so the
+/// browser's upload progress needs no float formatting).
+pub fn size_text(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    let tenths = |unit: u64| {
+        let t = (u128::from(bytes) * 10 + u128::from(unit) / 2) / u128::from(unit);
+        format!("{}.{}", t / 10, t % 10)
+    };
+    if bytes < KIB {
+        format!("{bytes} B")
+    } else if bytes < KIB * KIB {
+        format!("{} KiB", tenths(KIB))
+    } else {
+        format!("{} MiB", tenths(KIB * KIB))
+    }
+}
+
+/// The words beside an upload's progress bar: "1.0 MiB of 4.0 MiB, 25 %", then, once every byte
+/// is sent, that the console checks the JAR.
+pub fn progress_words(sent: u64, total: u64) -> String {
+    if total == 0 {
+        return "Starting…".into();
+    }
+    if sent >= total {
+        return format!("{} sent; the console checks the JAR…", size_text(total));
+    }
+    let percent = u128::from(sent) * 100 / u128::from(total);
+    format!("{} of {}, {percent} %", size_text(sent), size_text(total))
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::{progress_words, size_text};
+
+    #[test]
+    fn upload_progress_reads_in_sizes_and_percent() {
+        assert_eq!(progress_words(0, 0), "Starting…");
+        assert_eq!(progress_words(1024 * 1024, 4 * 1024 * 1024), "1.0 MiB of 4.0 MiB, 25 %");
+        assert_eq!(progress_words(2048, 2048), "2.0 KiB sent; the console checks the JAR…");
+    }
+
+    #[test]
+    fn sizes_read_in_the_unit_that_fits() {
+        assert_eq!(size_text(512), "512 B");
+        assert_eq!(size_text(2048), "2.0 KiB");
+        assert_eq!(size_text(5 * 1024 * 1024 + 512 * 1024), "5.5 MiB");
+        assert_eq!(size_text(1024 * 1024 - 1), "1024.0 KiB");
+    }
+}

@@ -149,8 +149,9 @@ test('changes made elsewhere are pushed to the open page: no reload, no polling'
     await expect(page.getByTestId('live')).toHaveText('● Live', { timeout: 10_000 });
     // The page reads the deployment only when the stream says it changed: nothing while idle.
     const reads: string[] = [];
+    // The page's live region reads the page itself again (a fetch of its own address).
     page.on('request', (r) => {
-      if (r.url().includes('get_deployment')) reads.push(r.url());
+      if (r.resourceType() === 'fetch' && new URL(r.url()).pathname === `/namespaces/default/deployments/${id}`) reads.push(r.url());
     });
     await page.waitForTimeout(5_000);
     expect(reads, 'an idle page reads nothing').toEqual([]);

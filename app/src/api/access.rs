@@ -25,28 +25,28 @@ pub async fn list_users(after: Option<String>) -> Result<ListPage<UserRow>, AppE
 /// Creates a user who can sign in; `admin` is a checkbox's value (present means yes) (admins).
 #[server(endpoint = "create_user")]
 pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, services, Permission, Scope};
+    use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer(async {
+    answer_naming(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let user = services.create_user(&caller(), &name, &password, admin.is_some()).await?;
         Ok(user.name)
-    })
+    }, |name| Some(name.clone()))
     .await
 }
 
 /// Sets a user's password; every session of theirs ends (admins).
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(name: String, password: String) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, services, Permission, Scope};
+    use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer(async {
+    answer_naming(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         services.reset_password(&caller(), &name, &password).await?;
         Ok(name)
-    })
+    }, |name| Some(name.clone()))
     .await
 }
 
@@ -59,9 +59,9 @@ pub async fn change_password(
     repeat_password: String,
 ) -> Result<(), AppError> {
     use crate::ssr::auth::SESSION_COOKIE;
-    use crate::ssr::{answer, caller, request_cookie, services, Permission, Scope};
+    use crate::ssr::{answer_naming, caller, request_cookie, services, Permission, Scope};
 
-    answer(async {
+    answer_naming(async {
         let services = services()?;
         services.require(&caller(), Permission::ViewSystem, Scope::Console).await?;
         let session = request_cookie(SESSION_COOKIE);
@@ -69,7 +69,7 @@ pub async fn change_password(
             .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
             .await?;
         Ok(())
-    })
+    }, |()| None)
     .await
 }
 
@@ -104,16 +104,16 @@ pub async fn list_namespaces(after: Option<String>) -> Result<ListPage<Namespace
 /// Creates a namespace, with `owner` (an existing user, optional) as its first owner (admins).
 #[server(endpoint = "create_namespace")]
 pub async fn create_namespace(name: String, owner: Option<String>) -> Result<String, AppError> {
-    use crate::ssr::{answer, caller, parse_namespace, services, Permission, Scope};
+    use crate::ssr::{answer_naming, caller, parse_namespace, services, Permission, Scope};
 
-    answer(async {
+    answer_naming(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let namespace = parse_namespace(name.trim())?;
         let owner = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
         services.create_namespace(&caller(), &namespace, owner).await?;
         Ok(namespace.as_str().to_owned())
-    })
+    }, |name| Some(name.clone()))
     .await
 }
 

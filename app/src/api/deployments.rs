@@ -205,7 +205,8 @@ fn back_to_savepoints(namespace: &str, deployment_id: &str, result: &Result<Stri
     back_to_tab(namespace, deployment_id, "savepoints", result, plain);
 }
 
-/// Sends a plain form post back to the deployment page's `tab`, with the error if it failed.
+/// Sends a plain form post back to the deployment page's `tab`: with `done` naming the server
+/// function when it succeeded, with the error and `failed` naming it when not.
 #[cfg(feature = "ssr")]
 pub(crate) fn back_to_tab<T>(
     namespace: &str,
@@ -219,9 +220,11 @@ pub(crate) fn back_to_tab<T>(
         return;
     }
     let page = format!("/namespaces/{}/deployments/{}?tab={tab}", encode(namespace), encode(deployment_id));
+    // Which server function it was, so the tab says it (`done`) or shows the error by its form (`failed`).
+    let by = leptos::prelude::use_context::<http::request::Parts>().map(|parts| encode(parts.uri.path())).unwrap_or_default();
     match result {
-        Ok(_) => leptos_axum::redirect(&page),
-        Err(err) => leptos_axum::redirect(&format!("{page}&error={}", encode(&err.to_string()))),
+        Ok(_) => leptos_axum::redirect(&format!("{page}&done={by}")),
+        Err(err) => leptos_axum::redirect(&format!("{page}&error={}&failed={by}", encode(&err.to_string()))),
     }
 }
 

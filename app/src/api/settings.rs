@@ -25,15 +25,15 @@ pub async fn get_network_settings() -> Result<Vec<String>, AppError> {
 /// value; blank lines are ignored) (admins). Answers the patterns as saved.
 #[server(endpoint = "set_network_settings")]
 pub async fn set_network_settings(hosts: String) -> Result<Vec<String>, AppError> {
-    use crate::ssr::{answer, caller, services, Permission, Scope};
+    use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer(async {
+    answer_naming(async {
         let services = services()?;
         services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
         let patterns: Vec<&str> = hosts.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
         let document = serde_json::json!({ "allowedSessionClusterHosts": patterns });
         Ok(services.set_network_settings(&caller(), &document).await?.allowed_session_cluster_hosts)
-    })
+    }, |hosts| Some(hosts.len().to_string()))
     .await
 }
 

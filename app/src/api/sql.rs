@@ -37,7 +37,14 @@ pub async fn run_sql(namespace: String, statement: String) -> Result<Execution, 
             .await;
     if plain_form_post() {
         let outcome = match &result {
-            Ok(execution) => ("notice", format!("Executed: {}", execution.result)),
+            Ok(execution) => {
+                // The rows go to the page in a cookie; what does not fit is said.
+                let cut = parse_namespace(&namespace)
+                    .and_then(|ns| crate::ssr::hand_over_sql_result(&ns, execution))
+                    .unwrap_or_default();
+                let more = if cut > 0 { format!(" ({cut} more rows than shown; the REST API answers them all)") } else { String::new() };
+                ("notice", format!("Executed: {}{more}", execution.result))
+            }
             Err(err) => ("error", err.to_string()),
         };
         leptos_axum::redirect(&back_to_page(&namespace, &statement, outcome));
@@ -60,7 +67,14 @@ pub async fn create_sql_deployment(namespace: String, name: String, statement: S
     .await;
     if plain_form_post() {
         match &result {
-            Ok(id) => leptos_axum::redirect(&format!("/namespaces/{}/deployments/{}", encode(&namespace), encode(id))),
+            // Back to the statement, with a link to the new deployment (`done` names this function).
+            Ok(id) => leptos_axum::redirect(&format!(
+                "/namespaces/{}/sql?statement={}&done={}&subject={}",
+                encode(&namespace),
+                encode(&statement),
+                encode(<CreateSqlDeployment as leptos::server_fn::ServerFn>::PATH),
+                encode(id)
+            )),
             Err(err) => leptos_axum::redirect(&back_to_page(&namespace, &statement, ("error", err.to_string()))),
         }
     }

@@ -34,3 +34,11 @@ where
         }
     });
 }
+
+/// Whether this page was reached by a plain form post to `S` that succeeded (`ssr::answer` sends it
+/// back with `done` naming `S`), and the name that post reported (`ssr::answer_naming`; "" without).
+pub fn done_by<S: leptos::server_fn::ServerFn>() -> Option<String> {
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    (query.get("done").as_deref() == Some(S::PATH)).then(|| query.get("subject").unwrap_or_default())
+}

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use domain::Permission;
 
 use crate::api::session::Logout;
+use crate::components::page_forms::PageForms;
 use crate::providers::session::use_session;
 
 #[component]
@@ -85,6 +86,7 @@ pub fn Layout(namespace: Signal<String>, children: Children) -> impl IntoView {
             </div>
         </header>
         <main class="mx-auto max-w-7xl px-6 py-8" data-hydrated="false">{children()}</main>
+        <PageForms/>
         <HydrationMark/>
     }
 }

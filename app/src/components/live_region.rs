@@ -6,8 +6,8 @@
 //! it renders "○ Static" and nothing else happens.
 //!
 //! A region is swapped whole, so it holds no island of its own; links and forms in it work as
-//! plain HTML (the Start links are opened by `StartModal` from anywhere on the page). A region that
-//! holds the field a person is typing in waits until they leave it.
+//! plain HTML (the Start links are opened by `StartModal` from anywhere on the page). A region with
+//! a form being filled in waits (and is read again a little later); disclosures stay open.
 
 use leptos::prelude::*;
 
@@ -101,6 +101,9 @@ fn page_shows(id: &str) -> bool {
 /// How long the island gathers changes before it reads the page again (one read for a burst).
 #[cfg(feature = "hydrate")]
 const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
+/// How long a region with a form being filled in waits before it is read again.
+#[cfg(feature = "hydrate")]
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A function that reads the page again soon and swaps `regions`; calls while one is pending join it.
 fn refresher(regions: Vec<String>) -> impl Fn() + Clone + Send + Sync + 'static {
@@ -113,16 +116,23 @@ fn refresher(regions: Vec<String>) -> impl Fn() + Clone + Send + Sync + 'static 
                 return;
             }
             pending.set_value(true);
-            set_timeout(
-                move || {
-                    leptos::task::spawn_local(async move {
-                        let ids = regions.get_value();
-                        browser::swap_regions(&ids).await;
-                        pending.try_set_value(false);
-                    });
-                },
-                REFRESH_AFTER,
-            );
+            fn after(wait: std::time::Duration, pending: StoredValue<bool>, regions: StoredValue<Vec<String>>) {
+                set_timeout(
+                    move || {
+                        leptos::task::spawn_local(async move {
+                            let ids = regions.get_value();
+                            // A region with a form being filled in waits, and is read again later.
+                            if browser::swap_regions(&ids).await {
+                                pending.try_set_value(false);
+                            } else {
+                                after(RETRY_AFTER, pending, regions);
+                            }
+                        });
+                    },
+                    wait,
+                );
+            }
+            after(REFRESH_AFTER, pending, regions);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (pending, regions);
@@ -134,7 +144,10 @@ mod browser {
     //! Reading the page again and putting its regions in place.
 
     use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::{self, Document, DomParser, Element, SupportedType};
+    use leptos::web_sys::{
+        self, Document, DomParser, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement, HtmlTextAreaElement,
+        SupportedType,
+    };
 
     fn document() -> Option<Document> {
         web_sys::window().and_then(|window| window.document())
@@ -144,33 +157,84 @@ mod browser {
         document().and_then(|document| document.query_selector(selector).ok().flatten()).is_some()
     }
 
-    /// Reads this page's address again and replaces each region's content with the new one's. A
-    /// region holding the focused text field waits for the field to lose focus (then swaps).
-    pub(super) async fn swap_regions(ids: &[String]) {
+    /// Reads this page's address again and replaces each region's content with the new one's, the
+    /// disclosures the person opened staying open. A region with a form being filled in (a field
+    /// that differs from what the page was sent with, or the focus in a field) is left as it is:
+    /// answers false then, so the caller tries again later.
+    pub(super) async fn swap_regions(ids: &[String]) -> bool {
+        let Some(document) = document() else { return true };
+        let regions: Vec<Element> = ids.iter().filter_map(|id| document.get_element_by_id(id)).collect();
+        if regions.iter().any(|region| being_filled_in(&document, region)) {
+            return false;
+        }
         let Some(href) = web_sys::window().and_then(|window| window.location().href().ok()) else {
-            return;
+            return true;
         };
         let Ok(response) = gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await else {
-            return;
+            return true;
         };
         // A page that now redirects (signed out, deployment deleted) is left for the person to reload.
         if !response.ok() || response.redirected() {
-            return;
+            return true;
         }
-        let Ok(html) = response.text().await else { return };
+        let Ok(html) = response.text().await else { return true };
         let Some(fresh) = DomParser::new().ok().and_then(|parser| parser.parse_from_string(&html, SupportedType::TextHtml).ok())
         else {
-            return;
+            return true;
         };
-        let Some(document) = document() else { return };
-        for id in ids {
-            let (Some(old), Some(new)) = (document.get_element_by_id(id), fresh.get_element_by_id(id)) else {
-                continue;
-            };
-            if let Some(field) = typing_in(&document, &old) {
-                swap_after_blur(field, old, new.inner_html());
+        // The person may have started filling something in while the page was read.
+        if regions.iter().any(|region| being_filled_in(&document, region)) {
+            return false;
+        }
+        for region in regions {
+            let Some(new) = fresh.get_element_by_id(&region.id()) else { continue };
+            let open = open_disclosures(&region);
+            region.set_inner_html(&new.inner_html());
+            reopen(&region, &open);
+        }
+        true
+    }
+
+    fn elements(root: &Element, selector: &str) -> Vec<Element> {
+        let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
+        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+    }
+
+    /// Whether the person is filling in a form of `region`.
+    fn being_filled_in(document: &Document, region: &Element) -> bool {
+        if typing_in(document, region).is_some() {
+            return true;
+        }
+        elements(region, "input, textarea, select").iter().any(|field| {
+            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+                input.value() != input.default_value() || input.checked() != input.default_checked()
+            } else if let Some(area) = field.dyn_ref::<HtmlTextAreaElement>() {
+                area.default_value().is_ok_and(|sent| area.value() != sent)
+            } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
+                // Without an option marked `selected`, the first one is what the page was sent with.
+                let options = elements(select, "option");
+                let sent = options
+                    .iter()
+                    .position(|option| option.dyn_ref::<HtmlOptionElement>().is_some_and(HtmlOptionElement::default_selected))
+                    .unwrap_or(0);
+                !options.is_empty() && select.selected_index() != sent as i32
             } else {
-                old.set_inner_html(&new.inner_html());
+                false
+            }
+        })
+    }
+
+    /// The summaries of the open disclosures (`<details open>`) of `region`.
+    fn open_disclosures(region: &Element) -> Vec<String> {
+        elements(region, "details[open] > summary").iter().filter_map(|summary| summary.text_content()).collect()
+    }
+
+    fn reopen(region: &Element, summaries: &[String]) {
+        for summary in elements(region, "details > summary") {
+            if summary.text_content().is_some_and(|text| summaries.contains(&text)) {
+                if let Some(details) = summary.parent_element() {
+                    let _ = details.set_attribute("open", "");
+                }
             }
         }
     }
@@ -180,16 +244,5 @@ mod browser {
         let active = document.active_element()?;
         let tag = active.tag_name().to_ascii_lowercase();
         (region.contains(Some(&active)) && matches!(tag.as_str(), "input" | "textarea" | "select")).then_some(active)
-    }
-
-    fn swap_after_blur(field: Element, region: Element, html: String) {
-        let swap = leptos::wasm_bindgen::closure::Closure::once_into_js(move || region.set_inner_html(&html));
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_once(true);
-        let _ = field.add_event_listener_with_callback_and_add_event_listener_options(
-            "blur",
-            swap.unchecked_ref(),
-            &options,
-        );
     }
 }

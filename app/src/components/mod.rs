@@ -7,6 +7,7 @@ pub mod form;
 pub mod form_rules;
 pub mod layout;
 pub mod live_region;
+pub mod page_forms;
 pub mod pager;
 pub mod start_dialog;
 pub mod start_modal;

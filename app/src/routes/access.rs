@@ -181,7 +181,7 @@ fn AddMember(namespace: Signal<String>, add_member: ServerAction<SetMember>) -> 
             <button type="submit" class=PRIMARY>"Add member"</button>
             <p class="basis-full text-xs text-slate-500">"The user must exist; a system admin creates users on the Admin page."</p>
         </ActionForm>
-        {move || add_member.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+        // Its refusal shows at the top of the page, with the other member changes' (one server function).
     }
 }
 

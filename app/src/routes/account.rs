@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::access::ChangePassword;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, FIELD, PRIMARY, ROW_FORM};
+use crate::components::form::{clear_after_success, done_by, FIELD, PRIMARY, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::providers::session::{use_home_namespace, use_session};
 
@@ -61,11 +61,9 @@ pub fn AccountPage() -> impl IntoView {
                 </label>
                 <button type="submit" class=PRIMARY>"Change password"</button>
             </ActionForm>
-            {move || change.value().get().map(|result| match result {
-                Ok(()) => view! {
-                    <p role="status" class="mt-2 text-sm text-emerald-700">"Password changed. Your sessions in other browsers have ended."</p>
-                }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            {move || change.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {done_by::<ChangePassword>().map(|_| view! {
+                <p role="status" class="mt-2 text-sm text-emerald-700">"Password changed. Your sessions in other browsers have ended."</p>
             })}
         </Layout>
     }

@@ -11,7 +11,7 @@ use crate::api::access::{
 use crate::api::settings::{get_network_settings, SetNetworkSettings};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
+use crate::components::form::{clear_after_success, done_by, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
 use crate::components::table::{section_title, Table};
@@ -76,9 +76,9 @@ pub fn AdminPage() -> impl IntoView {
                 "Users who can sign in, the namespaces they work in, and every change made in the console."
             </p>
             {move || delete_user.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
-            {move || reset_password.value().get().map(|result| match result {
-                Ok(name) => view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Set a new password for {name}; their sessions have ended.")}</p> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            {move || reset_password.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {done_by::<ResetPassword>().map(|name| view! {
+                <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Set a new password for {name}; their sessions have ended.")}</p>
             })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading users…"</p> }>
                 {move || users.get().map(|result| match result {
@@ -113,9 +113,9 @@ pub fn AdminPage() -> impl IntoView {
                 </label>
                 <button type="submit" class=PRIMARY>"Create user"</button>
             </ActionForm>
-            {move || create_user.value().get().map(|result| match result {
-                Ok(name) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created user {name}. Give them a role in a namespace on its Access page.")}</p> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            {move || create_user.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {done_by::<CreateUser>().map(|name| view! {
+                <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created user {name}. Give them a role in a namespace on its Access page.")}</p>
             })}
 
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading namespaces…"</p> }>
@@ -147,9 +147,9 @@ pub fn AdminPage() -> impl IntoView {
                 </label>
                 <button type="submit" class=PRIMARY>"Create namespace"</button>
             </ActionForm>
-            {move || create_namespace.value().get().map(|result| match result {
-                Ok(name) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created namespace {name}.")}</p> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            {move || create_namespace.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {done_by::<CreateNamespace>().map(|name| view! {
+                <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Created namespace {name}.")}</p>
             })}
 
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading network settings…"</p> }>
@@ -158,9 +158,9 @@ pub fn AdminPage() -> impl IntoView {
                     Err(err) => view! { <ErrorPanel err/> }.into_any(),
                 })}
             </Transition>
-            {move || save_network.value().get().map(|result| match result {
-                Ok(hosts) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Saved {} allowed host pattern(s).", hosts.len())}</p> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            {move || save_network.value().get().and_then(Result::err).map(|err| view! { <ErrorPanel err/> })}
+            {done_by::<SetNetworkSettings>().map(|count| view! {
+                <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Saved {count} allowed host pattern(s).")}</p>
             })}
 
             <Transition fallback=|| ()>

@@ -18,7 +18,7 @@ use crate::api::deployments::{
 use crate::api::tuning::{ChangeTuningPlan, CreateTuningPlan, PlanAction, SaveAutopilotPolicy};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, FIELD, PRIMARY, QUIET};
+use crate::components::form::{clear_after_success, done_by, FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
 use crate::components::live_region::LiveRegion;
@@ -408,7 +408,7 @@ fn Savepoints(
 ) -> impl IntoView {
     let register_error = move || register.value().get().and_then(Result::err).map(|err| err.to_string());
     let copy_error = move || copy.value().get().and_then(Result::err).map(|err| err.to_string());
-    let copy_done = move || matches!(copy.value().get(), Some(Ok(_)));
+    let copy_done = move || matches!(copy.value().get(), Some(Ok(_))) || done_by::<CopySavepoint>().is_some();
     let table = if savepoints.is_empty() {
         empty(if may_edit {
             "No savepoints yet — take one while the deployment runs, or register an existing one below."
@@ -669,6 +669,17 @@ fn Tuning(
     let alert = |text: String| {
         view! { <p role="alert" class="mt-3 rounded-lg border border-rose-200 bg-rose-50 px-4 py-3 text-sm text-rose-800">{text}</p> }
     };
+    // A plain form post's refusal shows by the form that was sent (`failed` names its server function).
+    let failed_by = leptos_router::hooks::use_query_map().read_untracked().get("failed");
+    let policy_failed = failed_by.as_deref() == Some(<SaveAutopilotPolicy as leptos::server_fn::ServerFn>::PATH);
+    let plan_failed = [<CreateTuningPlan as leptos::server_fn::ServerFn>::PATH, <ChangeTuningPlan as leptos::server_fn::ServerFn>::PATH]
+        .iter()
+        .any(|path| failed_by.as_deref() == Some(*path));
+    let (posted_policy_error, posted_plan_error, posted_error) = match (policy_failed, plan_failed) {
+        (true, _) => (posted_error, None, None),
+        (_, true) => (None, posted_error, None),
+        _ => (None, None, posted_error),
+    };
     let policy_error = move || save_policy.value().get().and_then(Result::err).map(|err| alert(err.to_string()));
     let plan_error = move || change_plan.value().get().and_then(Result::err).map(|err| alert(err.to_string()));
     let select = move |name: &'static str, label: &'static str, current: String, options: &'static [&'static str]| {
@@ -723,6 +734,7 @@ fn Tuning(
                     })}
                 </ActionForm>
                 {policy_error}
+                {posted_policy_error.map(alert)}
             </section>
             <section class=CARD aria-label="Newest decision">
                 <h2 class=CARD_TITLE>"Newest decision"</h2>
@@ -770,6 +782,7 @@ fn Tuning(
                 "Set the parallelism (and, through the API, CPU, memory and Flink configuration) at times you choose: once, or daily in a time zone. One plan is applied at a time; each time point upgrades a running job without losing its state."
             </p>
             {plan_error}
+            {posted_plan_error.map(alert)}
             {if plans.is_empty() {
                 empty("No tuning plans yet. Create one below, then apply it.")
             } else {

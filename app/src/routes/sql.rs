@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::sql::{check_sql, get_sql_catalog, CreateSqlDeployment, RunSql};
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{FIELD, PRIMARY, QUIET};
+use crate::components::form::{done_by, FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
 use crate::error::AppError;
@@ -56,6 +56,11 @@ pub fn SqlPage() -> impl IntoView {
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let page = move || format!("/namespaces/{}/sql", namespace.get());
+    // What a plain form post's Execute answered (handed over in a cookie; see `ssr::sql_result`).
+    #[cfg(feature = "ssr")]
+    let executed = domain::NamespaceName::parse(&namespace.get_untracked()).ok().and_then(|ns| crate::ssr::take_sql_result(&ns));
+    #[cfg(not(feature = "ssr"))]
+    let executed: Option<Execution> = None;
 
     // Each button's answer replaces the others': a result shown belongs to the statement shown.
     let on_validate = move |event: leptos::ev::MouseEvent| {
@@ -139,6 +144,16 @@ pub fn SqlPage() -> impl IntoView {
             {move || run.value().get().map(|result| match result {
                 Ok(execution) => view! { <ExecutionView execution/> }.into_any(),
                 Err(err) => view! { <ErrorPanel err/> }.into_any(),
+            })}
+            {executed.map(|execution| view! { <ExecutionView execution/> })}
+            {done_by::<CreateSqlDeployment>().filter(|id| !id.is_empty()).map(|id| {
+                let href = format!("/namespaces/{}/deployments/{id}", namespace.get_untracked());
+                view! {
+                    <div role="status" class="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900">
+                        "Deployed: " <a class="font-semibold underline" href=href>"the new SQL deployment"</a>
+                        " starts with the namespace's catalog."
+                    </div>
+                }
             })}
             {move || deploy.value().get().map(|result| match result {
                 Ok(id) => {

@@ -3,6 +3,7 @@
 //! services' reads. Compiled only with `ssr`; every rule lives in the services.
 
 mod forms;
+mod sql_result;
 mod upload_result;
 mod views;
 
@@ -11,6 +12,7 @@ pub use forms::{deployment_form_data, save_deployment_form};
 use leptos::prelude::*;
 pub use services::auth::{self, ClientAddress};
 pub use services::{Caller, HealthBoard, Permission, Scope, Services};
+pub use sql_result::{hand_over_sql_result, take_sql_result};
 pub use upload_result::{take_upload_result, upload_result_cookie};
 pub use views::{
     deployment_detail, hand_over_new_access_key, hand_over_new_token, namespace_rows, start_dialog_data, start_options,
@@ -70,19 +72,88 @@ pub fn request_cookie(name: &str) -> Option<String> {
 
 /// Whether the current request is a plain form post (no JavaScript): the browser then follows a
 /// redirect back to the page, and only what the page shows reaches the person.
+/// A page being rendered (a GET) is not one, even though it accepts HTML and its server functions
+/// run inside it.
 pub fn plain_form_post() -> bool {
     use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        parts.method == http::Method::POST
+            && parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
     })
 }
 
 /// A server function's answer: `work`'s result, with the response's HTTP status set from its error.
+/// A plain form post's refusal is a redirect instead (303): the server function's `Location` leads
+/// back to the page with the error in its query, where the form's action shows it — a browser
+/// follows no `Location` of a 4xx answer and would show the error's JSON. A success goes back to
+/// the page (Leptos' default for a plain form post).
 pub async fn answer<T>(work: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     let result = work.await;
-    if let Err(err) = &result {
-        set_status_for(err);
+    match &result {
+        Err(_) if plain_form_post() => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::SEE_OTHER);
+            }
+        }
+        Err(err) => set_status_for(err),
+        Ok(_) => {}
     }
     result
+}
+
+/// `answer`, for a server function whose success the page says in words: a plain form post that
+/// succeeded goes back to its page with `done` naming the server function and `subject` (a user
+/// created, a password set; `None` for none), which `components::form::done_by` reads.
+pub async fn answer_naming<T>(
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+    subject: impl FnOnce(&T) -> Option<String>,
+) -> Result<T, AppError> {
+    let result = work.await;
+    let plain = plain_form_post();
+    match &result {
+        Err(_) if plain => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::SEE_OTHER);
+            }
+        }
+        Err(err) => set_status_for(err),
+        Ok(value) if plain => {
+            if let Some(page) = back_with_done(subject(value).as_deref()) {
+                leptos_axum::redirect(&page);
+            }
+        }
+        Ok(_) => {}
+    }
+    result
+}
+
+/// The page a plain form post came from (its `Referer`, path and query only), without the marks of
+/// an earlier post, plus `done=<this server function's path>` and the `subject`.
+fn back_with_done(subject: Option<&str>) -> Option<String> {
+    use crate::view_model::start::encode;
+    let parts = use_context::<http::request::Parts>()?;
+    let referer = parts.headers.get(http::header::REFERER)?.to_str().ok()?;
+    let uri: http::Uri = referer.parse().ok()?;
+    let mut page = uri.path().to_owned();
+    let kept: Vec<&str> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            let key = pair.split('=').next().unwrap_or_default();
+            !matches!(key, "done" | "subject" | "__err" | "__path" | "error")
+        })
+        .collect();
+    page.push('?');
+    for pair in kept {
+        page.push_str(pair);
+        page.push('&');
+    }
+    page.push_str(&format!("done={}", encode(parts.uri.path())));
+    if let Some(subject) = subject {
+        page.push_str(&format!("&subject={}", encode(subject)));
+    }
+    Some(page)
 }
 
 /// Sets the HTTP status of the current server-function or page response from an error.

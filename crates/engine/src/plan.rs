@@ -176,11 +176,14 @@ pub struct ObservedSavepoint {
 pub const NOT_READY_RETRIES: u32 = 4;
 
 /// Whether Flink refused a savepoint because the job has just started (its tasks are not all
-/// running yet): asking again shortly succeeds.
+/// running yet) or is restarting after a task failure (its checkpoint coordinator is suspended
+/// until it runs again, measured on Flink 2.3: "Checkpoint Coordinator is suspending."): asking
+/// again shortly succeeds once it runs.
 pub fn job_not_ready(cause: &str) -> bool {
     let cause = cause.to_ascii_lowercase();
     cause.contains("not all required tasks are currently running")
         || cause.contains("is not being executed at the moment")
+        || cause.contains("checkpoint coordinator is suspending")
 }
 
 /// Where a savepoint under way stands in Flink.
@@ -1438,6 +1441,9 @@ mod tests {
         let not_ready = "java.util.concurrent.CompletionException: Not all required tasks are currently running.";
         seen.savepoint = Some(under_way(Progress::Failed { cause: not_ready.into() }));
         assert_eq!(step(&spec, &running, &none, &seen), Step::RetrySavepoint { cause: not_ready.into() });
+        let restarting = "java.util.concurrent.CompletionException: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint Coordinator is suspending.";
+        seen.savepoint = Some(under_way(Progress::Failed { cause: restarting.into() }));
+        assert_eq!(step(&spec, &running, &none, &seen), Step::RetrySavepoint { cause: restarting.into() });
         seen.savepoint = Some(ObservedSavepoint {
             not_ready_attempts: NOT_READY_RETRIES,
             ..under_way(Progress::Failed { cause: not_ready.into() })
