@@ -1,5 +1,7 @@
 //! The console's UI: the HTML shell, the route table, pages, components and the server functions
-//! behind them. Compiled twice: with `ssr` for the server and `hydrate` for the browser. Server-only
+//! behind them. Compiled twice: with `ssr` for the server and `hydrate` for the browser. Leptos'
+//! islands mode: pages render on the server only, and just the `#[island]` components (the live
+//! region, the Start modal, in-place forms, the hydration mark) run in the browser. Server-only
 //! code sits behind `ssr`; nothing here talks to Flink.
 // The views are deeply nested types; laying them out needs a deeper query limit.
 #![recursion_limit = "256"]

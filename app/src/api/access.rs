@@ -27,12 +27,15 @@ pub async fn list_users(after: Option<String>) -> Result<ListPage<UserRow>, AppE
 pub async fn create_user(name: String, password: String, admin: Option<String>) -> Result<String, AppError> {
     use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer_naming(async {
-        let services = services()?;
-        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        let user = services.create_user(&caller(), &name, &password, admin.is_some()).await?;
-        Ok(user.name)
-    }, |name| Some(name.clone()))
+    answer_naming(
+        async {
+            let services = services()?;
+            services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
+            let user = services.create_user(&caller(), &name, &password, admin.is_some()).await?;
+            Ok(user.name)
+        },
+        |name| Some(name.clone()),
+    )
     .await
 }
 
@@ -41,12 +44,15 @@ pub async fn create_user(name: String, password: String, admin: Option<String>) 
 pub async fn reset_password(name: String, password: String) -> Result<String, AppError> {
     use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer_naming(async {
-        let services = services()?;
-        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        services.reset_password(&caller(), &name, &password).await?;
-        Ok(name)
-    }, |name| Some(name.clone()))
+    answer_naming(
+        async {
+            let services = services()?;
+            services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
+            services.reset_password(&caller(), &name, &password).await?;
+            Ok(name)
+        },
+        |name| Some(name.clone()),
+    )
     .await
 }
 
@@ -61,15 +67,18 @@ pub async fn change_password(
     use crate::ssr::auth::SESSION_COOKIE;
     use crate::ssr::{answer_naming, caller, request_cookie, services, Permission, Scope};
 
-    answer_naming(async {
-        let services = services()?;
-        services.require(&caller(), Permission::ViewSystem, Scope::Console).await?;
-        let session = request_cookie(SESSION_COOKIE);
-        services
-            .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
-            .await?;
-        Ok(())
-    }, |()| None)
+    answer_naming(
+        async {
+            let services = services()?;
+            services.require(&caller(), Permission::ViewSystem, Scope::Console).await?;
+            let session = request_cookie(SESSION_COOKIE);
+            services
+                .change_password(&caller(), session.as_deref(), &current_password, &new_password, &repeat_password)
+                .await?;
+            Ok(())
+        },
+        |()| None,
+    )
     .await
 }
 
@@ -106,14 +115,17 @@ pub async fn list_namespaces(after: Option<String>) -> Result<ListPage<Namespace
 pub async fn create_namespace(name: String, owner: Option<String>) -> Result<String, AppError> {
     use crate::ssr::{answer_naming, caller, parse_namespace, services, Permission, Scope};
 
-    answer_naming(async {
-        let services = services()?;
-        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        let namespace = parse_namespace(name.trim())?;
-        let owner = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
-        services.create_namespace(&caller(), &namespace, owner).await?;
-        Ok(namespace.as_str().to_owned())
-    }, |name| Some(name.clone()))
+    answer_naming(
+        async {
+            let services = services()?;
+            services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
+            let namespace = parse_namespace(name.trim())?;
+            let owner = owner.as_deref().map(str::trim).filter(|o| !o.is_empty());
+            services.create_namespace(&caller(), &namespace, owner).await?;
+            Ok(namespace.as_str().to_owned())
+        },
+        |name| Some(name.clone()),
+    )
     .await
 }
 

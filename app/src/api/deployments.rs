@@ -221,7 +221,9 @@ pub(crate) fn back_to_tab<T>(
     }
     let page = format!("/namespaces/{}/deployments/{}?tab={tab}", encode(namespace), encode(deployment_id));
     // Which server function it was, so the tab says it (`done`) or shows the error by its form (`failed`).
-    let by = leptos::prelude::use_context::<http::request::Parts>().map(|parts| encode(parts.uri.path())).unwrap_or_default();
+    let by = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| encode(parts.uri.path()))
+        .unwrap_or_default();
     match result {
         Ok(_) => leptos_axum::redirect(&format!("{page}&done={by}")),
         Err(err) => leptos_axum::redirect(&format!("{page}&error={}&failed={by}", encode(&err.to_string()))),

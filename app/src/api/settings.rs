@@ -27,13 +27,16 @@ pub async fn get_network_settings() -> Result<Vec<String>, AppError> {
 pub async fn set_network_settings(hosts: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::{answer_naming, caller, services, Permission, Scope};
 
-    answer_naming(async {
-        let services = services()?;
-        services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
-        let patterns: Vec<&str> = hosts.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
-        let document = serde_json::json!({ "allowedSessionClusterHosts": patterns });
-        Ok(services.set_network_settings(&caller(), &document).await?.allowed_session_cluster_hosts)
-    }, |hosts| Some(hosts.len().to_string()))
+    answer_naming(
+        async {
+            let services = services()?;
+            services.require(&caller(), Permission::ManageSystem, Scope::Console).await?;
+            let patterns: Vec<&str> = hosts.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+            let document = serde_json::json!({ "allowedSessionClusterHosts": patterns });
+            Ok(services.set_network_settings(&caller(), &document).await?.allowed_session_cluster_hosts)
+        },
+        |hosts| Some(hosts.len().to_string()),
+    )
     .await
 }
 

@@ -42,7 +42,11 @@ pub async fn run_sql(namespace: String, statement: String) -> Result<Execution, 
                 let cut = parse_namespace(&namespace)
                     .and_then(|ns| crate::ssr::hand_over_sql_result(&ns, execution))
                     .unwrap_or_default();
-                let more = if cut > 0 { format!(" ({cut} more rows than shown; the REST API answers them all)") } else { String::new() };
+                let more = if cut > 0 {
+                    format!(" ({cut} more rows than shown; the REST API answers them all)")
+                } else {
+                    String::new()
+                };
                 ("notice", format!("Executed: {}{more}", execution.result))
             }
             Err(err) => ("error", err.to_string()),

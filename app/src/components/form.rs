@@ -1,10 +1,7 @@
-//! What the console's forms share: the look of fields and buttons, and clearing a form once what
-//! it asked for was done.
+//! What the console's forms share: the look of fields and buttons, and what a plain form post's
+//! success left in the address (`done_by`).
 
-use leptos::html::Form;
 use leptos::prelude::*;
-
-use crate::error::AppError;
 
 /// A text field or select.
 pub const FIELD: &str = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-1 text-sm";
@@ -19,21 +16,6 @@ pub const QUIET: &str =
 /// A small button that takes something away.
 pub const DANGER: &str =
     "rounded-md bg-white px-2.5 py-1 text-xs font-semibold text-rose-700 ring-1 ring-inset ring-rose-300 hover:bg-rose-50";
-
-/// Empties `form` each time `action` succeeds (after an error, what was typed stays to be fixed).
-pub fn clear_after_success<S, T>(action: ServerAction<S>, form: NodeRef<Form>)
-where
-    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
-    T: Send + Sync + 'static,
-{
-    Effect::new(move |_| {
-        if matches!(*action.value().read(), Some(Ok(_))) {
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
-        }
-    });
-}
 
 /// Whether this page was reached by a plain form post to `S` that succeeded (`ssr::answer` sends it
 /// back with `done` naming `S`), and the name that post reported (`ssr::answer_naming`; "" without).

@@ -1,6 +1,7 @@
 //! Which fields of a server-rendered form apply, as attributes the server writes and the browser
 //! follows: the form stays plain HTML (without JavaScript every field is usable and the server
-//! judges the combination), and an island (`StartModal`) keeps it in step as a person chooses.
+//! judges the combination), and the `PageForms` island keeps it in step as a person chooses (the
+//! Start dialog, the deployment form's JAR or SQL).
 //!
 //! - `data-enabled-when="RULE"`: the element (a field, a button, a fieldset) is disabled unless
 //!   the rule holds.

@@ -45,10 +45,7 @@ pub fn LiveRegion(
     let concerns = move |event: &LiveEvent| match event {
         LiveEvent::Deployment(change) => match &deployment {
             Some(id) => &change.id == id,
-            None => {
-                execution_mode.as_deref() == Some(change.execution_mode.as_str())
-                    || page_shows(&change.id)
-            }
+            None => execution_mode.as_deref() == Some(change.execution_mode.as_str()) || page_shows(&change.id),
         },
         LiveEvent::Target(_) => targets,
         LiveEvent::Resync => true,
@@ -145,8 +142,8 @@ mod browser {
 
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{
-        self, Document, DomParser, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement, HtmlTextAreaElement,
-        SupportedType,
+        self, Document, DomParser, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement,
+        HtmlTextAreaElement, SupportedType,
     };
 
     fn document() -> Option<Document> {
@@ -178,7 +175,8 @@ mod browser {
             return true;
         }
         let Ok(html) = response.text().await else { return true };
-        let Some(fresh) = DomParser::new().ok().and_then(|parser| parser.parse_from_string(&html, SupportedType::TextHtml).ok())
+        let Some(fresh) =
+            DomParser::new().ok().and_then(|parser| parser.parse_from_string(&html, SupportedType::TextHtml).ok())
         else {
             return true;
         };
@@ -215,7 +213,9 @@ mod browser {
                 let options = elements(select, "option");
                 let sent = options
                     .iter()
-                    .position(|option| option.dyn_ref::<HtmlOptionElement>().is_some_and(HtmlOptionElement::default_selected))
+                    .position(|option| {
+                        option.dyn_ref::<HtmlOptionElement>().is_some_and(HtmlOptionElement::default_selected)
+                    })
                     .unwrap_or(0);
                 !options.is_empty() && select.selected_index() != sent as i32
             } else {

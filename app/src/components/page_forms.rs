@@ -7,7 +7,8 @@
 //! another page (a new deployment's, the sign-in page) is opened as a page. An upload (a multipart
 //! form) is sent the same way with the browser's XMLHttpRequest, the one API that reports upload
 //! progress, and shows a progress bar while it is sent (`UPLOAD_PROGRESS`). The Start dialog's
-//! forms are the `StartModal`'s.
+//! forms are the `StartModal`'s. It also keeps every form's fields in step with the choices made
+//! (`form_rules`: which fields apply).
 
 use leptos::prelude::*;
 
@@ -24,6 +25,7 @@ pub fn PageForms() -> impl IntoView {
 mod browser {
     //! The island's behaviour, on the page's DOM.
 
+    use crate::components::form_rules;
     use leptos::prelude::*;
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{
@@ -39,8 +41,26 @@ mod browser {
     }
 
     pub(super) fn install() {
-        // The listener lives as long as the page.
+        // The listeners live as long as the page.
         std::mem::forget(window_event_listener(leptos::ev::submit, on_submit));
+        // Which fields apply follows the choices made (`form_rules`), in any form of the page.
+        std::mem::forget(window_event_listener(leptos::ev::change, |ev| {
+            let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+            let field = target.as_ref().and_then(|t| t.closest("[name]").ok().flatten());
+            if let (Some(form), Some(field)) = (target.and_then(|t| t.closest("form").ok().flatten()), field) {
+                form_rules::browser::changed(&form, &field);
+            }
+        }));
+        apply_rules();
+    }
+
+    /// Applies the rules of every form of the page (after it loads, and after its `<main>` changed).
+    fn apply_rules() {
+        if let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) {
+            for form in elements(&main, "form") {
+                form_rules::browser::apply(&form);
+            }
+        }
     }
 
     fn on_submit(ev: web_sys::SubmitEvent) {
@@ -147,6 +167,7 @@ mod browser {
                 let _ = fresh_island.replace_with_with_node_1(running);
             }
         }
+        apply_rules();
         true
     }
 

@@ -272,7 +272,6 @@ pub fn StartDialog(
     }
 }
 
-
 /// A compatibility check's answer: the verdict, its reasons and what to do next.
 #[component]
 fn ReportView(report: CompatibilityReport) -> impl IntoView {

@@ -5,7 +5,7 @@
 //! the page again with the check (its answer appears in the dialog), Start posts the form as the
 //! page would and closes the dialog once the start is accepted (a refusal comes back as the
 //! dialog with its reason). The dialog itself is rendered on the server (`start_dialog`); the
-//! island keeps its fields in step with the choices (`form_rules`). Escape, the backdrop and
+//! page's `PageForms` island keeps its fields in step with the choices (`form_rules`). Escape, the backdrop and
 //! Cancel close it; focus moves into it when it opens. What the start changes, the page's
 //! `LiveRegion` shows.
 
@@ -67,11 +67,6 @@ mod browser {
         std::mem::forget(window_event_listener(leptos::ev::keydown, |ev| {
             if ev.key() == "Escape" && is_open() {
                 close();
-            }
-        }));
-        std::mem::forget(window_event_listener(leptos::ev::change, |ev| {
-            if let (Some(form), Some(field)) = (closest(&ev, &format!("#{MODAL} form")), closest(&ev, "[name]")) {
-                form_rules::browser::changed(&form, &field);
             }
         }));
         std::mem::forget(window_event_listener(leptos::ev::submit, on_submit));

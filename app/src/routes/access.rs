@@ -12,7 +12,7 @@ use crate::api::access::{
     list_api_tokens, list_members, CreateAccessKey, CreateApiToken, RemoveMember, RevokeApiToken, SetMember,
 };
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
+use crate::components::form::{DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
 use crate::view_model::{short_time, CreatedAccessKey, CreatedToken, MemberRow};
@@ -166,7 +166,6 @@ fn Members(
 #[component]
 fn AddMember(namespace: Signal<String>, add_member: ServerAction<SetMember>) -> impl IntoView {
     let form = NodeRef::new();
-    clear_after_success(add_member, form);
     view! {
         <ActionForm action=add_member node_ref=form attr:class=ROW_FORM attr:aria-label="Add a member">
             <input type="hidden" name="namespace" value=move || namespace.get()/>
@@ -252,7 +251,6 @@ fn Tokens(
 #[component]
 fn NewToken(namespace: Signal<String>, create_token: ServerAction<CreateApiToken>) -> impl IntoView {
     let form = NodeRef::new();
-    clear_after_success(create_token, form);
     view! {
         <ActionForm action=create_token node_ref=form attr:class=ROW_FORM attr:aria-label="New API token">
             <input type="hidden" name="namespace" value=move || namespace.get()/>

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::access::ChangePassword;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, done_by, FIELD, PRIMARY, ROW_FORM};
+use crate::components::form::{done_by, FIELD, PRIMARY, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::providers::session::{use_home_namespace, use_session};
 
@@ -15,7 +15,6 @@ pub fn AccountPage() -> impl IntoView {
     let namespace = use_home_namespace();
     let change = ServerAction::<ChangePassword>::new();
     let form = NodeRef::new();
-    clear_after_success(change, form);
     view! {
         <Title text="Your account · Flink Console"/>
         <Layout namespace>

@@ -11,7 +11,7 @@ use crate::api::access::{
 use crate::api::settings::{get_network_settings, SetNetworkSettings};
 use crate::components::audit_table::AuditTable;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, done_by, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
+use crate::components::form::{done_by, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::pager::Pager;
 use crate::components::table::{section_title, Table};
@@ -33,8 +33,6 @@ pub fn AdminPage() -> impl IntoView {
     let reset_password = ServerAction::<ResetPassword>::new();
     let save_network = ServerAction::<SetNetworkSettings>::new();
     let (user_form, namespace_form) = (NodeRef::new(), NodeRef::new());
-    clear_after_success(create_user, user_form);
-    clear_after_success(create_namespace, namespace_form);
     let users = Resource::new(
         move || {
             (

@@ -34,7 +34,8 @@ pub fn ArtifactsPage() -> impl IntoView {
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
     let after = Signal::derive(move || page_token_from_query(query.read().get("after").as_deref()));
     let delete = ServerAction::<DeleteArtifact>::new();
-    let artifacts = Resource::new(move || (namespace.get(), after.get()), |(namespace, after)| list_artifacts(namespace, after));
+    let artifacts =
+        Resource::new(move || (namespace.get(), after.get()), |(namespace, after)| list_artifacts(namespace, after));
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let path = move || format!("/namespaces/{}/artifacts", namespace.get());

@@ -18,10 +18,10 @@ use crate::api::deployments::{
 use crate::api::tuning::{ChangeTuningPlan, CreateTuningPlan, PlanAction, SaveAutopilotPolicy};
 use crate::components::deployment_actions::DeploymentActions;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, done_by, FIELD, PRIMARY, QUIET};
+use crate::components::form::{done_by, FIELD, PRIMARY, QUIET};
 use crate::components::layout::Layout;
-use crate::components::pager::Pager;
 use crate::components::live_region::LiveRegion;
+use crate::components::pager::Pager;
 use crate::components::start_dialog::start_page;
 use crate::components::start_modal::StartModal;
 use crate::components::status_badge::StatusBadge;
@@ -672,9 +672,12 @@ fn Tuning(
     // A plain form post's refusal shows by the form that was sent (`failed` names its server function).
     let failed_by = leptos_router::hooks::use_query_map().read_untracked().get("failed");
     let policy_failed = failed_by.as_deref() == Some(<SaveAutopilotPolicy as leptos::server_fn::ServerFn>::PATH);
-    let plan_failed = [<CreateTuningPlan as leptos::server_fn::ServerFn>::PATH, <ChangeTuningPlan as leptos::server_fn::ServerFn>::PATH]
-        .iter()
-        .any(|path| failed_by.as_deref() == Some(*path));
+    let plan_failed = [
+        <CreateTuningPlan as leptos::server_fn::ServerFn>::PATH,
+        <ChangeTuningPlan as leptos::server_fn::ServerFn>::PATH,
+    ]
+    .iter()
+    .any(|path| failed_by.as_deref() == Some(*path));
     let (posted_policy_error, posted_plan_error, posted_error) = match (policy_failed, plan_failed) {
         (true, _) => (posted_error, None, None),
         (_, true) => (None, posted_error, None),
@@ -856,7 +859,6 @@ fn Tuning(
 #[component]
 fn NewPlanForm(namespace: String, deployment_id: String, create_plan: ServerAction<CreateTuningPlan>) -> impl IntoView {
     let form = NodeRef::new();
-    clear_after_success(create_plan, form);
     let row = |n: u8| {
         view! {
             <div class="grid grid-cols-4 gap-2" role="group" aria-label=format!("Time point {n}")>

@@ -96,22 +96,8 @@ fn FormTabs(namespace: String, yaml: bool) -> impl IntoView {
 #[component]
 fn YamlImport(namespace: String, yaml: String, error: Option<String>) -> impl IntoView {
     let import = ServerAction::<CreateDeploymentFromYaml>::new();
-    Effect::new({
-        let namespace = namespace.clone();
-        move |_| {
-            if let Some(Ok(id)) = import.value().get() {
-                leptos_router::hooks::use_navigate()(
-                    &format!("/namespaces/{namespace}/deployments/{id}"),
-                    Default::default(),
-                );
-            }
-        }
-    });
-    let message = move || match import.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
-        Some(Ok(_)) => None,
-        None => error.clone(),
-    };
+    // Its refusal arrives with the page: in the address a plain post came back with, or from Leptos.
+    let message = import.value().get_untracked().and_then(Result::err).map(|err| err.to_string()).or(error);
     let placeholder = "apiVersion: v1\nkind: Deployment\nmetadata:\n  name: orders-per-minute\nspec:\n  state: CANCELLED\n  template:\n    spec:\n      artifact:\n        kind: JAR\n        jarUri: artifact:///orders.jar";
     view! {
         <h1 class="mt-4 text-2xl font-semibold tracking-tight">"New deployment from YAML"</h1>
@@ -125,9 +111,7 @@ fn YamlImport(namespace: String, yaml: String, error: Option<String>) -> impl In
                 class=format!("{FIELD} font-mono leading-5") placeholder=placeholder>{yaml}</textarea>
             <p id="yaml-error" role="alert" class="text-sm font-medium text-rose-700 empty:hidden">{message}</p>
             <div class="flex justify-end">
-                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50") prop:disabled=move || import.pending().get()>
-                    {move || if import.pending().get() { "Creating…" } else { "Create from YAML" }}
-                </button>
+                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50")>"Create from YAML"</button>
             </div>
         </ActionForm>
     }
@@ -137,24 +121,10 @@ fn YamlImport(namespace: String, yaml: String, error: Option<String>) -> impl In
 #[component]
 fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Option<String>) -> impl IntoView {
     let save = ServerAction::<SaveDeployment>::new();
-    let navigate_to = RwSignal::new(None::<String>);
     let namespace = data.namespace.clone();
-    Effect::new({
-        let namespace = namespace.clone();
-        move |_| {
-            if let Some(Ok(id)) = save.value().get() {
-                let navigate = leptos_router::hooks::use_navigate();
-                navigate(&format!("/namespaces/{namespace}/deployments/{id}"), Default::default());
-                navigate_to.set(Some(id));
-            }
-        }
-    });
-    // The message shown: the server's answer once the person saved, else the one the page came back with.
-    let message = Signal::derive(move || match save.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
-        Some(Ok(_)) => None,
-        None => error.clone(),
-    });
+    // The message shown: the refusal the page came back with.
+    let message =
+        Signal::stored(save.value().get_untracked().and_then(Result::err).map(|err| err.to_string()).or(error));
     let field_error = move |field: &'static str| {
         move || {
             message.get().filter(|m| field_of_error(m) == Some(field)).map(|m| {
@@ -172,13 +142,11 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
     let editing = data.editing.clone();
     let defaults = data.defaults.clone();
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    let is_sql = RwSignal::new(form.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("SQLSCRIPT")));
-    let script = RwSignal::new(value(&form.sql_script));
-    let line_numbers = move || {
-        let lines = script.get().lines().count().max(1) + 1;
-        (1..=lines).map(|n| n.to_string()).collect::<Vec<_>>().join("\n")
-    };
-    let rows = move || (script.get().lines().count() + 2).clamp(6, 40).to_string();
+    let is_sql = form.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("SQLSCRIPT"));
+    // The editor's line numbers run a little past the script; the area grows with it (6 to 40 lines).
+    let script = value(&form.sql_script);
+    let line_numbers = (1..=script.lines().count().max(1) + 1).map(|n| n.to_string()).collect::<Vec<_>>().join("\n");
+    let rows = (script.lines().count() + 2).clamp(6, 40).to_string();
     let label = "block text-sm font-medium text-slate-800";
     let hint = "mt-1 text-xs text-slate-500";
     let section = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm space-y-4";
@@ -258,18 +226,16 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                 <legend class="px-1 text-sm font-semibold text-slate-800">"What it runs"</legend>
                 <div class="flex gap-6 text-sm" role="radiogroup" aria-label="Artifact">
                     <label class="flex items-center gap-2">
-                        <input type="radio" name="kind" value="JAR" checked=!is_sql.get_untracked()
-                            on:change=move |_| is_sql.set(false)/>
+                        <input type="radio" name="kind" value="JAR" checked=!is_sql/>
                         "JAR"
                     </label>
                     <label class="flex items-center gap-2">
-                        <input type="radio" name="kind" value="SQLSCRIPT" checked=is_sql.get_untracked()
-                            on:change=move |_| is_sql.set(true)/>
+                        <input type="radio" name="kind" value="SQLSCRIPT" checked=is_sql/>
                         "SQL"
                     </label>
                 </div>
                 {field_error("kind")}
-                <fieldset class="space-y-4 disabled:opacity-50" prop:disabled=move || is_sql.get()>
+                <fieldset class="space-y-4 disabled:opacity-50" data-enabled-when="kind=JAR">
                     <div><label for="jar_uri" class=label>"JAR URI"</label>
                         <input id="jar_uri" name="jar_uri" class=FIELD list="known-jars" value=value(&form.jar_uri) placeholder="file:///… or https://…/job.jar"/>
                         <datalist id="known-jars">
@@ -295,13 +261,12 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                         </div>
                     </div>
                 </fieldset>
-                <fieldset class="disabled:opacity-50" prop:disabled=move || !is_sql.get()>
+                <fieldset class="disabled:opacity-50" data-enabled-when="kind=SQLSCRIPT">
                     <label class=label for="sql_script">"SQL script"</label>
                     <div class="mt-1 flex overflow-hidden rounded-md border border-slate-300 font-mono text-sm">
                         <pre class="select-none bg-slate-50 px-2 py-1 text-right text-slate-400" aria-hidden="true">{line_numbers}</pre>
                         <textarea id="sql_script" name="sql_script" class="w-full resize-y px-2 py-1 leading-5 outline-none" spellcheck="false"
-                            rows=rows placeholder="CREATE TEMPORARY TABLE …;\nINSERT INTO … SELECT …;"
-                            on:input=move |ev| script.set(event_target_value(&ev))>{value(&form.sql_script)}</textarea>
+                            rows=rows placeholder="CREATE TEMPORARY TABLE …;\nINSERT INTO … SELECT …;">{script.clone()}</textarea>
                     </div>
                     {field_error("sql_script")}
                 </fieldset>
@@ -347,8 +312,8 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                 </div>
             </fieldset>
             <div class="flex justify-end gap-2">
-                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50") prop:disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else if editing.is_some() { "Save" } else { "Create deployment" }}
+                <button type="submit" class=format!("{PRIMARY} disabled:opacity-50")>
+                    {if editing.is_some() { "Save" } else { "Create deployment" }}
                 </button>
             </div>
         </ActionForm>

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::settings::{get_namespace_settings, preview_namespace_defaults, SaveNamespaceDefaults};
 use crate::api::targets::{list_deployment_targets, DeleteSessionTarget, RegisterSessionTarget, UpdateSessionTarget};
 use crate::components::error_panel::ErrorPanel;
-use crate::components::form::{clear_after_success, DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
+use crate::components::form::{DANGER, FIELD, PRIMARY, QUIET, ROW_FORM};
 use crate::components::layout::Layout;
 use crate::components::table::{empty, section_title, Table};
 use crate::view_model::{short_time, target_health_summary, NamespaceSettings, TargetRow};
@@ -305,7 +305,6 @@ fn TargetActions(
 #[component]
 fn RegisterForm(namespace: String, register: ServerAction<RegisterSessionTarget>) -> impl IntoView {
     let form = NodeRef::new();
-    clear_after_success(register, form);
     view! {
         <ActionForm action=register node_ref=form attr:class=ROW_FORM attr:aria-label="Register a session cluster">
             <input type="hidden" name="namespace" value=namespace/>

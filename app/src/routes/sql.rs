@@ -3,9 +3,10 @@
 //! INSERT (editors; a new SQL deployment), and the catalog's tables, views and functions. The same
 //! services answer as `/sql/v1beta1`.
 //!
-//! Without JavaScript the form still works: Validate is a GET of this page (`?statement=…&validate=1`,
-//! validated while the page renders), Execute and Deploy post to their server functions, which send
-//! the browser back here (or to the new deployment). With JavaScript all three answer in place.
+//! Rendered on the server: Validate is a GET of this page (`?statement=…&validate=1`, validated
+//! while the page renders); Execute and Deploy post to their server functions, which send the
+//! browser back here with the result (the rows in a cookie, `ssr::sql_result`) or a link to the new
+//! deployment. With JavaScript the posts answer in place (`PageForms`).
 
 use domain::sql::{CatalogObject, Execution, Validation};
 use domain::Permission;
@@ -28,15 +29,9 @@ pub fn SqlPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let namespace = Signal::derive(move || params.read().get("namespace").unwrap_or_default());
-    let statement = RwSignal::new(query.read_untracked().get("statement").unwrap_or_default());
-    let name = RwSignal::new(query.read_untracked().get("name").unwrap_or_default());
-    let run = ServerAction::<RunSql>::new();
-    let deploy = ServerAction::<CreateSqlDeployment>::new();
-    // Validation in place (with JavaScript): the statement validated and Flink's answer.
-    let checked = RwSignal::new(None::<(String, Result<Validation, AppError>)>);
-    // Once a button answered in place, the address's validation (if any) is of an older statement.
-    let in_place = RwSignal::new(false);
-    // Validation from the address (a GET of the page, without JavaScript).
+    let statement = query.read_untracked().get("statement").unwrap_or_default();
+    let name = query.read_untracked().get("name").unwrap_or_default();
+    // Validation: a GET of the page (`validate=1`), answered while the page renders.
     let asked = Resource::new(
         move || {
             let query = query.read();
@@ -49,49 +44,16 @@ pub fn SqlPage() -> impl IntoView {
             }
         },
     );
-    let catalog = Resource::new(
-        move || (namespace.get(), run.version().get(), deploy.version().get()),
-        |(namespace, _, _)| get_sql_catalog(namespace),
-    );
+    let catalog = Resource::new(move || namespace.get(), get_sql_catalog);
     let session = use_session();
     let may_edit = move || session.get().is_some_and(|s| s.may(&namespace.get(), Permission::EditDeployments));
     let page = move || format!("/namespaces/{}/sql", namespace.get());
     // What a plain form post's Execute answered (handed over in a cookie; see `ssr::sql_result`).
     #[cfg(feature = "ssr")]
-    let executed = domain::NamespaceName::parse(&namespace.get_untracked()).ok().and_then(|ns| crate::ssr::take_sql_result(&ns));
+    let executed =
+        domain::NamespaceName::parse(&namespace.get_untracked()).ok().and_then(|ns| crate::ssr::take_sql_result(&ns));
     #[cfg(not(feature = "ssr"))]
     let executed: Option<Execution> = None;
-
-    // Each button's answer replaces the others': a result shown belongs to the statement shown.
-    let on_validate = move |event: leptos::ev::MouseEvent| {
-        event.prevent_default();
-        in_place.set(true);
-        run.value().set(None);
-        deploy.value().set(None);
-        let (ns, text) = (namespace.get_untracked(), statement.get_untracked());
-        leptos::task::spawn_local(async move {
-            let answer = check_sql(ns, text.clone()).await;
-            checked.set(Some((text, answer)));
-        });
-    };
-    let on_execute = move |event: leptos::ev::MouseEvent| {
-        event.prevent_default();
-        in_place.set(true);
-        checked.set(None);
-        deploy.value().set(None);
-        run.dispatch(RunSql { namespace: namespace.get_untracked(), statement: statement.get_untracked() });
-    };
-    let on_deploy = move |event: leptos::ev::MouseEvent| {
-        event.prevent_default();
-        in_place.set(true);
-        checked.set(None);
-        run.value().set(None);
-        deploy.dispatch(CreateSqlDeployment {
-            namespace: namespace.get_untracked(),
-            name: name.get_untracked(),
-            statement: statement.get_untracked(),
-        });
-    };
 
     view! {
         <Title text="SQL · Flink Console"/>
@@ -107,44 +69,27 @@ pub fn SqlPage() -> impl IntoView {
                 <input type="hidden" name="namespace" value=move || namespace.get()/>
                 <label class="block text-xs font-medium text-slate-600">
                     "Statement"
-                    <textarea name="statement" rows="8" spellcheck="false" class=format!("{FIELD} font-mono")
-                        prop:value=move || statement.get()
-                        on:input=move |event| statement.set(event_target_value(&event))>
-                        {statement.get_untracked()}
+                    <textarea name="statement" rows="8" spellcheck="false" class=format!("{FIELD} font-mono")>
+                        {statement}
                     </textarea>
                 </label>
                 <div class="mt-3 flex flex-wrap items-end gap-3">
-                    <button type="submit" name="validate" value="1" class=QUIET on:click=on_validate>"Validate"</button>
+                    <button type="submit" name="validate" value="1" class=QUIET>"Validate"</button>
                     <Transition fallback=|| ()>
                         {move || may_edit().then(|| view! {
-                            <button type="submit" formmethod="post" formaction=RunSql::url() class=PRIMARY on:click=on_execute
-                                disabled=move || run.pending().get()>
-                                {move || if run.pending().get() { "Executing…" } else { "Execute" }}
-                            </button>
+                            <button type="submit" formmethod="post" formaction=RunSql::url() class=PRIMARY>"Execute"</button>
                             <label class="ml-4 block text-xs font-medium text-slate-600">
                                 "Deployment name"
-                                <input type="text" name="name" class=FIELD placeholder="e.g. orders-to-sink"
-                                    prop:value=move || name.get() on:input=move |event| name.set(event_target_value(&event))/>
+                                <input type="text" name="name" class=FIELD placeholder="e.g. orders-to-sink" value=name.clone()/>
                             </label>
-                            <button type="submit" formmethod="post" formaction=CreateSqlDeployment::url() class=QUIET
-                                on:click=on_deploy disabled=move || deploy.pending().get()>
-                                "Deploy"
-                            </button>
+                            <button type="submit" formmethod="post" formaction=CreateSqlDeployment::url() class=QUIET>"Deploy"</button>
                         })}
                     </Transition>
                 </div>
             </form>
-            {move || checked.get().map(|(text, answer)| view! { <ValidationView statement=text answer/> })}
             <Suspense fallback=|| ()>
-                {move || match in_place.get() {
-                    true => None,
-                    false => asked.get().flatten().map(|(text, answer)| view! { <ValidationView statement=text answer/> }),
-                }}
+                {move || asked.get().flatten().map(|(text, answer)| view! { <ValidationView statement=text answer/> })}
             </Suspense>
-            {move || run.value().get().map(|result| match result {
-                Ok(execution) => view! { <ExecutionView execution/> }.into_any(),
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
-            })}
             {executed.map(|execution| view! { <ExecutionView execution/> })}
             {done_by::<CreateSqlDeployment>().filter(|id| !id.is_empty()).map(|id| {
                 let href = format!("/namespaces/{}/deployments/{id}", namespace.get_untracked());
@@ -154,19 +99,6 @@ pub fn SqlPage() -> impl IntoView {
                         " starts with the namespace's catalog."
                     </div>
                 }
-            })}
-            {move || deploy.value().get().map(|result| match result {
-                Ok(id) => {
-                    let href = format!("/namespaces/{}/deployments/{id}", namespace.get_untracked());
-                    view! {
-                        <div role="status" class="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900">
-                            "Deployed: " <a class="font-semibold underline" href=href>"the new SQL deployment"</a>
-                            " starts with the namespace's catalog."
-                        </div>
-                    }
-                    .into_any()
-                }
-                Err(err) => view! { <ErrorPanel err/> }.into_any(),
             })}
             <Transition fallback=|| view! { <p class="py-8 text-slate-500">"Loading the catalog…"</p> }>
                 {move || catalog.get().map(|result| match result {

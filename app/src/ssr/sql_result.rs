@@ -57,8 +57,10 @@ mod tests {
 
     #[test]
     fn a_long_result_keeps_the_rows_that_fit() {
-        let mut execution = Execution { result: "RESULT_SUCCESS_WITH_ROWS".into(), result_table: ResultTable::default() };
-        let row: ResultRow = serde_json::from_value(serde_json::json!({ "cells": [{ "value": "x".repeat(100) }] })).expect("a row");
+        let mut execution =
+            Execution { result: "RESULT_SUCCESS_WITH_ROWS".into(), result_table: ResultTable::default() };
+        let row: ResultRow =
+            serde_json::from_value(serde_json::json!({ "cells": [{ "value": "x".repeat(100) }] })).expect("a row");
         execution.result_table.rows = vec![row; 100];
         let (value, cut) = encode(&execution).expect("encoded");
         assert!(value.len() <= MOST);
