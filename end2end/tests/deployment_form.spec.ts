@@ -114,6 +114,9 @@ test('a wrong field is shown next to it; a SQL deployment is created with its sc
     "CREATE TEMPORARY TABLE src (k INT) WITH ('connector' = 'datagen', 'rows-per-second' = '5');\n" +
       "CREATE TEMPORARY TABLE snk (k INT) WITH ('connector' = 'blackhole');\nINSERT INTO snk SELECT k FROM src;",
   );
+  // SQL chosen: the JAR fields do not apply; the editor's gutter follows the script as it is typed.
+  await expect(f.jarUri).toBeDisabled();
+  await expect(page.locator('[data-line-numbers-of="sql_script"]')).toHaveText(/^1\s+2\s+3\s+4$/);
   await f.create.click();
   await expect(page).toHaveURL(/\/deployments\/[0-9a-f-]{36}$/);
   const id = await idOf(request, name);

@@ -11,6 +11,8 @@
 //! - `data-chooses="NAME=VALUE"`: changing this field also checks that radio button (picking a
 //!   savepoint chooses "Specific State").
 //! - `data-resets="NAME"`: changing this field empties that one (another deployment's states).
+//! - `data-line-numbers-of="NAME"`: the element shows the line numbers of text area NAME (a code
+//!   editor's gutter), which grows with its text (`line_numbers`, `editor_rows`).
 //!
 //! A RULE is `NAME` (that checkbox is checked) or `NAME=V1|V2|…` (the field's value is one of
 //! them; a radio group's value is its checked button's, "" when none is). A rule about a field the
@@ -22,6 +24,17 @@ pub const SHOWN_WHEN: &str = "data-shown-when";
 pub const UNTIL_CHANGE: &str = "data-until-change";
 pub const CHOOSES: &str = "data-chooses";
 pub const RESETS: &str = "data-resets";
+pub const LINE_NUMBERS_OF: &str = "data-line-numbers-of";
+
+/// A code editor's gutter for `text`: its line numbers, one past its last line.
+pub fn line_numbers(text: &str) -> String {
+    (1..=text.lines().count().max(1) + 1).map(|n| n.to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// How many rows a code editor shows for `text`: two past its lines, 6 to 40.
+pub fn editor_rows(text: &str) -> usize {
+    (text.lines().count() + 2).clamp(6, 40)
+}
 
 /// What the form holds for a field name: `None` when it has no such field, else the value (for a
 /// checkbox, its value when checked and "" when not).
@@ -48,7 +61,7 @@ pub mod browser {
     //! Applying the rules to a form in the page.
 
     use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+    use leptos::web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
     use super::*;
 
@@ -102,6 +115,18 @@ pub mod browser {
                 let _ = element.set_attribute("hidden", "");
             }
         });
+    }
+
+    /// Keeps the gutter of text area `field` (`LINE_NUMBERS_OF`) and its height in step with its text.
+    pub fn typed(form: &Element, field: &Element) {
+        let (Some(area), Some(name)) = (field.dyn_ref::<HtmlTextAreaElement>(), field.get_attribute("name")) else {
+            return;
+        };
+        if let Ok(Some(gutter)) = form.query_selector(&format!("[{LINE_NUMBERS_OF}=\"{name}\"]")) {
+            let text = area.value();
+            gutter.set_text_content(Some(&line_numbers(&text)));
+            let _ = area.set_attribute("rows", &editor_rows(&text).to_string());
+        }
     }
 
     /// What a change of `field` in `form` does beyond its own value: the radio it chooses, the
@@ -161,6 +186,15 @@ mod tests {
         // The Start button waits for "Start anyway" only when the server rendered that checkbox.
         assert!(holds("confirm_incompatible", form(&[])));
         assert!(holds("tuning=SCHEDULED", form(&[("mode", "RESUME")])));
+    }
+
+    #[test]
+    fn a_gutter_runs_one_past_the_text_and_the_editor_grows_with_it() {
+        assert_eq!(line_numbers(""), "1\n2");
+        assert_eq!(line_numbers("SELECT 1;\nSELECT 2;"), "1\n2\n3");
+        assert_eq!(editor_rows("one line"), 6);
+        assert_eq!(editor_rows(&"x\n".repeat(10)), 12);
+        assert_eq!(editor_rows(&"x\n".repeat(100)), 40);
     }
 
     #[test]

@@ -51,6 +51,15 @@ mod browser {
                 form_rules::browser::changed(&form, &field);
             }
         }));
+        // A code editor's gutter follows its text as it is typed.
+        std::mem::forget(window_event_listener(leptos::ev::input, |ev| {
+            let target = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
+            if let Some(field) = target {
+                if let Some(form) = field.closest("form").ok().flatten() {
+                    form_rules::browser::typed(&form, &field);
+                }
+            }
+        }));
         apply_rules();
     }
 

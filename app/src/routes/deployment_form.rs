@@ -10,6 +10,7 @@ use crate::api::deployment_form::{get_deployment_form, SaveDeployment};
 use crate::api::deployments::CreateDeploymentFromYaml;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{FIELD, PRIMARY, QUIET};
+use crate::components::form_rules;
 use crate::components::layout::Layout;
 use crate::error::AppError;
 use crate::view_model::deployment_form::{field_of_error, DeploymentForm, DeploymentFormData};
@@ -143,10 +144,10 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
     let defaults = data.defaults.clone();
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let is_sql = form.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("SQLSCRIPT"));
-    // The editor's line numbers run a little past the script; the area grows with it (6 to 40 lines).
+    // The editor's gutter and height follow its text (`form_rules`; as it is typed, with JavaScript).
     let script = value(&form.sql_script);
-    let line_numbers = (1..=script.lines().count().max(1) + 1).map(|n| n.to_string()).collect::<Vec<_>>().join("\n");
-    let rows = (script.lines().count() + 2).clamp(6, 40).to_string();
+    let line_numbers = form_rules::line_numbers(&script);
+    let rows = form_rules::editor_rows(&script).to_string();
     let label = "block text-sm font-medium text-slate-800";
     let hint = "mt-1 text-xs text-slate-500";
     let section = "rounded-lg border border-slate-200 bg-white p-5 shadow-sm space-y-4";
@@ -264,7 +265,8 @@ fn DeploymentFormView(data: DeploymentFormData, form: DeploymentForm, error: Opt
                 <fieldset class="disabled:opacity-50" data-enabled-when="kind=SQLSCRIPT">
                     <label class=label for="sql_script">"SQL script"</label>
                     <div class="mt-1 flex overflow-hidden rounded-md border border-slate-300 font-mono text-sm">
-                        <pre class="select-none bg-slate-50 px-2 py-1 text-right text-slate-400" aria-hidden="true">{line_numbers}</pre>
+                        <pre class="select-none bg-slate-50 px-2 py-1 text-right text-slate-400" aria-hidden="true"
+                            data-line-numbers-of="sql_script">{line_numbers}</pre>
                         <textarea id="sql_script" name="sql_script" class="w-full resize-y px-2 py-1 leading-5 outline-none" spellcheck="false"
                             rows=rows placeholder="CREATE TEMPORARY TABLE …;\nINSERT INTO … SELECT …;">{script.clone()}</textarea>
                     </div>
