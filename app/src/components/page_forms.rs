@@ -26,12 +26,17 @@ mod browser {
     //! The island's behaviour, on the page's DOM.
 
     use crate::components::form_rules;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
     use leptos::prelude::*;
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{
         self, Document, DomParser, Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
         HtmlSelectElement, HtmlTextAreaElement, SupportedType, UrlSearchParams,
     };
+
+    /// How many posts this page sent; only the newest one's answer is shown.
+    static SENT: AtomicU64 = AtomicU64::new(0);
 
     /// Query parameters that belong to one answer, not to the page: left out of the address shown.
     const ONE_ANSWER: [&str; 4] = ["done", "subject", "__err", "__path"];
@@ -106,6 +111,7 @@ mod browser {
         }
         let typed = typed_values(&form);
         let position = form_position(&form);
+        let this = SENT.fetch_add(1, Ordering::Relaxed) + 1;
         leptos::task::spawn_local(async move {
             let sent = gloo_net::http::Request::post(&action)
                 .header("Accept", "text/html")
@@ -124,12 +130,67 @@ mod browser {
             };
             let url = answer.url();
             let html = answer.text().await.unwrap_or_default();
-            if show_answer(&url, &html) && (url.contains("__err=") || url.contains("error=")) {
-                if let Some((action, index)) = position {
-                    restore(&action, index, &typed);
+            // A post sent after this one answers with a newer page: this one's is not shown.
+            if SENT.load(Ordering::Relaxed) != this {
+                return;
+            }
+            // What the person filled in elsewhere on the page meanwhile stays (the answer's page
+            // has those forms as they were sent).
+            let elsewhere = filled_in_except(position.as_ref());
+            if !show_answer(&url, &html) {
+                return;
+            }
+            for (action, index, values) in &elsewhere {
+                restore(action, *index, values);
+            }
+            if url.contains("__err=") || url.contains("error=") {
+                if let Some((action, index)) = &position {
+                    restore(action, *index, &typed);
                 }
             }
         });
+    }
+
+    /// The fields of the page's forms (but `except`) whose values differ from what the page was
+    /// sent with: (action, place among the forms with that action, values).
+    fn filled_in_except(except: Option<&(String, usize)>) -> Vec<(String, usize, Vec<(String, String, bool)>)> {
+        let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) else { return Vec::new() };
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut filled = Vec::new();
+        for form in elements(&main, "form") {
+            let Some(action) = form.get_attribute("action") else { continue };
+            let index = seen.iter().filter(|(a, _)| *a == action).count();
+            seen.push((action.clone(), index));
+            if except.is_some_and(|(a, i)| *a == action && *i == index) {
+                continue;
+            }
+            let Some(form) = form.dyn_ref::<HtmlFormElement>() else { continue };
+            let changed: Vec<_> =
+                typed_values(form).into_iter().filter(|(name, value, on)| differs(form, name, value, *on)).collect();
+            if !changed.is_empty() {
+                filled.push((action, index, changed));
+            }
+        }
+        filled
+    }
+
+    /// Whether field `name` of `form` holds `value` (`on`: checked) other than as the page sent it.
+    fn differs(form: &HtmlFormElement, name: &str, value: &str, on: bool) -> bool {
+        elements(form, &format!("[name=\"{name}\"]")).iter().any(|field| {
+            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+                match input.type_().as_str() {
+                    "radio" | "checkbox" => input.value() == value && on != input.default_checked(),
+                    _ => input.value() != input.default_value(),
+                }
+            } else if let Some(area) = field.dyn_ref::<HtmlTextAreaElement>() {
+                area.default_value().is_ok_and(|sent| area.value() != sent)
+            } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
+                let sent = elements(select, "option").iter().position(|o| o.has_attribute("selected")).unwrap_or(0);
+                select.selected_index() != sent as i32
+            } else {
+                false
+            }
+        })
     }
 
     /// Shows the page a form's answer is: in place when it is this page (true), else by opening it.
