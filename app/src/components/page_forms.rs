@@ -35,6 +35,9 @@ mod browser {
         HtmlSelectElement, HtmlTextAreaElement, SupportedType, UrlSearchParams,
     };
 
+    /// What a person typed or chose in a form: (field name, value, checked).
+    type Typed = Vec<(String, String, bool)>;
+
     /// How many posts this page sent; only the newest one's answer is shown.
     static SENT: AtomicU64 = AtomicU64::new(0);
 
@@ -153,7 +156,7 @@ mod browser {
 
     /// The fields of the page's forms (but `except`) whose values differ from what the page was
     /// sent with: (action, place among the forms with that action, values).
-    fn filled_in_except(except: Option<&(String, usize)>) -> Vec<(String, usize, Vec<(String, String, bool)>)> {
+    fn filled_in_except(except: Option<&(String, usize)>) -> Vec<(String, usize, Typed)> {
         let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) else { return Vec::new() };
         let mut seen: Vec<(String, usize)> = Vec::new();
         let mut filled = Vec::new();
@@ -256,7 +259,7 @@ mod browser {
     }
 
     /// What the person typed or chose in `form` (not hidden fields, passwords or files).
-    fn typed_values(form: &HtmlFormElement) -> Vec<(String, String, bool)> {
+    fn typed_values(form: &HtmlFormElement) -> Typed {
         let mut values = Vec::new();
         for field in elements(form, "[name]") {
             let name = field.get_attribute("name").unwrap_or_default();
