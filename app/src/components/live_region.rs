@@ -140,15 +140,9 @@ fn refresher(regions: Vec<String>) -> impl Fn() + Clone + Send + Sync + 'static 
 mod browser {
     //! Reading the page again and putting its regions in place.
 
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::{
-        self, Document, DomParser, Element, HtmlInputElement, HtmlOptionElement, HtmlSelectElement,
-        HtmlTextAreaElement, SupportedType,
-    };
+    use leptos::web_sys::{self, Document, Element};
 
-    fn document() -> Option<Document> {
-        web_sys::window().and_then(|window| window.document())
-    }
+    use crate::components::dom::{changed_since_sent, document, elements, get_page, parse_html};
 
     pub(super) fn page_has(selector: &str) -> bool {
         document().and_then(|document| document.query_selector(selector).ok().flatten()).is_some()
@@ -167,7 +161,7 @@ mod browser {
         let Some(href) = web_sys::window().and_then(|window| window.location().href().ok()) else {
             return true;
         };
-        let Ok(response) = gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await else {
+        let Ok(response) = get_page(&href).await else {
             return true;
         };
         // A page that now redirects (signed out, deployment deleted) is left for the person to reload.
@@ -175,11 +169,7 @@ mod browser {
             return true;
         }
         let Ok(html) = response.text().await else { return true };
-        let Some(fresh) =
-            DomParser::new().ok().and_then(|parser| parser.parse_from_string(&html, SupportedType::TextHtml).ok())
-        else {
-            return true;
-        };
+        let Some(fresh) = parse_html(&html) else { return true };
         // The person may have started filling something in while the page was read.
         if regions.iter().any(|region| being_filled_in(&document, region)) {
             return false;
@@ -193,35 +183,12 @@ mod browser {
         true
     }
 
-    fn elements(root: &Element, selector: &str) -> Vec<Element> {
-        let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
-        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
-    }
-
     /// Whether the person is filling in a form of `region`.
     fn being_filled_in(document: &Document, region: &Element) -> bool {
         if typing_in(document, region).is_some() {
             return true;
         }
-        elements(region, "input, textarea, select").iter().any(|field| {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                input.value() != input.default_value() || input.checked() != input.default_checked()
-            } else if let Some(area) = field.dyn_ref::<HtmlTextAreaElement>() {
-                area.default_value().is_ok_and(|sent| area.value() != sent)
-            } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
-                // Without an option marked `selected`, the first one is what the page was sent with.
-                let options = elements(select, "option");
-                let sent = options
-                    .iter()
-                    .position(|option| {
-                        option.dyn_ref::<HtmlOptionElement>().is_some_and(HtmlOptionElement::default_selected)
-                    })
-                    .unwrap_or(0);
-                !options.is_empty() && select.selected_index() != sent as i32
-            } else {
-                false
-            }
-        })
+        elements(region, "input, textarea, select").iter().any(changed_since_sent)
     }
 
     /// The summaries of the open disclosures (`<details open>`) of `region`.

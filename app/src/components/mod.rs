@@ -2,6 +2,8 @@
 
 pub mod audit_table;
 pub mod deployment_actions;
+#[cfg(feature = "hydrate")]
+pub mod dom;
 pub mod error_panel;
 pub mod form;
 pub mod form_rules;

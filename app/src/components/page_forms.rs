@@ -25,15 +25,16 @@ pub fn PageForms() -> impl IntoView {
 mod browser {
     //! The island's behaviour, on the page's DOM.
 
-    use crate::components::form_rules;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     use leptos::prelude::*;
     use leptos::wasm_bindgen::JsCast;
     use leptos::web_sys::{
-        self, Document, DomParser, Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
-        HtmlSelectElement, HtmlTextAreaElement, SupportedType, UrlSearchParams,
+        self, Element, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
     };
+
+    use crate::components::dom::{changed_since_sent, elements, form_body, main, parse_html, post_as_form};
+    use crate::components::form_rules;
 
     /// What a person typed or chose in a form: (field name, value, checked).
     type Typed = Vec<(String, String, bool)>;
@@ -43,10 +44,6 @@ mod browser {
 
     /// Query parameters that belong to one answer, not to the page: left out of the address shown.
     const ONE_ANSWER: [&str; 4] = ["done", "subject", "__err", "__path"];
-
-    fn document() -> Option<Document> {
-        web_sys::window().and_then(|window| window.document())
-    }
 
     pub(super) fn install() {
         // The listeners live as long as the page.
@@ -73,7 +70,7 @@ mod browser {
 
     /// Applies the rules of every form of the page (after it loads, and after its `<main>` changed).
     fn apply_rules() {
-        if let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) {
+        if let Some(main) = main() {
             for form in elements(&main, "form") {
                 form_rules::browser::apply(&form);
             }
@@ -102,28 +99,16 @@ mod browser {
             }
             return;
         }
-        let Ok(data) = FormData::new_with_form(&form) else { return };
-        if let (Some(name), Some(value)) = (attribute("name"), attribute("value")) {
-            let _ = data.append_with_str(&name, &value);
-        }
-        let Ok(body) = UrlSearchParams::new_with_str_sequence_sequence(&data) else { return };
-        let body = String::from(body.to_string());
+        let Some(body) = form_body(&form, submitter.as_ref()) else { return };
         ev.prevent_default();
         if let Some(button) = &submitter {
             let _ = button.set_attribute("disabled", "");
         }
-        let typed = typed_values(&form);
+        let typed = typed_values(&form, false);
         let position = form_position(&form);
         let this = SENT.fetch_add(1, Ordering::Relaxed) + 1;
         leptos::task::spawn_local(async move {
-            let sent = gloo_net::http::Request::post(&action)
-                .header("Accept", "text/html")
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body);
-            let answer = match sent {
-                Ok(request) => request.send().await.ok(),
-                Err(_) => None,
-            };
+            let answer = post_as_form(&action, body).await.ok();
             let Some(answer) = answer else {
                 // The console did not answer: the form stays as it is, usable again.
                 if let Some(button) = &submitter {
@@ -157,7 +142,7 @@ mod browser {
     /// The fields of the page's forms (but `except`) whose values differ from what the page was
     /// sent with: (action, place among the forms with that action, values).
     fn filled_in_except(except: Option<&(String, usize)>) -> Vec<(String, usize, Typed)> {
-        let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) else { return Vec::new() };
+        let Some(main) = main() else { return Vec::new() };
         let mut seen: Vec<(String, usize)> = Vec::new();
         let mut filled = Vec::new();
         for form in elements(&main, "form") {
@@ -168,32 +153,12 @@ mod browser {
                 continue;
             }
             let Some(form) = form.dyn_ref::<HtmlFormElement>() else { continue };
-            let changed: Vec<_> =
-                typed_values(form).into_iter().filter(|(name, value, on)| differs(form, name, value, *on)).collect();
+            let changed = typed_values(form, true);
             if !changed.is_empty() {
                 filled.push((action, index, changed));
             }
         }
         filled
-    }
-
-    /// Whether field `name` of `form` holds `value` (`on`: checked) other than as the page sent it.
-    fn differs(form: &HtmlFormElement, name: &str, value: &str, on: bool) -> bool {
-        elements(form, &format!("[name=\"{name}\"]")).iter().any(|field| {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                match input.type_().as_str() {
-                    "radio" | "checkbox" => input.value() == value && on != input.default_checked(),
-                    _ => input.value() != input.default_value(),
-                }
-            } else if let Some(area) = field.dyn_ref::<HtmlTextAreaElement>() {
-                area.default_value().is_ok_and(|sent| area.value() != sent)
-            } else if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
-                let sent = elements(select, "option").iter().position(|o| o.has_attribute("selected")).unwrap_or(0);
-                select.selected_index() != sent as i32
-            } else {
-                false
-            }
-        })
     }
 
     /// Shows the page a form's answer is: in place when it is this page (true), else by opening it.
@@ -224,14 +189,10 @@ mod browser {
     /// Puts the `<main>` of `html` in place of the page's, keeping the page's islands (they run on);
     /// false when either page has no `<main>`.
     fn swap_main(html: &str) -> bool {
-        let Some(fresh) = DomParser::new().ok().and_then(|p| p.parse_from_string(html, SupportedType::TextHtml).ok())
-        else {
+        let Some(new_main) = parse_html(html).and_then(|fresh| fresh.query_selector("main").ok().flatten()) else {
             return false;
         };
-        let (Some(document), Some(new_main)) = (document(), fresh.query_selector("main").ok().flatten()) else {
-            return false;
-        };
-        let Some(main) = document.query_selector("main").ok().flatten() else { return false };
+        let Some(main) = main() else { return false };
         let islands = elements(&main, "leptos-island");
         main.set_inner_html(&new_main.inner_html());
         for fresh_island in elements(&main, "leptos-island") {
@@ -244,24 +205,23 @@ mod browser {
         true
     }
 
-    fn elements(root: &Element, selector: &str) -> Vec<Element> {
-        let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
-        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
-    }
-
     /// Which form of the page this is: its action and its place among the forms with that action.
     fn form_position(form: &HtmlFormElement) -> Option<(String, usize)> {
         let action = form.get_attribute("action")?;
-        let main = document()?.query_selector("main").ok().flatten()?;
+        let main = main()?;
         let same = elements(&main, &format!("form[action=\"{action}\"]"));
         let index = same.iter().position(|f| f.is_same_node(Some(form)))?;
         Some((action, index))
     }
 
-    /// What the person typed or chose in `form` (not hidden fields, passwords or files).
-    fn typed_values(form: &HtmlFormElement) -> Typed {
+    /// What the person typed or chose in `form` (not hidden fields, passwords or files); with
+    /// `only_changed`, only the fields that differ from what the page was sent with.
+    fn typed_values(form: &HtmlFormElement, only_changed: bool) -> Typed {
         let mut values = Vec::new();
         for field in elements(form, "[name]") {
+            if only_changed && !changed_since_sent(&field) {
+                continue;
+            }
             let name = field.get_attribute("name").unwrap_or_default();
             if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
                 match input.type_().as_str() {
@@ -280,7 +240,7 @@ mod browser {
 
     /// Puts `typed` back into the form at `index` among the page's forms posting to `action`.
     fn restore(action: &str, index: usize, typed: &[(String, String, bool)]) {
-        let Some(main) = document().and_then(|d| d.query_selector("main").ok().flatten()) else { return };
+        let Some(main) = main() else { return };
         let Some(form) = elements(&main, &format!("form[action=\"{action}\"]")).into_iter().nth(index) else { return };
         for (name, value, on) in typed {
             for field in elements(&form, &format!("[name=\"{name}\"]")) {
@@ -335,7 +295,7 @@ mod browser {
             let request = XmlHttpRequest::new()?;
             request.open_with_async("POST", action, true)?;
             request.set_request_header("Accept", "text/html")?;
-            let document = leptos::web_sys::window().and_then(|w| w.document()).ok_or(JsValue::NULL)?;
+            let document = crate::components::dom::document().ok_or(JsValue::NULL)?;
             let bar = document.create_element("div")?;
             bar.set_class_name("flex basis-full items-center gap-3");
             bar.set_attribute(UPLOAD_PROGRESS, "")?;
@@ -343,10 +303,7 @@ mod browser {
             bar.set_inner_html(r#"<progress class="h-2 w-64 accent-indigo-600" max="1" value="0" aria-label="Upload progress"></progress><span class="text-xs tabular-nums text-slate-600">Starting…</span>"#);
             form.append_child(&bar)?;
             if let Some(button) = button {
-                button.set_attribute("disabled", "")?;
-                if let Some(busy) = button.get_attribute("data-busy-label") {
-                    button.set_inner_text(&busy);
-                }
+                crate::components::dom::mark_busy(button);
             }
             let shown = bar.clone();
             let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {

@@ -29,18 +29,15 @@ mod browser {
 
     use leptos::prelude::*;
     use leptos::wasm_bindgen::JsCast;
-    use leptos::web_sys::{self, Document, DomParser, Element, FormData, HtmlElement, SupportedType, UrlSearchParams};
+    use leptos::web_sys::{self, Element, HtmlElement};
 
     use super::{MODAL, START_LINK};
+    use crate::components::dom::{document, form_body, get_page, mark_busy, parse_html, post_as_form};
     use crate::components::form_rules;
     use crate::components::start_dialog::{DIALOG, DIALOG_TITLE};
 
     const BACKDROP: &str = "fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 p-6";
     const LOADING: &str = r#"<div class="mt-24 rounded-lg bg-white p-6 text-slate-500 shadow-xl" role="status">Loading the Start dialog…</div>"#;
-
-    fn document() -> Option<Document> {
-        web_sys::window().and_then(|window| window.document())
-    }
 
     fn root() -> Option<Element> {
         document().and_then(|document| document.get_element_by_id(MODAL))
@@ -97,7 +94,7 @@ mod browser {
         let Some(root) = root() else { return };
         root.set_inner_html(&format!(r#"<div class="{BACKDROP}" data-backdrop="">{LOADING}</div>"#));
         leptos::task::spawn_local(async move {
-            let page = gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await;
+            let page = get_page(&href).await;
             show_or_go(page, &href).await;
         });
     }
@@ -123,8 +120,7 @@ mod browser {
 
     /// The dialog element of a Start page's HTML.
     fn dialog_of(html: &str) -> Option<Element> {
-        let page = DomParser::new().ok()?.parse_from_string(html, SupportedType::TextHtml).ok()?;
-        page.get_element_by_id(DIALOG)
+        parse_html(html)?.get_element_by_id(DIALOG)
     }
 
     fn show(dialog: &Element) {
@@ -164,34 +160,18 @@ mod browser {
         let attribute = |name: &str| submitter.as_ref().and_then(|s| s.get_attribute(name));
         let method = attribute("formmethod").unwrap_or_else(|| html_form.method()).to_ascii_lowercase();
         let action = attribute("formaction").unwrap_or_else(|| html_form.action());
-        let Ok(data) = FormData::new_with_form(html_form) else { return };
-        if let (Some(name), Some(value)) = (attribute("name"), attribute("value")) {
-            let _ = data.append_with_str(&name, &value);
-        }
-        let Ok(query) = UrlSearchParams::new_with_str_sequence_sequence(&data) else { return };
-        let query = String::from(query.to_string());
+        let Some(query) = form_body(html_form, submitter.as_ref()) else { return };
         if let Some(button) = &submitter {
-            let _ = button.set_attribute("disabled", "");
-            if let Some(busy) = button.get_attribute("data-busy-label") {
-                button.set_inner_text(&busy);
-            }
+            mark_busy(button);
         }
         leptos::task::spawn_local(async move {
             if method == "get" {
                 let href = format!("{action}?{query}");
-                let page = gloo_net::http::Request::get(&href).header("Accept", "text/html").send().await;
+                let page = get_page(&href).await;
                 show_or_go(page, &href).await;
                 return;
             }
-            let sent = gloo_net::http::Request::post(&action)
-                .header("Accept", "text/html")
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(query);
-            let answer = match sent {
-                Ok(request) => request.send().await,
-                Err(err) => Err(err),
-            };
-            match answer {
+            match post_as_form(&action, query).await {
                 // Refused: the server sends the form back to the Start page with its reason.
                 Ok(response) if is_start_page(&response.url()) => {
                     let url = response.url();
