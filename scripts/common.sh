@@ -136,3 +136,21 @@ start_test_s3() { # work-dir [port]
   curl -fsS -X POST "$url/moto-api/reset-auth" -H "Content-Type: text/plain" --data-binary 0 >/dev/null
   export CONSOLE_TEST_S3_URL="$url" CONSOLE_TEST_S3_REQUIRED=1
 }
+
+# Removes what earlier builds left in the shared target dir and no build needs any more: each test
+# or binary executable of target/debug/deps but the newest two of its name (about 0.5 GB each; one
+# is linked per source change; two crates may have a test of the same name), and the incremental caches when the disk is short (under 20 GB free).
+# A full disk fails a run midway, so a run starts with room. Cargo relinks what it misses.
+prune_target() {
+  local deps="$CARGO_TARGET_DIR/debug/deps" free_kb
+  if [ -d "$deps" ]; then
+    find "$deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' -printf '%T@ %f\n' | sort -rn \
+      | awk '{ name = $2; sub(/-[0-9a-f]+$/, "", name); if (seen[name]++ >= 2) print $2 }' \
+      | while read -r stale; do rm -f "$deps/$stale"; done
+  fi
+  free_kb="$(df -Pk "${CARGO_TARGET_DIR%/*}" 2>/dev/null | awk 'NR == 2 { print $4 }')"
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((20 * 1024 * 1024)) ]; then
+    warn "under 20 GB free: removing the incremental build caches"
+    rm -rf "$CARGO_TARGET_DIR"/*/incremental
+  fi
+}

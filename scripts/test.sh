@@ -6,6 +6,7 @@
 # Playwright suite in Debian's Chromium.
 source "$(dirname "$0")/common.sh"
 "$ROOT/scripts/setup.sh" --with-browser --with-postgres --with-s3 --with-clients
+prune_target
 "$ROOT/scripts/build.sh" debug
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/console-test.XXXXXX")"
@@ -35,5 +36,8 @@ export CONSOLE_PORT=3100 CONSOLE_ADMIN_PASSWORD="e2e-admin-password"
   >"$work/console.log" 2>&1 &
 background+=($!)
 wait_for "http://127.0.0.1:$CONSOLE_PORT/readyz" 60 "$work/console.log" "$!"
-(cd "$ROOT" && npx playwright test --config end2end/playwright.config.ts)
+(cd "$ROOT" && npx playwright test --config end2end/playwright.config.ts) || {
+  warn "Playwright failed; the console's last lines ($work/console.log):"; tail -60 "$work/console.log" >&2
+  warn "disk: $(df -Ph "$work" | awk 'NR == 2 { print $4 " free of " $2 }')"; exit 1
+}
 say "All tests passed"

@@ -205,6 +205,8 @@ test('an admin allows hosts inside the network for session clusters, and a bad p
   await admin.goto();
   // The deployments tests register session clusters on loopback: keep 127.0.0.0/8 allowed.
   await admin.saveAllowedHosts(['127.0.0.0/8', '*.flink.internal']);
+  // The post answers in place: wait for its answer, or the reload would cut it off.
+  await expect(page.getByRole('status').filter({ hasText: 'Saved 2 allowed host pattern(s).' })).toBeVisible();
   await page.reload();
   await expectHydrated(page);
   await expect(admin.allowedHosts).toHaveValue('127.0.0.0/8\n*.flink.internal');
