@@ -31,6 +31,15 @@ test('an editor uploads a JAR from the Artifacts page, sees it listed with its s
   expect(artifact.sizeBytes).toBe(bytes.length);
   expect(artifact.sha256).toBe(sha256);
 
+  // Download gives back the very bytes, under the artifact's name.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    row.getByRole('link', { name: 'Download stateful-job.jar' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('stateful-job.jar');
+  const downloaded = readFileSync(await download.path());
+  expect(createHash('sha256').update(downloaded).digest('hex')).toBe(sha256);
+
   // Not a JAR: refused with the reason, nothing listed.
   await artifacts.upload({ name: 'notes.jar', mimeType: 'application/java-archive', buffer: Buffer.from('just text') });
   await expect(page.getByRole('alert')).toContainText('is not a JAR');

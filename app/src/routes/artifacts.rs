@@ -130,6 +130,7 @@ fn Artifacts(
                 {rows.into_iter().map(|artifact| {
                     let name = artifact.name.to_string();
                     let remove = editor.then(|| view! { <ConfirmDelete namespace=namespace.clone() name=name.clone() delete/> });
+                    let download = format!("/api/v1/namespaces/{namespace}/artifacts/{}/content", artifact.name.percent_encoded());
                     view! {
                         <tr data-artifact=name.clone()>
                             <td class="px-4 py-2">
@@ -142,7 +143,12 @@ fn Artifacts(
                             </td>
                             <td class="px-4 py-2 font-mono text-xs">{artifact.uploaded_by.clone()}</td>
                             <td class="px-4 py-2 tabular-nums text-slate-600">{short_time(&artifact.created_at)}</td>
-                            <td class="px-4 py-2 text-right">{remove}</td>
+                            <td class="px-4 py-2 text-right">
+                                <div class="flex items-start justify-end gap-3">
+                                    <a href=download download=name.clone() class=QUIET aria-label=format!("Download {name}")>"Download"</a>
+                                    {remove}
+                                </div>
+                            </td>
                         </tr>
                     }
                 }).collect_view()}

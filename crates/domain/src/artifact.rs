@@ -56,6 +56,28 @@ impl ArtifactName {
     pub fn uri(&self) -> String {
         format!("{ARTIFACT_URI_PREFIX}{}", self.0)
     }
+
+    /// The name as one segment of a URL path, and as RFC 8187's `filename*` value: every byte but
+    /// the unreserved ones (`A–Z a–z 0–9 - . _ ~`) percent-encoded, so spaces, `#`, `%` and
+    /// non-ASCII letters survive the trip.
+    pub fn percent_encoded(&self) -> String {
+        let mut encoded = String::with_capacity(self.0.len());
+        for byte in self.0.bytes() {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                encoded.push(char::from(byte));
+            } else {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        encoded
+    }
+
+    /// The name for a `Content-Disposition` header's plain `filename="…"`: ASCII only (other
+    /// characters become `_`; a name never holds `"` or `\`). Clients that read `filename*` get
+    /// the name as it is.
+    pub fn ascii_file_name(&self) -> String {
+        self.0.chars().map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' }).collect()
+    }
 }
 
 impl TryFrom<String> for ArtifactName {
@@ -109,6 +131,15 @@ pub struct UploadedArtifact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_percent_encoded_for_a_url_and_made_ascii_for_a_plain_file_name() {
+        let name = |raw: &str| ArtifactName::parse(raw).expect("a valid name");
+        assert_eq!(name("orders-1.0_2~x.jar").percent_encoded(), "orders-1.0_2~x.jar");
+        assert_eq!(name("My Job #1 (100%).jar").percent_encoded(), "My%20Job%20%231%20%28100%25%29.jar");
+        assert_eq!(name("é.jar").percent_encoded(), "%C3%A9.jar");
+        assert_eq!(name("My Job é.jar").ascii_file_name(), "My Job _.jar");
+    }
 
     #[test]
     fn an_artifact_name_is_one_plain_jar_file_name() {

@@ -189,6 +189,32 @@ impl Services {
         found.ok_or_else(|| ServiceError::NotFound(format!("artifact {name} in namespace {namespace}")))
     }
 
+    /// The bytes of the namespace's artifact `name`, to hand back as they were uploaded: its record
+    /// and an open file holding exactly the recorded bytes (from the namespace's directory, or
+    /// fetched from the bucket and checked against the recorded SHA-256). NotFound for no such
+    /// artifact; 503 with the reason when the storage cannot give them (an artifact replaced while
+    /// it was being opened is one: asking again gets the new bytes).
+    pub async fn open_artifact(
+        &self,
+        namespace: &NamespaceName,
+        name: &str,
+    ) -> Result<(UploadedArtifact, tokio::fs::File), ServiceError> {
+        let recorded = self.artifact(namespace, name).await?;
+        let path = self.artifacts.fetch(namespace, &recorded.name.uri()).await.map_err(ServiceError::Unavailable)?;
+        let gone = || ServiceError::NotFound(format!("artifact {} in namespace {namespace}", recorded.name));
+        let file = tokio::fs::File::open(&path).await.map_err(|_| gone())?;
+        let size = file.metadata().await.map_err(|err| storage_failed("reading an artifact", &err))?.len();
+        // The file stays the bytes it was when opened; the record must still describe them.
+        let now = self.artifact(namespace, name).await.map_err(|_| gone())?;
+        if now.sha256 != recorded.sha256 || size != now.size_bytes {
+            return Err(ServiceError::Unavailable(format!(
+                "artifact {} was replaced while it was being read; ask again for the new bytes",
+                recorded.name
+            )));
+        }
+        Ok((now, file))
+    }
+
     /// Starts an upload of the artifact `name` (a plain file name ending in `.jar`) to the
     /// namespace: its bytes follow through `ArtifactUpload::write`, then `finish_artifact_upload`.
     pub async fn begin_artifact_upload(

@@ -1,16 +1,21 @@
-//! `/api/v1/namespaces/{ns}/artifacts`: list, upload (multipart, streamed to disk), get, delete the
-//! JARs of a namespace. The upload also serves the Artifacts page's plain HTML form: a browser's
+//! `/api/v1/namespaces/{ns}/artifacts`: list, upload (multipart, streamed to disk), get, download
+//! (`…/{name}/content`, streamed from disk), delete the JARs of a namespace. The upload also serves the Artifacts page's plain HTML form: a browser's
 //! post is answered with a redirect back to the page, the outcome handed over in a short-lived
 //! cookie only that page receives. It must never hold an upload in memory whole.
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::header::{
+    ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION,
+    SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use domain::{NamespaceName, ResourceList, UploadedArtifact};
 use serde::Deserialize;
 use services::{parse_namespace, too_large, Caller, Permission, ServiceError, UploadOutcome};
+use tokio::io::AsyncReadExt;
 
 use super::error::ErrorBody;
 use super::representation::represent;
@@ -204,6 +209,67 @@ pub async fn get(
     state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
     let artifact = state.services.artifact(&namespace, &name).await?;
     Ok(represent(&headers, StatusCode::OK, &artifact))
+}
+
+/// The bytes of one artifact, as uploaded (viewers too, like the artifact's record):
+/// `application/java-archive`, offered as a download under the artifact's name, with its length,
+/// and its SHA-256 as the ETag (an `If-None-Match` naming it answers 304). The bytes are streamed
+/// from the file, never held in memory whole.
+#[utoipa::path(get, path = "/api/v1/namespaces/{namespace}/artifacts/{name}/content", tag = "artifacts",
+    params(("namespace" = String, Path, description = "The namespace (a DNS label)"), ("name" = String, Path, description = "The artifact's file name")),
+    responses((status = 200, content_type = "application/java-archive", body = Vec<u8>, description = "The JAR's bytes"),
+              (status = 304, description = "The ETag sent in If-None-Match is the artifact's"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn content(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((namespace, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let namespace = parse_namespace(&namespace)?;
+    state.services.require(&caller, Permission::ViewDeployments, &namespace).await?;
+    let (artifact, file) = state.services.open_artifact(&namespace, &name).await?;
+    let etag = format!("\"{}\"", artifact.sha256);
+    let seen = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+    let mut response = if seen {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = Response::new(Body::from_stream(chunks_of(file)));
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/java-archive"));
+        response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(artifact.size_bytes));
+        let disposition = format!(
+            "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+            artifact.name.ascii_file_name(),
+            artifact.name.percent_encoded()
+        );
+        if let Ok(disposition) = HeaderValue::from_str(&disposition) {
+            response.headers_mut().insert(CONTENT_DISPOSITION, disposition);
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(ETAG, etag);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(response)
+}
+
+/// A file's bytes as a stream of chunks of at most 32 KiB.
+fn chunks_of(file: tokio::fs::File) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    futures_util::stream::try_unfold(file, |mut file| async move {
+        let mut chunk = vec![0; 32 * 1024];
+        let read = file.read(&mut chunk).await?;
+        if read == 0 {
+            return Ok(None);
+        }
+        chunk.truncate(read);
+        Ok(Some((Bytes::from(chunk), file)))
+    })
 }
 
 /// Deletes an artifact no deployment of the namespace names (editors); 409 naming the deployments

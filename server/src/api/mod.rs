@@ -89,6 +89,7 @@ pub fn routes() -> Router<AppState> {
             get(artifacts::list).post(artifacts::upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/v1/namespaces/{namespace}/artifacts/{name}", get(artifacts::get).delete(artifacts::delete))
+        .route("/api/v1/namespaces/{namespace}/artifacts/{name}/content", get(artifacts::content))
         .route("/api/v1/namespaces/{namespace}/jobs", get(jobs::list))
         .route("/api/v1/namespaces/{namespace}/jobs/{job_id}", get(jobs::get))
         .route("/api/v1/namespaces/{namespace}/savepoints", get(savepoints::list).post(savepoints::create))

@@ -66,6 +66,7 @@ use super::{
         artifacts::list,
         artifacts::upload,
         artifacts::get,
+        artifacts::content,
         artifacts::delete,
         status::status,
         status::system_info,

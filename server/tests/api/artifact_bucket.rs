@@ -31,6 +31,9 @@ async fn delete(console: &Console, uri: &str) -> crate::support::Reply {
     console.send("DELETE", uri, &[("accept", "application/json")], "").await
 }
 
+/// Where the API hands back the bytes of the artifact `job.jar` of `default`.
+const CONTENT: &str = "/api/v1/namespaces/default/artifacts/job.jar/content";
+
 #[tokio::test]
 async fn an_upload_becomes_an_object_named_by_its_hash_and_a_job_runs_a_checked_copy_of_it() {
     let Some((console, bucket)) = console_and_bucket().await else { return };
@@ -57,12 +60,18 @@ async fn an_upload_becomes_an_object_named_by_its_hash_and_a_job_runs_a_checked_
     let other = NamespaceName::parse("other").expect("a namespace");
     let err = console.artifacts.fetch(&other, "artifact:///job.jar").await.expect_err("not another namespace's");
     assert!(err.contains("namespace other has no artifact job.jar"), "{err}");
+    // A download through the API gives back the same bytes.
+    let download = console.send("GET", CONTENT, &[], axum::body::Body::empty()).await;
+    assert_eq!((download.status, download.body.as_bytes()), (StatusCode::OK, bytes.as_slice()));
 
     // Bytes changed behind the console's back are not run.
     bucket.delete(&key("job.jar", &bytes)).await.expect("deleted behind its back");
     std::fs::remove_file(&fetched).expect("the cached copy goes too");
     let err = console.artifacts.fetch(&default, "artifact:///job.jar").await.expect_err("the object is gone");
     assert!(err.contains("has no object s3://") && err.contains("upload it again"), "{err}");
+    let download = console.send("GET", CONTENT, &[("accept", "application/json")], axum::body::Body::empty()).await;
+    assert_eq!(download.status, StatusCode::SERVICE_UNAVAILABLE, "{}", download.body);
+    assert!(download.json()["message"].as_str().is_some_and(|m| m.contains("upload it again")), "{}", download.body);
     let tampered = dir.path().join("tampered.jar");
     std::fs::write(&tampered, jar_bytes("tampered!!!!!!!")).expect("other bytes");
     let size = std::fs::metadata(&tampered).expect("size").len();

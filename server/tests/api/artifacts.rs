@@ -271,6 +271,52 @@ async fn an_artifact_a_deployment_names_is_neither_deleted_nor_replaced_until_it
 }
 
 #[tokio::test]
+async fn an_artifacts_bytes_come_back_as_uploaded_with_its_name_length_and_hash() {
+    let console = console().await;
+    // More than one 32 KiB chunk of the stream, within the test console's 64 KiB limit.
+    let mut bytes = jar_bytes("download ");
+    bytes.extend(std::iter::repeat_n(b'x', 60_000));
+    let name = "My Job #1 (100%).jar";
+    assert_eq!(console.upload("default", name, &bytes).await.status, StatusCode::CREATED);
+    let content = format!("{ARTIFACTS}/My%20Job%20%231%20%28100%25%29.jar/content");
+    let reply = console.send("GET", &content, &[], axum::body::Body::empty()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body.len(), bytes.len());
+    assert_eq!(sha256(reply.body.as_bytes()), sha256(&bytes), "the very bytes uploaded");
+    let header = |name: &str| reply.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(header("content-type"), "application/java-archive");
+    assert_eq!(header("content-length"), bytes.len().to_string());
+    assert_eq!(header("etag"), format!("\"{}\"", sha256(&bytes)));
+    assert_eq!(
+        header("content-disposition"),
+        "attachment; filename=\"My Job #1 (100%).jar\"; filename*=UTF-8''My%20Job%20%231%20%28100%25%29.jar"
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+
+    // A client that has these bytes already is told so, without them.
+    let etag = header("etag");
+    let again = console.send("GET", &content, &[("if-none-match", &etag)], axum::body::Body::empty()).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.body, "");
+
+    // Nothing else comes out: not an unknown artifact, not another namespace's, not a path.
+    let other = domain::NamespaceName::parse("other").expect("a name");
+    console.store.ensure_namespace(&other).await.expect("namespace other");
+    assert_eq!(console.upload("other", "theirs.jar", &jar_bytes("theirs")).await.status, StatusCode::CREATED);
+    for (uri, status) in [
+        (format!("{ARTIFACTS}/missing.jar/content"), StatusCode::NOT_FOUND),
+        (format!("{ARTIFACTS}/theirs.jar/content"), StatusCode::NOT_FOUND),
+        (format!("{ARTIFACTS}/..%2Fother%2Ftheirs.jar/content"), StatusCode::BAD_REQUEST),
+        (format!("{ARTIFACTS}/..%2F..%2Fconsole.db/content"), StatusCode::BAD_REQUEST),
+        ("/api/v1/namespaces/nowhere/artifacts/theirs.jar/content".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        let reply = console.send("GET", &uri, &[("accept", "application/json")], axum::body::Body::empty()).await;
+        assert_eq!(reply.status, status, "{uri}: {}", reply.body);
+        assert!(reply.json()["message"].is_string(), "{uri}: an error body, got {}", reply.body);
+    }
+}
+
+#[tokio::test]
 async fn a_deployment_runs_only_its_own_namespaces_artifacts() {
     let console = console().await;
     let other = domain::NamespaceName::parse("other").expect("a name");

@@ -590,6 +590,13 @@ fn calls(f: &Fixture) -> Vec<Call> {
         },
         rest("/api/v1/namespaces/{namespace}/artifacts/{name}", "GET", format!("{NS}/artifacts/spare.jar"), None, View),
         rest(
+            "/api/v1/namespaces/{namespace}/artifacts/{name}/content",
+            "GET",
+            format!("{NS}/artifacts/spare.jar/content"),
+            None,
+            View,
+        ),
+        rest(
             "/api/v1/namespaces/{namespace}/artifacts/{name}",
             "DELETE",
             format!("{NS}/artifacts/spare.jar"),
