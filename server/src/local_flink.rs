@@ -68,6 +68,7 @@ pub fn local_cluster(args: &LocalFlinkArgs, data_dir: &Path) -> Result<Arc<Local
         rpc_port: args.flink_rpc_port,
         task_slots: args.flink_task_slots,
         adaptive_scheduler: args.flink_adaptive_scheduler,
+        extra_settings: Default::default(),
     };
     LocalCluster::new(config).map_err(|err| err.to_string())
 }

@@ -144,6 +144,23 @@ async fn the_checks_prediction_agrees_with_what_flink_does_on_the_start() {
     until("the console", Duration::from_secs(60), async || api.get("/deployments").await["items"].as_array().cloned())
         .await;
     let mut table: Vec<Row> = Vec::new();
+    // A session cluster of its own whose configuration sets `pipeline.max-parallelism: 64`: a job
+    // submitted there runs under it. Started now; used after A's savepoint is taken.
+    let flink_home = std::env::var("FLINK_HOME").expect("FLINK_HOME is not set: run through `make test`");
+    let narrow = flink::local::LocalCluster::new(flink::local::LocalClusterConfig {
+        flink_home: flink_home.into(),
+        work_dir: dir.path().join("narrow-flink"),
+        rest_port: free_port(),
+        rpc_port: free_port(),
+        task_slots: 2,
+        adaptive_scheduler: false,
+        extra_settings: [("pipeline.max-parallelism".to_owned(), "64".to_owned())].into(),
+    })
+    .expect("a second local cluster");
+    let narrow_started = tokio::spawn({
+        let narrow = narrow.clone();
+        async move { narrow.start().await }
+    });
 
     // A: the stateful counter, run for a while and suspended with a savepoint.
     let a = api
@@ -250,6 +267,33 @@ async fn the_checks_prediction_agrees_with_what_flink_does_on_the_start() {
         flink,
     });
     api.cancel(&wide).await;
+
+    // The same job on a session cluster configured with another max parallelism (64): the check
+    // reads the cluster's configuration, as Flink runs the job under it.
+    narrow_started.await.expect("the task ends").expect("the second cluster starts");
+    let network = json!({"allowedSessionClusterHosts": ["127.0.0.0/8"]});
+    let origin = console.base.trim_end_matches("/api/v1/namespaces/default");
+    let reply = http.put(format!("{origin}/api/v1/settings/network")).json(&network).send().await.expect("PUT");
+    assert!(reply.status().is_success(), "loopback allowed for the second cluster");
+    let target = json!({"metadata": {"name": "narrow"}, "spec": {"flinkSession": {"url": narrow.config().rest_url()}}});
+    let (status, registered) = api.post("/deployment-targets", target).await;
+    assert_eq!(status, 201, "{registered}");
+    let elsewhere = api
+        .deployment("compat-narrow", "stateful-counter", |s| {
+            s["template"]["spec"]["artifact"]["mainArgs"] = json!(FAST_COUNTER);
+            s["deploymentTargetName"] = json!("narrow");
+        })
+        .await;
+    let report = check(&api, &elsewhere, &savepoint, false).await;
+    let (ran, flink) = start_and_observe(&api, &elsewhere, &savepoint, false).await;
+    table.push(Row {
+        scenario: "a session cluster with pipeline.max-parallelism: 64",
+        predicted: report["compatibility"].as_str().unwrap_or_default().into(),
+        agrees: report["compatibility"] == "INCOMPATIBLE" && !ran,
+        flink,
+    });
+    api.cancel(&elsewhere).await;
+    narrow.stop().await;
 
     // SQL: a count per key, suspended; then the script's aggregation changes.
     let script = |aggregate: &str| {

@@ -163,6 +163,10 @@ impl FlinkCluster for Timed {
         self.time("metrics", FlinkCluster::job_metrics_sample(&self.client, job, taken_at_ms, depth, names)).await
     }
 
+    async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
+        self.time("configuration", FlinkCluster::configuration(&self.client)).await
+    }
+
     async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
         self.time("configuration", FlinkCluster::adaptive_scheduler(&self.client)).await
     }

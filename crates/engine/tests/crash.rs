@@ -100,6 +100,9 @@ impl FlinkCluster for Dying {
     ) -> Result<GatheredSample, FlinkError> {
         self.flink.job_metrics_sample(job, taken_at_ms, depth, names).await
     }
+    async fn configuration(&self) -> Result<std::collections::BTreeMap<String, String>, FlinkError> {
+        self.flink.configuration().await
+    }
     async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
         self.flink.adaptive_scheduler().await
     }

@@ -108,6 +108,10 @@ impl FlinkCluster for Counting {
         self.count("metrics");
         FlinkCluster::job_metrics_sample(&self.client, job, taken_at_ms, depth, names).await
     }
+    async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
+        self.count("configuration");
+        FlinkCluster::configuration(&self.client).await
+    }
     async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
         self.count("configuration");
         FlinkCluster::adaptive_scheduler(&self.client).await
@@ -177,6 +181,7 @@ async fn ten_jobs_cancelled_behind_the_consoles_back_among_two_hundred_show_with
         rpc_port: 46123,
         task_slots: 210,
         adaptive_scheduler: false,
+        extra_settings: Default::default(),
     })
     .expect("a cluster");
     cluster.start().await.expect("the drift test's own cluster starts");

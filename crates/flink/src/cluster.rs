@@ -90,6 +90,9 @@ pub trait FlinkCluster: Send + Sync {
         depth: SampleDepth,
         names: &mut SourceMetricNames,
     ) -> Result<GatheredSample, FlinkError>;
+    /// The cluster's configuration, key by key (`GET /jobmanager/config`; Flink hides secrets): what
+    /// a job submitted there runs under, its own options layered over it.
+    async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError>;
     /// Whether the cluster runs the adaptive scheduler (`jobmanager.scheduler: adaptive`), the only
     /// one that rescales a running job in place.
     async fn adaptive_scheduler(&self) -> Result<bool, FlinkError>;
@@ -189,6 +192,10 @@ impl FlinkCluster for FlinkClient {
         names: &mut SourceMetricNames,
     ) -> Result<GatheredSample, FlinkError> {
         FlinkClient::job_metrics_sample(self, job, taken_at_ms, depth, names).await
+    }
+
+    async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
+        FlinkClient::jobmanager_config(self).await
     }
 
     async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {

@@ -33,6 +33,9 @@ pub struct LocalClusterConfig {
     /// rescale a running job in place (`PUT /jobs/:id/resource-requirements`); otherwise Flink's
     /// default scheduler.
     pub adaptive_scheduler: bool,
+    /// More `config.yaml` settings, over the console's own (a test's cluster with another
+    /// `pipeline.max-parallelism`, say).
+    pub extra_settings: std::collections::BTreeMap<String, String>,
 }
 
 impl LocalClusterConfig {
@@ -405,7 +408,8 @@ fn render_config(config: &LocalClusterConfig, java_opts: &str) -> String {
         ("restart-strategy.fixed-delay.attempts", "3".into()),
         ("restart-strategy.fixed-delay.delay", "1 s".into()),
     ];
-    settings.retain(|(_, value)| !value.is_empty());
+    settings.retain(|(key, value)| !value.is_empty() && !config.extra_settings.contains_key(*key));
+    settings.extend(config.extra_settings.iter().map(|(key, value)| (key.as_str(), value.clone())));
     let mut yaml = String::from("# Written by the console for its local session cluster; edits are overwritten.\n");
     for (key, value) in settings {
         yaml.push_str(&format!("{key}: {}\n", yaml_string(&value)));
@@ -430,6 +434,7 @@ mod tests {
             rpc_port: 6123,
             task_slots: 4,
             adaptive_scheduler: false,
+            extra_settings: Default::default(),
         };
         let parent = [
             ("PATH", "/usr/bin:/bin"),
@@ -474,6 +479,7 @@ mod tests {
             rpc_port: 16123,
             task_slots: 4,
             adaptive_scheduler: false,
+            extra_settings: Default::default(),
         };
         write_configuration(&config).expect("written");
         let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
@@ -481,10 +487,15 @@ mod tests {
         assert_eq!(parsed["env.java.opts.all"], "--add-opens=java.base/java.lang=ALL-UNNAMED");
         assert_eq!(parsed["rest.bind-address"], "127.0.0.1");
         assert!(parsed.get("jobmanager.scheduler").is_none(), "Flink's default scheduler unless asked");
-        write_configuration(&LocalClusterConfig { adaptive_scheduler: true, ..config.clone() }).expect("written");
+        let extra = [("pipeline.max-parallelism", "64"), ("parallelism.default", "2")];
+        let extra_settings = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        write_configuration(&LocalClusterConfig { adaptive_scheduler: true, extra_settings, ..config.clone() })
+            .expect("written");
         let written = std::fs::read_to_string(work.path().join("conf/config.yaml")).expect("read");
         let parsed: serde_yaml_ng::Value = serde_yaml_ng::from_str(&written).expect("valid YAML");
         assert_eq!(parsed["jobmanager.scheduler"], "adaptive");
+        assert_eq!((&parsed["pipeline.max-parallelism"], &parsed["parallelism.default"]), (&"64".into(), &"2".into()));
+        assert_eq!(written.matches("parallelism.default").count(), 1, "a setting given replaces the console's");
         assert_eq!(parsed["rest.port"], "18081");
         assert!(work.path().join("conf/log4j-console.properties").exists());
     }

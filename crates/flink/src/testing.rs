@@ -177,6 +177,8 @@ struct Inner {
     clock_ms: i64,
     /// Whether the cluster runs the adaptive scheduler (in-place rescale).
     adaptive: bool,
+    /// The cluster's configuration as `/jobmanager/config` answers it.
+    configuration: BTreeMap<String, String>,
     /// The jobs' load, for metrics samples.
     metrics: Option<Model>,
 }
@@ -354,6 +356,11 @@ impl FakeFlink {
             locations.retain(|location| inner.snapshots.contains(location));
             locations
         })
+    }
+
+    /// The cluster's configuration from now on (`FlinkCluster::configuration`; empty at first).
+    pub fn set_configuration(&self, configuration: BTreeMap<String, String>) {
+        self.with(|inner| inner.configuration = configuration);
     }
 
     /// Runs the adaptive scheduler (in-place rescale allowed) or not (the default).
@@ -685,6 +692,13 @@ impl FlinkCluster for FakeFlink {
                 SampleDepth::PerVertex => 1 + u32::try_from(sample.vertices.len()).unwrap_or(u32::MAX),
             };
             Ok(GatheredSample { sample, requests })
+        })
+    }
+
+    async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
+        self.with(|inner| {
+            Self::reachable(inner, "configuration")?;
+            Ok(inner.configuration.clone())
         })
     }
 

@@ -44,6 +44,7 @@ async fn the_local_cluster_starts_is_restarted_after_its_jobmanager_dies_and_sto
         rpc_port: 26123,
         task_slots: 1,
         adaptive_scheduler: false,
+        extra_settings: Default::default(),
     })
     .expect("cluster");
 

@@ -2,6 +2,7 @@
 //! current spec and, for SQL, of the job that took the savepoint, reads both graphs and the
 //! savepoint through the `compat` crate's helper JVM, and lets `compat::judge` decide.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use compat::{Inspector, JudgeInput, Judgement, Program};
@@ -75,7 +76,12 @@ async fn judge(
     let Ok(namespace) = NamespaceName::parse(&deployment.metadata.namespace) else {
         return Judgement::unknown("the deployment's namespace is not a valid name");
     };
-    let new_program = match program_of(services, checker, template, mode, &namespace).await {
+    // The cluster the job would run on: its configuration is what the job's own options layer over.
+    let cluster = match cluster_configuration(services, deployment, &namespace).await {
+        Ok(configuration) => configuration,
+        Err(why) => return Judgement::unknown(why),
+    };
+    let new_program = match program_of(services, checker, template, mode, &namespace, &cluster).await {
         Ok(program) => program,
         Err(why) => return Judgement::unknown(format!("the deployment's job cannot be built: {why}")),
     };
@@ -91,10 +97,12 @@ async fn judge(
     };
     let old_template = old_job.as_ref().map(|job| &job.spec.template);
     let old_graph = match (kind, old_template) {
-        (ArtifactKind::Sqlscript, Some(old)) => match program_of(services, checker, old, mode, &namespace).await {
-            Ok(old_program) => checker.inspector.graph(&old_program).await.ok(),
-            Err(_) => None,
-        },
+        (ArtifactKind::Sqlscript, Some(old)) => {
+            match program_of(services, checker, old, mode, &namespace, &cluster).await {
+                Ok(old_program) => checker.inspector.graph(&old_program).await.ok(),
+                Err(_) => None,
+            }
+        }
         _ => None,
     };
     let savepoint_flink_version = old_template.and_then(|t| t.artifact.as_ref()).and_then(|a| a.flink_version.clone());
@@ -116,13 +124,37 @@ async fn judge(
     })
 }
 
-/// The program a job of `template` runs, as the engine would submit it.
+/// The configuration of the cluster behind the deployment's target, which a job submitted there
+/// runs under, its own options winning: `pipeline.max-parallelism`, `parallelism.default`,
+/// chaining and uid settings there shape the graph Flink restores the state into. Nothing when the
+/// console reaches no clusters (no Flink) or the deployment names no target; why not when the
+/// cluster does not answer (the verdict would be a guess).
+async fn cluster_configuration(
+    services: &Services,
+    deployment: &Deployment,
+    namespace: &NamespaceName,
+) -> Result<BTreeMap<String, String>, String> {
+    let (Some(clusters), Some(target)) = (&services.clusters, deployment.spec.deployment_target_name.as_deref()) else {
+        return Ok(BTreeMap::new());
+    };
+    let cluster = clusters.cluster(namespace, target).await.map_err(|err| {
+        format!("the cluster of deployment target {target} cannot be asked for its configuration: {err}")
+    })?;
+    cluster
+        .configuration()
+        .await
+        .map_err(|err| format!("the configuration of deployment target {target}'s cluster could not be read: {err}"))
+}
+
+/// The program a job of `template` runs, as the engine would submit it to a cluster configured
+/// as `cluster`.
 async fn program_of(
     services: &Services,
     checker: &CompatibilityChecker,
     template: &TemplateSpec,
     mode: ExecutionMode,
     namespace: &NamespaceName,
+    cluster: &BTreeMap<String, String>,
 ) -> Result<Program, String> {
     let spec = JobSpec {
         template: template.clone(),
@@ -155,5 +187,5 @@ async fn program_of(
         &sql_catalog,
     )
     .await?;
-    Ok(Program::from(&submission))
+    Ok(Program::from(&submission).over_cluster_configuration(cluster))
 }

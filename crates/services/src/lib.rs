@@ -81,8 +81,9 @@ pub struct Services {
     /// Where the console's clusters keep savepoints and checkpoints (absolute directories): the
     /// only places a registered `file:` savepoint location may name.
     savepoint_roots: Vec<String>,
-    /// The clusters of the deployment targets, for the pages' read-only views of running jobs;
-    /// without them those views say Flink is not read.
+    /// The clusters of the deployment targets, for the pages' read-only views of running jobs and
+    /// the configuration the compatibility check builds a job under; without them those views say
+    /// Flink is not read, and the check builds the job under its own options alone.
     clusters: Option<Arc<dyn engine::Clusters>>,
     /// Where the time comes from for what the services schedule (tuning plans); tests move it.
     clock: Arc<dyn engine::time::Clock>,
