@@ -352,6 +352,25 @@ impl Store {
         state_counts(rows)
     }
 
+    /// PostgreSQL: `deployments.name` takes the collation `"C"` (byte by byte), the order every
+    /// list asks for (`Store::binary`). Under the database's own collation the name indexes cannot
+    /// serve `ORDER BY name COLLATE "C"`: a page of a namespace of 100,000 deployments read and
+    /// sorted all of them (57 ms by name or state against 0.07–0.1 ms, measured on PostgreSQL 15).
+    /// Once per database; the indexes are rebuilt with the column.
+    pub(crate) async fn compare_deployment_names_bytewise(&self) -> Result<(), StorageError> {
+        let (collation,): (Option<String>,) = sqlx::query_as(
+            "SELECT collation_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'deployments' AND column_name = 'name'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if collation.as_deref() != Some("C") {
+            sqlx::query("ALTER TABLE deployments ALTER COLUMN name TYPE TEXT COLLATE \"C\"").execute(&self.pool).await?;
+            tracing::info!("deployment names now compare byte by byte, as the lists order them");
+        }
+        Ok(())
+    }
+
     /// Fills in the search columns and label rows of deployments written before they existed
     /// (migration 0009), once, when the store opens. A document that cannot be read is left as it
     /// is (and logged): it is listed, but no label selector matches it.
@@ -617,6 +636,40 @@ mod tests {
 
     fn deployment(namespace: &str, name: &str, mode: ExecutionMode) -> Deployment {
         crate::testing::sample_deployment(namespace, name, mode)
+    }
+
+    /// Whether the backend would sort rows to answer `query` (no index serves its order), with
+    /// sorting made as costly as it can be so that any index that serves the order is used.
+    async fn sorts(store: &crate::Store, query: &str) -> bool {
+        let mut tx = store.pool.begin().await.expect("a transaction");
+        let plan: Vec<String> = if store.is_postgres() {
+            sqlx::query("SET LOCAL enable_sort = off").execute(&mut *tx).await.expect("set");
+            let rows: Vec<(String,)> =
+                sqlx::query_as(&format!("EXPLAIN {query}")).fetch_all(&mut *tx).await.expect("a plan");
+            rows.into_iter().map(|(line,)| line).collect()
+        } else {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}")).fetch_all(&mut *tx).await.expect("a plan");
+            rows.into_iter().map(|(.., detail)| detail).collect()
+        };
+        plan.iter().any(|line| line.contains("Sort") || line.contains("TEMP B-TREE FOR ORDER BY"))
+    }
+
+    #[tokio::test]
+    async fn a_page_of_deployments_by_name_or_state_is_read_from_an_index_not_sorted() {
+        let (store, _db) = fresh_store().await;
+        let name = store.binary("name");
+        let page = |order: &str| {
+            format!(
+                "SELECT document, status FROM deployments WHERE namespace = 'default' AND execution_mode = 'STREAMING' \
+                 ORDER BY {order} LIMIT 51"
+            )
+        };
+        assert!(!sorts(&store, &page(&format!("{name} ASC"))).await, "by name");
+        assert!(!sorts(&store, &page(&format!("{name} DESC"))).await, "by name, descending");
+        assert!(!sorts(&store, &page(&format!("status_state ASC, {name} ASC"))).await, "by state");
+        // The probe itself tells a sorted plan: an order no index holds.
+        assert!(sorts(&store, &page("desired_state ASC")).await, "no index by desired state");
     }
 
     #[tokio::test]

@@ -92,6 +92,7 @@ impl Store {
         };
         store.fill_in_search_columns().await?;
         if store.is_postgres {
+            store.compare_deployment_names_bytewise().await?;
             store.bus.connect_replicas(store.pool.clone(), url.to_owned(), store.changes.clone());
         }
         Ok(store)
