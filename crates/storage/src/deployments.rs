@@ -365,7 +365,9 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         if collation.as_deref() != Some("C") {
-            sqlx::query("ALTER TABLE deployments ALTER COLUMN name TYPE TEXT COLLATE \"C\"").execute(&self.pool).await?;
+            sqlx::query("ALTER TABLE deployments ALTER COLUMN name TYPE TEXT COLLATE \"C\"")
+                .execute(&self.pool)
+                .await?;
             tracing::info!("deployment names now compare byte by byte, as the lists order them");
         }
         Ok(())
