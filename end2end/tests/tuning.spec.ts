@@ -22,6 +22,8 @@ test('an editor sets the Autopilot policy and creates, applies, stops and delete
     await policy.getByLabel('Mode').selectOption('MONITORING');
     await policy.getByLabel('Metrics window (s)').fill('120');
     await policy.getByRole('button', { name: 'Save Autopilot policy' }).click();
+    // The page's answer in place (the button is enabled again) before typing into the form anew.
+    await expect(policy.getByRole('button', { name: 'Save Autopilot policy' })).toBeEnabled();
     await expect(page.getByTestId('autopilot-summary')).toContainText('MONITORING');
     // The saved policy, once the save's answer is in (the summary may show the choice first).
     await expect
