@@ -167,10 +167,6 @@ impl FlinkCluster for Timed {
         self.time("configuration", FlinkCluster::configuration(&self.client)).await
     }
 
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
-        self.time("configuration", FlinkCluster::adaptive_scheduler(&self.client)).await
-    }
-
     async fn resource_requirements(
         &self,
         job: &JobId,

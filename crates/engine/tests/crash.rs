@@ -103,9 +103,6 @@ impl FlinkCluster for Dying {
     async fn configuration(&self) -> Result<std::collections::BTreeMap<String, String>, FlinkError> {
         self.flink.configuration().await
     }
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
-        self.flink.adaptive_scheduler().await
-    }
     async fn resource_requirements(
         &self,
         job: &JobId,

@@ -112,10 +112,6 @@ impl FlinkCluster for Counting {
         self.count("configuration");
         FlinkCluster::configuration(&self.client).await
     }
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
-        self.count("configuration");
-        FlinkCluster::adaptive_scheduler(&self.client).await
-    }
     async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError> {
         self.count("resource requirements");
         FlinkCluster::resource_requirements(&self.client, job).await

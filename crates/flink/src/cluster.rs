@@ -94,8 +94,11 @@ pub trait FlinkCluster: Send + Sync {
     /// a job submitted there runs under, its own options layered over it.
     async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError>;
     /// Whether the cluster runs the adaptive scheduler (`jobmanager.scheduler: adaptive`), the only
-    /// one that rescales a running job in place.
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError>;
+    /// one that rescales a running job in place: read from its configuration.
+    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
+        let config = self.configuration().await?;
+        Ok(config.get("jobmanager.scheduler").is_some_and(|s| s.trim().eq_ignore_ascii_case("adaptive")))
+    }
     /// Each vertex's parallelism bounds (adaptive scheduler only; others refuse, permanently).
     async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError>;
     /// Rescales a running job in place, naming every vertex (adaptive scheduler only).
@@ -196,11 +199,6 @@ impl FlinkCluster for FlinkClient {
 
     async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
         FlinkClient::jobmanager_config(self).await
-    }
-
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
-        let config = FlinkClient::jobmanager_config(self).await?;
-        Ok(config.get("jobmanager.scheduler").is_some_and(|s| s.trim().eq_ignore_ascii_case("adaptive")))
     }
 
     async fn resource_requirements(&self, job: &JobId) -> Result<BTreeMap<String, ParallelismBounds>, FlinkError> {

@@ -177,7 +177,8 @@ struct Inner {
     clock_ms: i64,
     /// Whether the cluster runs the adaptive scheduler (in-place rescale).
     adaptive: bool,
-    /// The cluster's configuration as `/jobmanager/config` answers it.
+    /// The cluster's configuration as `/jobmanager/config` answers it (with the scheduler's key
+    /// when `adaptive`).
     configuration: BTreeMap<String, String>,
     /// The jobs' load, for metrics samples.
     metrics: Option<Model>,
@@ -698,14 +699,11 @@ impl FlinkCluster for FakeFlink {
     async fn configuration(&self) -> Result<BTreeMap<String, String>, FlinkError> {
         self.with(|inner| {
             Self::reachable(inner, "configuration")?;
-            Ok(inner.configuration.clone())
-        })
-    }
-
-    async fn adaptive_scheduler(&self) -> Result<bool, FlinkError> {
-        self.with(|inner| {
-            Self::reachable(inner, "configuration")?;
-            Ok(inner.adaptive)
+            let mut configuration = inner.configuration.clone();
+            if inner.adaptive {
+                configuration.insert("jobmanager.scheduler".into(), "adaptive".into());
+            }
+            Ok(configuration)
         })
     }
 
